@@ -1,0 +1,1 @@
+"""podnet: explainable diagnosis of Kubernetes Pod network failures."""

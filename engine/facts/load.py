@@ -1,0 +1,150 @@
+"""Read a fact file (path, stdin text or dict) into a validated :class:`FactFile`.
+
+Every failure is a :class:`~podnet.errors.FactFileError` whose location names the file and the
+JSON path (``$.observations[3].result``) or the line and column of a JSON syntax error.
+Observations are validated one by one against the model of their ``kind`` so that only the
+kinds a case uses are ever built (this keeps start-up short).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import FactFileError
+from .model import FactFile
+from .observations import OBSERVATION_MODELS, Observation
+
+MAX_FACT_FILE_BYTES = int(os.environ.get("PODNET_MAX_FACT_BYTES", 8 * 1024 * 1024))
+"""Fact files larger than this are refused before they are read (8 MiB by default)."""
+
+
+def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """Render a pydantic/JSON location as a JSON path: ``$.observations[3].result``."""
+    out = "$"
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}"
+    return out
+
+
+def _validation_error(err: ValidationError, prefix: tuple[Any, ...], origin: str) -> FactFileError:
+    errors = err.errors(include_url=False)
+    first = errors[0]
+    loc = prefix + tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    elif first["type"] == "missing":
+        msg = "required field is missing"
+    return FactFileError(f"{msg}{more}", location=f"{origin}: {json_path(loc)}", code="E-FACTS-SCHEMA")
+
+
+def read_text(source: str | os.PathLike[str], *, max_bytes: int = MAX_FACT_FILE_BYTES) -> str:
+    """Read a file (or ``-`` for stdin) with the size limit applied before reading it whole."""
+    import sys
+
+    name = str(source)
+    if name == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        path = Path(name)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise FactFileError("no such file", location=name, code="E-FACTS-MISSING") from None
+        except OSError as exc:
+            raise FactFileError(exc.strerror or str(exc), location=name, code="E-FACTS-READ") from None
+        if path.is_dir():
+            raise FactFileError("is a folder, not a fact file", location=name, code="E-FACTS-READ")
+        if size > max_bytes:
+            raise FactFileError(
+                f"file is {size} bytes, more than the {max_bytes}-byte limit (PODNET_MAX_FACT_BYTES)",
+                location=name,
+                code="E-FACTS-SIZE",
+            )
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise FactFileError(exc.strerror or str(exc), location=name, code="E-FACTS-READ") from None
+    if len(data) > max_bytes:
+        raise FactFileError(
+            f"input is more than the {max_bytes}-byte limit (PODNET_MAX_FACT_BYTES)",
+            location="<stdin>" if name == "-" else name,
+            code="E-FACTS-SIZE",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FactFileError(
+            f"not UTF-8 text (byte {exc.start})", location="<stdin>" if name == "-" else name, code="E-FACTS-JSON"
+        ) from None
+
+
+def parse_json(text: str, origin: str) -> Any:
+    """Parse JSON text; syntax errors name the line and column."""
+    if not text.strip():
+        raise FactFileError("the fact file is empty", location=origin, code="E-FACTS-EMPTY")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FactFileError(f"invalid JSON: {exc.msg}", location=f"{origin}:{exc.lineno}:{exc.colno}", code="E-FACTS-JSON") from None
+    except RecursionError:
+        raise FactFileError("invalid JSON: nested too deeply", location=origin, code="E-FACTS-JSON") from None
+
+
+def validate_observation(item: Any, index: int, origin: str) -> Observation:
+    """Validate one observation against the model of its ``kind``."""
+    where = ("observations", index)
+    if not isinstance(item, dict):
+        raise FactFileError("an observation must be a JSON object", location=f"{origin}: {json_path(where)}", code="E-FACTS-SCHEMA")
+    kind = item.get("kind")
+    model = OBSERVATION_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        hint = ""
+        if isinstance(kind, str):
+            close = difflib.get_close_matches(kind, OBSERVATION_MODELS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(OBSERVATION_MODELS))
+        what = "missing" if kind is None else f"unknown observation kind {kind!r}"
+        raise FactFileError(
+            f"{what}{hint} (known: {known})" if not hint else f"{what}{hint}",
+            location=f"{origin}: {json_path(where + ('kind',))}",
+            code="E-FACTS-KIND",
+        )
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        raise _validation_error(exc, where, origin) from None
+
+
+def facts_from_data(data: Any, origin: str = "<facts>") -> FactFile:
+    """Validate already-parsed JSON data into a :class:`FactFile`."""
+    if not isinstance(data, dict):
+        raise FactFileError("a fact file must be a JSON object", location=f"{origin}: $", code="E-FACTS-SCHEMA")
+    body = dict(data)
+    raw_obs = body.pop("observations", [])
+    if not isinstance(raw_obs, list):
+        raise FactFileError("must be a list", location=f"{origin}: $.observations", code="E-FACTS-SCHEMA")
+    try:
+        facts = FactFile.model_validate({**body, "observations": []})
+    except ValidationError as exc:
+        raise _validation_error(exc, (), origin) from None
+    facts.observations = [validate_observation(item, i, origin) for i, item in enumerate(raw_obs)]  # type: ignore[misc]
+    return facts
+
+
+def load_facts(source: str | os.PathLike[str] | dict[str, Any], *, max_bytes: int = MAX_FACT_FILE_BYTES) -> FactFile:
+    """Load a fact file from a path, ``-`` (stdin) or a dict, and validate it."""
+    if isinstance(source, dict):
+        return facts_from_data(source)
+    origin = "<stdin>" if str(source) == "-" else str(source)
+    return facts_from_data(parse_json(read_text(source, max_bytes=max_bytes), origin), origin)

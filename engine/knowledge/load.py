@@ -1,0 +1,252 @@
+"""Load the knowledge base (``kb/``) and the rules (``rules/`` plus extra folders), checked.
+
+Everything is validated on load, before any diagnosis runs: a bad file fails with its path,
+line (for YAML syntax), rule id and field. The result is cached per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import KnowledgeError, RuleError
+from .conditions import Node, parse_condition, patterns
+from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom
+from .schema import rule_fact_schema
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+PHASES = ("finding", "symptom", "cause")
+"""Named stages, in firing order: observations -> findings -> symptom classes -> causes."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checked rule: its spec, parsed condition, phase and source file."""
+
+    spec: RuleSpec
+    condition: Node
+    phase: str
+    path: str
+    symptom_dir: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def conclusion(self) -> str:
+        then = self.spec.then
+        return then.finding or then.symptom or then.cause or ""
+
+
+@dataclass
+class Knowledge:
+    """Symptoms, findings, causes, observation kinds, interface roles and rules."""
+
+    symptoms: dict[str, Symptom]
+    findings: dict[str, Symptom]
+    causes: dict[str, Cause]
+    observation_kinds: dict[str, ObservationKind]
+    interface_roles: list[InterfaceRole]
+    rules: list[Rule] = field(default_factory=list)
+    rule_dirs: tuple[str, ...] = ()
+
+    def interface_role(self, name: str) -> str:
+        """Role of an interface on the path, from the name patterns in ``kb/interfaces.yaml``."""
+        for item in self.interface_roles:
+            if re.fullmatch(item.pattern, name):
+                return item.role
+        return "other"
+
+    @functools.cached_property
+    def _role_regex(self) -> list[tuple[re.Pattern[str], str]]:
+        return [(re.compile(i.pattern), i.role) for i in self.interface_roles]
+
+
+def read_yaml(path: Path | Any, origin: str) -> Any:
+    """Parse one YAML file; syntax errors name the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"cannot read: {exc}", location=origin, code="E-KB-READ") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{origin}:{mark.line + 1}" if mark else origin
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise KnowledgeError(f"invalid YAML: {problem}", location=where, code="E-KB-YAML") from None
+
+
+def _validate(model: type[BaseModel], data: Any, origin: str, what: str, err: type[KnowledgeError] = KnowledgeError) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+        raise err(f"{msg}", location=f"{origin}: {what}{'.' + loc if loc else ''}", code=err.code + "-SCHEMA") from None
+
+
+def _items(doc: Any, key: str, origin: str) -> list[Any]:
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
+        raise KnowledgeError(f"expected a mapping with a list under {key!r}", location=origin, code="E-KB-SCHEMA")
+    return doc[key]
+
+
+def _kb_root() -> Any:
+    return resources.files("podnet.kb")
+
+
+def _bundled_rules_root() -> Any:
+    return resources.files("podnet.rules")
+
+
+def _walk_yaml(root: Any) -> list[tuple[str, Any]]:
+    """(relative path, traversable) of every *.yaml below root, sorted for a stable order."""
+    out: list[tuple[str, Any]] = []
+
+    def walk(node: Any, rel: str) -> None:
+        for child in node.iterdir():
+            name = child.name
+            if child.is_dir():
+                if not name.startswith((".", "_")):
+                    walk(child, f"{rel}{name}/")
+            elif name.endswith(".yaml"):
+                out.append((f"{rel}{name}", child))
+
+    walk(root, "")
+    return sorted(out, key=lambda item: item[0])
+
+
+def load_kb() -> Knowledge:
+    """Load symptoms, causes, observation kinds and interface roles (no rules)."""
+    root = _kb_root()
+    symptoms: dict[str, Symptom] = {}
+    findings: dict[str, Symptom] = {}
+    doc = read_yaml(root / "symptoms.yaml", "kb/symptoms.yaml")
+    for key, target in (("symptoms", symptoms), ("findings", findings)):
+        for i, item in enumerate(_items(doc, key, "kb/symptoms.yaml")):
+            s = _validate(Symptom, item, "kb/symptoms.yaml", f"{key}[{i}]")
+            if s.id in symptoms or s.id in findings:
+                raise KnowledgeError(f"duplicate id {s.id!r}", location=f"kb/symptoms.yaml: {key}[{i}]", code="E-KB-DUPLICATE")
+            target[s.id] = s
+    causes: dict[str, Cause] = {}
+    for rel, item_path in _walk_yaml(root / "causes"):
+        origin = f"kb/causes/{rel}"
+        for i, item in enumerate(_items(read_yaml(item_path, origin), "causes", origin)):
+            cause = _validate(Cause, item, origin, f"causes[{i}]")
+            if cause.id in causes:
+                raise KnowledgeError(f"duplicate cause id {cause.id!r}", location=f"{origin}: causes[{i}]", code="E-KB-DUPLICATE")
+            if cause.symptom not in symptoms:
+                raise KnowledgeError(f"unknown symptom {cause.symptom!r}", location=f"{origin}: causes[{i}].symptom", code="E-KB-REFERENCE")
+            causes[cause.id] = cause
+    kinds: dict[str, ObservationKind] = {}
+    origin = "kb/observations.yaml"
+    for i, item in enumerate(_items(read_yaml(root / "observations.yaml", origin), "kinds", origin)):
+        ok = _validate(ObservationKind, item, origin, f"kinds[{i}]")
+        kinds[ok.kind] = ok
+    origin = "kb/interfaces.yaml"
+    roles = [_validate(InterfaceRole, item, origin, f"roles[{i}]") for i, item in enumerate(_items(read_yaml(root / "interfaces.yaml", origin), "roles", origin))]
+    return Knowledge(symptoms=symptoms, findings=findings, causes=causes, observation_kinds=kinds, interface_roles=roles)
+
+
+def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, schema: dict[str, Any]) -> Rule:
+    """Load and check one rule file."""
+    doc = read_yaml(path, origin)
+    if not isinstance(doc, dict):
+        raise RuleError("a rule file holds one mapping", location=origin, code="E-RULE-SCHEMA")
+    rule_id = doc.get("id", "?")
+    spec: RuleSpec = _validate(RuleSpec, doc, origin, f"rule {rule_id}", RuleError)
+    stem = path.name[: -len(".yaml")]
+    if stem != spec.id:
+        raise RuleError(f"file name must be the rule id ({spec.id}.yaml)", location=f"{origin}: rule {spec.id}: id", code="E-RULE-ID")
+    then = spec.then
+    given = [k for k in ("finding", "symptom", "cause") if getattr(then, k)]
+    where = f"{origin}: rule {spec.id}: then"
+    if len(given) != 1:
+        raise RuleError("needs exactly one of finding, symptom or cause", location=where, code="E-RULE-THEN")
+    phase = given[0]
+    if phase == "cause":
+        if then.cause not in kb.causes:
+            raise RuleError(f"unknown cause {then.cause!r}{_hint(then.cause, kb.causes)}", location=f"{where}.cause", code="E-RULE-REFERENCE")
+        if then.weight is None:
+            raise RuleError("a cause conclusion needs a weight in [-1, 1]", location=f"{where}.weight", code="E-RULE-THEN")
+    elif then.weight is not None:
+        raise RuleError("only cause conclusions carry a weight", location=f"{where}.weight", code="E-RULE-THEN")
+    if phase == "symptom" and then.symptom not in kb.symptoms:
+        raise RuleError(f"unknown symptom {then.symptom!r}{_hint(then.symptom, kb.symptoms)}", location=f"{where}.symptom", code="E-RULE-REFERENCE")
+    if phase == "finding" and then.finding not in kb.findings:
+        raise RuleError(f"unknown finding {then.finding!r}{_hint(then.finding, kb.findings)}", location=f"{where}.finding", code="E-RULE-REFERENCE")
+    condition = parse_condition(spec.when, schema, origin=origin, rule_id=spec.id)
+    order = PHASES.index(phase)
+    for pattern, _neg in patterns(condition):
+        if pattern.kind in ("symptom", "finding") and PHASES.index(pattern.kind) >= order:
+            raise RuleError(
+                f"a {phase} rule cannot depend on a {pattern.kind} (phases run finding -> symptom -> cause)",
+                location=f"{origin}: rule {spec.id}: when",
+                code="E-RULE-PHASE",
+            )
+    return Rule(spec=spec, condition=condition, phase=phase, path=origin, symptom_dir=symptom_dir)
+
+
+def _hint(word: str | None, options: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(word), list(options), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _rule_files(root: Any, label: str) -> list[tuple[str, Any, str]]:
+    out = []
+    for rel, item in _walk_yaml(root):
+        if rel.endswith(".test.yaml"):
+            continue
+        parts = rel.split("/")
+        out.append((f"{label}/{rel}", item, parts[0] if len(parts) > 1 else ""))
+    return out
+
+
+def load_rules(kb: Knowledge, extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
+    """Load the bundled rules and those of ``extra_dirs``; ids must be unique across all."""
+    schema = rule_fact_schema(list(kb.symptoms), list(kb.findings))
+    files = _rule_files(_bundled_rules_root(), "rules")
+    for d in extra_dirs:
+        p = Path(d)
+        if not p.is_dir():
+            raise RuleError("rule folder does not exist", location=str(d), code="E-RULE-DIR")
+        files.extend(_rule_files(p, str(p)))
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    valid_dirs = set(kb.symptoms) | {"common"}
+    for origin, item, symptom_dir in files:
+        rule = load_rule_file(kb, item, origin, symptom_dir, schema)
+        if symptom_dir and symptom_dir not in valid_dirs:
+            raise RuleError(
+                f"rules live in a folder named after a symptom class or 'common', not {symptom_dir!r}{_hint(symptom_dir, valid_dirs)}",
+                location=origin,
+                code="E-RULE-DIR",
+            )
+        if rule.id in seen:
+            raise RuleError(f"duplicate rule id (also in {seen[rule.id]})", location=f"{origin}: rule {rule.id}", code="E-RULE-DUPLICATE")
+        seen[rule.id] = origin
+        rules.append(rule)
+    return rules
+
+
+@functools.lru_cache(maxsize=8)
+def load_knowledge(extra_dirs: tuple[str, ...] = ()) -> Knowledge:
+    """The knowledge base with its rules, loaded and checked once per process per rule-folder set."""
+    kb = load_kb()
+    kb.rules = load_rules(kb, tuple(os.path.abspath(d) for d in extra_dirs))
+    kb.rule_dirs = extra_dirs
+    return kb

@@ -1,0 +1,125 @@
+"""Typed knowledge: symptoms, causes, observation kinds, rules (as read from YAML)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Text(_Strict):
+    """A user-facing text (or template) in every supported language."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: Lang) -> str:
+        return getattr(self, lang)
+
+
+class Symptom(_Strict):
+    """A symptom class of the guide (primary) or an intermediate finding."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    primary: bool = True
+    title: Text
+    description: Text
+    guide: str
+
+
+class Step(_Strict):
+    """A remediation or verification step: text, and optionally a command template and where to run it."""
+
+    text: Text
+    command: str | None = None
+    run_at: str | None = None
+
+
+class SignatureEntry(_Strict):
+    """What a cause makes an observation look like: P(answer | cause) for triage."""
+
+    observe: str = Field(description="'kind@vantage', e.g. 'ping@source_pod'.")
+    answers: dict[str, float]
+
+
+class Cause(_Strict):
+    """A root cause from the guide, with its remediation."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    symptom: str
+    title: Text
+    explanation: Text
+    remediation: list[Step] = Field(min_length=1)
+    verify: list[Step] = Field(min_length=1)
+    guide: str = Field(min_length=1, description="The guide section the cause comes from.")
+    prior: float = Field(0.05, gt=0, lt=1)
+    signature: list[SignatureEntry] = Field(default_factory=list)
+
+
+class HowToObserve(_Strict):
+    """How an observation kind is made at one vantage point."""
+
+    command: str
+    run_in: Literal["pod", "node", "kubectl", "nsenter"] = "node"
+
+
+class Answer(_Strict):
+    """A possible answer to a question, and the observation it becomes."""
+
+    id: str
+    text: Text
+    observation: dict[str, Any] | None = None
+
+
+class ObservationKind(_Strict):
+    """Metadata of an observation kind: how to observe it, and how to ask for it."""
+
+    kind: str
+    title: Text
+    question: Text
+    order: int = Field(description="Position in the guide's fixed order of checks.")
+    how: dict[str, HowToObserve] = Field(min_length=1, description="vantage -> how to observe there")
+    answers: list[Answer] = Field(default_factory=list)
+
+
+class InterfaceRole(_Strict):
+    """Name pattern of interfaces that play a role on the packet path."""
+
+    pattern: str
+    role: Literal["pod", "veth", "bridge", "tunnel", "host_nic", "loopback", "other"]
+
+
+class RuleThen(_Strict):
+    """The conclusion of a rule: exactly one of finding, symptom or cause (with a weight)."""
+
+    finding: str | None = None
+    symptom: str | None = None
+    cause: str | None = None
+    weight: float | None = Field(None, ge=-1, le=1)
+
+    @field_validator("weight")
+    @classmethod
+    def _nonzero(cls, v: float | None) -> float | None:
+        if v == 0:
+            raise ValueError("weight must not be 0")
+        return v
+
+
+class RuleSpec(_Strict):
+    """A rule as written in YAML."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: Text
+    when: dict[str, Any]
+    then: RuleThen
+    because: Text
+    false_positives: list[Text] = Field(default_factory=list)
+    guide: str | None = None
+    tags: list[str] = Field(default_factory=list)

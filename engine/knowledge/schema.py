@@ -1,0 +1,23 @@
+"""The facts rules can match: observation kinds, and the derived/context facts around them."""
+
+from __future__ import annotations
+
+from ..facts.model import Cluster, Destination, Source
+from ..facts.observations import OBSERVATION_MODELS
+from .conditions import FieldType, model_fields
+
+CONTEXT_KINDS = ("symptom", "finding", "source", "destination", "cluster")
+"""Fact kinds that are not observations: derived by rules, or taken from the case."""
+
+
+def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str]) -> dict[str, dict[str, FieldType]]:
+    """Fact kind -> field -> type, as rules see them."""
+    schema: dict[str, dict[str, FieldType]] = {}
+    for kind, model in OBSERVATION_MODELS.items():
+        schema[kind] = model_fields(model, skip=("kind", "id", "note"))
+    schema["symptom"] = {"class": FieldType("enum", tuple(symptom_ids))}
+    schema["finding"] = {"name": FieldType("enum", tuple(finding_ids))}
+    schema["source"] = model_fields(Source)
+    schema["destination"] = {**model_fields(Destination, skip=("backends",)), "backend_count": FieldType("number")}
+    schema["cluster"] = model_fields(Cluster, skip=("nodes",))
+    return schema

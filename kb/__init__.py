@@ -1,0 +1,1 @@
+"""Bundled knowledge: causes, symptoms, observation kinds (YAML package data)."""

@@ -1,0 +1,1 @@
+"""Bundled rules, one YAML file per rule under a folder per symptom class."""
