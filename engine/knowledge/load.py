@@ -60,16 +60,12 @@ class Knowledge:
     rules: list[Rule] = field(default_factory=list)
     rule_dirs: tuple[str, ...] = ()
 
-    def interface_role(self, name: str) -> str:
+    def interface_role(self, name: str, at: str | None = None) -> str:
         """Role of an interface on the path, from the name patterns in ``kb/interfaces.yaml``."""
         for item in self.interface_roles:
-            if re.fullmatch(item.pattern, name):
+            if (item.at is None or at in item.at) and re.fullmatch(item.pattern, name):
                 return item.role
         return "other"
-
-    @functools.cached_property
-    def _role_regex(self) -> list[tuple[re.Pattern[str], str]]:
-        return [(re.compile(i.pattern), i.role) for i in self.interface_roles]
 
 
 def read_yaml(path: Path | Any, origin: str) -> Any:

@@ -94,6 +94,7 @@ class InterfaceRole(_Strict):
 
     pattern: str
     role: Literal["pod", "veth", "bridge", "tunnel", "host_nic", "loopback", "other"]
+    at: list[str] | None = Field(None, description="Only at these vantage points.")
 
 
 class RuleThen(_Strict):

@@ -1,1 +1,25 @@
-"""podnet.render"""
+"""Renderers: thin views of a :class:`~podnet.diagnosis.Diagnosis` (text, Markdown, JSON)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..diagnosis import Diagnosis
+
+FORMATS = ("text", "markdown", "json")
+
+
+def render(diagnosis: Diagnosis, fmt: str = "text") -> str:
+    """Render a diagnosis in one of :data:`FORMATS` (the language is the diagnosis's own)."""
+    if fmt == "json":
+        return diagnosis.model_dump_json(indent=2)
+    if fmt == "markdown":
+        from .markdown import render_markdown
+
+        return render_markdown(diagnosis)
+    if fmt == "text":
+        from .text import render_text
+
+        return render_text(diagnosis)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,21 @@
+"""``podnet schema``: the JSON Schema of fact files (or of the diagnosis with --diagnosis)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("schema", help="print the JSON Schema of fact files or diagnoses")
+    p.add_argument("--diagnosis", action="store_true", help="the schema of the JSON diagnosis instead")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.diagnosis:
+        from ..diagnosis import Diagnosis as model
+    else:
+        from ..facts.model import FactFile as model  # type: ignore[assignment]
+    print(json.dumps(model.model_json_schema(mode="validation"), indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,118 @@
+"""Network namespaces: enter one in a worker thread, tell whether a thread is in the initial one.
+
+``setns(2)`` switches only the calling thread, and sockets, netlink handles and child processes
+created by that thread live in its namespace. The collector therefore runs each vantage point's
+probes in threads that entered that vantage's namespace first; the main thread never moves.
+Python 3.11 has no ``os.setns``, so libc's is called through ctypes there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+
+CLONE_NEWNET = 0x40000000
+NETNS_RUN_DIR = Path("/run/netns")
+
+
+@dataclass(frozen=True)
+class Vantage:
+    """Where probes run: the current namespace, a named one (``ip netns``) or a process's."""
+
+    kind: str  # "current" | "netns" | "pid"
+    name: str = ""
+    role: str | None = None
+
+    @property
+    def ns_path(self) -> Path | None:
+        if self.kind == "netns":
+            return NETNS_RUN_DIR / self.name
+        if self.kind == "pid":
+            return Path(f"/proc/{self.name}/ns/net")
+        return None
+
+    @property
+    def label(self) -> str:
+        """A host name for observations: the namespace name, ``pid:N`` or the machine's name."""
+        if self.kind == "netns":
+            return self.name
+        if self.kind == "pid":
+            return f"pid:{self.name}"
+        return os.uname().nodename
+
+    @property
+    def resolv_conf(self) -> Path:
+        """The resolv.conf processes in this namespace see (``ip netns exec`` and nsenter rules)."""
+        if self.kind == "netns":
+            own = Path("/etc/netns") / self.name / "resolv.conf"
+            if own.exists():
+                return own
+        if self.kind == "pid":
+            return Path(f"/proc/{self.name}/root/etc/resolv.conf")
+        return Path("/etc/resolv.conf")
+
+    def check(self) -> None:
+        """Fail with a one-line error when the namespace cannot be entered."""
+        path = self.ns_path
+        if path is None:
+            return
+        where = "--netns" if self.kind == "netns" else "--pid"
+        if not path.exists():
+            raise UsageError(f"no such network namespace {self.name!r}", location=where)
+        try:
+            os.close(os.open(path, os.O_RDONLY))
+        except PermissionError:
+            raise UsageError(f"no permission to open {path} (run as root)", location=where) from None
+
+
+def _setns(fd: int) -> None:
+    native = getattr(os, "setns", None)
+    if native is not None:
+        native(fd, CLONE_NEWNET)
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def enter(vantage: Vantage) -> None:
+    """Move the calling thread into the vantage's network namespace (no-op for ``current``)."""
+    path = vantage.ns_path
+    if path is None:
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        _setns(fd)
+    finally:
+        os.close(fd)
+
+
+def _ino(path: str) -> int:
+    return os.stat(path).st_ino
+
+
+def thread_netns_inode() -> int:
+    """Inode of the calling thread's network namespace."""
+    return _ino("/proc/thread-self/ns/net")
+
+
+def in_initial_netns() -> bool:
+    """True when the calling thread shares PID 1's network namespace (the machine's own network)."""
+    try:
+        return thread_netns_inode() == _ino("/proc/1/ns/net")
+    except OSError:
+        return True  # cannot tell: assume the worst
+
+
+def named_netns_inode(name: str) -> int | None:
+    """Inode of a named namespace under /run/netns, or None."""
+    try:
+        return _ino(str(NETNS_RUN_DIR / name))
+    except OSError:
+        return None

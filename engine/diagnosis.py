@@ -1,0 +1,94 @@
+"""The diagnosis: a typed model that every renderer (text, Markdown, JSON, UI) is a view of.
+
+Its JSON form is a contract for other tools (``podnet schema --diagnosis`` publishes it):
+top-level ``symptoms``, ``causes`` (ranked; each with ``id``, ``title``, ``confidence``,
+``evidence``, ``remediation``), ``next_checks`` and ``warnings``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DIAGNOSIS_SCHEMA_VERSION = "1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Evidence(_Model):
+    """One rule that fired for (or against) a conclusion, and the observations it matched."""
+
+    rule: str
+    direction: Literal["for", "against"] = "for"
+    weight: float | None = None
+    message: str
+    observations: list[str] = Field(default_factory=list, description="JSON paths into the fact file.")
+
+
+class SymptomResult(_Model):
+    id: str
+    title: str
+    primary: bool
+    evidence: list[Evidence]
+
+
+class Step(_Model):
+    text: str
+    command: str | None = None
+    run_at: str | None = None
+
+
+class RankedCause(_Model):
+    rank: int
+    id: str
+    symptom: str
+    title: str
+    confidence: float = Field(ge=0, le=1)
+    explanation: str
+    evidence: list[Evidence]
+    remediation: list[Step]
+    verify: list[Step]
+    guide: str
+
+
+class NextCheck(_Model):
+    """An observation not made yet that would confirm or rule out leading causes."""
+
+    kind: str
+    at: str
+    title: str
+    command: str
+    run_in: str
+    reason: str
+    causes: list[str]
+    value: float = Field(description="How much the check matters: summed confidence x rule weight.")
+
+
+class DiagnosisWarning(_Model):
+    code: str
+    message: str
+    location: str | None = None
+
+
+class Diagnosis(_Model):
+    """Ranked root causes with their evidence, remediation and the checks still worth making."""
+
+    schema_version: Literal["1"] = DIAGNOSIS_SCHEMA_VERSION
+    case_id: str
+    summary: str = ""
+    lang: Literal["en", "zh"]
+    symptoms: list[SymptomResult]
+    findings: list[SymptomResult] = Field(default_factory=list)
+    causes: list[RankedCause]
+    ruled_out: list[RankedCause] = Field(default_factory=list, description="Causes whose evidence against outweighs the evidence for.")
+    next_checks: list[NextCheck]
+    warnings: list[DiagnosisWarning]
+    extras: dict[str, Any] = Field(default_factory=dict, description="Views added by other modules (e.g. the packet path).")
+
+    @property
+    def top(self) -> RankedCause | None:
+        """The leading cause, if any."""
+        return self.causes[0] if self.causes else None

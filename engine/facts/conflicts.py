@@ -1,0 +1,63 @@
+"""Find observations that contradict each other (the same probe reported with different results).
+
+Decision (documented in the README): contradictions do not stop a diagnosis. Both sides are left
+out of the reasoning, and the diagnosis carries a warning naming their JSON paths, because an
+intermittent fault can make an honest report look contradictory and the remaining observations
+may still decide the case. ``--strict`` turns such warnings into a bad-input error (exit 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import FactFile
+from .observations import DnsLookup, MtuProbe, Observation, Ping, TcpConnect
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two or more observations of the same probe that disagree."""
+
+    paths: tuple[str, ...]
+    probe: str
+    results: tuple[str, ...]
+
+
+def _key(o: Observation) -> tuple[Any, ...] | None:
+    if isinstance(o, Ping):
+        return ("ping", o.at, o.host, o.target, o.size, o.dont_fragment)
+    if isinstance(o, TcpConnect):
+        return ("tcp_connect", o.at, o.host, o.target, o.port)
+    if isinstance(o, DnsLookup):
+        return ("dns_lookup", o.at, o.host, o.name.rstrip(".").lower(), o.server)
+    if isinstance(o, MtuProbe):
+        return ("mtu_probe", o.at, o.host, o.target)
+    return None
+
+
+def _result(o: Observation) -> str:
+    if isinstance(o, MtuProbe):
+        return f"{o.largest_ok_size}/{o.first_failed_size}"
+    return str(getattr(o, "result"))
+
+
+def find_conflicts(facts: FactFile) -> list[Conflict]:
+    """Groups of same-probe observations whose results differ."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, o in enumerate(facts.observations):
+        key = _key(o)
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    out = []
+    for key, idx in groups.items():
+        results = {_result(facts.observations[i]) for i in idx}
+        if len(results) > 1:
+            out.append(
+                Conflict(
+                    paths=tuple(f"$.observations[{i}]" for i in idx),
+                    probe=" ".join(str(k) for k in key if k is not None),
+                    results=tuple(sorted(results)),
+                )
+            )
+    return out

@@ -1,0 +1,285 @@
+"""Recognise a command line: unwrap sudo/kubectl exec/nsenter, name its parser family, tell where it ran."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass
+
+from .model import Host
+
+KNOWN_COMMANDS = frozenset(
+    """ping ping6 telnet nc ncat netcat curl wget nslookup dig host cat ip ifconfig route iptables
+    iptables-save iptables-legacy-save iptables-nft-save ip6tables-save ipvsadm ss netstat kubectl k
+    tcpdump sysctl conntrack dmesg uptime nproc sudo nsenter docker crictl timeout getenforce sestatus
+    tracepath traceroute mtr arp ethtool systemctl journalctl grep egrep echo exit hostname
+    less more head tail""".split()
+)
+"""Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
+
+_WRAPPER_FLAGS_WITH_VALUE = {
+    "timeout": {"-s", "--signal", "-k", "--kill-after"},
+    "sudo": {"-u", "-g", "-C", "-h", "-p", "-U"},
+}
+
+
+@dataclass
+class ParsedCommand:
+    argv: list[str]
+    family: str | None
+    host: Host | None
+    piped: bool
+
+
+def split_words(command: str) -> list[str]:
+    """shlex-split a command line; unbalanced quotes fall back to whitespace splitting."""
+    try:
+        return shlex.split(command, comments=False)
+    except ValueError:
+        return command.split()
+
+
+def _first_segment(command: str) -> tuple[str, bool]:
+    """The command before the first pipe or ``;``/``&&`` and whether the output was piped."""
+    depth_quote = None
+    for i, ch in enumerate(command):
+        if depth_quote:
+            if ch == depth_quote:
+                depth_quote = None
+            continue
+        if ch in "'\"":
+            depth_quote = ch
+        elif ch == "|" and command[i + 1 : i + 2] != "|":
+            return command[:i].strip(), True
+        elif ch == ";" or command[i : i + 2] == "&&":
+            return command[:i].strip(), False
+    return command.strip(), False
+
+
+def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
+    """Strip sudo/timeout/env prefixes and exec wrappers; return the inner argv and where it ran."""
+    host: Host | None = None
+    changed = True
+    while argv and changed:
+        changed = False
+        name = os.path.basename(argv[0])
+        if name in ("sudo", "timeout", "time", "env", "watch", "stdbuf"):
+            rest = argv[1:]
+            flags = _WRAPPER_FLAGS_WITH_VALUE.get(name, set())
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in flags else rest[1:]
+            if name == "timeout" and rest:
+                rest = rest[1:]  # the duration
+            while name == "env" and rest and "=" in rest[0]:
+                rest = rest[1:]
+            argv, changed = rest, True
+        elif name in ("kubectl", "k", "oc") and "exec" in argv[1:3] and "--" in argv:
+            cut = argv.index("--")
+            opts = argv[1:cut]
+            namespace = _option(opts, "-n", "--namespace")
+            words = [w for w in _positional(opts, {"-n", "--namespace", "-c", "--container", "--context", "--kubeconfig"}) if w != "exec"]
+            pod = words[0] if words else None
+            if pod and pod.startswith(("pod/", "pods/")):
+                pod = pod.split("/", 1)[1]
+            host = Host("pod", pod, namespace, "kubectl exec")
+            argv, changed = argv[cut + 1 :], True
+        elif name in ("docker", "crictl", "nerdctl") and len(argv) > 2 and argv[1] == "exec":
+            rest = argv[2:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in ("-u", "--user", "-w", "--workdir", "-e", "--env") else rest[1:]
+            host = Host("pod", None, None, f"{name} exec {rest[0] if rest else ''}".strip())
+            argv, changed = rest[1:], True
+        elif name == "nsenter":
+            rest = argv[1:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in ("-t", "--target") else rest[1:]
+            host = Host("pod", None, None, "nsenter")
+            argv, changed = rest, True
+        elif name == "ip" and argv[1:3] == ["netns", "exec"] and len(argv) > 3:
+            host = Host("pod", argv[3], None, "ip netns exec")
+            argv, changed = argv[4:], True
+    return argv, host
+
+
+def _option(words: list[str], *names: str) -> str | None:
+    for i, w in enumerate(words):
+        for n in names:
+            if w == n and i + 1 < len(words):
+                return words[i + 1]
+            if w.startswith(n + "=") and n.startswith("--"):
+                return w.split("=", 1)[1]
+            if len(n) == 2 and w.startswith(n) and len(w) > 2 and not n.startswith("--"):
+                return w[2:]
+    return None
+
+
+def _positional(words: list[str], with_value: set[str]) -> list[str]:
+    out, skip = [], False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in with_value:
+            skip = True
+        elif not w.startswith("-"):
+            out.append(w)
+    return out
+
+
+_KUBECTL_RESOURCES = {
+    "pods": "kubectl_pods", "pod": "kubectl_pods", "po": "kubectl_pods",
+    "nodes": "kubectl_nodes", "node": "kubectl_nodes", "no": "kubectl_nodes",
+    "endpoints": "kubectl_endpoints", "endpoint": "kubectl_endpoints", "ep": "kubectl_endpoints",
+}
+
+
+def family_of(argv: list[str]) -> str | None:
+    """The parser family for an (unwrapped) argv, or None when podnet has no parser for it."""
+    if not argv:
+        return None
+    name = os.path.basename(argv[0])
+    args = argv[1:]
+    if name in ("ping", "ping6", "busybox") and (name != "busybox" or args[:1] == ["ping"]):
+        return "ping"
+    if name == "busybox" and args:
+        return family_of(args)
+    if name == "telnet":
+        return "telnet"
+    if name in ("nc", "ncat", "netcat"):
+        return "nc"
+    if name == "curl":
+        return "curl"
+    if name == "nslookup":
+        return "nslookup"
+    if name == "dig":
+        return "dig"
+    if name in ("cat", "less", "more", "head", "tail"):
+        files = [a for a in args if not a.startswith("-")]
+        return family_of_file(files[0]) if files else None
+    if name == "ip":
+        words = [a for a in args if not a.startswith("-")]
+        obj = words[0] if words else ""
+        if obj and "address".startswith(obj) or obj in ("addr", "a", "link", "l"):
+            return "ip_addr"
+        if obj and ("route".startswith(obj) or obj == "r"):
+            return "ip_route"
+        return None
+    if name == "ifconfig":
+        return "ifconfig"
+    if name == "route":
+        return "route"
+    if name in ("iptables-save", "iptables-legacy-save", "iptables-nft-save"):
+        return "iptables_save"
+    if name == "iptables":
+        if any(a in ("-S", "--list-rules") for a in args):
+            return "iptables_save"
+        if any(a.startswith("-L") or a == "--list" or (a.startswith("-") and not a.startswith("--") and "L" in a) for a in args):
+            return "iptables_list"
+        return None
+    if name == "ipvsadm":
+        return "ipvsadm"
+    if name == "ss":
+        return "ss"
+    if name == "netstat":
+        flags = "".join(a.lstrip("-") for a in args if a.startswith("-") and not a.startswith("--"))
+        return "route" if "r" in flags else "netstat"
+    if name in ("kubectl", "k", "oc"):
+        words = _positional(args, {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "--container", "--context", "--kubeconfig", "--tail", "--since", "--field-selector"})
+        if words[:1] == ["get"] and len(words) > 1:
+            resource = words[1].split("/")[0].split(",")[0]
+            return _KUBECTL_RESOURCES.get(resource)
+        if words[:1] == ["logs"]:
+            return "kubectl_logs"
+        return None
+    if name == "tcpdump":
+        return "tcpdump"
+    if name == "sysctl":
+        return "sysctl"
+    if name == "conntrack":
+        return "conntrack"
+    if name == "getenforce":
+        return "getenforce"
+    return None
+
+
+def family_of_file(path: str) -> str | None:
+    """The family of a file shown with cat: resolv.conf, ifcfg-*, /proc/sys/* values."""
+    base = os.path.basename(path)
+    if base == "resolv.conf":
+        return "resolv_conf"
+    if base.startswith("ifcfg-"):
+        return "ifcfg"
+    if path.startswith("/proc/sys/"):
+        return "proc_sys"
+    return None
+
+
+def parse_command(command: str) -> ParsedCommand:
+    """Split and unwrap a command line and name its family."""
+    first, piped = _first_segment(command)
+    argv, host = _unwrap(split_words(first))
+    return ParsedCommand(argv, family_of(argv), host, piped)
+
+
+_FILE_NAME_FAMILIES: tuple[tuple[str, str], ...] = (
+    (r"^resolv\.conf", "resolv_conf"),
+    (r"^ifcfg-", "ifcfg"),
+    (r"^(busybox[-_ ])?ping", "ping"),
+    (r"^telnet", "telnet"),
+    (r"^(nc|ncat|netcat)([-_ .]|$)", "nc"),
+    (r"^curl", "curl"),
+    (r"^nslookup", "nslookup"),
+    (r"^dig", "dig"),
+    (r"^ip[-_ ]?(a|addr|address|link)([-_ .]|$)", "ip_addr"),
+    (r"^ip[-_ ]?(r|route)([-_ .]|$)", "ip_route"),
+    (r"^ifconfig", "ifconfig"),
+    (r"^route", "route"),
+    (r"^iptables[-_ ]?save|^iptables[-_ ].*-s(\b|$)", "iptables_save"),
+    (r"^iptables[-_ ].*-?l(\b|$)", "iptables_list"),
+    (r"^ipvsadm", "ipvsadm"),
+    (r"^ss([-_ .]|$)", "ss"),
+    (r"^netstat", "netstat"),
+    (r"^(kubectl[-_ ])?(get[-_ ])?(pods?|po)([-_ .]|$)", "kubectl_pods"),
+    (r"^(kubectl[-_ ])?(get[-_ ])?(nodes?|no)([-_ .]|$)", "kubectl_nodes"),
+    (r"^(kubectl[-_ ])?(get[-_ ])?(endpoints?|ep)([-_ .]|$)", "kubectl_endpoints"),
+    (r"^(kubectl[-_ ])?logs|kube-proxy.*\.log$", "kubectl_logs"),
+    (r"^tcpdump", "tcpdump"),
+    (r"^sysctl", "sysctl"),
+    (r"^conntrack", "conntrack"),
+    (r"^getenforce", "getenforce"),
+)
+
+
+def family_of_file_name(name: str) -> str | None:
+    """Family named by a file name such as ``ping-10.0.0.1.txt`` or ``kubectl-get-pods.txt``."""
+    base = os.path.basename(name).lower()
+    for pattern, family in _FILE_NAME_FAMILIES:
+        if re.search(pattern, base):
+            return family
+    return None
+
+
+_SNIFFERS: tuple[tuple[str, str], ...] = (
+    (r"^PING \S+ \(\S+\)", "ping"),
+    (r"^(# Generated by iptables-save|\*(nat|filter|mangle|raw)$|-A KUBE-)", "iptables_save"),
+    (r"^IP Virtual Server version", "ipvsadm"),
+    (r"^\d+: [\w.@-]+: <", "ip_addr"),
+    (r"^(NAMESPACE\s+)?NAME\s+READY\s+STATUS", "kubectl_pods"),
+    (r"^NAME\s+STATUS\s+ROLES", "kubectl_nodes"),
+    (r"^(BOOTPROTO|DEVICE|IPADDR)=", "ifcfg"),
+    (r"^(nameserver|search) ", "resolv_conf"),
+    (r"^(State|Netid)\s+Recv-Q", "ss"),
+    (r"^Proto Recv-Q", "netstat"),
+    (r"^; <<>> DiG", "dig"),
+    (r"^(tcpdump: |listening on |\d\d:\d\d:\d\d\.\d+ (IP|ARP) )", "tcpdump"),
+    (r"^Kernel IP routing table", "route"),
+)
+
+
+def sniff_family(lines: list[str]) -> str | None:
+    """Recognise a command's output by its first lines (for files without a command line)."""
+    for text in [t for t in lines if t.strip()][:5]:
+        for pattern, family in _SNIFFERS:
+            if re.search(pattern, text.strip()):
+                return family
+    return None

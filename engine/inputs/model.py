@@ -1,0 +1,99 @@
+"""Data passed between the transcript splitter, the parsers and the assembler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+HostKind = Literal["pod", "node", "control", "workstation"]
+
+
+@dataclass(frozen=True)
+class Host:
+    """Where a command ran, as far as the prompt or command line tells.
+
+    ``kind`` is None when only a name is known (a ``[root@name ~]#`` prompt could be a node or a
+    Pod); ``name`` is None when only the kind is known (a busybox ``/ # `` prompt).
+    """
+
+    kind: HostKind | None = None
+    name: str | None = None
+    namespace: str | None = None
+    how: str = ""
+    """What told us (``prompt``, ``kubectl exec``, ``folder`` ...), for notes and docs."""
+
+
+@dataclass
+class IngestWarning:
+    """Something in the input that was not understood or not used; ``location`` is ``file:line``."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass
+class CommandRun:
+    """One command and its output, as found in a file or a transcript."""
+
+    origin: str
+    """The file it came from."""
+    line: int
+    """Line number (1-based) of the command line, or of the first output line when there is none."""
+    command: str
+    """The command line as typed ('' when only the file name told what it is)."""
+    argv: list[str]
+    """The command's own words, after unwrapping sudo, kubectl exec, nsenter, timeout..."""
+    family: str | None
+    """Parser family (``ping``, ``ip_addr``, ``kubectl_pods``...); None when not recognised."""
+    output: list[tuple[int, str]]
+    """(line number, text) of each output line."""
+    host: Host | None = None
+    piped: bool = False
+    """The output went through a pipe (grep, head...): absent lines prove nothing."""
+
+    def where(self, lineno: int | None = None) -> str:
+        return f"{self.origin}:{lineno if lineno is not None else self.line}"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for _, t in self.output) + "\n"
+
+    @property
+    def nonblank(self) -> list[tuple[int, str]]:
+        return [(n, t) for n, t in self.output if t.strip()]
+
+
+@dataclass
+class Record:
+    """What a parser found in one command's output.
+
+    ``type`` is an observation kind (``ping``, ``tcp_connect``...) whose ``data`` needs only the
+    vantage to become an observation, or an intermediate finding that the assembler combines with
+    others (``addresses``, ``ifcfg``, ``pods``, ``nodes``, ``nat_rules``, ``filter_rules``, ``ipvs``,
+    ``routes``, ``sockets``, ``capture``, ``kube_proxy_log``).
+    """
+
+    type: str
+    data: dict[str, Any]
+    run: CommandRun
+    line: int | None = None
+
+    def where(self) -> str:
+        return self.run.where(self.line)
+
+
+@dataclass
+class ParseResult:
+    records: list[Record] = field(default_factory=list)
+    warnings: list[IngestWarning] = field(default_factory=list)
+
+    def warn(self, run: CommandRun, message: str, line: int | None = None) -> None:
+        self.warnings.append(IngestWarning(run.where(line), message))
+
+    def add(self, run: CommandRun, type_: str, data: dict[str, Any], line: int | None = None) -> Record:
+        rec = Record(type_, data, run, line)
+        self.records.append(rec)
+        return rec

@@ -1,0 +1,157 @@
+"""Per-CNI path knowledge (``kb/paths/<cni>-<mode>.yaml``) and the texts of this subpackage, checked on load."""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import FactFileError, KnowledgeError
+from ..knowledge.model import Lang, Text
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeviceSpec(_Strict):
+    """Conventional name of a device and the pattern that recognises it in a case."""
+
+    name: str = Field(min_length=1)
+    match: str
+
+    @field_validator("match")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        re.compile(v)
+        return v
+
+
+class Encapsulation(_Strict):
+    kind: Literal["vxlan", "ipip"]
+    filter: str = Field(description="tcpdump expression matching the encapsulated packets.")
+    overhead: int = Field(ge=0)
+
+
+class PathProfile(_Strict):
+    """The device chain of one CNI mode."""
+
+    id: str
+    cni: str
+    mode: str
+    default_for_cni: bool = False
+    title: Text
+    devices: dict[Literal["pod", "veth", "bridge", "tunnel", "host_nic"], DeviceSpec]
+    encapsulation: Encapsulation | None = None
+    tunnel_address: Literal["pod_cidr_network"] | None = None
+    bridge_address: Literal["pod_cidr_first"] | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.devices
+
+    def role_of(self, interface: str) -> str | None:
+        """The role an interface name plays in this profile (None when nothing matches)."""
+        for role, spec in self.devices.items():
+            if role != "pod" and re.search(spec.match, interface):
+                return role
+        return None
+
+
+class Segment(_Strict):
+    suspects: list[str] = Field(default_factory=list)
+    service_suspects: list[str] = Field(default_factory=list)
+    explanation: Text
+
+
+class LocalizeKnowledge(_Strict):
+    segments: dict[str, Segment]
+    evidence: dict[str, Segment]
+
+
+def _paths_root() -> Any:
+    return resources.files("podnet.kb") / "paths"
+
+
+def _read(name: str) -> Any:
+    origin = f"kb/paths/{name}"
+    try:
+        return yaml.load((_paths_root() / name).read_text(encoding="utf-8"), Loader=_Loader)
+    except FileNotFoundError:
+        raise KnowledgeError("file is missing", location=origin, code="E-KB-MISSING") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{origin}:{mark.line + 1}" if mark else origin
+        raise KnowledgeError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=where, code="E-KB-YAML") from None
+
+
+def _validate(model: type[BaseModel], data: Any, origin: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise KnowledgeError(err["msg"], location=f"{origin}: {loc}", code="E-KB-SCHEMA") from None
+
+
+@functools.lru_cache(maxsize=1)
+def profiles() -> dict[str, PathProfile]:
+    """Every ``<cni>-<mode>.yaml`` profile, by id."""
+    out: dict[str, PathProfile] = {}
+    for item in sorted(_paths_root().iterdir(), key=lambda p: p.name):
+        name = item.name
+        if not name.endswith(".yaml") or name in ("localize.yaml", "texts.yaml"):
+            continue
+        prof = _validate(PathProfile, _read(name), f"kb/paths/{name}")
+        if f"{prof.id}.yaml" != name or prof.id != f"{prof.cni}-{prof.mode}":
+            raise KnowledgeError("id must be <cni>-<mode> and match the file name", location=f"kb/paths/{name}: id", code="E-KB-SCHEMA")
+        out[prof.id] = prof
+    return out
+
+
+def profile_for(cni: str, mode: str) -> tuple[PathProfile, list[str]]:
+    """The profile of a cluster's CNI and mode, and notes about assumptions made to choose it."""
+    table = profiles()
+    if f"{cni}-{mode}" in table:
+        return table[f"{cni}-{mode}"], []
+    supported = ", ".join(f"{p.cni} {p.mode}" for p in table.values())
+    if mode in ("unknown", "other"):
+        for prof in table.values():
+            if prof.cni == cni and prof.default_for_cni:
+                return prof, [f"mode:{prof.mode}"]
+    where = "$.cluster.mode" if any(p.cni == cni for p in table.values()) else "$.cluster.cni"
+    raise FactFileError(
+        f"no packet path known for CNI {cni!r} mode {mode!r} (known: {supported})",
+        location=where,
+        code="E-PATH-UNSUPPORTED",
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def localize_knowledge() -> LocalizeKnowledge:
+    return _validate(LocalizeKnowledge, _read("localize.yaml"), "kb/paths/localize.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _texts() -> dict[str, Text]:
+    data = _read("texts.yaml")
+    if not isinstance(data, dict):
+        raise KnowledgeError("expected a mapping of text ids", location="kb/paths/texts.yaml", code="E-KB-SCHEMA")
+    return {key: _validate(Text, value, f"kb/paths/texts.yaml: {key}") for key, value in data.items()}
+
+
+def text(key: str, lang: Lang, **values: Any) -> str:
+    """A text of ``kb/paths/texts.yaml`` in ``lang`` with ``values`` filled in."""
+    try:
+        template = _texts()[key].get(lang)
+    except KeyError:
+        raise KnowledgeError(f"unknown text id {key!r}", location="kb/paths/texts.yaml", code="E-KB-REFERENCE") from None
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError) as exc:
+        raise KnowledgeError(f"text {key!r} uses an unknown placeholder {exc}", location="kb/paths/texts.yaml", code="E-TEMPLATE") from None

@@ -1,0 +1,135 @@
+"""Compile checked YAML rules into one experta KnowledgeEngine class, once per process.
+
+Each fact kind becomes an experta ``Fact`` subclass; each pattern a typed fact pattern whose
+field constraints become literals, ``MATCH`` bindings (joins), negated bindings or predicates;
+``all`` / ``any`` / ``not`` become ``AND`` / ``OR`` / ``NOT``. The three phases map to
+salience levels. Only the fields some rule reads are declared into the engine, which keeps
+per-diagnosis work small.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .._experta import AND, MATCH, NOT, OR, Fact, KnowledgeEngine, L, P, Rule, W
+from ..knowledge.conditions import All, AnyOf, Constraint, Node, Not, Pattern, patterns
+from ..knowledge.load import PHASES, Rule as KbRule
+
+SALIENCE = {phase: (len(PHASES) - i) * 10 for i, phase in enumerate(PHASES)}
+"""finding 30 > symptom 20 > cause 10: every finding fires before any symptom rule, and so on."""
+
+_NUMERIC: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+@dataclass
+class Firing:
+    """One activation of a rule: which facts matched (by fact index) and what variables bound."""
+
+    rule: KbRule
+    fact_indexes: dict[str, int]
+    bindings: dict[str, Any]
+
+
+@dataclass
+class CompiledRules:
+    """The engine class, the fact classes, and which fields each kind needs."""
+
+    engine_class: type[KnowledgeEngine]
+    fact_classes: dict[str, type[Fact]]
+    fields_used: dict[str, frozenset[str]]
+    rules: list[KbRule]
+    sink: list[Firing] = field(default_factory=list)
+
+
+def _predicate(op: str, value: Any) -> P:
+    if op in _NUMERIC:
+        fn = _NUMERIC[op]
+        return P(lambda x, fn=fn, v=value: isinstance(x, (int, float)) and not isinstance(x, bool) and fn(x, v))
+    if op == "in":
+        allowed = frozenset(value)
+        return P(lambda x, allowed=allowed: x in allowed)
+    if op == "not_in":
+        banned = frozenset(value)
+        return P(lambda x, banned=banned: x not in banned)
+    if op == "contains":
+        return P(lambda x, v=value: isinstance(x, (tuple, list, frozenset)) and v in x)
+    raise ValueError(op)
+
+
+def _field_constraint(c: Constraint) -> Any:
+    if c.var is not None:
+        return MATCH.__getattr__(c.var) if c.op == "eq" else ~W(c.var)
+    if c.op == "eq":
+        return L(c.value)
+    if c.op == "ne":
+        return ~L(c.value)
+    return _predicate(c.op, c.value)
+
+
+def _pattern(p: Pattern, classes: dict[str, type[Fact]], negated: bool) -> Any:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for c in p.constraints:
+        grouped[c.field].append(_field_constraint(c))
+    kwargs = {}
+    for name, parts in grouped.items():
+        combined = parts[0]
+        for extra in parts[1:]:
+            combined = combined & extra
+        kwargs[name] = combined
+    if not negated:
+        kwargs["ix"] = MATCH.__getattr__(f"_ix_{p.alias}")
+    return classes[p.kind](**kwargs)
+
+
+def _lhs(node: Node, classes: dict[str, type[Fact]], negated: bool = False) -> Any:
+    if isinstance(node, Pattern):
+        return _pattern(node, classes, negated)
+    if isinstance(node, Not):
+        return NOT(_lhs(node.item, classes, True))
+    items = [_lhs(item, classes, negated) for item in node.items]
+    if len(items) == 1:
+        return items[0]
+    return AND(*items) if isinstance(node, All) else OR(*items)
+
+
+def compile_rules(rules: list[KbRule]) -> CompiledRules:
+    """Build the experta engine class for a rule set (done once; reuse the result)."""
+    kinds = {p.kind for r in rules for p, _ in patterns(r.condition)} | {"symptom", "finding"}
+    classes: dict[str, type[Fact]] = {k: type(f"F_{k}", (Fact,), {}) for k in sorted(kinds)}
+    used: dict[str, set[str]] = defaultdict(set)
+    for r in rules:
+        for p, _ in patterns(r.condition):
+            used[p.kind].update(c.field for c in p.constraints)
+    sink: list[Firing] = []
+    namespace: dict[str, Any] = {}
+    for n, rule in enumerate(rules):
+        aliases = [p.alias for p, neg in patterns(rule.condition) if not neg]
+
+        def action(engine: Any, __rule: KbRule = rule, __aliases: list[str] = aliases, **bound: Any) -> None:
+            indexes = {a: bound[f"_ix_{a}"] for a in __aliases if f"_ix_{a}" in bound}
+            variables = {k: v for k, v in bound.items() if not k.startswith("_ix_")}
+            sink.append(Firing(__rule, indexes, variables))
+            then = __rule.spec.then
+            if then.symptom:
+                engine.declare(classes["symptom"](**{"class": then.symptom, "ix": -1}))
+            elif then.finding:
+                engine.declare(classes["finding"](name=then.finding, ix=-1))
+
+        lhs = _lhs(rule.condition, classes)
+        namespace[f"r{n:04d}_{rule.id.replace('-', '_')}"] = Rule(lhs, salience=SALIENCE[rule.phase])(action)
+    engine_class = type("PodnetEngine", (KnowledgeEngine,), namespace)
+    return CompiledRules(
+        engine_class=engine_class,
+        fact_classes=classes,
+        fields_used={k: frozenset(v) for k, v in used.items()},
+        rules=rules,
+        sink=sink,
+    )

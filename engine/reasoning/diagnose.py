@@ -1,0 +1,320 @@
+"""From a fact file to a :class:`~podnet.diagnosis.Diagnosis`: enrich, fire rules, rank, explain."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnosis import Diagnosis, DiagnosisWarning, Evidence, NextCheck, RankedCause, Step, SymptomResult
+from ..errors import FactFileError
+from ..facts.conflicts import find_conflicts
+from ..facts.enrich import enrich
+from ..facts.model import FactFile
+from ..knowledge.conditions import patterns
+from ..knowledge.load import Knowledge, Rule, load_knowledge
+from ..knowledge.model import Lang
+from ..knowledge.templates import case_context, obs_namespace, render
+from .compile import Firing
+from .confidence import combine
+from .engine import CLUSTER_IX, DESTINATION_IX, SOURCE_IX, Reasoner, RunResult
+
+MIN_CONFIDENCE = 0.05
+"""Causes below this confidence are not listed."""
+
+MAX_NEXT_CHECKS = 5
+_CONTEXT_PATHS = {SOURCE_IX: "$.endpoints.source", DESTINATION_IX: "$.endpoints.destination", CLUSTER_IX: "$.cluster"}
+
+
+@functools.lru_cache(maxsize=8)
+def get_reasoner(rule_dirs: tuple[str, ...] = ()) -> Reasoner:
+    """The compiled engine for the bundled rules plus ``rule_dirs``, built once per process."""
+    return Reasoner(load_knowledge(rule_dirs))
+
+
+@dataclass
+class _CauseTally:
+    weights: dict[str, float] = field(default_factory=dict)  # rule id -> weight
+    firings: list[Firing] = field(default_factory=list)
+
+
+def _paths(firing: Firing) -> list[str]:
+    out = []
+    for ix in sorted(set(firing.fact_indexes.values())):
+        if ix >= 0:
+            out.append(f"$.observations[{ix}]")
+        elif ix in _CONTEXT_PATHS:
+            out.append(_CONTEXT_PATHS[ix])
+    return out
+
+
+class _Explainer:
+    """Renders rule messages and cause texts for one case in one language."""
+
+    def __init__(self, kb: Knowledge, facts: FactFile, lang: Lang) -> None:
+        self.kb = kb
+        self.facts = facts
+        self.lang = lang
+        self.ctx = case_context(facts)
+        self._obs_dump: dict[int, Any] = {}
+
+    def _obs(self, ix: int) -> Any:
+        if ix not in self._obs_dump:
+            o = self.facts.observations[ix]
+            self._obs_dump[ix] = obs_namespace(o.model_dump(), o.kind)  # type: ignore[attr-defined]
+        return self._obs_dump[ix]
+
+    def evidence(self, firing: Firing, direction: str = "for", weight: float | None = None) -> Evidence:
+        rule = firing.rule
+        ctx = dict(self.ctx)
+        ctx.update(firing.bindings)
+        for alias, ix in firing.fact_indexes.items():
+            if ix >= 0:
+                ctx[alias] = self._obs(ix)
+        message = render(rule.spec.because.get(self.lang), ctx, f"{rule.path}: rule {rule.id}: because.{self.lang}")
+        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing))  # type: ignore[arg-type]
+
+    def steps(self, steps: list[Any], where: str) -> list[Step]:
+        out = []
+        for i, s in enumerate(steps):
+            loc = f"{where}[{i}]"
+            out.append(
+                Step(
+                    text=render(s.text.get(self.lang), self.ctx, f"{loc}.text.{self.lang}"),
+                    command=render(s.command, self.ctx, f"{loc}.command") if s.command else None,
+                    run_at=s.run_at,
+                )
+            )
+        return out
+
+    def text(self, template: str, where: str) -> str:
+        return render(template, self.ctx, where)
+
+
+def _merge_evidence(items: Any) -> list[Evidence]:
+    """One entry per rule: a rule that matched several fact combinations lists all their observations."""
+    merged: dict[str, Evidence] = {}
+    for ev in items:
+        if ev.rule in merged:
+            seen = merged[ev.rule].observations
+            seen.extend(p for p in ev.observations if p not in seen)
+        else:
+            merged[ev.rule] = ev
+    return list(merged.values())
+
+
+def _vantage_exists(facts: FactFile, at: str) -> bool:
+    """A check can only run where the case has such a place (no source Pod when the source is a node)."""
+    if at == "source_pod":
+        return facts.endpoints.source.kind == "pod"
+    if at == "destination_pod":
+        dst = facts.endpoints.destination
+        return dst.kind == "pod" or bool(dst.backends)
+    return True
+
+
+def _conflict_warnings(facts: FactFile, strict: bool, lang: Lang) -> tuple[set[int], list[DiagnosisWarning]]:
+    skip: set[int] = set()
+    warnings = []
+    for c in find_conflicts(facts):
+        paths = ", ".join(c.paths)
+        if strict:
+            raise FactFileError(f"contradictory observations of {c.probe}: {' vs '.join(c.results)} (at {paths})", location=c.paths[0], code="E-FACTS-CONFLICT")
+        for p in c.paths:
+            skip.add(int(p.split("[")[1].rstrip("]")))
+        msg = (
+            f"contradictory results for the same probe ({c.probe}: {' vs '.join(c.results)}); left out of the reasoning"
+            if lang == "en"
+            else f"同一探测结果相互矛盾（{c.probe}：{' 与 '.join(c.results)}），这些观察未参与推理"
+        )
+        warnings.append(DiagnosisWarning(code="W-FACTS-CONFLICT", message=msg, location=paths))
+    return skip, warnings
+
+
+def _check_key(pattern_kind: str, constraints: Any, kb: Knowledge) -> tuple[str, str] | None:
+    kind_meta = kb.observation_kinds.get(pattern_kind)
+    if kind_meta is None:
+        return None
+    at = None
+    for c in constraints:
+        if c.field == "at" and c.var is None:
+            if c.op == "eq":
+                at = c.value
+            elif c.op == "in":
+                at = c.value[0]
+    if at is None or at not in kind_meta.how:
+        at = at if at in kind_meta.how else next(iter(kind_meta.how))
+    return pattern_kind, at
+
+
+def _next_checks(
+    kb: Knowledge,
+    facts: FactFile,
+    skip: set[int],
+    ranked: list[tuple[str, float]],
+    established: set[str],
+    explainer: _Explainer,
+    lang: Lang,
+) -> list[NextCheck]:
+    observed_kinds = {o.kind for i, o in enumerate(facts.observations) if i not in skip}  # type: ignore[attr-defined]
+    observed = {(o.kind, o.at) for i, o in enumerate(facts.observations) if i not in skip}  # type: ignore[attr-defined]
+    blocked = set(facts.unobservable)
+    weight_of: dict[str, float] = {}
+    if ranked:
+        for cid, conf in ranked[:3]:
+            weight_of[cid] = conf
+    else:
+        for cid, cause in kb.causes.items():
+            if not established or cause.symptom in established:
+                weight_of[cid] = cause.prior
+    value: dict[tuple[str, str], float] = defaultdict(float)
+    about: dict[tuple[str, str], set[str]] = defaultdict(set)
+    primary_known = bool(established & set(kb.symptoms))
+    for rule in kb.rules:
+        then = rule.spec.then
+        if rule.phase == "cause":
+            if then.cause not in weight_of:
+                continue
+            gain = weight_of[then.cause] * abs(then.weight or 0)  # type: ignore[operator]
+        elif not primary_known:
+            gain = 0.5
+        else:
+            continue
+        for p, negated in patterns(rule.condition):
+            if negated:
+                continue
+            key = _check_key(p.kind, p.constraints, kb)
+            if key is None or key in observed or key[0] in blocked or not _vantage_exists(facts, key[1]):
+                continue
+            if not any(c.field == "at" for c in p.constraints) and key[0] in observed_kinds:
+                continue
+            value[key] += gain
+            if rule.phase == "cause":
+                about[key].add(then.cause)  # type: ignore[arg-type]
+    order = sorted(value, key=lambda k: (-round(value[k], 6), kb.observation_kinds[k[0]].order, k))
+    out = []
+    for kind, at in order[:MAX_NEXT_CHECKS]:
+        meta = kb.observation_kinds[kind]
+        how = meta.how[at]
+        causes = sorted(about[(kind, at)], key=lambda c: -weight_of.get(c, 0))
+        titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
+        if causes:
+            reason = f"confirms or rules out: {titles}" if lang == "en" else f"用于确认或排除：{titles}"
+        else:
+            reason = "tells which symptom class applies" if lang == "en" else "用于判断属于哪一类网络异常"
+        out.append(
+            NextCheck(
+                kind=kind,
+                at=at,
+                title=meta.title.get(lang),
+                command=explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command"),
+                run_in=how.run_in,
+                reason=reason,
+                causes=causes,
+                value=round(value[(kind, at)], 4),
+            )
+        )
+    return out
+
+
+@dataclass
+class Analysis:
+    """The engine's raw output for a case: enriched facts, left-out observations, firings."""
+
+    knowledge: Knowledge
+    facts: FactFile
+    skip: set[int]
+    warnings: list[DiagnosisWarning]
+    result: RunResult
+
+
+def analyse(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, lang: Lang = "en") -> Analysis:
+    """Enrich a copy of the facts, set contradictions aside, and fire the rules."""
+    reasoner = get_reasoner(tuple(rule_dirs))
+    kb = reasoner.knowledge
+    facts = enrich(facts.model_copy(deep=True), kb.interface_role)
+    skip, warnings = _conflict_warnings(facts, strict, lang)
+    return Analysis(kb, facts, skip, warnings, reasoner.run(facts, skip))
+
+
+def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, ...] = (), strict: bool = False) -> Diagnosis:
+    """Diagnose one case. The fact file is not modified."""
+    a = analyse(facts, rule_dirs=rule_dirs, strict=strict, lang=lang)
+    kb, facts, skip, warnings, result = a.knowledge, a.facts, a.skip, a.warnings, a.result
+    explainer = _Explainer(kb, facts, lang)
+
+    symptom_ev: dict[str, list[Firing]] = defaultdict(list)
+    tallies: dict[str, _CauseTally] = defaultdict(_CauseTally)
+    for f in result.firings:
+        then = f.rule.spec.then
+        if then.cause:
+            t = tallies[then.cause]
+            t.weights.setdefault(f.rule.id, then.weight)  # type: ignore[arg-type]
+            t.firings.append(f)
+        else:
+            symptom_ev[then.symptom or then.finding or ""].append(f)  # type: ignore[arg-type]
+
+    def symptom_results(table: dict[str, Any]) -> list[SymptomResult]:
+        out = []
+        for sid, meta in table.items():
+            if sid in symptom_ev:
+                out.append(
+                    SymptomResult(
+                        id=sid,
+                        title=meta.title.get(lang),
+                        primary=meta.primary,
+                        evidence=_merge_evidence(explainer.evidence(f) for f in symptom_ev[sid]),
+                    )
+                )
+        return out
+
+    cause_order = {cid: i for i, cid in enumerate(kb.causes)}
+    scored = []
+    for cid, t in tallies.items():
+        cf = combine(t.weights.values())
+        support = sum(1 for w in t.weights.values() if w > 0)
+        scored.append((cid, cf, support))
+    scored.sort(key=lambda s: (-round(s[1], 9), -s[2], cause_order[s[0]], s[0]))
+
+    def ranked_cause(cid: str, cf: float, rank: int) -> RankedCause:
+        cause = kb.causes[cid]
+        t = tallies[cid]
+        evidence = _merge_evidence(
+            explainer.evidence(f, "for" if f.rule.spec.then.weight > 0 else "against", f.rule.spec.then.weight)  # type: ignore[operator]
+            for f in t.firings
+        )
+        where = f"kb/causes: {cid}"
+        return RankedCause(
+            rank=rank,
+            id=cid,
+            symptom=cause.symptom,
+            title=cause.title.get(lang),
+            confidence=round(max(0.0, cf), 4),
+            explanation=explainer.text(cause.explanation.get(lang), f"{where}.explanation.{lang}"),
+            evidence=evidence,
+            remediation=explainer.steps(cause.remediation, f"{where}.remediation"),
+            verify=explainer.steps(cause.verify, f"{where}.verify"),
+            guide=cause.guide,
+        )
+
+    causes = []
+    ruled_out = []
+    for cid, cf, support in scored:
+        if cf >= MIN_CONFIDENCE:
+            causes.append(ranked_cause(cid, cf, len(causes) + 1))
+        elif support:
+            ruled_out.append(ranked_cause(cid, cf, 0))
+    established = set(symptom_ev)
+    checks = _next_checks(kb, facts, skip, [(c.id, c.confidence) for c in causes], established, explainer, lang)
+    return Diagnosis(
+        case_id=facts.case.id,
+        summary=facts.case.summary,
+        lang=lang,
+        symptoms=symptom_results(kb.symptoms),  # type: ignore[arg-type]
+        findings=symptom_results(kb.findings),  # type: ignore[arg-type]
+        causes=causes,
+        ruled_out=ruled_out,
+        next_checks=checks,
+        warnings=warnings,
+    )

@@ -1,0 +1,72 @@
+"""Run the compiled rules over a case: declare facts, fire, collect firings.
+
+A :class:`Reasoner` is built once per knowledge base (per process) and reused for every
+diagnosis; a lock makes it safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from ..facts.model import FactFile
+from ..knowledge.load import Knowledge
+from .compile import CompiledRules, Firing, compile_rules
+
+SOURCE_IX, DESTINATION_IX, CLUSTER_IX = -2, -3, -4
+"""Fact indexes of the case's context facts (observations use their list index)."""
+
+
+@dataclass
+class RunResult:
+    firings: list[Firing]
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, list):
+        return tuple(v)
+    return v
+
+
+class Reasoner:
+    """A compiled rule set bound to one reusable experta engine instance."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.compiled: CompiledRules = compile_rules(knowledge.rules)
+        self._engine = self.compiled.engine_class()
+        self._lock = threading.Lock()
+
+    def _fact(self, kind: str, source: Any, ix: int, extra: dict[str, Any] | None = None) -> Any:
+        cls = self.compiled.fact_classes.get(kind)
+        if cls is None:
+            return None
+        data: dict[str, Any] = {"ix": ix}
+        for name in self.compiled.fields_used.get(kind, ()):
+            value = extra.get(name) if extra and name in extra else getattr(source, name, None)
+            if value is not None:
+                data[name] = _value(value)
+        return cls(**data)
+
+    def run(self, facts: FactFile, skip: set[int] = frozenset()) -> RunResult:  # type: ignore[assignment]
+        """Fire every rule on the case; observations whose index is in ``skip`` are left out."""
+        dst = facts.endpoints.destination
+        declared = [
+            self._fact("source", facts.endpoints.source, SOURCE_IX),
+            self._fact("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends)}),
+            self._fact("cluster", facts.cluster, CLUSTER_IX),
+        ]
+        for i, obs in enumerate(facts.observations):
+            if i not in skip:
+                declared.append(self._fact(obs.kind, obs, i))  # type: ignore[attr-defined]
+        with self._lock:
+            sink = self.compiled.sink
+            sink.clear()
+            engine = self._engine
+            engine.reset()
+            engine.declare(*[f for f in declared if f is not None])
+            engine.run()
+            firings = list(sink)
+            sink.clear()
+        return RunResult(firings=firings)

@@ -1,0 +1,78 @@
+"""Plain-text report for a terminal."""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..diagnosis import Diagnosis, Evidence, Step
+from .labels import LABELS
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+
+
+def _evidence(ev: Evidence, indent: str) -> list[str]:
+    sign = "+" if ev.direction == "for" else "-"
+    weight = f" {ev.weight:+.2f}" if ev.weight is not None else ""
+    where = f" [{', '.join(ev.observations)}]" if ev.observations else ""
+    return _wrap(f"{sign} {ev.message} ({ev.rule}{weight}){where}", indent)
+
+
+def _steps(steps: list[Step], indent: str) -> list[str]:
+    out = []
+    for i, s in enumerate(steps, 1):
+        out += _wrap(f"{i}. {s.text}", indent)
+        if s.command:
+            at = f"  # {s.run_at}" if s.run_at else ""
+            out.append(f"{indent}     $ {s.command}{at}")
+    return out
+
+
+def render_text(d: Diagnosis) -> str:
+    L = LABELS[d.lang]
+    out = [f"{L['diagnosis']} — {L['case']}: {d.case_id}"]
+    if d.summary:
+        out += _wrap(d.summary, "  ")
+    out.append("")
+    out.append(f"{L['symptoms']}: " + (", ".join(s.title for s in d.symptoms) or L["none"]))
+    for s in d.symptoms + d.findings:
+        out.append(f"  * {s.title}" + ("" if s.primary else f" ({L['findings']})"))
+        for ev in s.evidence:
+            out += _evidence(ev, "      ")
+    out.append("")
+    if not d.causes:
+        out.append(L["no_cause"])
+    else:
+        out.append(f"{L['causes']}:")
+    for c in d.causes:
+        out.append("")
+        out.append(f"#{c.rank} {c.title} [{c.id}] — {L['confidence']} {c.confidence:.2f}")
+        out += _wrap(c.explanation, "   ")
+        out.append(f"   {L['why']}:")
+        for ev in c.evidence:
+            out += _evidence(ev, "     ")
+        out.append(f"   {L['remediation']}:")
+        out += _steps(c.remediation, "     ")
+        out.append(f"   {L['verify']}:")
+        out += _steps(c.verify, "     ")
+        out.append(f"   {L['guide']}: {c.guide}")
+    if d.ruled_out:
+        out.append("")
+        out.append(f"{L['ruled_out']}: " + ", ".join(f"{c.title} [{c.id}]" for c in d.ruled_out))
+    out.append("")
+    out.append(f"{L['next_checks']}:")
+    if not d.next_checks:
+        out.append(f"  {L['no_checks']}")
+    for i, chk in enumerate(d.next_checks, 1):
+        out += _wrap(f"{i}. {chk.title} ({chk.at}) — {chk.reason}", "  ")
+        out.append(f"     $ {chk.command}")
+    if "path" in d.extras:
+        out.append("")
+        out.append(str(d.extras["path"].get("text", "")))
+    if d.warnings:
+        out.append("")
+        out.append(f"{L['warnings']}:")
+        for w in d.warnings:
+            out += _wrap(f"! {w.code} {w.location or ''}: {w.message}", "  ")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,108 @@
+"""Run the test cases that ship beside each rule (``<rule-id>.test.yaml``), like ``promtool test rules``.
+
+A test file names its rule and lists cases; each case lays ``facts`` over
+``rules/defaults.test.yaml`` (observations replace), runs the engine, and checks that the rule
+fires (``fires: true``) or does not (``fires: false``). ``expect`` may also name the cause,
+symptom or finding that must then appear in the diagnosis. Every rule needs at least one firing
+case and one near miss.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import PodnetError, RuleError
+from .knowledge.load import _walk_yaml, read_yaml
+
+
+@dataclass
+class RuleTestResult:
+    rule_id: str
+    name: str
+    ok: bool
+    message: str = ""
+
+
+def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _overlay(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _test_files(rule_dirs: tuple[str, ...]) -> list[tuple[str, Any]]:
+    roots: list[tuple[str, Any]] = [("rules", resources.files("podnet.rules"))]
+    roots += [(d, Path(d)) for d in rule_dirs]
+    out = []
+    for label, root in roots:
+        for rel, item in _walk_yaml(root):
+            if rel.endswith(".test.yaml") and "/" in rel:
+                out.append((f"{label}/{rel}", item))
+    return out
+
+
+def _defaults() -> dict[str, Any]:
+    return read_yaml(resources.files("podnet.rules") / "defaults.test.yaml", "rules/defaults.test.yaml")
+
+
+def run_rule_tests(rule_dirs: tuple[str, ...] = (), select: str | None = None) -> list[RuleTestResult]:
+    """Run every rule test; also report rules without a firing case or without a near miss."""
+    from .facts.load import facts_from_data
+    from .reasoning.diagnose import analyse, diagnose_facts, get_reasoner
+
+    reasoner = get_reasoner(rule_dirs)
+    defaults = _defaults()
+    tested: dict[str, set[bool]] = {}
+    results: list[RuleTestResult] = []
+    rule_ids = {r.id for r in reasoner.knowledge.rules}
+    for origin, item in _test_files(rule_dirs):
+        doc = read_yaml(item, origin)
+        rule_id = doc.get("rule") if isinstance(doc, dict) else None
+        if rule_id not in rule_ids:
+            raise RuleError(f"test file names unknown rule {rule_id!r}", location=f"{origin}: rule", code="E-RULE-TEST")
+        if item.name != f"{rule_id}.test.yaml":
+            raise RuleError(f"test file must be named {rule_id}.test.yaml", location=origin, code="E-RULE-TEST")
+        if select and select not in rule_id:
+            continue
+        for i, case in enumerate(doc.get("cases") or []):
+            name = case.get("name", f"case {i}")
+            want = case.get("fires")
+            if not isinstance(want, bool):
+                raise RuleError("each case needs fires: true or false", location=f"{origin}: cases[{i}].fires", code="E-RULE-TEST")
+            tested.setdefault(rule_id, set()).add(want)
+            try:
+                facts = facts_from_data(_overlay(defaults, case.get("facts") or {}), f"{origin}: cases[{i}].facts")
+                fired = [f for f in analyse(facts, rule_dirs=rule_dirs).result.firings if f.rule.id == rule_id]
+                ok = bool(fired) == want
+                message = "" if ok else ("did not fire" if want else "fired on a near miss")
+                expect = case.get("expect") or {}
+                if ok and expect:
+                    d = diagnose_facts(facts, rule_dirs=rule_dirs)
+                    for key, got in (
+                        ("cause", [c.id for c in d.causes]),
+                        ("top_cause", [c.id for c in d.causes[:1]]),
+                        ("symptom", [s.id for s in d.symptoms]),
+                        ("finding", [s.id for s in d.findings]),
+                    ):
+                        if key in expect and expect[key] not in got:
+                            ok, message = False, f"expected {key} {expect[key]!r}, got {got}"
+                    if "no_cause" in expect and expect["no_cause"] and d.causes:
+                        ok, message = False, f"expected no cause, got {[c.id for c in d.causes]}"
+            except PodnetError as exc:
+                ok, message = False, exc.one_line()
+            results.append(RuleTestResult(rule_id, name, ok, message))
+    if not select:
+        for rid in sorted(rule_ids):
+            seen = tested.get(rid, set())
+            if True not in seen:
+                results.append(RuleTestResult(rid, "has a firing case", False, "no case with fires: true"))
+            if False not in seen:
+                results.append(RuleTestResult(rid, "has a near miss", False, "no case with fires: false"))
+    return results
