@@ -59,6 +59,7 @@ class NextCheck(_Model):
 
     kind: str
     at: str
+    detail: dict[str, str] = Field(default_factory=dict, description="Which one, e.g. {'hop': 'host_nic'}.")
     title: str
     command: str
     run_in: str

@@ -86,6 +86,10 @@ class ObservationKind(_Strict):
     question: Text
     order: int = Field(description="Position in the guide's fixed order of checks.")
     how: dict[str, HowToObserve] = Field(min_length=1, description="vantage -> how to observe there")
+    distinguish_by: list[str] = Field(
+        default_factory=list,
+        description="Fields that make two observations of this kind at one vantage different checks (e.g. capture hop).",
+    )
     answers: list[Answer] = Field(default_factory=list)
 
 

@@ -99,7 +99,10 @@ def case_context(facts: FactFile) -> dict[str, Any]:
     dst_node.setdefault("name", dst_node_name)
     dst_node.setdefault("internal_ip", dst.get("node_ip") or backend.get("node_ip"))
     target_ip = dst.get("ip") or backend.get("ip")
+    target_port = dst.get("port") or backend.get("port")
     return {
+        "target": target_ip if target_ip else Placeholder("<destination-ip>"),
+        "target_port": target_port if target_port else Placeholder("<port>"),
         "case": _Ns(facts.case.model_dump(), "case"),
         "src": _Ns(src, "source"),
         "dst": _Ns({**dst, "target_ip": target_ip}, "destination"),
@@ -113,3 +116,19 @@ def case_context(facts: FactFile) -> dict[str, Any]:
 def obs_namespace(data: dict[str, Any], kind: str) -> _Ns:
     """Wrap an observation's fields for use in a template."""
     return _Ns(data, kind)
+
+
+def probe_context(ctx: dict[str, Any], target_role: str | None) -> dict[str, Any]:
+    """The case context with ``target``/``target_port`` pointed at the address a check is about."""
+    if target_role in (None, "destination", "other"):
+        return ctx
+    choices = {
+        "backend": (ctx["backend"].ip, ctx["backend"].port),
+        "destination_node": (ctx["dst_node"].internal_ip, None),
+        "source_node": (ctx["src_node"].internal_ip, None),
+        "dns_service": (ctx["cluster"].dns_service_ip, 53),
+    }
+    if target_role not in choices:
+        return ctx
+    ip, port = choices[target_role]
+    return {**ctx, "target": ip, "target_port": port if port is not None else ctx["target_port"]}

@@ -97,7 +97,7 @@ class PathVerdict(_Model):
 class CaptureCommand(_Model):
     """One capture: where to run it, how, and what to look for."""
 
-    hop: int
+    hops: list[int] = Field(description="Request-path hops this capture watches (one interface may carry several).")
     node: str | None = None
     node_ip: str | None = None
     namespace: Namespace

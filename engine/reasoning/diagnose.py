@@ -15,7 +15,7 @@ from ..facts.model import FactFile
 from ..knowledge.conditions import patterns
 from ..knowledge.load import Knowledge, Rule, load_knowledge
 from ..knowledge.model import Lang
-from ..knowledge.templates import case_context, obs_namespace, render
+from ..knowledge.templates import case_context, obs_namespace, probe_context, render
 from .compile import Firing
 from .confidence import combine
 from .engine import CLUSTER_IX, DESTINATION_IX, SOURCE_IX, Reasoner, RunResult
@@ -88,8 +88,8 @@ class _Explainer:
             )
         return out
 
-    def text(self, template: str, where: str) -> str:
-        return render(template, self.ctx, where)
+    def text(self, template: str, where: str, target_role: str | None = None) -> str:
+        return render(template, probe_context(self.ctx, target_role), where)
 
 
 def _merge_evidence(items: Any) -> list[Evidence]:
@@ -132,20 +132,44 @@ def _conflict_warnings(facts: FactFile, strict: bool, lang: Lang) -> tuple[set[i
     return skip, warnings
 
 
-def _check_key(pattern_kind: str, constraints: Any, kb: Knowledge) -> tuple[str, str] | None:
-    kind_meta = kb.observation_kinds.get(pattern_kind)
-    if kind_meta is None:
+CheckKey = tuple[str, str, tuple[tuple[str, Any], ...]]
+"""(observation kind, vantage, distinguishing field values)."""
+
+
+def _check_key(pattern: Any, kb: Knowledge) -> CheckKey | None:
+    """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields."""
+    meta = kb.observation_kinds.get(pattern.kind)
+    if meta is None:
         return None
     at = None
-    for c in constraints:
-        if c.field == "at" and c.var is None:
-            if c.op == "eq":
-                at = c.value
-            elif c.op == "in":
-                at = c.value[0]
-    if at is None or at not in kind_meta.how:
-        at = at if at in kind_meta.how else next(iter(kind_meta.how))
-    return pattern_kind, at
+    quals: dict[str, Any] = {}
+    for c in pattern.constraints:
+        if c.var is not None or c.op not in ("eq", "in"):
+            continue
+        value = c.value if c.op == "eq" else c.value[0]
+        if c.field == "at":
+            at = value
+        elif c.field in meta.distinguish_by:
+            quals[c.field] = value
+    if at not in meta.how:
+        at = next(iter(meta.how))
+    return pattern.kind, at, tuple(sorted(quals.items()))
+
+
+def _observed_keys(facts: FactFile, skip: set[int], kb: Knowledge) -> set[CheckKey]:
+    out: set[CheckKey] = set()
+    for i, o in enumerate(facts.observations):
+        if i in skip:
+            continue
+        meta = kb.observation_kinds.get(o.kind)  # type: ignore[attr-defined]
+        fields = meta.distinguish_by if meta else []
+        # an observation satisfies the check with its own values and the less specific checks
+        values = tuple((f, getattr(o, f, None)) for f in fields)
+        out.add((o.kind, o.at, tuple(sorted(values))))  # type: ignore[attr-defined]
+        for n in range(len(values)):
+            out.add((o.kind, o.at, tuple(sorted(values[:n] + values[n + 1 :]))))  # type: ignore[attr-defined]
+        out.add((o.kind, o.at, ()))  # type: ignore[attr-defined]
+    return out
 
 
 def _next_checks(
@@ -157,8 +181,7 @@ def _next_checks(
     explainer: _Explainer,
     lang: Lang,
 ) -> list[NextCheck]:
-    observed_kinds = {o.kind for i, o in enumerate(facts.observations) if i not in skip}  # type: ignore[attr-defined]
-    observed = {(o.kind, o.at) for i, o in enumerate(facts.observations) if i not in skip}  # type: ignore[attr-defined]
+    observed = _observed_keys(facts, skip, kb)
     blocked = set(facts.unobservable)
     weight_of: dict[str, float] = {}
     if ranked:
@@ -168,8 +191,8 @@ def _next_checks(
         for cid, cause in kb.causes.items():
             if not established or cause.symptom in established:
                 weight_of[cid] = cause.prior
-    value: dict[tuple[str, str], float] = defaultdict(float)
-    about: dict[tuple[str, str], set[str]] = defaultdict(set)
+    value: dict[CheckKey, float] = defaultdict(float)
+    about: dict[CheckKey, set[str]] = defaultdict(set)
     primary_known = bool(established & set(kb.symptoms))
     for rule in kb.rules:
         then = rule.spec.then
@@ -184,35 +207,36 @@ def _next_checks(
         for p, negated in patterns(rule.condition):
             if negated:
                 continue
-            key = _check_key(p.kind, p.constraints, kb)
+            key = _check_key(p, kb)
             if key is None or key in observed or key[0] in blocked or not _vantage_exists(facts, key[1]):
-                continue
-            if not any(c.field == "at" for c in p.constraints) and key[0] in observed_kinds:
                 continue
             value[key] += gain
             if rule.phase == "cause":
                 about[key].add(then.cause)  # type: ignore[arg-type]
     order = sorted(value, key=lambda k: (-round(value[k], 6), kb.observation_kinds[k[0]].order, k))
     out = []
-    for kind, at in order[:MAX_NEXT_CHECKS]:
+    for key in order[:MAX_NEXT_CHECKS]:
+        kind, at, quals = key
         meta = kb.observation_kinds[kind]
         how = meta.how[at]
-        causes = sorted(about[(kind, at)], key=lambda c: -weight_of.get(c, 0))
+        causes = sorted(about[key], key=lambda c: -weight_of.get(c, 0))
         titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
         if causes:
             reason = f"confirms or rules out: {titles}" if lang == "en" else f"用于确认或排除：{titles}"
         else:
             reason = "tells which symptom class applies" if lang == "en" else "用于判断属于哪一类网络异常"
+        detail = dict(quals)
         out.append(
             NextCheck(
                 kind=kind,
                 at=at,
+                detail={k: str(v) for k, v in detail.items()},
                 title=meta.title.get(lang),
-                command=explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command"),
+                command=explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command", detail.get("target_role")),
                 run_in=how.run_in,
                 reason=reason,
                 causes=causes,
-                value=round(value[(kind, at)], 4),
+                value=round(value[key], 4),
             )
         )
     return out

@@ -52,7 +52,8 @@ def render_markdown(d: Diagnosis) -> str:
     if not d.next_checks:
         out.append(L["no_checks"])
     for i, chk in enumerate(d.next_checks, 1):
-        out += [f"{i}. **{chk.title}** ({chk.at}) — {chk.reason}", "", "   ```sh", f"   {chk.command}", "   ```"]
+        where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
+        out += [f"{i}. **{chk.title}** ({where}) — {chk.reason}", "", "   ```sh", f"   {chk.command}", "   ```"]
     if "path" in d.extras:
         out += ["", "```", str(d.extras["path"].get("text", "")), "```"]
     if d.warnings:

@@ -65,7 +65,8 @@ def render_text(d: Diagnosis) -> str:
     if not d.next_checks:
         out.append(f"  {L['no_checks']}")
     for i, chk in enumerate(d.next_checks, 1):
-        out += _wrap(f"{i}. {chk.title} ({chk.at}) — {chk.reason}", "  ")
+        where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
+        out += _wrap(f"{i}. {chk.title} ({where}) — {chk.reason}", "  ")
         out.append(f"     $ {chk.command}")
     if "path" in d.extras:
         out.append("")

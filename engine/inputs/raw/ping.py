@@ -117,9 +117,10 @@ def parse(run: CommandRun) -> ParseResult:
             return res
         loss = round(100.0 * (tx - rx) / tx, 3)
         data["loss_percent"] = loss
-        if rx == tx:
+        if rx == tx and not (error and not replies and not windows_replies):
             data["result"] = "ok"
-        elif rx == 0:
+        elif rx == 0 or rx == tx:
+            # Windows counts "Reply from X: Destination host unreachable." as received.
             data["result"] = "error" if error else "lost"
         else:
             data["result"] = "partial_loss"

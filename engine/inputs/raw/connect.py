@@ -1,0 +1,144 @@
+"""TCP connection attempts: telnet, nc/ncat (OpenBSD, nmap, busybox) and curl.
+
+jc has no parser for any of these: their outcome is one line of free text per tool and locale,
+so the known phrasings are matched here.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ..model import CommandRun, ParseResult
+from ._util import IPV4, is_ip
+
+# Outcome phrasings, most specific first. Shared by all tools.
+_OUTCOMES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"Connection refused|ECONNREFUSED|拒绝连接|连接被拒绝|Couldn't connect to server.*refused", re.I), "refused"),
+    (re.compile(r"No route to host|没有到主机的路由|EHOSTUNREACH", re.I), "no_route"),
+    (re.compile(r"Network is unreachable|网络不可达|ENETUNREACH", re.I), "unreachable"),
+    (re.compile(r"Connection reset by peer|ECONNRESET|连接被对方重设|Recv failure", re.I), "reset"),
+    (re.compile(r"timed out|Timeout was reached|TIMEOUT|连接超时|Operation timed out|ETIMEDOUT", re.I), "timeout"),
+)
+
+
+def _outcome(text: str) -> str | None:
+    for pattern, result in _OUTCOMES:
+        if pattern.search(text):
+            return result
+    return None
+
+
+def _target_from_args(words: list[str]) -> tuple[str | None, int | None]:
+    positional = [w for w in words if not w.startswith("-")]
+    host = next((w for w in positional if is_ip(w)), None)
+    port = None
+    if host is not None:
+        after = positional[positional.index(host) + 1 :]
+        port = int(after[0]) if after and after[0].isdigit() else None
+    return host, port
+
+
+def _emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port: int | None, result: str | None, line: int | None) -> ParseResult:
+    if result is None:
+        last = run.nonblank[-1] if run.nonblank else (run.line, "")
+        res.warn(run, f"{tool}: output does not say whether the connection was made: {last[1].strip()[:80]!r}", last[0])
+        return res
+    if not is_ip(target) or port is None:
+        res.warn(run, f"{tool}: the target address and port are not both known (a name, or no port?); not used", line)
+        return res
+    res.add(run, "tcp_connect", {"target": target, "port": port, "result": result, "tool": tool}, line)
+    return res
+
+
+def parse_telnet(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    words = run.argv[1:]
+    target, port = _target_from_args(words)
+    port = port or (23 if target else None)
+    result, line = None, None
+    for n, text in run.nonblank:
+        m = re.search(rf"Trying ({IPV4})", text)
+        if m and not target:
+            target = m.group(1)
+        if re.search(r"^Connected to |^Escape character is", text.strip()):
+            result, line = "connected", n
+            break
+        found = _outcome(text)
+        if found and re.search(r"telnet|Unable to connect|can't connect|无法|不能", text, re.I):
+            result, line = found, n
+            break
+    return _emit(run, res, "telnet", target, port, result, line)
+
+
+def parse_nc(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    target, port = _target_from_args(run.argv[1:])
+    result, line = None, None
+    for n, text in run.nonblank:
+        t = text.strip()
+        m = re.search(rf"Connection to ({IPV4}) (\d+) port .*succeeded", t) or re.search(rf"Ncat: Connected to ({IPV4}):(\d+)", t) or re.search(rf"({IPV4}) \(({IPV4}):(\d+)\) open", t)
+        if m:
+            target = target or m.group(1)
+            port = port or int(m.group(m.lastindex or 2))
+            result, line = "connected", n
+            break
+        m = re.search(rf"connect to ({IPV4}) port (\d+) \(tcp\) (?:failed|timed out)", t)
+        if m:
+            target, port = target or m.group(1), port or int(m.group(2))
+        if "invalid option" in t or t.startswith("Usage:"):
+            res.warn(run, "nc does not support these options here (busybox nc has no -z); no connection was tried", n)
+            return res
+        found = _outcome(t)
+        if found:
+            result, line = found, n
+            break
+    return _emit(run, res, "nc", target, port, result, line)
+
+
+def parse_curl(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    target: str | None = None
+    port: int | None = None
+    for w in run.argv[1:]:
+        if w.startswith("-"):
+            continue
+        url = w if "://" in w else f"http://{w}"
+        try:
+            parts = urlsplit(url)
+            host, p = parts.hostname, parts.port
+        except ValueError:
+            continue
+        if host:
+            target = host if is_ip(host) else target
+            port = p or (443 if parts.scheme == "https" else 80)
+            break
+    result, line = None, None
+    for n, text in run.nonblank:
+        m = re.search(rf"Trying ({IPV4})(?::(\d+))?", text)
+        if m:
+            target = m.group(1)
+            port = int(m.group(2)) if m.group(2) else port
+        m = re.search(rf"Connected to \S+ \(({IPV4})\) port (\d+)", text)
+        if m:
+            target, port = m.group(1), int(m.group(2))
+            result, line = "connected", n
+            continue
+        if result == "connected":
+            found = _outcome(text) if "curl: (" in text else None
+            if found == "reset":
+                result, line = "reset", n
+            continue
+        m = re.search(r"curl: \((\d+)\)(.*)", text)
+        if m:
+            code, msg = int(m.group(1)), m.group(2)
+            result = _outcome(msg) or {7: "refused" if "refused" in msg.lower() else None, 28: "timeout", 56: "reset", 52: "connected"}.get(code)
+            if code == 7 and result is None:
+                result = _outcome("\n".join(t for _, t in run.output))  # `* connect to ... failed: Connection refused`
+            line = n
+            break
+    if result is None:
+        # curl without -v prints only the body on success: an HTTP status or body proves the connection.
+        if any(re.match(r"^(< )?HTTP/[\d.]+ \d{3}", t.strip()) for _, t in run.output):
+            result = "connected"
+    return _emit(run, res, "curl", target, port, result, line)

@@ -1,0 +1,149 @@
+"""Name lookups (dig via jc; nslookup by hand) and /etc/resolv.conf (via jc).
+
+jc's ``dig`` parser returns ``[]`` for a timeout ("connection timed out; no servers could be
+reached"), so that case is recognised from the text. jc has no ``nslookup`` parser; nslookup's
+output differs between BIND, busybox (old and new) and Windows (also in a Chinese locale), so its
+few meaningful lines are matched here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import IPV4, is_ip, quiet_jc
+
+_TIMEOUT = re.compile(r"connection timed out; no servers could be reached|no servers could be reached|DNS request timed out|请求 .*超时|timed out|超时", re.I)
+_STATUS = {"NOERROR": "ok", "NXDOMAIN": "nxdomain", "SERVFAIL": "servfail", "REFUSED": "refused"}
+
+
+def _name_and_server(argv: list[str]) -> tuple[str | None, str | None]:
+    words = [w for w in argv[1:] if not w.startswith(("-", "+"))]
+    server = next((w[1:] for w in words if w.startswith("@")), None)
+    names = [w for w in words if not w.startswith("@") and w.upper() not in ("A", "AAAA", "SRV", "PTR", "CNAME", "MX", "TXT", "NS", "ANY", "IN")]
+    name = names[0] if names else None
+    if server is None and len(names) > 1 and is_ip(names[1]):
+        server = names[1]  # nslookup NAME SERVER
+    return name, server
+
+
+def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | None, result: str, answers: list[str], line: int | None) -> ParseResult:
+    if not name:
+        res.warn(run, "name lookup: the name looked up is not known", line)
+        return res
+    data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
+    if server and is_ip(server):
+        data["server"] = server
+    res.add(run, "dns_lookup", data, line)
+    return res
+
+
+def parse_dig(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    name, server = _name_and_server(run.argv)
+    text = run.text
+    line = run.nonblank[0][0] if run.nonblank else run.line
+    try:
+        parsed = quiet_jc("dig", text)
+    except Exception:  # noqa: BLE001 - jc raises on malformed or truncated dig output
+        parsed = None
+    if isinstance(parsed, list) and parsed and isinstance(parsed[0], dict) and parsed[0].get("status"):
+        entry = parsed[0]
+        status = str(entry["status"]).upper()
+        result = _STATUS.get(status)
+        if result is None:
+            res.warn(run, f"dig status {status} is not one podnet knows", line)
+            return res
+        question = entry.get("question") or {}
+        name = question.get("name") or name
+        m = re.search(rf"SERVER: ({IPV4})#", text)
+        server = m.group(1) if m else server
+        answers = [a["data"] for a in entry.get("answer") or [] if a.get("type") in ("A", "AAAA") and a.get("data")]
+        return _emit(run, res, name, server, result, answers, line)
+    if "+short" in run.argv:
+        answers = [t.strip() for _, t in run.nonblank if is_ip(t.strip())]
+        if answers:
+            return _emit(run, res, name, server, "ok", answers, line)
+    for n, t in run.nonblank:
+        if _TIMEOUT.search(t):
+            return _emit(run, res, name, server, "timeout", [], n)
+        if re.search(r"communications error .*connection refused", t):
+            return _emit(run, res, name, server, "refused", [], n)
+    res.warn(run, "dig output has no status line (truncated?); not used", line)
+    return res
+
+
+def parse_nslookup(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    name, server = _name_and_server(run.argv)
+    answers: list[str] = []
+    result: str | None = None
+    line: int | None = None
+    in_answer = False
+    for n, text in run.nonblank:
+        t = text.strip()
+        m = re.match(rf"^(?:Server|服务器):\s+({IPV4})$", t)
+        if m:
+            server = m.group(1)
+            continue
+        if re.match(r"^(?:Name|名称):\s+", t):
+            in_answer = True
+            found = re.match(r"^(?:Name|名称):\s+(\S+)", t)
+            if found and not name:
+                name = found.group(1)
+            continue
+        m = re.match(rf"^(?:Address(?:es)?(?: \d+)?|地址):\s+({IPV4})", t)
+        if m:
+            if in_answer:
+                answers.append(m.group(1))
+            elif server is None:
+                server = m.group(1)
+            continue
+        m = re.search(r"(?:server can't find|找不到) (\S+?):? ?(NXDOMAIN|SERVFAIL|REFUSED|Non-existent domain|Server failed|Query refused)", t)
+        if m:
+            name = name or m.group(1)
+            kind = m.group(2)
+            result = {"Non-existent domain": "NXDOMAIN", "Server failed": "SERVFAIL", "Query refused": "REFUSED"}.get(kind, kind)
+            line = n
+            continue
+        if re.search(r"can't resolve|can't find", t):
+            result, line = result or "NXDOMAIN?", n
+            continue
+        if _TIMEOUT.search(t):
+            result, line = "TIMEOUT", n
+        elif re.search(r"Connection refused|connection refused", t):
+            result, line = result or "REFUSED", n
+    if answers:
+        # A NXDOMAIN next to answers is the AAAA (or search-list) query failing: the name resolved.
+        return _emit(run, res, name, server, "ok", answers, line or (run.nonblank[0][0] if run.nonblank else None))
+    if result == "NXDOMAIN?":
+        res.warn(run, "nslookup says it cannot resolve the name but not why (old busybox); not used", line)
+        return res
+    if result is None:
+        res.warn(run, "nslookup output has neither answers nor an error (truncated?); not used", run.nonblank[-1][0] if run.nonblank else None)
+        return res
+    return _emit(run, res, name, server, {"TIMEOUT": "timeout"}.get(result) or _STATUS.get(result, "servfail"), [], line)
+
+
+def parse_resolv_conf(run: CommandRun) -> ParseResult:
+    """/etc/resolv.conf via jc ``resolve_conf``."""
+    res = ParseResult()
+    try:
+        parsed = quiet_jc("resolve_conf", run.text)
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"resolv.conf not understood: {exc}")
+        return res
+    if not isinstance(parsed, dict):
+        res.warn(run, "resolv.conf not understood")
+        return res
+    nameservers = [ns for ns in parsed.get("nameservers") or [] if is_ip(ns)]
+    if not nameservers and not parsed.get("search"):
+        res.warn(run, "resolv.conf has no nameserver or search line")
+        return res
+    data: dict[str, object] = {"nameservers": nameservers, "search": list(parsed.get("search") or [])}
+    for opt in parsed.get("options") or []:
+        m = re.match(r"ndots:(\d+)$", str(opt))
+        if m:
+            data["ndots"] = min(int(m.group(1)), 15)
+    res.add(run, "pod_dns_config", data, run.nonblank[0][0] if run.nonblank else None)
+    return res

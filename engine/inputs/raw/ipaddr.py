@@ -1,0 +1,137 @@
+"""Interfaces, MTUs and IPv4 addresses: ``ip addr`` / ``ip link`` (by hand) and ``ifconfig`` (jc).
+
+jc has no parser for ``ip addr`` or ``ip link`` text (only for their ``-j`` JSON, which customers
+rarely send), so the text form is read here: one ``N: name: <FLAGS> mtu M ... state S`` line per
+interface, then ``inet A/P ... [secondary] name`` lines. ``ip -j addr`` JSON is accepted too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import quiet_jc
+
+_LINK = re.compile(r"^(?:\d+):\s+(?P<name>[^:@\s]+)(?:@\S+)?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
+_INET = re.compile(r"^\s*inet (?P<cidr>\d+\.\d+\.\d+\.\d+(?:/\d+)?)(?P<rest>.*)$")
+
+
+def _state(flags: list[str], rest: str) -> str:
+    m = re.search(r"\bstate (\w+)", rest)
+    state = m.group(1) if m else ""
+    if "NO-CARRIER" in flags:
+        return "no_carrier"
+    if state == "DOWN" or "UP" not in flags:
+        return "down"
+    return "up"
+
+
+def parse_ip_addr(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    text = run.text.strip()
+    if text.startswith("["):
+        return _parse_json(run, res, text)
+    interfaces: list[dict[str, object]] = []
+    current: dict[str, object] | None = None
+    unknown: list[int] = []
+    for n, line in run.nonblank:
+        m = _LINK.match(line.strip())
+        if m:
+            flags = m.group("flags").split(",")
+            mtu = re.search(r"\bmtu (\d+)", m.group("rest"))
+            current = {
+                "name": m.group("name"),
+                "mtu": int(mtu.group(1)) if mtu else None,
+                "state": _state(flags, m.group("rest")),
+                "addresses": [],
+                "line": n,
+            }
+            interfaces.append(current)
+            continue
+        m = _INET.match(line)
+        if m and current is not None:
+            cidr = m.group("cidr") if "/" in m.group("cidr") else m.group("cidr") + "/32"
+            current["addresses"].append(cidr)  # type: ignore[union-attr]
+            continue
+        if re.match(r"^\s+(link/|inet6 |valid_lft|altname|vxlan |veth|bridge|tun|openvswitch|bond)", line):
+            continue
+        unknown.append(n)
+    if not interfaces:
+        res.warn(run, "ip addr output has no interface lines; not used")
+        return res
+    if unknown:
+        res.warn(run, f"{len(unknown)} line(s) of ip addr output not understood, first at this line", unknown[0])
+    res.add(run, "addresses", {"interfaces": interfaces}, interfaces[0]["line"])  # type: ignore[arg-type]
+    return res
+
+
+def _parse_json(run: CommandRun, res: ParseResult, text: str) -> ParseResult:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        res.warn(run, f"ip -j output is not valid JSON: {exc.msg}", run.nonblank[0][0] + exc.lineno - 1)
+        return res
+    interfaces = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict) or "ifname" not in item:
+            continue
+        flags = item.get("flags") or []
+        interfaces.append({
+            "name": item["ifname"],
+            "mtu": item.get("mtu"),
+            "state": "no_carrier" if "NO-CARRIER" in flags else ("up" if "UP" in flags and item.get("operstate") != "DOWN" else "down"),
+            "addresses": [f"{a['local']}/{a.get('prefixlen', 32)}" for a in item.get("addr_info") or [] if a.get("family") == "inet"],
+            "line": run.nonblank[0][0],
+        })
+    if not interfaces:
+        res.warn(run, "ip -j output lists no interfaces")
+        return res
+    res.add(run, "addresses", {"interfaces": interfaces}, run.nonblank[0][0])
+    return res
+
+
+def parse_ifconfig(run: CommandRun) -> ParseResult:
+    """ifconfig via jc (it knows both the net-tools and busybox layouts)."""
+    res = ParseResult()
+    try:
+        parsed = quiet_jc("ifconfig", run.text)
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"ifconfig output not understood: {exc}")
+        return res
+    interfaces = []
+    for item in parsed if isinstance(parsed, list) else []:
+        name = item.get("name")
+        if not name:
+            continue
+        addresses = []
+        for a in item.get("ipv4") or []:
+            if a.get("address") and a.get("mask"):
+                import ipaddress
+
+                prefix = ipaddress.IPv4Network(f"0.0.0.0/{a['mask']}").prefixlen
+                addresses.append(f"{a['address']}/{prefix}")
+        if not addresses and item.get("ipv4_addr") and item.get("ipv4_mask"):
+            import ipaddress
+
+            addresses.append(f"{item['ipv4_addr']}/{ipaddress.IPv4Network('0.0.0.0/' + item['ipv4_mask']).prefixlen}")
+        flags = item.get("state") or []
+        interfaces.append({
+            "name": name.split(":")[0],
+            "mtu": item.get("mtu"),
+            "state": "up" if "UP" in flags and "RUNNING" in flags else ("no_carrier" if "UP" in flags else "down"),
+            "addresses": addresses,
+            "line": run.nonblank[0][0] if run.nonblank else run.line,
+        })
+    if not interfaces:
+        res.warn(run, "ifconfig output lists no interfaces")
+        return res
+    # ifconfig shows alias addresses (eth0:1) as separate entries: merge them into their NIC.
+    merged: dict[str, dict[str, object]] = {}
+    for i in interfaces:
+        if i["name"] in merged:
+            merged[i["name"]]["addresses"] += i["addresses"]  # type: ignore[operator]
+        else:
+            merged[i["name"]] = i
+    res.add(run, "addresses", {"interfaces": list(merged.values())}, run.nonblank[0][0] if run.nonblank else None)
+    return res
