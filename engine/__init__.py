@@ -54,6 +54,10 @@ def __getattr__(name: str) -> Any:
         from .facts.model import FactFile as _F
 
         return _F
+    if name in ("Question", "next_questions"):
+        from . import triage as _t
+
+        return getattr(_t, name)
     raise AttributeError(f"module 'podnet' has no attribute {name!r}")
 
 
@@ -64,9 +68,11 @@ __all__ = [
     "InputError",
     "KnowledgeError",
     "PodnetError",
+    "Question",
     "RuleError",
     "TemplateError",
     "UsageError",
     "diagnose",
     "load_facts",
+    "next_questions",
 ]

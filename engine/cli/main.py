@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "schema",
     "rules",
     "explain",
+    "capture-plan",
 )
 """Subcommand modules in ``podnet.cli``; each has ``add_parser(subparsers)`` and ``run(args) -> int``."""
 

@@ -102,10 +102,28 @@ def thread_netns_inode() -> int:
     return _ino("/proc/thread-self/ns/net")
 
 
+_initial: int | None = None
+
+
+def initial_netns_inode() -> int | None:
+    """Inode of PID 1's network namespace (the machine's own network), read once.
+
+    Call it from the main thread first: a thread that entered another namespace may be refused
+    access to /proc/1/ns/net."""
+    global _initial
+    if _initial is None:
+        try:
+            _initial = _ino("/proc/1/ns/net")
+        except OSError:
+            return None
+    return _initial
+
+
 def in_initial_netns() -> bool:
-    """True when the calling thread shares PID 1's network namespace (the machine's own network)."""
+    """True when the calling thread shares PID 1's network namespace (or when that cannot be told)."""
+    initial = initial_netns_inode()
     try:
-        return thread_netns_inode() == _ino("/proc/1/ns/net")
+        return initial is None or thread_netns_inode() == initial
     except OSError:
         return True  # cannot tell: assume the worst
 

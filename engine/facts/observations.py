@@ -337,6 +337,12 @@ class Firewall(Observation):
     def rejects(self) -> bool:
         return any(r.target == "REJECT" for r in self.rules)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drops(self) -> bool:
+        """A DROP rule matches: the client sees a timeout (a REJECT gives refused / no route)."""
+        return any(r.target == "DROP" for r in self.rules)
+
 
 class ListeningSockets(Observation):
     """What listens on the destination port (``ss -ltnp`` / ``netstat -ltnp``)."""

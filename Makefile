@@ -1,0 +1,32 @@
+# The two commands of the README, with their install steps.
+#   make demo   diagnose the guide's ClusterIP case (bundled example)
+#   make test   run every test (rule cases, CLI, examples, the network-namespace lab)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test install system-packages bench clean
+
+$(BIN)/podnet: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/podnet
+
+demo: install
+	$(BIN)/podnet diagnose examples/clusterip-dual-address.json
+
+# The lab tests need root and a few Debian packages (listed in .ci/apt-packages.txt).
+system-packages:
+	@bash .ci/system-packages
+
+test: install system-packages
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/bench_diagnose.py --markdown
+
+clean:
+	rm -rf $(VENV) build *.egg-info

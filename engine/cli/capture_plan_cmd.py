@@ -1,0 +1,50 @@
+"""``podnet capture-plan FILE``: where to run tcpdump along the packet path, in which order.
+
+When the fact file already holds capture observations, the path is drawn with the hop where the
+packet disappears marked, and the suspected causes.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_lang, write_output
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "capture-plan",
+        help="print the ordered tcpdump capture plan along the packet path",
+        description="Print the tcpdump captures along the packet path of a case: both ends first, then bisect "
+        "towards the middle. With capture observations in the file, also show where the packet disappears.",
+    )
+    p.add_argument("file", metavar="FILE", help="fact file (JSON), or - for stdin")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE")
+    add_lang(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..facts.load import load_facts
+    from ..path import build_path, capture_plan, localize, render_path, render_plan
+    from ..path.profiles import text
+
+    facts = load_facts(args.file)
+    plan = capture_plan(facts, args.lang)
+    has_captures = any(o.kind == "capture" for o in facts.observations)
+    if args.format == "json":
+        import json
+
+        data = plan.model_dump(mode="json")
+        if has_captures:
+            data["verdict"] = localize(facts).model_dump(mode="json")
+        write_output(json.dumps(data, ensure_ascii=False, indent=2) + "\n", args.output)
+        return 0
+    out = render_plan(plan, args.format)
+    if has_captures:
+        drawing = render_path(build_path(facts), localize(facts), args.lang)
+        title = text("captures_so_far", args.lang)
+        out += f"\n## {title}\n\n```\n{drawing}```\n" if args.format == "markdown" else f"\n{title}:\n{drawing}"
+    write_output(out, args.output)
+    return 0

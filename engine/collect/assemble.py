@@ -1,0 +1,134 @@
+"""Turn what the vantage points saw into one fact file: case, cluster, endpoints, observations."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..facts.load import facts_from_data
+from .targets import Target, in_net
+
+if TYPE_CHECKING:
+    from .run import Collected, _Runner
+
+ALL_KINDS_TRIED = (
+    "ping", "tcp_connect", "dns_lookup", "mtu_probe", "interface_mtu", "service_rules", "node_addresses",
+    "route", "firewall", "listening_sockets", "resource_pressure", "pod_dns_config", "link_status", "sysctl",
+)
+
+
+def _nodes(runner: _Runner) -> list[dict[str, Any]]:
+    nodes = []
+    for s in runner.stations:
+        if s.ctx is None or not s.ctx.is_node or s.view is None:
+            continue
+        under = s.view.underlay()
+        tunnel = s.view.tunnel
+        bridge = next((l for l in s.view.links if l.role == "bridge" and l.addresses), None)
+        node: dict[str, Any] = {"name": s.ctx.host}
+        ip = tunnel.vxlan_local if tunnel is not None and tunnel.vxlan_local else None
+        if ip is None and under is not None and under.addresses:
+            ip = under.addresses[0].split("/")[0]
+        if ip:
+            node["internal_ip"] = ip
+        if bridge is not None:
+            node["pod_cidr"] = str(ipaddress.ip_interface(bridge.addresses[0]).network)
+        if under is not None:
+            node["nic"] = under.name
+        nodes.append(node)
+    return nodes
+
+
+def _node_of(ip: str, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((n for n in nodes if n.get("pod_cidr") and in_net(ip, n["pod_cidr"])), None)
+
+
+def assemble(runner: _Runner, backends: list[Target]) -> Collected:
+    from .run import Collected
+
+    plan = runner.plan
+    nodes = _nodes(runner)
+    stations = [s for s in runner.stations if s.ctx is not None]
+    src_station = next((s for s in stations if s.ctx.is_source), stations[0] if stations else None)  # type: ignore[union-attr]
+    source: dict[str, Any] = {"kind": "pod"}
+    if src_station is not None and src_station.ctx is not None:
+        source["kind"] = "node" if src_station.ctx.is_node else "pod"
+        source["name"] = src_station.ctx.host
+        ip = runner.source_ip()
+        if ip:
+            source["ip"] = ip
+            node = _node_of(ip, nodes)
+            if source["kind"] == "node":
+                source["node"], source["node_ip"] = src_station.ctx.host, ip
+            elif node is not None:
+                source["node"] = node["name"]
+                if node.get("internal_ip"):
+                    source["node_ip"] = node["internal_ip"]
+    dst = plan.destination
+    destination: dict[str, Any] = {"kind": "external"}
+    if dst is not None:
+        node_ips = {n.get("internal_ip"): n for n in nodes}
+        if runner.is_service(dst.ip):
+            kind = "service"
+        elif in_net(dst.ip, plan.pod_cidr) or _node_of(dst.ip, nodes) is not None:
+            kind = "pod"
+        elif dst.ip in node_ips:
+            kind = "node"
+        else:
+            kind = "external" if plan.pod_cidr and plan.service_cidr else "pod"
+        destination = {"kind": kind, "ip": dst.ip}
+        if dst.port:
+            destination["port"] = dst.port
+        if kind == "pod":
+            node = _node_of(dst.ip, nodes)
+            if node is not None:
+                destination["node"] = node["name"]
+                destination["node_ip"] = node.get("internal_ip")
+    if plan.names:
+        destination["dns_name"] = plan.names[0]
+    bl = []
+    for b in backends:
+        item: dict[str, Any] = {"ip": b.ip}
+        if b.port:
+            item["port"] = b.port
+        node = _node_of(b.ip, nodes)
+        if node is not None:
+            item["node"] = node["name"]
+            if node.get("internal_ip"):
+                item["node_ip"] = node["internal_ip"]
+        bl.append(item)
+    if destination.get("kind") == "service":
+        destination["backends"] = bl
+
+    cluster: dict[str, Any] = {"nodes": nodes}
+    if any(s.view is not None and s.view.tunnel is not None and s.view.tunnel.name.startswith("flannel") for s in stations):
+        cluster.update(cni="flannel", mode="vxlan")
+    if any(s.nat is not None and "KUBE-SERVICES" in s.nat.chains for s in stations):
+        cluster["kube_proxy_mode"] = "iptables"
+    for key, value in (("service_cidr", plan.service_cidr), ("pod_cidr", plan.pod_cidr), ("dns_service_ip", plan.cluster_dns)):
+        if value:
+            cluster[key] = value
+
+    observations = [o for s in stations for o in s.observations]
+    seen = {o["kind"] for o in observations}
+    warnings = []
+    missing: set[str] = set()
+    for s in runner.stations:
+        where = f"{s.vantage.label} ({s.ctx.role if s.ctx else '?'})"
+        for kinds, reason in s.gaps:
+            warnings.append(f"could not observe {', '.join(kinds)} at {where}: {reason}")
+            missing.update(k for k in kinds if k != "probe")
+    vantages = ", ".join(f"{s.ctx.host} as {s.ctx.role}" for s in stations if s.ctx)
+    targets = ", ".join([*(str(t) for t in plan.targets), *plan.names])
+    data = {
+        "case": {
+            "id": plan.case_id or time.strftime("collect-%Y%m%dT%H%M%SZ", time.gmtime()),
+            "summary": f"podnet collect from {vantages} towards {targets}",
+        },
+        "cluster": cluster,
+        "endpoints": {"source": source, "destination": destination},
+        "observations": observations,
+        "unobservable": sorted(k for k in missing if k not in seen),
+    }
+    return Collected(facts_from_data(data, "<collect>"), warnings)

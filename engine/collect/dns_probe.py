@@ -1,0 +1,82 @@
+"""DNS: the vantage's resolv.conf and lookups (dnspython) against its servers and given ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Context, Obs, Unobservable
+from .safety import check_may_send
+
+
+def read_resolv_conf(path: Path) -> dict[str, object]:
+    """nameservers, search and ndots of a resolv.conf (the file's own keywords, nothing guessed)."""
+    servers: list[str] = []
+    search: list[str] = []
+    ndots: int | None = None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if words[0] == "nameserver" and len(words) > 1:
+            servers.append(words[1].split("%", 1)[0])
+        elif words[0] in ("search", "domain"):
+            search = words[1:]
+        elif words[0] == "options":
+            for opt in words[1:]:
+                if opt.startswith("ndots:") and opt[6:].isdigit():
+                    ndots = min(int(opt[6:]), 15)
+    return {"nameservers": servers, "search": search, "ndots": ndots}
+
+
+def pod_dns_config(ctx: Context) -> Obs:
+    path = ctx.vantage.resolv_conf
+    try:
+        conf = read_resolv_conf(path)
+    except OSError as exc:
+        raise Unobservable("pod_dns_config", f"cannot read {path}: {exc.strerror}") from None
+    return ctx.obs("pod_dns_config", cluster_dns_ip=ctx.plan.cluster_dns, note=f"cat {path}", **conf)
+
+
+def lookup(ctx: Context, name: str, server: str | None) -> Obs:
+    """Resolve ``name`` (A) with the resolv.conf servers (``server`` None) or one given server."""
+    try:
+        import dns.exception
+        import dns.resolver
+    except ImportError:
+        raise Unobservable("dns_lookup", "dnspython is not installed") from None
+    timeout = min(ctx.plan.timeout, 2.0)
+    if server is None:
+        path = ctx.vantage.resolv_conf
+        try:
+            conf = read_resolv_conf(path)
+        except OSError as exc:
+            raise Unobservable("dns_lookup", f"cannot read {path}: {exc.strerror}") from None
+        servers = list(conf["nameservers"])  # type: ignore[arg-type]
+        if not servers:
+            raise Unobservable("dns_lookup", f"{path} names no nameserver")
+        resolver = dns.resolver.Resolver(filename=str(path))
+        note = f"lookup {name} via {path} ({', '.join(servers)})"
+    else:
+        servers = [server]
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [server]
+        note = f"lookup {name} @{server}"
+    for s in servers:
+        check_may_send(s)
+    resolver.timeout = timeout
+    resolver.lifetime = timeout * 1.5
+    answers: list[str] = []
+    try:
+        answer = resolver.resolve(name, "A", search=True)
+        answers = sorted(r.address for r in answer)
+        result = "ok"
+    except dns.resolver.NXDOMAIN:
+        result = "nxdomain"
+    except dns.resolver.NoAnswer:
+        result = "ok"
+    except dns.resolver.NoNameservers as exc:
+        text = str(exc)
+        result = "refused" if "REFUSED" in text else "servfail"
+    except dns.exception.Timeout:
+        result = "timeout"
+    return ctx.obs("dns_lookup", name=name, server=server, result=result, answers=answers, note=note)

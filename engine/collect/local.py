@@ -1,0 +1,286 @@
+"""What a vantage point can read about itself: interfaces, addresses, routes, sockets, sysctls.
+
+Netlink is read with pyroute2 (imported lazily); per-namespace /proc files are read through
+``/proc/thread-self`` so that a thread which entered a namespace sees that namespace.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .base import Context, Obs, Unobservable
+
+TUNNEL_KINDS = ("vxlan", "ipip", "gre", "geneve", "wireguard")
+
+
+@dataclass
+class Link:
+    index: int
+    name: str
+    kind: str | None
+    mtu: int
+    operstate: str
+    carrier: bool
+    up: bool
+    addresses: list[str] = field(default_factory=list)  # CIDR, kernel order (primary first)
+    vxlan_local: str | None = None
+    vxlan_link: int | None = None
+
+    @property
+    def role(self) -> str:
+        if self.name == "lo":
+            return "loopback"
+        if self.kind in TUNNEL_KINDS:
+            return "tunnel"
+        if self.kind == "bridge":
+            return "bridge"
+        return "veth" if self.kind == "veth" and self.name.startswith(("veth", "cali", "lxc")) else "nic"
+
+
+@dataclass
+class LocalView:
+    links: list[Link]
+    routes: list[dict[str, Any]]
+
+    def by_index(self, index: int | None) -> Link | None:
+        return next((l for l in self.links if l.index == index), None)
+
+    def by_name(self, name: str) -> Link | None:
+        return next((l for l in self.links if l.name == name), None)
+
+    @property
+    def looks_like_node(self) -> bool:
+        return any(l.role in ("bridge", "tunnel") for l in self.links)
+
+    @property
+    def tunnel(self) -> Link | None:
+        return next((l for l in self.links if l.role == "tunnel"), None)
+
+    def underlay(self) -> Link | None:
+        """The NIC carrying the overlay: the tunnel's device, else the default route's, else eth0."""
+        t = self.tunnel
+        if t is not None and t.vxlan_link:
+            link = self.by_index(t.vxlan_link)
+            if link is not None:
+                return link
+        for r in self.routes:
+            if r["dst_len"] == 0 and r.get("oif"):
+                link = self.by_index(r["oif"])
+                if link is not None:
+                    return link
+        return next((l for l in self.links if l.role == "nic" and l.addresses), None)
+
+    def first_ipv4(self) -> str | None:
+        for l in self.links:
+            if l.name != "lo" and l.addresses:
+                return l.addresses[0].split("/")[0]
+        return None
+
+    def lookup(self, ip: str) -> dict[str, Any] | None:
+        """Longest-prefix match in the main table (the route ``ip route get`` would use)."""
+        addr = ipaddress.ip_address(ip)
+        best = None
+        for r in self.routes:
+            net = ipaddress.ip_network(f"{r['dst'] or '0.0.0.0'}/{r['dst_len']}", strict=False)
+            if addr in net and (best is None or r["dst_len"] > best["dst_len"]):
+                best = r
+        return best
+
+
+def read_local() -> LocalView:
+    """Links, IPv4 addresses and main-table IPv4 routes of the calling thread's namespace."""
+    try:
+        from pyroute2 import IPRoute
+    except ImportError:
+        raise Unobservable(("interface_mtu", "route", "link_status", "node_addresses"), "pyroute2 is not installed") from None
+    links: list[Link] = []
+    routes: list[dict[str, Any]] = []
+    with IPRoute() as ipr:
+        for msg in ipr.get_links():
+            info = msg.get("IFLA_LINKINFO")
+            kind = info.get("IFLA_INFO_KIND") if info else None
+            data = info.get("IFLA_INFO_DATA") if info else None
+            link = Link(
+                index=msg["index"],
+                name=msg.get("IFLA_IFNAME"),
+                kind=kind,
+                mtu=msg.get("IFLA_MTU"),
+                operstate=str(msg.get("IFLA_OPERSTATE") or "UNKNOWN"),
+                carrier=bool(msg.get("IFLA_CARRIER", 1)),
+                up=bool(msg["flags"] & 1),
+            )
+            if kind == "vxlan" and data is not None:
+                link.vxlan_local = data.get("IFLA_VXLAN_LOCAL")
+                link.vxlan_link = data.get("IFLA_VXLAN_LINK")
+            links.append(link)
+        by_index = {l.index: l for l in links}
+        for msg in ipr.get_addr(family=2):
+            link = by_index.get(msg["index"])
+            if link is not None:
+                link.addresses.append(f"{msg.get('IFA_ADDRESS')}/{msg['prefixlen']}")
+        for msg in ipr.get_routes(family=2, table=254):
+            routes.append({
+                "dst": msg.get("RTA_DST"),
+                "dst_len": msg["dst_len"],
+                "gateway": msg.get("RTA_GATEWAY"),
+                "oif": msg.get("RTA_OIF"),
+                "type": msg["type"],
+            })
+    return LocalView(links, routes)
+
+
+def link_state(link: Link) -> str:
+    if not link.up:
+        return "down"
+    if not link.carrier or link.operstate == "DOWN" or link.operstate == "LOWERLAYERDOWN":
+        return "no_carrier"
+    return "up"
+
+
+def interface_facts(ctx: Context, view: LocalView) -> list[Obs]:
+    """MTUs (pod eth0; node NIC, bridges, tunnel) and, on a node, link states and NIC addresses."""
+    out: list[Obs] = []
+    under = view.underlay()
+    for l in view.links:
+        if l.name == "lo":
+            continue
+        if ctx.is_node:
+            if l.role == "veth":
+                continue
+            role = "host_nic" if under is not None and l.index == under.index else {"tunnel": "tunnel", "bridge": "bridge"}.get(l.role)
+            if role is None:
+                continue
+        else:
+            role = "pod"
+        out.append(ctx.obs("interface_mtu", interface=l.name, mtu=l.mtu, role=role, note=f"ip link show {l.name}"))
+        if ctx.is_node and role in ("host_nic", "tunnel"):
+            out.append(ctx.obs("link_status", interface=l.name, state=link_state(l), note=f"ip link show {l.name}"))
+    if ctx.is_node and under is not None:
+        tunnel = view.tunnel
+        out.append(ctx.obs(
+            "node_addresses",
+            interface=under.name,
+            addresses=list(under.addresses),
+            flannel_public_ip=tunnel.vxlan_local if tunnel is not None else None,
+            note=f"ip -4 addr show {under.name}" + (f"; VXLAN {tunnel.name} local {tunnel.vxlan_local}" if tunnel and tunnel.vxlan_local else ""),
+            **_ifcfg(ctx, under.name),
+        ))
+    return out
+
+
+def _ifcfg(ctx: Context, nic: str) -> dict[str, str]:
+    """BOOTPROTO and IPADDR of a RHEL-style ifcfg file, read only on the machine itself."""
+    if ctx.vantage.kind != "current":
+        return {}
+    path = Path("/etc/sysconfig/network-scripts") / f"ifcfg-{nic}"
+    try:
+        text = path.read_text()
+    except OSError:
+        return {}
+    values = {}
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    out = {}
+    if values.get("BOOTPROTO", "").lower() in ("dhcp", "none", "static", "bootp"):
+        out["bootproto"] = values["BOOTPROTO"].lower()
+    if values.get("IPADDR"):
+        out["static_ip"] = values["IPADDR"]
+    return out
+
+
+def route_fact(ctx: Context, view: LocalView, ip: str, direction: str = "forward") -> Obs:
+    """Is there a specific route to ``ip`` (inside the pod CIDR, or at least not the default)?"""
+    route = view.lookup(ip)
+    pod_cidr = ctx.plan.pod_cidr
+    present = False
+    dest = f"{ip}/32"
+    via = dev = None
+    if route is not None:
+        net = ipaddress.ip_network(f"{route['dst'] or '0.0.0.0'}/{route['dst_len']}", strict=False)
+        link = view.by_index(route.get("oif"))
+        via, dev = route.get("gateway"), link.name if link else None
+        if route["type"] in (1,) and route["dst_len"] > 0:  # RTN_UNICAST, not the default
+            inside = pod_cidr is None or net.subnet_of(ipaddress.ip_network(pod_cidr, strict=False))  # type: ignore[arg-type]
+            if inside:
+                present, dest = True, str(net)
+    note = f"ip route get {ip}"
+    if route is not None and not present:
+        note += f": only {route['dst'] or 'default'}/{route['dst_len']} matches"
+    elif route is None:
+        note += ": no route"
+    return ctx.obs("route", destination=dest, direction=direction, present=present, via=via, dev=dev, note=note)
+
+
+def read_sysctl(name: str) -> str | None:
+    try:
+        return Path("/proc/sys", *name.split(".")).read_text().strip()
+    except OSError:
+        return None
+
+
+def sysctl_facts(ctx: Context, view: LocalView) -> list[Obs]:
+    names = ["net.ipv4.ip_forward", "net.ipv4.conf.all.rp_filter"]
+    under = view.underlay()
+    if under is not None and "." not in under.name:
+        names.append(f"net.ipv4.conf.{under.name}.rp_filter")
+    names.append("net.bridge.bridge-nf-call-iptables")
+    out = []
+    for name in names:
+        value = read_sysctl(name)
+        if value is not None:
+            out.append(ctx.obs("sysctl", name=name, value=value, note=f"sysctl {name}"))
+    if not out:
+        raise Unobservable("sysctl", "/proc/sys is not readable")
+    return out
+
+
+def _sockets(kind: str) -> list[tuple[str, int, str]]:
+    """(local address, local port, state hex) from /proc/thread-self/net/{tcp,tcp6}."""
+    out = []
+    for name in (kind, kind + "6"):
+        try:
+            lines = Path("/proc/thread-self/net", name).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            addr_hex, port_hex = parts[1].split(":")
+            raw = bytes.fromhex(addr_hex)
+            if len(raw) == 4:
+                addr = str(ipaddress.IPv4Address(raw[::-1]))
+            else:
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                v6 = ipaddress.IPv6Address(words)
+                addr = str(v6.ipv4_mapped) if v6.ipv4_mapped else str(v6)
+            out.append((addr, int(port_hex, 16), parts[3]))
+    return out
+
+
+def listening(ctx: Context, port: int) -> Obs:
+    """Whether anything listens on TCP ``port`` here, and on which addresses (``ss -ltn``)."""
+    socks = _sockets("tcp")
+    if not socks and not Path("/proc/thread-self/net/tcp").exists():
+        raise Unobservable("listening_sockets", "/proc/net/tcp is not readable")
+    addrs = sorted({a for a, p, st in socks if p == port and st == "0A"})
+    return ctx.obs("listening_sockets", port=port, listening=bool(addrs), addresses=addrs, note=f"ss -ltn 'sport = :{port}'")
+
+
+def pressure(ctx: Context) -> Obs:
+    """Connection tracking fill and ephemeral ports in use."""
+    count = read_sysctl("net.netfilter.nf_conntrack_count")
+    cmax = read_sysctl("net.netfilter.nf_conntrack_max")
+    fields: dict[str, int] = {}
+    if count is not None and cmax is not None and int(cmax) > 0:
+        fields.update(conntrack_count=int(count), conntrack_max=int(cmax))
+    rng = read_sysctl("net.ipv4.ip_local_port_range")
+    if rng:
+        low, high = (int(x) for x in rng.split())
+        used = sum(1 for _a, p, st in _sockets("tcp") if low <= p <= high and st != "0A")
+        fields.update(ephemeral_ports_in_use=used, ephemeral_port_range=high - low + 1)
+    if not fields:
+        raise Unobservable("resource_pressure", "conntrack and port counters are not readable")
+    return ctx.obs("resource_pressure", note="conntrack count/max, ss -tan", **fields)

@@ -1,0 +1,132 @@
+"""Reachability probes: ping, TCP connect, and the don't-fragment ping sweep.
+
+``ping`` is iputils' (as a subprocess: nothing in Python sets don't-fragment on ICMP, see
+docs/collect.md), its output parsed with jc; TCP uses a plain socket, which tells a refusal
+(RST or ICMP port-unreachable) from a timeout (DROP) and a reset.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+from .base import Context, Obs, Unobservable, run_tool, tool
+from .safety import check_may_send
+
+_ICMP_ERROR = re.compile(r"(Destination [A-Za-z ]+Unreachable|Frag needed[^\n]*|Time to live exceeded|Packet filtered)")
+_LOCAL_ERROR = re.compile(r"ping: (?:local error: |connect: |sendmsg: )?(.+)")
+
+SWEEP_SIZES = (56, 500, 1000, 1200, 1300, 1372, 1400, 1410, 1422, 1432, 1442, 1452, 1462, 1472)
+"""ICMP payload sizes of the don't-fragment sweep (1472 + 28 = a full 1500-byte packet)."""
+
+
+def _ping(target: str, *, count: int, interval: float, size: int | None, df: bool, wait: float) -> tuple[dict, str]:
+    cmd = [tool("ping", ("ping", "mtu_probe")), "-n", "-c", str(count), "-i", f"{interval:g}", "-W", f"{wait:g}"]
+    if size is not None:
+        cmd += ["-s", str(size)]
+    if df:
+        cmd += ["-M", "do"]
+    cmd.append(target)
+    proc = run_tool(cmd, ("ping",), timeout=count * interval + wait + 5)
+    if "Operation not permitted" in proc.stderr or "permission denied" in proc.stderr.lower():
+        raise Unobservable(("ping", "mtu_probe"), "ping is not permitted here (raw sockets need root or ping_group_range)")
+    import jc
+
+    try:
+        parsed = jc.parse("ping", proc.stdout, quiet=True) if "packets transmitted" in proc.stdout else {}
+    except Exception:  # noqa: BLE001 - an unparsable output is reported, not guessed
+        parsed = {}
+    errors = _ICMP_ERROR.findall(proc.stdout)
+    errors += [m.group(1).strip() for m in map(_LOCAL_ERROR.match, proc.stderr.splitlines()) if m]
+    return parsed, (errors[0] if errors else "")
+
+
+def _ping_result(parsed: dict, error: str) -> tuple[str, float | None]:
+    sent, got = parsed.get("packets_transmitted"), parsed.get("packets_received")
+    if not sent:
+        return "error", None
+    loss = round(100.0 * (sent - (got or 0)) / sent, 1)
+    if loss == 0:
+        return "ok", 0.0
+    if loss == 100:
+        return ("error" if error else "lost"), 100.0
+    return "partial_loss", loss
+
+
+def ping(ctx: Context, target: str) -> Obs:
+    """Small pings; as root many (20 at 50 ms) so that partial loss shows."""
+    check_may_send(target)
+    root = os.geteuid() == 0
+    count = ctx.plan.ping_count if root else min(ctx.plan.ping_count, 5)
+    parsed, error = _ping(target, count=count, interval=0.05 if root else 0.2, size=None, df=False, wait=1)
+    result, loss = _ping_result(parsed, error)
+    return ctx.obs("ping", target=target, result=result, loss_percent=loss, error=error or None,
+                   note=f"ping -n -c {count} {target}")
+
+
+def tcp_connect(ctx: Context, target: str, port: int) -> Obs:
+    """One TCP connection attempt with a timeout: connected, refused, timeout, reset, no_route, unreachable."""
+    check_may_send(target)
+    family = socket.AF_INET6 if ":" in target else socket.AF_INET
+    note = f"TCP connect {target}:{port} (timeout {ctx.plan.timeout:g} s)"
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(ctx.plan.timeout)
+        try:
+            sock.connect((target, port))
+            result = "connected"
+        except socket.timeout:
+            result = "timeout"
+        except ConnectionRefusedError:
+            result = "refused"
+        except ConnectionResetError:
+            result = "reset"
+        except OSError as exc:
+            result = {errno.ENETUNREACH: "no_route", errno.EHOSTUNREACH: "unreachable"}.get(exc.errno or 0, "unreachable")
+            note += f": {exc.strerror}"
+    return ctx.obs("tcp_connect", target=target, port=port, result=result, tool="socket", note=note)
+
+
+def _local_mtu(target: str) -> int | None:
+    """MTU of the interface the route to ``target`` leaves by (the sweep stops there)."""
+    try:
+        from pyroute2 import IPRoute
+    except ImportError:
+        return None
+    try:
+        with IPRoute() as ipr:
+            route = ipr.route("get", dst=target)[0]
+            mtu = route.get(("RTA_METRICS", "RTAX_MTU"))
+            link = ipr.get_links(route.get("RTA_OIF"))[0]
+            return min(x for x in (mtu, link.get("mtu")) if x)
+    except Exception:  # noqa: BLE001 - no route: the sweep is capped at 1472
+        return None
+
+
+def mtu_sweep(ctx: Context, target: str) -> Obs | None:
+    """Don't-fragment pings of growing size, concurrently; None when even small ones fail."""
+    check_may_send(target)
+    local = _local_mtu(target)
+    sizes = [s for s in SWEEP_SIZES if local is None or s + 28 <= local]
+    if local is not None and local - 28 not in sizes and local - 28 < SWEEP_SIZES[-1]:
+        sizes.append(local - 28)
+    sizes.sort()
+
+    def one(size: int) -> tuple[int, bool]:
+        check_may_send(target)  # a new thread: check its namespace again
+        parsed, _err = _ping(target, count=3, interval=0.2, size=size, df=True, wait=1)
+        return size, bool(parsed.get("packets_received"))
+
+    with ThreadPoolExecutor(max_workers=len(sizes)) as pool:
+        results = dict(pool.map(one, sizes))
+    passed = [s for s, ok in results.items() if ok]
+    if not passed:
+        return None
+    largest = max(passed)
+    failed = [s for s, ok in results.items() if not ok and s > largest]
+    note = f"ping -M do -s SIZE {target} for SIZE in {sizes[0]}..{sizes[-1]}"
+    if local is not None:
+        note += f" (capped at the local interface MTU {local})"
+    return ctx.obs("mtu_probe", target=target, largest_ok_size=largest, first_failed_size=min(failed) if failed else None, note=note)

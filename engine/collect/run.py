@@ -1,0 +1,265 @@
+"""Run the probes at every vantage point, concurrently, and assemble one fact file.
+
+Each vantage point gets its own thread pool whose threads entered its network namespace. Phase
+one reads local state (interfaces, routes, iptables, resolv.conf); it reveals the Service's
+backends when a node is among the vantage points. Phase two sends probes (ping, TCP, DNS, the
+DF sweep) and judges the rules read in phase one against the case's flows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import UsageError
+from ..facts.load import facts_from_data
+from ..facts.model import FactFile
+from . import dns_probe, iptables, local, reach
+from .base import Context, Obs, Unobservable
+from .netns import Vantage, enter, in_initial_netns, initial_netns_inode
+from .safety import check_may_send
+from .targets import Plan, Target, in_net
+
+ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
+
+
+@dataclass
+class Collected:
+    """The fact file and what could not be observed (one line per gap)."""
+
+    facts: FactFile
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Station:
+    vantage: Vantage
+    pool: ThreadPoolExecutor
+    ctx: Context | None = None
+    view: local.LocalView | None = None
+    nat: iptables.Table | None = None
+    filter: iptables.Table | None = None
+    observations: list[Obs] = field(default_factory=list)
+    gaps: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+
+
+def _infer_role(view: local.LocalView | None) -> str:
+    return "source_node" if view is not None and view.looks_like_node else "source_pod"
+
+
+class _Runner:
+    def __init__(self, vantages: list[Vantage], plan: Plan) -> None:
+        self.plan = plan
+        self.stations = [
+            _Station(v, ThreadPoolExecutor(max_workers=12, initializer=enter, initargs=(v,), thread_name_prefix=f"podnet-{v.label}"))
+            for v in vantages
+        ]
+        self.budget = plan.timeout * 3 + 20
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _gather(self, jobs: list[tuple[_Station, Future[Any], Callable[[_Station, Any], None]]]) -> None:
+        done, pending = wait([f for _s, f, _h in jobs], timeout=self.budget)
+        for station, fut, handle in jobs:
+            if fut in pending:
+                fut.cancel()
+                station.gaps.append((("probe",), f"a probe did not finish within {self.budget:g} s"))
+                continue
+            try:
+                handle(station, fut.result())
+            except Unobservable as exc:
+                station.gaps.append((exc.kinds, exc.reason))
+            except UsageError:
+                raise
+            except OSError as exc:
+                station.gaps.append((("probe",), f"{type(exc).__name__}: {exc}"))
+
+    @staticmethod
+    def _add(station: _Station, result: Any) -> None:
+        if result is None:
+            return
+        station.observations.extend(result if isinstance(result, list) else [result])
+
+    # -- phase one: local state --------------------------------------------------------------
+    def phase_one(self) -> None:
+        jobs = [(s, s.pool.submit(local.read_local), self._set_view) for s in self.stations]
+        self._gather(jobs)
+        for s in self.stations:
+            role = s.vantage.role or _infer_role(s.view)
+            s.ctx = Context(s.vantage, role, self.plan, s.vantage.label)
+        jobs = []
+        for s in self.stations:
+            jobs.append((s, s.pool.submit(iptables.iptables_save, "filter", self.plan.timeout + 5), self._set_filter))
+            if s.ctx.is_node:  # type: ignore[union-attr]
+                jobs.append((s, s.pool.submit(iptables.iptables_save, "nat", self.plan.timeout + 5), self._set_nat))
+        self._gather(jobs)
+
+    def _set_view(self, s: _Station, view: local.LocalView) -> None:
+        s.view = view
+
+    def _set_filter(self, s: _Station, table: iptables.Table) -> None:
+        s.filter = table
+
+    def _set_nat(self, s: _Station, table: iptables.Table) -> None:
+        s.nat = table
+
+    # -- what phase one tells ----------------------------------------------------------------
+    def service_ips(self) -> list[tuple[str, int | None, str]]:
+        """(ClusterIP, port, protocol) of the case: the destination when it is a Service, the DNS Service."""
+        out = []
+        dst = self.plan.destination
+        if dst is not None and self.is_service(dst.ip):
+            out.append((dst.ip, dst.port, "tcp"))
+        if self.plan.cluster_dns:
+            out.append((self.plan.cluster_dns, 53, "udp"))
+        return out
+
+    def is_service(self, ip: str) -> bool:
+        if self.plan.is_service_ip(ip):
+            return True
+        for s in self.stations:
+            if s.nat is not None and any(
+                iptables._ip_matches(r.opt("-d")[0], False, ip) and r.opt("-d")[0] is not None
+                for r in s.nat.chain("KUBE-SERVICES")
+            ):
+                return True
+        return False
+
+    def service_facts(self) -> tuple[list[Target], list[Target]]:
+        """ServiceRules at every node; returns the destination's and the DNS Service's backends."""
+        dst_backends: list[Target] = []
+        dns_backends: list[Target] = []
+        dst = self.plan.destination
+        for s in self.stations:
+            if s.nat is None or s.ctx is None:
+                continue
+            for vip, port, proto in self.service_ips():
+                fact = iptables.service_rules(s.ctx, s.nat, vip, port, proto)
+                s.observations.append(fact)
+                for to in fact.get("sep_dnat", []):
+                    ip, _, p = to.rpartition(":")
+                    t = Target(ip, int(p)) if p.isdigit() else Target(to)
+                    bucket = dst_backends if dst is not None and vip == dst.ip else dns_backends
+                    if t not in bucket:
+                        bucket.append(t)
+        for b in self.plan.backends:
+            if b not in dst_backends:
+                dst_backends.insert(0, b)
+        return dst_backends, dns_backends
+
+    def source_ip(self) -> str | None:
+        for s in self.stations:
+            if s.ctx is not None and s.ctx.is_source and s.view is not None:
+                tunnel = s.view.tunnel
+                if s.ctx.is_node and tunnel is not None and tunnel.vxlan_local:
+                    return tunnel.vxlan_local
+                return s.view.first_ipv4()
+        return None
+
+    # -- phase two: probes and judgements ------------------------------------------------
+    def phase_two(self, backends: list[Target], dns_backends: list[Target]) -> None:
+        plan = self.plan
+        dst = plan.destination
+        src_ip = self.source_ip()
+        pod_ips = [b.ip for b in backends]
+        if dst is not None and not self.is_service(dst.ip):
+            pod_ips.insert(0, dst.ip)
+        jobs: list[tuple[_Station, Future[Any], Callable[[_Station, Any], None]]] = []
+        for s in self.stations:
+            ctx = s.ctx
+            assert ctx is not None
+            submit = s.pool.submit
+            if s.view is not None:
+                jobs.append((s, submit(local.interface_facts, ctx, s.view), self._add))
+            if ctx.is_node:
+                jobs.append((s, submit(local.sysctl_facts, ctx, s.view or local.LocalView([], [])), self._add))
+                if s.view is not None:
+                    for ip in dict.fromkeys(pod_ips):
+                        if ctx.is_source:
+                            s.observations.append(local.route_fact(ctx, s.view, ip, "forward"))
+                    if not ctx.is_source and src_ip and in_net(src_ip, plan.pod_cidr):
+                        s.observations.append(local.route_fact(ctx, s.view, src_ip, "return"))
+            if s.filter is not None:
+                s.observations.append(iptables.firewall(ctx, s.filter, self.flows(backends, dns_backends, src_ip)))
+            if ctx.is_source:
+                jobs.append((s, submit(local.pressure, ctx), self._add))
+                for t in self.probe_targets(backends):
+                    if not self.is_service(t.ip):
+                        jobs.append((s, submit(reach.ping, ctx, t.ip), self._add))
+                    if t.port is not None:
+                        jobs.append((s, submit(reach.tcp_connect, ctx, t.ip, t.port), self._add))
+                sweep_to = next(iter(dict.fromkeys(pod_ips)), None)
+                if sweep_to is None and dst is not None and not self.is_service(dst.ip):
+                    sweep_to = dst.ip
+                if sweep_to is not None:
+                    jobs.append((s, submit(reach.mtu_sweep, ctx, sweep_to), self._add))
+                if not ctx.is_node:
+                    jobs.append((s, submit(dns_probe.pod_dns_config, ctx), self._add))
+                    servers = list(dict.fromkeys([*plan.dns_servers, *([plan.cluster_dns] if plan.cluster_dns else [])]))
+                    for name in plan.names:
+                        jobs.append((s, submit(dns_probe.lookup, ctx, name, None), self._add))
+                        for server in servers:
+                            jobs.append((s, submit(dns_probe.lookup, ctx, name, server), self._add))
+                    if plan.names and plan.cluster_dns:
+                        jobs.append((s, submit(reach.tcp_connect, ctx, plan.cluster_dns, 53), self._add))
+            else:
+                if not ctx.is_node:
+                    ports = [t.port for t in backends if t.port] or ([dst.port] if dst is not None and dst.port else [])
+                    for port in dict.fromkeys(ports):
+                        jobs.append((s, submit(local.listening, ctx, port), self._add))
+        self._gather(jobs)
+
+    def probe_targets(self, backends: list[Target]) -> list[Target]:
+        out = list(self.plan.targets)
+        for b in backends:
+            if b not in out:
+                out.append(b)
+        return out
+
+    def flows(self, backends: list[Target], dns_backends: list[Target], src: str | None) -> list[iptables.Flow]:
+        flows = []
+        for t in self.probe_targets(backends):
+            flows.append(iptables.Flow(t.ip, "icmp", None, src))
+            if t.port is not None:
+                flows.append(iptables.Flow(t.ip, "tcp", t.port, src))
+        if self.plan.cluster_dns:
+            for ip in [self.plan.cluster_dns, *[b.ip for b in dns_backends]]:
+                flows.append(iptables.Flow(ip, "udp", 53, src))
+                flows.append(iptables.Flow(ip, "tcp", 53, src))
+        return flows
+
+    def close(self) -> None:
+        for s in self.stations:
+            s.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def collect(vantages: list[Vantage], plan: Plan) -> Collected:
+    """Probe from every vantage point and return one validated fact file plus the gaps."""
+    if not plan.targets and not plan.names:
+        raise UsageError("nothing to probe: give --to IP[:PORT] and/or --name DNS-NAME", location="--to")
+    vantages = vantages or [Vantage("current")]
+    roles = [v.role for v in vantages if v.role]
+    if len(set(roles)) != len(roles):
+        raise UsageError("each --as role may be given to one vantage point only", location="--as")
+    for v in vantages:
+        v.check()
+    initial_netns_inode()  # read in the main thread, before any thread moves
+    if any(v.kind == "current" for v in vantages) and in_initial_netns():
+        for ip in [t.ip for t in plan.targets] + plan.dns_servers + ([plan.cluster_dns] if plan.cluster_dns else []):
+            check_may_send(ip)
+    runner = _Runner(vantages, plan)
+    try:
+        runner.phase_one()
+        backends, dns_backends = runner.service_facts()
+        runner.phase_two(backends, dns_backends)
+    finally:
+        runner.close()
+    return _assemble(runner, backends)
+
+
+def _assemble(runner: _Runner, backends: list[Target]) -> Collected:
+    from .assemble import assemble
+
+    return assemble(runner, backends)

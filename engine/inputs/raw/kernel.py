@@ -1,0 +1,83 @@
+"""Kernel settings and counters: ``sysctl`` (jc), ``cat /proc/sys/...``, ``conntrack -C/-S``, ``getenforce``."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import quiet_jc
+
+RELEVANT_SYSCTLS = (
+    "net.ipv4.ip_forward",
+    "net.ipv4.conf.all.rp_filter",
+    "net.ipv4.conf.default.rp_filter",
+    "net.bridge.bridge-nf-call-iptables",
+    "net.ipv4.ip_local_port_range",
+    "net.netfilter.nf_conntrack_max",
+    "net.netfilter.nf_conntrack_count",
+    "net.nf_conntrack_max",
+)
+
+
+def _settings(run: CommandRun, res: ParseResult, values: dict[str, str]) -> ParseResult:
+    lines = {}
+    for n, t in run.nonblank:
+        m = re.match(r"^\s*([\w./-]+)\s*=", t)
+        if m:
+            lines[m.group(1)] = n
+    found = False
+    for name, value in values.items():
+        name = name.replace("/", ".")
+        if name in RELEVANT_SYSCTLS or re.match(r"net\.ipv4\.conf\.[\w.-]+\.rp_filter$", name):
+            res.add(run, "sysctl", {"name": name, "value": str(value).strip()}, lines.get(name))
+            found = True
+    if not found:
+        res.warn(run, "no setting podnet uses (ip_forward, rp_filter, bridge-nf-call-iptables, conntrack, port range)")
+    return res
+
+
+def parse_sysctl(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    try:
+        parsed = quiet_jc("sysctl", run.text)
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"sysctl output not understood: {type(exc).__name__}")
+        return res
+    return _settings(run, res, {k: str(v) for k, v in (parsed or {}).items()} if isinstance(parsed, dict) else {})
+
+
+def parse_proc_sys(run: CommandRun) -> ParseResult:
+    """``cat /proc/sys/net/ipv4/ip_forward``: the name is the path, the value the output."""
+    res = ParseResult()
+    path = next((a for a in run.argv[1:] if a.startswith("/proc/sys/")), None)
+    lines = run.nonblank
+    if path is None or len(lines) != 1:
+        res.warn(run, "a /proc/sys value needs the cat command line with one path and a one-line value")
+        return res
+    name = path.removeprefix("/proc/sys/").replace("/", ".")
+    return _settings(run, res, {name: " ".join(lines[0][1].split())})
+
+
+def parse_conntrack(run: CommandRun) -> ParseResult:
+    """``conntrack -C`` (count) or ``conntrack -S`` (per-CPU stats: drops/insert_failed)."""
+    res = ParseResult()
+    lines = run.nonblank
+    if "-C" in run.argv or "--count" in run.argv:
+        if lines and lines[0][1].strip().isdigit():
+            res.add(run, "counters", {"conntrack_count": int(lines[0][1].strip())}, lines[0][0])
+        else:
+            res.warn(run, "conntrack -C did not print a number")
+        return res
+    res.warn(run, "only conntrack -C is used (with sysctl net.netfilter.nf_conntrack_max)")
+    return res
+
+
+def parse_getenforce(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    lines = run.nonblank
+    mode = lines[0][1].strip().lower() if lines else ""
+    if mode in ("enforcing", "permissive", "disabled"):
+        res.add(run, "selinux", {"mode": mode}, lines[0][0])
+    else:
+        res.warn(run, f"getenforce printed {mode!r}")
+    return res

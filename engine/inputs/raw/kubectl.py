@@ -1,0 +1,204 @@
+"""kubectl: ``get pods`` / ``get nodes`` / ``get endpoints`` (table or ``-o json``) and ``logs``.
+
+jc has no kubectl parsers. ``-o json`` is read with :mod:`json`; the tables are read by column
+position from the end of the row's fixed fields, because customers often paste them through
+``| grep`` (no header line) and ``RESTARTS`` may read ``3 (2m ago)``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import is_ip, option_value
+
+_READY = re.compile(r"^\d+/\d+$")
+_RESTARTS = re.compile(r"^(\d+)(?:\s+\([^)]*\))?")
+
+
+def _json(run: CommandRun, res: ParseResult) -> object | None:
+    text = run.text.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        res.warn(run, f"kubectl JSON output is not valid (truncated?): {exc.msg}", run.nonblank[0][0] + exc.lineno - 1)
+        return False
+
+
+def _items(data: dict) -> list[dict]:
+    if data.get("kind", "").endswith("List") or "items" in data:
+        return [i for i in data.get("items") or [] if isinstance(i, dict)]
+    return [data]
+
+
+def pod_role(name: str) -> str | None:
+    """kube-proxy, cluster DNS or CNI plugin, from the Pod name kubeadm/kubespray/the manifests give."""
+    if name.startswith("kube-proxy"):
+        return "kube_proxy"
+    if name.startswith(("coredns", "kube-dns", "nodelocaldns")):
+        return "dns"
+    for prefix, plugin in (("kube-flannel", "flannel"), ("flannel", "flannel"), ("calico-node", "calico"), ("canal", "canal"),
+                           ("weave-net", "weave"), ("kube-router", "kube-router"), ("cilium-operator", None), ("cilium", "cilium")):
+        if name.startswith(prefix):
+            return f"cni:{plugin}" if plugin else None
+    return None
+
+
+def parse_pods(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    namespace = option_value(run.argv, "-n", "--namespace")
+    data = _json(run, res)
+    if data is False:
+        return res
+    pods: list[dict[str, object]] = []
+    if isinstance(data, dict):
+        for item in _items(data):
+            meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+            statuses = status.get("containerStatuses") or []
+            waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in statuses]
+            phase = status.get("phase") or "Unknown"
+            shown = next((w for w in waiting if w), None) or phase
+            pods.append({
+                "namespace": meta.get("namespace") or namespace, "name": meta.get("name"),
+                "ready": sum(1 for c in statuses if c.get("ready")), "containers": len(statuses) or len(spec.get("containers") or []) or 1,
+                "status": shown, "restarts": sum(int(c.get("restartCount") or 0) for c in statuses),
+                "ip": status.get("podIP"), "node": spec.get("nodeName"), "host_network": bool(spec.get("hostNetwork")), "line": run.nonblank[0][0],
+            })
+    else:
+        for n, text in run.nonblank:
+            words = text.split()
+            if words[:1] in (["NAME"], ["NAMESPACE"]) or text.startswith(("No resources found", "Error from server")):
+                if text.startswith("Error from server"):
+                    res.warn(run, f"kubectl error: {text.strip()[:100]}", n)
+                continue
+            idx = next((i for i, w in enumerate(words[:3]) if _READY.match(w)), None)
+            if idx is None or idx == 0 or len(words) < idx + 4:
+                res.warn(run, f"kubectl get pods row not understood: {text.strip()[:80]!r}", n)
+                continue
+            ns = words[0] if idx == 2 else namespace
+            name = words[idx - 1]
+            ready, total = (int(x) for x in words[idx].split("/"))
+            status = words[idx + 1]
+            rest = " ".join(words[idx + 2 :])
+            m = _RESTARTS.match(rest)
+            restarts = int(m.group(1)) if m else None
+            after = rest[m.end():].split() if m else words[idx + 3 :]
+            # after: AGE [IP NODE NOMINATED READINESS]
+            ip = after[1] if len(after) > 1 and is_ip(after[1]) else None
+            node = after[2] if len(after) > 2 and after[2] != "<none>" else None
+            pods.append({"namespace": ns, "name": name, "ready": ready, "containers": total, "status": status,
+                         "restarts": restarts, "ip": ip, "node": node, "host_network": False, "line": n})
+    if not pods:
+        if not any("No resources found" in t for _, t in run.output):
+            res.warn(run, "no Pods found in kubectl output")
+        return res
+    res.add(run, "pods", {"pods": pods, "namespace": namespace, "complete": not run.piped}, run.nonblank[0][0])
+    return res
+
+
+def parse_nodes(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    data = _json(run, res)
+    if data is False:
+        return res
+    nodes: list[dict[str, object]] = []
+    if isinstance(data, dict):
+        for item in _items(data):
+            meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+            addrs = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
+            ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+            annotations = meta.get("annotations") or {}
+            nodes.append({
+                "name": meta.get("name"), "internal_ip": addrs.get("InternalIP"), "pod_cidr": spec.get("podCIDR"),
+                "pod_cidr_known": True, "flannel_public_ip": annotations.get("flannel.alpha.coreos.com/public-ip"),
+                "ready": ready == "True" if ready else None, "line": run.nonblank[0][0],
+            })
+    else:
+        for n, text in run.nonblank:
+            words = text.split()
+            if words[:1] == ["NAME"]:
+                continue
+            if len(words) < 5 or not re.match(r"^(Not)?Ready", words[1]):
+                res.warn(run, f"kubectl get nodes row not understood: {text.strip()[:80]!r}", n)
+                continue
+            internal = words[5] if len(words) > 5 and is_ip(words[5]) else None
+            nodes.append({"name": words[0], "internal_ip": internal, "pod_cidr": None, "pod_cidr_known": False,
+                          "flannel_public_ip": None, "ready": words[1].split(",")[0] == "Ready", "line": n})
+    if not nodes:
+        res.warn(run, "no nodes found in kubectl output")
+        return res
+    res.add(run, "nodes", {"nodes": nodes}, run.nonblank[0][0])
+    return res
+
+
+def parse_endpoints(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    namespace = option_value(run.argv, "-n", "--namespace")
+    data = _json(run, res)
+    if data is False:
+        return res
+    eps: list[dict[str, object]] = []
+    if isinstance(data, dict):
+        for item in _items(data):
+            meta = item.get("metadata") or {}
+            addrs = []
+            for subset in item.get("subsets") or []:
+                ports = [p.get("port") for p in subset.get("ports") or []] or [None]
+                for a in subset.get("addresses") or []:
+                    addrs += [f"{a.get('ip')}:{p}" if p else str(a.get("ip")) for p in ports]
+            eps.append({"namespace": meta.get("namespace") or namespace, "name": meta.get("name"), "addresses": addrs, "truncated": False, "line": run.nonblank[0][0]})
+    else:
+        for n, text in run.nonblank:
+            words = text.split()
+            if words[:1] in (["NAME"], ["NAMESPACE"]):
+                continue
+            if len(words) < 3:
+                res.warn(run, f"kubectl get endpoints row not understood: {text.strip()[:80]!r}", n)
+                continue
+            looks = lambda w: bool(re.search(r":\d+|<none>", w))  # noqa: E731
+            if looks(words[1]):
+                ns, cols = namespace, words
+            elif looks(words[2]):
+                ns, cols = words[0], words[1:]
+            else:
+                res.warn(run, f"kubectl get endpoints row not understood: {text.strip()[:80]!r}", n)
+                continue
+            name, listed = cols[0], cols[1]
+            addrs = [] if listed == "<none>" else [a for a in listed.split(",") if a]
+            eps.append({"namespace": ns, "name": name, "addresses": addrs, "truncated": "more..." in text, "line": n})
+    if not eps:
+        res.warn(run, "no endpoints found in kubectl output")
+        return res
+    res.add(run, "endpoints", {"endpoints": eps}, run.nonblank[0][0])
+    return res
+
+
+_KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+\]\s*(.*)$")
+
+
+def parse_logs(run: CommandRun) -> ParseResult:
+    """Error lines (klog ``E``/``F`` lines, or 'failed'/'error' in other formats) and the proxy mode."""
+    res = ParseResult()
+    words = [w for w in run.argv[2:] if not w.startswith("-")]
+    ns_value = option_value(run.argv, "-n", "--namespace")
+    pods = [w.split("/", 1)[-1] for w in words if w != ns_value and w != option_value(run.argv, "-c", "--container")]
+    pod = pods[0] if pods else None
+    errors: list[str] = []
+    mode = None
+    for n, text in run.nonblank:
+        t = text.strip()
+        m = _KLOG.match(t)
+        msg = m.group(2) if m else t
+        if m and m.group(1) in ("E", "F") or not m and re.search(r"\b(error|failed|fatal)\b", t, re.I) and not re.search(r'"level":"info"', t):
+            errors.append(msg[:300])
+        found = re.search(r"Using (iptables|ipvs|nftables) (?:Proxier|proxy|mode)", t, re.I)
+        if found:
+            mode = found.group(1).lower()
+    if not run.nonblank:
+        res.warn(run, "empty log")
+        return res
+    res.add(run, "pod_log", {"pod": pod, "errors": errors, "mode": mode}, run.nonblank[0][0])
+    return res

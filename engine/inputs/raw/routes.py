@@ -1,0 +1,89 @@
+"""Routing tables: ``ip route`` and ``route -n`` / ``netstat -rn`` (via jc).
+
+jc's ``ip_route`` parser drops the destination of ``blackhole``/``unreachable``/``prohibit``
+routes (it reports the type word as the address), so those lines are read here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import quiet_jc
+
+_SPECIAL = re.compile(r"^(blackhole|unreachable|prohibit|throw)\s+(\S+)")
+
+
+def _network(dest: str) -> str | None:
+    if dest == "default":
+        return "0.0.0.0/0"
+    try:
+        return str(ipaddress.ip_network(dest if "/" in dest else f"{dest}/32", strict=False))
+    except ValueError:
+        return None
+
+
+def parse_ip_route(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    routes: list[dict[str, object]] = []
+    normal: list[str] = []
+    for n, text in run.nonblank:
+        m = _SPECIAL.match(text.strip())
+        if m:
+            net = _network(m.group(2))
+            if net:
+                routes.append({"destination": net, "kind": m.group(1), "line": n})
+            continue
+        normal.append(text)
+    try:
+        parsed = quiet_jc("ip_route", "\n".join(normal) + "\n") if normal else []
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"ip route output not understood: {exc}")
+        return res
+    lines = [n for n, t in run.nonblank if not _SPECIAL.match(t.strip())]
+    for item, n in zip(parsed if isinstance(parsed, list) else [], lines):
+        net = _network(str(item.get("ip", "")))
+        if net is None:
+            res.warn(run, f"route line not understood: {item.get('ip')!r}", n)
+            continue
+        routes.append({"destination": net, "via": item.get("via"), "dev": item.get("dev"), "kind": "unicast", "line": n})
+    if not routes:
+        res.warn(run, "no routes found in ip route output")
+        return res
+    res.add(run, "routes", {"routes": routes}, run.nonblank[0][0])
+    return res
+
+
+def parse_route(run: CommandRun) -> ParseResult:
+    """``route -n`` (jc ``route``) or ``netstat -rn`` (jc ``netstat``)."""
+    res = ParseResult()
+    routes: list[dict[str, object]] = []
+    name = run.argv[0] if run.argv else "route"
+    try:
+        parsed = quiet_jc("netstat" if name == "netstat" else "route", run.text)
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"{name} output not understood: {exc}")
+        return res
+    for item in parsed if isinstance(parsed, list) else []:
+        dest, mask = item.get("destination"), item.get("genmask")
+        if dest is None or mask is None:
+            continue
+        try:
+            net = str(ipaddress.ip_network(f"{'0.0.0.0' if dest == 'default' else dest}/{mask}", strict=False))
+        except ValueError:
+            continue
+        gw = item.get("gateway")
+        flags = str(item.get("flags") or item.get("route_flags") or "")
+        routes.append({
+            "destination": net,
+            "via": gw if gw not in (None, "0.0.0.0", "*") else None,
+            "dev": item.get("iface"),
+            "kind": "blackhole" if "!" in flags or "R" in flags and "U" not in flags else "unicast",
+            "line": None,
+        })
+    if not routes:
+        res.warn(run, f"no routes found in {name} output")
+        return res
+    res.add(run, "routes", {"routes": routes}, run.nonblank[0][0] if run.nonblank else None)
+    return res

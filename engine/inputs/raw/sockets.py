@@ -1,0 +1,66 @@
+"""Listening sockets: ``ss -ltnp`` and ``netstat -ltnp`` (both via jc).
+
+jc's ``ss`` parser needs the ``Netid`` column, which ``ss`` leaves out when one protocol is
+asked for (``ss -ltnp``, the usual form: it crashes with KeyError 'netid'), so the column is
+added (``tcp``/``udp`` from the flags) before the text is handed to jc.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import quiet_jc
+
+
+def _address(addr: str) -> str:
+    addr = addr.strip("[]").split("%")[0]
+    return {"*": "0.0.0.0", "": "0.0.0.0"}.get(addr, addr)
+
+
+def _process(text: str) -> str | None:
+    m = re.search(r'users:\(\("([^"]+)"', text)
+    return m.group(1) if m else None
+
+
+def parse_ss(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    lines = run.nonblank
+    if not lines:
+        res.warn(run, "ss printed nothing")
+        return res
+    header_n, header = lines[0]
+    body = lines[1:] if re.match(r"^\s*(Netid|State)\s", header) else lines
+    has_netid = header.strip().startswith("Netid")
+    flags = "".join(a.lstrip("-") for a in run.argv[1:] if a.startswith("-") and not a.startswith("--"))
+    proto = "udp" if "u" in flags and "t" not in flags else "tcp"
+    rows = [t if has_netid else f"{proto:<6}{t}" for _, t in body]
+    head = header if has_netid else f"Netid {header}"
+    try:
+        parsed = quiet_jc("ss", "\n".join([head, *rows]) + "\n")
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"ss output not understood: {type(exc).__name__}", header_n)
+        return res
+    listeners = []
+    for item, (n, text) in zip(parsed if isinstance(parsed, list) else [], body):
+        if item.get("state") not in ("LISTEN", "UNCONN") or item.get("local_port_num") is None:
+            continue
+        listeners.append({"port": int(item["local_port_num"]), "address": _address(str(item.get("local_address", ""))), "process": _process(text), "line": n})
+    res.add(run, "sockets", {"listeners": listeners, "complete": not run.piped}, header_n)
+    return res
+
+
+def parse_netstat(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    try:
+        parsed = quiet_jc("netstat", run.text)
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, f"netstat output not understood: {type(exc).__name__}")
+        return res
+    listeners = []
+    for item in parsed if isinstance(parsed, list) else []:
+        if item.get("kind") != "network" or item.get("state") != "LISTEN" or item.get("local_port_num") is None:
+            continue
+        listeners.append({"port": int(item["local_port_num"]), "address": _address(str(item.get("local_address", ""))), "process": item.get("program_name"), "line": None})
+    res.add(run, "sockets", {"listeners": listeners, "complete": not run.piped}, run.nonblank[0][0] if run.nonblank else None)
+    return res

@@ -1,0 +1,110 @@
+"""``tcpdump -nn`` text: which hosts and ports were seen, TCP retransmissions, VXLAN/IPIP outer addresses.
+
+jc has no tcpdump parser. Lines are ``TIME IP SRC.PORT > DST.PORT: ...``; an encapsulated packet
+(flannel VXLAN on UDP 8472 shows as ``OTV``, 4789 as ``VXLAN``) is followed by its inner packet on
+a line without a timestamp; IPIP (calico) puts ``IP inner...`` on the same line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import is_ip
+
+_TIME = r"(?:\d{4}-\d\d-\d\d )?(?:\d+:\d\d:\d\d\.\d+|\d{9,}\.\d+)"
+_PACKET = re.compile(rf"^(?:{_TIME}\s+)?(?:(?P<iface>[\w.@-]+)\s+(?:In|Out|P|M)\s+)?(?:[0-9a-f:]{{17}} > [0-9a-f:]{{17}}, .*?length \d+: )?IP (?P<body>.*)$")
+_CONT = re.compile(r"^IP (?P<body>.*)$")
+_TIMESTAMPED = re.compile(rf"^{_TIME}\s")
+
+
+def _endpoint(text: str) -> tuple[str | None, int | None]:
+    parts = text.split(".")
+    if len(parts) == 5 and parts[4].isdigit():
+        ip = ".".join(parts[:4])
+        return (ip, int(parts[4])) if is_ip(ip) else (None, None)
+    return (text, None) if is_ip(text) else (None, None)
+
+
+def parse_packet(body: str) -> dict[str, object] | None:
+    """``SRC[.PORT] > DST[.PORT]: rest`` into a packet dict (inner IPIP packet included)."""
+    m = re.match(r"^(?:\([^)]*\)\s*)?(\S+) > (\S+?):\s*(.*)$", body)
+    if not m:
+        return None
+    src, sport = _endpoint(m.group(1))
+    dst, dport = _endpoint(m.group(2))
+    if src is None or dst is None:
+        return None
+    rest = m.group(3)
+    packet: dict[str, object] = {"src": src, "sport": sport, "dst": dst, "dport": dport, "inner": None, "encap": None}
+    if rest.startswith("Flags ["):
+        flags = re.match(r"Flags \[([^\]]*)\]", rest)
+        seq = re.search(r"\bseq (\d+)", rest)
+        packet.update(proto="tcp", flags=flags.group(1) if flags else "", seq=seq.group(1) if seq else None)
+    elif rest.startswith("ICMP"):
+        packet.update(proto="icmp", icmp="reply" if "echo reply" in rest else ("request" if "echo request" in rest else rest[5:40]))
+    elif rest.startswith(("OTV", "VXLAN")):
+        packet.update(proto="udp", encap="vxlan")
+    elif rest.startswith("IP "):
+        packet.update(proto="ipip", encap="ipip", inner=parse_packet(rest[3:]))
+    else:
+        packet.update(proto="udp" if sport is not None else "other")
+    return packet
+
+
+def parse(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    iface = next((run.argv[i + 1] for i, w in enumerate(run.argv[:-1]) if w in ("-i", "--interface")), None)
+    packets: list[dict[str, object]] = []
+    captured = None
+    unknown: list[int] = []
+    for n, text in run.nonblank:
+        t = text.strip()
+        m = re.search(r"listening on ([\w.@-]+)", t)
+        if m:
+            iface = iface or m.group(1)
+            continue
+        m = re.match(r"^(\d+) packets? captured", t)
+        if m:
+            captured = int(m.group(1))
+            continue
+        if re.match(r"^(\d+ packets? (received|dropped)|tcpdump: |\^C|reading from file|dropped privs)", t):
+            continue
+        cont = _CONT.match(t) if not _TIMESTAMPED.match(t) else None
+        if cont and packets and packets[-1].get("encap") == "vxlan" and packets[-1].get("inner") is None:
+            packets[-1]["inner"] = parse_packet(cont.group("body"))
+            continue
+        m = _PACKET.match(t)
+        if m:
+            p = parse_packet(m.group("body"))
+            if p is not None:
+                p["line"] = n
+                packets.append(p)
+                continue
+        if re.match(rf"^{_TIME}\s+(ARP|IP6|LLDP|STP)", t) or t.startswith(("0x", "E..", "\t0x")):
+            continue
+        unknown.append(n)
+    if not packets and captured is None:
+        res.warn(run, "no packets and no 'packets captured' line in tcpdump output (truncated?)")
+        return res
+    if unknown:
+        res.warn(run, f"{len(unknown)} tcpdump line(s) not understood (use -nn, without -v), first at this line", unknown[0])
+    if iface is None:
+        res.warn(run, "tcpdump interface not known (no -i and no 'listening on' line); not used")
+        return res
+    expr = _filter(run.argv)
+    res.add(run, "capture", {"interface": iface, "filter": expr, "packets": packets, "captured": captured, "complete": not run.piped}, run.nonblank[0][0])
+    return res
+
+
+def _filter(argv: list[str]) -> str | None:
+    with_value = {"-i", "-c", "-s", "-w", "-r", "-C", "-G", "-W", "-E", "-F", "-y", "-B", "-j", "-T", "-Q", "--interface"}
+    words, skip = [], False
+    for w in argv[1:]:
+        if skip:
+            skip = False
+        elif w in with_value:
+            skip = True
+        elif not w.startswith("-"):
+            words.append(w)
+    return " ".join(words) or None

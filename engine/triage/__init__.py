@@ -1,0 +1,38 @@
+"""Guided triage: ask the most informative next question, from the knowledge base.
+
+    from podnet import next_questions
+    for q in next_questions(facts, n=3, lang="en"):
+        print(q.text, q.command, q.expected_gain)
+
+See :mod:`podnet.triage.posterior` for the model and :mod:`podnet.triage.session` for the
+stopping rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import UsageError
+from .model import AnswerOption, CauseBelief, Question
+
+__all__ = ["AnswerOption", "CauseBelief", "Question", "next_questions"]
+
+
+def next_questions(facts: Any, n: int = 3, lang: str = "en", *, rule_dirs: tuple[str, ...] | list[str] = ()) -> list[Question]:
+    """The ``n`` questions with the highest expected information gain for a case.
+
+    ``facts`` is a :class:`~podnet.facts.model.FactFile`, a dict in fact-file form, or a path.
+    An empty list means no open question would change the ranking.
+    """
+    from ..facts.model import FactFile
+    from .questions import next_questions_for
+
+    if lang not in ("en", "zh"):
+        raise UsageError(f"unknown language {lang!r} (en or zh)", location="lang")
+    if n < 1:
+        raise UsageError(f"n must be at least 1, not {n}", location="n")
+    if not isinstance(facts, FactFile):
+        from ..facts.load import load_facts
+
+        facts = load_facts(facts)
+    return next_questions_for(facts, n=n, lang=lang, rule_dirs=tuple(rule_dirs))  # type: ignore[arg-type]

@@ -1,0 +1,203 @@
+"""Answers and observations, both ways.
+
+*Answer -> observation.* A question's answer becomes a real observation: the answer's
+``observation`` fragment from ``kb/observations.yaml``, plus ``kind``, ``at``, the command that was
+run as ``note``, and the fields that name what was probed taken from the case (:data:`CASE_FIELDS`:
+the destination's address and port, its DNS name, the source node...). Fields the fragment sets
+are kept as they are.
+
+*Observation -> answer.* An observation already in a fact file (a partial file given to triage,
+or the full file of the benchmark's simulated customer) is mapped to the answer whose fragment it
+resembles most (:func:`answer_for`). Only observations of the same kind, at the same vantage, about
+the same thing (same target, port, name, packet size...) are considered; fields compare by value,
+lists by emptiness, numbers by relative distance, and the computed fields of both observations
+(``healthy``, ``complete``, ``full_size_fails``...) count too. An ambiguous or poor match gives
+``None``: the observation then does not take part in the posterior (the rule engine still sees it).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from ..facts.load import validate_observation
+from ..facts.model import FactFile
+from ..facts.observations import OBSERVATION_MODELS, Observation
+from ..knowledge.model import ObservationKind
+
+
+def _dst_target(f: FactFile) -> Any:
+    dst = f.endpoints.destination
+    return dst.ip or (dst.backends[0].ip if dst.backends else None)
+
+
+def _dst_port(f: FactFile) -> Any:
+    dst = f.endpoints.destination
+    return dst.port or (dst.backends[0].port if dst.backends else None)
+
+
+def _src_node(f: FactFile) -> Any:
+    src = f.endpoints.source
+    return src.node or (src.name if src.kind == "node" else None)
+
+
+def _src_nic(f: FactFile) -> Any:
+    name = _src_node(f)
+    return next((n.nic for n in f.cluster.nodes if n.name == name and n.nic), None)
+
+
+def _service_ip(f: FactFile) -> Any:
+    dst = f.endpoints.destination
+    return dst.ip if dst.kind == "service" else None
+
+
+CASE_FIELDS: dict[str, Callable[[FactFile], Any]] = {
+    "target": _dst_target,
+    "port": _dst_port,
+    "name": lambda f: f.endpoints.destination.dns_name,
+    "service_ip": _service_ip,
+    "node": _src_node,
+    "interface": _src_nic,
+}
+"""Observation field -> the case value it takes when an answer leaves it out (the probed thing)."""
+
+
+class NotAskable(ValueError):
+    """The case lacks a value the observation needs (e.g. no destination address for a ping)."""
+
+
+@functools.lru_cache(maxsize=None)
+def _identity_defaults(kind: str) -> tuple[tuple[str, Any], ...]:
+    """Scalar non-empty defaults of a kind (ping size 56, no DF...): part of what was probed."""
+    model = OBSERVATION_MODELS[kind]
+    out = []
+    for name, info in model.model_fields.items():
+        if name in ("kind", "at", "id", "host", "note") or info.is_required():
+            continue
+        default = info.default
+        if default is not None and isinstance(default, (str, int, float, bool)):
+            out.append((name, default))
+    return tuple(out)
+
+
+def case_values(kind: str, facts: FactFile) -> dict[str, Any]:
+    """Values of :data:`CASE_FIELDS` that the kind has and the case knows."""
+    fields = OBSERVATION_MODELS[kind].model_fields
+    out = {}
+    for name, getter in CASE_FIELDS.items():
+        if name in fields:
+            value = getter(facts)
+            if value is not None:
+                out[name] = value
+    return out
+
+
+def build_observation(meta: ObservationKind, at: str, answer_id: str, facts: FactFile, note: str | None = None) -> Observation:
+    """The observation an answer stands for, in this case; :class:`NotAskable` if the case lacks a value."""
+    answer = next((a for a in meta.answers if a.id == answer_id), None)
+    if answer is None:
+        known = ", ".join(a.id for a in meta.answers)
+        raise KeyError(f"unknown answer {answer_id!r} for {meta.kind} (known: {known})")
+    data: dict[str, Any] = {**case_values(meta.kind, facts), **(answer.observation or {})}
+    data.update(kind=meta.kind, at=at)
+    if note:
+        data["note"] = note
+    from ..errors import FactFileError
+
+    try:
+        return validate_observation(data, 0, f"kb/observations.yaml: {meta.kind}.answers.{answer_id}")
+    except FactFileError as exc:
+        raise NotAskable(exc.one_line()) from None
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, [], {}, "")
+
+
+def _similarity(want: Any, got: Any) -> float | None:
+    """How alike an answer's value and an observed one are, in [0, 1]; None when not comparable."""
+    if got is None or want is None:
+        return None
+    if isinstance(want, str) and want.startswith("<") and want.endswith(">"):
+        return 1.0 if _filled(got) else 0.0
+    if isinstance(want, list) or isinstance(got, list):
+        return 1.0 if _filled(want) == _filled(got) else 0.0
+    if isinstance(want, bool) or isinstance(got, bool):
+        return 1.0 if want == got else 0.0
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        scale = max(abs(want), abs(got), 1)
+        return max(0.0, 1.0 - abs(want - got) / scale)
+    return 1.0 if want == got else 0.0
+
+
+def _computed(o: Observation) -> dict[str, Any]:
+    return {name: getattr(o, name) for name in type(o).model_computed_fields}
+
+
+def match_score(answer_obs: dict[str, Any], answer_model: Observation, real: Observation) -> float | None:
+    """Weighted mean similarity: fragment fields count twice, computed fields once."""
+    total = weight = 0.0
+    for name, want in answer_obs.items():
+        s = _similarity(want, getattr(real, name, None))
+        if s is not None:
+            total += 2 * s
+            weight += 2
+    real_computed = _computed(real)
+    for name, want in _computed(answer_model).items():
+        s = _similarity(want, real_computed.get(name))
+        if s is not None:
+            total += s
+            weight += 1
+    return None if weight == 0 else total / weight
+
+
+MIN_MATCH = 0.6
+"""A real observation maps to an answer only if the best match scores at least this and is unique."""
+
+
+def same_probe(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> bool:
+    """Whether ``o`` answers the question ``meta.kind@at`` of this case (same thing probed)."""
+    if getattr(o, "kind", None) != meta.kind or o.at != at:
+        return False
+    fragment_keys = set().union(*[(a.observation or {}).keys() for a in meta.answers]) if meta.answers else set()
+    identity = dict(case_values(meta.kind, facts))
+    identity.update((k, v) for k, v in _identity_defaults(meta.kind) if k not in fragment_keys)
+    for name in fragment_keys:
+        identity.pop(name, None)
+    return all(getattr(o, name, None) in (None, value) for name, value in identity.items())
+
+
+def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> str | None:
+    """The answer id ``o`` corresponds to, or None (another probe, ambiguous or poor match)."""
+    if not meta.answers or not same_probe(meta, at, o, facts):
+        return None
+    scored: list[tuple[float, str]] = []
+    for a in meta.answers:
+        try:
+            model = build_observation(meta, at, a.id, facts)
+        except NotAskable:
+            continue
+        score = match_score(a.observation or {}, model, o)
+        if score is not None:
+            scored.append((score, a.id))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: -s[0])
+    best = scored[0]
+    if best[0] < MIN_MATCH or (len(scored) > 1 and abs(scored[1][0] - best[0]) < 1e-9):
+        return None
+    return best[1]
+
+
+def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind]) -> dict[tuple[str, str], str]:
+    """(kind, at) -> answer id for every observation of the facts that maps to an answer."""
+    out: dict[tuple[str, str], str] = {}
+    for o in facts.observations:
+        kind = getattr(o, "kind", None)
+        meta = kinds.get(kind or "")
+        if meta is None or not meta.answers or (kind, o.at) in out:
+            continue
+        aid = answer_for(meta, o.at, o, facts)
+        if aid is not None:
+            out[(kind, o.at)] = aid  # type: ignore[index]
+    return out

@@ -1,0 +1,122 @@
+"""A Bayesian posterior over the causes, and the expected information gain of each question.
+
+The model (naive Bayes over the knowledge base)::
+
+    P(cause | answers)  ∝  prior(cause) × Π  P(answer_q | cause)
+
+``prior`` is the cause's ``prior`` in ``kb/causes``; ``P(answer | cause)`` comes from the cause's
+``signature`` entry for that question (``KIND@VANTAGE``). How gaps are treated:
+
+* **No signature entry** for a question: the cause says nothing about it, so every answer is
+  equally likely (a flat likelihood ``1/k`` for ``k`` answers). Such a question neither helps
+  nor hurts that cause.
+* **Answers left out of an entry** share the probability mass the entry leaves (``1 - sum``)
+  equally; if nothing is left they get :data:`FLOOR`.
+* **Answer ids an entry names that the kind does not have** are ignored.
+* Every likelihood is at least :data:`FLOOR` (then the entry is renormalised), so one answer a
+  signature calls impossible lowers a cause a lot but cannot erase it: signatures are estimates.
+
+Questions are ``KIND@VANTAGE`` pairs of the kinds in ``kb/observations.yaml`` that have
+``answers``. The expected information gain of a question is the expected drop in entropy (bits)
+of the cause distribution once its answer is known:
+``H(C) - Σ_a P(a) H(C | a)`` with ``P(a) = Σ_c P(c) P(a | c)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..knowledge.load import Knowledge
+
+FLOOR = 0.01
+"""Smallest likelihood any answer has under any cause."""
+
+QuestionKey = tuple[str, str]
+"""(kind, vantage)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """Priors and likelihood tables of every cause, for every askable question."""
+
+    causes: tuple[str, ...]
+    prior: dict[str, float]
+    answers: dict[QuestionKey, tuple[str, ...]]
+    likelihood: dict[QuestionKey, dict[str, dict[str, float]]]  # question -> cause -> answer -> P
+
+    def p(self, q: QuestionKey, cause: str, answer: str) -> float:
+        return self.likelihood[q][cause][answer]
+
+
+def _entry(declared: dict[str, float], answers: tuple[str, ...]) -> dict[str, float]:
+    given = {a: max(0.0, float(p)) for a, p in declared.items() if a in answers}
+    rest = [a for a in answers if a not in given]
+    left = 1.0 - sum(given.values())
+    for a in rest:
+        given[a] = left / len(rest) if left > FLOOR * len(rest) else FLOOR
+    floored = {a: max(FLOOR, given[a]) for a in answers}
+    total = sum(floored.values())
+    return {a: floored[a] / total for a in answers}
+
+
+def build_model(kb: Knowledge) -> Model:
+    """The likelihood tables of the knowledge base (built once per loaded knowledge)."""
+    cached = getattr(kb, "_triage_model", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    answers: dict[QuestionKey, tuple[str, ...]] = {}
+    for kind, meta in kb.observation_kinds.items():
+        if meta.answers:
+            for at in meta.how:
+                answers[(kind, at)] = tuple(a.id for a in meta.answers)
+    causes = tuple(kb.causes)
+    likelihood: dict[QuestionKey, dict[str, dict[str, float]]] = {}
+    for q, ids in answers.items():
+        flat = {a: 1.0 / len(ids) for a in ids}
+        likelihood[q] = {c: flat for c in causes}
+    for cid, cause in kb.causes.items():
+        for entry in cause.signature:
+            kind, _, at = entry.observe.partition("@")
+            q = (kind, at)
+            if q in likelihood:
+                likelihood[q][cid] = _entry(entry.answers, answers[q])
+    model = Model(causes, {c: kb.causes[c].prior for c in causes}, answers, likelihood)
+    object.__setattr__(kb, "_triage_model", model)
+    return model
+
+
+def posterior(model: Model, answered: dict[QuestionKey, str]) -> dict[str, float]:
+    """P(cause | answers), normalised over the causes of the knowledge base."""
+    if not model.causes:
+        return {}
+    logp = {}
+    for c in model.causes:
+        lp = math.log(model.prior[c])
+        for q, a in answered.items():
+            if q in model.likelihood and a in model.likelihood[q][c]:
+                lp += math.log(model.p(q, c, a))
+        logp[c] = lp
+    top = max(logp.values())
+    weights = {c: math.exp(v - top) for c, v in logp.items()}
+    total = sum(weights.values())
+    return {c: w / total for c, w in weights.items()}
+
+
+def entropy(dist: dict[str, float]) -> float:
+    """Shannon entropy in bits."""
+    return -sum(p * math.log2(p) for p in dist.values() if p > 0)
+
+
+def expected_gain(model: Model, post: dict[str, float], q: QuestionKey) -> float:
+    """Expected information gain (bits) of asking ``q`` given the current posterior."""
+    h = entropy(post)
+    table = model.likelihood[q]
+    expected = 0.0
+    for a in model.answers[q]:
+        joint = {c: post[c] * table[c][a] for c in post}
+        pa = sum(joint.values())
+        if pa <= 0:
+            continue
+        expected += pa * entropy({c: v / pa for c, v in joint.items()})
+    return max(0.0, h - expected)

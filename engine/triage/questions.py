@@ -1,0 +1,115 @@
+"""Pick and render the next questions of a triage from the knowledge base.
+
+Every question is an observation kind at a vantage point (``KIND@VANTAGE``) of
+``kb/observations.yaml`` that has ``answers``; its text, command, where it runs and its answers all
+come from that file and are rendered for the case (values shell-quoted). A question is skipped
+when that kind was already observed at that vantage, when the kind (or ``KIND@VANTAGE``) is listed
+in the fact file's ``unobservable``, or when the case lacks a value its observation needs (for
+example no destination address for a ping). Questions are ranked by expected information gain
+over the posterior of :mod:`podnet.triage.posterior`; only questions with a positive gain are
+returned, so an empty list means no question would change the ranking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..facts.model import FactFile
+from ..knowledge.load import Knowledge, load_knowledge
+from ..knowledge.model import Lang
+from ..knowledge.templates import case_context, render
+from .answers import NotAskable, build_observation, observed_answers
+from .model import AnswerOption, CauseBelief, Question
+from .posterior import Model, QuestionKey, build_model, expected_gain, posterior
+
+MIN_GAIN = 1e-6
+"""Gains (bits) below this count as zero."""
+
+
+def knowledge(rule_dirs: tuple[str, ...] = ()) -> Knowledge:
+    """The loaded knowledge (cached per process)."""
+    return load_knowledge(tuple(rule_dirs))
+
+
+def _blocked(facts: FactFile) -> tuple[set[str], set[QuestionKey]]:
+    kinds, keys = set(), set()
+    for item in facts.unobservable:
+        kind, sep, at = item.partition("@")
+        if sep:
+            keys.add((kind, at))
+        else:
+            kinds.add(kind)
+    return kinds, keys
+
+
+def askable(kb: Knowledge, facts: FactFile, q: QuestionKey) -> bool:
+    """The case has every value the question's observation needs."""
+    meta = kb.observation_kinds[q[0]]
+    try:
+        build_observation(meta, q[1], meta.answers[0].id, facts)
+    except NotAskable:
+        return False
+    return True
+
+
+def open_questions(kb: Knowledge, model: Model, facts: FactFile) -> list[QuestionKey]:
+    """Questions not asked yet, not blocked, askable in this case; in the guide's order."""
+    observed = {(getattr(o, "kind", ""), o.at) for o in facts.observations}
+    blocked_kinds, blocked_keys = _blocked(facts)
+    out = []
+    for q in model.answers:
+        if q in observed or q[0] in blocked_kinds or q in blocked_keys:
+            continue
+        if askable(kb, facts, q):
+            out.append(q)
+    how_ix = {(k, at): i for k, m in kb.observation_kinds.items() for i, at in enumerate(m.how)}
+    return sorted(out, key=lambda q: (kb.observation_kinds[q[0]].order, how_ix[q], q))
+
+
+def beliefs(kb: Knowledge, post: dict[str, float], lang: Lang, n: int | None = None) -> list[CauseBelief]:
+    """Causes by decreasing posterior (ties: knowledge-base order)."""
+    order = {c: i for i, c in enumerate(kb.causes)}
+    ranked = sorted(post, key=lambda c: (-post[c], order[c]))
+    return [CauseBelief(id=c, title=kb.causes[c].title.get(lang), posterior=round(post[c], 4)) for c in ranked[:n]]
+
+
+def current_posterior(kb: Knowledge, facts: FactFile) -> dict[str, float]:
+    """The posterior given the observations of the facts that map to answers."""
+    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds))
+
+
+def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float, lang: Lang, ctx: dict[str, Any] | None = None) -> Question:
+    """A question rendered for the case."""
+    kind, at = q
+    meta = kb.observation_kinds[kind]
+    how = meta.how[at]
+    ctx = ctx if ctx is not None else case_context(facts)
+    where = f"kb/observations.yaml: {kind}"
+    return Question(
+        kind=kind,
+        at=at,
+        title=meta.title.get(lang),
+        text=render(meta.question.get(lang), ctx, f"{where}.question.{lang}"),
+        command=render(how.command, ctx, f"{where}.how.{at}.command"),
+        run_in=how.run_in,
+        answers=[AnswerOption(id=a.id, text=a.text.get(lang)) for a in meta.answers],
+        expected_gain=round(gain, 6),
+    )
+
+
+def rank_questions(kb: Knowledge, facts: FactFile, post: dict[str, float] | None = None) -> list[tuple[QuestionKey, float]]:
+    """Open questions with a positive expected gain, best first (ties: the guide's order)."""
+    model = build_model(kb)
+    post = post if post is not None else current_posterior(kb, facts)
+    scored = [(q, expected_gain(model, post, q)) for q in open_questions(kb, model, facts)]
+    scored = [(q, g) for q, g in scored if g > MIN_GAIN]
+    # stable sort keeps the guide's order among equal gains
+    scored.sort(key=lambda s: -round(s[1], 9))
+    return scored
+
+
+def next_questions_for(facts: FactFile, n: int = 3, lang: Lang = "en", rule_dirs: tuple[str, ...] = ()) -> list[Question]:
+    """The ``n`` most informative questions for a validated fact file."""
+    kb = knowledge(rule_dirs)
+    ctx = case_context(facts)
+    return [render_question(kb, facts, q, g, lang, ctx) for q, g in rank_questions(kb, facts)[:n]]

@@ -1,0 +1,50 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+
+from tests.conftest import ROOT, run_podnet
+
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+COMMANDS = [line.strip() for block in BLOCKS for line in block.splitlines() if line.strip().startswith("podnet ")]
+
+
+def test_readme_has_commands():
+    assert len(COMMANDS) >= 5
+
+
+@pytest.mark.parametrize("line", COMMANDS)
+def test_readme_command_runs(line):
+    args = shlex.split(line.split("  #")[0])[1:]
+    r = run_podnet(*args)
+    assert r.returncode == 0, f"{line}: {r.stderr}"
+    assert r.stdout.strip()
+
+
+def test_readme_make_targets_exist():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"^make (\w+)", README, flags=re.M):
+        assert re.search(rf"^{target}:", makefile, flags=re.M), target
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_library_snippet_runs():
+    code = re.search(r"```python\n(.*?)```", README, flags=re.S).group(1)
+    import contextlib
+    import io
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    assert out.getvalue().startswith("node_dual_address_vxlan ")
