@@ -15,6 +15,8 @@ COMMANDS: tuple[str, ...] = (
     "rules",
     "explain",
     "capture-plan",
+    "triage",
+    "collect",
 )
 """Subcommand modules in ``podnet.cli``; each has ``add_parser(subparsers)`` and ``run(args) -> int``."""
 

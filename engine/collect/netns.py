@@ -94,7 +94,12 @@ def enter(vantage: Vantage) -> None:
 
 
 def _ino(path: str) -> int:
-    return os.stat(path).st_ino
+    """Inode of a namespace: from the ``net:[INODE]`` link text (stat may need ptrace rights)."""
+    try:
+        text = os.readlink(path)
+    except OSError:
+        return os.stat(path).st_ino  # a bind-mounted namespace file (/run/netns/NAME)
+    return int(text.rsplit("[", 1)[1].rstrip("]"))
 
 
 def thread_netns_inode() -> int:
@@ -103,14 +108,19 @@ def thread_netns_inode() -> int:
 
 
 _initial: int | None = None
+_startup: int | None = None
 
 
 def initial_netns_inode() -> int | None:
-    """Inode of PID 1's network namespace (the machine's own network), read once.
+    """Inode of PID 1's network namespace (the machine's own network), read once; None if hidden.
 
-    Call it from the main thread first: a thread that entered another namespace may be refused
-    access to /proc/1/ns/net."""
-    global _initial
+    Call it from the main thread first: it also remembers the namespace the process started in."""
+    global _initial, _startup
+    if _startup is None:
+        try:
+            _startup = _ino("/proc/self/ns/net")
+        except OSError:
+            pass
     if _initial is None:
         try:
             _initial = _ino("/proc/1/ns/net")
@@ -120,12 +130,31 @@ def initial_netns_inode() -> int | None:
 
 
 def in_initial_netns() -> bool:
-    """True when the calling thread shares PID 1's network namespace (or when that cannot be told)."""
-    initial = initial_netns_inode()
+    """True when the calling thread is in the machine's own network namespace.
+
+    That is PID 1's; when PID 1 is hidden (a container), the namespace this process started in,
+    unless it is a named one (``ip netns``). When nothing can be told, assume the worst."""
     try:
-        return initial is None or thread_netns_inode() == initial
+        current = thread_netns_inode()
     except OSError:
-        return True  # cannot tell: assume the worst
+        return True
+    initial = initial_netns_inode()
+    if initial is not None:
+        return current == initial
+    if current in _named_inodes():
+        return False
+    return _startup is None or current == _startup
+
+
+def _named_inodes() -> set[int]:
+    out = set()
+    if NETNS_RUN_DIR.is_dir():
+        for entry in NETNS_RUN_DIR.iterdir():
+            try:
+                out.add(entry.stat().st_ino)
+            except OSError:
+                continue
+    return out
 
 
 def named_netns_inode(name: str) -> int | None:

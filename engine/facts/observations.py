@@ -339,6 +339,12 @@ class Firewall(Observation):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def blocks_dns(self) -> bool:
+        """A rule drops DNS: UDP or any protocol, on port 53 or on every port."""
+        return any(r.protocol in ("all", "udp") and r.port in (None, 53) for r in self.rules)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def drops(self) -> bool:
         """A DROP rule matches: the client sees a timeout (a REJECT gives refused / no route)."""
         return any(r.target == "DROP" for r in self.rules)

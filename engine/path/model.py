@@ -109,6 +109,7 @@ class CaptureCommand(_Model):
     filter: str
     command: str
     look_for: str
+    same_as_step: int | None = Field(None, description="The same capture already runs from this earlier step.")
 
 
 class CaptureStep(_Model):

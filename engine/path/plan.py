@@ -155,17 +155,26 @@ def capture_plan(facts: FactFile, lang: Lang = "en") -> CapturePlan:
     def make(selected: list[Hop]) -> list[CaptureCommand]:
         return [_capture(group, path, prof, res, node_ips, lang) for group in _group(selected)]
 
+    seen: dict[tuple[object, ...], int] = {}
+
+    def mark_repeats(step: CaptureStep) -> CaptureStep:
+        for cap in step.captures:
+            key = (cap.node, cap.namespace, tuple(cap.hops), cap.interface, cap.filter)
+            cap.same_as_step = seen.get(key)
+            seen.setdefault(key, step.number)
+        return step
+
     ends = [h for h in path if h.end]
-    steps = [CaptureStep(number=1, title=text("step_ends_title", lang), purpose=text("step_ends_purpose", lang), captures=make(ends))]
+    steps = [mark_repeats(CaptureStep(number=1, title=text("step_ends_title", lang), purpose=text("step_ends_purpose", lang), captures=make(ends)))]
     middle_roles = sorted({h.role for h in path if not h.end}, key=lambda r: ROLE_RANK[r])
     for role in bisect_order(middle_roles):
         selected = [h for h in path if h.role == role]
-        steps.append(CaptureStep(
+        steps.append(mark_repeats(CaptureStep(
             number=len(steps) + 1,
             title=text("step_role_title", lang, role=role_name(role, lang)),
             purpose=text("step_role_purpose", lang, role=role_name(role, lang)),
             captures=make(selected),
-        ))
+        )))
     notes = [text("note_" + n.split(":")[0], lang, value=n.partition(":")[2]) for n in graph.graph["notes"]]
     if any(h.role == "veth" and not h.interface_known for h in path):
         notes.append(text("note_veth", lang))

@@ -115,6 +115,8 @@ def render_plan(plan: CapturePlan, fmt: Format = "text") -> str:
         for i, cap in enumerate(step.captures):
             label = f"{step.number}{chr(ord('a') + i)}"
             hop_ids = ", ".join(str(h) for h in cap.hops)
+            if cap.same_as_step is not None:
+                hop_ids += "; " + text("same_as_step", lang, n=cap.same_as_step)
             if md:
                 out.append(f"**{label}.** {cap.where} ({text('hop_ref', lang, hops=hop_ids)})")
                 out.append("")

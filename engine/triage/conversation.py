@@ -94,15 +94,15 @@ def _CheckValidator(check: Callable[[str], str | None]) -> Any:
 
 
 class Terminal:
-    """prompt_toolkit prompts, one session for the whole conversation (shared history)."""
+    """prompt_toolkit prompts sharing one input history."""
 
     def __init__(self, lang: str, out: Callable[[str], None]) -> None:
-        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import InMemoryHistory
 
         self.lang = lang
         self.M = MESSAGES[lang]
         self.out = out
-        self.session: Any = PromptSession()
+        self.history = InMemoryHistory()
 
     def ask(self, label: str, *, default: str = "", check: Callable[[str], str | None] | None = None, words: list[str] | None = None) -> str:
         """One line of input; ``check`` returns an error message or None."""
@@ -111,7 +111,11 @@ class Terminal:
         validator = _CheckValidator(check) if check is not None else None
         suffix = f" [{default}]" if default else ""
         completer = WordCompleter(words, ignore_case=True) if words else None
-        text: str = self.session.prompt(f"{label}{suffix}: ", validator=validator, completer=completer, validate_while_typing=False)
+        from prompt_toolkit import PromptSession
+
+        # a fresh PromptSession per prompt: prompt() keeps a previous validator when given None
+        session: Any = PromptSession(history=self.history, validator=validator, completer=completer, validate_while_typing=False)
+        text: str = session.prompt(f"{label}{suffix}: ")
         return text.strip() or default
 
     def choose(self, label: str, choices: list[str], default: str) -> str:

@@ -4,15 +4,16 @@ Every question is an observation kind at a vantage point (``KIND@VANTAGE``) of
 ``kb/observations.yaml`` that has ``answers``; its text, command, where it runs and its answers all
 come from that file and are rendered for the case (values shell-quoted). A question is skipped
 when that kind was already observed at that vantage, when the kind (or ``KIND@VANTAGE``) is listed
-in the fact file's ``unobservable``, or when the case lacks a value its observation needs (for
-example no destination address for a ping). Questions are ranked by expected information gain
+in the fact file's ``unobservable``, when the vantage does not exist in the case (no source Pod
+when the source is a node), or when the case lacks a value its observation needs (for example no
+destination address for a ping). Questions are ranked by expected information gain
 over the posterior of :mod:`podnet.triage.posterior`; only questions with a positive gain are
 returned, so an empty list means no question would change the ranking.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
@@ -42,8 +43,19 @@ def _blocked(facts: FactFile) -> tuple[set[str], set[QuestionKey]]:
     return kinds, keys
 
 
+VANTAGE_EXISTS: dict[str, Callable[[FactFile], bool]] = {
+    "source_pod": lambda f: f.endpoints.source.kind == "pod",
+    "destination_pod": lambda f: f.endpoints.destination.kind in ("pod", "service"),
+    "destination_node": lambda f: f.endpoints.destination.kind != "external",
+}
+"""Vantage points that only exist in some cases (no source Pod when the source is a node)."""
+
+
 def askable(kb: Knowledge, facts: FactFile, q: QuestionKey) -> bool:
-    """The case has every value the question's observation needs."""
+    """The vantage exists in this case and the case has every value the observation needs."""
+    exists = VANTAGE_EXISTS.get(q[1])
+    if exists is not None and not exists(facts):
+        return False
     meta = kb.observation_kinds[q[0]]
     try:
         build_observation(meta, q[1], meta.answers[0].id, facts)

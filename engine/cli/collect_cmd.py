@@ -1,0 +1,112 @@
+"""``podnet collect``: run the guide's probes from one or more vantage points; facts or a diagnosis out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .common import add_lang, add_rules, write_output
+
+ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
+
+
+class _VantageAction(argparse.Action):
+    """``--netns NAME`` / ``--pid PID`` add a vantage point; ``--as ROLE`` labels the last one."""
+
+    def __call__(self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
+        from ..collect.netns import Vantage
+
+        items = list(getattr(ns, "vantages", None) or [])
+        if self.dest == "role":
+            if not items:
+                items.append(Vantage("current"))
+            last = items[-1]
+            if last.role is not None:
+                parser.error(f"--as {value}: the vantage point {last.label} already has a role ({last.role})")
+            items[-1] = Vantage(last.kind, last.name, value)
+        elif self.dest == "pid":
+            if not str(value).isdigit():
+                parser.error(f"--pid {value}: not a process id")
+            items.append(Vantage("pid", str(value)))
+        else:
+            items.append(Vantage("netns", value))
+        ns.vantages = items
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "collect",
+        help="probe from here, a network namespace or a process's namespace, and write facts (or diagnose)",
+        description="Run ping, TCP connect, DNS and don't-fragment probes, and on a node read interfaces, routes, "
+        "kube-proxy's iptables rules, sockets and sysctls; write a fact file for 'podnet diagnose', or diagnose "
+        "directly. Each --netns/--pid adds a vantage point; --as labels the one before it.",
+    )
+    p.set_defaults(vantages=[])
+    p.add_argument("--netns", dest="netns", action=_VantageAction, metavar="NAME", help="a named network namespace (ip netns); repeatable")
+    p.add_argument("--pid", dest="pid", action=_VantageAction, metavar="PID", help="the network namespace of a process (like nsenter -t PID -n); repeatable")
+    p.add_argument("--as", dest="role", action=_VantageAction, choices=ROLES, help="role of the vantage point given just before (default: source_node if it has a bridge or tunnel, else source_pod)")
+    p.add_argument("--to", dest="targets", action="append", default=[], metavar="IP[:PORT]", help="destination (the first one is the case's destination); repeatable")
+    p.add_argument("--name", dest="names", action="append", default=[], metavar="DNS-NAME", help="a name to resolve; repeatable")
+    p.add_argument("--dns-server", action="append", default=[], metavar="IP", help="also resolve against this server; repeatable")
+    p.add_argument("--cluster-dns", metavar="IP", help="the cluster DNS Service IP (also asked directly)")
+    p.add_argument("--backend", action="append", default=[], metavar="IP[:PORT]", help="a Pod behind the destination Service; repeatable")
+    p.add_argument("--service-cidr", metavar="CIDR", help="the cluster's Service range (tells Services from Pods)")
+    p.add_argument("--pod-cidr", metavar="CIDR", help="the cluster's Pod range")
+    p.add_argument("--timeout", type=float, default=3.0, metavar="SECONDS", help="TCP connect / DNS timeout (default 3)")
+    p.add_argument("--case", metavar="ID", help="case id (default collect-<UTC time>)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the fact file (or with --diagnose the report) to FILE")
+    p.add_argument("--diagnose", action="store_true", help="diagnose the collected facts and print the report instead")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format with --diagnose")
+    add_lang(p)
+    add_rules(p)
+    p.set_defaults(run=run)
+
+
+def _cidr(value: str | None, where: str) -> str | None:
+    import ipaddress
+
+    from ..errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise UsageError(f"{value!r} is not a CIDR", location=where) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..collect import Plan, collect, parse_target
+    from ..errors import UsageError
+
+    if args.timeout <= 0 or args.timeout > 60:
+        raise UsageError("must be between 0 and 60 seconds", location="--timeout")
+    if args.cluster_dns:
+        parse_target(args.cluster_dns, "--cluster-dns")
+    for server in args.dns_server:
+        parse_target(server, "--dns-server")
+    plan = Plan(
+        targets=[parse_target(t) for t in args.targets],
+        names=list(args.names),
+        dns_servers=list(args.dns_server),
+        backends=[parse_target(b, "--backend") for b in args.backend],
+        service_cidr=_cidr(args.service_cidr, "--service-cidr"),
+        pod_cidr=_cidr(args.pod_cidr, "--pod-cidr"),
+        cluster_dns=args.cluster_dns,
+        timeout=args.timeout,
+        case_id=args.case,
+    )
+    result = collect(list(args.vantages), plan)
+    for line in result.warnings:
+        print(f"podnet: warning: {line}", file=sys.stderr)
+    if not args.diagnose:
+        write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
+        return 0
+    from .. import diagnose
+    from ..render import render
+
+    diagnosis = diagnose(result.facts, lang=args.lang, rule_dirs=tuple(args.rules))
+    write_output(render(diagnosis, args.format), args.output)
+    return 0 if diagnosis.causes else 1

@@ -1,0 +1,702 @@
+"""Assemble parser records into fact file data: inventory, endpoints, vantages, observations.
+
+Parsers report what one command showed; several observation kinds need more than one command
+(``node_addresses`` = ``ip addr`` + the ifcfg file + ``kubectl get nodes``; ``service_rules`` and
+``capture`` need to know the failing flow). This module first indexes the inventory (Pods, nodes,
+Services seen in kube-proxy's chains), then infers what the input tells about the endpoints (the
+context given by the caller wins field by field), then builds each observation at its vantage.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any
+
+from .model import IngestWarning, Record
+from .raw.iptables import blocking_rules, service_rules
+from .raw.kubectl import pod_role
+from .vantage import same_name, vantage
+
+
+@lru_cache(maxsize=1)
+def _kb() -> Any:
+    from ..knowledge.load import load_kb
+
+    return load_kb()
+
+
+def interface_role(name: str, at: str | None) -> str:
+    """Role of an interface from ``kb/interfaces.yaml`` (one place for the name patterns)."""
+    return str(_kb().interface_role(name, at))
+
+
+def _ip_in(ip: str | None, cidr: str | None) -> bool:
+    if not ip or not cidr:
+        return False
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+_POD_PHASES = {
+    "Running": "Running", "Pending": "Pending", "Failed": "Failed", "Succeeded": "Succeeded", "Unknown": "Unknown",
+    "CrashLoopBackOff": "CrashLoopBackOff", "ContainerCreating": "Pending", "PodInitializing": "Pending",
+    "ImagePullBackOff": "Pending", "ErrImagePull": "Pending", "Error": "Failed", "Completed": "Succeeded",
+    "OOMKilled": "Failed", "Evicted": "Failed", "Terminating": "Running", "NodeLost": "Unknown",
+}
+
+
+def pod_state(pod: dict[str, Any]) -> str:
+    """kube_proxy/cni_pods status word: running, crashloop, pending, error, not_ready."""
+    status = str(pod.get("status") or "")
+    if status == "Running":
+        return "running" if pod.get("ready") == pod.get("containers") else "not_ready"
+    if "CrashLoop" in status:
+        return "crashloop"
+    if status in ("Pending", "ContainerCreating", "PodInitializing") or status.startswith("Init:") or "ImagePull" in status:
+        return "pending"
+    return "error"
+
+
+class Assembly:
+    """Turns records into fact file data."""
+
+    def __init__(self, records: list[Record], context: dict[str, Any], warnings: list[IngestWarning], case_id: str) -> None:
+        self.records = records
+        self.context = context
+        self.warnings = warnings
+        self.case_id = case_id
+        self.observations: list[tuple[Record, dict[str, Any]]] = []
+        self._index()
+
+    # ------------------------------------------------------------------ inventory
+    def _of(self, type_: str) -> list[Record]:
+        return [r for r in self.records if r.type == type_]
+
+    def _index(self) -> None:
+        self.pods: dict[tuple[str | None, str], dict[str, Any]] = {}
+        self.pod_listings = self._of("pods")
+        for rec in self.pod_listings:
+            for p in rec.data["pods"]:
+                if p.get("name"):
+                    self.pods[(p.get("namespace"), p["name"])] = p
+        self.pod_by_ip = {p["ip"]: p for p in self.pods.values() if p.get("ip") and not p.get("host_network")}
+        self.nodes: dict[str, dict[str, Any]] = {}
+        for rec in self._of("nodes"):
+            for n in rec.data["nodes"]:
+                if n.get("name"):
+                    self.nodes[n["name"]] = {**self.nodes.get(n["name"], {}), **{k: v for k, v in n.items() if v is not None}}
+        self.node_by_ip = {n["internal_ip"]: n for n in self.nodes.values() if n.get("internal_ip")}
+        # Addresses each named host showed in its own `ip addr`.
+        self.host_ips: dict[str, set[str]] = defaultdict(set)
+        for rec in self._of("addresses"):
+            name = rec.run.host.name if rec.run.host else None
+            if name:
+                for i in rec.data["interfaces"]:
+                    self.host_ips[name] |= {a.split("/")[0] for a in i["addresses"]}
+        # Services kube-proxy programs: ClusterIP -> (namespace/name, port) from KUBE-SERVICES.
+        self.services: dict[str, dict[str, Any]] = {}
+        for rec in self._of("iptables"):
+            for r in rec.data["rules"]:
+                if r.table == "nat" and r.chain == "KUBE-SERVICES" and r.dst and (r.target or "").startswith(("KUBE-SVC-", "KUBE-EXT-")):
+                    ip = r.dst.split("/")[0]
+                    name = (r.comment or "").split(" ")[0]
+                    self.services.setdefault(ip, {"name": name, "port": r.dport})
+            for r in rec.data["rules"]:
+                if r.chain == "KUBE-SERVICES" and r.dst and r.target == "REJECT" and "has no endpoints" in (r.comment or ""):
+                    self.services.setdefault(r.dst.split("/")[0], {"name": (r.comment or "").split(" ")[0].rstrip(":"), "port": r.dport})
+        node_ips = set(self.node_by_ip) | {ip for ips in self.host_ips.values() for ip in ips}
+        for rec in self._of("ipvs"):
+            for s in rec.data["services"]:
+                if s["ip"] not in node_ips and s["ip"] not in self.pod_by_ip:
+                    self.services.setdefault(s["ip"], {"name": "", "port": s["port"]})
+
+    def pod_named(self, name: str | None, namespace: str | None = None) -> dict[str, Any] | None:
+        if not name:
+            return None
+        for (ns, n), p in self.pods.items():
+            if n == name and (namespace is None or ns in (None, namespace)):
+                return p
+        return None
+
+    # ------------------------------------------------------------------ cluster
+    def infer_cluster(self) -> dict[str, Any]:
+        cluster: dict[str, Any] = {}
+        ifaces = {i["name"] for rec in self._of("addresses") for i in rec.data["interfaces"]}
+        plugins = {pod_role(p["name"]) for p in self.pods.values()} & {f"cni:{x}" for x in ("flannel", "calico", "cilium", "weave", "canal", "kube-router")}
+        if len(plugins) == 1:
+            cluster["cni"] = next(iter(plugins)).split(":", 1)[1]
+        elif any(i.startswith("flannel") for i in ifaces):
+            cluster["cni"] = "flannel"
+        elif any(i.startswith(("cali", "tunl0", "vxlan.calico")) for i in ifaces):
+            cluster["cni"] = "calico"
+        elif any(i.startswith("cilium") for i in ifaces):
+            cluster["cni"] = "cilium"
+        encaps = {p.get("encap") for rec in self._of("capture") for p in rec.data["packets"]}
+        if "flannel.1" in ifaces or "vxlan.calico" in ifaces or "cilium_vxlan" in ifaces or "vxlan" in encaps:
+            cluster["mode"] = "vxlan"
+        elif "ipip" in encaps:
+            cluster["mode"] = "ipip"
+        modes = {r.data["mode"] for r in self._of("pod_log") if r.data.get("mode") and (r.data.get("pod") or "").startswith("kube-proxy")}
+        if len(modes) == 1:
+            cluster["kube_proxy_mode"] = modes.pop()
+        elif "kube-ipvs0" in ifaces or any(rec.data["services"] for rec in self._of("ipvs")):
+            cluster["kube_proxy_mode"] = "ipvs"
+        elif any(r.chain.startswith("KUBE-SVC-") for rec in self._of("iptables") for r in rec.data["rules"]):
+            cluster["kube_proxy_mode"] = "iptables"
+        for ip, svc in self.services.items():
+            if svc["name"].startswith("kube-system/kube-dns") or svc["name"].startswith("kube-system/coredns"):
+                cluster["dns_service_ip"] = ip
+                break
+        nodes = []
+        for n in self.nodes.values():
+            info: dict[str, Any] = {"name": n["name"]}
+            if n.get("internal_ip"):
+                info["internal_ip"] = n["internal_ip"]
+            if n.get("pod_cidr"):
+                info["pod_cidr"] = n["pod_cidr"]
+            nic = self._nic_with(n["name"], n.get("internal_ip"))
+            if nic:
+                info["nic"] = nic
+            nodes.append(info)
+        if nodes:
+            cluster["nodes"] = nodes
+        return cluster
+
+    def _nic_with(self, host: str, ip: str | None) -> str | None:
+        if not ip:
+            return None
+        for rec in self._of("addresses"):
+            if rec.run.host and same_name(rec.run.host.name, host):
+                for i in rec.data["interfaces"]:
+                    if any(a.split("/")[0] == ip for a in i["addresses"]):
+                        return str(i["name"])
+        return None
+
+    # ------------------------------------------------------------------ endpoints
+    def classify(self, ip: str, cluster: dict[str, Any]) -> str | None:
+        if ip in self.services or _ip_in(ip, cluster.get("service_cidr")):
+            return "service"
+        if ip in self.pod_by_ip or _ip_in(ip, cluster.get("pod_cidr")) or any(_ip_in(ip, n.get("pod_cidr")) for n in self.nodes.values()):
+            return "pod"
+        if ip in self.node_by_ip or any(ip in ips for ips in self.host_ips.values()):
+            return "node"
+        return None
+
+    def _probe(self) -> Record | None:
+        probes = [r for r in self.records if r.type in ("tcp_connect", "ping", "dns_lookup")]
+        failing = [r for r in probes if r.data["result"] not in ("connected", "ok")]
+        for kind in ("tcp_connect", "ping", "dns_lookup"):
+            for r in failing:
+                if r.type == kind:
+                    return r
+        for kind in ("tcp_connect", "ping", "dns_lookup"):
+            for r in probes:
+                if r.type == kind:
+                    return r
+        return None
+
+    def infer_endpoints(self, cluster: dict[str, Any]) -> dict[str, Any]:
+        given = self.context.get("endpoints") or {}
+        probe = self._probe()
+        dst: dict[str, Any] = {}
+        if probe is not None and not (given.get("destination") or {}).get("ip") and not (given.get("destination") or {}).get("dns_name"):
+            if probe.type == "dns_lookup":
+                name = probe.data["name"]
+                dst = {"kind": "service" if ".svc" in name or "." not in name or name.endswith(".cluster.local") else "external", "dns_name": name}
+            else:
+                dst = {"ip": probe.data["target"]}
+                if probe.type == "tcp_connect":
+                    dst["port"] = probe.data["port"]
+        merged_dst = _deep_merge(dst, given.get("destination") or {})
+        ip = merged_dst.get("ip")
+        if ip and "kind" not in merged_dst:
+            kind = self.classify(ip, _deep_merge(cluster, self.context.get("cluster") or {}))
+            if kind is None:
+                kind = "external" if ipaddress.ip_address(ip).is_global else "pod"
+                self.warnings.append(IngestWarning(
+                    probe.where() if probe else "<context>",
+                    f"what {ip} is (Pod, Service, node) is not known from the input: taken as {kind!r}; "
+                    "pass --destination-kind or kubectl get pods -o wide / iptables-save output",
+                ))
+            merged_dst["kind"] = kind
+        if ip:
+            self._describe_destination(merged_dst)
+        if ip and probe is not None and "dns_name" not in merged_dst:
+            for r in self._of("dns_lookup"):
+                if ip in r.data["answers"]:
+                    merged_dst["dns_name"] = r.data["name"]
+        if "kind" not in merged_dst:
+            from ..errors import UsageError
+
+            raise UsageError(
+                "the destination is not known from the input (no ping, telnet, nc, curl or name lookup towards it): "
+                "pass --destination-ip and --destination-kind, or --context FILE",
+                location=self.case_id,
+            )
+        src = self._infer_source(probe, given.get("source") or {})
+        return {"source": src, "destination": merged_dst}
+
+    def _describe_destination(self, dst: dict[str, Any]) -> None:
+        ip, kind = dst["ip"], dst["kind"]
+        if kind == "pod":
+            pod = self.pod_by_ip.get(ip)
+            if pod:
+                dst.setdefault("name", pod["name"])
+                if pod.get("namespace"):
+                    dst.setdefault("namespace", pod["namespace"])
+                if pod.get("node"):
+                    dst.setdefault("node", pod["node"])
+                    node_ip = (self.nodes.get(pod["node"]) or {}).get("internal_ip")
+                    if node_ip:
+                        dst.setdefault("node_ip", node_ip)
+        elif kind == "node":
+            node = self.node_by_ip.get(ip)
+            name = node["name"] if node else next((h for h, ips in self.host_ips.items() if ip in ips), None)
+            if name:
+                dst.setdefault("name", name)
+                dst.setdefault("node", name)
+            dst.setdefault("node_ip", ip)
+        elif kind == "service":
+            svc = self.services.get(ip) or {}
+            if "/" in svc.get("name", ""):
+                ns, rest = svc["name"].split("/", 1)
+                dst.setdefault("namespace", ns)
+                dst.setdefault("name", rest.split(":")[0])
+            if "backends" not in dst:
+                backends = self._backends(ip, dst.get("port"), dst.get("name"), dst.get("namespace"))
+                if backends:
+                    dst["backends"] = backends
+
+    def _backends(self, ip: str, port: int | None, name: str | None, namespace: str | None) -> list[dict[str, Any]]:
+        targets: list[str] = []
+        for rec in self._of("iptables"):
+            found = service_rules(rec.data, ip, port)
+            targets += (found or {}).get("sep_dnat", [])
+        for rec in self._of("ipvs"):
+            for s in rec.data["services"]:
+                if s["ip"] == ip and (port is None or s["port"] == port):
+                    targets += s["real_servers"]
+        for rec in self._of("endpoints"):
+            for ep in rec.data["endpoints"]:
+                if name and ep["name"] == name and (namespace is None or ep.get("namespace") in (None, namespace)):
+                    targets += ep["addresses"]
+        backends: list[dict[str, Any]] = []
+        for t in dict.fromkeys(targets):
+            bip, _, bport = t.partition(":")
+            b: dict[str, Any] = {"ip": bip}
+            if bport.isdigit():
+                b["port"] = int(bport)
+            pod = self.pod_by_ip.get(bip)
+            if pod:
+                b["pod"] = pod["name"]
+                if pod.get("node"):
+                    b["node"] = pod["node"]
+                    node_ip = (self.nodes.get(pod["node"]) or {}).get("internal_ip")
+                    if node_ip:
+                        b["node_ip"] = node_ip
+            backends.append(b)
+        return backends
+
+    def _infer_source(self, probe: Record | None, given: dict[str, Any]) -> dict[str, Any]:
+        src: dict[str, Any] = {}
+        host = probe.run.host if probe is not None else None
+        if given.get("kind") and (given.get("name") or given.get("ip")):
+            host = None  # the caller said who the source is
+        if host is not None and host.kind in ("pod", None) and host.name:
+            pod = self.pod_named(host.name, host.namespace)
+            if host.kind == "pod" or pod:
+                src = {"kind": "pod", "name": host.name}
+                if host.namespace:
+                    src["namespace"] = host.namespace
+                if pod:
+                    for key in ("namespace", "ip", "node"):
+                        if pod.get(key):
+                            src.setdefault(key, pod[key])
+            else:
+                src = {"kind": "node", "name": host.name, "node": host.name}
+        elif host is not None and host.kind == "pod":
+            src = {"kind": "pod"}
+        elif host is not None and host.kind == "workstation":
+            src = {"kind": "node"}
+            self.warnings.append(IngestWarning(probe.where() if probe else "<input>", "the failing command ran on a Windows workstation: taken as a node outside the cluster"))
+        merged = _deep_merge(src, given)
+        if "kind" not in merged:
+            merged["kind"] = "node"
+            self.warnings.append(IngestWarning(
+                probe.where() if probe else "<input>",
+                "where the failing command ran is not known (no host in the prompt): the source is taken to be a node; "
+                "pass --source-kind/--source-name or use prompts like [root@node1 ~]#",
+            ))
+        if merged["kind"] == "node":
+            name = merged.get("name") or merged.get("node")
+            if name:
+                merged.setdefault("node", name)
+                node = self.nodes.get(name) or next((n for n in self.nodes.values() if same_name(n["name"], name)), None)
+                ip = (node or {}).get("internal_ip") or self._primary_address(name)
+                if ip:
+                    merged.setdefault("node_ip", ip)
+                    merged.setdefault("ip", ip)
+        elif merged.get("node"):
+            ip = (self.nodes.get(merged["node"]) or {}).get("internal_ip")
+            if ip:
+                merged.setdefault("node_ip", ip)
+        return merged
+
+    def _primary_address(self, host: str) -> str | None:
+        """The first address of the host's first host NIC in its own ``ip addr`` (the primary one)."""
+        for rec in self._of("addresses"):
+            if rec.run.host and same_name(rec.run.host.name, host):
+                for i in rec.data["interfaces"]:
+                    if interface_role(i["name"], "source_node") == "host_nic" and i["addresses"]:
+                        return str(i["addresses"][0]).split("/")[0]
+        return None
+
+    # ------------------------------------------------------------------ observations
+    def build(self) -> dict[str, Any]:
+        cluster = _deep_merge(self.infer_cluster(), self.context.get("cluster") or {})
+        endpoints = self.infer_endpoints(cluster)
+        self.cluster, self.endpoints = cluster, endpoints
+        pod_names = {name for (_, name) in self.pods}
+        self.where: dict[int, tuple[str, str | None]] = {}
+        unplaced = []
+        for rec in self.records:
+            at, host, assumed = vantage(rec.run.host, endpoints, pod_names, self.host_ips)
+            self.where[id(rec)] = (at, host)
+            if assumed and rec.type not in ("pods", "nodes", "endpoints", "pod_log"):
+                unplaced.append(rec)
+        if unplaced:
+            self.warnings.append(IngestWarning(
+                unplaced[0].where(),
+                f"{len(unplaced)} command(s) do not say where they ran (no host in the prompt or folder): taken as run on the source",
+            ))
+        self._simple()
+        self._mtu_probes()
+        self._interfaces()
+        self._routes()
+        self._iptables()
+        self._ipvs()
+        self._sockets()
+        self._captures()
+        self._control_plane()
+        self._counters()
+        return {
+            "case": _deep_merge({"id": self.case_id, "summary": "Ingested from raw command output"}, self.context.get("case") or {}),
+            "cluster": cluster,
+            "endpoints": endpoints,
+            "observations": [(rec.where(), self._finish(rec, obs)) for rec, obs in self.observations],
+        }
+
+    def _finish(self, rec: Record, obs: dict[str, Any]) -> dict[str, Any]:
+        at, host = self.where[id(rec)]
+        out = {"kind": obs.pop("kind"), "at": obs.pop("at", at)}
+        host = obs.pop("host", host)
+        if host:
+            out["host"] = host
+        command = rec.run.command or rec.run.family or "output"
+        out["note"] = obs.pop("note", None) or f"{command} ({rec.where()})"
+        out.update({k: v for k, v in obs.items() if v is not None})
+        return out
+
+    def emit(self, rec: Record, kind: str, **fields: Any) -> None:
+        self.observations.append((rec, {"kind": kind, **fields}))
+
+    def _simple(self) -> None:
+        dns_ip = self.cluster.get("dns_service_ip")
+        for rec in self.records:
+            if rec.type in ("ping", "tcp_connect", "dns_lookup"):
+                self.emit(rec, rec.type, **rec.data)
+            elif rec.type == "pod_dns_config":
+                self.emit(rec, "pod_dns_config", **rec.data, cluster_dns_ip=dns_ip)
+
+    def _mtu_probes(self) -> None:
+        groups: dict[tuple[str, str | None, str], list[Record]] = defaultdict(list)
+        for rec in self._of("ping"):
+            if rec.data["dont_fragment"]:
+                at, host = self.where[id(rec)]
+                groups[(at, host, rec.data["target"])].append(rec)
+        for (_, _, target), recs in groups.items():
+            ok = [r.data["size"] for r in recs if r.data["result"] in ("ok", "partial_loss")]
+            failed = [r.data["size"] for r in recs if r.data["result"] in ("lost", "error")]
+            largest_ok = max(ok) if ok else None
+            above = [s for s in failed if largest_ok is None or s > largest_ok]
+            first_failed = min(above) if above else None
+            if largest_ok is None and first_failed is None:
+                continue
+            sizes = ", ".join(str(r.data["size"]) for r in recs)
+            self.emit(recs[-1], "mtu_probe", target=target, largest_ok_size=largest_ok, first_failed_size=first_failed,
+                      note=f"ping -M do -s {sizes} {target} ({', '.join(r.where() for r in recs)})")
+
+    def _interfaces(self) -> None:
+        ifcfg = {(self.where[id(r)], r.data["interface"]): r for r in self._of("ifcfg")}
+        used_ifcfg: set[int] = set()
+        for rec in self._of("addresses"):
+            at, host = self.where[id(rec)]
+            node_vantage = at.endswith("_node")
+            registered = None
+            flannel_ip = None
+            node = None
+            if node_vantage and host:
+                node = self.nodes.get(host) or next((n for n in self.nodes.values() if same_name(n["name"], host)), None)
+            elif node_vantage and at == "source_node":
+                node = None
+            if node:
+                registered, flannel_ip = node.get("internal_ip"), node.get("flannel_public_ip")
+            elif at == "source_node":
+                registered = self.endpoints["source"].get("node_ip")
+            elif at == "destination_node":
+                registered = self.endpoints["destination"].get("node_ip")
+            for i in rec.data["interfaces"]:
+                role = interface_role(i["name"], at)
+                if role == "loopback":
+                    continue
+                if i.get("mtu"):
+                    self.emit(rec, "interface_mtu", interface=i["name"], mtu=i["mtu"])
+                if role in ("host_nic", "tunnel", "bridge") or i["state"] != "up" and role != "veth":
+                    self.emit(rec, "link_status", interface=i["name"], state=i["state"])
+                if node_vantage and role == "host_nic" and i["addresses"]:
+                    cfg = ifcfg.get(((at, host), i["name"]))
+                    if cfg is not None:
+                        used_ifcfg.add(id(cfg))
+                    self.emit(
+                        rec, "node_addresses", interface=i["name"], addresses=[a for a in i["addresses"] if ":" not in a],
+                        registered_ip=registered, flannel_public_ip=flannel_ip,
+                        bootproto=cfg.data["bootproto"] if cfg else None, static_ip=cfg.data["static_ip"] if cfg else None,
+                        note=f"{rec.run.command or 'ip addr'} ({rec.where()})" + (f"; {cfg.run.command or 'ifcfg'} ({cfg.where()})" if cfg else ""),
+                    )
+        for key, cfg in ifcfg.items():
+            if id(cfg) not in used_ifcfg:
+                self.warnings.append(IngestWarning(cfg.where(), f"ifcfg-{key[1]} is used only together with `ip addr` output of the same host showing {key[1]}; not used"))
+
+    def _route_targets(self, at: str) -> list[tuple[str, str, str | None]]:
+        """(ip, direction, pod CIDR of its node) worth a route check from this vantage."""
+        src, dst = self.endpoints["source"], self.endpoints["destination"]
+        out: list[tuple[str, str, str | None]] = []
+        if at.startswith("source"):
+            if dst["kind"] == "pod" and dst.get("ip"):
+                out.append((dst["ip"], "forward", (self.nodes.get(dst.get("node") or "") or {}).get("pod_cidr")))
+            for b in dst.get("backends") or []:
+                out.append((b["ip"], "forward", (self.nodes.get(b.get("node") or "") or {}).get("pod_cidr")))
+            if dst["kind"] == "node" and dst.get("ip"):
+                out.append((dst["ip"], "forward", None))
+        elif at.startswith("destination") and src.get("ip"):
+            out.append((src["ip"], "return", (self.nodes.get(src.get("node") or "") or {}).get("pod_cidr")))
+        return out
+
+    def _routes(self) -> None:
+        for rec in self._of("routes"):
+            at, _ = self.where[id(rec)]
+            targets = self._route_targets(at)
+            if not targets:
+                self.warnings.append(IngestWarning(rec.where(), "no Pod or node address of this case to check this routing table against; not used"))
+                continue
+            for ip, direction, node_cidr in targets:
+                matches = [r for r in rec.data["routes"] if _ip_in(ip, r["destination"])]
+                matches.sort(key=lambda r: ipaddress.ip_network(r["destination"]).prefixlen, reverse=True)
+                best = matches[0] if matches else None
+                if best and best["kind"] != "unicast":
+                    self.emit(rec, "route", destination=best["destination"], direction=direction, present=False,
+                              note=f"{rec.run.command or 'ip route'}: {best['kind']} route ({rec.where()})")
+                elif best and best["destination"] != "0.0.0.0/0":
+                    self.emit(rec, "route", destination=best["destination"], direction=direction, present=True, via=best.get("via"), dev=best.get("dev"))
+                elif at.endswith("_pod") and best:
+                    self.emit(rec, "route", destination="0.0.0.0/0", direction=direction, present=True, via=best.get("via"), dev=best.get("dev"))
+                else:
+                    # On a node, a Pod or node address reached only by the default route has no route of its own.
+                    self.emit(rec, "route", destination=node_cidr or f"{ip}/32", direction=direction, present=False)
+
+    def _flow(self) -> tuple[list[str], set[int], str | None]:
+        dst = self.endpoints["destination"]
+        ips = [ip for ip in [dst.get("ip"), *(b["ip"] for b in dst.get("backends") or [])] if ip]
+        ports = {p for p in [dst.get("port"), *(b.get("port") for b in dst.get("backends") or [])] if p}
+        return ips, ports, self.endpoints["source"].get("ip")
+
+    def _iptables(self) -> None:
+        dst = self.endpoints["destination"]
+        ips, ports, src_ip = self._flow()
+        selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
+        used_selinux = set()
+        for rec in self._of("iptables"):
+            if dst["kind"] == "service" and dst.get("ip"):
+                found = service_rules(rec.data, dst["ip"], dst.get("port"))
+                if found is not None:
+                    found.pop("line", None)
+                    self.emit(rec, "service_rules", **found)
+                elif "nat" in rec.data["tables"]:
+                    self.warnings.append(IngestWarning(rec.where(), f"no rule for {dst['ip']} in this filtered (piped) output: nothing concluded"))
+            if not ips:
+                continue
+            blocks = blocking_rules(rec.data, ips, dst.get("port"), src_ip, dst.get("protocol", "tcp"))
+            if blocks is not None and rec.data["complete"]:
+                key = self.where[id(rec)]
+                used_selinux.add(key)
+                self.emit(rec, "firewall", rules=blocks, selinux=selinux.get(key))
+        for rec in self._of("selinux"):
+            if self.where[id(rec)] not in used_selinux:
+                self.warnings.append(IngestWarning(rec.where(), "getenforce is used together with iptables-save of the same host (a firewall observation); not used alone"))
+
+    def _ipvs(self) -> None:
+        dst = self.endpoints["destination"]
+        for rec in self._of("ipvs"):
+            if dst["kind"] != "service" or not dst.get("ip"):
+                self.warnings.append(IngestWarning(rec.where(), "ipvsadm output is used for a Service destination only; not used"))
+                continue
+            match = [s for s in rec.data["services"] if s["ip"] == dst["ip"] and (dst.get("port") is None or s["port"] == dst.get("port"))]
+            if not match and not rec.data["complete"]:
+                continue
+            self.emit(rec, "service_rules", mode="ipvs", service_ip=dst["ip"], port=dst.get("port"), ipvs_virtual_server=bool(match),
+                      ipvs_real_servers=[rs for s in match for rs in s["real_servers"]])
+
+    def _sockets(self) -> None:
+        dst = self.endpoints["destination"]
+        ports = [dst["port"]] if dst["kind"] != "service" and dst.get("port") else sorted({b["port"] for b in dst.get("backends") or [] if b.get("port")})
+        for rec in self._of("sockets"):
+            if not ports:
+                self.warnings.append(IngestWarning(rec.where(), "the destination port is not known: listening sockets not used"))
+                continue
+            for port in ports:
+                found = [l for l in rec.data["listeners"] if l["port"] == port]
+                if not found and not rec.data["complete"]:
+                    continue
+                procs = [l["process"] for l in found if l.get("process")]
+                self.emit(rec, "listening_sockets", port=port, listening=bool(found), addresses=list(dict.fromkeys(l["address"] for l in found)),
+                          process=procs[0] if procs else None)
+
+    def _captures(self) -> None:
+        dst = self.endpoints["destination"]
+        ips, ports, _ = self._flow()
+        for rec in self._of("capture"):
+            if not ips:
+                self.warnings.append(IngestWarning(rec.where(), "the destination address is not known: the capture cannot be tied to the flow; not used"))
+                continue
+            requests, replies = [], []
+            for p in rec.data["packets"]:
+                view = p.get("inner") or p
+                icmp = view.get("proto") == "icmp"
+                if view["dst"] in ips and (not ports or icmp or view.get("dport") in ports):
+                    requests.append((p, view))
+                elif view["src"] in ips and (not ports or icmp or view.get("sport") in ports):
+                    replies.append((p, view))
+            if not requests and not replies and not rec.data["complete"]:
+                self.warnings.append(IngestWarning(rec.where(), "no packet of the flow in this filtered (piped) capture: nothing concluded"))
+                continue
+            if not rec.data["packets"] and rec.data["captured"] is None:
+                continue
+            seen = defaultdict(int)
+            for _, v in requests:
+                if v.get("proto") == "tcp" and v.get("seq"):
+                    seen[(v["src"], v.get("sport"), v["dst"], v.get("dport"), v["seq"], v.get("flags"))] += 1
+            fields: dict[str, Any] = {
+                "interface": rec.data["interface"],
+                "filter": rec.data["filter"],
+                "flow_target": dst.get("ip") or ips[0],
+                "request_seen": bool(requests),
+                "reply_seen": bool(replies),
+                "retransmissions": any(n > 1 for n in seen.values()) if requests and any(v.get("proto") == "tcp" for _, v in requests) else None,
+            }
+            if requests:
+                outer, inner = requests[0]
+                fields["inner_src"], fields["inner_dst"] = inner["src"], inner["dst"]
+                if outer.get("inner"):
+                    fields["outer_src"], fields["outer_dst"] = outer["src"], outer["dst"]
+            self.emit(rec, "capture", **fields)
+
+    def _nodes_of_interest(self) -> list[str]:
+        src, dst = self.endpoints["source"], self.endpoints["destination"]
+        names = [src.get("node"), dst.get("node"), *(b.get("node") for b in dst.get("backends") or [])]
+        return [n for n in dict.fromkeys(names) if n]
+
+    def _control_plane(self) -> None:
+        interest = self._nodes_of_interest()
+        logs = {r.data["pod"]: r for r in self._of("pod_log") if r.data.get("pod")}
+        used_logs: set[str] = set()
+        src, dst = self.endpoints["source"], self.endpoints["destination"]
+        for rec in self.pod_listings:
+            pods = rec.data["pods"]
+            proxies = [p for p in pods if pod_role(p["name"]) == "kube_proxy"]
+            chosen = [p for p in proxies if p.get("node") in interest] if interest and any(p.get("node") for p in proxies) else proxies
+            mode = self.cluster.get("kube_proxy_mode")
+            for p in chosen:
+                log = logs.get(p["name"])
+                if log:
+                    used_logs.add(p["name"])
+                self.emit(rec, "kube_proxy", node=p.get("node"), pod_status=pod_state(p),
+                          mode=(log.data.get("mode") if log else None) or (mode if mode in ("iptables", "ipvs", "nftables") else None),
+                          log_errors=log.data["errors"] if log else [], note=f"{rec.run.command or 'kubectl get pods'} ({rec.run.where(p['line'])})")
+            src_node = src.get("node")
+            if (rec.data["complete"] and src_node and proxies and all(p.get("node") for p in proxies)
+                    and not any(same_name(p["node"], src_node) for p in proxies)):
+                self.emit(rec, "kube_proxy", node=src_node, pod_status="missing")
+            by_plugin: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for p in pods:
+                role = pod_role(p["name"])
+                if role and role.startswith("cni:"):
+                    by_plugin[role[4:]].append(p)
+            for plugin, members in by_plugin.items():
+                on_src = next((p for p in members if src_node and same_name(p.get("node"), src_node)), None)
+                errors = [e for p in members for e in (logs[p["name"]].data["errors"] if p["name"] in logs else [])]
+                used_logs |= {p["name"] for p in members if p["name"] in logs}
+                self.emit(rec, "cni_pods", plugin=plugin, ready=sum(1 for p in members if pod_state(p) == "running"), total=len(members),
+                          node_pod_status=pod_state(on_src) if on_src else None, errors=errors)
+            dns = [p for p in pods if (pod_role(p["name"]) == "dns" and not p["name"].startswith("nodelocaldns"))]
+            if dns:
+                listed = [ep for r in self._of("endpoints") for ep in r.data["endpoints"] if ep["name"] in ("kube-dns", "coredns")]
+                if listed:
+                    endpoints, note = [a for ep in listed for a in ep["addresses"]], None
+                else:
+                    endpoints = [p["ip"] for p in dns if pod_state(p) == "running" and p.get("ip")]
+                    note = f"{rec.run.command or 'kubectl get pods'} ({rec.where()}); endpoints = IPs of the ready DNS Pods"
+                self.emit(rec, "dns_service", pods_ready=sum(1 for p in dns if pod_state(p) == "running"), pods_total=len(dns), endpoints=endpoints,
+                          service_ip=self.cluster.get("dns_service_ip"), note=note)
+            wanted = {src.get("name") if src.get("kind") == "pod" else None, dst.get("name") if dst.get("kind") == "pod" else None,
+                      *(b.get("pod") for b in dst.get("backends") or [])} - {None}
+            for p in pods:
+                if p["name"] in wanted:
+                    phase = _POD_PHASES.get(str(p["status"])) or ("Pending" if str(p["status"]).startswith("Init:") else None)
+                    if phase is None:
+                        self.warnings.append(IngestWarning(rec.run.where(p["line"]), f"Pod status {p['status']!r} not known; not used"))
+                        continue
+                    self.emit(rec, "pod_status", pod=p["name"], phase=phase, ready=p["ready"] == p["containers"], restarts=p.get("restarts"))
+        for name, log in logs.items():
+            if name not in used_logs:
+                self.warnings.append(IngestWarning(log.where(), f"log of {name} is used together with `kubectl get pods` listing that Pod; not used"))
+        for rec in self._of("nodes"):
+            for n in rec.data["nodes"]:
+                if n["name"] in interest and n.get("pod_cidr_known"):
+                    self.emit(rec, "pod_cidr", node=n["name"], pod_cidr=n.get("pod_cidr"))
+
+    def _counters(self) -> None:
+        pressure: dict[tuple[str, str | None], tuple[Record, dict[str, Any]]] = {}
+        for rec in self.records:
+            key = self.where.get(id(rec))
+            if rec.type == "counters":
+                pressure.setdefault(key, (rec, {}))[1].update(rec.data)
+            elif rec.type == "sysctl":
+                name, value = rec.data["name"], rec.data["value"]
+                if name.endswith("nf_conntrack_max") and value.isdigit():
+                    pressure.setdefault(key, (rec, {}))[1]["conntrack_max"] = int(value)
+                elif name.endswith("nf_conntrack_count") and value.isdigit():
+                    pressure.setdefault(key, (rec, {}))[1]["conntrack_count"] = int(value)
+                elif name == "net.ipv4.ip_local_port_range":
+                    lo_hi = [int(x) for x in re.findall(r"\d+", value)]
+                    if len(lo_hi) == 2 and lo_hi[1] >= lo_hi[0]:
+                        pressure.setdefault(key, (rec, {}))[1]["ephemeral_port_range"] = lo_hi[1] - lo_hi[0] + 1
+                else:
+                    self.emit(rec, "sysctl", name=name, value=value)
+        for rec, fields in pressure.values():
+            self.emit(rec, "resource_pressure", **fields)
+

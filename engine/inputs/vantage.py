@@ -1,0 +1,88 @@
+"""Where a command ran, relative to the failing connection (the observation's ``at``).
+
+Mapping, applied after the endpoints are known (given or inferred):
+
+* ``kubectl get/logs`` output                              -> ``control_plane``
+* a Pod host (``kubectl exec POD --``, ``/ # `` prompt, a hostname that ``kubectl get pods`` lists):
+  the source Pod's name -> ``source_pod``; the destination Pod or a backend Pod -> ``destination_pod``;
+  an unnamed Pod shell (busybox ``/ # `` with no ``kubectl exec`` before it, ``nsenter``) ->
+  ``source_pod`` when the source is a Pod, else ``other_pod``; any other Pod -> ``other_pod``
+* a named host (``[root@node1 ~]#``, ``root@node1:~#``, a sub-folder named after it): the source
+  node (the source itself, or the node its Pod runs on) -> ``source_node``; the destination node or
+  a backend's node -> ``destination_node``; any other -> ``other_node``. Names match case-blind, also
+  by their first label (``node1`` = ``node1.example.com``), or by an address the host's own
+  ``ip addr`` shows.
+* a sub-folder named ``source``, ``source-node``, ``source-pod``, ``destination``, ``destination-node``,
+  ``destination-pod`` or ``control-plane``: that vantage
+* no host at all (``$ `` prompt, or a file without a prompt): the source (``source_pod`` or
+  ``source_node`` by the source's kind); a warning says so
+* a Windows prompt: ``other_node`` (a workstation outside the cluster)
+"""
+
+from __future__ import annotations
+
+from .model import Host
+
+FOLDER_VANTAGES = {
+    "source": None,
+    "source-node": "source_node",
+    "source_node": "source_node",
+    "source-pod": "source_pod",
+    "source_pod": "source_pod",
+    "destination": None,
+    "destination-node": "destination_node",
+    "destination_node": "destination_node",
+    "destination-pod": "destination_pod",
+    "destination_pod": "destination_pod",
+    "control-plane": "control_plane",
+    "control_plane": "control_plane",
+}
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """Host names equal, case-blind, or equal in their first label."""
+    if not a or not b:
+        return False
+    a, b = a.lower(), b.lower()
+    return a == b or a.split(".")[0] == b.split(".")[0]
+
+
+def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: dict[str, set[str]]) -> tuple[str, str | None, bool]:
+    """(at, host name, assumed) for a command's host; ``assumed`` when the input did not say."""
+    src = endpoints.get("source") or {}
+    dst = endpoints.get("destination") or {}
+    backends = dst.get("backends") or []
+    if host is None or (host.kind is None and host.name is None):
+        return ("source_pod" if src.get("kind") == "pod" else "source_node"), src.get("name"), True
+    if host.kind == "control":
+        return "control_plane", host.name, False
+    if host.kind == "workstation":
+        return "other_node", host.name, False
+    name = host.name
+    if host.how == "folder" and name and name.lower() in FOLDER_VANTAGES:
+        fixed = FOLDER_VANTAGES[name.lower()]
+        if fixed is None:
+            side = src if name.lower() == "source" else dst
+            fixed = f"{name.lower()}_{'pod' if side.get('kind') == 'pod' else 'node'}"
+        side = src if fixed.startswith("source") else dst
+        return fixed, side.get("name") if fixed.endswith("pod") else side.get("node") or side.get("name"), False
+    is_pod = host.kind == "pod" or (host.kind is None and any(same_name(name, p) for p in pod_names))
+    if is_pod:
+        if name is None:
+            return ("source_pod", src.get("name"), True) if src.get("kind") == "pod" else ("other_pod", None, False)
+        if src.get("kind") == "pod" and same_name(name, src.get("name")):
+            return "source_pod", name, False
+        if dst.get("kind") == "pod" and same_name(name, dst.get("name")) or any(same_name(name, b.get("pod")) for b in backends):
+            return "destination_pod", name, False
+        return "other_pod", name, False
+    ips = host_ips.get(name or "", set())
+    source_nodes = [src.get("node"), src.get("name") if src.get("kind") == "node" else None]
+    if any(same_name(name, n) for n in source_nodes) or (src.get("node_ip") in ips) or (src.get("kind") == "node" and src.get("ip") in ips):
+        return "source_node", name, False
+    dest_nodes = [dst.get("node"), dst.get("name") if dst.get("kind") == "node" else None, *(b.get("node") for b in backends)]
+    dest_ips = {dst.get("node_ip"), *(b.get("node_ip") for b in backends)} - {None}
+    if dst.get("kind") == "node" and dst.get("ip"):
+        dest_ips.add(dst["ip"])
+    if any(same_name(name, n) for n in dest_nodes) or ips & dest_ips:
+        return "destination_node", name, False
+    return "other_node", name, False

@@ -1,0 +1,73 @@
+"""The engine: compiled once, reused safely, deterministic; confidences combine order-independently."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from podnet import diagnose, load_facts
+from podnet.reasoning.confidence import combine
+from podnet.reasoning.diagnose import get_reasoner
+from tests.conftest import EXAMPLES
+
+CASE = EXAMPLES / "clusterip-dual-address.json"
+
+
+def test_combine_is_order_independent_and_bounded():
+    weights = [0.7, 0.5, -0.6, 0.3, -0.2]
+    values = {round(combine(p), 12) for p in itertools.permutations(weights)}
+    assert len(values) == 1
+    v = values.pop()
+    assert -1 <= v <= 1
+    assert combine([0.7]) == 0.7 and combine([-0.5]) == -0.5
+    assert combine([0.5, 0.5]) == 0.75
+    assert combine([1.0, -1.0]) == 0.0
+    assert combine([0.9, -0.3]) < 0.9
+
+
+def test_engine_is_built_once_and_reused():
+    assert get_reasoner() is get_reasoner()
+    first = diagnose(load_facts(CASE)).model_dump()
+    for _ in range(20):
+        assert diagnose(load_facts(CASE)).model_dump() == first
+
+
+def test_threads_get_the_same_answers():
+    facts = load_facts(CASE)
+    expected = diagnose(facts).model_dump_json()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: diagnose(facts).model_dump_json(), range(16)))
+    assert set(results) == {expected}
+
+
+def test_input_is_not_modified():
+    facts = load_facts(CASE)
+    before = facts.model_dump()
+    diagnose(facts)
+    assert facts.model_dump() == before
+
+
+def test_observation_order_does_not_change_the_ranking():
+    data = json.loads(CASE.read_text())
+    base = diagnose(data).causes
+    data["observations"].reverse()
+    again = diagnose(data).causes
+    assert [(c.id, c.confidence) for c in again] == [(c.id, c.confidence) for c in base]
+
+
+def test_evidence_points_at_the_observations_it_used():
+    d = diagnose(load_facts(CASE))
+    top = d.causes[0]
+    rules = {e.rule: e for e in top.evidence}
+    assert rules["case-vxlan-outer-src-unregistered"].observations == ["$.observations[10]"]
+    assert rules["case-nic-unregistered-address"].observations == ["$.observations[11]"]
+
+
+def test_without_observations_the_report_asks_the_guides_first_checks():
+    data = json.loads(CASE.read_text())
+    data["observations"] = []
+    d = diagnose(data)
+    assert d.causes == []
+    assert d.next_checks, "nothing to check next"
+    assert all(c.command for c in d.next_checks)

@@ -1,0 +1,83 @@
+"""Templates: every one compiles and renders; values from the case are shell-quoted."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from podnet import diagnose
+from podnet.facts.load import facts_from_data
+from podnet.knowledge.load import load_knowledge
+from podnet.knowledge.templates import case_context, check_template, render
+from tests.conftest import EXAMPLES
+
+
+def _all_templates():
+    kb = load_knowledge()
+    for cid, c in kb.causes.items():
+        for lang in ("en", "zh"):
+            yield f"{cid}.explanation.{lang}", c.explanation.get(lang)
+        for i, s in enumerate(c.remediation + c.verify):
+            for lang in ("en", "zh"):
+                yield f"{cid}.step[{i}].text.{lang}", s.text.get(lang)
+            if s.command:
+                yield f"{cid}.step[{i}].command", s.command
+    for kind, meta in kb.observation_kinds.items():
+        for at, how in meta.how.items():
+            yield f"{kind}.how.{at}", how.command
+        for lang in ("en", "zh"):
+            yield f"{kind}.question.{lang}", meta.question.get(lang)
+    for r in kb.rules:
+        for lang in ("en", "zh"):
+            yield f"{r.id}.because.{lang}", r.spec.because.get(lang)
+
+
+def test_every_template_compiles():
+    for where, source in _all_templates():
+        check_template(source, where)
+
+
+def test_every_case_template_renders_with_an_example_case():
+    facts = facts_from_data(json.loads((EXAMPLES / "clusterip-dual-address.json").read_text()))
+    ctx = case_context(facts)
+    ctx.update(target="10.233.0.100", target_port=5000)
+    kb = load_knowledge()
+    for cid, c in kb.causes.items():
+        for s in c.remediation + c.verify:
+            if s.command:
+                render(s.command, ctx, cid)
+    for kind, meta in kb.observation_kinds.items():
+        for at, how in meta.how.items():
+            render(how.command, ctx, f"{kind}.{at}")
+
+
+def test_hostile_values_are_quoted_in_every_printed_command():
+    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+    evil_nic = "enp26s0f0; rm -rf /"
+    evil_node = "$(reboot)"
+    data["cluster"]["nodes"][0]["nic"] = evil_nic
+    data["cluster"]["nodes"][0]["name"] = evil_node
+    data["endpoints"]["source"]["name"] = evil_node
+    data["endpoints"]["source"]["node"] = evil_node
+    data["observations"] = [o for o in data["observations"] if o["kind"] != "node_addresses"] + [
+        {"kind": "node_addresses", "at": "source_node", "interface": evil_nic, "addresses": ["10.153.204.15/24", "10.153.204.228/24"], "registered_ip": "10.153.204.15"}
+    ]
+    d = diagnose(facts_from_data(data))
+    commands = [s.command for c in d.causes for s in c.remediation + c.verify if s.command] + [c.command for c in d.next_checks]
+    assert commands
+    for cmd in commands:
+        for evil in (evil_nic, evil_node):
+            if evil in cmd or evil.split(";")[0] + ";" in cmd:
+                assert shlex.quote(evil) in cmd, cmd
+    assert any(shlex.quote(evil_nic) in cmd for cmd in commands)
+    # the shell sees the hostile value as one word
+    for cmd in commands:
+        assert "; rm -rf /" not in cmd.replace(shlex.quote(evil_nic), "")
+
+
+def test_missing_values_render_as_quoted_placeholders():
+    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+    data["cluster"]["nodes"][0].pop("nic")
+    d = diagnose(facts_from_data(data))
+    steps = [s.command for s in d.causes[0].remediation if s.command]
+    assert any("'<source-node-nic>'" in s for s in steps), steps

@@ -1,0 +1,225 @@
+"""One fault per scenario, injected into a freshly built lab, and how podnet collects it.
+
+Each scenario names the cause the knowledge base must rank first (ids of kb/causes) and the
+vantage points a support engineer following the guide would collect from.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import topology as t
+
+COMMON_ARGS = (
+    "--to", f"{t.WEB_SERVICE_IP}:80",
+    "--name", t.WEB_NAME,
+    "--cluster-dns", t.DNS_SERVICE_IP,
+    "--service-cidr", t.SERVICE_CIDR,
+    "--pod-cidr", t.CLUSTER_CIDR,
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    expected: str | None  # cause id ranked first; None = no cause at all
+    summary: str
+    inject: Callable[[t.LabState], None]
+    vantages: tuple[tuple[str, str], ...] = ((t.CLIENT, "source_pod"), (t.NODE1, "source_node"))
+    extra_args: tuple[str, ...] = field(default=())
+    args: tuple[str, ...] = COMMON_ARGS
+
+    def collect_args(self) -> list[str]:
+        """Arguments of ``podnet collect`` for this scenario (without --diagnose / -o)."""
+        out: list[str] = []
+        for ns, role in self.vantages:
+            out += ["--netns", ns, "--as", role]
+        return out + list(self.args) + list(self.extra_args)
+
+
+def _iptables(ns: str, *rule: str) -> Callable[[t.LabState], None]:
+    def inject(_state: t.LabState) -> None:
+        t.ns_exec(ns, ["iptables", *rule])
+
+    return inject
+
+
+def _nothing(_state: t.LabState) -> None:
+    return None
+
+
+def _route_missing(_state: t.LabState) -> None:
+    t.ip_batch(t.NODE1, [f"route del {t.N2.subnet}"])
+
+
+def _link_down(_state: t.LabState) -> None:
+    t.ip_batch(t.SW, ["link set p-node1 down"])  # the cable to node1 is pulled: node1's eth0 loses carrier
+
+
+def _app_not_started(state: t.LabState) -> None:
+    t.stop(state, "web")
+
+
+def _app_loopback(state: t.LabState) -> None:
+    t.stop(state, "web")
+    t.start_web(state, bind="127.0.0.1")
+
+
+def _dns_down(state: t.LabState) -> None:
+    t.stop(state, "dns")
+
+
+def _resolv_wrong(_state: t.LabState) -> None:
+    t.write_resolv_conf(t.CLIENT, "198.18.0.53")  # e.g. the node's upstream resolver copied into the Pod
+
+
+def _mtu_mismatch(_state: t.LabState) -> None:
+    """flannel.1 (and the Pod network behind it) at 1500 on a 1500-byte underlay: no room for VXLAN's 50 bytes."""
+    for pod in t.PODS:
+        t.ip_batch(pod.ns, ["link set eth0 mtu 1500"])
+        t.ip_batch(pod.node.ns, [f"link set {pod.veth} mtu 1500"])
+    for n in t.NODES:
+        t.ip_batch(n.ns, ["link set cni0 mtu 1500", "link set flannel.1 mtu 1500"])
+
+
+def _kube_proxy_missing(_state: t.LabState) -> None:
+    t.ns_exec(t.NODE1, ["iptables", "-t", "nat", "-F"])
+    t.ns_exec(t.NODE1, ["iptables", "-t", "nat", "-X"])
+
+
+def _ip_forward_off(_state: t.LabState) -> None:
+    t.sysctl(t.NODE1, "net.ipv4.ip_forward", "0")
+
+
+def _dual_address(_state: t.LabState) -> None:
+    """A DHCP lease lands on node1's NIC as its primary address; the static one becomes secondary."""
+    t.ip_batch(t.NODE1, [
+        "addr flush dev eth0",
+        f"addr add {t.DUAL_ADDRESS}/{t.UNDERLAY_PREFIX} dev eth0",
+        f"addr add {t.N1.ip}/{t.UNDERLAY_PREFIX} dev eth0",
+        f"route replace {t.SERVICE_CIDR} via {t.SWITCH_IP} dev eth0",
+    ])
+
+
+def _packet_loss(_state: t.LabState) -> None:
+    """10 % random loss on the underlay switch, each way (netem is not available; nftables numgen is)."""
+    t.ns_exec(t.SW, ["nft", "-f", "-"], stdin=(
+        "table bridge podnet_lab_loss {\n"
+        "  chain forward {\n"
+        "    type filter hook forward priority 0; policy accept;\n"
+        "    numgen random mod 10 < 1 counter drop\n"
+        "  }\n"
+        "}\n"
+    ))
+
+
+WEB = t.WEB_POD.ip
+BOTH_ENDS = ((t.CLIENT, "source_pod"), (t.NODE1, "source_node"), (t.NODE2, "destination_node"))
+PORT_VIEW = ((t.CLIENT, "source_pod"), (t.NODE1, "source_node"), (t.WEB, "destination_pod"))
+PORT_FW_VIEW = PORT_VIEW + ((t.NODE2, "destination_node"),)
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("healthy", None, "nothing is wrong", _nothing),
+    Scenario("firewall-drop-all", "iptables_blocks_traffic", "node2 drops everything forwarded to the web Pod",
+             _iptables(t.NODE2, "-A", "FORWARD", "-d", f"{WEB}/32", "-j", "DROP"), BOTH_ENDS),
+    Scenario("icmp-dropped", "icmp_filtered", "node2 drops ICMP to the web Pod; TCP still passes",
+             _iptables(t.NODE2, "-A", "FORWARD", "-d", f"{WEB}/32", "-p", "icmp", "-j", "DROP"), BOTH_ENDS),
+    Scenario("route-missing", "route_missing", "node1 has no route to node2's PodCIDR", _route_missing),
+    Scenario("underlay-link-down", "link_failure", "the switch port of node1 is down (no carrier)", _link_down),
+    Scenario("app-not-started", "app_not_listening", "the web server is not running", _app_not_started, PORT_VIEW),
+    Scenario("app-bound-loopback", "app_bound_loopback", "the web server listens on 127.0.0.1 only", _app_loopback, PORT_VIEW),
+    Scenario("port-reject", "port_firewall_blocks", "node2 REJECTs TCP port 80 to the web Pod",
+             _iptables(t.NODE2, "-A", "FORWARD", "-d", f"{WEB}/32", "-p", "tcp", "--dport", "80", "-j", "REJECT"), PORT_FW_VIEW),
+    Scenario("port-drop", "port_firewall_blocks", "node2 DROPs TCP port 80 to the web Pod",
+             _iptables(t.NODE2, "-A", "FORWARD", "-d", f"{WEB}/32", "-p", "tcp", "--dport", "80", "-j", "DROP"), PORT_FW_VIEW),
+    Scenario("dns-server-down", "dns_service_down", "dnsmasq in the DNS Pod is not running", _dns_down),
+    Scenario("resolv-conf-wrong", "pod_dns_config_wrong", "the client Pod's resolv.conf names 198.18.0.53, not the DNS Service",
+             _resolv_wrong, ((t.CLIENT, "source_pod"),)),
+    Scenario("dns-udp-blocked", "pod_cannot_reach_dns", "node1 drops UDP port 53 it forwards",
+             _iptables(t.NODE1, "-A", "FORWARD", "-p", "udp", "--dport", "53", "-j", "DROP")),
+    Scenario("mtu-mismatch", "mtu_cni_device", "flannel.1 (and cni0, Pods) at 1500 on a 1500 underlay", _mtu_mismatch),
+    Scenario("kube-proxy-missing", "kube_proxy_no_rules", "node1 has no kube-proxy NAT rules", _kube_proxy_missing),
+    Scenario("ip-forward-off", "ip_forward_disabled", "net.ipv4.ip_forward=0 on node1", _ip_forward_off),
+    Scenario("dual-address", "node_dual_address_vxlan",
+             "node1's NIC got a DHCP address (198.18.0.211) as primary; ClusterIP from node1 breaks, Pod IPs work",
+             _dual_address, ((t.NODE1, "source_node"),), extra_args=("--to", f"{WEB}:80")),
+    Scenario("underlay-packet-loss", "link_packet_loss", "the underlay switch loses 10 % of frames each way", _packet_loss),
+)
+
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def set_up(scenario: Scenario) -> t.LabState:
+    """Build a fresh healthy lab and inject the scenario's fault."""
+    state = t.build()
+    scenario.inject(state)
+    time.sleep(0.05)
+    return state
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    causes: list[tuple[str, float]]
+    warnings: list[str]
+    seconds: float
+    facts: dict
+
+    @property
+    def rank(self) -> int | None:
+        ids = [c for c, _ in self.causes]
+        if self.scenario.expected is None:
+            return None
+        return ids.index(self.scenario.expected) + 1 if self.scenario.expected in ids else None
+
+    @property
+    def confidence(self) -> float | None:
+        return next((conf for c, conf in self.causes if c == self.scenario.expected), None)
+
+    @property
+    def passed(self) -> bool:
+        if self.scenario.expected is None:
+            return not self.causes
+        return self.rank == 1
+
+
+def collect_and_diagnose(scenario: Scenario) -> Outcome:
+    """``podnet collect ... --diagnose`` in-process, from lab namespaces only."""
+    import argparse
+
+    from podnet import diagnose
+    from podnet.cli.collect_cmd import add_parser
+    from podnet.collect import Plan, collect, parse_target
+
+    for ns, _role in scenario.vantages:
+        assert ns.startswith(t.PREFIX), ns  # probes run only from inside the lab
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["collect", *scenario.collect_args()])
+    plan = Plan(
+        targets=[parse_target(x) for x in args.targets],
+        names=args.names,
+        backends=[parse_target(b) for b in args.backend],
+        service_cidr=args.service_cidr,
+        pod_cidr=args.pod_cidr,
+        cluster_dns=args.cluster_dns,
+        timeout=args.timeout,
+        case_id=f"lab-{scenario.name}",
+    )
+    start = time.monotonic()
+    result = collect(list(args.vantages), plan)
+    diagnosis = diagnose(result.facts)
+    seconds = time.monotonic() - start
+    causes = [(c.id, round(c.confidence, 3)) for c in diagnosis.causes]
+    return Outcome(scenario, causes, result.warnings, seconds, result.facts.to_json_dict())
+
+
+def run(scenario: Scenario) -> Outcome:
+    """Build, inject, collect, diagnose, tear down."""
+    try:
+        set_up(scenario)
+        return collect_and_diagnose(scenario)
+    finally:
+        t.teardown()

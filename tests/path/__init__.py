@@ -1,0 +1,1 @@
+"""Tests of podnet.path: packet path, capture plan, localization."""
