@@ -38,7 +38,8 @@ class SymptomResult(_Model):
 class Step(_Model):
     text: str
     command: str | None = None
-    run_at: str | None = None
+    run_at: str | None = Field(None, description="Vantage point: source_node, destination_pod, control_plane...")
+    run_on: str | None = Field(None, description="The node or Pod that vantage point is in this case.")
 
 
 class RankedCause(_Model):

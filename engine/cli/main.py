@@ -14,9 +14,11 @@ COMMANDS: tuple[str, ...] = (
     "schema",
     "rules",
     "explain",
+    "tools",
     "capture-plan",
     "triage",
     "collect",
+    "ingest",
 )
 """Subcommand modules in ``podnet.cli``; each has ``add_parser(subparsers)`` and ``run(args) -> int``."""
 
@@ -33,20 +35,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"podnet: E-USAGE: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that subcommand's module is imported (fast start)."""
     parser = _Parser(prog="podnet", description="Diagnose Kubernetes Pod network failures from observations.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        module = importlib.import_module(f"podnet.cli.{name.replace('-', '_')}_cmd")
-        module.add_parser(sub)
+        if only is None or name == only:
+            module = importlib.import_module(f"podnet.cli.{name.replace('-', '_')}_cmd")
+            module.add_parser(sub)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``podnet`` console script."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

@@ -42,6 +42,9 @@ def _ip_in(ip: str | None, cidr: str | None) -> bool:
         return False
 
 
+_POD_BRIDGES = ("cni0", "cbr0", "kube-bridge")
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -482,19 +485,48 @@ class Assembly:
             if id(cfg) not in used_ifcfg:
                 self.warnings.append(IngestWarning(cfg.where(), f"ifcfg-{key[1]} is used only together with `ip addr` output of the same host showing {key[1]}; not used"))
 
+    def node_pod_cidr(self, node: str | None) -> str | None:
+        """A node's PodCIDR: from ``kubectl get nodes -o json``, else the network of its cni0/cbr0
+        bridge (in its ``ip addr``) or of the route on that bridge (in its route table)."""
+        if not node:
+            return None
+        known = (self.nodes.get(node) or {}).get("pod_cidr")
+        if known:
+            return str(known)
+        for rec in self._of("addresses"):
+            if rec.run.host and same_name(rec.run.host.name, node):
+                for i in rec.data["interfaces"]:
+                    if i["name"] in _POD_BRIDGES and i["addresses"]:
+                        return str(ipaddress.ip_interface(i["addresses"][0]).network)
+        for rec in self._of("routes"):
+            if rec.run.host and same_name(rec.run.host.name, node):
+                for r in rec.data["routes"]:
+                    if r.get("dev") in _POD_BRIDGES and not r.get("via"):
+                        return str(r["destination"])
+        return None
+
     def _route_targets(self, at: str) -> list[tuple[str, str, str | None]]:
-        """(ip, direction, pod CIDR of its node) worth a route check from this vantage."""
+        """(network to reach, direction, what to call it when missing) worth checking from this vantage.
+
+        Forward: the destination Pod or the Service's backends (on a node, a Pod address needs a
+        route of its own; node addresses are the underlay's business). Return, on the destination
+        side: the source Pod, or for a node source the node's PodCIDR (its flannel/tunnel address
+        is what the peer answers to).
+        """
         src, dst = self.endpoints["source"], self.endpoints["destination"]
         out: list[tuple[str, str, str | None]] = []
         if at.startswith("source"):
             if dst["kind"] == "pod" and dst.get("ip"):
-                out.append((dst["ip"], "forward", (self.nodes.get(dst.get("node") or "") or {}).get("pod_cidr")))
+                out.append((f"{dst['ip']}/32", "forward", self.node_pod_cidr(dst.get("node"))))
             for b in dst.get("backends") or []:
-                out.append((b["ip"], "forward", (self.nodes.get(b.get("node") or "") or {}).get("pod_cidr")))
-            if dst["kind"] == "node" and dst.get("ip"):
-                out.append((dst["ip"], "forward", None))
-        elif at.startswith("destination") and src.get("ip"):
-            out.append((src["ip"], "return", (self.nodes.get(src.get("node") or "") or {}).get("pod_cidr")))
+                out.append((f"{b['ip']}/32", "forward", self.node_pod_cidr(b.get("node"))))
+        elif at.startswith("destination"):
+            if src["kind"] == "pod" and src.get("ip"):
+                out.append((f"{src['ip']}/32", "return", self.node_pod_cidr(src.get("node"))))
+            elif src["kind"] == "node":
+                cidr = self.node_pod_cidr(src.get("node") or src.get("name"))
+                if cidr:
+                    out.append((cidr, "return", cidr))
         return out
 
     def _routes(self) -> None:
@@ -502,10 +534,11 @@ class Assembly:
             at, _ = self.where[id(rec)]
             targets = self._route_targets(at)
             if not targets:
-                self.warnings.append(IngestWarning(rec.where(), "no Pod or node address of this case to check this routing table against; not used"))
+                self.warnings.append(IngestWarning(rec.where(), "no Pod address of this case to check this routing table against; not used"))
                 continue
-            for ip, direction, node_cidr in targets:
-                matches = [r for r in rec.data["routes"] if _ip_in(ip, r["destination"])]
+            for net, direction, name_if_missing in targets:
+                want = ipaddress.ip_network(net, strict=False)
+                matches = [r for r in rec.data["routes"] if want.subnet_of(ipaddress.ip_network(r["destination"]))]  # type: ignore[arg-type]
                 matches.sort(key=lambda r: ipaddress.ip_network(r["destination"]).prefixlen, reverse=True)
                 best = matches[0] if matches else None
                 if best and best["kind"] != "unicast":
@@ -516,8 +549,8 @@ class Assembly:
                 elif at.endswith("_pod") and best:
                     self.emit(rec, "route", destination="0.0.0.0/0", direction=direction, present=True, via=best.get("via"), dev=best.get("dev"))
                 else:
-                    # On a node, a Pod or node address reached only by the default route has no route of its own.
-                    self.emit(rec, "route", destination=node_cidr or f"{ip}/32", direction=direction, present=False)
+                    # On a node, a Pod network reached only by the default route has no route of its own.
+                    self.emit(rec, "route", destination=name_if_missing or net, direction=direction, present=False)
 
     def _flow(self) -> tuple[list[str], set[int], str | None]:
         dst = self.endpoints["destination"]

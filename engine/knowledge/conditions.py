@@ -109,7 +109,11 @@ def model_fields(model: type[BaseModel], skip: tuple[str, ...] = ()) -> dict[str
     hints = typing.get_type_hints(model)
     out = {name: field_type(hints.get(name, info.annotation)) for name, info in model.model_fields.items() if name not in skip}
     for name, info in model.model_computed_fields.items():
-        out[name] = field_type(info.return_type)
+        # With deferred building (and postponed annotations) return_type is not resolved yet:
+        # read the property's own return annotation instead.
+        fget = getattr(info.wrapped_property, "fget", None)
+        returns = typing.get_type_hints(fget).get("return", info.return_type) if fget else info.return_type
+        out[name] = field_type(returns)
     return out
 
 

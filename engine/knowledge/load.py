@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import KnowledgeError, RuleError
 from .conditions import Node, parse_condition, patterns
-from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom
+from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
 from .schema import rule_fact_schema
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -246,3 +246,12 @@ def load_knowledge(extra_dirs: tuple[str, ...] = ()) -> Knowledge:
     kb.rules = load_rules(kb, tuple(os.path.abspath(d) for d in extra_dirs))
     kb.rule_dirs = extra_dirs
     return kb
+
+
+@functools.lru_cache(maxsize=1)
+def load_tools() -> dict[str, Tool]:
+    """The guide's tools (``kb/tools.yaml``); loaded only by the commands that show them."""
+    origin = "kb/tools.yaml"
+    doc = read_yaml(_kb_root() / "tools.yaml", origin)
+    tools = [_validate(Tool, item, origin, f"tools[{i}]") for i, item in enumerate(_items(doc, "tools", origin))]
+    return {t.id: t for t in tools}

@@ -128,3 +128,20 @@ class RuleSpec(_Strict):
     false_positives: list[Text] = Field(default_factory=list)
     guide: str | None = None
     tags: list[str] = Field(default_factory=list)
+
+
+class Recipe(_Strict):
+    """One use of a tool, as a command template."""
+
+    title: Text
+    command: str
+
+
+class Tool(_Strict):
+    """A troubleshooting tool of the guide: install commands per distribution and recipes."""
+
+    id: str
+    title: Text
+    purpose: Text
+    install: dict[str, str] = Field(min_length=1)
+    recipes: list[Recipe] = Field(min_length=1)

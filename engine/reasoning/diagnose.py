@@ -84,9 +84,21 @@ class _Explainer:
                     text=render(s.text.get(self.lang), self.ctx, f"{loc}.text.{self.lang}"),
                     command=render(s.command, self.ctx, f"{loc}.command") if s.command else None,
                     run_at=s.run_at,
+                    run_on=self.host_for(s.run_at),
                 )
             )
         return out
+
+    def host_for(self, at: str | None) -> str | None:
+        """The name of the machine or Pod a vantage point stands for in this case, if known."""
+        ctx = self.ctx
+        names = {
+            "source_node": ctx["src_node"].get("name"),
+            "destination_node": ctx["dst_node"].get("name"),
+            "source_pod": ctx["src"].get("name") if ctx["src"].get("kind") == "pod" else None,
+            "destination_pod": ctx["backend"].get("pod") or (ctx["dst"].get("name") if ctx["dst"].get("kind") == "pod" else None),
+        }
+        return names.get(at or "")
 
     def text(self, template: str, where: str, target_role: str | None = None) -> str:
         return render(template, probe_context(self.ctx, target_role), where)

@@ -20,7 +20,8 @@ def _evidence(ev: Evidence) -> str:
 def _steps(steps: list[Step]) -> list[str]:
     out = []
     for i, s in enumerate(steps, 1):
-        out.append(f"{i}. {_md(s.text)}")
+        where = f" *({s.run_on or s.run_at})*" if (s.run_on or s.run_at) else ""
+        out.append(f"{i}. {_md(s.text)}{where}")
         if s.command:
             out += ["", "   ```sh", f"   {s.command}", "   ```"]
     return out

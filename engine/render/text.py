@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import textwrap
 
 from ..diagnosis import Diagnosis, Evidence, Step
@@ -24,7 +25,7 @@ def _steps(steps: list[Step], indent: str) -> list[str]:
     for i, s in enumerate(steps, 1):
         out += _wrap(f"{i}. {s.text}", indent)
         if s.command:
-            at = f"  # {s.run_at}" if s.run_at else ""
+            at = f"  # {shlex.quote(s.run_on)} ({s.run_at})" if s.run_on else (f"  # {s.run_at}" if s.run_at else "")
             out.append(f"{indent}     $ {s.command}{at}")
     return out
 

@@ -85,3 +85,16 @@ def test_usage_errors_exit_2_one_line(args):
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "E-USAGE" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_tools_show_the_guides_recipes_filled_and_quoted():
+    r = run_podnet("tools", "tcpdump", "--facts", CASE, "--iface", "flannel.1")
+    assert r.returncode == 0, r.stderr
+    assert "apt-get install -y tcpdump" in r.stdout and "apk add tcpdump --no-cache" in r.stdout
+    assert "tcpdump -i enp26s0f0 -nn udp port 8472 and host 10.61.187.48" in r.stdout
+    assert "tcpdump -i flannel.1 -nn host 10.233.0.100" in r.stdout
+    r = run_podnet("tools", "nsenter", "--pid", "30858; reboot", "--lang", "zh")
+    assert r.returncode == 0 and "nsenter -t '30858; reboot' -n ip addr" in r.stdout
+    assert "docker inspect --format '{{ .State.Pid }}'" in r.stdout
+    r = run_podnet("tools", "tcpdum")
+    assert r.returncode == 2 and "did you mean 'tcpdump'" in r.stderr

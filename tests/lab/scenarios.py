@@ -75,13 +75,20 @@ def _resolv_wrong(_state: t.LabState) -> None:
     t.write_resolv_conf(t.CLIENT, "198.18.0.53")  # e.g. the node's upstream resolver copied into the Pod
 
 
-def _mtu_mismatch(_state: t.LabState) -> None:
-    """flannel.1 (and the Pod network behind it) at 1500 on a 1500-byte underlay: no room for VXLAN's 50 bytes."""
+def _mtu_cni_too_large(_state: t.LabState) -> None:
+    """A hand-set CNI "mtu": Pods, veths and cni0 at 1500 while flannel.1 carries 1450."""
     for pod in t.PODS:
         t.ip_batch(pod.ns, ["link set eth0 mtu 1500"])
         t.ip_batch(pod.node.ns, [f"link set {pod.veth} mtu 1500"])
     for n in t.NODES:
-        t.ip_batch(n.ns, ["link set cni0 mtu 1500", "link set flannel.1 mtu 1500"])
+        t.ip_batch(n.ns, ["link set cni0 mtu 1500"])
+
+
+def _mtu_underlay_smaller(_state: t.LabState) -> None:
+    """The network between the nodes carries 1400 bytes while the NICs (and flannel.1 = 1500 - 50) assume 1500.
+
+    The switch ports drop larger frames silently, as a VPN, IPsec or cloud link below 1500 does."""
+    t.ip_batch(t.SW, [f"link set p-{n.name} mtu 1400" for n in t.NODES])
 
 
 def _kube_proxy_missing(_state: t.LabState) -> None:
@@ -139,7 +146,11 @@ SCENARIOS: tuple[Scenario, ...] = (
              _resolv_wrong, ((t.CLIENT, "source_pod"),)),
     Scenario("dns-udp-blocked", "pod_cannot_reach_dns", "node1 drops UDP port 53 it forwards",
              _iptables(t.NODE1, "-A", "FORWARD", "-p", "udp", "--dport", "53", "-j", "DROP")),
-    Scenario("mtu-mismatch", "mtu_cni_device", "flannel.1 (and cni0, Pods) at 1500 on a 1500 underlay", _mtu_mismatch),
+    Scenario("mtu-cni-larger-than-tunnel", "mtu_cni_device", "Pods, veths and cni0 at MTU 1500 while flannel.1 carries 1450",
+             _mtu_cni_too_large),
+    Scenario("mtu-underlay-smaller", "mtu_host_nic",
+             "the underlay carries 1400 bytes; NICs say 1500 and flannel.1 1450, so VXLAN frames of 1500 vanish",
+             _mtu_underlay_smaller),
     Scenario("kube-proxy-missing", "kube_proxy_no_rules", "node1 has no kube-proxy NAT rules", _kube_proxy_missing),
     Scenario("ip-forward-off", "ip_forward_disabled", "net.ipv4.ip_forward=0 on node1", _ip_forward_off),
     Scenario("dual-address", "node_dual_address_vxlan",

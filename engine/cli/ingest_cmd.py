@@ -1,0 +1,83 @@
+"""``podnet ingest PATH``: raw command output (a folder or a pasted transcript) -> a fact file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .common import write_output
+
+_SIDES = {
+    "source": ("kind", "name", "namespace", "ip", "node", "node-ip"),
+    "destination": ("kind", "name", "namespace", "ip", "port", "dns-name", "node", "node-ip"),
+}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "ingest",
+        help="turn raw command output (ping, curl, ip, iptables-save, kubectl, tcpdump...) into a fact file",
+        description=(
+            "Read a folder with one file per command (the command on a first line such as "
+            "'[root@node1 ~]# ping -c 3 10.0.0.1', or named by the file name) or one pasted terminal "
+            "transcript, and write the fact file. What is not understood is reported as a warning "
+            "naming file and line. Options and --context win over what is inferred from the output."
+        ),
+    )
+    p.add_argument("path", metavar="PATH", help="a folder or a transcript file")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the fact file to FILE (default: stdout)")
+    p.add_argument("--context", metavar="FILE", help="JSON with case / cluster / endpoints to merge over what is inferred")
+    p.add_argument("--case-id", help="case id (default: raw-<name of PATH>)")
+    p.add_argument("--summary", help="one-line case summary")
+    p.add_argument("--quiet", action="store_true", help="do not print warnings")
+    for side, fields in _SIDES.items():
+        for f in fields:
+            kwargs: dict[str, Any] = {"metavar": f.replace("-", "_").upper(), "dest": f"{side}_{f.replace('-', '_')}"}
+            if f == "port":
+                kwargs["type"] = int
+            if f == "kind":
+                kwargs["choices"] = ("pod", "node") if side == "source" else ("pod", "service", "node", "external")
+            p.add_argument(f"--{side}-{f}", help=f"{side} {f.replace('-', ' ')}", **kwargs)
+    p.set_defaults(run=run)
+
+
+def context_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The --context file merged with the --case-id/--source-*/--destination-* options."""
+    from ..errors import UsageError
+
+    ctx: dict[str, Any] = {}
+    if args.context:
+        try:
+            with open(args.context, encoding="utf-8-sig") as fh:
+                ctx = json.load(fh)
+        except OSError as exc:
+            raise UsageError(exc.strerror or str(exc), location=args.context) from None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"invalid JSON: {exc.msg}", location=f"{args.context}:{exc.lineno}:{exc.colno}") from None
+        if not isinstance(ctx, dict) or not set(ctx) <= {"case", "cluster", "endpoints"}:
+            raise UsageError("must be a JSON object with only case, cluster and endpoints", location=args.context)
+    if args.case_id or args.summary:
+        ctx.setdefault("case", {})
+        if args.case_id:
+            ctx["case"]["id"] = args.case_id
+        if args.summary:
+            ctx["case"]["summary"] = args.summary
+    for side, fields in _SIDES.items():
+        for f in fields:
+            value = getattr(args, f"{side}_{f.replace('-', '_')}")
+            if value is not None:
+                ctx.setdefault("endpoints", {}).setdefault(side, {})[f.replace("-", "_")] = value
+    return ctx
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..inputs.ingest import ingest
+
+    result = ingest(args.path, context_from_args(args))
+    if not args.quiet:
+        for w in result.warnings:
+            print(f"podnet: warning: {w.location}: {w.message}", file=sys.stderr)
+    write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0

@@ -1,0 +1,59 @@
+"""``podnet tools [TOOL]``: the guide's tools (tcpdump, nsenter), filled in for a case."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_lang
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("tools", help="how to install and use tcpdump and nsenter, filled in for a case")
+    p.add_argument("tool", nargs="?", help="tcpdump or nsenter (default: all)")
+    p.add_argument("--facts", metavar="FILE", help="fill the recipes in from this fact file")
+    p.add_argument("--iface", default=None, help="capture interface for the tcpdump recipes (default: any)")
+    p.add_argument("--pid", default=None, help="the Pod's process id for the nsenter recipes")
+    add_lang(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import difflib
+
+    from ..errors import UsageError
+    from ..knowledge.load import load_tools
+    from ..knowledge.templates import Placeholder, case_context, render
+
+    tools = load_tools()
+    if args.tool and args.tool not in tools:
+        close = difflib.get_close_matches(args.tool, list(tools), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(tools)})"
+        raise UsageError(f"unknown tool {args.tool!r}{hint}", location="TOOL")
+    ctx: dict[str, object] = {}
+    if args.facts:
+        from ..facts.load import load_facts
+
+        ctx = case_context(load_facts(args.facts))
+    else:
+        from ..facts.model import FactFile
+
+        ctx = case_context(
+            FactFile.model_validate({"case": {"id": "-"}, "endpoints": {"source": {"kind": "pod"}, "destination": {"kind": "pod"}}})
+        )
+    ctx["iface"] = args.iface or "any"
+    ctx["pid"] = args.pid or Placeholder("<pod-pid>")
+    lang = args.lang
+    for tid, tool in tools.items():
+        if args.tool and tid != args.tool:
+            continue
+        print(f"{tool.title.get(lang)}")
+        print(f"  {tool.purpose.get(lang)}")
+        print()
+        for distro, cmd in tool.install.items():
+            print(f"  [{distro}] $ {cmd}")
+        print()
+        for recipe in tool.recipes:
+            print(f"  {recipe.title.get(lang)}")
+            print(f"    $ {render(recipe.command, ctx, f'kb/tools.yaml: {tid}')}")
+        print()
+    return 0

@@ -1,0 +1,34 @@
+"""Triage test helpers: a case with endpoints only, built from the rule tests' defaults."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from podnet.facts.load import facts_from_data
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULTS = yaml.safe_load((ROOT / "rules" / "defaults.test.yaml").read_text())
+
+
+def case_data(**observations) -> dict:
+    """The rule tests' default case (a Pod -> Service connection), without observations."""
+    data = copy.deepcopy(DEFAULTS)
+    data["observations"] = []
+    return data
+
+
+@pytest.fixture
+def case_facts():
+    return facts_from_data(case_data())
+
+
+@pytest.fixture
+def case_file(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case_data()))
+    return path

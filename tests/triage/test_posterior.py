@@ -1,0 +1,75 @@
+"""The posterior and the expected information gain, on a small hand-checked knowledge base."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from podnet.knowledge.model import SignatureEntry
+from podnet.triage.posterior import FLOOR, _entry, build_model, entropy, expected_gain, posterior
+from podnet.triage.questions import knowledge
+
+
+def _kb_with(signatures: dict[str, tuple[float, list[tuple[str, dict[str, float]]]]]):
+    """The real knowledge base's observation kinds with just the given causes (prior, signature)."""
+    kb = knowledge()
+    template = next(iter(kb.causes.values()))
+    causes = {
+        cid: template.model_copy(update={"id": cid, "prior": prior, "signature": [SignatureEntry(observe=k, answers=a) for k, a in sig]})
+        for cid, (prior, sig) in signatures.items()
+    }
+    return dataclasses.replace(kb, causes=causes)
+
+
+def test_absent_signature_entry_is_flat_and_declared_entry_is_used():
+    kb = _kb_with({"a": (0.5, [("ping@source_pod", {"lost": 0.9, "ok": 0.05, "partial_loss": 0.05})]), "b": (0.5, [])})
+    m = build_model(kb)
+    q = ("ping", "source_pod")
+    assert m.likelihood[q]["b"] == {"ok": pytest.approx(1 / 3), "lost": pytest.approx(1 / 3), "partial_loss": pytest.approx(1 / 3)}
+    assert m.likelihood[q]["a"]["lost"] == pytest.approx(0.9)
+    # a question no cause declares is flat for everyone, so it cannot be worth asking
+    assert expected_gain(m, {"a": 0.5, "b": 0.5}, ("tcp_connect", "source_pod")) == pytest.approx(0.0)
+
+
+def test_left_out_answers_share_the_rest_and_floor_applies():
+    answers = ("ok", "lost", "partial_loss")
+    e = _entry({"lost": 0.8}, answers)
+    assert e["lost"] == pytest.approx(0.8)
+    assert e["ok"] == pytest.approx(0.1) and e["partial_loss"] == pytest.approx(0.1)
+    e = _entry({"lost": 1.0, "bogus": 0.5}, answers)  # unknown ids ignored, nothing left -> floor
+    assert min(e.values()) >= FLOOR / 1.1 and sum(e.values()) == pytest.approx(1.0)
+    assert e["lost"] > 0.95
+
+
+def test_posterior_is_prior_times_likelihoods():
+    kb = _kb_with(
+        {
+            "a": (0.2, [("ping@source_pod", {"lost": 0.9, "ok": 0.1, "partial_loss": 0.0})]),
+            "b": (0.8, [("ping@source_pod", {"lost": 0.1, "ok": 0.9, "partial_loss": 0.0})]),
+        }
+    )
+    m = build_model(kb)
+    post = posterior(m, {("ping", "source_pod"): "lost"})
+    pa = m.p(("ping", "source_pod"), "a", "lost")
+    pb = m.p(("ping", "source_pod"), "b", "lost")
+    assert post["a"] == pytest.approx(0.2 * pa / (0.2 * pa + 0.8 * pb))
+    assert post["a"] > 0.6 > post["b"]
+    assert posterior(m, {}) == pytest.approx({"a": 0.2, "b": 0.8})
+
+
+def test_a_question_that_splits_two_equal_causes_is_worth_one_bit():
+    kb = _kb_with(
+        {
+            "a": (0.5, [("tcp_connect@source_pod", {"refused": 1.0})]),
+            "b": (0.5, [("tcp_connect@source_pod", {"timeout": 1.0})]),
+        }
+    )
+    m = build_model(kb)
+    prior = {"a": 0.5, "b": 0.5}
+    assert entropy(prior) == pytest.approx(1.0)
+    gain = expected_gain(m, prior, ("tcp_connect", "source_pod"))
+    assert 0.8 < gain <= 1.0  # 1 bit less what the likelihood floor keeps uncertain
+    assert expected_gain(m, prior, ("ping", "source_pod")) == pytest.approx(0.0)
+    assert not math.isnan(gain)
