@@ -17,7 +17,7 @@ from .base import Context, Obs, Unobservable, run_tool, tool
 from .safety import check_may_send
 
 _ICMP_ERROR = re.compile(r"(Destination [A-Za-z ]+Unreachable|Frag needed[^\n]*|Time to live exceeded|Packet filtered)")
-_LOCAL_ERROR = re.compile(r"ping: (?:local error: |connect: |sendmsg: )?(.+)")
+_LOCAL_ERROR = re.compile(r"\S*ping: (?:local error: |connect: |sendmsg: )?(.+)")
 
 SWEEP_SIZES = (56, 500, 1000, 1200, 1300, 1372, 1400, 1410, 1422, 1432, 1442, 1452, 1462, 1472)
 """ICMP payload sizes of the don't-fragment sweep (1472 + 28 = a full 1500-byte packet)."""

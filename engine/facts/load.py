@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import FactFileError
-from .model import FactFile
+from .model import FactFile, FactFileHead
 from .observations import OBSERVATION_MODELS, Observation
 
 MAX_FACT_FILE_BYTES = int(os.environ.get("PODNET_MAX_FACT_BYTES", 8 * 1024 * 1024))
@@ -135,11 +135,12 @@ def facts_from_data(data: Any, origin: str = "<facts>") -> FactFile:
     if not isinstance(raw_obs, list):
         raise FactFileError("must be a list", location=f"{origin}: $.observations", code="E-FACTS-SCHEMA")
     try:
-        facts = FactFile.model_validate({**body, "observations": []})
+        head = FactFileHead.model_validate(body)
     except ValidationError as exc:
         raise _validation_error(exc, (), origin) from None
-    facts.observations = [validate_observation(item, i, origin) for i, item in enumerate(raw_obs)]  # type: ignore[misc]
-    return facts
+    observations = [validate_observation(item, i, origin) for i, item in enumerate(raw_obs)]
+    fields = {name: getattr(head, name) for name in FactFileHead.model_fields}
+    return FactFile.model_construct(**fields, observations=observations)
 
 
 def load_facts(source: str | os.PathLike[str] | dict[str, Any], *, max_bytes: int = MAX_FACT_FILE_BYTES) -> FactFile:

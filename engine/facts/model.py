@@ -111,18 +111,24 @@ class Endpoints(_Strict):
     destination: Destination
 
 
-class FactFile(_Strict):
-    """Everything podnet knows about one case."""
+class FactFileHead(_Strict):
+    """A fact file without its observations (validated on its own; observations are validated
+    one by one against their kind, so a case only builds the models it uses)."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     case: Case
     cluster: Cluster = Field(default_factory=Cluster)
     endpoints: Endpoints
-    observations: list[AnyObservation] = Field(default_factory=list)
     unobservable: list[str] = Field(
         default_factory=list,
         description="Observation kinds that could not be made (tool missing, no access); never asked again.",
     )
+
+
+class FactFile(FactFileHead):
+    """Everything podnet knows about one case."""
+
+    observations: list[AnyObservation] = Field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The fact file as it would be written: computed and derived fields left out."""

@@ -72,7 +72,7 @@ class Ping(Observation):
     _check_target = field_validator("target")(classmethod(lambda cls, v: _is_ip(v)))
 
     @model_validator(mode="after")
-    def _loss_matches_result(self) -> Ping:
+    def _loss_matches_result(self) -> "Ping":
         if self.loss_percent is None:
             return self
         expected = {"ok": (0, 0), "lost": (100, 100), "partial_loss": (0.0001, 99.9999)}.get(self.result)
@@ -131,7 +131,7 @@ class MtuProbe(Observation):
     _check_target = field_validator("target")(classmethod(lambda cls, v: _is_ip(v)))
 
     @model_validator(mode="after")
-    def _ordered(self) -> MtuProbe:
+    def _ordered(self) -> "MtuProbe":
         if (
             self.largest_ok_size is not None
             and self.first_failed_size is not None

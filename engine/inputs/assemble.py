@@ -469,7 +469,9 @@ class Assembly:
                     continue
                 if i.get("mtu"):
                     self.emit(rec, "interface_mtu", interface=i["name"], mtu=i["mtu"])
-                if role in ("host_nic", "tunnel", "bridge") or i["state"] != "up" and role != "veth":
+                # Link state of the devices that carry this case's traffic: a host NIC with an
+                # address, and the tunnel. (An unused NIC or an empty docker0 is NO-CARRIER normally.)
+                if role == "tunnel" or role == "host_nic" and i["addresses"]:
                     self.emit(rec, "link_status", interface=i["name"], state=i["state"])
                 if node_vantage and role == "host_nic" and i["addresses"]:
                     cfg = ifcfg.get(((at, host), i["name"]))

@@ -241,11 +241,23 @@ def load_rules(kb: Knowledge, extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
 
 @functools.lru_cache(maxsize=8)
 def load_knowledge(extra_dirs: tuple[str, ...] = ()) -> Knowledge:
-    """The knowledge base with its rules, loaded and checked once per process per rule-folder set."""
-    kb = load_kb()
-    kb.rules = load_rules(kb, tuple(os.path.abspath(d) for d in extra_dirs))
-    kb.rule_dirs = extra_dirs
-    return kb
+    """The knowledge base with its rules, loaded and checked once per process per rule-folder set
+    (and cached on disk across processes, see :mod:`podnet.knowledge.cache`)."""
+    from . import schema  # noqa: F401 - part of the cache key
+    from .cache import cached
+
+    dirs = tuple(os.path.abspath(d) for d in extra_dirs)
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise RuleError("rule folder does not exist", location=d, code="E-RULE-DIR")
+
+    def build() -> Knowledge:
+        kb = load_kb()
+        kb.rules = load_rules(kb, dirs)
+        kb.rule_dirs = extra_dirs
+        return kb
+
+    return cached((_kb_root(), _bundled_rules_root(), *dirs), build)
 
 
 @functools.lru_cache(maxsize=1)

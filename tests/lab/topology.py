@@ -291,7 +291,11 @@ def _start(state: LabState, key: str, ns: str, cmd: list[str], port: int, proto:
     state.commands[key] = full
     state.save()
     if not _wait_listening(proc, port, proto):
-        raise LabError(f"{key} did not start listening on {proto}/{port}; see {STATE_DIR / (key + '.log')}")
+        try:
+            tail = " | ".join((STATE_DIR / f"{key}.log").read_text(errors="replace").strip().splitlines()[-3:])
+        except OSError:
+            tail = "no log"
+        raise LabError(f"{key} did not start listening on {proto}/{port} (exit code {proc.poll()}): {tail}")
     return proc.pid
 
 

@@ -124,20 +124,27 @@ class Capture:
 _PKT = re.compile(r"IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+):")
 
 
-def read_capture(output: str, dst_port: int, encapsulated: bool) -> dict[str, Any]:
-    """request_seen / reply_seen / outer_src from tcpdump's text (VXLAN on 8472 prints as OTV + inner packet)."""
+def read_capture(output: str, dst_port: int) -> dict[str, Any]:
+    """request_seen / reply_seen / outer_src from tcpdump's text.
+
+    tcpdump prints VXLAN on UDP 8472 as OTV: the outer packet on one line, the inner one on the next."""
     seen: dict[str, Any] = {"request_seen": False, "reply_seen": False}
+    outer: str | None = None
     for line in output.splitlines():
-        packets = _PKT.findall(line)
-        if not packets:
+        packet = _PKT.search(line)
+        if packet is None:
             continue
-        inner = packets[-1]
-        if inner[3] == str(dst_port):
+        src, sport, _dst, dport = packet.groups()
+        if "OTV" in line:
+            outer = src
+            continue
+        if dport == str(dst_port):
             seen["request_seen"] = True
-            if encapsulated and len(packets) > 1 and "outer_src" not in seen:
-                seen["outer_src"] = packets[0][0]
-        elif inner[1] == str(dst_port):
+            if outer is not None:
+                seen.setdefault("outer_src", outer)
+        elif sport == str(dst_port):
             seen["reply_seen"] = True
+        outer = None
     return seen
 
 
@@ -180,7 +187,7 @@ def run_plan(case: dict[str, Any], client_ns: str, ip: str, port: int, tmp_path:
     for (cap, _c, iface, vantage, host), text in zip(running, outputs):
         hop = plan.path[cap.hops[0]]
         obs = {"kind": "capture", "at": vantage, "host": host, "interface": iface, "filter": cap.filter,
-               **read_capture(text, hop.dst.port or port, hop.encapsulation is not None)}
+               **read_capture(text, hop.dst.port or port)}
         observations.append(obs)
     return plan, observations, result
 

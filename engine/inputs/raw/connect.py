@@ -14,7 +14,7 @@ from ._util import IPV4, is_ip
 
 # Outcome phrasings, most specific first. Shared by all tools.
 _OUTCOMES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"Connection refused|ECONNREFUSED|拒绝连接|连接被拒绝|Couldn't connect to server.*refused", re.I), "refused"),
+    (re.compile(r"Connection refused|ECONNREFUSED|拒绝连接|连接被拒绝", re.I), "refused"),
     (re.compile(r"No route to host|没有到主机的路由|EHOSTUNREACH", re.I), "no_route"),
     (re.compile(r"Network is unreachable|网络不可达|ENETUNREACH", re.I), "unreachable"),
     (re.compile(r"Connection reset by peer|ECONNRESET|连接被对方重设|Recv failure", re.I), "reset"),
@@ -53,8 +53,8 @@ def _emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port
 
 def parse_telnet(run: CommandRun) -> ParseResult:
     res = ParseResult()
-    words = run.argv[1:]
-    target, port = _target_from_args(words)
+    argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
+    target, port = _target_from_args(argv[1:])
     port = port or (23 if target else None)
     result, line = None, None
     for n, text in run.nonblank:
@@ -73,14 +73,16 @@ def parse_telnet(run: CommandRun) -> ParseResult:
 
 def parse_nc(run: CommandRun) -> ParseResult:
     res = ParseResult()
-    target, port = _target_from_args(run.argv[1:])
+    argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
+    target, port = _target_from_args([w for i, w in enumerate(argv[1:]) if not (i > 0 and argv[i] in ("-w", "-i", "-p", "-s"))])
     result, line = None, None
     for n, text in run.nonblank:
         t = text.strip()
-        m = re.search(rf"Connection to ({IPV4}) (\d+) port .*succeeded", t) or re.search(rf"Ncat: Connected to ({IPV4}):(\d+)", t) or re.search(rf"({IPV4}) \(({IPV4}):(\d+)\) open", t)
+        m = (re.search(rf"Connection to ({IPV4}) (\d+) port .*succeeded", t) or re.search(rf"Ncat: Connected to ({IPV4}):(\d+)", t)
+             or re.search(rf"({IPV4}) \({IPV4}:(\d+)\) open", t))
         if m:
             target = target or m.group(1)
-            port = port or int(m.group(m.lastindex or 2))
+            port = port or int(m.group(2))
             result, line = "connected", n
             break
         m = re.search(rf"connect to ({IPV4}) port (\d+) \(tcp\) (?:failed|timed out)", t)
@@ -96,23 +98,25 @@ def parse_nc(run: CommandRun) -> ParseResult:
     return _emit(run, res, "nc", target, port, result, line)
 
 
-def parse_curl(run: CommandRun) -> ParseResult:
-    res = ParseResult()
-    target: str | None = None
-    port: int | None = None
-    for w in run.argv[1:]:
-        if w.startswith("-"):
+def _curl_target(argv: list[str]) -> tuple[str | None, int | None]:
+    for w in argv[1:]:
+        # Only a URL or an IP[:port] names the target: option values (`--connect-timeout 10`) do not.
+        if w.startswith("-") or ("://" not in w and not is_ip(w.split(":")[0])):
             continue
         url = w if "://" in w else f"http://{w}"
         try:
             parts = urlsplit(url)
-            host, p = parts.hostname, parts.port
+            host, port = parts.hostname, parts.port
         except ValueError:
             continue
         if host:
-            target = host if is_ip(host) else target
-            port = p or (443 if parts.scheme == "https" else 80)
-            break
+            return (host if is_ip(host) else None), port or (443 if parts.scheme == "https" else 80)
+    return None, None
+
+
+def parse_curl(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    target, port = _curl_target(run.argv)
     result, line = None, None
     for n, text in run.nonblank:
         m = re.search(rf"Trying ({IPV4})(?::(\d+))?", text)
@@ -125,20 +129,18 @@ def parse_curl(run: CommandRun) -> ParseResult:
             result, line = "connected", n
             continue
         if result == "connected":
-            found = _outcome(text) if "curl: (" in text else None
-            if found == "reset":
+            if "curl: (" in text and _outcome(text) == "reset":
                 result, line = "reset", n
             continue
         m = re.search(r"curl: \((\d+)\)(.*)", text)
         if m:
             code, msg = int(m.group(1)), m.group(2)
-            result = _outcome(msg) or {7: "refused" if "refused" in msg.lower() else None, 28: "timeout", 56: "reset", 52: "connected"}.get(code)
+            result = _outcome(msg) or {28: "timeout", 56: "reset", 52: "connected"}.get(code)
             if code == 7 and result is None:
-                result = _outcome("\n".join(t for _, t in run.output))  # `* connect to ... failed: Connection refused`
+                # curl 7.88: "Couldn't connect to server"; the reason is on the "* connect to ... failed:" line.
+                result = _outcome("\n".join(t for _, t in run.output if t.lstrip().startswith("*")))
             line = n
             break
-    if result is None:
-        # curl without -v prints only the body on success: an HTTP status or body proves the connection.
-        if any(re.match(r"^(< )?HTTP/[\d.]+ \d{3}", t.strip()) for _, t in run.output):
-            result = "connected"
+    if result is None and any(re.match(r"^(< )?HTTP/[\d.]+ \d{3}", t.strip()) for _, t in run.output):
+        result = "connected"  # an HTTP status line proves the connection
     return _emit(run, res, "curl", target, port, result, line)

@@ -1,0 +1,103 @@
+"""`podnet triage --answers FILE`: scripted sessions, for every example and for bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from podnet import diagnose, load_facts
+from podnet.render import render
+from podnet.triage.answers import answer_for, observed_answers
+from podnet.triage.questions import knowledge
+
+from tests.conftest import EXAMPLES, run_podnet
+
+from .conftest import case_data
+
+EXPECTED = yaml.safe_load((EXAMPLES / "expected.yaml").read_text()) or {}
+
+
+def _endpoints_only(path, tmp_path):
+    data = json.loads(path.read_text())
+    data["observations"] = []
+    data.pop("unobservable", None)
+    out = tmp_path / "endpoints.json"
+    out.write_text(json.dumps(data))
+    return out
+
+
+def test_there_are_examples():
+    assert EXPECTED, "examples/expected.yaml lists no example"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_scripted_session_for_every_example(name, tmp_path):
+    full = load_facts(EXAMPLES / name)
+    truthful = observed_answers(full, knowledge().observation_kinds)
+    script = [{"kind": k, "at": at, "answer": a} for (k, at), a in truthful.items()]
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(script))
+    saved = tmp_path / "saved.json"
+    r = run_podnet("triage", "--facts", str(_endpoints_only(EXAMPLES / name, tmp_path)), "--answers", str(answers), "--save", str(saved))
+    assert r.returncode in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    got = load_facts(saved)
+    kinds = knowledge().observation_kinds
+    # every saved observation is one of the scripted answers, made real for the case
+    for o in got.observations:
+        assert truthful[(o.kind, o.at)] == answer_for(kinds[o.kind], o.at, o, got)
+        assert f"{o.kind}@{o.at}" in r.stdout
+    assert len(got.observations) <= len(script)
+    # the report printed is `podnet diagnose` of the saved file
+    report = render(diagnose(got), "text")
+    assert r.stdout.endswith(report + f"Fact file written to {saved} ({len(got.observations)} observations): re-run it with `podnet diagnose {saved}`.\n")
+    assert r.returncode == (0 if diagnose(got).causes else 1)
+
+
+def test_scripted_answers_follow_the_questions_asked(case_file, tmp_path):
+    from podnet import next_questions
+
+    first = next_questions(load_facts(case_file), n=1)[0]
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps(["unknown", "back", first.answers[0].id]))
+    saved = tmp_path / "s.json"
+    r = run_podnet("triage", "--facts", str(case_file), "--answers", str(answers), "--save", str(saved), "--lang", "zh")
+    assert r.returncode in (0, 1), r.stderr
+    got = load_facts(saved)
+    assert [(o.kind, o.at) for o in got.observations] == [(first.kind, first.at)]
+    assert got.unobservable == []  # the "unknown" was taken back
+    assert first.command in r.stdout
+    assert "完整报告" in r.stdout and "podnet 诊断报告" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "content, where",
+    [
+        ('["ok", 3]', "$[1]"),
+        ('[{"kind": "ping", "at": "source_pod"}]', "$[0].answer"),
+        ('[{"kind": "ping", "at": "source_pod", "answer": "maybe"}]', "$[0]"),
+        ('[{"kind": "teleport", "at": "source_pod", "answer": "ok"}]', "$[0]"),
+        ('{"not": "a list"}', "$"),
+        ("[unclosed", "a.yaml:1"),
+    ],
+)
+def test_bad_answers_file_is_a_located_one_line_error(content, where, case_file, tmp_path):
+    bad = tmp_path / "a.yaml"
+    bad.write_text(content)
+    r = run_podnet("triage", "--facts", str(case_file), "--answers", str(bad))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert "E-TRIAGE-ANSWERS" in r.stderr and where in r.stderr
+
+
+def test_answers_need_facts_and_a_terminal_is_needed_otherwise(tmp_path, case_file):
+    a = tmp_path / "a.yaml"
+    a.write_text("[]")
+    r = run_podnet("triage", "--answers", str(a))
+    assert r.returncode == 2 and "--facts" in r.stderr
+    r = run_podnet("triage", "--facts", str(case_file), stdin="")
+    assert r.returncode == 2 and "--answers" in r.stderr and "Traceback" not in r.stderr
+    r = run_podnet("triage", "--facts", str(case_file), "--answers", str(a), "--threshold", "2")
+    assert r.returncode == 2 and "threshold" in r.stderr
