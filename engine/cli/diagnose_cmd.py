@@ -24,7 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from ..facts.merge import load_many
     from ..render import render
 
-    facts = load_many(args.files, raw=args.raw)
+    from ..diagnosis import DiagnosisWarning
+
+    facts, notes = load_many(args.files, raw=args.raw)
     result = diagnose(facts, lang=args.lang, rule_dirs=tuple(args.rules), strict=args.strict)
+    result.warnings.extend(DiagnosisWarning(code="W-INGEST", message=m, location=loc) for loc, m in notes)
     write_output(render(result, args.format), args.output)
     return 0 if result.causes else 1

@@ -19,6 +19,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_rules(tp)
     tp.add_argument("-k", dest="select", help="only rules whose id contains this text")
     tp.set_defaults(run=run_test)
+    cp = rs.add_parser("catalogue", help="the cause catalogue as a Markdown table")
+    add_lang(cp)
+    add_rules(cp)
+    cp.set_defaults(run=run_catalogue)
     gp = rs.add_parser("graph", help="the knowledge graph: observations -> findings -> symptoms -> causes")
     gp.add_argument("--format", choices=("dot", "json"), default="dot")
     add_rules(gp)
@@ -33,6 +37,14 @@ def run_list(args: argparse.Namespace) -> int:
         then = r.spec.then
         weight = f" {then.weight:+.2f}" if then.weight is not None else ""
         print(f"{r.id:<40} {r.phase:<8} -> {r.conclusion}{weight}  {r.spec.title.get(args.lang)}")
+    return 0
+
+
+def run_catalogue(args: argparse.Namespace) -> int:
+    from ..knowledge.catalogue import catalogue_markdown
+    from ..knowledge.load import load_knowledge
+
+    print(catalogue_markdown(load_knowledge(tuple(args.rules)), args.lang))
     return 0
 
 

@@ -47,7 +47,7 @@ def registered_node_ips(facts: FactFile) -> set[str]:
 
 
 def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> FactFile:
-    """Set derived fields in place and return the same fact file."""
+    """Set derived fields of the observations in place (callers pass copies) and return the fact file."""
     roles = _roles(facts)
     dns_ip = facts.cluster.dns_service_ip
     mtus: dict[tuple[str, str | None], dict[str, int]] = defaultdict(dict)

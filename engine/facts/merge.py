@@ -43,14 +43,18 @@ def _fill(target: object, other: object) -> None:
             setattr(target, name, theirs)
 
 
-def load_many(sources: Sequence[str], *, raw: bool = False) -> FactFile:
-    """Load (or, with ``raw``, ingest) every source and merge them into one case."""
+def load_many(sources: Sequence[str], *, raw: bool = False) -> tuple[FactFile, list[tuple[str, str]]]:
+    """Load (or, with ``raw``, ingest raw command output from) every source and merge them into
+    one case. Returns the case and the (location, message) warnings of the ingestion."""
     parts = []
+    notes: list[tuple[str, str]] = []
     for src in sources:
         if raw:
-            from ..inputs.ingest import ingest  # provided by podnet.inputs
+            from ..inputs.ingest import ingest
 
-            parts.append(ingest(src).facts)
+            result = ingest(src)
+            parts.append(result.facts)
+            notes.extend((str(w.location), str(w.message)) for w in result.warnings)
         else:
             parts.append(load_facts(src))
-    return merge(parts, list(sources))
+    return merge(parts, list(sources)), notes

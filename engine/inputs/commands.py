@@ -40,21 +40,24 @@ def split_words(command: str) -> list[str]:
         return command.split()
 
 
-def _first_segment(command: str) -> tuple[str, bool]:
-    """The command before the first pipe or ``;``/``&&`` and whether the output was piped."""
-    depth_quote = None
+def _segments(command: str) -> list[str]:
+    """The pipeline stages of the first command of a line (cut at ``|``, stopped at ``;``/``&&``)."""
+    stages, quote, start = [], None, 0
     for i, ch in enumerate(command):
-        if depth_quote:
-            if ch == depth_quote:
-                depth_quote = None
+        if quote:
+            if ch == quote:
+                quote = None
             continue
         if ch in "'\"":
-            depth_quote = ch
-        elif ch == "|" and command[i + 1 : i + 2] != "|":
-            return command[:i].strip(), True
-        elif ch == ";" or command[i : i + 2] == "&&":
-            return command[:i].strip(), False
-    return command.strip(), False
+            quote = ch
+        elif ch == "|" and command[i + 1 : i + 2] != "|" and command[i - 1 : i] != "|":
+            stages.append(command[start:i].strip())
+            start = i + 1
+        elif ch == ";" or command[i : i + 2] in ("&&", "||"):
+            stages.append(command[start:i].strip())
+            return [s for s in stages if s]
+    stages.append(command[start:].strip())
+    return [s for s in stages if s]
 
 
 def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
@@ -64,7 +67,9 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
     while argv and changed:
         changed = False
         name = os.path.basename(argv[0])
-        if name in ("sudo", "timeout", "time", "env", "watch", "stdbuf"):
+        if name == "busybox" and len(argv) > 1:
+            argv, changed = argv[1:], True
+        elif name in ("sudo", "timeout", "time", "env", "watch", "stdbuf"):
             rest = argv[1:]
             flags = _WRAPPER_FLAGS_WITH_VALUE.get(name, set())
             while rest and rest[0].startswith("-"):
@@ -215,10 +220,21 @@ def family_of_file(path: str) -> str | None:
 
 
 def parse_command(command: str) -> ParsedCommand:
-    """Split and unwrap a command line and name its family."""
-    first, piped = _first_segment(command)
-    argv, host = _unwrap(split_words(first))
-    return ParsedCommand(argv, family_of(argv), host, piped)
+    """Split and unwrap a command line and name its family.
+
+    In a pipeline the first stage podnet knows is the command (``echo quit | telnet HOST PORT``);
+    its output counts as piped when later stages (``| grep``, ``| head``) filtered it.
+    """
+    stages = _segments(command) or [command]
+    parsed = []
+    for i, stage in enumerate(stages):
+        argv, host = _unwrap(split_words(stage))
+        family = family_of(argv)
+        if family is not None:
+            return ParsedCommand(argv, family, host, i < len(stages) - 1)
+        parsed.append((argv, host))
+    argv, host = parsed[0]
+    return ParsedCommand(argv, None, host, len(stages) > 1)
 
 
 _FILE_NAME_FAMILIES: tuple[tuple[str, str], ...] = (

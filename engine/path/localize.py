@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import FactFileError
 from ..facts.model import FactFile
 from ..facts.observations import Capture
 from ..knowledge.model import Text
@@ -41,7 +42,11 @@ def place_capture(obs: Capture, path: list[Any], res: Resolved, prof: PathProfil
             for pod in (res.source_pod, res.target_pod):
                 if pod is not None and obs.host in (pod.name, pod.ip):
                     pod_ip = pod.ip
-        return [h.index for h in path if h.namespace == "pod" and (pod_ip is None or h.pod_ip == pod_ip)]
+        pods = [h for h in path if h.namespace == "pod" and (pod_ip is None or h.pod_ip == pod_ip)]
+        if pod_ip is None:
+            node = observation_node(obs, res)
+            pods = [h for h in pods if node is not None and node.same(_hop_node(h))]
+        return [h.index for h in pods] if len({h.pod_ip for h in pods}) == 1 else []
     node = observation_node(obs, res)
     if node is None:
         return []
@@ -97,9 +102,19 @@ def _both(key: str, **values: Any) -> dict[str, str]:
     return {lang: text(key, lang, **values) for lang in ("en", "zh")}  # type: ignore[arg-type]
 
 
-def localize(facts: FactFile) -> PathVerdict:
-    """Where the request or the reply disappears along the path, and the causes that fit that place."""
-    graph = build_path(facts)
+def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
+    """Where the request or the reply disappears along the path, and the causes that fit that place.
+
+    When the path cannot be drawn (a fact it needs is missing, the CNI mode is not modelled), the
+    located :class:`~podnet.errors.FactFileError` is raised; with ``strict=False`` an empty verdict
+    whose explanation says why is returned instead (for a diagnosis that must go on without it).
+    """
+    try:
+        graph = build_path(facts)
+    except FactFileError as exc:
+        if strict:
+            raise
+        return PathVerdict(explanation=Text(**_both("verdict_no_path", error=exc.one_line())))
     path = hops(graph, REQUEST)
     res: Resolved = graph.graph["resolved"]
     prof = profiles()[graph.graph["profile"]]

@@ -1,6 +1,6 @@
 """Compile checked YAML rules into one experta KnowledgeEngine class, once per process.
 
-Each fact kind becomes an experta ``Fact`` subclass; each pattern a typed fact pattern whose
+Every fact is an experta ``Fact`` whose ``fk`` field names its kind; each pattern matches that kind, and its
 field constraints become literals, ``MATCH`` bindings (joins), negated bindings or predicates;
 ``all`` / ``any`` / ``not`` become ``AND`` / ``OR`` / ``NOT``. The three phases map to
 salience levels. Only the fields some rule reads are declared into the engine, which keeps
@@ -9,6 +9,7 @@ per-diagnosis work small.
 
 from __future__ import annotations
 
+import inspect
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ class CompiledRules:
     """The engine class, the fact classes, and which fields each kind needs."""
 
     engine_class: type[KnowledgeEngine]
-    fact_classes: dict[str, type[Fact]]
+    kinds: frozenset[str]
     fields_used: dict[str, frozenset[str]]
     rules: list[KbRule]
     sink: list[Firing] = field(default_factory=list)
@@ -74,7 +75,7 @@ def _field_constraint(c: Constraint) -> Any:
     return _predicate(c.op, c.value)
 
 
-def _pattern(p: Pattern, classes: dict[str, type[Fact]], negated: bool) -> Any:
+def _pattern(p: Pattern, negated: bool) -> Any:
     grouped: dict[str, list[Any]] = defaultdict(list)
     for c in p.constraints:
         grouped[c.field].append(_field_constraint(c))
@@ -86,15 +87,15 @@ def _pattern(p: Pattern, classes: dict[str, type[Fact]], negated: bool) -> Any:
         kwargs[name] = combined
     if not negated:
         kwargs["ix"] = MATCH.__getattr__(f"_ix_{p.alias}")
-    return classes[p.kind](**kwargs)
+    return Fact(fk=L(p.kind), **kwargs)
 
 
-def _lhs(node: Node, classes: dict[str, type[Fact]], negated: bool = False) -> Any:
+def _lhs(node: Node, negated: bool = False) -> Any:
     if isinstance(node, Pattern):
-        return _pattern(node, classes, negated)
+        return _pattern(node, negated)
     if isinstance(node, Not):
-        return NOT(_lhs(node.item, classes, True))
-    items = [_lhs(item, classes, negated) for item in node.items]
+        return NOT(_lhs(node.item, True))
+    items = [_lhs(item, negated) for item in node.items]
     if len(items) == 1:
         return items[0]
     return AND(*items) if isinstance(node, All) else OR(*items)
@@ -103,7 +104,6 @@ def _lhs(node: Node, classes: dict[str, type[Fact]], negated: bool = False) -> A
 def compile_rules(rules: list[KbRule]) -> CompiledRules:
     """Build the experta engine class for a rule set (done once; reuse the result)."""
     kinds = {p.kind for r in rules for p, _ in patterns(r.condition)} | {"symptom", "finding"}
-    classes: dict[str, type[Fact]] = {k: type(f"F_{k}", (Fact,), {}) for k in sorted(kinds)}
     used: dict[str, set[str]] = defaultdict(set)
     for r in rules:
         for p, _ in patterns(r.condition):
@@ -119,16 +119,19 @@ def compile_rules(rules: list[KbRule]) -> CompiledRules:
             sink.append(Firing(__rule, indexes, variables))
             then = __rule.spec.then
             if then.symptom:
-                engine.declare(classes["symptom"](**{"class": then.symptom, "ix": -1}))
+                engine.declare(Fact(**{"fk": "symptom", "class": then.symptom, "ix": -1}))
             elif then.finding:
-                engine.declare(classes["finding"](name=then.finding, ix=-1))
+                engine.declare(Fact(fk="finding", name=then.finding, ix=-1))
 
-        lhs = _lhs(rule.condition, classes)
+        # experta re-wraps the action for every DNF rewrite and asks inspect.signature each time;
+        # a precomputed __signature__ makes that a lookup (this halves engine build time)
+        action.__signature__ = inspect.signature(action)  # type: ignore[attr-defined]
+        lhs = _lhs(rule.condition)
         namespace[f"r{n:04d}_{rule.id.replace('-', '_')}"] = Rule(lhs, salience=SALIENCE[rule.phase])(action)
     engine_class = type("PodnetEngine", (KnowledgeEngine,), namespace)
     return CompiledRules(
         engine_class=engine_class,
-        fact_classes=classes,
+        kinds=frozenset(kinds),
         fields_used={k: frozenset(v) for k, v in used.items()},
         rules=rules,
         sink=sink,

@@ -269,7 +269,8 @@ def analyse(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = 
     """Enrich a copy of the facts, set contradictions aside, and fire the rules."""
     reasoner = get_reasoner(tuple(rule_dirs))
     kb = reasoner.knowledge
-    facts = enrich(facts.model_copy(deep=True), kb.interface_role)
+    # enrich() only assigns derived attributes of observations: shallow copies keep the input intact
+    facts = enrich(facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]}), kb.interface_role)
     skip, warnings = _conflict_warnings(facts, strict, lang)
     return Analysis(kb, facts, skip, warnings, reasoner.run(facts, skip))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge
+from .._experta import Fact
 from .compile import CompiledRules, Firing, compile_rules
 
 SOURCE_IX, DESTINATION_IX, CLUSTER_IX = -2, -3, -4
@@ -39,15 +40,14 @@ class Reasoner:
         self._lock = threading.Lock()
 
     def _fact(self, kind: str, source: Any, ix: int, extra: dict[str, Any] | None = None) -> Any:
-        cls = self.compiled.fact_classes.get(kind)
-        if cls is None:
+        if kind not in self.compiled.kinds:
             return None
-        data: dict[str, Any] = {"ix": ix}
+        data: dict[str, Any] = {"fk": kind, "ix": ix}
         for name in self.compiled.fields_used.get(kind, ()):
             value = extra.get(name) if extra and name in extra else getattr(source, name, None)
             if value is not None:
                 data[name] = _value(value)
-        return cls(**data)
+        return Fact(**data)
 
     def run(self, facts: FactFile, skip: set[int] = frozenset()) -> RunResult:  # type: ignore[assignment]
         """Fire every rule on the case; observations whose index is in ``skip`` are left out."""

@@ -71,3 +71,17 @@ def test_without_observations_the_report_asks_the_guides_first_checks():
     assert d.causes == []
     assert d.next_checks, "nothing to check next"
     assert all(c.command for c in d.next_checks)
+
+
+def test_plain_diagnosis_does_not_import_networkx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json; from podnet import diagnose, load_facts; "
+        "d = json.load(open(sys.argv[1])); d['observations'] = [o for o in d['observations'] if o['kind'] != 'capture']; "
+        "diagnose(d); print('networkx' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code, str(CASE)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"

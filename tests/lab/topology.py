@@ -36,6 +36,8 @@ from pathlib import Path
 PREFIX = "podnet-lab-"
 STATE_DIR = Path("/run/podnet-lab")
 STATE_FILE = STATE_DIR / "state.json"
+LOCK_FILE = Path("/run/podnet-lab.lock")
+LOCK_TIMEOUT = 600.0
 ETC_NETNS = Path("/etc/netns")
 
 SW, NODE1, NODE2 = PREFIX + "sw", PREFIX + "node1", PREFIX + "node2"
@@ -208,10 +210,42 @@ def _veth(ns: str, name: str, peer_ns: str, peer: str) -> str:
     return f"link add {name} type veth peer name {peer} netns {peer_ns}"
 
 
+_lock_fd: int | None = None
+
+
+def _acquire_lock() -> None:
+    """One lab per machine: hold an exclusive lock from build() to teardown() (other processes wait)."""
+    global _lock_fd
+    if _lock_fd is not None:
+        return
+    import fcntl
+
+    fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise LabError(f"another process has used the lab for {LOCK_TIMEOUT:g} s ({LOCK_FILE})") from None
+            time.sleep(0.2)
+    _lock_fd = fd
+
+
+def _release_lock() -> None:
+    global _lock_fd
+    if _lock_fd is not None:
+        os.close(_lock_fd)  # closing drops the flock
+        _lock_fd = None
+
+
 def build(*, start_apps: bool = True) -> LabState:
-    """Build the healthy lab (tearing down any previous one first) and start its servers."""
+    """Build the healthy lab (removing any previous one first) and start its servers."""
     preflight()
-    teardown()
+    _acquire_lock()
+    _cleanup()
     for ns in NAMESPACES:
         run(["ip", "netns", "add", ns])
     # underlay switch
@@ -302,21 +336,19 @@ def _start(state: LabState, key: str, ns: str, cmd: list[str], port: int, proto:
 def _wait_listening(proc: subprocess.Popen[bytes], port: int, proto: str, timeout: float = 10) -> bool:
     """Poll the process's own /proc view of its namespace's sockets (no traffic is sent)."""
     deadline = time.monotonic() + timeout
-    want = f":{port:04X} "
+    suffix = f":{port:04X}"
     files = ("tcp", "tcp6") if proto == "tcp" else ("udp", "udp6")
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
         for name in files:
             try:
-                lines = Path(f"/proc/{proc.pid}/net/{name}").read_text().splitlines()[1:]
+                rows = [line.split() for line in Path(f"/proc/{proc.pid}/net/{name}").read_text().splitlines()[1:]]
             except OSError:
                 continue
-            for line in lines:
-                parts = line.split()
-                if want.strip() in parts[1] + " " and (proto == "udp" or parts[3] == "0A"):
-                    if parts[1].endswith(want.strip()):
-                        return True
+            # column 1 is local address:port, column 3 the state (0A = LISTEN for TCP)
+            if any(r[1].endswith(suffix) and (proto == "udp" or r[3] == "0A") for r in rows):
+                return True
         time.sleep(0.05)
     return False
 
@@ -332,8 +364,11 @@ def start_web(state: LabState, bind: str = "0.0.0.0") -> int:
 
 def start_dns(state: LabState) -> int:
     """Start the DNS Pod: dnsmasq answering for cluster.local only (never forwarding)."""
+    conf = STATE_DIR / "dnsmasq.conf"  # empty: never read /etc/dnsmasq.conf
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text("")
     cmd = [
-        "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--pid-file=",
+        "dnsmasq", "--no-daemon", f"--conf-file={conf}", "--no-resolv", "--no-hosts", "--pid-file=",
         f"--listen-address={DNS_POD.ip}", "--bind-interfaces", "--local=/cluster.local/",
         f"--host-record={WEB_NAME},{WEB_SERVICE_IP}",
         f"--host-record=kube-dns.kube-system.svc.cluster.local,{DNS_SERVICE_IP}",
@@ -382,7 +417,17 @@ def _pid_in_lab(pid: int) -> bool:
 
 
 def teardown() -> None:
-    """Remove everything the lab made. Idempotent; safe after a half-built lab or a crash."""
+    """Remove everything the lab made. Idempotent; safe after a half-built lab or a crash.
+
+    Waits for the lab lock first, so it never pulls a lab from under another process's test."""
+    _acquire_lock()
+    try:
+        _cleanup()
+    finally:
+        _release_lock()
+
+
+def _cleanup() -> None:
     state = LabState.load()
     for key, pid in list(state.pids.items()):
         if _pid_in_lab(pid):

@@ -210,3 +210,45 @@ def test_render_path_marks_the_failing_hop(guide_with_captures):
     # The reply path is drawn from the destination back to the source.
     reply = text[text.index("Reply path"):]
     assert reply.index("[6]") < reply.index("[0]")
+
+
+def test_non_strict_localize_explains_a_missing_path_instead_of_raising():
+    from podnet.errors import FactFileError
+
+    from .conftest import GUIDE_CASE
+
+    data = copy.deepcopy(GUIDE_CASE)
+    data["endpoints"]["destination"]["backends"] = []
+    data["observations"] = copy.deepcopy(GUIDE_CAPTURES)
+    from podnet.facts.load import facts_from_data
+
+    facts = facts_from_data(data, "<t>")
+    with pytest.raises(FactFileError):
+        localize(facts)
+    verdict = localize(facts, strict=False)
+    assert verdict.failing_hop is None and verdict.suspects == [] and verdict.hops == []
+    assert "$.endpoints.destination.backends" in verdict.explanation.en and "无法" in verdict.explanation.zh
+
+
+def test_the_bundled_example_of_the_guide_case():
+    from pathlib import Path
+
+    from podnet.facts.load import load_facts
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "clusterip-dual-address.json"
+    if not example.exists():
+        pytest.skip(f"{example} is not written yet")
+    facts = load_facts(example)
+    verdict = localize(facts)
+    assert (verdict.failing_hop.index, verdict.failing_hop.interface, verdict.direction) == (3, "flannel.1", "request")
+    assert verdict.suspects[0] == "node_dual_address_vxlan"
+
+
+def test_a_pod_capture_on_an_unknown_pod_is_not_guessed():
+    # hop "pod" at a node vantage: only the Pod end on that node is meant.
+    verdict = localize(pod_case(cap("destination_node", "eth0", False, host="n2", hop="pod")))
+    assert [c.index for c in verdict.hops] == [9]
+    # same-node Pods: two Pod ends on n1, the capture cannot say which one.
+    local = {"kind": "pod", "ip": "10.244.1.7", "port": 8080, "node": "n1"}
+    unplaced = localize(pod_case(cap("source_node", "eth0", False, host="n1", hop="pod"), destination=local))
+    assert unplaced.hops == [] and "could not be placed" in unplaced.explanation.en

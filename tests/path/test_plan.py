@@ -172,3 +172,18 @@ def test_text_markdown_and_json_views(guide):
     assert "```sh\ntcpdump -nn -i enp26s0f0 'udp port 8472 and host 10.61.187.48'\n```" in md
     again = CapturePlan.model_validate(json.loads(render_plan(plan, "json")))
     assert again == plan
+
+
+def test_ping_without_port_filters_on_hosts_only():
+    dst = {"kind": "pod", "ip": "10.244.2.7", "node": "n2"}
+    plan = capture_plan(make_case("flannel", "host-gw", SRC_POD, dst))
+    assert {c.filter for _, c in captures(plan)} == {"host 10.244.1.5 and host 10.244.2.7"}
+
+
+def test_assumptions_are_stated_in_the_notes():
+    svc = dict(SERVICE, backends=SERVICE["backends"] + [{"ip": "10.244.3.4", "port": 8080}])
+    plan = capture_plan(make_case("flannel", "unknown", SRC_POD, svc, proxy="unknown"))
+    text = " ".join(plan.notes)
+    assert "default mode (vxlan)" in text and "iptables is assumed" in text and "several backends" in text
+    zh = capture_plan(make_case("flannel", "unknown", SRC_POD, svc, proxy="unknown"), "zh")
+    assert any("默认模式" in n for n in zh.notes)

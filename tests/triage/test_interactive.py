@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import pytest
 
@@ -141,6 +142,7 @@ def test_interrupt_saves_what_was_gathered(how, tmp_path):
     child = spawn("--facts", str(case), cwd=tmp_path)
     reply(child, "answer: ", "1")
     child.expect("answer: ")
+    time.sleep(0.5)  # let the prompt take the terminal (raw mode), as it has by the time a person types
     if how == "ctrl-c":
         child.sendcontrol("c")
     else:

@@ -99,6 +99,9 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
             elif server is None:
                 server = m.group(1)
             continue
+        if in_answer and re.fullmatch(IPV4, t):
+            answers.append(t)  # Windows lists further "Addresses:" on indented lines of their own
+            continue
         m = re.search(r"(?:server can't find|找不到) (\S+?):? ?(NXDOMAIN|SERVFAIL|REFUSED|Non-existent domain|Server failed|Query refused)", t)
         if m:
             name = name or m.group(1)

@@ -1,0 +1,25 @@
+"""The cause catalogue as a Markdown table (README, docs): class, cause, rules for and against, guide section."""
+
+from __future__ import annotations
+
+from .load import Knowledge
+from .model import Lang
+
+
+def catalogue_markdown(kb: Knowledge, lang: Lang = "en") -> str:
+    head = {
+        "en": ("symptom class", "cause", "title", "rules for / against", "guide section"),
+        "zh": ("现象类别", "原因", "标题", "支持 / 反对规则数", "指南章节"),
+    }[lang]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for cid, cause in kb.causes.items():
+        weights = [r.spec.then.weight or 0 for r in kb.rules if r.spec.then.cause == cid]
+        pos = sum(1 for w in weights if w > 0)
+        neg = sum(1 for w in weights if w < 0)
+        title = cause.title.get(lang).replace("|", "\\|")
+        lines.append(f"| {kb.symptoms[cause.symptom].title.get(lang)} | `{cid}` | {title} | {pos} / {neg} | {cause.guide} |")
+    phases = {p: sum(1 for r in kb.rules if r.phase == p) for p in ("finding", "symptom", "cause")}
+    total = {"en": "rules", "zh": "条规则"}[lang]
+    lines.append("")
+    lines.append(f"{len(kb.rules)} {total} (finding {phases['finding']}, symptom {phases['symptom']}, cause {phases['cause']}), {len(kb.causes)} causes, {len(kb.observation_kinds)} observation kinds.")
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""End to end on a real network: inject a fault, ``podnet collect`` inside the lab, diagnose, check the rank.
+
+Needs root and the packages in .ci/apt-packages.txt; without them every test here FAILS (see
+conftest.require_lab). Every lab is removed after its test, also when the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from . import scenarios as sc
+from . import topology as t
+
+
+def _explain(outcome: sc.Outcome) -> str:
+    interesting = [
+        {k: v for k, v in o.items() if k not in ("note", "host")}
+        for o in outcome.facts["observations"]
+        if o["kind"] not in ("interface_mtu", "pod_dns_config", "resource_pressure")
+    ]
+    return (f"\nscenario {outcome.scenario.name}: expected {outcome.scenario.expected}, got {outcome.causes}"
+            f"\nwarnings: {outcome.warnings}\nfacts:\n" + "\n".join(json.dumps(o) for o in interesting))
+
+
+@pytest.mark.parametrize("scenario", sc.SCENARIOS, ids=[s.name for s in sc.SCENARIOS])
+def test_injected_cause_ranks_first(lab, scenario: sc.Scenario) -> None:
+    sc.set_up(scenario)
+    outcome = sc.collect_and_diagnose(scenario)
+    assert not outcome.warnings, outcome.warnings  # every probe could observe: root, all tools present
+    if scenario.expected is None:
+        assert outcome.causes == [], _explain(outcome)
+    else:
+        assert outcome.causes, _explain(outcome)
+        assert outcome.causes[0][0] == scenario.expected, _explain(outcome)
+
+
+def _podnet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "podnet", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_cli_collect_then_diagnose_the_written_file(lab, tmp_path: Path) -> None:
+    """The documented command line: a fact file from several namespaces that `podnet diagnose` accepts."""
+    scenario = sc.BY_NAME["app-bound-loopback"]
+    sc.set_up(scenario)
+    out = tmp_path / "facts.json"
+    proc = _podnet("collect", *scenario.collect_args(), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    facts = json.loads(out.read_text())
+    hosts = {o["host"] for o in facts["observations"]}
+    assert hosts == {t.CLIENT, t.NODE1, t.WEB}
+    assert facts["endpoints"]["destination"]["backends"] == [{"ip": t.WEB_POD.ip, "port": 80}]
+    listening = [o for o in facts["observations"] if o["kind"] == "listening_sockets"]
+    assert listening == [{"at": "destination_pod", "host": t.WEB, "note": "ss -ltn 'sport = :80'",
+                          "kind": "listening_sockets", "port": 80, "listening": True, "addresses": ["127.0.0.1"]}]
+    diag = _podnet("diagnose", str(out), "--format", "json")
+    assert diag.returncode == 0, diag.stdout + diag.stderr
+    assert json.loads(diag.stdout)["causes"][0]["id"] == "app_bound_loopback"
+
+
+def test_cli_diagnose_on_the_healthy_lab_names_no_cause(lab) -> None:
+    sc.set_up(sc.BY_NAME["healthy"])
+    proc = _podnet("collect", *sc.BY_NAME["healthy"].collect_args(), "--diagnose", "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # exit 1 = no cause named
+    assert json.loads(proc.stdout)["causes"] == []
+
+
+def test_missing_tools_are_stated_gaps_not_crashes(lab, tmp_path: Path) -> None:
+    """Without ping and iptables-save on PATH the run still works and says what it could not observe."""
+    sc.set_up(sc.BY_NAME["healthy"])
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    out = tmp_path / "facts.json"
+    proc = _podnet("collect", *sc.BY_NAME["healthy"].collect_args(), "-o", str(out), env={"PATH": str(bare)})
+    assert proc.returncode == 0, proc.stderr
+    facts = json.loads(out.read_text())
+    assert {"ping", "mtu_probe", "service_rules", "firewall"} <= set(facts["unobservable"])
+    assert "could not observe ping" in proc.stderr and "ping is not installed" in proc.stderr
+    kinds = {o["kind"] for o in facts["observations"]}
+    assert {"tcp_connect", "dns_lookup", "interface_mtu", "route"} <= kinds  # sockets, dnspython, netlink still work
+
+
+def test_refuses_lab_addresses_from_the_machines_own_namespace() -> None:
+    proc = _podnet("collect", "--to", f"{t.WEB_SERVICE_IP}:80")
+    assert proc.returncode == 2
+    assert "refusing to probe 198.18.128.10" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_teardown_leaves_nothing_behind(lab) -> None:
+    state = sc.set_up(sc.BY_NAME["healthy"])
+    pids = list(state.pids.values())
+    assert len(pids) == 2 and all(Path(f"/proc/{pid}").exists() for pid in pids)
+    t.teardown()
+    t.teardown()  # idempotent
+    assert t.lab_namespaces() == []
+    assert not list(Path("/etc/netns").glob(t.PREFIX + "*")) if Path("/etc/netns").exists() else True
+    assert not any(Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids)
