@@ -10,6 +10,7 @@ lazily, once each, so start-up does not pay for templates a diagnosis never show
 from __future__ import annotations
 
 import functools
+import re
 import shlex
 from typing import Any
 
@@ -56,8 +57,81 @@ def check_template(source: str, location: str) -> None:
         raise TemplateError(f"template syntax: {exc.message}", location=f"{location} (template line {exc.lineno})") from None
 
 
+_EXPR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")
+_NO_FAST_PATH = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(source: str) -> tuple[Any, ...] | None:
+    """Split a template made only of text and ``{{ dotted.name }}`` into parts; None otherwise."""
+    if "{%" in source or "{#" in source:
+        return None
+    parts: list[Any] = []
+    pos = 0
+    for m in _EXPR.finditer(source):
+        if not _PATH.fullmatch(m.group(1)):
+            return None
+        parts.append(source[pos : m.start()])
+        parts.append(tuple(m.group(1).split(".")))
+        pos = m.end()
+    rest = source[pos:]
+    if "{{" in rest or "}}" in rest:
+        return None
+    parts.append(rest)
+    return tuple(parts)
+
+
+def _lookup(context: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """Jinja's attribute rule for one dotted name: getattr first, then item."""
+    if path[0] not in context:
+        return _NO_FAST_PATH
+    value = context[path[0]]
+    for name in path[1:]:
+        try:
+            value = getattr(value, name)
+            continue
+        except AttributeError:
+            pass
+        try:
+            value = value[name]
+        except (KeyError, TypeError, IndexError):
+            return _NO_FAST_PATH
+    return value
+
+
+def _render_fast(plan: tuple[Any, ...], context: dict[str, Any]) -> str | None:
+    out = []
+    for part in plan:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        value = _lookup(context, part)
+        if value is _NO_FAST_PATH or callable(value):
+            return None
+        out.append(_quote(value))
+    return "".join(out)
+
+
 def render(source: str, context: dict[str, Any], location: str) -> str:
-    """Render one template; errors name where the template comes from."""
+    """Render one template; errors name where the template comes from.
+
+    Templates made only of text and ``{{ dotted.name }}`` substitutions (most of the knowledge
+    base) are rendered by a small fast path with exactly Jinja's semantics for that subset (the
+    same attribute lookup and the same quoting), so that a diagnosis does not pay for importing
+    Jinja and compiling every template on start-up; anything else, including every error, goes
+    through the Jinja sandbox. ``tests/core/test_templates.py`` checks both give the same text.
+    """
+    plan = _plan(source)
+    if plan is not None:
+        fast = _render_fast(plan, context)
+        if fast is not None:
+            return fast.strip()
+    return render_jinja(source, context, location)
+
+
+def render_jinja(source: str, context: dict[str, Any], location: str) -> str:
+    """Render through the Jinja sandbox (always correct, slower to start)."""
     from jinja2 import TemplateError as JinjaError
 
     try:
