@@ -116,7 +116,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
     missing: set[str] = set()
     for s in runner.stations:
         where = f"{s.vantage.label} ({s.ctx.role if s.ctx else '?'})"
-        for kinds, reason in s.gaps:
+        for kinds, reason in dict.fromkeys(s.gaps):
             warnings.append(f"could not observe {', '.join(kinds)} at {where}: {reason}")
             missing.update(k for k in kinds if k != "probe")
     vantages = ", ".join(f"{s.ctx.host} as {s.ctx.role}" for s in stations if s.ctx)

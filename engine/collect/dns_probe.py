@@ -37,6 +37,28 @@ def pod_dns_config(ctx: Context) -> Obs:
     return ctx.obs("pod_dns_config", cluster_dns_ip=ctx.plan.cluster_dns, note=f"cat {path}", **conf)
 
 
+def _refused(server: str, name: str, timeout: float) -> bool:
+    """One query on a connected UDP socket, as dig and nslookup send it: only a connected socket
+    learns of an ICMP port-unreachable answer ("connection refused"); dnspython's are unconnected."""
+    import socket
+
+    import dns.message
+
+    family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    wire = dns.message.make_query(name, "A").to_wire()
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(min(timeout, 1.0))
+        try:
+            sock.connect((server, 53))
+            sock.send(wire)
+            sock.recv(4096)
+        except ConnectionRefusedError:
+            return True
+        except OSError:
+            return False
+    return False
+
+
 def lookup(ctx: Context, name: str, server: str | None) -> Obs:
     """Resolve ``name`` (A) with the resolv.conf servers (``server`` None) or one given server."""
     try:
@@ -79,4 +101,7 @@ def lookup(ctx: Context, name: str, server: str | None) -> Obs:
         result = "refused" if "REFUSED" in text else "servfail"
     except dns.exception.Timeout:
         result = "timeout"
+        if any(_refused(s, name, timeout) for s in servers):
+            result = "refused"
+            note += "; the server answers with ICMP port unreachable (connection refused)"
     return ctx.obs("dns_lookup", name=name, server=server, result=result, answers=answers, note=note)

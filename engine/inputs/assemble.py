@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from .model import IngestWarning, Record
-from .raw.iptables import blocking_rules, service_rules
+from .raw.iptables import blocking_rules, entry_chains, service_rules
 from .raw.kubectl import pod_role
 from .vantage import same_name, vantage
 
@@ -43,6 +43,8 @@ def _ip_in(ip: str | None, cidr: str | None) -> bool:
 
 
 _POD_BRIDGES = ("cni0", "cbr0", "kube-bridge")
+WORKSTATION = "workstation"
+"""Source name given to a Windows machine outside the cluster that ran the failing command."""
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -335,7 +337,7 @@ class Assembly:
         elif host is not None and host.kind == "pod":
             src = {"kind": "pod"}
         elif host is not None and host.kind == "workstation":
-            src = {"kind": "node"}
+            src = {"kind": "node", "name": WORKSTATION}
             self.warnings.append(IngestWarning(probe.where() if probe else "<input>", "the failing command ran on a Windows workstation: taken as a node outside the cluster"))
         merged = _deep_merge(src, given)
         if "kind" not in merged:
@@ -572,10 +574,12 @@ class Assembly:
                     found.pop("line", None)
                     self.emit(rec, "service_rules", **found)
                 elif "nat" in rec.data["tables"]:
-                    self.warnings.append(IngestWarning(rec.where(), f"no rule for {dst['ip']} in this filtered (piped) output: nothing concluded"))
+                    self.warnings.append(IngestWarning(rec.where(), f"this filtered (piped) output does not show the whole chain for {dst['ip']}: nothing concluded"))
             if not ips:
                 continue
-            blocks = blocking_rules(rec.data, ips, dst.get("port"), src_ip, dst.get("protocol", "tcp"))
+            at = self.where[id(rec)][0]
+            starts = entry_chains(at, self.endpoints["source"]["kind"], dst["kind"], self.cluster.get("kube_proxy_mode"))
+            blocks = blocking_rules(rec.data, ips, dst.get("port"), src_ip, dst.get("protocol", "tcp"), starts)
             if blocks is not None and rec.data["complete"]:
                 key = self.where[id(rec)]
                 used_selinux.add(key)
@@ -617,6 +621,13 @@ class Assembly:
         for rec in self._of("capture"):
             if not ips:
                 self.warnings.append(IngestWarning(rec.where(), "the destination address is not known: the capture cannot be tied to the flow; not used"))
+                continue
+            if dst["kind"] == "service" and not dst.get("backends") and not any(
+                (p.get("inner") or p)["dst"] in ips or (p.get("inner") or p)["src"] in ips for p in rec.data["packets"]
+            ):
+                self.warnings.append(IngestWarning(
+                    rec.where(), "the Service's backends are not known (add iptables-save, ipvsadm -Ln or kubectl get endpoints): "
+                    "after DNAT its ClusterIP is not on the wire, so this capture cannot be tied to the flow; not used"))
                 continue
             requests, replies = [], []
             for p in rec.data["packets"]:

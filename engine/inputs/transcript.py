@@ -117,12 +117,7 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
         warnings.append(IngestWarning(f"{origin}:1", "empty file"))
         return []
     if match_prompt(first[1]) is not None:
-        runs = split_transcript(lines, origin, warnings, default_host)
-        # A transcript with output before its first prompt: that part is not attributed to a command.
-        first_prompt = runs[0].line if runs else len(lines) + 1
-        if any(t.strip() for t in lines[: first_prompt - 1]):
-            warnings.append(IngestWarning(f"{origin}:1", "output before the first prompt was ignored"))
-        return runs
+        return split_transcript(lines, origin, warnings, default_host)
     any_prompt = next((i for i, t in enumerate(lines, start=1) if match_prompt(t)), None)
     if any_prompt is not None:
         runs = split_transcript(lines, origin, warnings, default_host)

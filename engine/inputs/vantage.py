@@ -16,7 +16,8 @@ Mapping, applied after the endpoints are known (given or inferred):
   ``destination-pod`` or ``control-plane``: that vantage
 * no host at all (``$ `` prompt, or a file without a prompt): the source (``source_pod`` or
   ``source_node`` by the source's kind); a warning says so
-* a Windows prompt: ``other_node`` (a workstation outside the cluster)
+* a Windows prompt: a workstation outside the cluster: ``source_node`` when the failing probe ran
+  there (the source is then named ``workstation``), else ``other_node``
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
     if host.kind == "control":
         return "control_plane", host.name, False
     if host.kind == "workstation":
-        return "other_node", host.name, False
+        # The machine outside the cluster is the source when the failing probe ran there.
+        return ("source_node" if src.get("kind") == "node" and src.get("name") == "workstation" else "other_node"), host.name, False
     name = host.name
     if host.how == "folder" and name and name.lower() in FOLDER_VANTAGES:
         fixed = FOLDER_VANTAGES[name.lower()]

@@ -10,6 +10,7 @@ evidence such as an unregistered outer source address adds its cause first.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..errors import FactFileError
@@ -54,10 +55,23 @@ def place_capture(obs: Capture, path: list[Any], res: Resolved, prof: PathProfil
     exact = [h.index for h in on_node if h.interface_known and h.interface == obs.interface]
     if exact:
         return exact
-    role = obs.hop or prof.role_of(obs.interface)
+    role = obs.hop or prof.role_of(obs.interface) or _kb_role(obs.interface, obs.at)
     if role is None and (obs.outer_src or obs.outer_dst):
         role = "host_nic"
     return [h.index for h in on_node if h.role == role]
+
+
+@functools.lru_cache(maxsize=1)
+def _kb() -> Any:
+    from ..knowledge.load import load_kb
+
+    return load_kb()
+
+
+def _kb_role(interface: str, at: str) -> str | None:
+    """The role ``kb/interfaces.yaml`` gives a host-side interface name (None when it does not know it)."""
+    role = _kb().interface_role(interface, at)
+    return role if role in ("veth", "bridge", "tunnel", "host_nic") else None
 
 
 def _registered(facts: FactFile, res: Resolved) -> set[str]:

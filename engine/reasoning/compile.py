@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .._experta import AND, MATCH, NOT, OR, Fact, KnowledgeEngine, L, P, Rule, W
-from ..knowledge.conditions import All, AnyOf, Constraint, Node, Not, Pattern, patterns
+from ..knowledge.conditions import All, Constraint, Node, Not, Pattern, patterns
 from ..knowledge.load import PHASES, Rule as KbRule
 
 SALIENCE = {phase: (len(PHASES) - i) * 10 for i, phase in enumerate(PHASES)}

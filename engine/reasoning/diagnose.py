@@ -13,7 +13,7 @@ from ..facts.conflicts import find_conflicts
 from ..facts.enrich import enrich
 from ..facts.model import FactFile
 from ..knowledge.conditions import patterns
-from ..knowledge.load import Knowledge, Rule, load_knowledge
+from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
 from ..knowledge.templates import case_context, obs_namespace, probe_context, render
 from .compile import Firing

@@ -98,3 +98,27 @@ def test_tools_show_the_guides_recipes_filled_and_quoted():
     assert "docker inspect --format '{{ .State.Pid }}'" in r.stdout
     r = run_podnet("tools", "tcpdum")
     assert r.returncode == 2 and "did you mean 'tcpdump'" in r.stderr
+
+
+def test_fact_files_from_several_vantage_points_merge_into_one_case(tmp_path):
+    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+    node = dict(data, observations=[o for o in data["observations"] if o["at"] != "destination_node"])
+    peer = {
+        "case": data["case"],
+        "endpoints": {"source": {"kind": "node"}, "destination": {"kind": "service"}},
+        "observations": [o for o in data["observations"] if o["at"] == "destination_node"],
+    }
+    (tmp_path / "node.json").write_text(json.dumps(node))
+    (tmp_path / "peer.json").write_text(json.dumps(peer))
+    alone = json.loads(run_podnet("diagnose", str(tmp_path / "node.json"), "--format", "json").stdout)
+    r = run_podnet("diagnose", str(tmp_path / "node.json"), str(tmp_path / "peer.json"), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    merged = json.loads(r.stdout)
+    assert merged["causes"][0]["id"] == "node_dual_address_vxlan"
+    assert merged["causes"][0]["confidence"] > alone["causes"][0]["confidence"]
+    rules = {e["rule"] for e in merged["causes"][0]["evidence"]}
+    assert "case-vxlan-outer-src-unregistered" in rules
+    peer["case"] = {"id": "another-ticket"}
+    (tmp_path / "peer.json").write_text(json.dumps(peer))
+    r = run_podnet("diagnose", str(tmp_path / "node.json"), str(tmp_path / "peer.json"))
+    assert r.returncode == 2 and "E-FACTS-MERGE" in r.stderr and "peer.json: $.case.id" in r.stderr

@@ -48,3 +48,12 @@ def test_readme_library_snippet_runs():
     finally:
         os.chdir(cwd)
     assert out.getvalue().startswith("node_dual_address_vxlan ")
+
+
+def test_readme_catalogue_is_current():
+    from podnet.knowledge.catalogue import catalogue_markdown
+    from podnet.knowledge.load import load_knowledge
+
+    m = re.search(r"<!-- catalogue:start -->\n(.*?)<!-- catalogue:end -->", README, flags=re.S)
+    assert m, "README lacks the catalogue markers"
+    assert m.group(1).strip() == catalogue_markdown(load_knowledge()).strip(), "run: podnet rules catalogue, and paste it into the README"

@@ -9,7 +9,7 @@ from podnet.errors import FactFileError
 from podnet.path import build_path, hops
 
 from .conftest import (DST_POD_LOCAL, DST_POD_REMOTE, EXTERNAL, NODE, NODEPORT, SERVICE, SRC_NODE, SRC_POD,
-                       guide_facts, make_case)
+                       make_case)
 
 
 def chain(facts):
@@ -195,6 +195,3 @@ def test_import_podnet_does_not_load_networkx():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
 
-
-def test_guide_case_helper_is_valid():
-    assert guide_facts().endpoints.destination.backends[0].ip == "10.233.65.46"

@@ -252,3 +252,13 @@ def test_a_pod_capture_on_an_unknown_pod_is_not_guessed():
     local = {"kind": "pod", "ip": "10.244.1.7", "port": 8080, "node": "n1"}
     unplaced = localize(pod_case(cap("source_node", "eth0", False, host="n1", hop="pod"), destination=local))
     assert unplaced.hops == [] and "could not be placed" in unplaced.explanation.en
+
+
+def test_interface_names_the_profile_does_not_know_are_placed_by_the_kb_patterns():
+    # "br-1234" is a bridge by kb/interfaces.yaml, not a name the flannel profile expects.
+    verdict = localize(pod_case(
+        cap("destination_node", "br-1234", True, host="n2"),
+        cap("destination_node", "veth9", False, host="n2"),
+    ))
+    assert [c.index for c in verdict.hops] == [7, 8]
+    assert verdict.failing_hop.index == 8 and verdict.segment == "delivery"

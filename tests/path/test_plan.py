@@ -10,7 +10,7 @@ import pytest
 from podnet.path import CapturePlan, capture_plan, render_plan
 from podnet.path.plan import bisect_order
 
-from .conftest import (DST_POD_LOCAL, DST_POD_REMOTE, EXTERNAL, NODE, NODEPORT, SERVICE, SRC_POD, make_case)
+from .conftest import (DST_POD_REMOTE, EXTERNAL, NODE, NODEPORT, SERVICE, SRC_POD, make_case)
 
 
 def captures(plan):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +35,9 @@ def case_file(tmp_path):
     path = tmp_path / "case.json"
     path.write_text(json.dumps(case_data()))
     return path
+
+
+def run_podnet_seeded(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m podnet ARGS`` with a fixed hash seed, so two runs order equal-weight items alike."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    return subprocess.run([sys.executable, "-m", "podnet", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)

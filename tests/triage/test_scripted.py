@@ -8,13 +8,12 @@ import pytest
 import yaml
 
 from podnet import diagnose, load_facts
-from podnet.render import render
 from podnet.triage.answers import answer_for, observed_answers
 from podnet.triage.questions import knowledge
 
 from tests.conftest import EXAMPLES, run_podnet
 
-from .conftest import case_data
+from .conftest import run_podnet_seeded
 
 EXPECTED = yaml.safe_load((EXAMPLES / "expected.yaml").read_text()) or {}
 
@@ -40,7 +39,7 @@ def test_scripted_session_for_every_example(name, tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump(script))
     saved = tmp_path / "saved.json"
-    r = run_podnet("triage", "--facts", str(_endpoints_only(EXAMPLES / name, tmp_path)), "--answers", str(answers), "--save", str(saved))
+    r = run_podnet_seeded("triage", "--facts", str(_endpoints_only(EXAMPLES / name, tmp_path)), "--answers", str(answers), "--save", str(saved))
     assert r.returncode in (0, 1), r.stderr
     assert "Traceback" not in r.stderr + r.stdout
     got = load_facts(saved)
@@ -51,7 +50,7 @@ def test_scripted_session_for_every_example(name, tmp_path):
         assert f"{o.kind}@{o.at}" in r.stdout
     assert len(got.observations) <= len(script)
     # the report printed is `podnet diagnose` of the saved file
-    report = render(diagnose(got), "text")
+    report = run_podnet_seeded("diagnose", str(saved)).stdout
     assert r.stdout.endswith(report + f"Fact file written to {saved} ({len(got.observations)} observations): re-run it with `podnet diagnose {saved}`.\n")
     assert r.returncode == (0 if diagnose(got).causes else 1)
 

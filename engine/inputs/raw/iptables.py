@@ -89,6 +89,7 @@ def parse_save(run: CommandRun) -> ParseResult:
         table = "filter"
     tables: set[str] = set()
     chains: set[tuple[str, str]] = set()
+    policies: dict[tuple[str, str], str] = {}
     rules: list[Rule] = []
     skipped: list[int] = []
     for n, text in run.nonblank:
@@ -101,10 +102,12 @@ def parse_save(run: CommandRun) -> ParseResult:
             continue
         if table is None:
             table = "filter" if t.startswith((":", "-")) else None
-        m = re.match(r"^:(\S+)\s", t) or re.match(r"^-[NP] (\S+)", t)
+        m = re.match(r"^:(\S+)\s+(\S+)", t) or re.match(r"^-P (\S+) (\S+)", t) or re.match(r"^-N (\S+)()", t)
         if m and table:
             tables.add(table)
             chains.add((table, m.group(1)))
+            if m.group(2) in ("ACCEPT", "DROP"):
+                policies[(table, m.group(1))] = m.group(2)
             continue
         if t.startswith("-A ") and table:
             try:
@@ -123,7 +126,7 @@ def parse_save(run: CommandRun) -> ParseResult:
         return res
     if skipped:
         res.warn(run, f"{len(skipped)} line(s) not understood as iptables rules, first at this line", skipped[0])
-    res.add(run, "iptables", {"tables": sorted(tables), "chains": chains, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])
+    res.add(run, "iptables", {"tables": sorted(tables), "chains": chains, "policies": policies, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])
     return res
 
 
@@ -160,7 +163,8 @@ def parse_list(run: CommandRun) -> ParseResult:
     if not chains:
         res.warn(run, "no chains found in iptables -L output")
         return res
-    res.add(run, "iptables", {"tables": [table], "chains": chains, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])
+    policies = {(table, c.get("chain")): c.get("default_policy") for c in parsed if isinstance(parsed, list) and c.get("default_policy") in ("ACCEPT", "DROP")}
+    res.add(run, "iptables", {"tables": [table], "chains": chains, "policies": policies, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])
     return res
 
 
@@ -213,28 +217,69 @@ def service_rules(found: dict, ip: str, port: int | None) -> dict | None:
             if r.chain == sep and r.target == "DNAT" and r.to_destination:
                 dnat.append(r.to_destination)
     data["sep_dnat"] = dnat
-    if not complete and not dnat:
-        data.pop("sep_dnat")
+    if not complete and not (data["svc_chain"] and dnat):
+        return None  # a grep'd dump that does not show the whole chain proves nothing either way
     return data
 
 
 _KUBE_ROUTINE = ("KUBE-MARK-DROP", "KUBE-FIREWALL")
 
 
-def blocking_rules(found: dict, dst_ips: list[str], port: int | None, src_ip: str | None, protocol: str = "tcp") -> list[dict] | None:
+def entry_chains(at: str, source_kind: str, destination_kind: str, proxy_mode: str | None = None) -> tuple[str, ...]:
+    """Built-in filter chains the failing flow passes at a vantage.
+
+    In a Pod's own namespace: OUTPUT at the source, INPUT at the destination. On a node: a Pod's
+    traffic is forwarded (FORWARD); the node's own traffic leaves by OUTPUT and arrives by INPUT.
+    On another node: FORWARD and OUTPUT, and INPUT only when the destination is a node (or a
+    ClusterIP in ipvs mode, where ClusterIPs are local addresses on kube-ipvs0).
+    """
+    if at == "source_pod":
+        return ("OUTPUT",)
+    if at == "destination_pod":
+        return ("INPUT",)
+    if at == "source_node":
+        return ("OUTPUT",) if source_kind == "node" else ("FORWARD",)
+    if at == "destination_node":
+        return ("INPUT",) if destination_kind == "node" else ("FORWARD",)
+    if destination_kind == "node" or (destination_kind == "service" and proxy_mode == "ipvs"):
+        return ("INPUT", "FORWARD", "OUTPUT")
+    return ("FORWARD", "OUTPUT")
+
+
+def _reachable(rules: list[Rule], starts: tuple[str, ...]) -> set[str]:
+    chains = {r.chain for r in rules}
+    seen, todo = set(starts), list(starts)
+    while todo:
+        chain = todo.pop()
+        for r in rules:
+            if r.chain == chain and r.target in chains and r.target not in seen:
+                seen.add(r.target)
+                todo.append(r.target)
+    return seen
+
+
+def blocking_rules(found: dict, dst_ips: list[str], port: int | None, src_ip: str | None, protocol: str = "tcp",
+                   starts: tuple[str, ...] = ("INPUT", "FORWARD", "OUTPUT")) -> list[dict] | None:
     """DROP/REJECT rules that could match the failing flow; None without a filter table.
 
-    Left out: kube-proxy's and the kernel's routine drops (marked packets, INVALID conntrack
-    state, the loopback anti-spoof rule), which never match a normal connection.
+    Only chains the flow passes count (``starts`` and the chains they jump to). Left out:
+    kube-proxy's and the kernel's routine drops (marked packets, INVALID conntrack state, the
+    loopback anti-spoof rule), which never match a normal connection, and DROP/REJECT rules after
+    an ACCEPT that already takes the flow. A DROP policy of a passed built-in chain counts when
+    no ACCEPT rule of that chain takes the flow.
     """
     if "filter" not in found["tables"]:
         return None
+    filter_rules = [r for r in found["rules"] if r.table == "filter"]
+    relevant = _reachable(filter_rules, starts)
     out = []
     accepted: set[str] = set()  # chains where an earlier ACCEPT already takes the flow
-    for r in found["rules"]:
-        if r.table == "filter" and r.target == "ACCEPT" and not r.negated and _unconditional(r) and _matches(r, dst_ips, port, src_ip, protocol):
+    for r in filter_rules:
+        if r.chain not in relevant:
+            continue
+        if r.target == "ACCEPT" and not r.negated and _unconditional(r) and _matches(r, dst_ips, port, src_ip, protocol):
             accepted.add(r.chain)
-        if r.table != "filter" or r.target not in ("DROP", "REJECT") or r.chain in accepted:
+        if r.target not in ("DROP", "REJECT") or r.chain in accepted:
             continue
         if r.chain in _KUBE_ROUTINE or "--mark" in r.matches or "--ctstate" in r.matches or "--state" in r.matches:
             continue
@@ -250,9 +295,7 @@ def blocking_rules(found: dict, dst_ips: list[str], port: int | None, src_ip: st
         if proto not in ("all", "tcp", "udp", "icmp", "0"):
             continue
         proto = "all" if proto == "0" else proto
-        if r.dport is not None and port is not None and r.dport != port:
-            continue
-        if r.dport is not None and port is None:
+        if r.dport is not None and (port is None or r.dport != port):
             continue
         if proto not in ("all", protocol, "icmp"):
             continue
@@ -260,6 +303,9 @@ def blocking_rules(found: dict, dst_ips: list[str], port: int | None, src_ip: st
         if r.dport is not None:
             item["port"] = r.dport
         out.append(item)
+    for chain in starts:
+        if found.get("policies", {}).get(("filter", chain)) == "DROP" and chain not in accepted:
+            out.append({"table": "filter", "chain": chain, "target": "DROP", "protocol": "all", "text": f":{chain} DROP (chain policy; no ACCEPT rule takes the flow)"})
     return out
 
 
