@@ -7,7 +7,7 @@ top-level ``symptoms``, ``causes`` (ranked; each with ``id``, ``title``, ``confi
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +69,24 @@ class NextCheck(_Model):
     value: float = Field(description="How much the check matters: summed confidence x rule weight.")
 
 
+class FailingHop(_Model):
+    index: int
+    node: str | None = None
+    interface: str
+    role: str
+
+
+class PathSummary(_Model):
+    """Where captures along the packet path show the request or the reply disappearing."""
+
+    failing_hop: FailingHop | None = None
+    direction: Literal["request", "reply"] | None = None
+    segment: str | None = None
+    suspects: list[str] = Field(default_factory=list, description="Cause ids that fit the failing segment, best first.")
+    explanation: str | None = None
+    drawing: str | None = Field(None, description="The path as text, the failing hop marked.")
+
+
 class DiagnosisWarning(_Model):
     code: str
     message: str
@@ -88,7 +106,7 @@ class Diagnosis(_Model):
     ruled_out: list[RankedCause] = Field(default_factory=list, description="Causes whose evidence against outweighs the evidence for.")
     next_checks: list[NextCheck]
     warnings: list[DiagnosisWarning]
-    extras: dict[str, Any] = Field(default_factory=dict, description="Views added by other modules (e.g. the packet path).")
+    path: PathSummary | None = Field(None, description="The packet path read from captures, when the case has captures.")
 
     @property
     def top(self) -> RankedCause | None:

@@ -26,6 +26,8 @@ class _VantageAction(argparse.Action):
             if last.role is not None:
                 parser.error(f"--as {value}: the vantage point {last.label} already has a role ({last.role})")
             items[-1] = Vantage(last.kind, last.name, value)
+        elif self.dest == "here":
+            items.append(Vantage("current"))
         elif self.dest == "pid":
             if not str(value).isdigit():
                 parser.error(f"--pid {value}: not a process id")
@@ -45,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.set_defaults(vantages=[])
     p.add_argument("--netns", dest="netns", action=_VantageAction, metavar="NAME", help="a named network namespace (ip netns); repeatable")
+    p.add_argument("--here", dest="here", action=_VantageAction, nargs=0, help="the namespace podnet runs in (the default when no vantage point is given)")
     p.add_argument("--pid", dest="pid", action=_VantageAction, metavar="PID", help="the network namespace of a process (like nsenter -t PID -n); repeatable")
     p.add_argument("--as", dest="role", action=_VantageAction, choices=ROLES, help="role of the vantage point given just before (default: source_node if it has a bridge or tunnel, else source_pod)")
     p.add_argument("--to", dest="targets", action="append", default=[], metavar="IP[:PORT]", help="destination (the first one is the case's destination); repeatable")

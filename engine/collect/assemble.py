@@ -104,7 +104,9 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
     cluster: dict[str, Any] = {"nodes": nodes}
     if any(s.view is not None and s.view.tunnel is not None and s.view.tunnel.name.startswith("flannel") for s in stations):
         cluster.update(cni="flannel", mode="vxlan")
-    if any(s.nat is not None and "KUBE-SERVICES" in s.nat.chains for s in stations):
+    if any(s.view is not None and s.view.by_name("kube-ipvs0") is not None for s in stations):
+        cluster["kube_proxy_mode"] = "ipvs"
+    elif any(s.nat is not None and "KUBE-SERVICES" in s.nat.chains for s in stations):
         cluster["kube_proxy_mode"] = "iptables"
     for key, value in (("service_cidr", plan.service_cidr), ("pod_cidr", plan.pod_cidr), ("dns_service_ip", plan.cluster_dns)):
         if value:

@@ -150,3 +150,25 @@ def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
             break
     rules = [{k: v for k, v in item.items() if v is not None} for item in found]
     return ctx.obs("firewall", rules=rules, note="iptables-save -t filter")
+
+
+def ipvs_rules(ctx: Context, vip: str, port: int | None, proto: str, timeout: float) -> Obs:
+    """kube-proxy's ipvs mode: the virtual server for the ClusterIP and its real servers (``ipvsadm -Ln``)."""
+    if port is None:
+        raise Unobservable("service_rules", "ipvs virtual servers are looked up by port; give --to IP:PORT")
+    flag = "-u" if proto == "udp" else "-t"
+    service = f"[{vip}]:{port}" if ":" in vip else f"{vip}:{port}"
+    proc = run_tool([tool("ipvsadm", "service_rules"), "-Ln", flag, service], "service_rules", timeout=timeout)
+    if proc.returncode != 0 and "No such service" not in proc.stderr:
+        raise Unobservable("service_rules", f"ipvsadm: {proc.stderr.strip() or proc.returncode}")
+    present, real = parse_ipvsadm(proc.stdout if proc.returncode == 0 else "")
+    return ctx.obs("service_rules", mode="ipvs", service_ip=vip, port=port, ipvs_virtual_server=present,
+                   ipvs_real_servers=real, note=f"ipvsadm -Ln {flag} {service}")
+
+
+def parse_ipvsadm(text: str) -> tuple[bool, list[str]]:
+    """(virtual server listed, its real servers) from ``ipvsadm -Ln -t VIP:PORT`` output."""
+    present = any(line.split()[:1] in (["TCP"], ["UDP"], ["SCTP"]) for line in text.splitlines() if line.strip())
+    real = [line.split()[1] for line in text.splitlines() if line.strip().startswith("->") and ":" in line.split()[1]
+            and not line.split()[1].startswith("RemoteAddress")]
+    return present, real

@@ -62,6 +62,8 @@ class Vantage:
         if path is None:
             return
         where = "--netns" if self.kind == "netns" else "--pid"
+        if os.geteuid() != 0:
+            raise UsageError("entering a network namespace needs root (CAP_SYS_ADMIN)", location=where)
         if not path.exists():
             raise UsageError(f"no such network namespace {self.name!r}", location=where)
         try:

@@ -8,14 +8,11 @@ DF sweep) and judges the rules read in phase one against the case's flows.
 
 from __future__ import annotations
 
-import ipaddress
-import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import UsageError
-from ..facts.load import facts_from_data
 from ..facts.model import FactFile
 from . import dns_probe, iptables, local, reach
 from .base import Context, Obs, Unobservable
@@ -133,12 +130,24 @@ class _Runner:
         dns_backends: list[Target] = []
         dst = self.plan.destination
         for s in self.stations:
-            if s.nat is None or s.ctx is None:
+            if s.ctx is None or not s.ctx.is_node:
+                continue
+            ipvs = s.view is not None and s.view.by_name("kube-ipvs0") is not None
+            if s.nat is None and not ipvs:
                 continue
             for vip, port, proto in self.service_ips():
-                fact = iptables.service_rules(s.ctx, s.nat, vip, port, proto)
+                if ipvs:
+                    try:
+                        fact = s.pool.submit(iptables.ipvs_rules, s.ctx, vip, port, proto, self.plan.timeout + 5).result()
+                    except Unobservable as exc:
+                        s.gaps.append((exc.kinds, exc.reason))
+                        continue
+                    targets = fact.get("ipvs_real_servers", [])
+                else:
+                    fact = iptables.service_rules(s.ctx, s.nat, vip, port, proto)  # type: ignore[arg-type]
+                    targets = fact.get("sep_dnat", [])
                 s.observations.append(fact)
-                for to in fact.get("sep_dnat", []):
+                for to in targets:
                     ip, _, p = to.rpartition(":")
                     t = Target(ip, int(p)) if p.isdigit() else Target(to)
                     bucket = dst_backends if dst is not None and vip == dst.ip else dns_backends

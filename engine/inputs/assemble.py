@@ -469,7 +469,10 @@ class Assembly:
                 role = interface_role(i["name"], at)
                 if role == "loopback":
                     continue
-                if i.get("mtu"):
+                # MTUs of devices on a packet path: an empty bridge (docker0 without containers is
+                # NO-CARRIER) or a NIC without an address carries nothing, so its MTU says nothing.
+                on_path = i["state"] == "up" and (role != "host_nic" or bool(i["addresses"]))
+                if i.get("mtu") and on_path:
                     self.emit(rec, "interface_mtu", interface=i["name"], mtu=i["mtu"])
                 # Link state of the devices that carry this case's traffic: a host NIC with an
                 # address, and the tunnel. (An unused NIC or an empty docker0 is NO-CARRIER normally.)

@@ -43,6 +43,12 @@ class Rule:
         return self.spec.id
 
     @property
+    def variable_cause(self) -> str | None:
+        """The $variable naming the cause, for rules whose cause comes from the facts."""
+        cause = self.spec.then.cause
+        return cause[1:] if cause and cause.startswith("$") else None
+
+    @property
     def conclusion(self) -> str:
         then = self.spec.then
         return then.finding or then.symptom or then.cause or ""
@@ -172,7 +178,10 @@ def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, sche
     if len(given) != 1:
         raise RuleError("needs exactly one of finding, symptom or cause", location=where, code="E-RULE-THEN")
     phase = given[0]
-    if phase == "cause":
+    if phase == "cause" and then.cause and then.cause.startswith("$"):
+        if then.weight is None:
+            raise RuleError("a cause conclusion needs a weight in [-1, 1]", location=f"{where}.weight", code="E-RULE-THEN")
+    elif phase == "cause":
         if then.cause not in kb.causes:
             raise RuleError(f"unknown cause {then.cause!r}{_hint(then.cause, kb.causes)}", location=f"{where}.cause", code="E-RULE-REFERENCE")
         if then.weight is None:
@@ -184,6 +193,11 @@ def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, sche
     if phase == "finding" and then.finding not in kb.findings:
         raise RuleError(f"unknown finding {then.finding!r}{_hint(then.finding, kb.findings)}", location=f"{where}.finding", code="E-RULE-REFERENCE")
     condition = parse_condition(spec.when, schema, origin=origin, rule_id=spec.id)
+    if phase == "cause" and then.cause and then.cause.startswith("$"):
+        var = then.cause[1:]
+        bound = {c.var for p, neg in patterns(condition) if not neg for c in p.constraints if c.op == "eq"}
+        if var not in bound:
+            raise RuleError(f"conclusion variable ${var} is not bound by the condition", location=f"{where}.cause", code="E-RULE-THEN")
     order = PHASES.index(phase)
     for pattern, _neg in patterns(condition):
         if pattern.kind in ("symptom", "finding") and PHASES.index(pattern.kind) >= order:
@@ -214,7 +228,7 @@ def _rule_files(root: Any, label: str) -> list[tuple[str, Any, str]]:
 
 def load_rules(kb: Knowledge, extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
     """Load the bundled rules and those of ``extra_dirs``; ids must be unique across all."""
-    schema = rule_fact_schema(list(kb.symptoms), list(kb.findings))
+    schema = rule_fact_schema(list(kb.symptoms), list(kb.findings), list(kb.causes))
     files = _rule_files(_bundled_rules_root(), "rules")
     for d in extra_dirs:
         p = Path(d)

@@ -76,6 +76,11 @@ class Answer(_Strict):
     id: str
     text: Text
     observation: dict[str, Any] | None = None
+    match: dict[str, Any] | None = Field(
+        None,
+        description="How triage recognises this answer in a recorded observation: field -> value or "
+        "{operator: value}, as in a rule pattern (without 'fact'). Without it, the nearest fragment wins.",
+    )
 
 
 class ObservationKind(_Strict):

@@ -6,11 +6,11 @@ from ..facts.model import Cluster, Destination, Source
 from ..facts.observations import OBSERVATION_MODELS
 from .conditions import FieldType, model_fields
 
-CONTEXT_KINDS = ("symptom", "finding", "source", "destination", "cluster")
+CONTEXT_KINDS = ("symptom", "finding", "source", "destination", "cluster", "path_suspect")
 """Fact kinds that are not observations: derived by rules, or taken from the case."""
 
 
-def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str]) -> dict[str, dict[str, FieldType]]:
+def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str], cause_ids: list[str] | None = None) -> dict[str, dict[str, FieldType]]:
     """Fact kind -> field -> type, as rules see them."""
     schema: dict[str, dict[str, FieldType]] = {}
     for kind, model in OBSERVATION_MODELS.items():
@@ -20,4 +20,12 @@ def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str]) -> dict[str
     schema["source"] = model_fields(Source)
     schema["destination"] = {**model_fields(Destination, skip=("backends",)), "backend_count": FieldType("number")}
     schema["cluster"] = model_fields(Cluster, skip=("nodes",))
+    # one per cause the packet-path reading (podnet.path.localize) names for the failing segment
+    schema["path_suspect"] = {
+        "cause": FieldType("enum", tuple(cause_ids or ())) if cause_ids else FieldType("str"),
+        "rank": FieldType("number"),
+        "segment": FieldType("str"),
+        "direction": FieldType("enum", ("request", "reply")),
+        "hop_role": FieldType("enum", ("pod", "veth", "bridge", "tunnel", "host_nic", "loopback", "other")),
+    }
     return schema

@@ -108,7 +108,8 @@ def look_for(hop: Hop, path: list[Hop], res: Resolved, lang: Lang) -> str:
         out.append(text(key, lang, outer_src=fmt_addr(hop.outer_src, lang) if hop.outer_src else "?",
                         outer_dst=fmt_addr(hop.outer_dst, lang) if hop.outer_dst else "?",
                         node=hop.outer_src.owner if hop.outer_src and hop.outer_src.owner else "?"))
-    before = [s for h in path[: hop.index + 1] for s in h.steps]
+    # Inner-address notes matter where the filter uses inner addresses, not on encapsulated hops.
+    before = [] if hop.encapsulation else [s for h in path[: hop.index + 1] for s in h.steps]
     for step in before:
         if step.kind == "dnat" and step.before and step.after:
             out.append(text("look_after_dnat", lang, vip=fmt_addr(step.before, lang), backend=fmt_addr(step.after, lang)))

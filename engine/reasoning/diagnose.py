@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnosis import Diagnosis, DiagnosisWarning, Evidence, NextCheck, RankedCause, Step, SymptomResult
+from ..diagnosis import Diagnosis, DiagnosisWarning, Evidence, FailingHop, NextCheck, PathSummary, RankedCause, Step, SymptomResult
 from ..errors import FactFileError
 from ..facts.conflicts import find_conflicts
 from ..facts.enrich import enrich
@@ -18,7 +18,7 @@ from ..knowledge.model import Lang
 from ..knowledge.templates import case_context, obs_namespace, probe_context, render
 from .compile import Firing
 from .confidence import combine
-from .engine import CLUSTER_IX, DESTINATION_IX, SOURCE_IX, Reasoner, RunResult
+from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX, Reasoner, RunResult
 
 MIN_CONFIDENCE = 0.05
 """Causes below this confidence are not listed."""
@@ -39,25 +39,29 @@ class _CauseTally:
     firings: list[Firing] = field(default_factory=list)
 
 
-def _paths(firing: Firing) -> list[str]:
+def _paths(firing: Firing, captures: list[str]) -> list[str]:
     out = []
     for ix in sorted(set(firing.fact_indexes.values())):
         if ix >= 0:
             out.append(f"$.observations[{ix}]")
         elif ix in _CONTEXT_PATHS:
             out.append(_CONTEXT_PATHS[ix])
+        elif ix <= PATH_IX:
+            out.extend(p for p in captures if p not in out)
     return out
 
 
 class _Explainer:
     """Renders rule messages and cause texts for one case in one language."""
 
-    def __init__(self, kb: Knowledge, facts: FactFile, lang: Lang) -> None:
+    def __init__(self, kb: Knowledge, facts: FactFile, lang: Lang, context: list[tuple[str, dict[str, Any]]] = ()) -> None:  # type: ignore[assignment]
         self.kb = kb
         self.facts = facts
         self.lang = lang
         self.ctx = case_context(facts)
         self._obs_dump: dict[int, Any] = {}
+        self._context = {PATH_IX - k: obs_namespace(fields, kind) for k, (kind, fields) in enumerate(context)}
+        self._captures = [f"$.observations[{i}]" for i, o in enumerate(facts.observations) if o.kind == "capture"]  # type: ignore[attr-defined]
 
     def _obs(self, ix: int) -> Any:
         if ix not in self._obs_dump:
@@ -72,8 +76,10 @@ class _Explainer:
         for alias, ix in firing.fact_indexes.items():
             if ix >= 0:
                 ctx[alias] = self._obs(ix)
+            elif ix in self._context:
+                ctx[alias] = self._context[ix]
         message = render(rule.spec.because.get(self.lang), ctx, f"{rule.path}: rule {rule.id}: because.{self.lang}")
-        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing))  # type: ignore[arg-type]
+        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures))  # type: ignore[arg-type]
 
     def steps(self, steps: list[Any], where: str) -> list[Step]:
         out = []
@@ -263,30 +269,76 @@ class Analysis:
     skip: set[int]
     warnings: list[DiagnosisWarning]
     result: RunResult
+    path: Any = None
+    context: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _read_path(facts: FactFile, skip: set[int]) -> tuple[Any, list[tuple[str, dict[str, Any]]]]:
+    """Localize the failing hop from capture observations (podnet.path; imports networkx, so only
+    when there are captures) and turn its suspects into ``path_suspect`` facts for the rules."""
+    if not any(o.kind == "capture" for i, o in enumerate(facts.observations) if i not in skip):  # type: ignore[attr-defined]
+        return None, []
+    from ..path import localize
+
+    kept = facts.model_copy(update={"observations": [o for i, o in enumerate(facts.observations) if i not in skip]})
+    verdict = localize(kept, strict=False)
+    if verdict.failing_hop is None:
+        return verdict, []
+    role = verdict.failing_hop.role
+    context = [
+        ("path_suspect", {"cause": cause, "rank": rank, "segment": verdict.segment, "direction": verdict.direction, "hop_role": role})
+        for rank, cause in enumerate(verdict.suspects, 1)
+    ]
+    return verdict, context
 
 
 def analyse(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, lang: Lang = "en") -> Analysis:
-    """Enrich a copy of the facts, set contradictions aside, and fire the rules."""
+    """Enrich a copy of the facts, set contradictions aside, read the packet path, fire the rules."""
     reasoner = get_reasoner(tuple(rule_dirs))
     kb = reasoner.knowledge
     # enrich() only assigns derived attributes of observations: shallow copies keep the input intact
     facts = enrich(facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]}), kb.interface_role)
     skip, warnings = _conflict_warnings(facts, strict, lang)
-    return Analysis(kb, facts, skip, warnings, reasoner.run(facts, skip))
+    verdict, context = _read_path(facts, skip)
+    return Analysis(kb, facts, skip, warnings, reasoner.run(facts, skip, context), verdict, context)
+
+
+def _path_summary(verdict: Any, facts: FactFile, lang: Lang) -> PathSummary | None:
+    if verdict is None:
+        return None
+    from ..errors import PodnetError
+    from ..path import build_path, render_path
+
+    hop = verdict.failing_hop
+    try:
+        drawing = render_path(build_path(facts), verdict, lang)
+    except PodnetError:
+        drawing = None
+    return PathSummary(
+        failing_hop=FailingHop(index=hop.index, node=hop.node, interface=hop.interface, role=hop.role) if hop else None,
+        direction=verdict.direction,
+        segment=verdict.segment,
+        suspects=list(verdict.suspects),
+        explanation=verdict.explanation.get(lang) if verdict.explanation else None,
+        drawing=drawing,
+    )
 
 
 def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, ...] = (), strict: bool = False) -> Diagnosis:
     """Diagnose one case. The fact file is not modified."""
     a = analyse(facts, rule_dirs=rule_dirs, strict=strict, lang=lang)
     kb, facts, skip, warnings, result = a.knowledge, a.facts, a.skip, a.warnings, a.result
-    explainer = _Explainer(kb, facts, lang)
+    explainer = _Explainer(kb, facts, lang, a.context)
 
     symptom_ev: dict[str, list[Firing]] = defaultdict(list)
     tallies: dict[str, _CauseTally] = defaultdict(_CauseTally)
     for f in result.firings:
         then = f.rule.spec.then
         if then.cause:
-            t = tallies[then.cause]
+            cause_id = f.bindings.get(f.rule.variable_cause) if f.rule.variable_cause else then.cause
+            if cause_id not in kb.causes:
+                continue
+            t = tallies[cause_id]
             t.weights.setdefault(f.rule.id, then.weight)  # type: ignore[arg-type]
             t.firings.append(f)
         else:
@@ -354,4 +406,5 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
         ruled_out=ruled_out,
         next_checks=checks,
         warnings=warnings,
+        path=_path_summary(a.path, facts, lang),
     )

@@ -15,8 +15,9 @@ from ..knowledge.load import Knowledge
 from .._experta import Fact
 from .compile import CompiledRules, Firing, compile_rules
 
-SOURCE_IX, DESTINATION_IX, CLUSTER_IX = -2, -3, -4
-"""Fact indexes of the case's context facts (observations use their list index)."""
+SOURCE_IX, DESTINATION_IX, CLUSTER_IX, PATH_IX = -2, -3, -4, -5
+"""Fact indexes of the case's context facts (observations use their list index; the k-th derived
+context fact, e.g. a packet-path suspect, uses ``PATH_IX - k``)."""
 
 
 @dataclass
@@ -49,8 +50,14 @@ class Reasoner:
                 data[name] = _value(value)
         return Fact(**data)
 
-    def run(self, facts: FactFile, skip: set[int] = frozenset()) -> RunResult:  # type: ignore[assignment]
-        """Fire every rule on the case; observations whose index is in ``skip`` are left out."""
+    def run(
+        self,
+        facts: FactFile,
+        skip: set[int] = frozenset(),  # type: ignore[assignment]
+        context: list[tuple[str, dict[str, Any]]] = (),  # type: ignore[assignment]
+    ) -> RunResult:
+        """Fire every rule on the case; observations whose index is in ``skip`` are left out;
+        ``context`` adds derived facts (kind, fields), e.g. the packet path's suspects."""
         dst = facts.endpoints.destination
         declared = [
             self._fact("source", facts.endpoints.source, SOURCE_IX),
@@ -60,6 +67,8 @@ class Reasoner:
         for i, obs in enumerate(facts.observations):
             if i not in skip:
                 declared.append(self._fact(obs.kind, obs, i))  # type: ignore[attr-defined]
+        for k, (kind, fields) in enumerate(context):
+            declared.append(self._fact(kind, None, PATH_IX - k, fields))
         with self._lock:
             sink = self.compiled.sink
             sink.clear()

@@ -23,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "run_in": "run in",
         "evidence_at": "observations",
         "none": "none",
+        "path": "Packet path (from the captures)",
     },
     "zh": {
         "diagnosis": "podnet 诊断报告",
@@ -44,5 +45,6 @@ LABELS: dict[str, dict[str, str]] = {
         "run_in": "执行位置",
         "evidence_at": "观察",
         "none": "无",
+        "path": "数据包路径（根据抓包结果）",
     },
 }

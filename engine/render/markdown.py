@@ -55,8 +55,12 @@ def render_markdown(d: Diagnosis) -> str:
     for i, chk in enumerate(d.next_checks, 1):
         where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
         out += [f"{i}. **{chk.title}** ({where}) — {chk.reason}", "", "   ```sh", f"   {chk.command}", "   ```"]
-    if "path" in d.extras:
-        out += ["", "```", str(d.extras["path"].get("text", "")), "```"]
+    if d.path and (d.path.explanation or d.path.drawing):
+        out += ["", f"## {L['path']}", ""]
+        if d.path.explanation:
+            out += [_md(d.path.explanation), ""]
+        if d.path.drawing:
+            out += ["```", d.path.drawing, "```"]
     if d.warnings:
         out += ["", f"## {L['warnings']}", ""]
         out += [f"- `{w.code}` {w.location or ''}: {w.message}" for w in d.warnings]

@@ -69,9 +69,13 @@ def render_text(d: Diagnosis) -> str:
         where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
         out += _wrap(f"{i}. {chk.title} ({where}) — {chk.reason}", "  ")
         out.append(f"     $ {chk.command}")
-    if "path" in d.extras:
+    if d.path and (d.path.explanation or d.path.drawing):
         out.append("")
-        out.append(str(d.extras["path"].get("text", "")))
+        out.append(f"{L['path']}:")
+        if d.path.explanation and not d.path.drawing:
+            out += _wrap(d.path.explanation, "  ")
+        if d.path.drawing:
+            out += ["  " + line for line in d.path.drawing.splitlines()]
     if d.warnings:
         out.append("")
         out.append(f"{L['warnings']}:")

@@ -11,13 +11,16 @@ or the full file of the benchmark's simulated customer) is mapped to the answer 
 resembles most (:func:`answer_for`). Only observations of the same kind, at the same vantage, about
 the same thing (same target, port, name, packet size...) are considered; fields compare by value,
 lists by emptiness, numbers by relative distance, and the computed fields of both observations
-(``healthy``, ``complete``, ``full_size_fails``...) count too. An ambiguous or poor match gives
-``None``: the observation then does not take part in the posterior (the rule engine still sees it).
+(``healthy``, ``complete``, ``full_size_fails``...) count too. An answer may declare how it is
+recognised (``match``: rule-pattern constraints such as ``load_per_cpu: {gte: 2.0}``); when exactly
+one declared match holds, that answer wins outright. An ambiguous or poor match gives ``None``:
+the observation then does not take part in the posterior (the rule engine still sees it).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Callable
 
 from ..facts.load import validate_observation
@@ -110,6 +113,51 @@ def build_observation(meta: ObservationKind, at: str, answer_id: str, facts: Fac
         raise NotAskable(exc.one_line()) from None
 
 
+_MATCH_CACHE: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+
+
+def _match_constraints(kind: str, answer_id: str, match: dict[str, Any]) -> tuple[Any, ...]:
+    """The checked constraints of an answer's ``match`` (rule-pattern syntax); bad ones fail with their place."""
+    key = (kind, answer_id, repr(match))
+    if key not in _MATCH_CACHE:
+        from ..knowledge.conditions import parse_condition
+        from ..knowledge.schema import rule_fact_schema
+
+        node = parse_condition(
+            {"fact": kind, **match}, rule_fact_schema([], []), origin="kb/observations.yaml", rule_id=f"{kind}.answers.{answer_id}.match"
+        )
+        _MATCH_CACHE[key] = node.constraints  # type: ignore[attr-defined]
+    return _MATCH_CACHE[key]
+
+
+def _holds(op: str, got: Any, value: Any) -> bool:
+    if got is None:
+        return False
+    try:
+        if op == "eq":
+            return bool(got == value)
+        if op == "ne":
+            return bool(got != value)
+        if op == "in":
+            return got in value
+        if op == "not_in":
+            return got not in value
+        if op == "contains":
+            return value in got
+        return bool({"gt": got > value, "gte": got >= value, "lt": got < value, "lte": got <= value}[op])
+    except TypeError:
+        return False
+
+
+def matches(kind: str, answer: Any, o: Observation) -> bool | None:
+    """Whether ``o`` satisfies the answer's ``match``; None when the answer has none."""
+    if not answer.match:
+        return None
+    constraints = _match_constraints(kind, answer.id, answer.match)
+    data = o.model_dump()
+    return all(_holds(c.op, data.get(c.field), c.value) for c in constraints)
+
+
 def _filled(value: Any) -> bool:
     return value not in (None, [], {}, "")
 
@@ -125,8 +173,11 @@ def _similarity(want: Any, got: Any) -> float | None:
     if isinstance(want, bool) or isinstance(got, bool):
         return 1.0 if want == got else 0.0
     if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        scale = max(abs(want), abs(got), 1)
-        return max(0.0, 1.0 - abs(want - got) / scale)
+        if want < 0 or got < 0:
+            return 1.0 if want == got else 0.0
+        # counts and sizes compare on a log scale: 1000 is nearer 25000 than 0 is
+        a, b = math.log10(1 + want), math.log10(1 + got)
+        return max(0.0, 1.0 - abs(a - b) / max(a, b, 1.0))
     return 1.0 if want == got else 0.0
 
 
@@ -134,11 +185,15 @@ def _computed(o: Observation) -> dict[str, Any]:
     return {name: getattr(o, name) for name in type(o).model_computed_fields}
 
 
-def match_score(answer_obs: dict[str, Any], answer_model: Observation, real: Observation) -> float | None:
-    """Weighted mean similarity: fragment fields count twice, computed fields once."""
+def match_score(fields: set[str], answer_model: Observation, real: Observation) -> float | None:
+    """Weighted mean similarity over the fields the kind's answers set (weight 2; half a match when
+    only one side gives a value) and the computed fields of both observations (weight 1)."""
     total = weight = 0.0
-    for name, want in answer_obs.items():
-        s = _similarity(want, getattr(real, name, None))
+    for name in sorted(fields):
+        want, got = getattr(answer_model, name, None), getattr(real, name, None)
+        if want is None and got is None:
+            continue
+        s = 0.5 if want is None or got is None else _similarity(want, got)
         if s is not None:
             total += 2 * s
             weight += 2
@@ -171,20 +226,26 @@ def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) 
     """The answer id ``o`` corresponds to, or None (another probe, ambiguous or poor match)."""
     if not meta.answers or not same_probe(meta, at, o, facts):
         return None
+    held = [a for a in meta.answers if matches(meta.kind, a, o)]
+    if len(held) == 1:
+        return held[0].id
+    # several declared matches hold: the nearest of them; none hold: the nearest answer without one
+    pool = held or [a for a in meta.answers if not a.match]
+    fields = set().union(*[(a.observation or {}).keys() for a in meta.answers])
     scored: list[tuple[float, str]] = []
-    for a in meta.answers:
+    for a in pool:
         try:
             model = build_observation(meta, at, a.id, facts)
         except NotAskable:
             continue
-        score = match_score(a.observation or {}, model, o)
+        score = match_score(fields, model, o)
         if score is not None:
             scored.append((score, a.id))
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
     best = scored[0]
-    if best[0] < MIN_MATCH or (len(scored) > 1 and abs(scored[1][0] - best[0]) < 1e-9):
+    if (best[0] < MIN_MATCH and not held) or (len(scored) > 1 and abs(scored[1][0] - best[0]) < 1e-9):
         return None
     return best[1]
 
@@ -195,7 +256,7 @@ def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind]) -> dict
     for o in facts.observations:
         kind = getattr(o, "kind", None)
         meta = kinds.get(kind or "")
-        if meta is None or not meta.answers or (kind, o.at) in out:
+        if meta is None or not meta.answers or o.at not in meta.how or (kind, o.at) in out:
             continue
         aid = answer_for(meta, o.at, o, facts)
         if aid is not None:

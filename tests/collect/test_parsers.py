@@ -127,3 +127,14 @@ def test_as_labels_the_vantage_point_given_before_it() -> None:
     assert [(v.kind, v.name, v.role) for v in args.vantages] == [
         ("netns", "a", "source_pod"), ("pid", "42", None), ("netns", "b", "destination_pod"),
     ]
+
+
+def test_ipvsadm_output() -> None:
+    text = """IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  10.233.0.100:5000 rr
+  -> 10.233.65.46:5000            Masq    1      0          0
+"""
+    assert iptables.parse_ipvsadm(text) == (True, ["10.233.65.46:5000"])
+    assert iptables.parse_ipvsadm("") == (False, [])

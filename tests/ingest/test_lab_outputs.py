@@ -133,12 +133,13 @@ def test_listening_sockets_ss_and_netstat(lab: netlab.Lab, tmp_path: Path) -> No
 
 def test_iptables_save_drop_rule_for_the_port(lab: netlab.Lab, tmp_path: Path) -> None:
     text = transcript(lab, lab.b, PROMPT_B, [(["iptables-save"], ())])
-    (fw,) = observations(ingest_text(tmp_path, text, context(port=DROPPED_PORT)), "firewall")
+    # Namespace b owns the addresses: for the flow it is the destination host (INPUT chain).
+    (fw,) = observations(ingest_text(tmp_path, text, context(port=DROPPED_PORT, kind="node")), "firewall")
     assert [(r["chain"], r["target"], r["protocol"], r.get("port")) for r in fw["rules"]] == [("INPUT", "DROP", "tcp", DROPPED_PORT)]
     assert fw["blocks_tcp"] and not fw["blocks_all"]
-    (fw,) = observations(ingest_text(tmp_path, text, context(port=WEB_PORT)), "firewall")
+    (fw,) = observations(ingest_text(tmp_path, text, context(port=WEB_PORT, kind="node")), "firewall")
     assert fw["rules"] == []
-    (fw,) = observations(ingest_text(tmp_path, text, context(dst_ip=B_DROP, port=WEB_PORT)), "firewall")
+    (fw,) = observations(ingest_text(tmp_path, text, context(dst_ip=B_DROP, port=WEB_PORT, kind="node")), "firewall")
     assert fw["blocks_all"]
 
 
@@ -175,11 +176,13 @@ def test_folder_of_real_outputs_with_inferred_endpoints(lab: netlab.Lab, tmp_pat
     # No prompt: the command is named by the file name, the host is the sub-folder.
     (folder / "lab-b").mkdir()
     (folder / "lab-b" / "iptables-save.txt").write_text(lab.run(lab.b, ["iptables-save"]))
+    (folder / "lab-b" / "ip-addr.txt").write_text(lab.run(lab.b, ["ip", "addr"]))
     result = ingest(folder)
     dst, src = result.facts.endpoints.destination, result.facts.endpoints.source
     assert (src.kind, src.name) == ("node", "lab-a")
-    assert (dst.ip, dst.port) == (B_IP, DROPPED_PORT)
+    # The target address is on lab-b's own interface (its ip addr): the destination is that host.
+    assert (dst.kind, dst.name, dst.ip, dst.port) == ("node", "lab-b", B_IP, DROPPED_PORT)
     (fw,) = observations(result, "firewall")
-    assert fw["host"] == "lab-b" and fw["rules"][0]["port"] == DROPPED_PORT
-    # What the output could not say is a warning naming the place, not a guess left unsaid.
-    assert any("taken as 'pod'" in w.message and w.location.endswith("curl.txt:2") for w in result.warnings)
+    assert (fw["host"], fw["at"]) == ("lab-b", "destination_node") and fw["rules"][0]["port"] == DROPPED_PORT
+    (curl,) = observations(result, "tcp_connect")
+    assert (curl["result"], curl["at"], curl["note"]) == ("timeout", "source_node", f"curl -sS --max-time 2 http://{B_IP}:{DROPPED_PORT}/ ({folder / 'curl.txt'}:2)")

@@ -110,9 +110,12 @@ def test_iptables_save_piped_through_grep_proves_no_absence(tmp_path: Path) -> N
     (tmp_path / "t.txt").write_text("[root@node-2 ~]# iptables-save | grep -e demo/web -e '^\\*'\n" + "\n".join(grepped) + "\n")
     (svc,) = observations(ingest(tmp_path / "t.txt", _ctx()), "service_rules")
     assert (svc["kube_services_entry"], svc["svc_chain"], svc["sep_dnat"], svc["complete"]) == (True, True, ["10.244.2.15:8080"], True)
-    (tmp_path / "u.txt").write_text("[root@node-2 ~]# iptables-save | grep 10.96.0.77\n*nat\n")
+    (tmp_path / "u.txt").write_text("[root@node-2 ~]# iptables-save | grep 10.96.0.77\n[root@node-2 ~]# ping -c 1 10.96.0.77\n"
+                                    "PING 10.96.0.77 (10.96.0.77) 56(84) bytes of data.\n\n--- 10.96.0.77 ping statistics ---\n"
+                                    "1 packets transmitted, 0 received, 100% packet loss, time 0ms\n")
     result = ingest(tmp_path / "u.txt", _ctx(destination={"kind": "service", "ip": "10.96.0.77", "port": 80}))
-    assert observations(result, "service_rules") == []
+    assert observations(result, "service_rules") == [] and len(observations(result, "ping")) == 1
+    assert any(w.location.endswith("u.txt:1") and "has no output" in w.message for w in result.warnings)
 
 
 def test_ipvsadm_virtual_and_real_servers() -> None:
@@ -165,6 +168,8 @@ def test_windows_chinese_ping_and_nslookup_utf8_and_gb18030() -> None:
             ("www.example.com", "10.96.0.10", "ok", ["93.184.216.34", "93.184.216.35"]),
         ]
         assert result.facts.endpoints.source.name == "workstation"
+        # Nothing in the input says what 192.168.10.12 is: the assumption is a located warning.
+        assert any(w.location.endswith(f"{name}:3") and "taken as 'pod'" in w.message for w in result.warnings)
 
 
 def test_tcpdump_ipip_inner_and_outer_addresses() -> None:

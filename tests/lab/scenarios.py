@@ -151,7 +151,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("mtu-underlay-smaller", "mtu_host_nic",
              "the underlay carries 1400 bytes; NICs say 1500 and flannel.1 1450, so VXLAN frames of 1500 vanish",
              _mtu_underlay_smaller),
-    Scenario("kube-proxy-missing", "kube_proxy_no_rules", "node1 has no kube-proxy NAT rules", _kube_proxy_missing),
+    Scenario("kube-proxy-missing", "kube_proxy_no_rules", "node1 has no kube-proxy NAT rules", _kube_proxy_missing, BOTH_ENDS),
     Scenario("ip-forward-off", "ip_forward_disabled", "net.ipv4.ip_forward=0 on node1", _ip_forward_off),
     Scenario("dual-address", "node_dual_address_vxlan",
              "node1's NIC got a DHCP address (198.18.0.211) as primary; ClusterIP from node1 breaks, Pod IPs work",

@@ -124,7 +124,7 @@ def sysctl(ns: str, name: str, value: str) -> None:
     """Set a sysctl inside a lab namespace (only ``net.*`` keys, which are per namespace)."""
     assert name.startswith("net."), name
     path = "/proc/sys/" + name.replace(".", "/")
-    ns_exec(ns, ["sh", "-c", f'echo "$1" > "$2"', "sysctl", value, path])
+    ns_exec(ns, ["sh", "-c", 'echo "$1" > "$2"', "sysctl", value, path])
 
 
 def _chain(kind: str, key: str) -> str:
@@ -278,6 +278,8 @@ def build(*, start_apps: bool = True) -> LabState:
         ])
         run(["bridge", "-n", n.ns, "fdb", "append", peer.vtep_mac, "dev", "flannel.1", "dst", peer.ip, "self", "permanent"])
         sysctl(n.ns, "net.ipv4.ip_forward", "1")
+        # Concurrent probes must all see the ICMP errors the kernel sends (no 1/s per-peer limit).
+        sysctl(n.ns, "net.ipv4.icmp_ratelimit", "0")
         # Old kernels never re-hashed a retransmitted SYN onto another VXLAN source port; keep it so.
         sysctl(n.ns, "net.core.txrehash", "0")
         ns_exec(n.ns, ["iptables-restore"], stdin=kube_proxy_nat() + vxlan_allowlist())
@@ -296,6 +298,7 @@ def build(*, start_apps: bool = True) -> LabState:
             f"addr add {p.ip}/24 dev eth0",
             f"route add default via {p.node.gateway} dev eth0",
         ])
+        sysctl(p.ns, "net.ipv4.icmp_ratelimit", "0")
         write_resolv_conf(p.ns, DNS_SERVICE_IP)
     state = LabState()
     state.save()
@@ -429,7 +432,7 @@ def teardown() -> None:
 
 def _cleanup() -> None:
     state = LabState.load()
-    for key, pid in list(state.pids.items()):
+    for _key, pid in list(state.pids.items()):
         if _pid_in_lab(pid):
             _kill(pid)
     for ns in lab_namespaces():

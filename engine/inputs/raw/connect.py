@@ -132,6 +132,9 @@ def parse_curl(run: CommandRun) -> ParseResult:
             if "curl: (" in text and _outcome(text) == "reset":
                 result, line = "reset", n
             continue
+        m = re.search(rf"Failed (?:to )?connect to ({IPV4})(?: port |:)(\d+)", text)
+        if m:
+            target, port = m.group(1), int(m.group(2))
         m = re.search(r"curl: \((\d+)\)(.*)", text)
         if m:
             code, msg = int(m.group(1)), m.group(2)
