@@ -66,6 +66,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
                 if node.get("internal_ip"):
                     source["node_ip"] = node["internal_ip"]
     dst = plan.destination
+    guessed: list[str] = []
     destination: dict[str, Any] = {"kind": "external"}
     if dst is not None:
         node_ips = {n.get("internal_ip"): n for n in nodes}
@@ -75,8 +76,11 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
             kind = "pod"
         elif dst.ip in node_ips:
             kind = "node"
+        elif plan.pod_cidr and plan.service_cidr:
+            kind = "external"
         else:
-            kind = "external" if plan.pod_cidr and plan.service_cidr else "pod"
+            kind = "pod"
+            guessed.append(f"the destination {dst.ip} is in no known range: taken as a Pod (give --service-cidr and --pod-cidr)")
         destination = {"kind": kind, "ip": dst.ip}
         if dst.port:
             destination["port"] = dst.port
@@ -114,7 +118,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
 
     observations = [o for s in stations for o in s.observations]
     seen = {o["kind"] for o in observations}
-    warnings = []
+    warnings = list(guessed)
     missing: set[str] = set()
     for s in runner.stations:
         where = f"{s.vantage.label} ({s.ctx.role if s.ctx else '?'})"

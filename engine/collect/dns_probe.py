@@ -85,7 +85,7 @@ def lookup(ctx: Context, name: str, server: str | None) -> Obs:
         note = f"lookup {name} @{server}"
     for s in servers:
         check_may_send(s)
-    resolver.timeout = timeout
+    resolver.timeout = timeout / 2  # several tries within the lifetime: one lost datagram is not a failure
     resolver.lifetime = timeout * 1.5
     answers: list[str] = []
     try:

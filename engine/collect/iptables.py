@@ -73,7 +73,7 @@ def iptables_save(table: str, timeout: float) -> Table:
     return parse_save(proc.stdout).get(table, Table(table))
 
 
-def _ip_matches(value: str | None, negated: bool, ip: str | None) -> bool:
+def ip_matches(value: str | None, negated: bool, ip: str | None) -> bool:
     if value is None or ip is None:
         return True
     inside = ipaddress.ip_address(ip) in ipaddress.ip_network(value, strict=False)
@@ -86,7 +86,7 @@ def service_rules(ctx: Context, nat: Table, vip: str, port: int | None, proto: s
     svc_chains: list[str] = []
     for r in nat.chain("KUBE-SERVICES"):
         dst, neg = r.opt("-d", "--destination")
-        if dst is None or neg or not _ip_matches(dst, False, vip):
+        if dst is None or neg or not ip_matches(dst, False, vip):
             continue
         rport = r.opt("--dport")[0]
         rproto = r.opt("-p", "--protocol")[0]
@@ -133,7 +133,7 @@ def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
         if pneg or portneg or (dport is not None and not dport.isdigit()):
             continue  # negated or ranged matches are not judged here
         for f in flows:
-            if not _ip_matches(dst, dneg, f.dst) or not _ip_matches(src, sneg, f.src):
+            if not ip_matches(dst, dneg, f.dst) or not ip_matches(src, sneg, f.src):
                 continue
             if proto not in (None, "all") and proto != f.proto:
                 continue

@@ -118,7 +118,7 @@ class _Runner:
             return True
         for s in self.stations:
             if s.nat is not None and any(
-                iptables._ip_matches(r.opt("-d")[0], False, ip) and r.opt("-d")[0] is not None
+                iptables.ip_matches(r.opt("-d")[0], False, ip) and r.opt("-d")[0] is not None
                 for r in s.nat.chain("KUBE-SERVICES")
             ):
                 return True

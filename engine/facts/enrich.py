@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Callable
 
 from .model import FactFile
-from .observations import Capture, DnsLookup, InterfaceMtu, MtuProbe, NodeAddresses, Ping, TcpConnect
+from .observations import Capture, DnsLookup, InterfaceMtu, MtuProbe, NodeAddresses, Ping, PodDnsConfig, TcpConnect
 
 
 def _roles(facts: FactFile) -> dict[str, str]:
@@ -54,6 +54,8 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) ->
     for o in facts.observations:
         if isinstance(o, (Ping, TcpConnect, MtuProbe)) and o.target_role is None:
             o.target_role = roles.get(o.target, "other")  # type: ignore[assignment]
+        elif isinstance(o, PodDnsConfig) and o.cluster_dns_ip is None and dns_ip:
+            o.cluster_dns_ip = dns_ip
         elif isinstance(o, DnsLookup) and o.server_role is None:
             if o.server is None:
                 o.server_role = "resolv_conf"

@@ -1,10 +1,10 @@
-"""Assemble parser records into fact file data: inventory, endpoints, vantages, observations.
+"""Assemble parser records into fact file data: observations at their vantage points.
 
 Parsers report what one command showed; several observation kinds need more than one command
 (``node_addresses`` = ``ip addr`` + the ifcfg file + ``kubectl get nodes``; ``service_rules`` and
-``capture`` need to know the failing flow). This module first indexes the inventory (Pods, nodes,
-Services seen in kube-proxy's chains), then infers what the input tells about the endpoints (the
-context given by the caller wins field by field), then builds each observation at its vantage.
+``capture`` need to know the failing flow). The records are indexed (:mod:`.inventory`), the
+endpoints inferred (:mod:`.endpoints`, the caller's context wins field by field), each command
+placed (:mod:`.vantage`), then each observation is built here.
 """
 
 from __future__ import annotations
@@ -12,50 +12,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from functools import lru_cache
 from typing import Any
 
+from .endpoints import EndpointInference
+from .inventory import Inventory, deep_merge, interface_role
 from .model import IngestWarning, Record
 from .raw.iptables import blocking_rules, entry_chains, service_rules
 from .raw.kubectl import pod_role
 from .vantage import same_name, vantage
-
-
-@lru_cache(maxsize=1)
-def _kb() -> Any:
-    from ..knowledge.load import load_kb
-
-    return load_kb()
-
-
-def interface_role(name: str, at: str | None) -> str:
-    """Role of an interface from ``kb/interfaces.yaml`` (one place for the name patterns)."""
-    return str(_kb().interface_role(name, at))
-
-
-def _ip_in(ip: str | None, cidr: str | None) -> bool:
-    if not ip or not cidr:
-        return False
-    try:
-        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
-
-
-_POD_BRIDGES = ("cni0", "cbr0", "kube-bridge")
-WORKSTATION = "workstation"
-"""Source name given to a Windows machine outside the cluster that ran the failing command."""
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        elif value is not None:
-            out[key] = value
-    return out
-
 
 _POD_PHASES = {
     "Running": "Running", "Pending": "Pending", "Failed": "Failed", "Succeeded": "Succeeded", "Unknown": "Unknown",
@@ -86,301 +50,21 @@ class Assembly:
         self.warnings = warnings
         self.case_id = case_id
         self.observations: list[tuple[Record, dict[str, Any]]] = []
-        self._index()
+        self.inv = Inventory(records)
 
-    # ------------------------------------------------------------------ inventory
     def _of(self, type_: str) -> list[Record]:
-        return [r for r in self.records if r.type == type_]
-
-    def _index(self) -> None:
-        self.pods: dict[tuple[str | None, str], dict[str, Any]] = {}
-        self.pod_listings = self._of("pods")
-        for rec in self.pod_listings:
-            for p in rec.data["pods"]:
-                if p.get("name"):
-                    self.pods[(p.get("namespace"), p["name"])] = p
-        self.pod_by_ip = {p["ip"]: p for p in self.pods.values() if p.get("ip") and not p.get("host_network")}
-        self.nodes: dict[str, dict[str, Any]] = {}
-        for rec in self._of("nodes"):
-            for n in rec.data["nodes"]:
-                if n.get("name"):
-                    self.nodes[n["name"]] = {**self.nodes.get(n["name"], {}), **{k: v for k, v in n.items() if v is not None}}
-        self.node_by_ip = {n["internal_ip"]: n for n in self.nodes.values() if n.get("internal_ip")}
-        # Addresses each named host showed in its own `ip addr`.
-        self.host_ips: dict[str, set[str]] = defaultdict(set)
-        for rec in self._of("addresses"):
-            name = rec.run.host.name if rec.run.host else None
-            if name:
-                for i in rec.data["interfaces"]:
-                    self.host_ips[name] |= {a.split("/")[0] for a in i["addresses"]}
-        # Services kube-proxy programs: ClusterIP -> (namespace/name, port) from KUBE-SERVICES.
-        self.services: dict[str, dict[str, Any]] = {}
-        for rec in self._of("iptables"):
-            for r in rec.data["rules"]:
-                if r.table == "nat" and r.chain == "KUBE-SERVICES" and r.dst and (r.target or "").startswith(("KUBE-SVC-", "KUBE-EXT-")):
-                    ip = r.dst.split("/")[0]
-                    name = (r.comment or "").split(" ")[0]
-                    self.services.setdefault(ip, {"name": name, "port": r.dport})
-            for r in rec.data["rules"]:
-                if r.chain == "KUBE-SERVICES" and r.dst and r.target == "REJECT" and "has no endpoints" in (r.comment or ""):
-                    self.services.setdefault(r.dst.split("/")[0], {"name": (r.comment or "").split(" ")[0].rstrip(":"), "port": r.dport})
-        node_ips = set(self.node_by_ip) | {ip for ips in self.host_ips.values() for ip in ips}
-        for rec in self._of("ipvs"):
-            for s in rec.data["services"]:
-                if s["ip"] not in node_ips and s["ip"] not in self.pod_by_ip:
-                    self.services.setdefault(s["ip"], {"name": "", "port": s["port"]})
-
-    def pod_named(self, name: str | None, namespace: str | None = None) -> dict[str, Any] | None:
-        if not name:
-            return None
-        for (ns, n), p in self.pods.items():
-            if n == name and (namespace is None or ns in (None, namespace)):
-                return p
-        return None
-
-    # ------------------------------------------------------------------ cluster
-    def infer_cluster(self) -> dict[str, Any]:
-        cluster: dict[str, Any] = {}
-        ifaces = {i["name"] for rec in self._of("addresses") for i in rec.data["interfaces"]}
-        plugins = {pod_role(p["name"]) for p in self.pods.values()} & {f"cni:{x}" for x in ("flannel", "calico", "cilium", "weave", "canal", "kube-router")}
-        if len(plugins) == 1:
-            cluster["cni"] = next(iter(plugins)).split(":", 1)[1]
-        elif any(i.startswith("flannel") for i in ifaces):
-            cluster["cni"] = "flannel"
-        elif any(i.startswith(("cali", "tunl0", "vxlan.calico")) for i in ifaces):
-            cluster["cni"] = "calico"
-        elif any(i.startswith("cilium") for i in ifaces):
-            cluster["cni"] = "cilium"
-        encaps = {p.get("encap") for rec in self._of("capture") for p in rec.data["packets"]}
-        if "flannel.1" in ifaces or "vxlan.calico" in ifaces or "cilium_vxlan" in ifaces or "vxlan" in encaps:
-            cluster["mode"] = "vxlan"
-        elif "ipip" in encaps:
-            cluster["mode"] = "ipip"
-        modes = {r.data["mode"] for r in self._of("pod_log") if r.data.get("mode") and (r.data.get("pod") or "").startswith("kube-proxy")}
-        if len(modes) == 1:
-            cluster["kube_proxy_mode"] = modes.pop()
-        elif "kube-ipvs0" in ifaces or any(rec.data["services"] for rec in self._of("ipvs")):
-            cluster["kube_proxy_mode"] = "ipvs"
-        elif any(r.chain.startswith("KUBE-SVC-") for rec in self._of("iptables") for r in rec.data["rules"]):
-            cluster["kube_proxy_mode"] = "iptables"
-        for ip, svc in self.services.items():
-            if svc["name"].startswith("kube-system/kube-dns") or svc["name"].startswith("kube-system/coredns"):
-                cluster["dns_service_ip"] = ip
-                break
-        nodes = []
-        for n in self.nodes.values():
-            info: dict[str, Any] = {"name": n["name"]}
-            if n.get("internal_ip"):
-                info["internal_ip"] = n["internal_ip"]
-            if n.get("pod_cidr"):
-                info["pod_cidr"] = n["pod_cidr"]
-            nic = self._nic_with(n["name"], n.get("internal_ip"))
-            if nic:
-                info["nic"] = nic
-            nodes.append(info)
-        if nodes:
-            cluster["nodes"] = nodes
-        return cluster
-
-    def _nic_with(self, host: str, ip: str | None) -> str | None:
-        if not ip:
-            return None
-        for rec in self._of("addresses"):
-            if rec.run.host and same_name(rec.run.host.name, host):
-                for i in rec.data["interfaces"]:
-                    if any(a.split("/")[0] == ip for a in i["addresses"]):
-                        return str(i["name"])
-        return None
-
-    # ------------------------------------------------------------------ endpoints
-    def classify(self, ip: str, cluster: dict[str, Any]) -> str | None:
-        if ip in self.services or _ip_in(ip, cluster.get("service_cidr")):
-            return "service"
-        if ip in self.pod_by_ip or _ip_in(ip, cluster.get("pod_cidr")) or any(_ip_in(ip, n.get("pod_cidr")) for n in self.nodes.values()):
-            return "pod"
-        if ip in self.node_by_ip or any(ip in ips for ips in self.host_ips.values()):
-            return "node"
-        return None
-
-    def _probe(self) -> Record | None:
-        probes = [r for r in self.records if r.type in ("tcp_connect", "ping", "dns_lookup")]
-        failing = [r for r in probes if r.data["result"] not in ("connected", "ok")]
-        for kind in ("tcp_connect", "ping", "dns_lookup"):
-            for r in failing:
-                if r.type == kind:
-                    return r
-        for kind in ("tcp_connect", "ping", "dns_lookup"):
-            for r in probes:
-                if r.type == kind:
-                    return r
-        return None
-
-    def infer_endpoints(self, cluster: dict[str, Any]) -> dict[str, Any]:
-        given = self.context.get("endpoints") or {}
-        probe = self._probe()
-        dst: dict[str, Any] = {}
-        if probe is not None and not (given.get("destination") or {}).get("ip") and not (given.get("destination") or {}).get("dns_name"):
-            if probe.type == "dns_lookup":
-                name = probe.data["name"]
-                dst = {"kind": "service" if ".svc" in name or "." not in name or name.endswith(".cluster.local") else "external", "dns_name": name}
-            else:
-                dst = {"ip": probe.data["target"]}
-                if probe.type == "tcp_connect":
-                    dst["port"] = probe.data["port"]
-        merged_dst = _deep_merge(dst, given.get("destination") or {})
-        ip = merged_dst.get("ip")
-        if ip and "kind" not in merged_dst:
-            kind = self.classify(ip, _deep_merge(cluster, self.context.get("cluster") or {}))
-            if kind is None:
-                kind = "external" if ipaddress.ip_address(ip).is_global else "pod"
-                self.warnings.append(IngestWarning(
-                    probe.where() if probe else "<context>",
-                    f"what {ip} is (Pod, Service, node) is not known from the input: taken as {kind!r}; "
-                    "pass --destination-kind or kubectl get pods -o wide / iptables-save output",
-                ))
-            merged_dst["kind"] = kind
-        if ip:
-            self._describe_destination(merged_dst)
-        if ip and probe is not None and "dns_name" not in merged_dst:
-            for r in self._of("dns_lookup"):
-                if ip in r.data["answers"]:
-                    merged_dst["dns_name"] = r.data["name"]
-        if "kind" not in merged_dst:
-            from ..errors import UsageError
-
-            raise UsageError(
-                "the destination is not known from the input (no ping, telnet, nc, curl or name lookup towards it): "
-                "pass --destination-ip and --destination-kind, or --context FILE",
-                location=self.case_id,
-            )
-        src = self._infer_source(probe, given.get("source") or {})
-        return {"source": src, "destination": merged_dst}
-
-    def _describe_destination(self, dst: dict[str, Any]) -> None:
-        ip, kind = dst["ip"], dst["kind"]
-        if kind == "pod":
-            pod = self.pod_by_ip.get(ip)
-            if pod:
-                dst.setdefault("name", pod["name"])
-                if pod.get("namespace"):
-                    dst.setdefault("namespace", pod["namespace"])
-                if pod.get("node"):
-                    dst.setdefault("node", pod["node"])
-                    node_ip = (self.nodes.get(pod["node"]) or {}).get("internal_ip")
-                    if node_ip:
-                        dst.setdefault("node_ip", node_ip)
-        elif kind == "node":
-            node = self.node_by_ip.get(ip)
-            name = node["name"] if node else next((h for h, ips in self.host_ips.items() if ip in ips), None)
-            if name:
-                dst.setdefault("name", name)
-                dst.setdefault("node", name)
-            dst.setdefault("node_ip", ip)
-        elif kind == "service":
-            svc = self.services.get(ip) or {}
-            if "/" in svc.get("name", ""):
-                ns, rest = svc["name"].split("/", 1)
-                dst.setdefault("namespace", ns)
-                dst.setdefault("name", rest.split(":")[0])
-            if "backends" not in dst:
-                backends = self._backends(ip, dst.get("port"), dst.get("name"), dst.get("namespace"))
-                if backends:
-                    dst["backends"] = backends
-
-    def _backends(self, ip: str, port: int | None, name: str | None, namespace: str | None) -> list[dict[str, Any]]:
-        targets: list[str] = []
-        for rec in self._of("iptables"):
-            found = service_rules(rec.data, ip, port)
-            targets += (found or {}).get("sep_dnat", [])
-        for rec in self._of("ipvs"):
-            for s in rec.data["services"]:
-                if s["ip"] == ip and (port is None or s["port"] == port):
-                    targets += s["real_servers"]
-        for rec in self._of("endpoints"):
-            for ep in rec.data["endpoints"]:
-                if name and ep["name"] == name and (namespace is None or ep.get("namespace") in (None, namespace)):
-                    targets += ep["addresses"]
-        backends: list[dict[str, Any]] = []
-        for t in dict.fromkeys(targets):
-            bip, _, bport = t.partition(":")
-            b: dict[str, Any] = {"ip": bip}
-            if bport.isdigit():
-                b["port"] = int(bport)
-            pod = self.pod_by_ip.get(bip)
-            if pod:
-                b["pod"] = pod["name"]
-                if pod.get("node"):
-                    b["node"] = pod["node"]
-                    node_ip = (self.nodes.get(pod["node"]) or {}).get("internal_ip")
-                    if node_ip:
-                        b["node_ip"] = node_ip
-            backends.append(b)
-        return backends
-
-    def _infer_source(self, probe: Record | None, given: dict[str, Any]) -> dict[str, Any]:
-        src: dict[str, Any] = {}
-        host = probe.run.host if probe is not None else None
-        if given.get("kind") and (given.get("name") or given.get("ip")):
-            host = None  # the caller said who the source is
-        if host is not None and host.kind in ("pod", None) and host.name:
-            pod = self.pod_named(host.name, host.namespace)
-            if host.kind == "pod" or pod:
-                src = {"kind": "pod", "name": host.name}
-                if host.namespace:
-                    src["namespace"] = host.namespace
-                if pod:
-                    for key in ("namespace", "ip", "node"):
-                        if pod.get(key):
-                            src.setdefault(key, pod[key])
-            else:
-                src = {"kind": "node", "name": host.name, "node": host.name}
-        elif host is not None and host.kind == "pod":
-            src = {"kind": "pod"}
-        elif host is not None and host.kind == "workstation":
-            src = {"kind": "node", "name": WORKSTATION}
-            self.warnings.append(IngestWarning(probe.where() if probe else "<input>", "the failing command ran on a Windows workstation: taken as a node outside the cluster"))
-        merged = _deep_merge(src, given)
-        if "kind" not in merged:
-            merged["kind"] = "node"
-            self.warnings.append(IngestWarning(
-                probe.where() if probe else "<input>",
-                "where the failing command ran is not known (no host in the prompt): the source is taken to be a node; "
-                "pass --source-kind/--source-name or use prompts like [root@node1 ~]#",
-            ))
-        if merged["kind"] == "node":
-            name = merged.get("name") or merged.get("node")
-            if name:
-                merged.setdefault("node", name)
-                node = self.nodes.get(name) or next((n for n in self.nodes.values() if same_name(n["name"], name)), None)
-                ip = (node or {}).get("internal_ip") or self._primary_address(name)
-                if ip:
-                    merged.setdefault("node_ip", ip)
-                    merged.setdefault("ip", ip)
-        elif merged.get("node"):
-            ip = (self.nodes.get(merged["node"]) or {}).get("internal_ip")
-            if ip:
-                merged.setdefault("node_ip", ip)
-        return merged
-
-    def _primary_address(self, host: str) -> str | None:
-        """The first address of the host's first host NIC in its own ``ip addr`` (the primary one)."""
-        for rec in self._of("addresses"):
-            if rec.run.host and same_name(rec.run.host.name, host):
-                for i in rec.data["interfaces"]:
-                    if interface_role(i["name"], "source_node") == "host_nic" and i["addresses"]:
-                        return str(i["addresses"][0]).split("/")[0]
-        return None
+        return self.inv.of(type_)
 
     # ------------------------------------------------------------------ observations
     def build(self) -> dict[str, Any]:
-        cluster = _deep_merge(self.infer_cluster(), self.context.get("cluster") or {})
-        endpoints = self.infer_endpoints(cluster)
+        cluster = deep_merge(self.inv.infer_cluster(), self.context.get("cluster") or {})
+        endpoints = EndpointInference(self.inv, self.records, self.context, self.warnings, self.case_id).infer(cluster)
         self.cluster, self.endpoints = cluster, endpoints
-        pod_names = {name for (_, name) in self.pods}
+        pod_names = {name for (_, name) in self.inv.pods}
         self.where: dict[int, tuple[str, str | None]] = {}
         unplaced = []
         for rec in self.records:
-            at, host, assumed = vantage(rec.run.host, endpoints, pod_names, self.host_ips)
+            at, host, assumed = vantage(rec.run.host, endpoints, pod_names, self.inv.host_ips)
             self.where[id(rec)] = (at, host)
             if assumed and rec.type not in ("pods", "nodes", "endpoints", "pod_log"):
                 unplaced.append(rec)
@@ -400,7 +84,7 @@ class Assembly:
         self._control_plane()
         self._counters()
         return {
-            "case": _deep_merge({"id": self.case_id, "summary": "Ingested from raw command output"}, self.context.get("case") or {}),
+            "case": deep_merge({"id": self.case_id, "summary": "Ingested from raw command output"}, self.context.get("case") or {}),
             "cluster": cluster,
             "endpoints": endpoints,
             "observations": [(rec.where(), self._finish(rec, obs)) for rec, obs in self.observations],
@@ -456,9 +140,7 @@ class Assembly:
             flannel_ip = None
             node = None
             if node_vantage and host:
-                node = self.nodes.get(host) or next((n for n in self.nodes.values() if same_name(n["name"], host)), None)
-            elif node_vantage and at == "source_node":
-                node = None
+                node = self.inv.node_named(host)
             if node:
                 registered, flannel_ip = node.get("internal_ip"), node.get("flannel_public_ip")
             elif at == "source_node":
@@ -492,26 +174,6 @@ class Assembly:
             if id(cfg) not in used_ifcfg:
                 self.warnings.append(IngestWarning(cfg.where(), f"ifcfg-{key[1]} is used only together with `ip addr` output of the same host showing {key[1]}; not used"))
 
-    def node_pod_cidr(self, node: str | None) -> str | None:
-        """A node's PodCIDR: from ``kubectl get nodes -o json``, else the network of its cni0/cbr0
-        bridge (in its ``ip addr``) or of the route on that bridge (in its route table)."""
-        if not node:
-            return None
-        known = (self.nodes.get(node) or {}).get("pod_cidr")
-        if known:
-            return str(known)
-        for rec in self._of("addresses"):
-            if rec.run.host and same_name(rec.run.host.name, node):
-                for i in rec.data["interfaces"]:
-                    if i["name"] in _POD_BRIDGES and i["addresses"]:
-                        return str(ipaddress.ip_interface(i["addresses"][0]).network)
-        for rec in self._of("routes"):
-            if rec.run.host and same_name(rec.run.host.name, node):
-                for r in rec.data["routes"]:
-                    if r.get("dev") in _POD_BRIDGES and not r.get("via"):
-                        return str(r["destination"])
-        return None
-
     def _route_targets(self, at: str) -> list[tuple[str, str, str | None]]:
         """(network to reach, direction, what to call it when missing) worth checking from this vantage.
 
@@ -524,14 +186,14 @@ class Assembly:
         out: list[tuple[str, str, str | None]] = []
         if at.startswith("source"):
             if dst["kind"] == "pod" and dst.get("ip"):
-                out.append((f"{dst['ip']}/32", "forward", self.node_pod_cidr(dst.get("node"))))
+                out.append((f"{dst['ip']}/32", "forward", self.inv.node_pod_cidr(dst.get("node"))))
             for b in dst.get("backends") or []:
-                out.append((f"{b['ip']}/32", "forward", self.node_pod_cidr(b.get("node"))))
+                out.append((f"{b['ip']}/32", "forward", self.inv.node_pod_cidr(b.get("node"))))
         elif at.startswith("destination"):
             if src["kind"] == "pod" and src.get("ip"):
-                out.append((f"{src['ip']}/32", "return", self.node_pod_cidr(src.get("node"))))
+                out.append((f"{src['ip']}/32", "return", self.inv.node_pod_cidr(src.get("node"))))
             elif src["kind"] == "node":
-                cidr = self.node_pod_cidr(src.get("node") or src.get("name"))
+                cidr = self.inv.node_pod_cidr(src.get("node") or src.get("name"))
                 if cidr:
                     out.append((cidr, "return", cidr))
         return out
@@ -567,7 +229,7 @@ class Assembly:
 
     def _iptables(self) -> None:
         dst = self.endpoints["destination"]
-        ips, ports, src_ip = self._flow()
+        ips, _, src_ip = self._flow()
         selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
         used_selinux = set()
         for rec in self._of("iptables"):
@@ -645,7 +307,7 @@ class Assembly:
                 continue
             if not rec.data["packets"] and rec.data["captured"] is None:
                 continue
-            seen = defaultdict(int)
+            seen: dict[tuple[Any, ...], int] = defaultdict(int)
             for _, v in requests:
                 if v.get("proto") == "tcp" and v.get("seq"):
                     seen[(v["src"], v.get("sport"), v["dst"], v.get("dport"), v["seq"], v.get("flags"))] += 1
@@ -674,7 +336,7 @@ class Assembly:
         logs = {r.data["pod"]: r for r in self._of("pod_log") if r.data.get("pod")}
         used_logs: set[str] = set()
         src, dst = self.endpoints["source"], self.endpoints["destination"]
-        for rec in self.pod_listings:
+        for rec in self.inv.pod_listings:
             pods = rec.data["pods"]
             proxies = [p for p in pods if pod_role(p["name"]) == "kube_proxy"]
             chosen = [p for p in proxies if p.get("node") in interest] if interest and any(p.get("node") for p in proxies) else proxies
@@ -709,6 +371,10 @@ class Assembly:
                 else:
                     endpoints = [p["ip"] for p in dns if pod_state(p) == "running" and p.get("ip")]
                     note = f"{rec.run.command or 'kubectl get pods'} ({rec.where()}); endpoints = IPs of the ready DNS Pods"
+                dns_errors = [e for p in dns if p["name"] in logs for e in logs[p["name"]].data["errors"]]
+                used_logs |= {p["name"] for p in dns if p["name"] in logs}
+                if dns_errors:
+                    note = f"{note or rec.run.command or 'kubectl get pods'}; log: {dns_errors[0]}"
                 self.emit(rec, "dns_service", pods_ready=sum(1 for p in dns if pod_state(p) == "running"), pods_total=len(dns), endpoints=endpoints,
                           service_ip=self.cluster.get("dns_service_ip"), note=note)
             wanted = {src.get("name") if src.get("kind") == "pod" else None, dst.get("name") if dst.get("kind") == "pod" else None,
@@ -721,8 +387,12 @@ class Assembly:
                         continue
                     self.emit(rec, "pod_status", pod=p["name"], phase=phase, ready=p["ready"] == p["containers"], restarts=p.get("restarts"))
         for name, log in logs.items():
-            if name not in used_logs:
-                self.warnings.append(IngestWarning(log.where(), f"log of {name} is used together with `kubectl get pods` listing that Pod; not used"))
+            if name in used_logs:
+                continue
+            is_listed = any(n == name for (_, n) in self.inv.pods)
+            why = ("only logs of kube-proxy, cluster DNS and CNI plugin Pods are used" if is_listed
+                   else "a log is used together with `kubectl get pods` listing its Pod")
+            self.warnings.append(IngestWarning(log.where(), f"log of {name} not used: {why}"))
         for rec in self._of("nodes"):
             for n in rec.data["nodes"]:
                 if n["name"] in interest and n.get("pod_cidr_known"):
@@ -731,7 +401,7 @@ class Assembly:
     def _counters(self) -> None:
         pressure: dict[tuple[str, str | None], tuple[Record, dict[str, Any]]] = {}
         for rec in self.records:
-            key = self.where.get(id(rec))
+            key = self.where[id(rec)]
             if rec.type == "counters":
                 pressure.setdefault(key, (rec, {}))[1].update(rec.data)
             elif rec.type == "sysctl":

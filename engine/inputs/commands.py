@@ -10,11 +10,7 @@ from dataclasses import dataclass
 from .model import Host
 
 KNOWN_COMMANDS = frozenset(
-    """ping ping6 telnet nc ncat netcat curl wget nslookup dig host cat ip ifconfig route iptables
-    iptables-save iptables-legacy-save iptables-nft-save ip6tables-save ipvsadm ss netstat kubectl k
-    tcpdump sysctl conntrack dmesg uptime nproc sudo nsenter docker crictl timeout getenforce sestatus
-    tracepath traceroute mtr arp ethtool systemctl journalctl grep egrep echo exit hostname
-    less more head tail""".split()
+    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail"]
 )
 """Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
 

@@ -109,7 +109,7 @@ def ingest(path: str | Path, context: dict[str, Any] | None = None) -> IngestRes
     data = Assembly(records, ctx, warnings, f"raw-{case_id}").build()
     observations = data.pop("observations")
     facts = facts_from_data({**data, "observations": []}, origin=f"{path} (context + inferred endpoints)")
-    kept = []
+    kept: list[Any] = []
     for where, item in observations:
         try:
             kept.append(validate_observation(item, len(kept), where))

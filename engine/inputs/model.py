@@ -21,6 +21,8 @@ class Host:
     namespace: str | None = None
     how: str = ""
     """What told us (``prompt``, ``kubectl exec``, ``folder`` ...), for notes and docs."""
+    node: str | None = None
+    """For a container entered on a node (``nsenter``, ``docker exec`` after ``[root@node1 ~]#``): that node."""
 
 
 @dataclass

@@ -21,10 +21,16 @@ command line runs ``cmd`` in that Pod whatever the prompt says.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .commands import KNOWN_COMMANDS, family_of_file_name, parse_command, sniff_family, split_words
+from .commands import (
+    KNOWN_COMMANDS,
+    family_of_file_name,
+    parse_command,
+    sniff_family,
+    split_words,
+)
 from .model import CommandRun, Host, IngestWarning
 from .text import clean_lines, decode
 
@@ -93,7 +99,9 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         parsed = parse_command(prompt.command)
         if parsed.host is not None:
             # kubectl exec POD -- cmd: the command ran in the Pod; with a shell, later prompts too.
-            host = parsed.host
+            # nsenter/docker exec/ip netns exec enter a container of the node the prompt names.
+            on_node = host.name if host is not None and host.kind is None and parsed.host.how != "kubectl exec" else None
+            host = replace(parsed.host, node=on_node) if on_node else parsed.host
             if parsed.argv and parsed.argv[0] in _SHELLS and len(parsed.argv) == 1:
                 exec_pod = parsed.host
                 current = None

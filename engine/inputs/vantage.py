@@ -24,6 +24,9 @@ from __future__ import annotations
 
 from .model import Host
 
+WORKSTATION = "workstation"
+"""Source name given to a Windows machine outside the cluster that ran the failing command."""
+
 FOLDER_VANTAGES = {
     "source": None,
     "source-node": "source_node",
@@ -59,7 +62,7 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
         return "control_plane", host.name, False
     if host.kind == "workstation":
         # The machine outside the cluster is the source when the failing probe ran there.
-        return ("source_node" if src.get("kind") == "node" and src.get("name") == "workstation" else "other_node"), host.name, False
+        return ("source_node" if src.get("kind") == "node" and src.get("name") == WORKSTATION else "other_node"), host.name, False
     name = host.name
     if host.how == "folder" and name and name.lower() in FOLDER_VANTAGES:
         fixed = FOLDER_VANTAGES[name.lower()]
@@ -70,6 +73,15 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
         return fixed, side.get("name") if fixed.endswith("pod") else side.get("node") or side.get("name"), False
     is_pod = host.kind == "pod" or (host.kind is None and any(same_name(name, p) for p in pod_names))
     if is_pod:
+        if name is None and host.node:
+            # A container entered on a node: the case's Pod on that node, when there is exactly one.
+            on_node = [("source_pod", src.get("name"))] if src.get("kind") == "pod" and same_name(src.get("node"), host.node) else []
+            if dst.get("kind") == "pod" and same_name(dst.get("node"), host.node):
+                on_node.append(("destination_pod", dst.get("name")))
+            on_node += [("destination_pod", b.get("pod")) for b in backends if same_name(b.get("node"), host.node)]
+            if len({at for at, _ in on_node}) == 1:
+                return on_node[0][0], on_node[0][1], False
+            return "other_pod", None, False
         if name is None:
             return ("source_pod", src.get("name"), True) if src.get("kind") == "pod" else ("other_pod", None, False)
         if src.get("kind") == "pod" and same_name(name, src.get("name")):

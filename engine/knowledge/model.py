@@ -76,10 +76,15 @@ class Answer(_Strict):
     id: str
     text: Text
     observation: dict[str, Any] | None = None
-    match: dict[str, Any] | None = Field(
+    normal: bool = Field(
+        False,
+        description="What a healthy cluster shows (triage: what a cause that does not declare this question most likely gives).",
+    )
+    match: dict[str, Any] | list[dict[str, Any]] | None = Field(
         None,
         description="How triage recognises this answer in a recorded observation: field -> value or "
-        "{operator: value}, as in a rule pattern (without 'fact'). Without it, the nearest fragment wins.",
+        "{operator: value}, as in a rule pattern (without 'fact'); a list means any of them. "
+        "Without it, the nearest fragment wins.",
     )
 
 

@@ -111,7 +111,8 @@ class _Explainer:
 
 
 def _merge_evidence(items: Any) -> list[Evidence]:
-    """One entry per rule: a rule that matched several fact combinations lists all their observations."""
+    """One entry per rule (a rule that matched several fact combinations lists all their
+    observations), in a stable order: for before against, stronger first, then by rule id."""
     merged: dict[str, Evidence] = {}
     for ev in items:
         if ev.rule in merged:
@@ -119,7 +120,15 @@ def _merge_evidence(items: Any) -> list[Evidence]:
             seen.extend(p for p in ev.observations if p not in seen)
         else:
             merged[ev.rule] = ev
-    return list(merged.values())
+    for ev in merged.values():
+        ev.observations.sort(key=_path_order)
+    return sorted(merged.values(), key=lambda e: (e.direction != "for", -abs(e.weight or 0), e.rule))
+
+
+def _path_order(path: str) -> tuple[int, str]:
+    if path.startswith("$.observations["):
+        return (int(path[len("$.observations[") : -1]), "")
+    return (-1, path)
 
 
 def _vantage_exists(facts: FactFile, at: str) -> bool:
@@ -232,8 +241,10 @@ def _next_checks(
             if rule.phase == "cause":
                 about[key].add(then.cause)  # type: ignore[arg-type]
     order = sorted(value, key=lambda k: (-round(value[k], 6), kb.observation_kinds[k[0]].order, k))
-    out = []
-    for key in order[:MAX_NEXT_CHECKS]:
+    out: list[NextCheck] = []
+    for key in order:
+        if len(out) == MAX_NEXT_CHECKS:
+            break
         kind, at, quals = key
         meta = kb.observation_kinds[kind]
         how = meta.how[at]
@@ -244,13 +255,19 @@ def _next_checks(
         else:
             reason = "tells which symptom class applies" if lang == "en" else "用于判断属于哪一类网络异常"
         detail = dict(quals)
+        command = explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command", detail.get("target_role"))
+        same = next((c for c in out if c.command == command and c.at == at), None)
+        if same is not None:  # one command observes several variants (e.g. every interface MTU)
+            same.causes.extend(c for c in causes if c not in same.causes)
+            same.value = round(same.value + value[key], 4)
+            continue
         out.append(
             NextCheck(
                 kind=kind,
                 at=at,
                 detail={k: str(v) for k, v in detail.items()},
                 title=meta.title.get(lang),
-                command=explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command", detail.get("target_role")),
+                command=command,
                 run_in=how.run_in,
                 reason=reason,
                 causes=causes,

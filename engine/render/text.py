@@ -10,7 +10,12 @@ from .labels import LABELS
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+    # Chinese has no spaces to break at and its characters take two columns: wrap at half width.
+    wide = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
+    width = 60 if wide else 100
+    return textwrap.wrap(
+        text, width=width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False
+    ) or [indent]
 
 
 def _evidence(ev: Evidence, indent: str) -> list[str]:

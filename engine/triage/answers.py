@@ -29,40 +29,62 @@ from ..facts.observations import OBSERVATION_MODELS, Observation
 from ..knowledge.model import ObservationKind
 
 
-def _dst_target(f: FactFile) -> Any:
-    dst = f.endpoints.destination
-    return dst.ip or (dst.backends[0].ip if dst.backends else None)
+def _far(at: str) -> bool:
+    """Whether a vantage point is on the destination's side."""
+    return at.startswith("destination_")
 
 
-def _dst_port(f: FactFile) -> Any:
-    dst = f.endpoints.destination
-    return dst.port or (dst.backends[0].port if dst.backends else None)
+def _backend(f: FactFile) -> Any:
+    b = f.endpoints.destination.backends
+    return b[0] if b else None
 
 
-def _src_node(f: FactFile) -> Any:
-    src = f.endpoints.source
+def _node_name(f: FactFile, at: str) -> Any:
+    src, dst = f.endpoints.source, f.endpoints.destination
+    if _far(at):
+        b = _backend(f)
+        return dst.node or (b.node if b else None) or (dst.name if dst.kind == "node" else None)
     return src.node or (src.name if src.kind == "node" else None)
 
 
-def _src_nic(f: FactFile) -> Any:
-    name = _src_node(f)
-    return next((n.nic for n in f.cluster.nodes if n.name == name and n.nic), None)
+def _node(f: FactFile, at: str) -> Any:
+    name = _node_name(f, at)
+    return next((n for n in f.cluster.nodes if n.name == name), None)
 
 
-def _service_ip(f: FactFile) -> Any:
-    dst = f.endpoints.destination
-    return dst.ip if dst.kind == "service" else None
+def _target(f: FactFile, at: str) -> Any:
+    b = _backend(f)
+    return f.endpoints.destination.ip or (b.ip if b else None)
 
 
-CASE_FIELDS: dict[str, Callable[[FactFile], Any]] = {
-    "target": _dst_target,
-    "port": _dst_port,
-    "name": lambda f: f.endpoints.destination.dns_name,
-    "service_ip": _service_ip,
-    "node": _src_node,
-    "interface": _src_nic,
+def _port(f: FactFile, at: str) -> Any:
+    b, dst = _backend(f), f.endpoints.destination
+    if _far(at) and b and b.port:
+        return b.port  # what the destination Pod itself listens on
+    return dst.port or (b.port if b else None)
+
+
+def _pod_cidr_of_other_end(f: FactFile, at: str) -> Any:
+    other = _node(f, "source_node" if _far(at) else "destination_node")
+    return other.pod_cidr if other else None
+
+
+CASE_FIELDS: dict[str, Callable[[FactFile, str], Any]] = {
+    "target": _target,
+    "port": _port,
+    "name": lambda f, at: f.endpoints.destination.dns_name,
+    "service_ip": lambda f, at: f.endpoints.destination.ip if f.endpoints.destination.kind == "service" else None,
+    "dns_service.service_ip": lambda f, at: f.cluster.dns_service_ip,
+    "node": _node_name,
+    "interface": lambda f, at: (n.nic if (n := _node(f, at)) else None),
+    "pod": lambda f, at: (b.pod if (b := _backend(f)) else None) or (f.endpoints.destination.name if f.endpoints.destination.kind == "pod" else None),
+    "route.destination": _pod_cidr_of_other_end,
+    "route.direction": lambda f, at: "return" if _far(at) else "forward",
 }
-"""Observation field -> the case value it takes when an answer leaves it out (the probed thing)."""
+"""Observation field (or ``kind.field``, which wins) -> the case value it takes when an answer leaves
+it out: what was probed (the destination's address and port, its DNS name), on which node, which
+NIC, which route. Values depend on the vantage point: at ``destination_*`` the node, NIC and port are
+the destination's, and a route is the return route to the source's PodCIDR."""
 
 
 class NotAskable(ValueError):
@@ -83,13 +105,14 @@ def _identity_defaults(kind: str) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-def case_values(kind: str, facts: FactFile) -> dict[str, Any]:
-    """Values of :data:`CASE_FIELDS` that the kind has and the case knows."""
+def case_values(kind: str, at: str, facts: FactFile) -> dict[str, Any]:
+    """Values of :data:`CASE_FIELDS` that the kind has and the case knows, at a vantage point."""
     fields = OBSERVATION_MODELS[kind].model_fields
     out = {}
-    for name, getter in CASE_FIELDS.items():
-        if name in fields:
-            value = getter(facts)
+    for name in fields:
+        getter = CASE_FIELDS.get(f"{kind}.{name}") or CASE_FIELDS.get(name)
+        if getter is not None:
+            value = getter(facts, at)
             if value is not None:
                 out[name] = value
     return out
@@ -101,7 +124,7 @@ def build_observation(meta: ObservationKind, at: str, answer_id: str, facts: Fac
     if answer is None:
         known = ", ".join(a.id for a in meta.answers)
         raise KeyError(f"unknown answer {answer_id!r} for {meta.kind} (known: {known})")
-    data: dict[str, Any] = {**case_values(meta.kind, facts), **(answer.observation or {})}
+    data: dict[str, Any] = {**case_values(meta.kind, at, facts), **(answer.observation or {})}
     data.update(kind=meta.kind, at=at)
     if note:
         data["note"] = note
@@ -124,7 +147,7 @@ def _match_constraints(kind: str, answer_id: str, match: dict[str, Any]) -> tupl
         from ..knowledge.schema import rule_fact_schema
 
         node = parse_condition(
-            {"fact": kind, **match}, rule_fact_schema([], []), origin="kb/observations.yaml", rule_id=f"{kind}.answers.{answer_id}.match"
+            {"fact": kind, **match}, rule_fact_schema([], []), origin="kb/observations.yaml", rule_id=f"{kind}.answers.{answer_id}"
         )
         _MATCH_CACHE[key] = node.constraints  # type: ignore[attr-defined]
     return _MATCH_CACHE[key]
@@ -153,9 +176,13 @@ def matches(kind: str, answer: Any, o: Observation) -> bool | None:
     """Whether ``o`` satisfies the answer's ``match``; None when the answer has none."""
     if not answer.match:
         return None
-    constraints = _match_constraints(kind, answer.id, answer.match)
     data = o.model_dump()
-    return all(_holds(c.op, data.get(c.field), c.value) for c in constraints)
+    alternatives = answer.match if isinstance(answer.match, list) else [answer.match]
+    for i, alt in enumerate(alternatives):
+        constraints = _match_constraints(kind, f"{answer.id}.match[{i}]" if isinstance(answer.match, list) else answer.id, alt)
+        if all(_holds(c.op, data.get(c.field), c.value) for c in constraints):
+            return True
+    return False
 
 
 def _filled(value: Any) -> bool:
@@ -210,16 +237,39 @@ MIN_MATCH = 0.6
 """A real observation maps to an answer only if the best match scores at least this and is unique."""
 
 
-def same_probe(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> bool:
-    """Whether ``o`` answers the question ``meta.kind@at`` of this case (same thing probed)."""
+EXACT, BACKEND = 2, 1
+"""How closely an observation answers a question: the very probe, or the same probe of a backend Pod."""
+
+
+def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> int:
+    """:data:`EXACT` when ``o`` probes what ``meta.kind@at`` asks about in this case (same target,
+    port, name, packet size...), :data:`BACKEND` when it probes a backend Pod of the destination
+    Service instead of its ClusterIP (the guide pings and connects to the Pod), else 0."""
     if getattr(o, "kind", None) != meta.kind or o.at != at:
-        return False
+        return 0
     fragment_keys = set().union(*[(a.observation or {}).keys() for a in meta.answers]) if meta.answers else set()
-    identity = dict(case_values(meta.kind, facts))
-    identity.update((k, v) for k, v in _identity_defaults(meta.kind) if k not in fragment_keys)
+    identity = dict(case_values(meta.kind, at, facts))
+    for k, v in _identity_defaults(meta.kind):
+        if k not in fragment_keys:
+            identity.setdefault(k, v)
     for name in fragment_keys:
         identity.pop(name, None)
-    return all(getattr(o, name, None) in (None, value) for name, value in identity.items())
+    if all(getattr(o, name, None) in (None, value) for name, value in identity.items()):
+        return EXACT
+    backends = facts.endpoints.destination.backends
+    if "target" in identity and backends:
+        for b in backends:
+            alt = {**identity, "target": b.ip}
+            if "port" in alt:
+                alt["port"] = b.port or alt["port"]
+            if all(getattr(o, name, None) in (None, value) for name, value in alt.items()):
+                return BACKEND
+    return 0
+
+
+def same_probe(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> bool:
+    """Whether ``o`` answers the question ``meta.kind@at`` of this case (exactly, or via a backend)."""
+    return probe_match(meta, at, o, facts) > 0
 
 
 def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> str | None:
@@ -251,14 +301,18 @@ def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) 
 
 
 def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind]) -> dict[tuple[str, str], str]:
-    """(kind, at) -> answer id for every observation of the facts that maps to an answer."""
-    out: dict[tuple[str, str], str] = {}
+    """(kind, at) -> answer id for every question the facts answer; the very probe is preferred over
+    the same probe of a backend Pod, and the first observation over later ones."""
+    out: dict[tuple[str, str], tuple[int, str]] = {}
     for o in facts.observations:
         kind = getattr(o, "kind", None)
         meta = kinds.get(kind or "")
-        if meta is None or not meta.answers or o.at not in meta.how or (kind, o.at) in out:
+        if meta is None or not meta.answers or o.at not in meta.how:
+            continue
+        level = probe_match(meta, o.at, o, facts)
+        if not level or out.get((kind, o.at), (0, ""))[0] >= level:  # type: ignore[index]
             continue
         aid = answer_for(meta, o.at, o, facts)
         if aid is not None:
-            out[(kind, o.at)] = aid  # type: ignore[index]
-    return out
+            out[(kind, o.at)] = (level, aid)  # type: ignore[index]
+    return {k: aid for k, (_level, aid) in out.items()}

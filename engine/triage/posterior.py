@@ -7,9 +7,12 @@ The model (naive Bayes over the knowledge base)::
 ``prior`` is the cause's ``prior`` in ``kb/causes``; ``P(answer | cause)`` comes from the cause's
 ``signature`` entry for that question (``KIND@VANTAGE``). How gaps are treated:
 
-* **No signature entry** for a question: the cause says nothing about it, so every answer is
-  equally likely (a flat likelihood ``1/k`` for ``k`` answers). Such a question neither helps
-  nor hurts that cause.
+* **No signature entry** for a question: the single-fault assumption. A cause that does not
+  declare an observation leaves it as a healthy cluster shows it, so the answer marked
+  ``normal: true`` in ``kb/observations.yaml`` gets ``(1-ε) + ε/k`` and every other answer ``ε/k``
+  (``k`` answers, ε = :data:`UNDECLARED_SPREAD`, which keeps room for a signature that forgot an
+  effect). A kind without a ``normal`` answer gets a flat likelihood ``1/k``: that question then
+  neither helps nor hurts the cause.
 * **Answers left out of an entry** share the probability mass the entry leaves (``1 - sum``)
   equally; if nothing is left they get :data:`FLOOR`.
 * **Answer ids an entry names that the kind does not have** are ignored.
@@ -20,6 +23,16 @@ Questions are ``KIND@VANTAGE`` pairs of the kinds in ``kb/observations.yaml`` th
 ``answers``. The expected information gain of a question is the expected drop in entropy (bits)
 of the cause distribution once its answer is known:
 ``H(C) - Σ_a P(a) H(C | a)`` with ``P(a) = Σ_c P(c) P(a | c)``.
+
+The rule engine's verdict joins the posterior as one more piece of evidence per cause: its
+combined certainty factor ``CF`` (from the rules' weights, as ``podnet diagnose`` computes it)
+becomes a likelihood ratio ``λ = 1/(1-CF)`` (``CF >= 0``) or ``λ = 1+CF`` (``CF < 0``), Heckerman's
+probabilistic reading of MYCIN's certainty factors, under which MYCIN's combination rule is the
+product of the ratios. So ``posterior ∝ prior × Π P(answer | cause) × λ(CF)``. An answer can thus
+count twice (once through a signature, once through a rule on the observation it became); the
+stopping rule's agreement check (:mod:`podnet.triage.session`) and the benchmark's wrong-answer
+count watch for the overconfidence this could bring. The expected gain of a question uses the
+signatures only (the rule engine is not run on hypothetical answers).
 """
 
 from __future__ import annotations
@@ -31,6 +44,10 @@ from ..knowledge.load import Knowledge
 
 FLOOR = 0.01
 """Smallest likelihood any answer has under any cause."""
+
+UNDECLARED_SPREAD = 0.5
+"""ε: share of an undeclared question's likelihood spread evenly over all answers (the rest goes to
+the ``normal`` answer)."""
 
 QuestionKey = tuple[str, str]
 """(kind, vantage)."""
@@ -73,8 +90,13 @@ def build_model(kb: Knowledge) -> Model:
     causes = tuple(kb.causes)
     likelihood: dict[QuestionKey, dict[str, dict[str, float]]] = {}
     for q, ids in answers.items():
-        flat = {a: 1.0 / len(ids) for a in ids}
-        likelihood[q] = {c: flat for c in causes}
+        normal = {a.id for a in kb.observation_kinds[q[0]].answers if a.normal}
+        if normal:
+            spread = UNDECLARED_SPREAD / len(ids)
+            default = {a: spread + ((1 - UNDECLARED_SPREAD) / len(normal) if a in normal else 0.0) for a in ids}
+        else:
+            default = {a: 1.0 / len(ids) for a in ids}
+        likelihood[q] = {c: default for c in causes}
     for cid, cause in kb.causes.items():
         for entry in cause.signature:
             kind, _, at = entry.observe.partition("@")
@@ -86,13 +108,25 @@ def build_model(kb: Knowledge) -> Model:
     return model
 
 
-def posterior(model: Model, answered: dict[QuestionKey, str]) -> dict[str, float]:
-    """P(cause | answers), normalised over the causes of the knowledge base."""
+MAX_RULE_CF = 0.99
+"""Rule-engine certainty factors are capped here before they become likelihood ratios (at most 100)."""
+
+
+def likelihood_ratio(cf: float) -> float:
+    """The likelihood ratio a certainty factor stands for (Heckerman 1986): ``1/(1-CF)`` for
+    ``CF >= 0``, ``1+CF`` for ``CF < 0``. MYCIN's combination of CFs is the product of these."""
+    cf = max(-MAX_RULE_CF, min(MAX_RULE_CF, cf))
+    return 1.0 / (1.0 - cf) if cf >= 0 else 1.0 + cf
+
+
+def posterior(model: Model, answered: dict[QuestionKey, str], rule_cf: dict[str, float] | None = None) -> dict[str, float]:
+    """P(cause | answers [, rule evidence]), normalised over the causes of the knowledge base."""
     if not model.causes:
         return {}
+    rule_cf = rule_cf or {}
     logp = {}
     for c in model.causes:
-        lp = math.log(model.prior[c])
+        lp = math.log(model.prior[c]) + math.log(likelihood_ratio(rule_cf.get(c, 0.0)))
         for q, a in answered.items():
             if q in model.likelihood and a in model.likelihood[q][c]:
                 lp += math.log(model.p(q, c, a))

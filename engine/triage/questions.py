@@ -7,7 +7,8 @@ when that kind was already observed at that vantage, when the kind (or ``KIND@VA
 in the fact file's ``unobservable``, when the vantage does not exist in the case (no source Pod
 when the source is a node), or when the case lacks a value its observation needs (for example no
 destination address for a ping). Questions are ranked by expected information gain
-over the posterior of :mod:`podnet.triage.posterior`; only questions with a positive gain are
+over the posterior of :mod:`podnet.triage.posterior` (signatures and the rule engine's verdict
+on the facts so far); only questions with a positive gain are
 returned, so an empty list means no question would change the ranking.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..diagnosis import Diagnosis
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
@@ -85,9 +87,22 @@ def beliefs(kb: Knowledge, post: dict[str, float], lang: Lang, n: int | None = N
     return [CauseBelief(id=c, title=kb.causes[c].title.get(lang), posterior=round(post[c], 4)) for c in ranked[:n]]
 
 
-def current_posterior(kb: Knowledge, facts: FactFile) -> dict[str, float]:
-    """The posterior given the observations of the facts that map to answers."""
-    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds))
+def rule_certainty(diagnosis: Diagnosis) -> dict[str, float]:
+    """Each cause's combined certainty factor in a diagnosis, signed (ruled-out causes are negative)."""
+    from ..reasoning.confidence import combine
+
+    out = {}
+    for c in list(diagnosis.causes) + list(diagnosis.ruled_out):
+        weights = {e.rule: e.weight for e in c.evidence if e.weight is not None}
+        out[c.id] = combine(weights.values())
+    return out
+
+
+def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | None = None) -> dict[str, float]:
+    """The posterior given the observations of the facts that map to answers and, when given,
+    the rule engine's diagnosis of the same facts."""
+    cf = rule_certainty(diagnosis) if diagnosis is not None else None
+    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf)
 
 
 def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float, lang: Lang, ctx: dict[str, Any] | None = None) -> Question:
@@ -122,6 +137,9 @@ def rank_questions(kb: Knowledge, facts: FactFile, post: dict[str, float] | None
 
 def next_questions_for(facts: FactFile, n: int = 3, lang: Lang = "en", rule_dirs: tuple[str, ...] = ()) -> list[Question]:
     """The ``n`` most informative questions for a validated fact file."""
+    from ..reasoning.diagnose import diagnose_facts
+
     kb = knowledge(rule_dirs)
     ctx = case_context(facts)
-    return [render_question(kb, facts, q, g, lang, ctx) for q, g in rank_questions(kb, facts)[:n]]
+    post = current_posterior(kb, facts, diagnose_facts(facts, lang=lang, rule_dirs=rule_dirs))
+    return [render_question(kb, facts, q, g, lang, ctx) for q, g in rank_questions(kb, facts, post)[:n]]

@@ -3,13 +3,15 @@
 Two rankings are kept side by side and shown under their own names:
 
 * the **triage posterior** (:mod:`podnet.triage.posterior`), from the causes' priors and
-  signatures, which chooses the questions;
+  signatures, with the rule engine's certainty factors folded in as likelihood ratios; it chooses
+  the questions;
 * the **rule engine's diagnosis** (``podnet.diagnose``), from the rules' weights, which is the
   explained report the session ends with.
 
 Stopping rule: the session is *confident* when the top cause's posterior is at least the
-threshold (:data:`DEFAULT_THRESHOLD`, ``--threshold``) **and** the rule engine does not rank a
-different cause first. It stops when confident, or when no open question has a positive expected
+threshold (:data:`DEFAULT_THRESHOLD`, ``--threshold``) **and** the rule engine ranks the same
+cause first (two judgements of the same facts agree: one from the signatures, one from the
+rules' explained evidence, which is what the final report shows). It stops when confident, or when no open question has a positive expected
 information gain (nothing left to ask would change the ranking).
 """
 
@@ -54,8 +56,14 @@ class Status:
         return d is not None and self.top is not None and d.id != self.top.id
 
     @property
+    def rules_agree(self) -> bool:
+        """The rule engine ranks the posterior's top cause first."""
+        d = self.diagnosis.top
+        return d is not None and self.top is not None and d.id == self.top.id
+
+    @property
     def confident(self) -> bool:
-        return self.top is not None and self.top.posterior >= self.threshold and not self.rules_disagree
+        return self.top is not None and self.top.posterior >= self.threshold and self.rules_agree
 
     @property
     def stop_reason(self) -> Literal["confident", "no_gain"] | None:
@@ -102,12 +110,13 @@ class TriageSession:
             from ..reasoning.diagnose import diagnose_facts
 
             kb = knowledge(self.rule_dirs)
-            post = current_posterior(kb, self.facts)
+            diagnosis = diagnose_facts(self.facts, lang=self.lang, rule_dirs=self.rule_dirs)
+            post = current_posterior(kb, self.facts, diagnosis)
             ranked = rank_questions(kb, self.facts, post)
             qs = [render_question(kb, self.facts, q, g, self.lang) for q, g in ranked[:SHOWN_QUESTIONS]]
             self._status = Status(
                 beliefs=beliefs(kb, post, self.lang),
-                diagnosis=diagnose_facts(self.facts, lang=self.lang, rule_dirs=self.rule_dirs),
+                diagnosis=diagnosis,
                 questions=qs,
                 threshold=self.threshold,
             )

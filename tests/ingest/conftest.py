@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from podnet.inputs.ingest import IngestResult, ingest
 
 from . import netlab

@@ -1,7 +1,7 @@
 """Two network namespaces joined by a veth pair, to produce real command output for the parsers.
 
 Lab rules (DEVELOPERS.md): namespaces named ``podnet-ingest-*``, addresses only in
-198.18.200.0/24, nothing touched in the root namespace, every probe run *inside* a lab namespace
+198.18.200.0/23 (198.18.201.0/24 is never routed: it only provokes "Network is unreachable"), nothing touched in the root namespace, every probe run *inside* a lab namespace
 (``ip netns exec``) with a timeout, processes stopped by PID and namespaces deleted in ``finally``.
 
     podnet-ingest-<pid>-a   pi-a 198.18.200.1/24 + 198.18.200.11/24 (secondary), MTU 1400
@@ -22,9 +22,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LAB_NET = ipaddress.ip_network("198.18.200.0/24")
+LAB_NET = ipaddress.ip_network("198.18.200.0/23")
 A_IP, A_IP2, B_IP, B_DROP, B_LOSSY = "198.18.200.1", "198.18.200.11", "198.18.200.2", "198.18.200.3", "198.18.200.4"
 NO_HOST = "198.18.200.99"
+"""On the link, but nobody answers ARP: "No route to host"."""
+NO_NET = "198.18.201.5"
+"""No route at all in namespace a (it has no default route): "Network is unreachable", never sent."""
 WEB_PORT, REFUSED_PORT, DROPPED_PORT, LOOPBACK_PORT = 8080, 8081, 8082, 8083
 NEEDED_TOOLS = ("ip", "ping", "busybox", "curl", "nc", "telnet", "dig", "nslookup", "ss", "netstat", "iptables", "iptables-save", "tcpdump", "dnsmasq")
 
@@ -51,7 +54,7 @@ class Lab:
         """Run inside a lab namespace; stdout and stderr interleaved, as a terminal shows them."""
         self._check(ns, targets)
         proc = subprocess.run(
-            ["ip", "netns", "exec", ns, *cmd], input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            ["ip", "netns", "exec", ns, *cmd], check=False, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, timeout=timeout, env={**os.environ, "LC_ALL": "C"},
         )
         return proc.stdout
@@ -126,5 +129,5 @@ def destroy(lab: Lab) -> None:
         except ChildProcessError:
             pass
     for ns in (lab.a, lab.b):
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
+        subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True, timeout=20)
     Path(f"/run/{lab.a.rsplit('-', 1)[0]}-dnsmasq.pid").unlink(missing_ok=True)

@@ -55,7 +55,7 @@ def test_guide_case_transcript_form_matches_the_folder_form(tmp_path: Path) -> N
     files = sorted(p for p in RAW_CASE.glob("*.txt"))
     (tmp_path / "ticket.txt").write_text("".join(p.read_text() for p in files))
     folder, transcript = ingest(RAW_CASE), ingest(tmp_path / "ticket.txt", {"case": {"id": "guide-clusterip-dual-address-raw"}})
-    strip = lambda r: [{k: v for k, v in o.items() if k != "note"} for o in observations(r)]  # noqa: E731
+    strip = lambda r: [{k: v for k, v in o.items() if k != "note"} for o in observations(r)]
     assert strip(folder) == strip(transcript)
     assert folder.facts.endpoints == transcript.facts.endpoints
 
@@ -92,7 +92,6 @@ def test_cli_context_file_and_errors(tmp_path: Path) -> None:
 
 def test_raw_examples_diagnose_to_the_same_top_cause_as_their_fact_files() -> None:
     import yaml
-
     from podnet import diagnose, load_facts
 
     expected = yaml.safe_load((EXAMPLES / "expected.yaml").read_text())

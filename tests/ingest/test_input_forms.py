@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from podnet.errors import InputError
 from podnet.inputs.commands import parse_command
 from podnet.inputs.ingest import ingest
@@ -68,7 +67,7 @@ def test_windows_line_endings_and_ansi_colours_change_nothing(tmp_path: Path) ->
     (tmp_path / "plain.txt").write_text(plain)
     (tmp_path / "coloured.txt").write_bytes(coloured.encode())
     a, b = ingest(tmp_path / "plain.txt"), ingest(tmp_path / "coloured.txt")
-    strip = lambda r: [{k: v for k, v in o.items() if k != "note"} for o in observations(r)]  # noqa: E731
+    strip = lambda r: [{k: v for k, v in o.items() if k != "note"} for o in observations(r)]
     assert strip(a) == strip(b) and len(strip(a)) == 5
     assert [w.message for w in a.warnings] == [w.message for w in b.warnings]
 
@@ -150,3 +149,25 @@ def test_unnamed_shell_is_the_source_with_a_warning(tmp_path: Path) -> None:
     assert ping["at"] == "source_node"
     messages = " ".join(w.message for w in result.warnings)
     assert "source is taken to be a node" in messages and "taken as run on the source" in messages
+
+
+def test_counters_sysctl_selinux_and_endpoints(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(
+        "[root@node-1 ~]# sysctl net.netfilter.nf_conntrack_max net.ipv4.ip_local_port_range net.ipv4.ip_forward\n"
+        "net.netfilter.nf_conntrack_max = 262144\nnet.ipv4.ip_local_port_range = 32768\t60999\nnet.ipv4.ip_forward = 1\n"
+        "[root@node-1 ~]# conntrack -C\n262100\n"
+        "[root@node-1 ~]# getenforce\nEnforcing\n"
+        "[root@node-1 ~]# iptables-save -t filter\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n"
+        "$ kubectl get ep -A\nNAMESPACE     NAME       ENDPOINTS                                   AGE\n"
+        "kube-system   kube-dns   10.244.0.4:53,10.244.0.5:53,10.244.0.4:53 + 3 more...   40d\n"
+        "$ kubectl get pods -n kube-system -o wide\nNAME                       READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n"
+        "coredns-5d78c9869d-7xkqp   1/1     Running   0          40d   10.244.0.4   node-0   <none>           <none>\n"
+    )
+    result = ingest(tmp_path / "t.txt", _ctx())
+    (pressure,) = observations(result, "resource_pressure")
+    assert (pressure["conntrack_count"], pressure["conntrack_max"], pressure["conntrack_usage"], pressure["ephemeral_port_range"]) == (262100, 262144, 0.9998, 28232)
+    assert [(s["name"], s["value"]) for s in observations(result, "sysctl")] == [("net.ipv4.ip_forward", "1")]
+    (fw,) = observations(result, "firewall")
+    assert (fw["selinux"], fw["rules"], fw["at"]) == ("enforcing", [], "source_node")
+    (dns,) = observations(result, "dns_service")
+    assert dns["endpoints"] == ["10.244.0.4:53", "10.244.0.5:53", "10.244.0.4:53"] and dns["pods_ready"] == 1

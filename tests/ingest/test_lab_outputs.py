@@ -8,7 +8,19 @@ from podnet.inputs.ingest import ingest
 
 from . import netlab
 from .conftest import context, ingest_text, observations, transcript
-from .netlab import A_IP, A_IP2, B_DROP, B_IP, B_LOSSY, DROPPED_PORT, LOOPBACK_PORT, NO_HOST, REFUSED_PORT, WEB_PORT
+from .netlab import (
+    A_IP,
+    A_IP2,
+    B_DROP,
+    B_IP,
+    B_LOSSY,
+    DROPPED_PORT,
+    LOOPBACK_PORT,
+    NO_HOST,
+    NO_NET,
+    REFUSED_PORT,
+    WEB_PORT,
+)
 
 PROMPT_A = "[root@lab-a ~]# "
 PROMPT_B = "[root@lab-b ~]# "
@@ -186,3 +198,23 @@ def test_folder_of_real_outputs_with_inferred_endpoints(lab: netlab.Lab, tmp_pat
     assert (fw["host"], fw["at"]) == ("lab-b", "destination_node") and fw["rules"][0]["port"] == DROPPED_PORT
     (curl,) = observations(result, "tcp_connect")
     assert (curl["result"], curl["at"], curl["note"]) == ("timeout", "source_node", f"curl -sS --max-time 2 http://{B_IP}:{DROPPED_PORT}/ ({folder / 'curl.txt'}:2)")
+
+
+def test_no_route_and_network_unreachable(lab: netlab.Lab, tmp_path: Path) -> None:
+    text = transcript(lab, lab.a, PROMPT_A, [
+        (["curl", "-v", "--max-time", "6", f"http://{NO_HOST}:80/"], (NO_HOST,)),
+        (["nc", "-zv", "-w", "6", NO_HOST, "80"], (NO_HOST,)),
+        (["curl", "-v", "--max-time", "2", f"http://{NO_NET}:80/"], (NO_NET,)),
+        (["curl", "-sS", "--max-time", "2", f"http://{NO_NET}:80/"], (NO_NET,)),
+        (["nc", "-zv", "-w", "2", NO_NET, "80"], (NO_NET,)),
+        (["ping", "-c", "1", NO_NET], (NO_NET,)),
+    ])
+    result = ingest_text(tmp_path, text, context(dst_ip=NO_HOST, port=80))
+    got = [(o["tool"], o["target"], o["result"]) for o in observations(result, "tcp_connect")]
+    assert got == [("curl", NO_HOST, "no_route"), ("nc", NO_HOST, "no_route"), ("curl", NO_NET, "unreachable"), ("nc", NO_NET, "unreachable")]
+    (ping,) = observations(result, "ping")
+    assert (ping["target"], ping["result"], ping["error"]) == (NO_NET, "error", "Network is unreachable")
+    # curl 7.88 without -v only says "Couldn't connect to server": no reason, so no observation.
+    assert [w.message for w in result.warnings if "not why" in w.message] == [
+        "curl says it could not connect but not why (refused, no route...): run it with -v; not used"
+    ]

@@ -67,7 +67,7 @@ def test_kube_proxy_log_errors_joined_with_its_pod(tmp_path: Path) -> None:
 def test_kube_proxy_log_alone_is_a_warning_not_a_guess() -> None:
     result = ingest(SAMPLES / "kube-proxy-errors.log", _ctx())
     assert observations(result, "kube_proxy") == []
-    assert any("kube-proxy-qj8wz" in w.message and w.location.endswith("kube-proxy-errors.log:2") for w in result.warnings)
+    assert any("log of kube-proxy-qj8wz not used" in w.message and w.location.endswith("kube-proxy-errors.log:2") for w in result.warnings)
 
 
 def test_iptables_save_service_chain_and_firewall_by_chain() -> None:
@@ -209,3 +209,32 @@ def test_truncated_outputs_give_warnings_with_lines() -> None:
     where = {w.location.rsplit(":", 1)[1]: w.message for w in result.warnings}
     assert "truncated" in where["5"] and "not used" in where["7"] and "not valid" in where["14"] and "no status line" in where["17"]
     assert observations(result, "dns_lookup") == [] and result.facts.cluster.nodes == []
+
+
+def test_dig_servfail_nslookup_servfail_and_blackhole_route(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(
+        "[root@node-1 ~]# dig @10.96.0.10 orders.shop.svc.cluster.local\n\n"
+        "; <<>> DiG 9.16.23-RH <<>> @10.96.0.10 orders.shop.svc.cluster.local\n; (1 server found)\n;; global options: +cmd\n;; Got answer:\n"
+        ";; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 20517\n;; flags: qr rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1\n"
+        ";; WARNING: recursion requested but not available\n\n;; QUESTION SECTION:\n;orders.shop.svc.cluster.local.\tIN\tA\n\n"
+        ";; Query time: 4 msec\n;; SERVER: 10.96.0.10#53(10.96.0.10)\n;; WHEN: Wed Mar 22 10:02:11 CST 2023\n;; MSG SIZE  rcvd: 58\n\n"
+        "[root@node-1 ~]# nslookup orders.shop.svc.cluster.local 10.96.0.10\nServer:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\n"
+        "** server can't find orders.shop.svc.cluster.local: SERVFAIL\n\n"
+        "[root@node-1 ~]# ip route\ndefault via 192.168.10.1 dev eth0\nblackhole 10.244.2.0/24 proto bird\n10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1\n"
+    )
+    result = ingest(tmp_path / "t.txt", _ctx(source={"kind": "node", "name": "node-1"}, destination={"kind": "pod", "ip": "10.244.2.15", "port": 8080}))
+    assert [(d["name"], d["server"], d["result"]) for d in observations(result, "dns_lookup")] == [("orders.shop.svc.cluster.local", "10.96.0.10", "servfail")] * 2
+    (route,) = observations(result, "route")
+    assert (route["destination"], route["present"], route["direction"]) == ("10.244.2.0/24", False, "forward") and "blackhole" in route["note"]
+
+
+def test_flannel_public_ip_joins_node_addresses(tmp_path: Path) -> None:
+    shutil.copy(SAMPLES / "kubectl-get-nodes.json", tmp_path / "nodes.txt")
+    (tmp_path / "node-1").mkdir()
+    (tmp_path / "node-1" / "ip-addr.txt").write_text(
+        "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP group default qlen 1000\n"
+        "    inet 192.168.10.11/24 brd 192.168.10.255 scope global eth0\n"
+        "    inet 192.168.10.61/24 brd 192.168.10.255 scope global secondary dynamic eth0\n"
+    )
+    (nic,) = observations(ingest(tmp_path, _ctx()), "node_addresses")
+    assert (nic["registered_ip"], nic["flannel_public_ip"], nic["unregistered_addresses"]) == ("192.168.10.11", "192.168.10.11", ["192.168.10.61"])

@@ -52,14 +52,13 @@ def main(argv: list[str] | None = None) -> int:
             print("remove it with: python3 -m tests.lab down")
         elif args.cmd == "report":
             start = time.monotonic()
-            outcomes = report.run_all(args.names or None)
-            if args.names:
-                print(report.table(outcomes))
-            else:
-                report.write(outcomes, seconds=time.monotonic() - start)
-                print(report.table(outcomes))
+            results = report.run_all(args.names or None)
+            if not args.names:
+                report.write(results, seconds=time.monotonic() - start)
+            print(report.table(results))
+            if not args.names:
                 print(f"\nwritten to {report.DOC}")
-            return 0 if all(o.passed for o in outcomes) else 1
+            return 0 if all(o.passed for o, _ in results) else 1
     except t.LabError as exc:
         print(f"lab: {exc}", file=sys.stderr)
         return 2

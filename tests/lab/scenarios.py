@@ -196,6 +196,17 @@ class Outcome:
         return self.rank == 1
 
 
+CLIENT_ONLY = ((t.CLIENT, "source_pod"),)
+
+
+def client_only(scenario: Scenario) -> Scenario | None:
+    """The same scenario seen from the client Pod alone (None when the client is not the source)."""
+    if scenario.vantages[0][0] != t.CLIENT:
+        return None
+    extra = (*scenario.extra_args, "--backend", f"{t.WEB_POD.ip}:80")  # as `kubectl get endpoints web` tells
+    return Scenario(scenario.name, scenario.expected, scenario.summary, scenario.inject, CLIENT_ONLY, extra)
+
+
 def collect_and_diagnose(scenario: Scenario) -> Outcome:
     """``podnet collect ... --diagnose`` in-process, from lab namespaces only."""
     import argparse
@@ -227,10 +238,12 @@ def collect_and_diagnose(scenario: Scenario) -> Outcome:
     return Outcome(scenario, causes, result.warnings, seconds, result.facts.to_json_dict())
 
 
-def run(scenario: Scenario) -> Outcome:
-    """Build, inject, collect, diagnose, tear down."""
+def run(scenario: Scenario, *, also_client_only: bool = False) -> tuple[Outcome, Outcome | None]:
+    """Build, inject, collect and diagnose (also from the client Pod alone if asked), tear down."""
     try:
         set_up(scenario)
-        return collect_and_diagnose(scenario)
+        outcome = collect_and_diagnose(scenario)
+        alone = client_only(scenario) if also_client_only else None
+        return outcome, (collect_and_diagnose(alone) if alone is not None else None)
     finally:
         t.teardown()

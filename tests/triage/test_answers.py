@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from podnet.facts.load import validate_observation
-from podnet.triage.answers import answer_for, build_observation, observed_answers
+from podnet.triage.answers import BACKEND, answer_for, build_observation, observed_answers, probe_match
 from podnet.triage.questions import knowledge
 
 
@@ -47,9 +47,11 @@ def test_recorded_observations_map_to_the_nearest_answer(case_facts):
 
 def test_other_probes_do_not_answer_the_question(case_facts):
     kinds = knowledge().observation_kinds
-    # the backend Pod IP, not the ClusterIP the question asks about
+    # the backend Pod IP instead of the ClusterIP: an answer, but less close than the very probe
     backend = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.2.20", "port": 8080, "result": "connected"})
-    assert answer_for(kinds["tcp_connect"], "source_pod", backend, case_facts) is None
+    assert probe_match(kinds["tcp_connect"], "source_pod", backend, case_facts) == BACKEND
+    other = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.9.9", "port": 8080, "result": "connected"})
+    assert answer_for(kinds["tcp_connect"], "source_pod", other, case_facts) is None
     # a large don't-fragment ping is not "does ping reach it"
     big = _obs({"kind": "ping", "at": "source_pod", "target": "198.19.0.80", "size": 1472, "dont_fragment": True, "result": "lost"})
     assert answer_for(kinds["ping"], "source_pod", big, case_facts) is None
@@ -66,4 +68,7 @@ def test_observed_answers_of_a_fact_file(case_facts):
         _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.19.0.80", "port": 80, "result": "refused"}),
     ]
     got = observed_answers(case_facts, knowledge().observation_kinds)
+    # the ClusterIP ping (ok) wins over the backend ping (lost)
     assert got == {("ping", "source_pod"): "ok", ("tcp_connect", "source_pod"): "refused"}
+    case_facts.observations = case_facts.observations[1:]
+    assert observed_answers(case_facts, knowledge().observation_kinds)[("ping", "source_pod")] == "lost"

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from podnet.knowledge.model import SignatureEntry
-from podnet.triage.posterior import FLOOR, _entry, build_model, entropy, expected_gain, posterior
+from podnet.triage.posterior import FLOOR, UNDECLARED_SPREAD, _entry, build_model, entropy, expected_gain, likelihood_ratio, posterior
 from podnet.triage.questions import knowledge
 
 
@@ -23,14 +23,36 @@ def _kb_with(signatures: dict[str, tuple[float, list[tuple[str, dict[str, float]
     return dataclasses.replace(kb, causes=causes)
 
 
-def test_absent_signature_entry_is_flat_and_declared_entry_is_used():
+def test_absent_signature_entry_leans_to_the_normal_answer_and_declared_entry_is_used():
     kb = _kb_with({"a": (0.5, [("ping@source_pod", {"lost": 0.9, "ok": 0.05, "partial_loss": 0.05})]), "b": (0.5, [])})
     m = build_model(kb)
     q = ("ping", "source_pod")
-    assert m.likelihood[q]["b"] == {"ok": pytest.approx(1 / 3), "lost": pytest.approx(1 / 3), "partial_loss": pytest.approx(1 / 3)}
+    normal = [a.id for a in kb.observation_kinds["ping"].answers if a.normal]
+    assert normal == ["ok"]
+    eps = UNDECLARED_SPREAD
+    assert m.likelihood[q]["b"] == {"ok": pytest.approx(1 - eps + eps / 3), "lost": pytest.approx(eps / 3), "partial_loss": pytest.approx(eps / 3)}
     assert m.likelihood[q]["a"]["lost"] == pytest.approx(0.9)
-    # a question no cause declares is flat for everyone, so it cannot be worth asking
-    assert expected_gain(m, {"a": 0.5, "b": 0.5}, ("tcp_connect", "source_pod")) == pytest.approx(0.0)
+
+
+def test_a_kind_without_a_normal_answer_is_flat_when_undeclared():
+    kb = _kb_with({"a": (0.5, []), "b": (0.5, [])})
+    kinds = {k: m for k, m in kb.observation_kinds.items()}
+    meta = kinds["ping"].model_copy(update={"answers": [a.model_copy(update={"normal": False}) for a in kinds["ping"].answers]})
+    kb = dataclasses.replace(kb, observation_kinds={**kinds, "ping": meta})
+    m = build_model(kb)
+    assert list(m.likelihood[("ping", "source_pod")]["a"].values()) == [pytest.approx(1 / 3)] * 3
+
+
+def test_rule_certainty_is_a_likelihood_ratio():
+    assert likelihood_ratio(0.0) == 1.0
+    assert likelihood_ratio(0.5) == pytest.approx(2.0)
+    assert likelihood_ratio(-0.5) == pytest.approx(0.5)
+    assert likelihood_ratio(1.0) == pytest.approx(100.0)  # capped
+    kb = _kb_with({"a": (0.5, []), "b": (0.5, [])})
+    post = posterior(build_model(kb), {}, {"a": 0.75})
+    assert post["a"] == pytest.approx(0.8)  # odds 1 x 4
+    # a question no cause declares has the same likelihoods under every cause: nothing to gain
+    assert expected_gain(build_model(kb), {"a": 0.5, "b": 0.5}, ("tcp_connect", "source_pod")) == pytest.approx(0.0)
 
 
 def test_left_out_answers_share_the_rest_and_floor_applies():

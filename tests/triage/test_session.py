@@ -38,12 +38,22 @@ def test_posterior_moves_with_answers(case_facts):
     assert sum(after.values()) == pytest.approx(1.0, abs=1e-3)
 
 
-def test_stops_when_confident_or_nothing_left(case_facts):
+def test_confident_needs_the_posterior_and_the_rule_engine(case_facts):
     s = TriageSession(case_facts, threshold=0.01)
     st = s.status()
-    if st.rules_disagree:
-        pytest.skip("the rule engine names a cause on no observations")
-    assert st.done and st.stop_reason == "confident"
+    assert st.diagnosis.top is None and not st.confident and not st.done  # no rule names a cause yet
+    # the guide's "port unreachable, nothing listens" case, answered step by step
+    s.answer("ping", "source_pod", "ok")
+    s.answer("tcp_connect", "source_pod", "refused")
+    s.answer("listening_sockets", "destination_pod", "not_listening")
+    st = s.status()
+    assert st.top.id == "app_not_listening" and st.diagnosis.top.id == "app_not_listening"
+    assert st.rules_agree and st.confident and st.stop_reason == "confident"
+    high = TriageSession(s.facts, threshold=0.999999).status()
+    assert not high.confident
+
+
+def test_stops_when_nothing_is_worth_asking(case_facts):
     s = TriageSession(case_facts)
     for _ in range(200):
         st = s.status()
@@ -51,10 +61,7 @@ def test_stops_when_confident_or_nothing_left(case_facts):
             break
         q = s.question
         s.unknown(q.kind, q.at)
-    assert st.done
-    assert st.stop_reason in ("confident", "no_gain")
-    if st.stop_reason == "no_gain":
-        assert st.questions == []
+    assert st.done and st.stop_reason == "no_gain" and st.questions == []
 
 
 def test_status_diagnosis_is_podnet_diagnose(case_facts):

@@ -7,10 +7,23 @@ sysctl); it is imported only inside those functions. The other modules say why t
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..model import CommandRun, ParseResult
-from . import connect, dns, ifcfg, ipaddr, iptables, ipvs, kernel, kubectl, ping, routes, sockets, tcpdump
+from . import (
+    connect,
+    dns,
+    ifcfg,
+    ipaddr,
+    iptables,
+    ipvs,
+    kernel,
+    kubectl,
+    ping,
+    routes,
+    sockets,
+    tcpdump,
+)
 
 Parser = Callable[[CommandRun], ParseResult]
 

@@ -40,7 +40,7 @@ def option_value(argv: list[str], *names: str) -> str | None:
 
 def quiet_jc(parser: str, text: str) -> object:
     """Run a jc parser (imported lazily); any exception is returned as None by the callers' choice."""
-    import jc  # noqa: PLC0415 - jc takes ~100 ms to import: only when raw output is parsed
+    import jc
 
     return jc.parse(parser, text, quiet=True)
 

@@ -14,11 +14,11 @@ from ._util import IPV4, is_ip
 
 # Outcome phrasings, most specific first. Shared by all tools.
 _OUTCOMES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"Connection refused|ECONNREFUSED|拒绝连接|连接被拒绝", re.I), "refused"),
-    (re.compile(r"No route to host|没有到主机的路由|EHOSTUNREACH", re.I), "no_route"),
-    (re.compile(r"Network is unreachable|网络不可达|ENETUNREACH", re.I), "unreachable"),
-    (re.compile(r"Connection reset by peer|ECONNRESET|连接被对方重设|Recv failure", re.I), "reset"),
-    (re.compile(r"timed out|Timeout was reached|TIMEOUT|连接超时|Operation timed out|ETIMEDOUT", re.I), "timeout"),
+    (re.compile(r"Connection refused|ECONNREFUSED|拒绝连接|连接被拒绝", re.IGNORECASE), "refused"),
+    (re.compile(r"No route to host|没有到主机的路由|EHOSTUNREACH", re.IGNORECASE), "no_route"),
+    (re.compile(r"Network is unreachable|网络不可达|ENETUNREACH", re.IGNORECASE), "unreachable"),
+    (re.compile(r"Connection reset by peer|ECONNRESET|连接被对方重设|Recv failure", re.IGNORECASE), "reset"),
+    (re.compile(r"timed out|Timeout was reached|TIMEOUT|连接超时|Operation timed out|ETIMEDOUT", re.IGNORECASE), "timeout"),
 )
 
 
@@ -65,7 +65,7 @@ def parse_telnet(run: CommandRun) -> ParseResult:
             result, line = "connected", n
             break
         found = _outcome(text)
-        if found and re.search(r"telnet|Unable to connect|can't connect|无法|不能", text, re.I):
+        if found and re.search(r"telnet|Unable to connect|can't connect|无法|不能", text, re.IGNORECASE):
             result, line = found, n
             break
     return _emit(run, res, "telnet", target, port, result, line)
@@ -141,7 +141,11 @@ def parse_curl(run: CommandRun) -> ParseResult:
             result = _outcome(msg) or {28: "timeout", 56: "reset", 52: "connected"}.get(code)
             if code == 7 and result is None:
                 # curl 7.88: "Couldn't connect to server"; the reason is on the "* connect to ... failed:" line.
-                result = _outcome("\n".join(t for _, t in run.output if t.lstrip().startswith("*")))
+                # (The progress meter may precede it on the same line.)
+                result = _outcome("\n".join(t for _, t in run.output if "* connect to" in t or "* Immediate connect fail" in t))
+                if result is None:
+                    res.warn(run, "curl says it could not connect but not why (refused, no route...): run it with -v; not used", n)
+                    return res
             line = n
             break
     if result is None and any(re.match(r"^(< )?HTTP/[\d.]+ \d{3}", t.strip()) for _, t in run.output):

@@ -13,7 +13,7 @@ import re
 from ..model import CommandRun, ParseResult
 from ._util import IPV4, is_ip, quiet_jc
 
-_TIMEOUT = re.compile(r"connection timed out; no servers could be reached|no servers could be reached|DNS request timed out|请求 .*超时|timed out|超时", re.I)
+_TIMEOUT = re.compile(r"connection timed out; no servers could be reached|no servers could be reached|DNS request timed out|请求 .*超时|timed out|超时", re.IGNORECASE)
 _STATUS = {"NOERROR": "ok", "NXDOMAIN": "nxdomain", "SERVFAIL": "servfail", "REFUSED": "refused"}
 
 

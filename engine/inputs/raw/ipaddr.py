@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from ..model import CommandRun, ParseResult
 from ._util import quiet_jc
@@ -32,8 +33,8 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
     text = run.text.strip()
     if text.startswith("["):
         return _parse_json(run, res, text)
-    interfaces: list[dict[str, object]] = []
-    current: dict[str, object] | None = None
+    interfaces: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     unknown: list[int] = []
     for n, line in run.nonblank:
         m = _LINK.match(line.strip())
@@ -52,7 +53,7 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
         m = _INET.match(line)
         if m and current is not None:
             cidr = m.group("cidr") if "/" in m.group("cidr") else m.group("cidr") + "/32"
-            current["addresses"].append(cidr)  # type: ignore[union-attr]
+            current["addresses"].append(cidr)
             continue
         if re.match(r"^\s+(link/|inet6 |valid_lft|altname|vxlan |veth|bridge|tun|openvswitch|bond)", line):
             continue
@@ -62,7 +63,7 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
         return res
     if unknown:
         res.warn(run, f"{len(unknown)} line(s) of ip addr output not understood, first at this line", unknown[0])
-    res.add(run, "addresses", {"interfaces": interfaces}, interfaces[0]["line"])  # type: ignore[arg-type]
+    res.add(run, "addresses", {"interfaces": interfaces}, interfaces[0]["line"])
     return res
 
 

@@ -144,8 +144,9 @@ def parse_list(run: CommandRun) -> ParseResult:
             table = run.argv[i + 1]
     rules: list[Rule] = []
     chains: set[tuple[str, str]] = set()
-    for chain in parsed if isinstance(parsed, list) else []:
-        name = chain.get("chain")
+    chain_list: list[dict] = parsed if isinstance(parsed, list) else []
+    for chain in chain_list:
+        name = str(chain.get("chain"))
         chains.add((table, name))
         for r in chain.get("rules") or []:
             opts = str(r.get("options") or "")
@@ -163,7 +164,7 @@ def parse_list(run: CommandRun) -> ParseResult:
     if not chains:
         res.warn(run, "no chains found in iptables -L output")
         return res
-    policies = {(table, c.get("chain")): c.get("default_policy") for c in parsed if isinstance(parsed, list) and c.get("default_policy") in ("ACCEPT", "DROP")}
+    policies = {(table, c.get("chain")): c.get("default_policy") for c in chain_list if c.get("default_policy") in ("ACCEPT", "DROP")}
     res.add(run, "iptables", {"tables": [table], "chains": chains, "policies": policies, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])
     return res
 
@@ -195,7 +196,8 @@ def service_rules(found: dict, ip: str, port: int | None) -> dict | None:
         and (r.target or "").startswith(("KUBE-SVC-", "KUBE-EXT-"))
     ]
     rejects = [r for r in rules if r.chain == "KUBE-SERVICES" and r.dst and r.dst.split("/")[0] == ip and r.target in ("REJECT", "DROP")]
-    data: dict = {"mode": "iptables", "service_ip": ip, "line": (entries or rejects or [None])[0] and (entries or rejects)[0].line}
+    first = (entries or rejects)[0] if entries or rejects else None
+    data: dict = {"mode": "iptables", "service_ip": ip, "line": first.line if first else None}
     if port is not None:
         data["port"] = port
     if not entries:

@@ -7,6 +7,7 @@ by ``  -> RIP:PORT  Masq  1  0  0`` lines.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..model import CommandRun, ParseResult
 
@@ -16,8 +17,8 @@ _RS = re.compile(r"^->\s+(\d+\.\d+\.\d+\.\d+):(\d+)\s+(\S+)\s+(\d+)")
 
 def parse(run: CommandRun) -> ParseResult:
     res = ParseResult()
-    services: list[dict[str, object]] = []
-    current: dict[str, object] | None = None
+    services: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     skipped: list[int] = []
     for n, text in run.nonblank:
         t = text.strip()
@@ -31,7 +32,7 @@ def parse(run: CommandRun) -> ParseResult:
         m = _RS.match(t)
         if m and current is not None:
             if int(m.group(4)) > 0:  # weight 0 = quiesced (terminating) backend
-                current["real_servers"].append(f"{m.group(1)}:{m.group(2)}")  # type: ignore[union-attr]
+                current["real_servers"].append(f"{m.group(1)}:{m.group(2)}")
             continue
         skipped.append(n)
     if skipped:

@@ -158,7 +158,7 @@ def parse_endpoints(run: CommandRun) -> ParseResult:
             if len(words) < 3:
                 res.warn(run, f"kubectl get endpoints row not understood: {text.strip()[:80]!r}", n)
                 continue
-            looks = lambda w: bool(re.search(r":\d+|<none>", w))  # noqa: E731
+            looks = lambda w: bool(re.search(r":\d+|<none>", w))
             if looks(words[1]):
                 ns, cols = namespace, words
             elif looks(words[2]):
@@ -192,9 +192,9 @@ def parse_logs(run: CommandRun) -> ParseResult:
         t = text.strip()
         m = _KLOG.match(t)
         msg = m.group(2) if m else t
-        if m and m.group(1) in ("E", "F") or not m and re.search(r"\b(error|failed|fatal)\b", t, re.I) and not re.search(r'"level":"info"', t):
+        if m and m.group(1) in ("E", "F") or not m and re.search(r"\b(error|failed|fatal)\b", t, re.IGNORECASE) and not re.search(r'"level":"info"', t):
             errors.append(msg[:300])
-        found = re.search(r"Using (iptables|ipvs|nftables) (?:Proxier|proxy|mode)", t, re.I)
+        found = re.search(r"Using (iptables|ipvs|nftables) (?:Proxier|proxy|mode)", t, re.IGNORECASE)
         if found:
             mode = found.group(1).lower()
     if not run.nonblank:

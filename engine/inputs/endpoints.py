@@ -1,0 +1,191 @@
+"""Infer the failing connection's endpoints from the probes and the inventory; the context wins.
+
+* Destination: the target of the first failing curl/telnet/nc (else failing ping, else failing
+  name lookup; else the first probe); its kind from the inventory (Service chains, Pod and node
+  listings, host addresses), its name, node and backends too.
+* Source: the host the probe ran on (prompt, ``kubectl exec``), completed from the listings.
+
+Assumptions (an address nothing describes, a probe without a host) are warnings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from ..errors import UsageError
+from .inventory import Inventory, deep_merge
+from .model import IngestWarning, Record
+from .raw.iptables import service_rules
+from .vantage import WORKSTATION
+
+
+class EndpointInference:
+    """The source and destination of the failing connection, from the probes and the inventory."""
+
+    def __init__(self, inv: Inventory, records: list[Record], context: dict[str, Any], warnings: list[IngestWarning], case_id: str) -> None:
+        self.inv = inv
+        self.records = records
+        self.context = context
+        self.warnings = warnings
+        self.case_id = case_id
+
+    def _probe(self) -> Record | None:
+        """The probe that shows the failure: first failing TCP, else ping, else lookup; else the first probe."""
+        probes = [r for r in self.records if r.type in ("tcp_connect", "ping", "dns_lookup")]
+        failing = [r for r in probes if r.data["result"] not in ("connected", "ok")]
+        for kind in ("tcp_connect", "ping", "dns_lookup"):
+            for r in failing:
+                if r.type == kind:
+                    return r
+        for kind in ("tcp_connect", "ping", "dns_lookup"):
+            for r in probes:
+                if r.type == kind:
+                    return r
+        return None
+
+    def infer(self, cluster: dict[str, Any]) -> dict[str, Any]:
+        given = self.context.get("endpoints") or {}
+        probe = self._probe()
+        dst: dict[str, Any] = {}
+        if probe is not None and not (given.get("destination") or {}).get("ip") and not (given.get("destination") or {}).get("dns_name"):
+            if probe.type == "dns_lookup":
+                name = probe.data["name"]
+                dst = {"kind": "service" if ".svc" in name or "." not in name or name.endswith(".cluster.local") else "external", "dns_name": name}
+            else:
+                dst = {"ip": probe.data["target"]}
+                if probe.type == "tcp_connect":
+                    dst["port"] = probe.data["port"]
+        merged_dst = deep_merge(dst, given.get("destination") or {})
+        ip = merged_dst.get("ip")
+        if ip and "kind" not in merged_dst:
+            kind = self.inv.classify(ip, deep_merge(cluster, self.context.get("cluster") or {}))
+            if kind is None:
+                kind = "external" if ipaddress.ip_address(ip).is_global else "pod"
+                self.warnings.append(IngestWarning(
+                    probe.where() if probe else "<context>",
+                    f"what {ip} is (Pod, Service, node) is not known from the input: taken as {kind!r}; "
+                    "pass --destination-kind or kubectl get pods -o wide / iptables-save output",
+                ))
+            merged_dst["kind"] = kind
+        if ip:
+            self._describe_destination(merged_dst)
+        if ip and probe is not None and "dns_name" not in merged_dst:
+            for r in self.inv.of("dns_lookup"):
+                if ip in r.data["answers"]:
+                    merged_dst["dns_name"] = r.data["name"]
+        if "kind" not in merged_dst:
+            raise UsageError(
+                "the destination is not known from the input (no ping, telnet, nc, curl or name lookup towards it): "
+                "pass --destination-ip and --destination-kind, or --context FILE",
+                location=self.case_id,
+            )
+        src = self._infer_source(probe, given.get("source") or {})
+        return {"source": src, "destination": merged_dst}
+
+    def _describe_destination(self, dst: dict[str, Any]) -> None:
+        ip, kind = dst["ip"], dst["kind"]
+        if kind == "pod":
+            pod = self.inv.pod_by_ip.get(ip)
+            if pod:
+                dst.setdefault("name", pod["name"])
+                if pod.get("namespace"):
+                    dst.setdefault("namespace", pod["namespace"])
+                if pod.get("node"):
+                    dst.setdefault("node", pod["node"])
+                    node_ip = (self.inv.nodes.get(pod["node"]) or {}).get("internal_ip")
+                    if node_ip:
+                        dst.setdefault("node_ip", node_ip)
+        elif kind == "node":
+            node = self.inv.node_by_ip.get(ip)
+            name = node["name"] if node else next((h for h, ips in self.inv.host_ips.items() if ip in ips), None)
+            if name:
+                dst.setdefault("name", name)
+                dst.setdefault("node", name)
+            dst.setdefault("node_ip", ip)
+        elif kind == "service":
+            svc = self.inv.services.get(ip) or {}
+            if "/" in svc.get("name", ""):
+                ns, rest = svc["name"].split("/", 1)
+                dst.setdefault("namespace", ns)
+                dst.setdefault("name", rest.split(":")[0])
+            if "backends" not in dst:
+                backends = self._backends(ip, dst.get("port"), dst.get("name"), dst.get("namespace"))
+                if backends:
+                    dst["backends"] = backends
+
+    def _backends(self, ip: str, port: int | None, name: str | None, namespace: str | None) -> list[dict[str, Any]]:
+        targets: list[str] = []
+        for rec in self.inv.of("iptables"):
+            found = service_rules(rec.data, ip, port)
+            targets += (found or {}).get("sep_dnat", [])
+        for rec in self.inv.of("ipvs"):
+            for s in rec.data["services"]:
+                if s["ip"] == ip and (port is None or s["port"] == port):
+                    targets += s["real_servers"]
+        for rec in self.inv.of("endpoints"):
+            for ep in rec.data["endpoints"]:
+                if name and ep["name"] == name and (namespace is None or ep.get("namespace") in (None, namespace)):
+                    targets += ep["addresses"]
+        backends: list[dict[str, Any]] = []
+        for t in dict.fromkeys(targets):
+            bip, _, bport = t.partition(":")
+            b: dict[str, Any] = {"ip": bip}
+            if bport.isdigit():
+                b["port"] = int(bport)
+            pod = self.inv.pod_by_ip.get(bip)
+            if pod:
+                b["pod"] = pod["name"]
+                if pod.get("node"):
+                    b["node"] = pod["node"]
+                    node_ip = (self.inv.nodes.get(pod["node"]) or {}).get("internal_ip")
+                    if node_ip:
+                        b["node_ip"] = node_ip
+            backends.append(b)
+        return backends
+
+    def _infer_source(self, probe: Record | None, given: dict[str, Any]) -> dict[str, Any]:
+        src: dict[str, Any] = {}
+        host = probe.run.host if probe is not None else None
+        if given.get("kind") and (given.get("name") or given.get("ip")):
+            host = None  # the caller said who the source is
+        if host is not None and host.kind in ("pod", None) and host.name:
+            pod = self.inv.pod_named(host.name, host.namespace)
+            if host.kind == "pod" or pod:
+                src = {"kind": "pod", "name": host.name}
+                if host.namespace:
+                    src["namespace"] = host.namespace
+                if pod:
+                    for key in ("namespace", "ip", "node"):
+                        if pod.get(key):
+                            src.setdefault(key, pod[key])
+            else:
+                src = {"kind": "node", "name": host.name, "node": host.name}
+        elif host is not None and host.kind == "pod":
+            src = {"kind": "pod"}
+        elif host is not None and host.kind == "workstation":
+            src = {"kind": "node", "name": WORKSTATION}
+            self.warnings.append(IngestWarning(probe.where() if probe else "<input>", "the failing command ran on a Windows workstation: taken as a node outside the cluster"))
+        merged = deep_merge(src, given)
+        if "kind" not in merged:
+            merged["kind"] = "node"
+            self.warnings.append(IngestWarning(
+                probe.where() if probe else "<input>",
+                "where the failing command ran is not known (no host in the prompt): the source is taken to be a node; "
+                "pass --source-kind/--source-name or use prompts like [root@node1 ~]#",
+            ))
+        if merged["kind"] == "node":
+            name = merged.get("name") or merged.get("node")
+            if name:
+                merged.setdefault("node", name)
+                node = self.inv.node_named(name)
+                ip = (node or {}).get("internal_ip") or self.inv.primary_address(name)
+                if ip:
+                    merged.setdefault("node_ip", ip)
+                    merged.setdefault("ip", ip)
+        elif merged.get("node"):
+            ip = (self.inv.nodes.get(merged["node"]) or {}).get("internal_ip")
+            if ip:
+                merged.setdefault("node_ip", ip)
+        return merged
+
