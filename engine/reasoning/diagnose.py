@@ -163,24 +163,30 @@ CheckKey = tuple[str, str, tuple[tuple[str, Any], ...]]
 """(observation kind, vantage, distinguishing field values)."""
 
 
-def _check_key(pattern: Any, kb: Knowledge) -> CheckKey | None:
-    """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields."""
+def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: FactFile) -> CheckKey | None:
+    """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields.
+    Of several allowed vantage points (``at: {in: [...]}``), the first one not observed yet that
+    the case has and the kind can be observed at; None when every one is observed already."""
     meta = kb.observation_kinds.get(pattern.kind)
     if meta is None:
         return None
-    at = None
+    ats: list[str] = []
     quals: dict[str, Any] = {}
     for c in pattern.constraints:
         if c.var is not None or c.op not in ("eq", "in"):
             continue
-        value = c.value if c.op == "eq" else c.value[0]
+        values = [c.value] if c.op == "eq" else list(c.value)
         if c.field == "at":
-            at = value
+            ats = values
         elif c.field in meta.distinguish_by:
-            quals[c.field] = value
-    if at not in meta.how:
-        at = next(iter(meta.how))
-    return pattern.kind, at, tuple(sorted(quals.items()))
+            quals[c.field] = values[0]
+    q = tuple(sorted(quals.items()))
+    candidates = [a for a in ats if a in meta.how] or ([next(iter(meta.how))] if not ats else [])
+    for at in candidates:
+        key = (pattern.kind, at, q)
+        if key not in observed and _vantage_exists(facts, at):
+            return key
+    return None
 
 
 def _observed_keys(facts: FactFile, skip: set[int], kb: Knowledge) -> set[CheckKey]:
@@ -234,8 +240,8 @@ def _next_checks(
         for p, negated in patterns(rule.condition):
             if negated:
                 continue
-            key = _check_key(p, kb)
-            if key is None or key in observed or key[0] in blocked or not _vantage_exists(facts, key[1]):
+            key = _check_key(p, kb, observed, facts)
+            if key is None or key[0] in blocked:
                 continue
             value[key] += gain
             if rule.phase == "cause":
