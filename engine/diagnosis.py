@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DIAGNOSIS_SCHEMA_VERSION = "1"
+DIAGNOSIS_SCHEMA_VERSION: Literal["1"] = "1"
 
 
 class _Model(BaseModel):

@@ -39,7 +39,7 @@ def _key(o: Observation) -> tuple[Any, ...] | None:
 def _result(o: Observation) -> str:
     if isinstance(o, MtuProbe):
         return f"{o.largest_ok_size}/{o.first_failed_size}"
-    return str(o.result)
+    return str(getattr(o, "result", ""))
 
 
 def find_conflicts(facts: FactFile) -> list[Conflict]:

@@ -524,30 +524,35 @@ class PodStatus(Observation):
     restarts: int | None = Field(None, ge=0)
 
 
-OBSERVATION_TYPES: tuple[type[Observation], ...] = (
-    Ping,
-    TcpConnect,
-    DnsLookup,
-    MtuProbe,
-    InterfaceMtu,
-    KubeProxy,
-    ServiceRules,
-    NodeAddresses,
-    Route,
-    Firewall,
-    ListeningSockets,
-    ResourcePressure,
-    PodDnsConfig,
-    DnsService,
-    PodCidr,
-    CniPods,
-    Capture,
-    LinkStatus,
-    Sysctl,
-    PodStatus,
-)
+AnyObservation = Annotated[
+    Union[
+        Ping,
+        TcpConnect,
+        DnsLookup,
+        MtuProbe,
+        InterfaceMtu,
+        KubeProxy,
+        ServiceRules,
+        NodeAddresses,
+        Route,
+        Firewall,
+        ListeningSockets,
+        ResourcePressure,
+        PodDnsConfig,
+        DnsService,
+        PodCidr,
+        CniPods,
+        Capture,
+        LinkStatus,
+        Sysctl,
+        PodStatus,
+    ],
+    Field(discriminator="kind"),
+]
+"""Any observation, told apart by its ``kind``."""
 
-AnyObservation = Annotated[Union[OBSERVATION_TYPES], Field(discriminator="kind")]  # type: ignore[valid-type]
+OBSERVATION_TYPES: tuple[type[Observation], ...] = get_args(get_args(AnyObservation)[0])
+
 
 OBSERVATION_MODELS: dict[str, type[Observation]] = {
     get_args(m.model_fields["kind"].annotation)[0]: m for m in OBSERVATION_TYPES

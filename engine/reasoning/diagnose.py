@@ -410,8 +410,8 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
             guide=cause.guide,
         )
 
-    causes = []
-    ruled_out = []
+    causes: list[RankedCause] = []
+    ruled_out: list[RankedCause] = []
     for cid, cf, support in scored:
         if cf >= MIN_CONFIDENCE:
             causes.append(ranked_cause(cid, cf, len(causes) + 1))
