@@ -118,13 +118,26 @@ def case_values(kind: str, at: str, facts: FactFile) -> dict[str, Any]:
     return out
 
 
-def build_observation(meta: ObservationKind, at: str, answer_id: str, facts: FactFile, note: str | None = None) -> Observation:
-    """The observation an answer stands for, in this case; :class:`NotAskable` if the case lacks a value."""
+def build_observation(
+    meta: ObservationKind, at: str, answer_id: str, facts: FactFile, note: str | None = None, probe: str = "destination"
+) -> Observation:
+    """The observation an answer stands for, in this case; :class:`NotAskable` if the case lacks a value.
+
+    ``probe="backend"``: the answer is about the destination Service's first backend Pod (its IP
+    and port) rather than the ClusterIP, e.g. because that is what the customer could probe."""
     answer = next((a for a in meta.answers if a.id == answer_id), None)
     if answer is None:
         known = ", ".join(a.id for a in meta.answers)
         raise KeyError(f"unknown answer {answer_id!r} for {meta.kind} (known: {known})")
-    data: dict[str, Any] = {**case_values(meta.kind, at, facts), **(answer.observation or {})}
+    values = case_values(meta.kind, at, facts)
+    if probe == "backend":
+        b = _backend(facts)
+        if b is None or "target" not in values:
+            raise NotAskable(f"{meta.kind}: the case names no backend Pod to probe")
+        values["target"] = b.ip
+        if "port" in values and b.port:
+            values["port"] = b.port
+    data: dict[str, Any] = {**values, **(answer.observation or {})}
     data.update(kind=meta.kind, at=at)
     if note:
         data["note"] = note
@@ -300,9 +313,16 @@ def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) 
     return best[1]
 
 
-def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind]) -> dict[tuple[str, str], str]:
-    """(kind, at) -> answer id for every question the facts answer; the very probe is preferred over
-    the same probe of a backend Pod, and the first observation over later ones."""
+def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind], min_level: int = BACKEND) -> dict[tuple[str, str], str]:
+    """(kind, at) -> answer id for every question the facts answer (see :func:`observed_probes`)."""
+    return {k: aid for k, (aid, _level) in observed_probes(facts, kinds, min_level).items()}
+
+
+def observed_probes(facts: FactFile, kinds: dict[str, ObservationKind], min_level: int = BACKEND) -> dict[tuple[str, str], tuple[str, int]]:
+    """(kind, at) -> (answer id, :data:`EXACT` or :data:`BACKEND`) for every question the facts
+    answer; the very probe is preferred over
+    the same probe of a backend Pod (``min_level=EXACT``: the very probe only), and the first
+    observation over later ones."""
     out: dict[tuple[str, str], tuple[int, str]] = {}
     for o in facts.observations:
         kind = getattr(o, "kind", None)
@@ -310,9 +330,9 @@ def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind]) -> dict
         if meta is None or not meta.answers or o.at not in meta.how:
             continue
         level = probe_match(meta, o.at, o, facts)
-        if not level or out.get((kind, o.at), (0, ""))[0] >= level:  # type: ignore[index]
+        if level < min_level or out.get((kind, o.at), (0, ""))[0] >= level:  # type: ignore[index]
             continue
         aid = answer_for(meta, o.at, o, facts)
         if aid is not None:
             out[(kind, o.at)] = (level, aid)  # type: ignore[index]
-    return {k: aid for k, (_level, aid) in out.items()}
+    return {k: (aid, level) for k, (level, aid) in out.items()}

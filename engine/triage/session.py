@@ -132,8 +132,9 @@ class TriageSession:
         self._history.append(self.facts.model_copy(deep=True))
         self._status = None
 
-    def answer(self, kind: str, at: str, answer_id: str) -> None:
-        """Record an answer as a real observation (fragment + kind + at + the case's target)."""
+    def answer(self, kind: str, at: str, answer_id: str, probe: str = "destination") -> None:
+        """Record an answer as a real observation (fragment + kind + at + the case's target);
+        ``probe="backend"`` when it is about the Service's backend Pod rather than the ClusterIP."""
         kb = knowledge(self.rule_dirs)
         meta = kb.observation_kinds.get(kind)
         if meta is None or not meta.answers or at not in meta.how:
@@ -143,7 +144,8 @@ class TriageSession:
             raise UsageError(f"unknown answer {answer_id!r} (known: {known}, unknown)", location=f"{kind}@{at}")
         q = render_question(kb, self.facts, (kind, at), 0.0, self.lang)
         try:
-            obs = build_observation(meta, at, answer_id, self.facts, note=q.command)
+            note = q.command if probe == "destination" else None  # the command shown probes the ClusterIP
+            obs = build_observation(meta, at, answer_id, self.facts, note=note, probe=probe)
         except NotAskable as exc:
             raise UsageError(f"cannot record the answer: {exc}", location=f"{kind}@{at}") from None
         self._push()

@@ -100,5 +100,29 @@ def test_teardown_leaves_nothing_behind(lab) -> None:
     t.teardown()
     t.teardown()  # idempotent
     assert t.lab_namespaces() == []
-    assert not list(Path("/etc/netns").glob(t.PREFIX + "*")) if Path("/etc/netns").exists() else True
+    assert not list(Path("/etc/netns").glob(t.PREFIX + "*"))
     assert not any(Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids)
+
+
+def test_a_test_failing_midway_leaves_no_lab_behind(tmp_path: Path) -> None:
+    """A test that dies with the lab up (and its servers running) still leaves nothing behind."""
+    from .conftest import require_lab
+
+    require_lab()
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "conftest.py").write_text("from tests.lab.conftest import lab  # noqa: F401\n")
+    (tmp_path / "test_dies.py").write_text(
+        "from tests.lab import scenarios as sc\n"
+        "def test_dies(lab):\n"
+        "    state = sc.set_up(sc.BY_NAME['dns-server-down'])\n"
+        "    open('pids', 'w').write(' '.join(map(str, state.pids.values())))\n"
+        "    raise RuntimeError('boom')\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_dies.py")],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 1 and "RuntimeError: boom" in proc.stdout, proc.stdout[-2000:]
+    pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
+    assert pids and not any(Path(f"/proc/{p}/cmdline").exists() and Path(f"/proc/{p}/cmdline").read_bytes() for p in pids)
+    assert t.lab_namespaces() == []
+    assert not list(Path("/etc/netns").glob(t.PREFIX + "*"))
