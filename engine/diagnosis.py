@@ -55,6 +55,15 @@ class RankedCause(_Model):
     guide: str
 
 
+class PossibleCause(_Model):
+    """A cause the established symptom class allows but no specific evidence points at yet."""
+
+    id: str
+    symptom: str
+    title: str
+    prior: float
+
+
 class NextCheck(_Model):
     """An observation not made yet that would confirm or rule out leading causes."""
 
@@ -104,6 +113,10 @@ class Diagnosis(_Model):
     findings: list[SymptomResult] = Field(default_factory=list)
     causes: list[RankedCause]
     ruled_out: list[RankedCause] = Field(default_factory=list, description="Causes whose evidence against outweighs the evidence for.")
+    possible: list[PossibleCause] = Field(
+        default_factory=list,
+        description="Causes of the established symptom classes without evidence yet, by prior (the guide's list for that class).",
+    )
     next_checks: list[NextCheck]
     warnings: list[DiagnosisWarning]
     path: PathSummary | None = Field(None, description="The packet path read from captures, when the case has captures.")

@@ -53,8 +53,13 @@ def _save(session: object, path: str | None, lang: str) -> str | None:
 
     if not path:
         return None
+    from ..errors import InputError
+
     facts = session.facts  # type: ignore[attr-defined]
-    write_output(json.dumps(facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", path)
+    try:
+        write_output(json.dumps(facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", path)
+    except OSError as exc:
+        raise InputError(f"cannot write the fact file: {exc.strerror or exc}", location=path, code="E-TRIAGE-SAVE") from None
     _out(MESSAGES[lang]["saved"].format(path=path, n=len(facts.observations)))
     return path
 
@@ -106,7 +111,13 @@ def _scripted(args: argparse.Namespace) -> int:
 def _interactive(args: argparse.Namespace) -> int:
     from .. import load_facts
     from ..errors import UsageError
-    from ..triage.conversation import Quit, Terminal, ask_endpoints, converse, ranking_text
+    from ..triage.conversation import (
+        Quit,
+        Terminal,
+        ask_endpoints,
+        converse,
+        ranking_text,
+    )
     from ..triage.messages import MESSAGES
     from ..triage.session import TriageSession
     from .main import EXIT_INTERRUPTED
@@ -143,6 +154,13 @@ def _safe(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
+    from ..errors import UsageError
+
+    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
+        # checked before any question, so that answers are never gathered for nothing
+        raise UsageError("the folder to save the fact file in does not exist", location=args.save)
     if args.answers:
         return _scripted(args)
     return _interactive(args)

@@ -32,6 +32,10 @@ class Symptom(_Strict):
     title: Text
     description: Text
     guide: str
+    signature: list[SignatureEntry] = Field(
+        default_factory=list,
+        description="What the symptom class looks like (triage): the default signature of its causes; a cause's own entries win.",
+    )
 
 
 class Step(_Strict):

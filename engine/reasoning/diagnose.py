@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnosis import Diagnosis, DiagnosisWarning, Evidence, FailingHop, NextCheck, PathSummary, RankedCause, Step, SymptomResult
+from ..diagnosis import Diagnosis, DiagnosisWarning, Evidence, FailingHop, NextCheck, PathSummary, PossibleCause, RankedCause, Step, SymptomResult
 from ..errors import FactFileError
 from ..facts.conflicts import find_conflicts
 from ..facts.enrich import enrich
@@ -418,6 +418,15 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
         elif support:
             ruled_out.append(ranked_cause(cid, cf, 0))
     established = set(symptom_ev)
+    named = {c.id for c in causes} | {c.id for c in ruled_out} | set(tallies)
+    possible = sorted(
+        (
+            PossibleCause(id=cid, symptom=c.symptom, title=c.title.get(lang), prior=c.prior)
+            for cid, c in kb.causes.items()
+            if c.symptom in established and cid not in named
+        ),
+        key=lambda p: (-p.prior, cause_order[p.id]),
+    )
     checks = _next_checks(kb, facts, skip, [(c.id, c.confidence) for c in causes], established, explainer, lang)
     return Diagnosis(
         case_id=facts.case.id,
@@ -427,6 +436,7 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
         findings=symptom_results(kb.findings),  # type: ignore[arg-type]
         causes=causes,
         ruled_out=ruled_out,
+        possible=possible,
         next_checks=checks,
         warnings=warnings,
         path=_path_summary(a.path, facts, lang),

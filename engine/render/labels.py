@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence_at": "observations",
         "none": "none",
         "path": "Packet path (from the captures)",
+        "possible": "Possible causes of this symptom class, not yet supported by evidence (most common first)",
     },
     "zh": {
         "diagnosis": "podnet 诊断报告",
@@ -46,5 +47,6 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence_at": "观察",
         "none": "无",
         "path": "数据包路径（根据抓包结果）",
+        "possible": "该类现象的其他可能原因，尚无证据支持（按常见程度排序）",
     },
 }

@@ -47,6 +47,8 @@ def render_markdown(d: Diagnosis) -> str:
         out += ["", f"**{L['remediation']}**", ""] + _steps(c.remediation)
         out += ["", f"**{L['verify']}**", ""] + _steps(c.verify)
         out += ["", f"*{L['guide']}: {c.guide}*", ""]
+    if d.possible:
+        out += [f"**{L['possible']}:**", ""] + [f"- {_md(p.title)} (`{p.id}`)" for p in d.possible] + [""]
     if d.ruled_out:
         out += [f"**{L['ruled_out']}:** " + ", ".join(f"{c.title} (`{c.id}`)" for c in d.ruled_out), ""]
     out += [f"## {L['next_checks']}", ""]

@@ -63,6 +63,11 @@ def render_text(d: Diagnosis) -> str:
         out.append(f"   {L['verify']}:")
         out += _steps(c.verify, "     ")
         out.append(f"   {L['guide']}: {c.guide}")
+    if d.possible:
+        out.append("")
+        out.append(f"{L['possible']}:")
+        for p in d.possible:
+            out += _wrap(f"- {p.title} [{p.id}]", "  ")
     if d.ruled_out:
         out.append("")
         out.append(f"{L['ruled_out']}: " + ", ".join(f"{c.title} [{c.id}]" for c in d.ruled_out))

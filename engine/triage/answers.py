@@ -9,8 +9,9 @@ are kept as they are.
 *Observation -> answer.* An observation already in a fact file (a partial file given to triage,
 or the full file of the benchmark's simulated customer) is mapped to the answer whose fragment it
 resembles most (:func:`answer_for`). Only observations of the same kind, at the same vantage, about
-the same thing (same target, port, name, packet size...) are considered; fields compare by value,
-lists by emptiness, numbers by relative distance, and the computed fields of both observations
+the same thing (same target, port, name, packet size...; or the same probe of the Service's
+backend Pod, see :func:`probe_match`) are considered; fields compare by value, lists by emptiness,
+numbers on a log scale, and the computed fields of both observations
 (``healthy``, ``complete``, ``full_size_fails``...) count too. An answer may declare how it is
 recognised (``match``: rule-pattern constraints such as ``load_per_cpu: {gte: 2.0}``); when exactly
 one declared match holds, that answer wins outright. An ambiguous or poor match gives ``None``:
@@ -21,7 +22,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..facts.load import validate_observation
 from ..facts.model import FactFile
@@ -91,7 +93,7 @@ class NotAskable(ValueError):
     """The case lacks a value the observation needs (e.g. no destination address for a ping)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _identity_defaults(kind: str) -> tuple[tuple[str, Any], ...]:
     """Scalar non-empty defaults of a kind (ping size 56, no DF...): part of what was probed."""
     model = OBSERVATION_MODELS[kind]
@@ -156,13 +158,14 @@ def _match_constraints(kind: str, answer_id: str, match: dict[str, Any]) -> tupl
     """The checked constraints of an answer's ``match`` (rule-pattern syntax); bad ones fail with their place."""
     key = (kind, answer_id, repr(match))
     if key not in _MATCH_CACHE:
-        from ..knowledge.conditions import parse_condition
+        from ..knowledge.conditions import Pattern, parse_condition
         from ..knowledge.schema import rule_fact_schema
 
         node = parse_condition(
             {"fact": kind, **match}, rule_fact_schema([], []), origin="kb/observations.yaml", rule_id=f"{kind}.answers.{answer_id}"
         )
-        _MATCH_CACHE[key] = node.constraints  # type: ignore[attr-defined]
+        assert isinstance(node, Pattern)  # one pattern: a mapping of field constraints
+        _MATCH_CACHE[key] = node.constraints
     return _MATCH_CACHE[key]
 
 
@@ -325,14 +328,14 @@ def observed_probes(facts: FactFile, kinds: dict[str, ObservationKind], min_leve
     observation over later ones."""
     out: dict[tuple[str, str], tuple[int, str]] = {}
     for o in facts.observations:
-        kind = getattr(o, "kind", None)
-        meta = kinds.get(kind or "")
+        kind: str = getattr(o, "kind", "")
+        meta = kinds.get(kind)
         if meta is None or not meta.answers or o.at not in meta.how:
             continue
         level = probe_match(meta, o.at, o, facts)
-        if level < min_level or out.get((kind, o.at), (0, ""))[0] >= level:  # type: ignore[index]
+        if level < min_level or out.get((kind, o.at), (0, ""))[0] >= level:
             continue
         aid = answer_for(meta, o.at, o, facts)
         if aid is not None:
-            out[(kind, o.at)] = (level, aid)  # type: ignore[index]
+            out[(kind, o.at)] = (level, aid)
     return {k: (aid, level) for k, (level, aid) in out.items()}

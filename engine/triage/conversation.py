@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..facts.model import FactFile
 from .messages import BACK_WORDS, MESSAGES, QUIT_WORDS, UNKNOWN_WORDS
@@ -35,7 +36,7 @@ def ranking_text(status: Status, lang: str) -> str:
         lines.append(f"  {M['no_rule_cause']}")
     for c in status.diagnosis.causes[:TOP_SHOWN]:
         lines.append(f"  {c.rank}. {c.confidence:5.2f}  {c.title} [{c.id}]")
-    if status.rules_disagree and status.top and status.top.posterior >= status.threshold:
+    if not status.rules_agree and status.top and status.top.posterior >= status.threshold:
         lines.append(f"  ! {M['disagree']}")
     return "\n".join(lines)
 
@@ -193,7 +194,7 @@ def ask_endpoints(term: Terminal) -> FactFile:
     dst["port"] = int(port) if port else None
     guess = f"{dst['name']}.{dst['namespace']}.svc.cluster.local" if dst["kind"] == "service" and dst.get("name") else ""
     dst["dns_name"] = term.ask(M["dst_dns_name"], default=guess)
-    clean = lambda d: {k: v for k, v in d.items() if v not in (None, "")}  # noqa: E731
+    clean = lambda d: {k: v for k, v in d.items() if v not in (None, "")}
     return facts_from_data({"case": {"id": case_id}, "endpoints": {"source": clean(src), "destination": clean(dst)}}, "<triage>")
 
 

@@ -5,7 +5,9 @@ The model (naive Bayes over the knowledge base)::
     P(cause | answers)  ∝  prior(cause) × Π  P(answer_q | cause)
 
 ``prior`` is the cause's ``prior`` in ``kb/causes``; ``P(answer | cause)`` comes from the cause's
-``signature`` entry for that question (``KIND@VANTAGE``). How gaps are treated:
+``signature`` entry for that question (``KIND@VANTAGE``), or else from the ``signature`` of its
+symptom class in ``kb/symptoms.yaml`` (what the guide says the class looks like: ping fails,
+telnet fails, names fail...). How gaps are treated:
 
 * **No signature entry** for a question: the single-fault assumption. A cause that does not
   declare an observation leaves it as a healthy cluster shows it, so the answer marked
@@ -98,7 +100,9 @@ def build_model(kb: Knowledge) -> Model:
             default = {a: 1.0 / len(ids) for a in ids}
         likelihood[q] = {c: default for c in causes}
     for cid, cause in kb.causes.items():
-        for entry in cause.signature:
+        symptom = kb.symptoms.get(cause.symptom)
+        inherited = list(symptom.signature) if symptom is not None else []
+        for entry in inherited + list(cause.signature):  # the cause's own entries come last and win
             kind, _, at = entry.observe.partition("@")
             q = (kind, at)
             if q in likelihood:

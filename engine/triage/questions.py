@@ -14,7 +14,8 @@ returned, so an empty list means no question would change the ranking.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..diagnosis import Diagnosis
 from ..facts.model import FactFile

@@ -4,7 +4,8 @@ The file is YAML or JSON: a list whose items are either
 
 * an answer id (``lost``), ``unknown`` or ``back``: the answer to the question triage asks next;
 * a mapping ``{kind: ping, at: source_pod, answer: lost}``: the answer to that question, asked
-  or not (``answer: unknown`` marks the kind unobservable).
+  or not (``answer: unknown`` marks the kind unobservable); ``probe: backend`` says the answer is
+  about the Service's backend Pod rather than its ClusterIP.
 
 Items are used in order until triage stops (confident, or nothing left worth asking); items left
 over are reported, not applied.
@@ -12,9 +13,10 @@ over are reported, not applied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import InputError, UsageError
 from .session import TriageSession
@@ -30,6 +32,7 @@ class ScriptItem:
     answer: str
     kind: str | None = None
     at: str | None = None
+    probe: str = "destination"
     location: str = ""
 
 
@@ -59,13 +62,15 @@ def load_script(path: str) -> list[ScriptItem]:
         if isinstance(item, str) and item.strip():
             items.append(ScriptItem(answer=item.strip(), location=where))
         elif isinstance(item, dict):
-            extra = set(item) - {"kind", "at", "answer"}
+            extra = set(item) - {"kind", "at", "answer", "probe"}
             if extra:
-                raise InputError(f"unknown field {sorted(extra)[0]!r} (kind, at, answer)", location=where, code="E-TRIAGE-ANSWERS")
+                raise InputError(f"unknown field {min(extra)!r} (kind, at, answer, probe)", location=where, code="E-TRIAGE-ANSWERS")
+            if item.get("probe", "destination") not in ("destination", "backend"):
+                raise InputError("probe is 'destination' or 'backend'", location=f"{where}.probe", code="E-TRIAGE-ANSWERS")
             for key in ("kind", "at", "answer"):
                 if not isinstance(item.get(key), str) or not item[key]:
                     raise InputError("required field is missing or not text", location=f"{where}.{key}", code="E-TRIAGE-ANSWERS")
-            items.append(ScriptItem(answer=item["answer"], kind=item["kind"], at=item["at"], location=where))
+            items.append(ScriptItem(answer=item["answer"], kind=item["kind"], at=item["at"], probe=item.get("probe", "destination"), location=where))
         else:
             raise InputError("an answer is an id or a mapping {kind, at, answer}", location=where, code="E-TRIAGE-ANSWERS")
     return items
@@ -104,7 +109,7 @@ def replay(session: TriageSession, items: list[ScriptItem], on_answer: Callable[
             if item.answer == UNKNOWN:
                 session.unknown(q.kind, q.at)
             else:
-                session.answer(q.kind, q.at, item.answer)
+                session.answer(q.kind, q.at, item.answer, probe=item.probe)
         except UsageError as exc:
             raise InputError(exc.message, location=item.location, code="E-TRIAGE-ANSWERS") from None
         used += 1

@@ -85,3 +85,21 @@ def test_plain_diagnosis_does_not_import_networkx():
     r = subprocess.run([sys.executable, "-c", code, str(CASE)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+def test_symptom_without_specific_evidence_lists_the_classes_causes_and_asks():
+    facts = {
+        "case": {"id": "ping-only"},
+        "endpoints": {"source": {"kind": "pod", "name": "client", "namespace": "default", "ip": "198.18.1.10"}, "destination": {"kind": "pod", "ip": "198.18.2.20", "port": 80}},
+        "observations": [
+            {"kind": "ping", "at": "source_pod", "target": "198.18.2.20", "result": "lost", "loss_percent": 100},
+            {"kind": "tcp_connect", "at": "source_pod", "target": "198.18.2.20", "port": 80, "result": "timeout"},
+        ],
+    }
+    d = diagnose(facts)
+    assert [s.id for s in d.symptoms] == ["network_unreachable"]
+    assert d.causes == []
+    possible = [p.id for p in d.possible]
+    assert {"iptables_blocks_traffic", "route_missing", "link_failure"} <= set(possible)
+    assert all(p.symptom == "network_unreachable" for p in d.possible)
+    assert {c.kind for c in d.next_checks} & {"firewall", "route", "link_status"}
