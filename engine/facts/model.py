@@ -125,6 +125,17 @@ class FactFileHead(_Strict):
     )
 
 
+    def has_vantage(self, at: str) -> bool:
+        """Whether the case has such a place: no source Pod when the source is a node, no
+        destination Pod when the destination is a node or external address."""
+        if at == "source_pod":
+            return self.endpoints.source.kind == "pod"
+        if at == "destination_pod":
+            dst = self.endpoints.destination
+            return dst.kind == "pod" or bool(dst.backends)
+        return True
+
+
 class FactFile(FactFileHead):
     """Everything podnet knows about one case."""
 

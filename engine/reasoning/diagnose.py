@@ -131,16 +131,6 @@ def _path_order(path: str) -> tuple[int, str]:
     return (-1, path)
 
 
-def _vantage_exists(facts: FactFile, at: str) -> bool:
-    """A check can only run where the case has such a place (no source Pod when the source is a node)."""
-    if at == "source_pod":
-        return facts.endpoints.source.kind == "pod"
-    if at == "destination_pod":
-        dst = facts.endpoints.destination
-        return dst.kind == "pod" or bool(dst.backends)
-    return True
-
-
 def _conflict_warnings(facts: FactFile, strict: bool, lang: Lang) -> tuple[set[int], list[DiagnosisWarning]]:
     skip: set[int] = set()
     warnings = []
@@ -184,7 +174,7 @@ def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: Fact
     candidates = [a for a in ats if a in meta.how] or ([next(iter(meta.how))] if not ats else [])
     for at in candidates:
         key = (pattern.kind, at, q)
-        if key not in observed and _vantage_exists(facts, at):
+        if key not in observed and facts.has_vantage(at):
             return key
     return None
 
@@ -254,7 +244,7 @@ def _next_checks(
         kind, at, quals = key
         meta = kb.observation_kinds[kind]
         how = meta.how[at]
-        causes = sorted(about[key], key=lambda c: -weight_of.get(c, 0))
+        causes = sorted(about[key], key=lambda c: (-weight_of.get(c, 0), c))
         titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
         if causes:
             reason = f"confirms or rules out: {titles}" if lang == "en" else f"用于确认或排除：{titles}"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..facts.model import FactFile
-from .messages import BACK_WORDS, MESSAGES, QUIT_WORDS, UNKNOWN_WORDS
+from .messages import BACK_WORDS, MESSAGES, QUIT_WORDS, UNKNOWN_WORDS, VANTAGES
 from .model import Question
 from .session import Status, TriageSession
 
@@ -28,10 +28,10 @@ class Quit(Exception):
 def ranking_text(status: Status, lang: str) -> str:
     """The top causes by posterior and by the rule engine, each under its own heading."""
     M = MESSAGES[lang]
-    lines = [f"{M['posterior']}:"]
+    lines = [f"{M['posterior']}{M['colon']}"]
     for i, b in enumerate(status.beliefs[:TOP_SHOWN], 1):
         lines.append(f"  {i}. {b.posterior:6.1%}  {b.title} [{b.id}]")
-    lines.append(f"{M['rules']}:")
+    lines.append(f"{M['rules']}{M['colon']}")
     if not status.diagnosis.causes:
         lines.append(f"  {M['no_rule_cause']}")
     for c in status.diagnosis.causes[:TOP_SHOWN]:
@@ -47,7 +47,7 @@ def question_text(q: Question, n: int, lang: str) -> str:
     lines = [
         f"{M['question'].format(n=n)} — {q.title}  [{q.key}, {M['gain'].format(gain=q.expected_gain)}]",
         q.text,
-        f"  {M['run'].format(run_in=q.run_in, at=q.at)}:",
+        f"  {M['run'].format(run_in=q.run_in, where=VANTAGES[lang].get(q.at, q.at))}{M['colon']}",
         f"    $ {q.command}",
     ]
     for i, a in enumerate(q.answers, 1):

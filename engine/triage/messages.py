@@ -30,7 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "required": "required",
         "question": "Question {n}",
         "gain": "expected gain {gain:.2f} bit",
-        "run": "Run ({run_in}, at {at})",
+        "run": "Run {where} ({run_in})",
         "unknown": "unknown / can't run it",
         "back": "back",
         "quit": "stop",
@@ -52,6 +52,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing_saved": "Interrupted before any answer: nothing to save.",
         "report": "Full report",
         "answer_unknown": "unknown",
+        "colon": ":",
     },
     "zh": {
         "welcome": "podnet 排障向导 —— 请先执行显示的命令，再回答问题。"
@@ -77,7 +78,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "required": "必填",
         "question": "问题 {n}",
         "gain": "预期信息增益 {gain:.2f} 比特",
-        "run": "执行（{run_in}，位置 {at}）",
+        "run": "执行位置：{where}（{run_in}）",
         "unknown": "不知道 / 无法执行",
         "back": "返回上一步",
         "quit": "结束",
@@ -99,8 +100,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nothing_saved": "在回答任何问题前中断：没有需要保存的内容。",
         "report": "完整报告",
         "answer_unknown": "不知道",
+        "colon": "：",
     },
 }
+
+VANTAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "source_pod": "in the source Pod",
+        "source_node": "on the source node",
+        "destination_pod": "in the destination Pod",
+        "destination_node": "on the destination node",
+        "other_pod": "in another Pod",
+        "other_node": "on another node",
+        "control_plane": "with kubectl",
+    },
+    "zh": {
+        "source_pod": "源 Pod 内",
+        "source_node": "源节点上",
+        "destination_pod": "目的 Pod 内",
+        "destination_node": "目的节点上",
+        "other_pod": "其他 Pod 内",
+        "other_node": "其他节点上",
+        "control_plane": "使用 kubectl",
+    },
+}
+"""Where a command runs, for people (vantage point ids stay as they are in the fact file)."""
 
 UNKNOWN_WORDS = ("u", "unknown", "?", "不知道", "未知")
 BACK_WORDS = ("b", "back", "返回")

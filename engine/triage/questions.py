@@ -14,7 +14,6 @@ returned, so an empty list means no question would change the ranking.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..diagnosis import Diagnosis
@@ -46,18 +45,9 @@ def _blocked(facts: FactFile) -> tuple[set[str], set[QuestionKey]]:
     return kinds, keys
 
 
-VANTAGE_EXISTS: dict[str, Callable[[FactFile], bool]] = {
-    "source_pod": lambda f: f.endpoints.source.kind == "pod",
-    "destination_pod": lambda f: f.endpoints.destination.kind in ("pod", "service"),
-    "destination_node": lambda f: f.endpoints.destination.kind != "external",
-}
-"""Vantage points that only exist in some cases (no source Pod when the source is a node)."""
-
-
 def askable(kb: Knowledge, facts: FactFile, q: QuestionKey) -> bool:
     """The vantage exists in this case and the case has every value the observation needs."""
-    exists = VANTAGE_EXISTS.get(q[1])
-    if exists is not None and not exists(facts):
+    if not facts.has_vantage(q[1]):
         return False
     meta = kb.observation_kinds[q[0]]
     try:

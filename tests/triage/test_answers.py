@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from podnet.facts.load import validate_observation
-from podnet.triage.answers import BACKEND, answer_for, build_observation, observed_answers, probe_match
+from podnet.triage.answers import (
+    BACKEND,
+    answer_for,
+    build_observation,
+    observed_answers,
+    probe_match,
+)
 from podnet.triage.questions import knowledge
 
 
@@ -72,3 +78,26 @@ def test_observed_answers_of_a_fact_file(case_facts):
     assert got == {("ping", "source_pod"): "ok", ("tcp_connect", "source_pod"): "refused"}
     case_facts.observations = case_facts.observations[1:]
     assert observed_answers(case_facts, knowledge().observation_kinds)[("ping", "source_pod")] == "lost"
+
+
+def test_declared_matches_decide_between_answers(case_facts):
+    kinds = knowledge().observation_kinds
+    busy = _obs({"kind": "resource_pressure", "at": "destination_node", "load1": 47.3, "cpus": 8, "conntrack_count": 21000, "conntrack_max": 262144, "nic_queue_overflows": 0})
+    calm = _obs({"kind": "resource_pressure", "at": "source_node", "load1": 1.6, "cpus": 8, "conntrack_count": 18000, "conntrack_max": 262144, "nic_queue_overflows": 0})
+    full = _obs({"kind": "resource_pressure", "at": "destination_node", "conntrack_count": 262000, "conntrack_max": 262144})
+    assert answer_for(kinds["resource_pressure"], "destination_node", busy, case_facts) == "high_load"
+    assert answer_for(kinds["resource_pressure"], "source_node", calm, case_facts) == "normal"
+    assert answer_for(kinds["resource_pressure"], "destination_node", full, case_facts) == "conntrack_full"
+    no_carrier = _obs({"kind": "link_status", "at": "destination_node", "interface": "eth0", "state": "no_carrier"})
+    assert answer_for(kinds["link_status"], "destination_node", no_carrier, case_facts) == "down"
+
+
+def test_a_bad_match_in_the_knowledge_names_its_place(case_facts):
+    import pytest
+    from podnet.errors import KnowledgeError
+
+    meta = knowledge().observation_kinds["link_status"]
+    bad = meta.model_copy(update={"answers": [a.model_copy(update={"match": {"stat": "down"}}) if a.id == "down" else a for a in meta.answers]})
+    o = _obs({"kind": "link_status", "at": "source_node", "interface": "eth0", "state": "down"})
+    with pytest.raises(KnowledgeError, match=r"link_status\.answers\.down"):
+        answer_for(bad, "source_node", o, case_facts)

@@ -12,16 +12,16 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from podnet import load_facts, next_questions  # noqa: E402
-from podnet.facts.load import facts_from_data  # noqa: E402
+from podnet import load_facts, next_questions
+from podnet.facts.load import facts_from_data
 
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT
 
 MAX_STEPS = 40
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def spawn(*args: str, cwd) -> "pexpect.spawn":
+def spawn(*args: str, cwd) -> pexpect.spawn:
     env = dict(os.environ, TERM="dumb", PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(ROOT))
     child = pexpect.spawn(sys.executable, ["-m", "podnet", "triage", *args], env=env, cwd=str(cwd), encoding="utf-8", timeout=60, dimensions=(50, 250))
     child.transcript = []  # type: ignore[attr-defined]
@@ -76,8 +76,8 @@ QUESTION = re.compile(r"\[(\w+)@(\w+), ")
 
 def run_session(lang: str, tmp_path):
     L = {
-        "en": dict(endpoints=ENDPOINTS_EN, answer="answer: ", question="Question {n} ", posterior="Triage posterior", back="went back one step", stopped="Stopped: ", report="== Full report ==", heading="podnet diagnosis — Case: T-EN-1", case="T-EN-1"),
-        "zh": dict(endpoints=ENDPOINTS_ZH, answer="回答: ", question="问题 {n} ", posterior="排障后验概率", back="已返回上一步", stopped="结束：", report="== 完整报告 ==", heading="podnet 诊断报告 — 案例: T-ZH-1", case="T-ZH-1"),
+        "en": {"endpoints": ENDPOINTS_EN, "answer": "answer: ", "question": "Question {n} ", "posterior": "Triage posterior", "back": "went back one step", "stopped": "Stopped: ", "report": "== Full report ==", "heading": "podnet diagnosis — Case: T-EN-1", "case": "T-EN-1"},
+        "zh": {"endpoints": ENDPOINTS_ZH, "answer": "回答: ", "question": "问题 {n} ", "posterior": "排障后验概率", "back": "已返回上一步", "stopped": "结束：", "report": "== 完整报告 ==", "heading": "podnet 诊断报告 — 案例: T-ZH-1", "case": "T-ZH-1"},
     }[lang]
     saved = tmp_path / f"{lang}.json"
     child = spawn("--lang", lang, "--save", str(saved), cwd=tmp_path)
@@ -104,7 +104,7 @@ def run_session(lang: str, tmp_path):
         if i == 1:
             break
         m = list(QUESTION.finditer(shown))[-1]
-        cmd = re.findall(r"^\s+\$ (.+?)\r?$", shown, re.M)[-1]
+        cmd = re.findall(r"^\s+\$ (.+?)\r?$", shown, re.MULTILINE)[-1]
         asked[f"{m.group(1)}@{m.group(2)}"] = cmd
         steps += 1
         assert steps < MAX_STEPS, "triage did not stop"
@@ -125,13 +125,13 @@ def run_session(lang: str, tmp_path):
 
 
 def test_full_session_in_english(tmp_path):
-    tail, data = run_session("en", tmp_path)
+    tail, _data = run_session("en", tmp_path)
     assert "Fact file written to" in tail
     assert json.loads((tmp_path / "en.json").read_text())["endpoints"]["source"]["name"] == "client-7d9f"
 
 
 def test_full_session_in_chinese(tmp_path):
-    tail, data = run_session("zh", tmp_path)
+    tail, _data = run_session("zh", tmp_path)
     assert "事实文件已写入" in tail
 
 
@@ -154,5 +154,19 @@ def test_interrupt_saves_what_was_gathered(how, tmp_path):
     assert "Traceback" not in out
     assert "Interrupted: 1 answer(s) gathered." in out
     saved = tmp_path / "podnet-triage-T_INT_1.json"
-    assert f"Fact file written to {saved.name}" in out or f"written to podnet-triage-T_INT_1.json" in out
+    assert f"Fact file written to {saved.name}" in out or "written to podnet-triage-T_INT_1.json" in out
     assert len(load_facts(saved).observations) == 1
+
+
+def test_interrupt_before_any_answer_saves_nothing(tmp_path):
+    child = spawn(cwd=tmp_path)
+    reply(child, "case id", "T-EARLY")
+    child.expect("Source: a pod or a node")
+    time.sleep(0.5)
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    out = ANSI.sub("", child.before)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Interrupted before any answer: nothing to save." in out and "Traceback" not in out
+    assert list(tmp_path.iterdir()) == []

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 import podnet
+import pytest
 from podnet import Question, next_questions
 from podnet.facts.load import facts_from_data
 from podnet.knowledge.model import SignatureEntry

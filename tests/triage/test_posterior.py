@@ -6,9 +6,17 @@ import dataclasses
 import math
 
 import pytest
-
 from podnet.knowledge.model import SignatureEntry
-from podnet.triage.posterior import FLOOR, UNDECLARED_SPREAD, _entry, build_model, entropy, expected_gain, likelihood_ratio, posterior
+from podnet.triage.posterior import (
+    FLOOR,
+    UNDECLARED_SPREAD,
+    _entry,
+    build_model,
+    entropy,
+    expected_gain,
+    likelihood_ratio,
+    posterior,
+)
 from podnet.triage.questions import knowledge
 
 
@@ -20,7 +28,19 @@ def _kb_with(signatures: dict[str, tuple[float, list[tuple[str, dict[str, float]
         cid: template.model_copy(update={"id": cid, "prior": prior, "signature": [SignatureEntry(observe=k, answers=a) for k, a in sig]})
         for cid, (prior, sig) in signatures.items()
     }
-    return dataclasses.replace(kb, causes=causes)
+    symptoms = {k: v.model_copy(update={"signature": []}) for k, v in kb.symptoms.items()}
+    return dataclasses.replace(kb, causes=causes, symptoms=symptoms)
+
+
+def test_a_cause_inherits_its_symptom_class_signature_and_its_own_entries_win():
+    kb = _kb_with({"a": (0.5, [("ping@source_pod", {"ok": 0.7, "lost": 0.2, "partial_loss": 0.1})]), "b": (0.5, [])})
+    sid = kb.causes["a"].symptom
+    sig = [SignatureEntry(observe="ping@source_pod", answers={"lost": 0.9, "ok": 0.05, "partial_loss": 0.05}),
+           SignatureEntry(observe="tcp_connect@source_pod", answers={"timeout": 0.8, "refused": 0.1, "reset": 0.05, "connected": 0.05})]
+    kb = dataclasses.replace(kb, symptoms={**kb.symptoms, sid: kb.symptoms[sid].model_copy(update={"signature": sig})})
+    m = build_model(kb)
+    assert m.p(("tcp_connect", "source_pod"), "a", "timeout") == pytest.approx(0.8)  # inherited
+    assert m.p(("ping", "source_pod"), "a", "ok") == pytest.approx(0.7)  # its own entry wins
 
 
 def test_absent_signature_entry_leans_to_the_normal_answer_and_declared_entry_is_used():

@@ -6,9 +6,8 @@ import json
 
 import pytest
 import yaml
-
 from podnet import diagnose, load_facts
-from podnet.triage.answers import EXACT, answer_for, observed_answers
+from podnet.triage.answers import EXACT, answer_for, observed_probes
 from podnet.triage.questions import knowledge
 
 from tests.conftest import EXAMPLES, run_podnet
@@ -34,8 +33,9 @@ def test_there_are_examples():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_scripted_session_for_every_example(name, tmp_path):
     full = load_facts(EXAMPLES / name)
-    truthful = observed_answers(full, knowledge().observation_kinds, min_level=EXACT)
-    script = [{"kind": k, "at": at, "answer": a} for (k, at), a in truthful.items()]
+    probes = observed_probes(full, knowledge().observation_kinds)
+    truthful = {k: a for k, (a, _level) in probes.items()}
+    script = [{"kind": k, "at": at, "answer": a, "probe": "destination" if lv == EXACT else "backend"} for (k, at), (a, lv) in probes.items()]
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump(script))
     saved = tmp_path / "saved.json"
@@ -106,3 +106,10 @@ def test_answers_need_facts_and_a_terminal_is_needed_otherwise(tmp_path, case_fi
     assert r.returncode == 2 and "--answers" in r.stderr and "Traceback" not in r.stderr
     r = run_podnet("triage", "--facts", str(case_file), "--answers", str(a), "--threshold", "2")
     assert r.returncode == 2 and "threshold" in r.stderr
+
+
+def test_save_folder_is_checked_before_any_question(case_file, tmp_path):
+    a = tmp_path / "a.yaml"
+    a.write_text("[]")
+    r = run_podnet("triage", "--facts", str(case_file), "--answers", str(a), "--save", str(tmp_path / "missing" / "x.json"))
+    assert r.returncode == 2 and "E-USAGE" in r.stderr and "missing" in r.stderr and r.stdout == ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from podnet import UsageError, diagnose
 from podnet.triage.session import TriageSession
 
