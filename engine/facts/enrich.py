@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Callable
 
 from .model import FactFile
-from .observations import Capture, DnsLookup, InterfaceMtu, MtuProbe, NodeAddresses, Ping, PodDnsConfig, TcpConnect
+from .observations import Capture, DnsLookup, InterfaceMtu, MtuProbe, NodeAddresses, Ping, PodDnsConfig, ServiceRules, TcpConnect
 
 
 def _roles(facts: FactFile) -> dict[str, str]:
@@ -50,10 +50,14 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) ->
     """Set derived fields of the observations in place (callers pass copies) and return the fact file."""
     roles = _roles(facts)
     dns_ip = facts.cluster.dns_service_ip
+    dst = facts.endpoints.destination
+    dst_service_ip = dst.ip if dst.kind == "service" else None
     mtus: dict[tuple[str, str | None], dict[str, int]] = defaultdict(dict)
     for o in facts.observations:
         if isinstance(o, (Ping, TcpConnect, MtuProbe)) and o.target_role is None:
             o.target_role = roles.get(o.target, "other")  # type: ignore[assignment]
+        elif isinstance(o, ServiceRules) and o.service_ip is None and dst_service_ip:
+            o.service_ip = dst_service_ip  # rules looked up without an address are the case's Service's
         elif isinstance(o, PodDnsConfig) and o.cluster_dns_ip is None and dns_ip:
             o.cluster_dns_ip = dns_ip
         elif isinstance(o, DnsLookup) and o.server_role is None:
