@@ -231,7 +231,7 @@ def _next_checks(
             if negated:
                 continue
             key = _check_key(p, kb, observed, facts)
-            if key is None or key[0] in blocked:
+            if key is None or key[0] in blocked or f"{key[0]}@{key[1]}" in blocked:
                 continue
             value[key] += gain
             if rule.phase == "cause":

@@ -12,8 +12,7 @@ from typing import Any
 
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge
-from .._experta import Fact
-from .compile import CompiledRules, Firing, compile_rules
+from .compile import CompiledRules, Firing, compile_rules, fact_class
 
 SOURCE_IX, DESTINATION_IX, CLUSTER_IX, PATH_IX = -2, -3, -4, -5
 """Fact indexes of the case's context facts (observations use their list index; the k-th derived
@@ -43,12 +42,12 @@ class Reasoner:
     def _fact(self, kind: str, source: Any, ix: int, extra: dict[str, Any] | None = None) -> Any:
         if kind not in self.compiled.kinds:
             return None
-        data: dict[str, Any] = {"fk": kind, "ix": ix}
+        data: dict[str, Any] = {"ix": ix}
         for name in self.compiled.fields_used.get(kind, ()):
             value = extra.get(name) if extra and name in extra else getattr(source, name, None)
             if value is not None:
                 data[name] = _value(value)
-        return Fact(**data)
+        return fact_class(kind)(**data)
 
     def run(
         self,
