@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from podnet.facts.load import facts_from_data, load_facts
 from podnet.facts.model import FactFile
-from podnet.triage.answers import EXACT, observed_probes
+from podnet.triage.answers import observed_probes, probe_name
 from podnet.triage.questions import askable, knowledge
 from podnet.triage.session import DEFAULT_THRESHOLD, TriageSession
 
@@ -104,7 +104,7 @@ def truthful_answer(full: FactFile, kind: str, at: str) -> tuple[str, str] | Non
     got = _TRUTH[id(full)].get((kind, at))
     if got is None:
         return None
-    return got[0], "destination" if got[1] == EXACT else "backend"
+    return got[0], probe_name(knowledge().observation_kinds[kind], at, got[1])
 
 
 def fixed_order() -> list[tuple[str, str]]:
@@ -161,7 +161,7 @@ def make_fixed() -> Callable[[TriageSession], tuple[str, str] | None]:
         asked = {(s.kind, s.at) for s in session.steps}
         blocked = set(session.facts.unobservable)
         for q in order:
-            if q not in asked and q[0] not in blocked and askable(kb, session.facts, q):
+            if q not in asked and q[0] not in blocked and f"{q[0]}@{q[1]}" not in blocked and askable(kb, session.facts, q):
                 return q
         return None
 

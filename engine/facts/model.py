@@ -121,7 +121,7 @@ class FactFileHead(_Strict):
     endpoints: Endpoints
     unobservable: list[str] = Field(
         default_factory=list,
-        description="Observation kinds that could not be made (tool missing, no access); never asked again.",
+        description="Observation kinds ('kind') or checks at one vantage point ('kind@vantage') that could not be made (tool missing, no access); never asked again.",
     )
 
 

@@ -253,8 +253,13 @@ def load_rules(kb: Knowledge, extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
     return rules
 
 
-@functools.lru_cache(maxsize=8)
 def load_knowledge(extra_dirs: tuple[str, ...] = ()) -> Knowledge:
+    """The knowledge base with its rules (see :func:`_load_knowledge`), cached per rule-folder set."""
+    return _load_knowledge(tuple(extra_dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_knowledge(extra_dirs: tuple[str, ...]) -> Knowledge:
     """The knowledge base with its rules, loaded and checked once per process per rule-folder set
     (and cached on disk across processes, see :mod:`podnet.knowledge.cache`)."""
     from . import schema  # noqa: F401 - part of the cache key

@@ -72,6 +72,12 @@ class HowToObserve(_Strict):
 
     command: str
     run_in: Literal["pod", "node", "kubectl", "nsenter"] = "node"
+    target: Literal["destination", "backend", "destination_node", "source_node", "dns_service"] | None = Field(
+        None,
+        description="What the check probes from here (triage): the destination (default; the ClusterIP of a "
+        "Service), its backend Pod (the destination itself when it is a Pod), the destination's or the source's "
+        "node, or the cluster DNS Service.",
+    )
 
 
 class Answer(_Strict):
@@ -80,6 +86,14 @@ class Answer(_Strict):
     id: str
     text: Text
     observation: dict[str, Any] | None = None
+    observations: list[dict[str, Any]] | None = Field(
+        None,
+        description="Several observations one answer stands for (e.g. the MTUs of the host NIC, the tunnel and a "
+        "bridge); used instead of 'observation'. String values may be templates of the case ({{ src_node.nic }}).",
+    )
+    at: list[str] | None = Field(
+        None, description="Vantage points where this answer applies (default: every vantage of the kind)."
+    )
     normal: bool = Field(
         False,
         description="What a healthy cluster shows (triage: what a cause that does not declare this question most likely gives).",
@@ -89,6 +103,11 @@ class Answer(_Strict):
         description="How triage recognises this answer in a recorded observation: field -> value or "
         "{operator: value}, as in a rule pattern (without 'fact'); a list means any of them. "
         "Without it, the nearest fragment wins.",
+    )
+    match_all: list[dict[str, Any]] | None = Field(
+        None,
+        description="For an answer about several observations of one check: every constraint set must hold for "
+        "one of them (e.g. the backend Pod connects and the ClusterIP times out).",
     )
 
 
@@ -105,6 +124,11 @@ class ObservationKind(_Strict):
         description="Fields that make two observations of this kind at one vantage different checks (e.g. capture hop).",
     )
     answers: list[Answer] = Field(default_factory=list)
+    cost: float = Field(
+        1.0,
+        gt=0,
+        description="Effort of the check relative to a ping (triage ranks questions by expected information gain per cost).",
+    )
 
 
 class InterfaceRole(_Strict):

@@ -27,9 +27,13 @@ MAX_NEXT_CHECKS = 5
 _CONTEXT_PATHS = {SOURCE_IX: "$.endpoints.source", DESTINATION_IX: "$.endpoints.destination", CLUSTER_IX: "$.cluster"}
 
 
-@functools.lru_cache(maxsize=8)
 def get_reasoner(rule_dirs: tuple[str, ...] = ()) -> Reasoner:
     """The compiled engine for the bundled rules plus ``rule_dirs``, built once per process."""
+    return _reasoner(tuple(rule_dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _reasoner(rule_dirs: tuple[str, ...]) -> Reasoner:
     return Reasoner(load_knowledge(rule_dirs))
 
 

@@ -107,8 +107,38 @@ def _identity_defaults(kind: str) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-def case_values(kind: str, at: str, facts: FactFile) -> dict[str, Any]:
-    """Values of :data:`CASE_FIELDS` that the kind has and the case knows, at a vantage point."""
+def _role_target(f: FactFile, role: str | None) -> tuple[Any, Any] | None:
+    """(address, port) a check aimed at ``role`` probes in this case; None: the destination itself."""
+    b, dst = _backend(f), f.endpoints.destination
+    if role == "backend":
+        return (b.ip, b.port or dst.port) if b is not None and dst.kind == "service" else None
+    if role in ("destination_node", "source_node"):
+        node = _node(f, "destination_node" if role == "destination_node" else "source_node")
+        ip = (node.internal_ip if node else None) or (
+            (dst.node_ip or (b.node_ip if b else None)) if role == "destination_node" else f.endpoints.source.node_ip
+        )
+        return (ip, None)
+    if role == "dns_service":
+        return (f.cluster.dns_service_ip, 53)
+    return None
+
+
+def vantage(at: str) -> str:
+    """The vantage point of a question's place: ``source_node>destination_node`` (the source's node,
+    probing the destination's node) is at ``source_node``."""
+    return at.partition(">")[0]
+
+
+def probe_role(meta: ObservationKind, at: str) -> str:
+    """What the question ``meta.kind@at`` probes: the role after ``>`` in ``at``, else
+    ``how.<at>.target``, else the destination."""
+    how = meta.how.get(at)
+    return at.partition(">")[2] or (how.target if how is not None else None) or "destination"
+
+
+def case_values(kind: str, at: str, facts: FactFile, target: str | None = None) -> dict[str, Any]:
+    """Values of :data:`CASE_FIELDS` that the kind has and the case knows, at a vantage point;
+    ``target`` (a role, see ``how.<at>.target``) points ``target``/``port`` at what the check probes."""
     fields = OBSERVATION_MODELS[kind].model_fields
     out = {}
     for name in fields:
@@ -117,38 +147,102 @@ def case_values(kind: str, at: str, facts: FactFile) -> dict[str, Any]:
             value = getter(facts, at)
             if value is not None:
                 out[name] = value
+    aimed = _role_target(facts, target)
+    if aimed is not None and "target" in out:
+        out["target"] = aimed[0]
+        if "port" in out:
+            if aimed[1] is not None:
+                out["port"] = aimed[1]
+            elif target in ("destination_node", "source_node"):
+                out.pop("port")
+        if aimed[0] is None:
+            out.pop("target")
+    return out
+
+
+def _render_fragment(fragment: dict[str, Any], facts: FactFile, where: str, probe: dict[str, Any]) -> dict[str, Any]:
+    """An answer's fragment with its template strings (``{{ src_node.internal_ip }}``) rendered for the
+    case; ``probe`` adds what the check probes from its vantage point (``target``, ``port``) and the
+    other case values of the kind there (``interface``: the node's NIC...)."""
+    if not any("{{" in repr(v) or "{%" in repr(v) for v in fragment.values()):
+        return dict(fragment)
+    from ..knowledge.templates import case_context, render
+
+    ctx = {**case_context(facts), **{k: v for k, v in probe.items() if v is not None}}
+
+    def one(v: Any, path: str) -> Any:
+        if isinstance(v, str) and ("{{" in v or "{%" in v):
+            return render(v, ctx, path)
+        if isinstance(v, list):
+            return [one(x, f"{path}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, dict):
+            return {k: one(x, f"{path}.{k}") for k, x in v.items()}
+        return v
+
+    return {k: one(v, f"{where}.{k}") for k, v in fragment.items()}
+
+
+def answer_fragments(answer: Any) -> list[dict[str, Any]]:
+    """The observation fragments an answer stands for (``observations``, else ``[observation]``)."""
+    if answer.observations:
+        return [dict(f) for f in answer.observations]
+    return [dict(answer.observation or {})]
+
+
+def fragment_keys(meta: ObservationKind) -> set[str]:
+    """Fields the answers of a kind set (what an answer says, not what was probed). An answer about
+    both ends of a Service (``match_all``) probes the other end in its further observations: their
+    ``target``/``port`` say what was probed, so only its first observation counts here."""
+    keys = set()
+    for a in meta.answers:
+        fragments = answer_fragments(a)
+        for f in fragments[:1] if a.match_all else fragments:
+            keys |= set(f)
+    return keys
+
+
+def build_observations(
+    meta: ObservationKind, at: str, answer_id: str, facts: FactFile, note: str | None = None, probe: str | None = None
+) -> list[Observation]:
+    """The observations an answer stands for, in this case; :class:`NotAskable` if the case lacks a value.
+
+    ``probe``: what the answer is about, when not what the question probes (``how.<at>.target``):
+    ``"destination"`` (the ClusterIP of a Service, or the destination) or ``"backend"`` (the
+    Service's first backend Pod: its IP and port), e.g. because that is what the customer could probe."""
+    answer = next((a for a in meta.answers if a.id == answer_id and (not a.at or at in a.at)), None)
+    if answer is None:
+        known = ", ".join(a.id for a in meta.answers)
+        raise KeyError(f"unknown answer {answer_id!r} for {meta.kind} (known: {known})")
+    own = probe_role(meta, at)
+    role = own if probe is None else probe
+    values = case_values(meta.kind, at, facts, role)
+    if probe == "backend" and own != "backend" and "target" in values and _role_target(facts, "backend") is None:
+        raise NotAskable(f"{meta.kind}: the case names no backend Pod to probe")
+    from ..errors import FactFileError, TemplateError
+
+    where = f"kb/observations.yaml: {meta.kind}.answers.{answer_id}"
+    out = []
+    for i, fragment in enumerate(answer_fragments(answer)):
+        try:
+            probe_values = {**values, "target": values.get("target", _target(facts, at)), "port": values.get("port", _port(facts, at))}
+            data: dict[str, Any] = {**values, **_render_fragment(fragment, facts, where, probe_values)}
+        except TemplateError as exc:
+            raise NotAskable(exc.one_line()) from None
+        data.update(kind=meta.kind, at=vantage(at))
+        if note:
+            data["note"] = note
+        try:
+            out.append(validate_observation(data, i, where))
+        except FactFileError as exc:
+            raise NotAskable(exc.one_line()) from None
     return out
 
 
 def build_observation(
-    meta: ObservationKind, at: str, answer_id: str, facts: FactFile, note: str | None = None, probe: str = "destination"
+    meta: ObservationKind, at: str, answer_id: str, facts: FactFile, note: str | None = None, probe: str | None = None
 ) -> Observation:
-    """The observation an answer stands for, in this case; :class:`NotAskable` if the case lacks a value.
-
-    ``probe="backend"``: the answer is about the destination Service's first backend Pod (its IP
-    and port) rather than the ClusterIP, e.g. because that is what the customer could probe."""
-    answer = next((a for a in meta.answers if a.id == answer_id), None)
-    if answer is None:
-        known = ", ".join(a.id for a in meta.answers)
-        raise KeyError(f"unknown answer {answer_id!r} for {meta.kind} (known: {known})")
-    values = case_values(meta.kind, at, facts)
-    if probe == "backend":
-        b = _backend(facts)
-        if b is None or "target" not in values:
-            raise NotAskable(f"{meta.kind}: the case names no backend Pod to probe")
-        values["target"] = b.ip
-        if "port" in values and b.port:
-            values["port"] = b.port
-    data: dict[str, Any] = {**values, **(answer.observation or {})}
-    data.update(kind=meta.kind, at=at)
-    if note:
-        data["note"] = note
-    from ..errors import FactFileError
-
-    try:
-        return validate_observation(data, 0, f"kb/observations.yaml: {meta.kind}.answers.{answer_id}")
-    except FactFileError as exc:
-        raise NotAskable(exc.one_line()) from None
+    """The (first) observation an answer stands for; see :func:`build_observations`."""
+    return build_observations(meta, at, answer_id, facts, note, probe)[0]
 
 
 _MATCH_CACHE: dict[tuple[str, str, str], tuple[Any, ...]] = {}
@@ -182,10 +276,28 @@ def _holds(op: str, got: Any, value: Any) -> bool:
         if op == "not_in":
             return got not in value
         if op == "contains":
+            if isinstance(got, list) and isinstance(value, str):  # log lines: one of them contains the text
+                return any(value.lower() in str(x).lower() for x in got)
             return value in got
         return bool({"gt": got > value, "gte": got >= value, "lt": got < value, "lte": got <= value}[op])
     except TypeError:
         return False
+
+
+def matches_group(kind: str, answer: Any, group: list[Observation]) -> bool:
+    """Whether a set of observations of one check holds the answer: ``match_all`` (each constraint set
+    by one of them), else ``match`` by one of them."""
+    if answer.match_all:
+        return all(
+            any(_holds_all(_match_constraints(kind, f"{answer.id}.match_all[{i}]", c), o) for o in group)
+            for i, c in enumerate(answer.match_all)
+        )
+    return any(matches(kind, answer, o) for o in group)
+
+
+def _holds_all(constraints: tuple[Any, ...], o: Observation) -> bool:
+    data = o.model_dump()
+    return all(_holds(c.op, data.get(c.field), c.value) for c in constraints)
 
 
 def matches(kind: str, answer: Any, o: Observation) -> bool | None:
@@ -254,32 +366,61 @@ MIN_MATCH = 0.6
 
 
 EXACT, BACKEND = 2, 1
-"""How closely an observation answers a question: the very probe, or the same probe of a backend Pod."""
+"""How closely an observation answers a question: the very probe, or the same probe of the other
+end of a Service (its backend Pod instead of its ClusterIP, or the reverse when the question probes
+the backend: see :func:`alternative_probe`)."""
+
+ALTERNATIVE = BACKEND
+
+
+def alternative_probe(meta: ObservationKind, at: str) -> str:
+    """What an :data:`ALTERNATIVE` match probed: the ClusterIP when the question probes the backend
+    Pod (``how.<at>.target: backend``), else the backend Pod."""
+    return "destination" if probe_role(meta, at) == "backend" else "backend"
+
+
+def probe_name(meta: ObservationKind, at: str, level: int) -> str | None:
+    """The ``probe`` of an answer found at ``level``: None for what the question itself probes,
+    else "destination" or "backend" (:func:`alternative_probe`)."""
+    return None if level == EXACT else alternative_probe(meta, at)
+
+
+def _identity(meta: ObservationKind, at: str, facts: FactFile, role: str | None) -> dict[str, Any]:
+    keys = fragment_keys(meta)
+    identity = dict(case_values(meta.kind, at, facts, role))
+    for k, v in _identity_defaults(meta.kind):
+        if k not in keys:
+            identity.setdefault(k, v)
+    for name in keys:
+        identity.pop(name, None)
+    return identity
 
 
 def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> int:
     """:data:`EXACT` when ``o`` probes what ``meta.kind@at`` asks about in this case (same target,
-    port, name, packet size...), :data:`BACKEND` when it probes a backend Pod of the destination
-    Service instead of its ClusterIP (the guide pings and connects to the Pod), else 0."""
-    if getattr(o, "kind", None) != meta.kind or o.at != at:
+    port, name, packet size...), :data:`BACKEND` (:data:`ALTERNATIVE`) when it probes the other end
+    of the destination Service (a backend Pod instead of the ClusterIP, or the ClusterIP when the
+    question probes the backend Pod: the guide pings and connects to the Pod), else 0."""
+    if getattr(o, "kind", None) != meta.kind or o.at != vantage(at):
         return 0
-    fragment_keys = set().union(*[(a.observation or {}).keys() for a in meta.answers]) if meta.answers else set()
-    identity = dict(case_values(meta.kind, at, facts))
-    for k, v in _identity_defaults(meta.kind):
-        if k not in fragment_keys:
-            identity.setdefault(k, v)
-    for name in fragment_keys:
-        identity.pop(name, None)
-    if all(getattr(o, name, None) in (None, value) for name, value in identity.items()):
+
+    def same(identity: dict[str, Any]) -> bool:
+        return all(getattr(o, name, None) in (None, value) for name, value in identity.items())
+
+    own = probe_role(meta, at)
+    identity = _identity(meta, at, facts, own)
+    if same(identity):
         return EXACT
-    backends = facts.endpoints.destination.backends
-    if "target" in identity and backends:
-        for b in backends:
-            alt = {**identity, "target": b.ip}
-            if "port" in alt:
-                alt["port"] = b.port or alt["port"]
-            if all(getattr(o, name, None) in (None, value) for name, value in alt.items()):
-                return BACKEND
+    if "target" not in identity or facts.endpoints.destination.kind != "service":
+        return 0
+    if own == "backend":
+        return BACKEND if same(_identity(meta, at, facts, "destination")) else 0
+    for b in facts.endpoints.destination.backends:
+        alt = {**identity, "target": b.ip}
+        if "port" in alt:
+            alt["port"] = b.port or alt["port"]
+        if same(alt):
+            return BACKEND
     return 0
 
 
@@ -292,12 +433,31 @@ def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) 
     """The answer id ``o`` corresponds to, or None (another probe, ambiguous or poor match)."""
     if not meta.answers or not same_probe(meta, at, o, facts):
         return None
-    held = [a for a in meta.answers if matches(meta.kind, a, o)]
+    return answer_for_group(meta, at, [o], facts)
+
+
+def answer_for_group(meta: ObservationKind, at: str, group: list[Observation], facts: FactFile) -> str | None:
+    """The answer id a set of observations of one check corresponds to (e.g. the MTUs of several
+    interfaces, the captures at several hops of one node), or None.
+
+    Declared ``match`` clauses first: an answer holds when one of the observations satisfies it; an
+    abnormal answer outweighs a ``normal`` one (one oversized bridge is the finding, not the tunnel
+    that fits); of several abnormal answers over several observations the one listed first wins
+    (answers are listed from the most specific). Otherwise the first observation's nearest answer."""
+    if not meta.answers or not group:
+        return None
+    options = [a for a in meta.answers if not a.at or at in a.at]
+    held = [a for a in options if matches_group(meta.kind, a, group)]
+    if len(held) > 1 and any(not a.normal for a in held):
+        held = [a for a in held if not a.normal]
     if len(held) == 1:
         return held[0].id
+    if held and len(group) > 1:
+        return held[0].id
+    o = group[0]
     # several declared matches hold: the nearest of them; none hold: the nearest answer without one
-    pool = held or [a for a in meta.answers if not a.match]
-    fields = set().union(*[(a.observation or {}).keys() for a in meta.answers])
+    pool = held or [a for a in options if not a.match and not a.match_all]
+    fields = fragment_keys(meta)
     scored: list[tuple[float, str]] = []
     for a in pool:
         try:
@@ -316,6 +476,16 @@ def answer_for(meta: ObservationKind, at: str, o: Observation, facts: FactFile) 
     return best[1]
 
 
+def _enriched(facts: FactFile) -> FactFile:
+    """A copy of the facts with the derived fields (interface roles, MTUs next to an interface,
+    registered outer sources...) that answers' ``match`` clauses may use."""
+    from ..facts.enrich import enrich
+    from ..knowledge.load import load_knowledge
+
+    copy = facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]})
+    return enrich(copy, load_knowledge(()).interface_role)
+
+
 def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind], min_level: int = BACKEND) -> dict[tuple[str, str], str]:
     """(kind, at) -> answer id for every question the facts answer (see :func:`observed_probes`)."""
     return {k: aid for k, (aid, _level) in observed_probes(facts, kinds, min_level).items()}
@@ -323,19 +493,34 @@ def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind], min_lev
 
 def observed_probes(facts: FactFile, kinds: dict[str, ObservationKind], min_level: int = BACKEND) -> dict[tuple[str, str], tuple[str, int]]:
     """(kind, at) -> (answer id, :data:`EXACT` or :data:`BACKEND`) for every question the facts
-    answer; the very probe is preferred over
-    the same probe of a backend Pod (``min_level=EXACT``: the very probe only), and the first
-    observation over later ones."""
-    out: dict[tuple[str, str], tuple[int, str]] = {}
-    for o in facts.observations:
+    answer; the very probe is preferred over the same probe of the other end of a Service
+    (``min_level=EXACT``: the very probe only). The observations of one check at one level are
+    read together (:func:`answer_for_group`)."""
+    groups: dict[tuple[str, str], dict[int, list[Observation]]] = {}
+    rich = _enriched(facts) if any(kinds.get(getattr(o, "kind", "")) for o in facts.observations) else facts
+    for o in rich.observations:
         kind: str = getattr(o, "kind", "")
         meta = kinds.get(kind)
-        if meta is None or not meta.answers or o.at not in meta.how:
+        if meta is None or not meta.answers:
             continue
-        level = probe_match(meta, o.at, o, facts)
-        if level < min_level or out.get((kind, o.at), (0, ""))[0] >= level:
-            continue
-        aid = answer_for(meta, o.at, o, facts)
-        if aid is not None:
-            out[(kind, o.at)] = (level, aid)
-    return {k: (aid, level) for k, (level, aid) in out.items()}
+        for at in meta.how:  # the questions at this vantage (``source_node``, ``source_node>destination_node``...)
+            if vantage(at) != o.at:
+                continue
+            level = probe_match(meta, at, o, facts)
+            if level >= max(min_level, 1):
+                groups.setdefault((kind, at), {}).setdefault(level, []).append(o)
+    out: dict[tuple[str, str], tuple[str, int]] = {}
+    for (kind, at), by_level in groups.items():
+        meta = kinds[kind]
+        if min_level <= BACKEND:  # answers about both ends of a Service (ClusterIP and backend Pod) together
+            both = [o for level in sorted(by_level, reverse=True) for o in by_level[level]]
+            joint = [a for a in meta.answers if a.match_all and (not a.at or at in a.at) and matches_group(kind, a, both)]
+            if joint:
+                out[(kind, at)] = (joint[0].id, EXACT)
+                continue
+        for level in sorted(by_level, reverse=True):
+            aid = answer_for_group(kinds[kind], at, by_level[level], facts)
+            if aid is not None:
+                out[(kind, at)] = (aid, level)
+                break
+    return out

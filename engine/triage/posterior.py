@@ -88,11 +88,13 @@ def build_model(kb: Knowledge) -> Model:
     for kind, meta in kb.observation_kinds.items():
         if meta.answers:
             for at in meta.how:
-                answers[(kind, at)] = tuple(a.id for a in meta.answers)
+                ids = tuple(a.id for a in meta.answers if not a.at or at in a.at)
+                if ids:
+                    answers[(kind, at)] = ids
     causes = tuple(kb.causes)
     likelihood: dict[QuestionKey, dict[str, dict[str, float]]] = {}
     for q, ids in answers.items():
-        normal = {a.id for a in kb.observation_kinds[q[0]].answers if a.normal}
+        normal = {a.id for a in kb.observation_kinds[q[0]].answers if a.normal and a.id in ids}
         if normal:
             spread = UNDECLARED_SPREAD / len(ids)
             default = {a: spread + ((1 - UNDECLARED_SPREAD) / len(normal) if a in normal else 0.0) for a in ids}

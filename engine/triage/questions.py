@@ -20,8 +20,8 @@ from ..diagnosis import Diagnosis
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
-from ..knowledge.templates import case_context, render
-from .answers import NotAskable, build_observation, observed_answers
+from ..knowledge.templates import case_context, probe_context, render
+from .answers import NotAskable, _role_target, build_observation, observed_answers, probe_match, probe_role, vantage
 from .model import AnswerOption, CauseBelief, Question
 from .posterior import Model, QuestionKey, build_model, expected_gain, posterior
 
@@ -47,11 +47,14 @@ def _blocked(facts: FactFile) -> tuple[set[str], set[QuestionKey]]:
 
 def askable(kb: Knowledge, facts: FactFile, q: QuestionKey) -> bool:
     """The vantage exists in this case and the case has every value the observation needs."""
-    if not facts.has_vantage(q[1]):
+    if not facts.has_vantage(vantage(q[1])):
         return False
     meta = kb.observation_kinds[q[0]]
     try:
-        build_observation(meta, q[1], meta.answers[0].id, facts)
+        first = next((a for a in meta.answers if not a.at or q[1] in a.at), None)
+        if first is None:
+            return False
+        build_observation(meta, q[1], first.id, facts)
     except NotAskable:
         return False
     return True
@@ -59,12 +62,14 @@ def askable(kb: Knowledge, facts: FactFile, q: QuestionKey) -> bool:
 
 def open_questions(kb: Knowledge, model: Model, facts: FactFile) -> list[QuestionKey]:
     """Questions not asked yet, not blocked, askable in this case; in the guide's order."""
-    observed = {(getattr(o, "kind", ""), o.at) for o in facts.observations}
     blocked_kinds, blocked_keys = _blocked(facts)
     out = []
     for q in model.answers:
-        if q in observed or q[0] in blocked_kinds or q in blocked_keys:
+        if q[0] in blocked_kinds or q in blocked_keys:
             continue
+        meta = kb.observation_kinds[q[0]]
+        if any(probe_match(meta, q[1], o, facts) for o in facts.observations):
+            continue  # answered already (the same probe, or the same probe of the Service's other end)
         if askable(kb, facts, q):
             out.append(q)
     how_ix = {(k, at): i for k, m in kb.observation_kinds.items() for i, at in enumerate(m.how)}
@@ -96,12 +101,24 @@ def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | Non
     return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf)
 
 
+def _buildable(meta: Any, at: str, answer_id: str, facts: FactFile) -> bool:
+    """Whether the answer makes sense in this case (e.g. "the ClusterIP fails" needs a Service)."""
+    try:
+        build_observation(meta, at, answer_id, facts)
+    except NotAskable:
+        return False
+    return True
+
+
 def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float, lang: Lang, ctx: dict[str, Any] | None = None) -> Question:
     """A question rendered for the case."""
     kind, at = q
     meta = kb.observation_kinds[kind]
     how = meta.how[at]
     ctx = ctx if ctx is not None else case_context(facts)
+    role = probe_role(meta, at)
+    if role != "destination" and _role_target(facts, role) is not None:
+        ctx = probe_context(ctx, role)  # the check probes the backend Pod, a node, the DNS Service
     where = f"kb/observations.yaml: {kind}"
     return Question(
         kind=kind,
@@ -110,7 +127,11 @@ def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float,
         text=render(meta.question.get(lang), ctx, f"{where}.question.{lang}"),
         command=render(how.command, ctx, f"{where}.how.{at}.command"),
         run_in=how.run_in,
-        answers=[AnswerOption(id=a.id, text=a.text.get(lang)) for a in meta.answers],
+        answers=[
+            AnswerOption(id=a.id, text=render(a.text.get(lang), ctx, f"{where}.answers.{a.id}.text"))
+            for a in meta.answers
+            if (not a.at or at in a.at) and _buildable(meta, at, a.id, facts)
+        ],
         expected_gain=round(gain, 6),
     )
 
@@ -121,8 +142,9 @@ def rank_questions(kb: Knowledge, facts: FactFile, post: dict[str, float] | None
     post = post if post is not None else current_posterior(kb, facts)
     scored = [(q, expected_gain(model, post, q)) for q in open_questions(kb, model, facts)]
     scored = [(q, g) for q, g in scored if g > MIN_GAIN]
-    # stable sort keeps the guide's order among equal gains
-    scored.sort(key=lambda s: -round(s[1], 9))
+    # gain per unit of effort (a capture at both ends costs more than a ping: ``cost`` in
+    # kb/observations.yaml); the stable sort keeps the guide's order among equal values
+    scored.sort(key=lambda s: -round(s[1] / kb.observation_kinds[s[0][0]].cost, 9))
     return scored
 
 

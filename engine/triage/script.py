@@ -4,8 +4,8 @@ The file is YAML or JSON: a list whose items are either
 
 * an answer id (``lost``), ``unknown`` or ``back``: the answer to the question triage asks next;
 * a mapping ``{kind: ping, at: source_pod, answer: lost}``: the answer to that question, asked
-  or not (``answer: unknown`` marks the kind unobservable); ``probe: backend`` says the answer is
-  about the Service's backend Pod rather than its ClusterIP.
+  or not (``answer: unknown`` marks ``KIND@VANTAGE`` unobservable); ``probe: backend`` / ``probe: destination`` says the answer is
+  about the Service's backend Pod / its ClusterIP rather than what the question probes.
 
 Items are used in order until triage stops (confident, or nothing left worth asking); items left
 over are reported, not applied.
@@ -32,7 +32,7 @@ class ScriptItem:
     answer: str
     kind: str | None = None
     at: str | None = None
-    probe: str = "destination"
+    probe: str | None = None
     location: str = ""
 
 
@@ -65,12 +65,12 @@ def load_script(path: str) -> list[ScriptItem]:
             extra = set(item) - {"kind", "at", "answer", "probe"}
             if extra:
                 raise InputError(f"unknown field {min(extra)!r} (kind, at, answer, probe)", location=where, code="E-TRIAGE-ANSWERS")
-            if item.get("probe", "destination") not in ("destination", "backend"):
+            if item.get("probe") not in (None, "destination", "backend"):
                 raise InputError("probe is 'destination' or 'backend'", location=f"{where}.probe", code="E-TRIAGE-ANSWERS")
             for key in ("kind", "at", "answer"):
                 if not isinstance(item.get(key), str) or not item[key]:
                     raise InputError("required field is missing or not text", location=f"{where}.{key}", code="E-TRIAGE-ANSWERS")
-            items.append(ScriptItem(answer=item["answer"], kind=item["kind"], at=item["at"], probe=item.get("probe", "destination"), location=where))
+            items.append(ScriptItem(answer=item["answer"], kind=item["kind"], at=item["at"], probe=item.get("probe"), location=where))
         else:
             raise InputError("an answer is an id or a mapping {kind, at, answer}", location=where, code="E-TRIAGE-ANSWERS")
     return items

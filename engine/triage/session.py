@@ -24,7 +24,7 @@ from ..diagnosis import Diagnosis
 from ..errors import UsageError
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
-from .answers import NotAskable, build_observation
+from .answers import NotAskable, build_observations, probe_role
 from .model import CauseBelief, Question
 from .questions import (
     beliefs,
@@ -134,9 +134,10 @@ class TriageSession:
         self._history.append(self.facts.model_copy(deep=True))
         self._status = None
 
-    def answer(self, kind: str, at: str, answer_id: str, probe: str = "destination") -> None:
-        """Record an answer as a real observation (fragment + kind + at + the case's target);
-        ``probe="backend"`` when it is about the Service's backend Pod rather than the ClusterIP."""
+    def answer(self, kind: str, at: str, answer_id: str, probe: str | None = None) -> None:
+        """Record an answer as real observations (fragments + kind + at + the case's target);
+        ``probe``: "backend" (the Service's backend Pod) or "destination" (its ClusterIP) when the
+        answer is about that rather than what the question probes (``how.<at>.target``)."""
         kb = knowledge(self.rule_dirs)
         meta = kb.observation_kinds.get(kind)
         if meta is None or not meta.answers or at not in meta.how:
@@ -146,19 +147,23 @@ class TriageSession:
             raise UsageError(f"unknown answer {answer_id!r} (known: {known}, unknown)", location=f"{kind}@{at}")
         q = render_question(kb, self.facts, (kind, at), 0.0, self.lang)
         try:
-            note = q.command if probe == "destination" else None  # the command shown probes the ClusterIP
-            obs = build_observation(meta, at, answer_id, self.facts, note=note, probe=probe)
+            own = "backend" if probe_role(meta, at) == "backend" else "destination"
+            note = q.command if probe in (None, own) else None  # the command shown probes what the question names
+            obs = build_observations(meta, at, answer_id, self.facts, note=note, probe=probe)
         except NotAskable as exc:
             raise UsageError(f"cannot record the answer: {exc}", location=f"{kind}@{at}") from None
         self._push()
-        self.facts.observations.append(obs)  # type: ignore[arg-type]
+        self.facts.observations.extend(obs)  # type: ignore[arg-type]
         self.steps.append(Step(kind, at, answer_id))
 
     def unknown(self, kind: str, at: str) -> None:
-        """"Unknown / can't run it": the kind goes to ``unobservable`` and is not asked again."""
+        """"Unknown / can't run it": ``KIND@VANTAGE`` goes to ``unobservable`` and is not asked again
+        (the same check at another vantage point may still be possible: a file that records a
+        check at one end only, a customer with access to one node only)."""
         self._push()
-        if kind not in self.facts.unobservable:
-            self.facts.unobservable.append(kind)
+        key = f"{kind}@{at}"
+        if kind not in self.facts.unobservable and key not in self.facts.unobservable:
+            self.facts.unobservable.append(key)
         self.steps.append(Step(kind, at, None))
 
     def back(self) -> bool:
