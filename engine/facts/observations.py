@@ -247,6 +247,12 @@ class NodeAddresses(Observation):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def known_node_ip(self) -> str | None:
+        """The address Kubernetes or flannel knows the node by (InternalIP, else flannel public-ip)."""
+        return self.registered_ip or self.flannel_public_ip
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def address_count(self) -> int:
         return len(self.addresses)
 

@@ -19,8 +19,11 @@ def _alone(o: sc.Outcome | None) -> str:
         return "n/a"
     if o.scenario.expected is None:
         return "no cause" if not o.causes else f"{o.causes[0][0]} named"
-    first = o.causes[0][0] if o.causes else "none"
-    return f"{o.rank} ({o.confidence:.2f})" if o.rank == 1 else f"{'-' if o.rank is None else o.rank}; first: {first}"
+    if o.rank == 1:
+        return f"1 ({o.confidence:.2f})"
+    if not o.causes:
+        return "no cause named (symptom and next checks only)"
+    return f"{'-' if o.rank is None else o.rank}; first: {o.causes[0][0]}"
 
 
 def table(results: list[Result]) -> str:

@@ -99,8 +99,9 @@ def test_teardown_leaves_nothing_behind(lab) -> None:
     assert len(pids) == 2 and all(Path(f"/proc/{pid}").exists() for pid in pids)
     t.teardown()
     t.teardown()  # idempotent
-    assert t.lab_namespaces() == []
-    assert not list(Path("/etc/netns").glob(t.PREFIX + "*"))
+    with t.locked():  # no other process may build a lab while we look
+        assert t.lab_namespaces() == []
+        assert not list(Path("/etc/netns").glob(t.PREFIX + "*"))
     assert not any(Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids)
 
 
@@ -124,5 +125,6 @@ def test_a_test_failing_midway_leaves_no_lab_behind(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "RuntimeError: boom" in proc.stdout, proc.stdout[-2000:]
     pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
     assert pids and not any(Path(f"/proc/{p}/cmdline").exists() and Path(f"/proc/{p}/cmdline").read_bytes() for p in pids)
-    assert t.lab_namespaces() == []
-    assert not list(Path("/etc/netns").glob(t.PREFIX + "*"))
+    with t.locked():  # no other process may build a lab while we look
+        assert t.lab_namespaces() == []
+        assert not list(Path("/etc/netns").glob(t.PREFIX + "*"))

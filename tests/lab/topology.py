@@ -23,6 +23,7 @@ the switch address, which does not forward, so a packet that no rule catches die
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 PREFIX = "podnet-lab-"
 STATE_DIR = Path("/run/podnet-lab")
@@ -239,6 +241,18 @@ def _release_lock() -> None:
     if _lock_fd is not None:
         os.close(_lock_fd)  # closing drops the flock
         _lock_fd = None
+
+
+@contextlib.contextmanager
+def locked() -> Iterator[None]:
+    """Hold the lab lock for a block (e.g. to check that nothing is left, with no other run racing)."""
+    held = _lock_fd is not None
+    _acquire_lock()
+    try:
+        yield
+    finally:
+        if not held:
+            _release_lock()
 
 
 def build(*, start_apps: bool = True) -> LabState:
