@@ -11,7 +11,7 @@ from .model import FactFile
 
 def merge(parts: Sequence[FactFile], origins: Sequence[str] | None = None) -> FactFile:
     """One case from several: the first part's case, cluster and endpoints, fields the first leaves
-    empty filled from later parts, all observations in order, ``unobservable`` minus what was observed."""
+    empty filled from later parts, all observations in order, ``unobservable`` (``kind`` or ``kind@vantage``) minus what was observed."""
     if not parts:
         raise FactFileError("no fact file given", location="FILE", code="E-FACTS-EMPTY")
     first = parts[0].model_copy(deep=True)
@@ -27,7 +27,7 @@ def merge(parts: Sequence[FactFile], origins: Sequence[str] | None = None) -> Fa
             _fill(getattr(first, section), getattr(part, section))
         first.observations.extend(part.observations)
         first.unobservable = sorted(set(first.unobservable) | set(part.unobservable))
-    seen = {o.kind for o in first.observations}  # type: ignore[attr-defined]
+    seen = {o.kind for o in first.observations} | {f"{o.kind}@{o.at}" for o in first.observations}  # type: ignore[attr-defined]
     first.unobservable = [k for k in first.unobservable if k not in seen]
     return first
 

@@ -157,7 +157,7 @@ CheckKey = tuple[str, str, tuple[tuple[str, Any], ...]]
 """(observation kind, vantage, distinguishing field values)."""
 
 
-def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: FactFile) -> CheckKey | None:
+def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: FactFile, blocked: set[str] = frozenset()) -> CheckKey | None:  # type: ignore[assignment]
     """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields.
     Of several allowed vantage points (``at: {in: [...]}``), the first one not observed yet that
     the case has and the kind can be observed at; None when every one is observed already."""
@@ -178,7 +178,7 @@ def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: Fact
     candidates = [a for a in ats if a in meta.how] or ([next(iter(meta.how))] if not ats else [])
     for at in candidates:
         key = (pattern.kind, at, q)
-        if key not in observed and facts.has_vantage(at):
+        if key not in observed and facts.has_vantage(at) and f"{pattern.kind}@{at}" not in blocked:
             return key
     return None
 
@@ -234,8 +234,8 @@ def _next_checks(
         for p, negated in patterns(rule.condition):
             if negated:
                 continue
-            key = _check_key(p, kb, observed, facts)
-            if key is None or key[0] in blocked or f"{key[0]}@{key[1]}" in blocked:
+            key = _check_key(p, kb, observed, facts, blocked)
+            if key is None or key[0] in blocked:
                 continue
             value[key] += gain
             if rule.phase == "cause":

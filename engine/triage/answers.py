@@ -107,7 +107,7 @@ def _identity_defaults(kind: str) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-def _role_target(f: FactFile, role: str | None) -> tuple[Any, Any] | None:
+def role_target(f: FactFile, role: str | None) -> tuple[Any, Any] | None:
     """(address, port) a check aimed at ``role`` probes in this case; None: the destination itself."""
     b, dst = _backend(f), f.endpoints.destination
     if role == "backend":
@@ -147,7 +147,7 @@ def case_values(kind: str, at: str, facts: FactFile, target: str | None = None) 
             value = getter(facts, at)
             if value is not None:
                 out[name] = value
-    aimed = _role_target(facts, target)
+    aimed = role_target(facts, target)
     if aimed is not None and "target" in out:
         out["target"] = aimed[0]
         if "port" in out:
@@ -216,7 +216,7 @@ def build_observations(
     own = probe_role(meta, at)
     role = own if probe is None else probe
     values = case_values(meta.kind, at, facts, role)
-    if probe == "backend" and own != "backend" and "target" in values and _role_target(facts, "backend") is None:
+    if probe == "backend" and own != "backend" and "target" in values and role_target(facts, "backend") is None:
         raise NotAskable(f"{meta.kind}: the case names no backend Pod to probe")
     from ..errors import FactFileError, TemplateError
 

@@ -21,7 +21,15 @@ from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
 from ..knowledge.templates import case_context, probe_context, render
-from .answers import NotAskable, _role_target, build_observation, observed_answers, probe_match, probe_role, vantage
+from .answers import (
+    NotAskable,
+    build_observation,
+    observed_answers,
+    probe_match,
+    probe_role,
+    role_target,
+    vantage,
+)
 from .model import AnswerOption, CauseBelief, Question
 from .posterior import Model, QuestionKey, build_model, expected_gain, posterior
 
@@ -117,7 +125,7 @@ def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float,
     how = meta.how[at]
     ctx = ctx if ctx is not None else case_context(facts)
     role = probe_role(meta, at)
-    if role != "destination" and _role_target(facts, role) is not None:
+    if role != "destination" and role_target(facts, role) is not None:
         ctx = probe_context(ctx, role)  # the check probes the backend Pod, a node, the DNS Service
     where = f"kb/observations.yaml: {kind}"
     return Question(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from podnet.facts.load import validate_observation
+import pytest
+from podnet.facts.load import facts_from_data, validate_observation
 from podnet.triage.answers import (
     BACKEND,
+    EXACT,
+    NotAskable,
     answer_for,
     build_observation,
+    build_observations,
     observed_answers,
     probe_match,
 )
 from podnet.triage.questions import knowledge
+
+from .conftest import case_data
 
 
 def _obs(data):
@@ -19,12 +25,46 @@ def _obs(data):
 
 def test_answer_becomes_observation_with_case_target(case_facts):
     kinds = knowledge().observation_kinds
-    o = build_observation(kinds["tcp_connect"], "source_pod", "refused", case_facts, note="nc -zv 198.19.0.80 80")
-    assert (o.kind, o.at, o.target, o.port, o.result, o.note) == ("tcp_connect", "source_pod", "198.19.0.80", 80, "refused", "nc -zv 198.19.0.80 80")
+    # ping and telnet probe the Service's backend Pod (how.<at>.target: backend), as the guide does
+    o = build_observation(kinds["tcp_connect"], "source_pod", "refused", case_facts, note="nc -zv 198.18.2.20 8080")
+    assert (o.kind, o.at, o.target, o.port, o.result, o.note) == ("tcp_connect", "source_pod", "198.18.2.20", 8080, "refused", "nc -zv 198.18.2.20 8080")
+    # ... unless the answer says it is about the ClusterIP
+    c = build_observation(kinds["tcp_connect"], "source_pod", "refused", case_facts, probe="destination")
+    assert (c.target, c.port) == ("198.19.0.80", 80)
     p = build_observation(kinds["ping"], "source_node", "lost", case_facts)
-    assert (p.target, p.result, p.loss_percent, p.size) == ("198.19.0.80", "lost", 100, 56)
+    assert (p.target, p.result, p.loss_percent, p.size) == ("198.18.2.20", "lost", 100, 56)
     d = build_observation(kinds["dns_lookup"], "source_pod", "nxdomain", case_facts)
     assert d.name == "web.default.svc.cluster.local" and d.result == "nxdomain"
+    # "VANTAGE>ROLE": from the source's node to the destination's node
+    n = build_observation(kinds["ping"], "source_node>destination_node", "ok", case_facts)
+    assert (n.at, n.target) == ("source_node", "198.18.100.2")
+    m = build_observation(kinds["mtu_probe"], "source_node", "overlay_only", case_facts)
+    assert m.target == "198.18.100.2"  # how.source_node.target: destination_node
+
+
+def test_answers_fill_templates_from_the_case(case_facts):
+    kinds = knowledge().observation_kinds
+    fw = build_observation(kinds["firewall"], "destination_node", "drop_tcp_port", case_facts)
+    assert fw.rules[0].port == 8080  # the port the destination Pod listens on
+    na = build_observation(kinds["node_addresses"], "source_node", "dhcp_and_static", case_facts)
+    assert (na.interface, na.registered_ip, na.bootproto, na.static_ip, na.dhcp_and_static) == ("eth0", "198.18.100.1", "dhcp", "198.18.100.1", True)
+    dns = build_observation(kinds["pod_dns_config"], "source_pod", "cluster_dns", case_facts)
+    assert dns.nameservers == ["198.19.0.10"] and dns.search[0] == "default.svc.cluster.local"
+
+
+def test_one_answer_can_stand_for_several_observations(case_facts):
+    kinds = knowledge().observation_kinds
+    mtus = build_observations(kinds["interface_mtu"], "source_node", "docker0_oversized", case_facts)
+    assert [(o.interface, o.mtu) for o in mtus] == [("eth0", 1500), ("flannel.1", 1450), ("docker0", 1500)]
+    calico = case_facts.model_copy(update={"cluster": case_facts.cluster.model_copy(update={"cni": "calico"})})
+    assert build_observations(kinds["interface_mtu"], "source_node", "tunnel_oversized", calico)[1].interface == "vxlan.calico"
+    both = build_observations(kinds["tcp_connect"], "source_pod", "service_fails_pod_works", case_facts)
+    assert [(o.target, o.port, o.result) for o in both] == [("198.18.2.20", 8080, "connected"), ("198.19.0.80", 80, "timeout")]
+    # a Pod destination has no ClusterIP: that answer does not apply
+    data = case_data()
+    data["endpoints"]["destination"] = {"kind": "pod", "name": "web-0", "namespace": "default", "ip": "198.18.2.20", "port": 8080, "node": "node-b"}
+    with pytest.raises(NotAskable):
+        build_observations(kinds["tcp_connect"], "source_pod", "service_fails_pod_works", facts_from_data(data))
 
 
 def test_every_answer_of_every_kind_builds_a_valid_observation(case_facts):
@@ -33,19 +73,22 @@ def test_every_answer_of_every_kind_builds_a_valid_observation(case_facts):
     for kind, meta in kinds.items():
         for at in meta.how:
             for a in meta.answers:
-                o = build_observation(meta, at, a.id, case_facts)
-                assert o.kind == kind and o.at == at
-                # and the observation maps back to the same answer
-                assert answer_for(meta, at, o, case_facts) == a.id, (kind, at, a.id)
+                if a.at and at not in a.at:
+                    continue
+                obs = build_observations(meta, at, a.id, case_facts)
+                assert all(o.kind == kind and o.at == at.partition(">")[0] for o in obs)
+                # and the observations map back to the same answer
+                facts = case_facts.model_copy(update={"observations": obs})
+                assert observed_answers(facts, kinds).get((kind, at)) == a.id, (kind, at, a.id)
                 built += 1
-    assert built > 10
+    assert built > 50
 
 
 def test_recorded_observations_map_to_the_nearest_answer(case_facts):
     kinds = knowledge().observation_kinds
-    tcp = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.19.0.80", "port": 80, "result": "timeout", "tool": "curl"})
+    tcp = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.2.20", "port": 8080, "result": "timeout", "tool": "curl"})
     assert answer_for(kinds["tcp_connect"], "source_pod", tcp, case_facts) == "timeout"
-    mtu = _obs({"kind": "mtu_probe", "at": "source_pod", "target": "198.19.0.80", "largest_ok_size": 1422, "first_failed_size": 1472})
+    mtu = _obs({"kind": "mtu_probe", "at": "source_pod", "target": "198.18.2.20", "largest_ok_size": 1422, "first_failed_size": 1472})
     assert answer_for(kinds["mtu_probe"], "source_pod", mtu, case_facts) == "overlay_only"
     dns = _obs({"kind": "dns_service", "at": "control_plane", "pods_ready": 3, "pods_total": 3, "endpoints": ["198.18.1.5:53", "198.18.2.5:53"]})
     assert answer_for(kinds["dns_service"], "control_plane", dns, case_facts) == "healthy"
@@ -53,31 +96,59 @@ def test_recorded_observations_map_to_the_nearest_answer(case_facts):
 
 def test_other_probes_do_not_answer_the_question(case_facts):
     kinds = knowledge().observation_kinds
-    # the backend Pod IP instead of the ClusterIP: an answer, but less close than the very probe
-    backend = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.2.20", "port": 8080, "result": "connected"})
-    assert probe_match(kinds["tcp_connect"], "source_pod", backend, case_facts) == BACKEND
+    pod = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.2.20", "port": 8080, "result": "connected"})
+    assert probe_match(kinds["tcp_connect"], "source_pod", pod, case_facts) == EXACT
+    # the ClusterIP instead of the backend Pod: an answer, but less close than the very probe
+    cip = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.19.0.80", "port": 80, "result": "connected"})
+    assert probe_match(kinds["tcp_connect"], "source_pod", cip, case_facts) == BACKEND
     other = _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.9.9", "port": 8080, "result": "connected"})
     assert answer_for(kinds["tcp_connect"], "source_pod", other, case_facts) is None
     # a large don't-fragment ping is not "does ping reach it"
-    big = _obs({"kind": "ping", "at": "source_pod", "target": "198.19.0.80", "size": 1472, "dont_fragment": True, "result": "lost"})
+    big = _obs({"kind": "ping", "at": "source_pod", "target": "198.18.2.20", "size": 1472, "dont_fragment": True, "result": "lost"})
     assert answer_for(kinds["ping"], "source_pod", big, case_facts) is None
     # another vantage point
-    node = _obs({"kind": "ping", "at": "source_node", "target": "198.19.0.80", "result": "lost"})
+    node = _obs({"kind": "ping", "at": "source_node", "target": "198.18.2.20", "result": "lost"})
     assert answer_for(kinds["ping"], "source_pod", node, case_facts) is None
     assert answer_for(kinds["ping"], "source_node", node, case_facts) == "lost"
+    # the node's ping of the peer node answers "source_node>destination_node", not the ping of the Pod
+    peer = _obs({"kind": "ping", "at": "source_node", "target": "198.18.100.2", "result": "ok"})
+    assert answer_for(kinds["ping"], "source_node", peer, case_facts) is None
+    assert answer_for(kinds["ping"], "source_node>destination_node", peer, case_facts) == "ok"
 
 
 def test_observed_answers_of_a_fact_file(case_facts):
     case_facts.observations = [
-        _obs({"kind": "ping", "at": "source_pod", "target": "198.19.0.80", "result": "ok"}),
-        _obs({"kind": "ping", "at": "source_pod", "target": "198.18.2.20", "result": "lost"}),
+        _obs({"kind": "ping", "at": "source_pod", "target": "198.18.2.20", "result": "ok"}),
+        _obs({"kind": "ping", "at": "source_pod", "target": "198.19.0.80", "result": "lost"}),
         _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.19.0.80", "port": 80, "result": "refused"}),
     ]
     got = observed_answers(case_facts, knowledge().observation_kinds)
-    # the ClusterIP ping (ok) wins over the backend ping (lost)
+    # the backend Pod ping (ok) wins over the ClusterIP ping (lost); the ClusterIP connect answers when alone
     assert got == {("ping", "source_pod"): "ok", ("tcp_connect", "source_pod"): "refused"}
     case_facts.observations = case_facts.observations[1:]
     assert observed_answers(case_facts, knowledge().observation_kinds)[("ping", "source_pod")] == "lost"
+
+
+def test_several_observations_of_one_check_give_one_answer(case_facts):
+    kinds = knowledge().observation_kinds
+    case_facts.observations = [
+        _obs({"kind": "interface_mtu", "at": "source_node", "interface": "docker0", "mtu": 1500}),
+        _obs({"kind": "interface_mtu", "at": "source_node", "interface": "flannel.1", "mtu": 1450}),
+        _obs({"kind": "interface_mtu", "at": "source_node", "interface": "eth0", "mtu": 1500}),
+        # the guide's captures on the peer: nothing on flannel.1, VXLAN from an unregistered address on eth0
+        _obs({"kind": "capture", "at": "destination_node", "interface": "flannel.1", "request_seen": False}),
+        _obs({"kind": "capture", "at": "destination_node", "interface": "eth0", "request_seen": True, "reply_seen": False, "outer_src": "198.18.100.201"}),
+        # the backend Pod connects, the ClusterIP times out
+        _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.18.2.20", "port": 8080, "result": "connected"}),
+        _obs({"kind": "tcp_connect", "at": "source_pod", "target": "198.19.0.80", "port": 80, "result": "timeout"}),
+    ]
+    got = observed_answers(case_facts, kinds)
+    # an abnormal device outweighs the ones that fit; of several abnormal answers the first listed wins
+    assert got[("interface_mtu", "source_node")] == "docker0_oversized"
+    assert got[("capture", "destination_node")] == "outer_src_unregistered"
+    assert got[("tcp_connect", "source_pod")] == "service_fails_pod_works"
+    case_facts.observations = case_facts.observations[1:3]
+    assert observed_answers(case_facts, kinds)[("interface_mtu", "source_node")] == "fits"
 
 
 def test_declared_matches_decide_between_answers(case_facts):

@@ -117,7 +117,7 @@ def run_session(lang: str, tmp_path):
     assert L["heading"] in tail
     data = load_facts(saved)
     assert data.case.id == L["case"]
-    assert expected_first.kind in data.unobservable  # "unknown" for the first question
+    assert expected_first.key in data.unobservable  # "unknown" for the first question
     got = {f"{o.kind}@{o.at}": o.note for o in data.observations}
     assert got == asked  # every answer saved, with the command that was shown
     assert all(o.target == "198.19.0.80" for o in data.observations if hasattr(o, "target"))

@@ -9,8 +9,9 @@ import pytest
 from podnet import Question, next_questions
 from podnet.facts.load import facts_from_data
 from podnet.knowledge.model import SignatureEntry
-from podnet.knowledge.templates import case_context, render
+from podnet.knowledge.templates import case_context, probe_context, render
 from podnet.triage import questions as qmod
+from podnet.triage.answers import probe_role
 from podnet.triage.questions import knowledge
 
 from .conftest import case_data
@@ -25,24 +26,37 @@ def test_exported_from_podnet():
 def test_questions_ranked_by_gain_and_rendered_from_the_knowledge(case_facts):
     qs = next_questions(case_facts, n=3)
     assert 1 <= len(qs) <= 3
-    gains = [q.expected_gain for q in qs]
-    assert gains == sorted(gains, reverse=True) and gains[-1] > 0
     kb = knowledge()
-    ctx = case_context(case_facts)
+    # expected gain per unit of effort (``cost`` of the kind), best first
+    per_cost = [q.expected_gain / kb.observation_kinds[q.kind].cost for q in qs]
+    assert per_cost == sorted(per_cost, reverse=True) and per_cost[-1] > 0
     for q in qs:
         meta = kb.observation_kinds[q.kind]
+        # the check's own target (ping and telnet probe the Service's backend Pod)
+        ctx = probe_context(case_context(case_facts), probe_role(meta, q.at))
         assert q.text == render(meta.question.en, ctx, "t")
         assert q.command == render(meta.how[q.at].command, ctx, "t")
         assert q.run_in == meta.how[q.at].run_in
-        assert [a.id for a in q.answers] == [a.id for a in meta.answers]
+        assert [a.id for a in q.answers] == [a.id for a in meta.answers if not a.at or q.at in a.at]
     assert len({q.key for q in qs}) == len(qs)
+
+
+def test_effort_weighs_in_the_ranking(case_facts, monkeypatch):
+    kb = knowledge()
+    first = next_questions(case_facts, n=1)[0]
+    meta = kb.observation_kinds[first.kind]
+    costly = meta.model_copy(update={"cost": 1000.0})
+    patched = dataclasses.replace(kb, observation_kinds={**kb.observation_kinds, first.kind: costly})
+    monkeypatch.setattr(qmod, "knowledge", lambda rule_dirs=(): patched)
+    assert next_questions(case_facts, n=1)[0].kind != first.kind
 
 
 def test_chinese_questions(case_facts):
     en = next_questions(case_facts, n=1)[0]
     zh = next_questions(case_facts, n=1, lang="zh")[0]
     assert (zh.kind, zh.at, zh.command) == (en.kind, en.at, en.command)
-    assert zh.text == render(knowledge().observation_kinds[zh.kind].question.zh, case_context(case_facts), "t")
+    meta = knowledge().observation_kinds[zh.kind]
+    assert zh.text == render(meta.question.zh, probe_context(case_context(case_facts), probe_role(meta, zh.at)), "t")
     assert zh.text != en.text
 
 
