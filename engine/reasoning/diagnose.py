@@ -159,8 +159,8 @@ CheckKey = tuple[str, str, tuple[tuple[str, Any], ...]]
 
 def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: FactFile, blocked: set[str] = frozenset()) -> CheckKey | None:  # type: ignore[assignment]
     """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields.
-    Of several allowed vantage points (``at: {in: [...]}``), the first one not observed yet that
-    the case has and the kind can be observed at; None when every one is observed already."""
+    Of several allowed vantage points (``at: {in: [...]}``), the first one not observed yet, not
+    marked unobservable, that the case has and the kind can be observed at; else None."""
     meta = kb.observation_kinds.get(pattern.kind)
     if meta is None:
         return None
