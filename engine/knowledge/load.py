@@ -10,11 +10,9 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import KnowledgeError, RuleError
@@ -22,7 +20,6 @@ from .conditions import Node, parse_condition, patterns
 from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
 from .schema import rule_fact_schema
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 PHASES = ("finding", "symptom", "cause")
 """Named stages, in firing order: observations -> findings -> symptom classes -> causes."""
@@ -80,8 +77,11 @@ def read_yaml(path: Path | Any, origin: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"cannot read: {exc}", location=origin, code="E-KB-READ") from None
+    import yaml  # only when the knowledge is read from YAML (not from the cache)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{origin}:{mark.line + 1}" if mark else origin
@@ -105,12 +105,26 @@ def _items(doc: Any, key: str, origin: str) -> list[Any]:
     return doc[key]
 
 
+def _package_root(name: str) -> Any:
+    """The folder of a data package: a plain path for installed folders (no importlib.resources
+    import on the start-up path), a resources traversable otherwise (e.g. a zip)."""
+    import importlib
+
+    module = importlib.import_module(name)
+    file = getattr(module, "__file__", None)
+    if file:
+        return Path(file).parent
+    from importlib import resources
+
+    return resources.files(name)
+
+
 def _kb_root() -> Any:
-    return resources.files("podnet.kb")
+    return _package_root("podnet.kb")
 
 
 def _bundled_rules_root() -> Any:
-    return resources.files("podnet.rules")
+    return _package_root("podnet.rules")
 
 
 def _walk_yaml(root: Any) -> list[tuple[str, Any]]:
