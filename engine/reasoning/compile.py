@@ -41,14 +41,70 @@ class Firing:
 
 
 @dataclass
-class CompiledRules:
-    """The engine class, the fact classes, and which fields each kind needs."""
+class _Entry:
+    name: str
+    lhs: list[Any]
+    salience: int
+    action: Any
+    needs: Node
+    concludes: str | None  # "symptom:X" / "finding:Y" for rules that derive facts, else None
 
-    engine_class: type[KnowledgeEngine]
+
+@dataclass
+class CompiledRules:
+    """The rules as experta conditions and actions, which fact kinds and fields they read, and
+    engine classes built on demand for the rules a case can fire (see :meth:`engine_class_for`)."""
+
+    entries: list[_Entry]
     kinds: frozenset[str]
     fields_used: dict[str, frozenset[str]]
     rules: list[KbRule]
     sink: list[Firing] = field(default_factory=list)
+
+    def relevant(self, available: set[str]) -> tuple[int, ...]:
+        """Indexes of the rules that can fire with these fact kinds present: a rule whose positive
+        patterns need a kind no observation provides (or a finding or symptom no included rule
+        derives) never fires, so leaving it out of the network changes nothing but its size."""
+        have = set(available)
+        chosen: list[int] = []
+        changed = True
+        while changed:
+            changed = False
+            for i, e in enumerate(self.entries):
+                if i in chosen or not _can_fire(e.needs, have):
+                    continue
+                chosen.append(i)
+                changed = True
+                if e.concludes:
+                    have.add(e.concludes)
+                    have.add(e.concludes.split(":")[0])
+        return tuple(sorted(chosen))
+
+    def engine_class(self, indexes: tuple[int, ...] | None = None) -> type[KnowledgeEngine]:
+        """An engine class over these rules (all by default), with fresh experta Rule objects."""
+        chosen = range(len(self.entries)) if indexes is None else indexes
+        namespace = {}
+        for i in chosen:
+            e = self.entries[i]
+            namespace[e.name] = Rule(*e.lhs, salience=e.salience)(e.action)
+        return type("PodnetEngine", (KnowledgeEngine,), namespace)
+
+
+def _needs(p: Pattern) -> str:
+    if p.kind in ("symptom", "finding"):
+        key = next((c.value for c in p.constraints if c.field in ("class", "name") and c.op == "eq" and c.var is None), None)
+        return f"{p.kind}:{key}" if key else p.kind
+    return p.kind
+
+
+def _can_fire(node: Node, have: set[str]) -> bool:
+    if isinstance(node, Pattern):
+        return _needs(node) in have
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, All):
+        return all(_can_fire(i, have) for i in node.items)
+    return any(_can_fire(i, have) for i in node.items)
 
 
 def _predicate(op: str, value: Any) -> P:
@@ -114,14 +170,14 @@ def _lhs(node: Node, negated: bool = False) -> Any:
 
 
 def compile_rules(rules: list[KbRule]) -> CompiledRules:
-    """Build the experta engine class for a rule set (done once; reuse the result)."""
+    """Turn checked rules into experta conditions and actions (done once per process)."""
     kinds = {p.kind for r in rules for p, _ in patterns(r.condition)} | {"symptom", "finding"}
     used: dict[str, set[str]] = defaultdict(set)
     for r in rules:
         for p, _ in patterns(r.condition):
             used[p.kind].update(c.field for c in p.constraints)
     sink: list[Firing] = []
-    namespace: dict[str, Any] = {}
+    entries: list[_Entry] = []
     for n, rule in enumerate(rules):
         aliases = [p.alias for p, neg in patterns(rule.condition) if not neg]
 
@@ -141,11 +197,20 @@ def compile_rules(rules: list[KbRule]) -> CompiledRules:
         # a top-level `all` becomes the rule's own list of conditions (experta ANDs them), which
         # spares its DNF rewriting one level of nesting per rule
         top = rule.condition.items if isinstance(rule.condition, All) else (rule.condition,)
-        lhs = [_lhs(item) for item in top]
-        namespace[f"r{n:04d}_{rule.id.replace('-', '_')}"] = Rule(*lhs, salience=SALIENCE[rule.phase])(action)
-    engine_class = type("PodnetEngine", (KnowledgeEngine,), namespace)
+        then = rule.spec.then
+        concludes = f"symptom:{then.symptom}" if then.symptom else (f"finding:{then.finding}" if then.finding else None)
+        entries.append(
+            _Entry(
+                name=f"r{n:04d}_{rule.id.replace('-', '_')}",
+                lhs=[_lhs(item) for item in top],
+                salience=SALIENCE[rule.phase],
+                action=action,
+                needs=rule.condition,
+                concludes=concludes,
+            )
+        )
     return CompiledRules(
-        engine_class=engine_class,
+        entries=entries,
         kinds=frozenset(kinds),
         fields_used={k: frozenset(v) for k, v in used.items()},
         rules=rules,
