@@ -45,16 +45,27 @@ def cold(runs: int) -> dict[str, float]:
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "podnet"]
     res: dict[str, float] = {}
     _time_cmd(cmd + ["diagnose", str(CASE)], 2)  # warm the page cache, .pyc files and knowledge cache
-    bare_wall, bare_cpu = _time_cmd([sys.executable, "-c", "pass"], runs)
-    res["bare_python_ms"] = statistics.median(bare_wall) * 1000
-    res["bare_python_cpu_ms"] = statistics.median(bare_cpu) * 1000
-    for label, case in (("", CASE), ("plain_", PLAIN)):
-        wall, cpu = _time_cmd(cmd + ["diagnose", str(case)], runs)
-        res[f"cold_{label}diagnose_ms"] = statistics.median(wall) * 1000
-        res[f"cold_{label}diagnose_min_ms"] = min(wall) * 1000
-        res[f"cold_{label}diagnose_cpu_ms"] = statistics.median(cpu) * 1000
-        res[f"{label}ratio"] = statistics.median(wall) / statistics.median(bare_wall)
-        res[f"{label}cpu_ratio"] = statistics.median(cpu) / statistics.median(bare_cpu)
+    commands = {
+        "bare": [sys.executable, "-c", "pass"],
+        "": cmd + ["diagnose", str(CASE)],
+        "plain_": cmd + ["diagnose", str(PLAIN)],
+    }
+    # interleaved, so that a slower or faster spell of the machine touches all three alike
+    wall: dict[str, list[float]] = {k: [] for k in commands}
+    cpu: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(runs):
+        for key, command in commands.items():
+            w, c = _time_cmd(command, 1)
+            wall[key] += w
+            cpu[key] += c
+    res["bare_python_ms"] = statistics.median(wall["bare"]) * 1000
+    res["bare_python_cpu_ms"] = statistics.median(cpu["bare"]) * 1000
+    for label in ("", "plain_"):
+        res[f"cold_{label}diagnose_ms"] = statistics.median(wall[label]) * 1000
+        res[f"cold_{label}diagnose_min_ms"] = min(wall[label]) * 1000
+        res[f"cold_{label}diagnose_cpu_ms"] = statistics.median(cpu[label]) * 1000
+        res[f"{label}ratio"] = statistics.median(wall[label]) / statistics.median(wall["bare"])
+        res[f"{label}cpu_ratio"] = statistics.median(cpu[label]) / statistics.median(cpu["bare"])
     return res
 
 
