@@ -193,6 +193,16 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
 
     suspects: list[str] = []
     parts: dict[str, list[str]] = {"en": [], "zh": []}
+
+    def add_unregistered_evidence() -> None:
+        """The outer source that no node is registered with points at one cause wherever it is seen."""
+        obs, idx = unregistered[0]
+        ev = kb.evidence["outer_src_unregistered"]
+        suspects.extend(ev.suspects)
+        for lang in ("en", "zh"):
+            parts[lang].append(ev.explanation.get(lang).format(  # type: ignore[arg-type]
+                to=_hop_name(path[idx], lang), outer_src=obs.outer_src or "?", registered=", ".join(sorted(registered)) or "?"))
+
     if failing is not None and segment is not None:
         spec = kb.segments[segment]
         for lang in ("en", "zh"):
@@ -203,22 +213,12 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
                 node=path[failing].node or path[failing].node_ip or "?",
             ))
         if unregistered:
-            obs, idx = unregistered[0]
-            ev = kb.evidence["outer_src_unregistered"]
-            suspects.extend(ev.suspects)
-            for lang in ("en", "zh"):
-                parts[lang].append(ev.explanation.get(lang).format(  # type: ignore[arg-type]
-                    to=_hop_name(path[idx], lang), outer_src=obs.outer_src or "?", registered=", ".join(sorted(registered)) or "?"))
+            add_unregistered_evidence()
         suspects.extend(spec.suspects)
         if res.dest_kind in ("service", "nodeport"):
             suspects.extend(spec.service_suspects)
     elif unregistered:
-        obs, idx = unregistered[0]
-        ev = kb.evidence["outer_src_unregistered"]
-        suspects.extend(ev.suspects)
-        for lang in ("en", "zh"):
-            parts[lang].append(ev.explanation.get(lang).format(  # type: ignore[arg-type]
-                to=_hop_name(path[idx], lang), outer_src=obs.outer_src or "?", registered=", ".join(sorted(registered)) or "?"))
+        add_unregistered_evidence()
     if retransmit_at:
         at = path[min(retransmit_at)]
         for lang in ("en", "zh"):
