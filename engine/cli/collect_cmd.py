@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         case_id=args.case,
     )
     result = collect(list(args.vantages), plan)
-    for line in result.warnings:
+    for line in result.texts(args.lang):
         print(f"podnet: warning: {line}", file=sys.stderr)
     if not args.diagnose:
         write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.output)

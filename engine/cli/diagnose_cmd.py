@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..diagnosis import DiagnosisWarning
 
-    facts, notes = load_many(args.files, raw=args.raw)
+    facts, notes = load_many(args.files, raw=args.raw, lang=args.lang)
     result = diagnose(facts, lang=args.lang, rule_dirs=tuple(args.rules), strict=args.strict)
     result.warnings.extend(DiagnosisWarning(code="W-INGEST", message=m, location=loc) for loc, m in notes)
     write_output(render(result, args.format), args.output)

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .common import write_output
+from .common import add_lang, write_output
 
 _SIDES = {
     "source": ("kind", "name", "namespace", "ip", "node", "node-ip"),
@@ -32,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--case-id", help="case id (default: raw-<name of PATH>)")
     p.add_argument("--summary", help="one-line case summary")
     p.add_argument("--quiet", action="store_true", help="do not print warnings")
+    add_lang(p)
     for side, fields in _SIDES.items():
         for f in fields:
             kwargs: dict[str, Any] = {"metavar": f.replace("-", "_").upper(), "dest": f"{side}_{f.replace('-', '_')}"}
@@ -78,6 +79,6 @@ def run(args: argparse.Namespace) -> int:
     result = ingest(args.path, context_from_args(args))
     if not args.quiet:
         for w in result.warnings:
-            print(f"podnet: warning: {w.location}: {w.message}", file=sys.stderr)
+            print(f"podnet: warning: {w.location}: {w.text(args.lang)}", file=sys.stderr)
     write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
     return 0

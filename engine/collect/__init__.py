@@ -4,7 +4,8 @@
     result = collect([Vantage("netns", "client", role="source_pod")],
                      Plan(targets=[parse_target("10.96.0.10:80")], names=["web.default.svc.cluster.local"]))
     result.facts      # a validated FactFile
-    result.warnings   # what could not be observed, and why
+    result.warnings   # what could not be observed, and why (English)
+    result.texts("zh")  # the same in Chinese (kb/messages/collect.yaml)
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..facts.load import facts_from_data
+from ..messages import Message
 from .targets import Target, in_net
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
                 if node.get("internal_ip"):
                     source["node_ip"] = node["internal_ip"]
     dst = plan.destination
-    guessed: list[str] = []
+    guessed: list[Message] = []
     destination: dict[str, Any] = {"kind": "external"}
     if dst is not None:
         node_ips = {n.get("internal_ip"): n for n in nodes}
@@ -80,7 +81,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
             kind = "external"
         else:
             kind = "pod"
-            guessed.append(f"the destination {dst.ip} is in no known range: taken as a Pod (give --service-cidr and --pod-cidr)")
+            guessed.append(Message("collect", "destination_taken_as_pod", {"ip": dst.ip}))
         destination = {"kind": kind, "ip": dst.ip}
         if dst.port:
             destination["port"] = dst.port
@@ -123,7 +124,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
     for s in runner.stations:
         where = f"{s.vantage.label} ({s.ctx.role if s.ctx else '?'})"
         for kinds, reason in dict.fromkeys(s.gaps):
-            warnings.append(f"could not observe {', '.join(kinds)} at {where}: {reason}")
+            warnings.append(Message("collect", "could_not_observe", {"kinds": ", ".join(kinds), "where": where, "reason": reason}))
             missing.update(k for k in kinds if k != "probe")
     vantages = ", ".join(f"{s.ctx.host} as {s.ctx.role}" for s in stations if s.ctx)
     targets = ", ".join([*(str(t) for t in plan.targets), *plan.names])

@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..messages import Message
 from .netns import Vantage
 from .targets import Plan
 
@@ -15,12 +16,16 @@ Obs = dict[str, Any]
 
 
 class Unobservable(Exception):
-    """A probe could not observe (tool missing, no permission, module not loaded): not a failure."""
+    """A probe could not observe (tool missing, no permission, module not loaded): not a failure.
 
-    def __init__(self, kinds: tuple[str, ...] | str, reason: str) -> None:
-        super().__init__(reason)
+    ``code`` and ``fields`` name the reason in ``kb/messages/collect.yaml``; ``reason`` is its English text.
+    """
+
+    def __init__(self, kinds: tuple[str, ...] | str, code: str, **fields: Any) -> None:
+        self.note = Message("collect", code, fields)
+        self.reason = self.note.text("en")
+        super().__init__(self.reason)
         self.kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
-        self.reason = reason
 
 
 @dataclass
@@ -51,7 +56,7 @@ def tool(name: str, kinds: tuple[str, ...] | str) -> str:
     """Path of a system tool, or :class:`Unobservable` naming the kinds it would have observed."""
     path = shutil.which(name)
     if path is None:
-        raise Unobservable(kinds, f"{name} is not installed")
+        raise Unobservable(kinds, "tool_not_installed", tool=name)
     return path
 
 
@@ -60,6 +65,6 @@ def run_tool(cmd: list[str], kinds: tuple[str, ...] | str, timeout: float) -> su
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise Unobservable(kinds, f"{cmd[0]} did not finish within {timeout:g} s") from None
+        raise Unobservable(kinds, "tool_timeout", tool=cmd[0], seconds=f"{timeout:g}") from None
     except PermissionError:
-        raise Unobservable(kinds, f"no permission to run {cmd[0]}") from None
+        raise Unobservable(kinds, "tool_no_permission", tool=cmd[0]) from None

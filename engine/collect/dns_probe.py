@@ -33,7 +33,7 @@ def pod_dns_config(ctx: Context) -> Obs:
     try:
         conf = read_resolv_conf(path)
     except OSError as exc:
-        raise Unobservable("pod_dns_config", f"cannot read {path}: {exc.strerror}") from None
+        raise Unobservable("pod_dns_config", "cannot_read", path=path, error=exc.strerror) from None
     return ctx.obs("pod_dns_config", cluster_dns_ip=ctx.plan.cluster_dns, note=f"cat {path}", **conf)
 
 
@@ -65,17 +65,17 @@ def lookup(ctx: Context, name: str, server: str | None) -> Obs:
         import dns.exception
         import dns.resolver
     except ImportError:
-        raise Unobservable("dns_lookup", "dnspython is not installed") from None
+        raise Unobservable("dns_lookup", "dnspython_missing") from None
     timeout = min(ctx.plan.timeout, 2.0)
     if server is None:
         path = ctx.vantage.resolv_conf
         try:
             conf = read_resolv_conf(path)
         except OSError as exc:
-            raise Unobservable("dns_lookup", f"cannot read {path}: {exc.strerror}") from None
+            raise Unobservable("dns_lookup", "cannot_read", path=path, error=exc.strerror) from None
         servers = list(conf["nameservers"])  # type: ignore[arg-type]
         if not servers:
-            raise Unobservable("dns_lookup", f"{path} names no nameserver")
+            raise Unobservable("dns_lookup", "no_nameserver", path=path)
         resolver = dns.resolver.Resolver(filename=str(path))
         note = f"lookup {name} via {path} ({', '.join(servers)})"
     else:

@@ -69,7 +69,7 @@ def iptables_save(table: str, timeout: float) -> Table:
     proc = run_tool([tool("iptables-save", KINDS), "-t", table], KINDS, timeout=timeout)
     if proc.returncode != 0:
         msg = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
-        raise Unobservable(KINDS, f"iptables-save -t {table}: {msg}")
+        raise Unobservable(KINDS, "iptables_save_failed", table=table, error=msg)
     return parse_save(proc.stdout).get(table, Table(table))
 
 
@@ -155,12 +155,12 @@ def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
 def ipvs_rules(ctx: Context, vip: str, port: int | None, proto: str, timeout: float) -> Obs:
     """kube-proxy's ipvs mode: the virtual server for the ClusterIP and its real servers (``ipvsadm -Ln``)."""
     if port is None:
-        raise Unobservable("service_rules", "ipvs virtual servers are looked up by port; give --to IP:PORT")
+        raise Unobservable("service_rules", "ipvs_needs_port")
     flag = "-u" if proto == "udp" else "-t"
     service = f"[{vip}]:{port}" if ":" in vip else f"{vip}:{port}"
     proc = run_tool([tool("ipvsadm", "service_rules"), "-Ln", flag, service], "service_rules", timeout=timeout)
     if proc.returncode != 0 and "No such service" not in proc.stderr:
-        raise Unobservable("service_rules", f"ipvsadm: {proc.stderr.strip() or proc.returncode}")
+        raise Unobservable("service_rules", "ipvsadm_failed", error=str(proc.stderr.strip() or proc.returncode))
     present, real = parse_ipvsadm(proc.stdout if proc.returncode == 0 else "")
     return ctx.obs("service_rules", mode="ipvs", service_ip=vip, port=port, ipvs_virtual_server=present,
                    ipvs_real_servers=real, note=f"ipvsadm -Ln {flag} {service}")

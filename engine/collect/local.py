@@ -95,7 +95,7 @@ def read_local() -> LocalView:
     try:
         from pyroute2 import IPRoute
     except ImportError:
-        raise Unobservable(("interface_mtu", "route", "link_status", "node_addresses"), "pyroute2 is not installed") from None
+        raise Unobservable(("interface_mtu", "route", "link_status", "node_addresses"), "pyroute2_missing") from None
     links: list[Link] = []
     routes: list[dict[str, Any]] = []
     with IPRoute() as ipr:
@@ -234,7 +234,7 @@ def sysctl_facts(ctx: Context, view: LocalView) -> list[Obs]:
         if value is not None:
             out.append(ctx.obs("sysctl", name=name, value=value, note=f"sysctl {name}"))
     if not out:
-        raise Unobservable("sysctl", "/proc/sys is not readable")
+        raise Unobservable("sysctl", "proc_sys_unreadable")
     return out
 
 
@@ -264,7 +264,7 @@ def listening(ctx: Context, port: int) -> Obs:
     """Whether anything listens on TCP ``port`` here, and on which addresses (``ss -ltn``)."""
     socks = _sockets("tcp")
     if not socks and not Path("/proc/thread-self/net/tcp").exists():
-        raise Unobservable("listening_sockets", "/proc/net/tcp is not readable")
+        raise Unobservable("listening_sockets", "proc_net_tcp_unreadable")
     addrs = sorted({a for a, p, st in socks if p == port and st == "0A"})
     return ctx.obs("listening_sockets", port=port, listening=bool(addrs), addresses=addrs, note=f"ss -ltn 'sport = :{port}'")
 
@@ -282,5 +282,5 @@ def pressure(ctx: Context) -> Obs:
         used = sum(1 for _a, p, st in _sockets("tcp") if low <= p <= high and st != "0A")
         fields.update(ephemeral_ports_in_use=used, ephemeral_port_range=high - low + 1)
     if not fields:
-        raise Unobservable("resource_pressure", "conntrack and port counters are not readable")
+        raise Unobservable("resource_pressure", "pressure_unreadable")
     return ctx.obs("resource_pressure", note="conntrack count/max, ss -tan", **fields)

@@ -32,7 +32,7 @@ def _ping(target: str, *, count: int, interval: float, size: int | None, df: boo
     cmd.append(target)
     proc = run_tool(cmd, ("ping",), timeout=count * interval + wait + 5)
     if "Operation not permitted" in proc.stderr or "permission denied" in proc.stderr.lower():
-        raise Unobservable(("ping", "mtu_probe"), "ping is not permitted here (raw sockets need root or ping_group_range)")
+        raise Unobservable(("ping", "mtu_probe"), "ping_not_permitted")
     import jc
 
     try:

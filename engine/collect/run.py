@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..errors import UsageError
 from ..facts.model import FactFile
+from ..messages import Message
 from . import dns_probe, iptables, local, reach
 from .base import Context, Obs, Unobservable
 from .netns import Vantage, enter, in_initial_netns, initial_netns_inode
@@ -25,10 +26,19 @@ ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
 
 @dataclass
 class Collected:
-    """The fact file and what could not be observed (one line per gap)."""
+    """The fact file and what could not be observed (one message per gap, see ``kb/messages/collect.yaml``)."""
 
     facts: FactFile
-    warnings: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notes in English."""
+        return self.texts("en")
+
+    def texts(self, lang: str = "en") -> list[str]:
+        """The notes in ``lang`` (``en`` or ``zh``)."""
+        return [n.text(lang) for n in self.notes]  # type: ignore[arg-type]
 
 
 @dataclass
@@ -40,7 +50,7 @@ class _Station:
     nat: iptables.Table | None = None
     filter: iptables.Table | None = None
     observations: list[Obs] = field(default_factory=list)
-    gaps: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    gaps: list[tuple[tuple[str, ...], Message]] = field(default_factory=list)
 
 
 def _infer_role(view: local.LocalView | None) -> str:
@@ -62,16 +72,16 @@ class _Runner:
         for station, fut, handle in jobs:
             if fut in pending:
                 fut.cancel()
-                station.gaps.append((("probe",), f"a probe did not finish within {self.budget:g} s"))
+                station.gaps.append((("probe",), Message("collect", "probe_timeout", {"seconds": f"{self.budget:g}"})))
                 continue
             try:
                 handle(station, fut.result())
             except Unobservable as exc:
-                station.gaps.append((exc.kinds, exc.reason))
+                station.gaps.append((exc.kinds, exc.note))
             except UsageError:
                 raise
             except OSError as exc:
-                station.gaps.append((("probe",), f"{type(exc).__name__}: {exc}"))
+                station.gaps.append((("probe",), Message("collect", "probe_os_error", {"error": f"{type(exc).__name__}: {exc}"})))
 
     @staticmethod
     def _add(station: _Station, result: Any) -> None:
@@ -140,7 +150,7 @@ class _Runner:
                     try:
                         fact = s.pool.submit(iptables.ipvs_rules, s.ctx, vip, port, proto, self.plan.timeout + 5).result()
                     except Unobservable as exc:
-                        s.gaps.append((exc.kinds, exc.reason))
+                        s.gaps.append((exc.kinds, exc.note))
                         continue
                     targets = fact.get("ipvs_real_servers", [])
                 else:

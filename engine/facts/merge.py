@@ -43,9 +43,9 @@ def _fill(target: object, other: object) -> None:
             setattr(target, name, theirs)
 
 
-def load_many(sources: Sequence[str], *, raw: bool = False) -> tuple[FactFile, list[tuple[str, str]]]:
+def load_many(sources: Sequence[str], *, raw: bool = False, lang: str = "en") -> tuple[FactFile, list[tuple[str, str]]]:
     """Load (or, with ``raw``, ingest raw command output from) every source and merge them into
-    one case. Returns the case and the (location, message) warnings of the ingestion."""
+    one case. Returns the case and the (location, message in ``lang``) warnings of the ingestion."""
     parts = []
     notes: list[tuple[str, str]] = []
     for src in sources:
@@ -54,7 +54,7 @@ def load_many(sources: Sequence[str], *, raw: bool = False) -> tuple[FactFile, l
 
             result = ingest(src)
             parts.append(result.facts)
-            notes.extend((str(w.location), str(w.message)) for w in result.warnings)
+            notes.extend((str(w.location), w.text(lang)) for w in result.warnings)
         else:
             parts.append(load_facts(src))
     return merge(parts, list(sources)), notes

@@ -69,10 +69,7 @@ class Assembly:
             if assumed and rec.type not in ("pods", "nodes", "endpoints", "pod_log"):
                 unplaced.append(rec)
         if unplaced:
-            self.warnings.append(IngestWarning(
-                unplaced[0].where(),
-                f"{len(unplaced)} command(s) do not say where they ran (no host in the prompt or folder): taken as run on the source",
-            ))
+            self.warnings.append(IngestWarning.of(unplaced[0].where(), "commands_unplaced", count=len(unplaced)))
         self._simple()
         self._mtu_probes()
         self._interfaces()
@@ -172,7 +169,7 @@ class Assembly:
                     )
         for key, cfg in ifcfg.items():
             if id(cfg) not in used_ifcfg:
-                self.warnings.append(IngestWarning(cfg.where(), f"ifcfg-{key[1]} is used only together with `ip addr` output of the same host showing {key[1]}; not used"))
+                self.warnings.append(IngestWarning.of(cfg.where(), "ifcfg_unused", interface=key[1]))
 
     def _route_targets(self, at: str) -> list[tuple[str, str, str | None]]:
         """(network to reach, direction, what to call it when missing) worth checking from this vantage.
@@ -203,7 +200,7 @@ class Assembly:
             at, _ = self.where[id(rec)]
             targets = self._route_targets(at)
             if not targets:
-                self.warnings.append(IngestWarning(rec.where(), "no Pod address of this case to check this routing table against; not used"))
+                self.warnings.append(IngestWarning.of(rec.where(), "routes_no_pod_address"))
                 continue
             for net, direction, name_if_missing in targets:
                 want = ipaddress.ip_network(net, strict=False)
@@ -239,7 +236,7 @@ class Assembly:
                     found.pop("line", None)
                     self.emit(rec, "service_rules", **found)
                 elif "nat" in rec.data["tables"]:
-                    self.warnings.append(IngestWarning(rec.where(), f"this filtered (piped) output does not show the whole chain for {dst['ip']}: nothing concluded"))
+                    self.warnings.append(IngestWarning.of(rec.where(), "piped_chain_incomplete", ip=dst["ip"]))
             if not ips:
                 continue
             at = self.where[id(rec)][0]
@@ -251,13 +248,13 @@ class Assembly:
                 self.emit(rec, "firewall", rules=blocks, selinux=selinux.get(key))
         for rec in self._of("selinux"):
             if self.where[id(rec)] not in used_selinux:
-                self.warnings.append(IngestWarning(rec.where(), "getenforce is used together with iptables-save of the same host (a firewall observation); not used alone"))
+                self.warnings.append(IngestWarning.of(rec.where(), "getenforce_alone"))
 
     def _ipvs(self) -> None:
         dst = self.endpoints["destination"]
         for rec in self._of("ipvs"):
             if dst["kind"] != "service" or not dst.get("ip"):
-                self.warnings.append(IngestWarning(rec.where(), "ipvsadm output is used for a Service destination only; not used"))
+                self.warnings.append(IngestWarning.of(rec.where(), "ipvs_not_service"))
                 continue
             match = [s for s in rec.data["services"] if s["ip"] == dst["ip"] and (dst.get("port") is None or s["port"] == dst.get("port"))]
             if not match and not rec.data["complete"]:
@@ -270,7 +267,7 @@ class Assembly:
         ports = [dst["port"]] if dst["kind"] != "service" and dst.get("port") else sorted({b["port"] for b in dst.get("backends") or [] if b.get("port")})
         for rec in self._of("sockets"):
             if not ports:
-                self.warnings.append(IngestWarning(rec.where(), "the destination port is not known: listening sockets not used"))
+                self.warnings.append(IngestWarning.of(rec.where(), "sockets_port_unknown"))
                 continue
             for port in ports:
                 found = [l for l in rec.data["listeners"] if l["port"] == port]
@@ -285,14 +282,12 @@ class Assembly:
         ips, ports, _ = self._flow()
         for rec in self._of("capture"):
             if not ips:
-                self.warnings.append(IngestWarning(rec.where(), "the destination address is not known: the capture cannot be tied to the flow; not used"))
+                self.warnings.append(IngestWarning.of(rec.where(), "capture_destination_unknown"))
                 continue
             if dst["kind"] == "service" and not dst.get("backends") and not any(
                 (p.get("inner") or p)["dst"] in ips or (p.get("inner") or p)["src"] in ips for p in rec.data["packets"]
             ):
-                self.warnings.append(IngestWarning(
-                    rec.where(), "the Service's backends are not known (add iptables-save, ipvsadm -Ln or kubectl get endpoints): "
-                    "after DNAT its ClusterIP is not on the wire, so this capture cannot be tied to the flow; not used"))
+                self.warnings.append(IngestWarning.of(rec.where(), "capture_backends_unknown"))
                 continue
             requests, replies = [], []
             for p in rec.data["packets"]:
@@ -303,7 +298,7 @@ class Assembly:
                 elif view["src"] in ips and (not ports or icmp or view.get("sport") in ports):
                     replies.append((p, view))
             if not requests and not replies and not rec.data["complete"]:
-                self.warnings.append(IngestWarning(rec.where(), "no packet of the flow in this filtered (piped) capture: nothing concluded"))
+                self.warnings.append(IngestWarning.of(rec.where(), "capture_piped_no_packet"))
                 continue
             if not rec.data["packets"] and rec.data["captured"] is None:
                 continue
@@ -383,16 +378,15 @@ class Assembly:
                 if p["name"] in wanted:
                     phase = _POD_PHASES.get(str(p["status"])) or ("Pending" if str(p["status"]).startswith("Init:") else None)
                     if phase is None:
-                        self.warnings.append(IngestWarning(rec.run.where(p["line"]), f"Pod status {p['status']!r} not known; not used"))
+                        self.warnings.append(IngestWarning.of(rec.run.where(p["line"]), "pod_status_unknown", status=p["status"]))
                         continue
                     self.emit(rec, "pod_status", pod=p["name"], phase=phase, ready=p["ready"] == p["containers"], restarts=p.get("restarts"))
         for name, log in logs.items():
             if name in used_logs:
                 continue
             is_listed = any(n == name for (_, n) in self.inv.pods)
-            why = ("only logs of kube-proxy, cluster DNS and CNI plugin Pods are used" if is_listed
-                   else "a log is used together with `kubectl get pods` listing its Pod")
-            self.warnings.append(IngestWarning(log.where(), f"log of {name} not used: {why}"))
+            self.warnings.append(IngestWarning.of(
+                log.where(), "log_unused_not_needed" if is_listed else "log_unused_pod_not_listed", name=name))
         for rec in self._of("nodes"):
             for n in rec.data["nodes"]:
                 if n["name"] in interest and n.get("pod_cidr_known"):

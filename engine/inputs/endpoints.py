@@ -62,11 +62,7 @@ class EndpointInference:
             kind = self.inv.classify(ip, deep_merge(cluster, self.context.get("cluster") or {}))
             if kind is None:
                 kind = "external" if ipaddress.ip_address(ip).is_global else "pod"
-                self.warnings.append(IngestWarning(
-                    probe.where() if probe else "<context>",
-                    f"what {ip} is (Pod, Service, node) is not known from the input: taken as {kind!r}; "
-                    "pass --destination-kind or kubectl get pods -o wide / iptables-save output",
-                ))
+                self.warnings.append(IngestWarning.of(probe.where() if probe else "<context>", "destination_kind_assumed", ip=ip, kind=kind))
             merged_dst["kind"] = kind
         if ip:
             self._describe_destination(merged_dst)
@@ -165,15 +161,11 @@ class EndpointInference:
             src = {"kind": "pod"}
         elif host is not None and host.kind == "workstation":
             src = {"kind": "node", "name": WORKSTATION}
-            self.warnings.append(IngestWarning(probe.where() if probe else "<input>", "the failing command ran on a Windows workstation: taken as a node outside the cluster"))
+            self.warnings.append(IngestWarning.of(probe.where() if probe else "<input>", "source_windows"))
         merged = deep_merge(src, given)
         if "kind" not in merged:
             merged["kind"] = "node"
-            self.warnings.append(IngestWarning(
-                probe.where() if probe else "<input>",
-                "where the failing command ran is not known (no host in the prompt): the source is taken to be a node; "
-                "pass --source-kind/--source-name or use prompts like [root@node1 ~]#",
-            ))
+            self.warnings.append(IngestWarning.of(probe.where() if probe else "<input>", "source_kind_assumed"))
         if merged["kind"] == "node":
             name = merged.get("name") or merged.get("node")
             if name:

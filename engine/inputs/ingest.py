@@ -71,20 +71,17 @@ def parse_runs(path: Path, warnings: list[IngestWarning]) -> list[Record]:
         if run.family is None:
             if run.command:
                 word = run.argv[0] if run.argv else run.command.split()[0]
-                warnings.append(IngestWarning(run.where(), f"no parser for `{word}`; its output was skipped"))
+                warnings.append(IngestWarning.of(run.where(), "no_parser", word=word))
             elif run.nonblank:
-                warnings.append(IngestWarning(
-                    run.where(),
-                    "output not recognised: name the command in the file name (ping-10.0.0.1.txt) or start the file with `$ COMMAND`",
-                ))
+                warnings.append(IngestWarning.of(run.where(), "output_not_recognised"))
             continue
         if not run.nonblank:
-            warnings.append(IngestWarning(run.where(), f"`{run.command or run.family}` has no output"))
+            warnings.append(IngestWarning.of(run.where(), "no_output", command=run.command or run.family))
             continue
         try:
             result = PARSERS[run.family](run)
         except Exception as exc:  # noqa: BLE001 - one odd output must never stop the rest
-            warnings.append(IngestWarning(run.where(), f"{run.family} output could not be parsed ({type(exc).__name__}: {exc}); skipped"))
+            warnings.append(IngestWarning.of(run.where(), "parse_failed", family=run.family, error=f"{type(exc).__name__}: {exc}"))
             continue
         records.extend(result.records)
         warnings.extend(result.warnings)
@@ -114,6 +111,6 @@ def ingest(path: str | Path, context: dict[str, Any] | None = None) -> IngestRes
         try:
             kept.append(validate_observation(item, len(kept), where))
         except FactFileError as exc:
-            warnings.append(IngestWarning(where, f"{item['kind']} observation not valid, left out: {exc.one_line()}"))
+            warnings.append(IngestWarning.of(where, "observation_invalid", kind=item["kind"], error=exc.one_line()))
     facts.observations = kept  # type: ignore[assignment]
     return IngestResult(facts, warnings)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..messages import Message
+
 HostKind = Literal["pod", "node", "control", "workstation"]
 
 
@@ -27,10 +29,32 @@ class Host:
 
 @dataclass
 class IngestWarning:
-    """Something in the input that was not understood or not used; ``location`` is ``file:line``."""
+    """Something in the input that was not understood or not used; ``location`` is ``file:line``.
+
+    ``message`` is the English text; ``code`` is its id in ``kb/messages/ingest.yaml`` and
+    :meth:`text` gives it in any language.
+    """
 
     location: str
     message: str
+    code: str = ""
+    fields: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, location: str, code: str, **fields: Any) -> IngestWarning:
+        """The warning with catalogued id ``code`` and its ``fields``."""
+        msg = Message("ingest", code, fields)
+        return cls(location, msg.text("en"), code, fields)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``en`` or ``zh``)."""
+        if not self.code or lang == "en":
+            return self.message
+        return Message("ingest", self.code, self.fields).text(lang)  # type: ignore[arg-type]
+
+    @property
+    def message_zh(self) -> str:
+        return self.text("zh")
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
@@ -92,8 +116,9 @@ class ParseResult:
     records: list[Record] = field(default_factory=list)
     warnings: list[IngestWarning] = field(default_factory=list)
 
-    def warn(self, run: CommandRun, message: str, line: int | None = None) -> None:
-        self.warnings.append(IngestWarning(run.where(line), message))
+    def warn(self, run: CommandRun, code: str, line: int | None = None, **fields: Any) -> None:
+        """Warn with message ``code`` of ``kb/messages/ingest.yaml`` at ``line`` (default: the command's)."""
+        self.warnings.append(IngestWarning.of(run.where(line), code, **fields))
 
     def add(self, run: CommandRun, type_: str, data: dict[str, Any], line: int | None = None) -> Record:
         rec = Record(type_, data, run, line)

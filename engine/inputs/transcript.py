@@ -122,14 +122,14 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
     lines = clean_lines(text)
     first = next(((i, t) for i, t in enumerate(lines, start=1) if t.strip()), None)
     if first is None:
-        warnings.append(IngestWarning(f"{origin}:1", "empty file"))
+        warnings.append(IngestWarning.of(f"{origin}:1", "empty_file"))
         return []
     if match_prompt(first[1]) is not None:
         return split_transcript(lines, origin, warnings, default_host)
     any_prompt = next((i for i, t in enumerate(lines, start=1) if match_prompt(t)), None)
     if any_prompt is not None:
         runs = split_transcript(lines, origin, warnings, default_host)
-        warnings.append(IngestWarning(f"{origin}:{first[0]}", f"lines {first[0]}-{any_prompt - 1} come before the first prompt and were ignored"))
+        warnings.append(IngestWarning.of(f"{origin}:{first[0]}", "lines_before_prompt", first=first[0], last=any_prompt - 1))
         return runs
     family = family_of_file_name(name_hint) if name_hint else None
     how = "file name"
@@ -160,10 +160,10 @@ def read_input(path: Path, warnings: list[IngestWarning]) -> list[CommandRun]:
         try:
             data = file.read_bytes()
         except OSError as exc:
-            warnings.append(IngestWarning(f"{file}:1", f"cannot read: {exc.strerror or exc}"))
+            warnings.append(IngestWarning.of(f"{file}:1", "cannot_read", error=str(exc.strerror or exc)))
             continue
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            warnings.append(IngestWarning(f"{file}:1", "binary file (a pcap? give tcpdump -nn -r FILE text instead); skipped"))
+            warnings.append(IngestWarning.of(f"{file}:1", "binary_file"))
             continue
         runs.extend(runs_from_text(decode(data), str(file), warnings, file.name, host))
     return runs

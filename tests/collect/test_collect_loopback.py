@@ -37,3 +37,12 @@ def test_connected_and_refused_on_loopback() -> None:
 def test_destination_without_known_ranges_is_flagged() -> None:
     result = collect([Vantage("current", role="source_pod")], Plan(targets=[Target("127.0.0.1", _free_port())], timeout=1))
     assert any("taken as a Pod" in w for w in result.warnings)
+
+
+def test_collect_prints_its_warnings_in_chinese_with_lang_zh() -> None:
+    from ..conftest import run_podnet
+
+    proc = run_podnet("collect", "--here", "--as", "source_pod", "--to", f"127.0.0.1:{_free_port()}", "--timeout", "1", "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    assert "podnet: warning: 目标 127.0.0.1 不在任何已知网段中：视为 Pod（请传入 --service-cidr 和 --pod-cidr）" in proc.stderr.splitlines()
+    assert "taken as a Pod" not in proc.stderr

@@ -42,10 +42,10 @@ def _target_from_args(words: list[str]) -> tuple[str | None, int | None]:
 def _emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port: int | None, result: str | None, line: int | None) -> ParseResult:
     if result is None:
         last = run.nonblank[-1] if run.nonblank else (run.line, "")
-        res.warn(run, f"{tool}: output does not say whether the connection was made: {last[1].strip()[:80]!r}", last[0])
+        res.warn(run, "connect_result_unknown", last[0], tool=tool, text=last[1].strip()[:80])
         return res
     if not is_ip(target) or port is None:
-        res.warn(run, f"{tool}: the target address and port are not both known (a name, or no port?); not used", line)
+        res.warn(run, "connect_target_unknown", line, tool=tool)
         return res
     res.add(run, "tcp_connect", {"target": target, "port": port, "result": result, "tool": tool}, line)
     return res
@@ -89,7 +89,7 @@ def parse_nc(run: CommandRun) -> ParseResult:
         if m:
             target, port = target or m.group(1), port or int(m.group(2))
         if "invalid option" in t or t.startswith("Usage:"):
-            res.warn(run, "nc does not support these options here (busybox nc has no -z); no connection was tried", n)
+            res.warn(run, "nc_options_unsupported", n)
             return res
         found = _outcome(t)
         if found:
@@ -144,7 +144,7 @@ def parse_curl(run: CommandRun) -> ParseResult:
                 # (The progress meter may precede it on the same line.)
                 result = _outcome("\n".join(t for _, t in run.output if "* connect to" in t or "* Immediate connect fail" in t))
                 if result is None:
-                    res.warn(run, "curl says it could not connect but not why (refused, no route...): run it with -v; not used", n)
+                    res.warn(run, "curl_failed_no_reason", n)
                     return res
             line = n
             break

@@ -29,7 +29,7 @@ def _name_and_server(argv: list[str]) -> tuple[str | None, str | None]:
 
 def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | None, result: str, answers: list[str], line: int | None) -> ParseResult:
     if not name:
-        res.warn(run, "name lookup: the name looked up is not known", line)
+        res.warn(run, "lookup_name_unknown", line)
         return res
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
     if server and is_ip(server):
@@ -52,7 +52,7 @@ def parse_dig(run: CommandRun) -> ParseResult:
         status = str(entry["status"]).upper()
         result = _STATUS.get(status)
         if result is None:
-            res.warn(run, f"dig status {status} is not one podnet knows", line)
+            res.warn(run, "dig_status_unknown", line, status=status)
             return res
         question = entry.get("question") or {}
         name = question.get("name") or name
@@ -69,7 +69,7 @@ def parse_dig(run: CommandRun) -> ParseResult:
             return _emit(run, res, name, server, "timeout", [], n)
         if re.search(r"communications error .*connection refused", t):
             return _emit(run, res, name, server, "refused", [], n)
-    res.warn(run, "dig output has no status line (truncated?); not used", line)
+    res.warn(run, "dig_no_status", line)
     return res
 
 
@@ -120,10 +120,10 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
         # A NXDOMAIN next to answers is the AAAA (or search-list) query failing: the name resolved.
         return _emit(run, res, name, server, "ok", answers, line or (run.nonblank[0][0] if run.nonblank else None))
     if result == "NXDOMAIN?":
-        res.warn(run, "nslookup says it cannot resolve the name but not why (old busybox); not used", line)
+        res.warn(run, "nslookup_failed_no_reason", line)
         return res
     if result is None:
-        res.warn(run, "nslookup output has neither answers nor an error (truncated?); not used", run.nonblank[-1][0] if run.nonblank else None)
+        res.warn(run, "nslookup_no_result", run.nonblank[-1][0] if run.nonblank else None)
         return res
     return _emit(run, res, name, server, {"TIMEOUT": "timeout"}.get(result) or _STATUS.get(result, "servfail"), [], line)
 
@@ -134,14 +134,14 @@ def parse_resolv_conf(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("resolve_conf", run.text)
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"resolv.conf not understood: {exc}")
+        res.warn(run, "resolv_conf_error", error=str(exc))
         return res
     if not isinstance(parsed, dict):
-        res.warn(run, "resolv.conf not understood")
+        res.warn(run, "resolv_conf_not_understood")
         return res
     nameservers = [ns for ns in parsed.get("nameservers") or [] if is_ip(ns)]
     if not nameservers and not parsed.get("search"):
-        res.warn(run, "resolv.conf has no nameserver or search line")
+        res.warn(run, "resolv_conf_empty")
         return res
     data: dict[str, object] = {"nameservers": nameservers, "search": list(parsed.get("search") or [])}
     for opt in parsed.get("options") or []:

@@ -25,7 +25,7 @@ def parse(run: CommandRun) -> ParseResult:
             continue
         m = _ASSIGN.match(t)
         if not m:
-            res.warn(run, f"ifcfg line not understood: {t[:60]!r}", n)
+            res.warn(run, "ifcfg_line_unknown", n, text=t[:60])
             continue
         value = m.group(2).strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
@@ -36,15 +36,15 @@ def parse(run: CommandRun) -> ParseResult:
     name_hint = os.path.basename(files[0]).removeprefix("ifcfg-") if files else os.path.basename(run.origin).removeprefix("ifcfg-")
     interface = values.get("DEVICE") or values.get("NAME") or name_hint
     if not values or not interface:
-        res.warn(run, "ifcfg file has no settings")
+        res.warn(run, "ifcfg_empty")
         return res
     bootproto = values.get("BOOTPROTO", "").lower() or None
     if bootproto not in (None, "dhcp", "none", "static", "bootp"):
-        res.warn(run, f"BOOTPROTO={bootproto!r} is not one podnet knows", lines.get("BOOTPROTO"))
+        res.warn(run, "ifcfg_bootproto_unknown", lines.get("BOOTPROTO"), value=bootproto)
         bootproto = None
     static_ip = values.get("IPADDR") or values.get("IPADDR0")
     if static_ip and not is_ip(static_ip):
-        res.warn(run, f"IPADDR={static_ip!r} is not an IPv4 address", lines.get("IPADDR"))
+        res.warn(run, "ifcfg_ipaddr_invalid", lines.get("IPADDR"), value=static_ip)
         static_ip = None
     data = {"interface": interface, "bootproto": bootproto, "static_ip": static_ip, "prefix": values.get("PREFIX")}
     res.add(run, "ifcfg", data, lines.get("BOOTPROTO") or run.nonblank[0][0])

@@ -59,10 +59,10 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
             continue
         unknown.append(n)
     if not interfaces:
-        res.warn(run, "ip addr output has no interface lines; not used")
+        res.warn(run, "ip_addr_no_interfaces")
         return res
     if unknown:
-        res.warn(run, f"{len(unknown)} line(s) of ip addr output not understood, first at this line", unknown[0])
+        res.warn(run, "ip_addr_lines_unknown", unknown[0], count=len(unknown))
     res.add(run, "addresses", {"interfaces": interfaces}, interfaces[0]["line"])
     return res
 
@@ -71,7 +71,7 @@ def _parse_json(run: CommandRun, res: ParseResult, text: str) -> ParseResult:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        res.warn(run, f"ip -j output is not valid JSON: {exc.msg}", run.nonblank[0][0] + exc.lineno - 1)
+        res.warn(run, "ip_json_invalid", run.nonblank[0][0] + exc.lineno - 1, error=exc.msg)
         return res
     interfaces = []
     for item in data if isinstance(data, list) else []:
@@ -86,7 +86,7 @@ def _parse_json(run: CommandRun, res: ParseResult, text: str) -> ParseResult:
             "line": run.nonblank[0][0],
         })
     if not interfaces:
-        res.warn(run, "ip -j output lists no interfaces")
+        res.warn(run, "ip_json_no_interfaces")
         return res
     res.add(run, "addresses", {"interfaces": interfaces}, run.nonblank[0][0])
     return res
@@ -98,7 +98,7 @@ def parse_ifconfig(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("ifconfig", run.text)
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"ifconfig output not understood: {exc}")
+        res.warn(run, "ifconfig_not_understood", error=str(exc))
         return res
     interfaces = []
     for item in parsed if isinstance(parsed, list) else []:
@@ -125,7 +125,7 @@ def parse_ifconfig(run: CommandRun) -> ParseResult:
             "line": run.nonblank[0][0] if run.nonblank else run.line,
         })
     if not interfaces:
-        res.warn(run, "ifconfig output lists no interfaces")
+        res.warn(run, "ifconfig_no_interfaces")
         return res
     # ifconfig shows alias addresses (eth0:1) as separate entries: merge them into their NIC.
     merged: dict[str, dict[str, object]] = {}

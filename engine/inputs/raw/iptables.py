@@ -122,10 +122,10 @@ def parse_save(run: CommandRun) -> ParseResult:
             continue
         skipped.append(n)
     if not rules and not chains:
-        res.warn(run, "no iptables rules found in this output")
+        res.warn(run, "iptables_no_rules")
         return res
     if skipped:
-        res.warn(run, f"{len(skipped)} line(s) not understood as iptables rules, first at this line", skipped[0])
+        res.warn(run, "iptables_lines_unknown", skipped[0], count=len(skipped))
     res.add(run, "iptables", {"tables": sorted(tables), "chains": chains, "policies": policies, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])
     return res
 
@@ -136,7 +136,7 @@ def parse_list(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("iptables", run.text)
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"iptables -L output not understood: {type(exc).__name__}")
+        res.warn(run, "iptables_list_not_understood", error=type(exc).__name__)
         return res
     table = "filter"
     for i, w in enumerate(run.argv):
@@ -162,7 +162,7 @@ def parse_list(run: CommandRun) -> ParseResult:
             rule.comment = m.group(1) if m else None
             rules.append(rule)
     if not chains:
-        res.warn(run, "no chains found in iptables -L output")
+        res.warn(run, "iptables_list_no_chains")
         return res
     policies = {(table, c.get("chain")): c.get("default_policy") for c in chain_list if c.get("default_policy") in ("ACCEPT", "DROP")}
     res.add(run, "iptables", {"tables": [table], "chains": chains, "policies": policies, "rules": rules, "complete": not run.piped}, run.nonblank[0][0])

@@ -36,10 +36,10 @@ def parse(run: CommandRun) -> ParseResult:
             continue
         skipped.append(n)
     if skipped:
-        res.warn(run, f"{len(skipped)} line(s) of ipvsadm output not understood, first at this line", skipped[0])
+        res.warn(run, "ipvs_lines_unknown", skipped[0], count=len(skipped))
     header = any(t.strip().startswith("IP Virtual Server") for _, t in run.nonblank)
     if not services and not header:
-        res.warn(run, "no IPVS table in this output")
+        res.warn(run, "ipvs_no_table")
         return res
     res.add(run, "ipvs", {"services": services, "complete": not run.piped}, run.nonblank[0][0] if run.nonblank else None)
     return res

@@ -32,7 +32,7 @@ def _settings(run: CommandRun, res: ParseResult, values: dict[str, str]) -> Pars
             res.add(run, "sysctl", {"name": name, "value": str(value).strip()}, lines.get(name))
             found = True
     if not found:
-        res.warn(run, "no setting podnet uses (ip_forward, rp_filter, bridge-nf-call-iptables, conntrack, port range)")
+        res.warn(run, "sysctl_nothing_used")
     return res
 
 
@@ -41,7 +41,7 @@ def parse_sysctl(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("sysctl", run.text)
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"sysctl output not understood: {type(exc).__name__}")
+        res.warn(run, "sysctl_not_understood", error=type(exc).__name__)
         return res
     return _settings(run, res, {k: str(v) for k, v in (parsed or {}).items()} if isinstance(parsed, dict) else {})
 
@@ -52,7 +52,7 @@ def parse_proc_sys(run: CommandRun) -> ParseResult:
     path = next((a for a in run.argv[1:] if a.startswith("/proc/sys/")), None)
     lines = run.nonblank
     if path is None or len(lines) != 1:
-        res.warn(run, "a /proc/sys value needs the cat command line with one path and a one-line value")
+        res.warn(run, "proc_sys_needs_path")
         return res
     name = path.removeprefix("/proc/sys/").replace("/", ".")
     return _settings(run, res, {name: " ".join(lines[0][1].split())})
@@ -66,9 +66,9 @@ def parse_conntrack(run: CommandRun) -> ParseResult:
         if lines and lines[0][1].strip().isdigit():
             res.add(run, "counters", {"conntrack_count": int(lines[0][1].strip())}, lines[0][0])
         else:
-            res.warn(run, "conntrack -C did not print a number")
+            res.warn(run, "conntrack_count_not_number")
         return res
-    res.warn(run, "only conntrack -C is used (with sysctl net.netfilter.nf_conntrack_max)")
+    res.warn(run, "conntrack_only_count")
     return res
 
 
@@ -79,5 +79,5 @@ def parse_getenforce(run: CommandRun) -> ParseResult:
     if mode in ("enforcing", "permissive", "disabled"):
         res.add(run, "selinux", {"mode": mode}, lines[0][0])
     else:
-        res.warn(run, f"getenforce printed {mode!r}")
+        res.warn(run, "getenforce_unknown", mode=mode)
     return res

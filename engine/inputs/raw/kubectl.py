@@ -24,7 +24,7 @@ def _json(run: CommandRun, res: ParseResult) -> object | None:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        res.warn(run, f"kubectl JSON output is not valid (truncated?): {exc.msg}", run.nonblank[0][0] + exc.lineno - 1)
+        res.warn(run, "kubectl_json_invalid", run.nonblank[0][0] + exc.lineno - 1, error=exc.msg)
         return False
 
 
@@ -72,11 +72,11 @@ def parse_pods(run: CommandRun) -> ParseResult:
             words = text.split()
             if words[:1] in (["NAME"], ["NAMESPACE"]) or text.startswith(("No resources found", "Error from server")):
                 if text.startswith("Error from server"):
-                    res.warn(run, f"kubectl error: {text.strip()[:100]}", n)
+                    res.warn(run, "kubectl_error", n, text=text.strip()[:100])
                 continue
             idx = next((i for i, w in enumerate(words[:3]) if _READY.match(w)), None)
             if idx is None or idx == 0 or len(words) < idx + 4:
-                res.warn(run, f"kubectl get pods row not understood: {text.strip()[:80]!r}", n)
+                res.warn(run, "kubectl_pods_row_unknown", n, text=text.strip()[:80])
                 continue
             ns = words[0] if idx == 2 else namespace
             name = words[idx - 1]
@@ -93,7 +93,7 @@ def parse_pods(run: CommandRun) -> ParseResult:
                          "restarts": restarts, "ip": ip, "node": node, "host_network": False, "line": n})
     if not pods:
         if not any("No resources found" in t for _, t in run.output):
-            res.warn(run, "no Pods found in kubectl output")
+            res.warn(run, "kubectl_no_pods")
         return res
     res.add(run, "pods", {"pods": pods, "namespace": namespace, "complete": not run.piped}, run.nonblank[0][0])
     return res
@@ -122,13 +122,13 @@ def parse_nodes(run: CommandRun) -> ParseResult:
             if words[:1] == ["NAME"]:
                 continue
             if len(words) < 5 or not re.match(r"^(Not)?Ready", words[1]):
-                res.warn(run, f"kubectl get nodes row not understood: {text.strip()[:80]!r}", n)
+                res.warn(run, "kubectl_nodes_row_unknown", n, text=text.strip()[:80])
                 continue
             internal = words[5] if len(words) > 5 and is_ip(words[5]) else None
             nodes.append({"name": words[0], "internal_ip": internal, "pod_cidr": None, "pod_cidr_known": False,
                           "flannel_public_ip": None, "ready": words[1].split(",")[0] == "Ready", "line": n})
     if not nodes:
-        res.warn(run, "no nodes found in kubectl output")
+        res.warn(run, "kubectl_no_nodes")
         return res
     res.add(run, "nodes", {"nodes": nodes}, run.nonblank[0][0])
     return res
@@ -156,7 +156,7 @@ def parse_endpoints(run: CommandRun) -> ParseResult:
             if words[:1] in (["NAME"], ["NAMESPACE"]):
                 continue
             if len(words) < 3:
-                res.warn(run, f"kubectl get endpoints row not understood: {text.strip()[:80]!r}", n)
+                res.warn(run, "kubectl_endpoints_row_unknown", n, text=text.strip()[:80])
                 continue
             looks = lambda w: bool(re.search(r":\d+|<none>", w))
             if looks(words[1]):
@@ -164,13 +164,13 @@ def parse_endpoints(run: CommandRun) -> ParseResult:
             elif looks(words[2]):
                 ns, cols = words[0], words[1:]
             else:
-                res.warn(run, f"kubectl get endpoints row not understood: {text.strip()[:80]!r}", n)
+                res.warn(run, "kubectl_endpoints_row_unknown", n, text=text.strip()[:80])
                 continue
             name, listed = cols[0], cols[1]
             addrs = [] if listed == "<none>" else [a for a in listed.split(",") if a]
             eps.append({"namespace": ns, "name": name, "addresses": addrs, "truncated": "more..." in text, "line": n})
     if not eps:
-        res.warn(run, "no endpoints found in kubectl output")
+        res.warn(run, "kubectl_no_endpoints")
         return res
     res.add(run, "endpoints", {"endpoints": eps}, run.nonblank[0][0])
     return res
@@ -198,7 +198,7 @@ def parse_logs(run: CommandRun) -> ParseResult:
         if found:
             mode = found.group(1).lower()
     if not run.nonblank:
-        res.warn(run, "empty log")
+        res.warn(run, "log_empty")
         return res
     res.add(run, "pod_log", {"pod": pod, "errors": errors, "mode": mode}, run.nonblank[0][0])
     return res

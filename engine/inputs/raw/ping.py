@@ -89,7 +89,7 @@ def parse(run: CommandRun) -> ParseResult:
         target = first_ip([a for a in argv[1:] if not a.startswith("-")])
     if target is None or not is_ip(target):
         what = lines[0][1].strip() if lines else "no output"
-        res.warn(run, f"ping: no target address found (a name that did not resolve?): {what[:80]!r}", lines[0][0] if lines else None)
+        res.warn(run, "ping_no_target", lines[0][0] if lines else None, text=what[:80])
         return res
     if size is None:
         size_arg = option_value(argv, "-l" if windows else "-s")
@@ -113,7 +113,7 @@ def parse(run: CommandRun) -> ParseResult:
                 tx = int(parsed["packets_transmitted"])
                 rx = int(parsed.get("packets_received") or 0)
         if tx == 0:
-            res.warn(run, "ping sent no packets", stats and header_line)
+            res.warn(run, "ping_sent_nothing", stats and header_line)
             return res
         loss = round(100.0 * (tx - rx) / tx, 3)
         data["loss_percent"] = loss
@@ -129,11 +129,11 @@ def parse(run: CommandRun) -> ParseResult:
         seqs = sorted(set(replies))
         gap = bool(seqs) and (seqs[-1] - seqs[0] + 1) > len(seqs)
         data["result"] = "partial_loss" if gap else "ok"
-        res.warn(run, f"ping output ends before its statistics (truncated); {len(replies) or windows_replies} replies seen, loss not known", lines[-1][0])
+        res.warn(run, "ping_truncated_after_replies", lines[-1][0], replies=len(replies) or windows_replies)
     elif error:
         data["result"] = "error"
     else:
-        res.warn(run, "ping output ends before any reply or statistics (truncated?); not used", lines[-1][0] if lines else None)
+        res.warn(run, "ping_truncated", lines[-1][0] if lines else None)
         return res
     if error:
         data["error"] = error

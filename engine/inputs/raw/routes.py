@@ -39,17 +39,17 @@ def parse_ip_route(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("ip_route", "\n".join(normal) + "\n") if normal else []
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"ip route output not understood: {exc}")
+        res.warn(run, "ip_route_not_understood", error=str(exc))
         return res
     lines = [n for n, t in run.nonblank if not _SPECIAL.match(t.strip())]
     for item, n in zip(parsed if isinstance(parsed, list) else [], lines):
         net = _network(str(item.get("ip", "")))
         if net is None:
-            res.warn(run, f"route line not understood: {item.get('ip')!r}", n)
+            res.warn(run, "route_line_unknown", n, text=item.get("ip"))
             continue
         routes.append({"destination": net, "via": item.get("via"), "dev": item.get("dev"), "kind": "unicast", "line": n})
     if not routes:
-        res.warn(run, "no routes found in ip route output")
+        res.warn(run, "ip_route_no_routes")
         return res
     res.add(run, "routes", {"routes": routes}, run.nonblank[0][0])
     return res
@@ -63,7 +63,7 @@ def parse_route(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("netstat" if name == "netstat" else "route", run.text)
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"{name} output not understood: {exc}")
+        res.warn(run, "route_output_not_understood", command=name, error=str(exc))
         return res
     for item in parsed if isinstance(parsed, list) else []:
         dest, mask = item.get("destination"), item.get("genmask")
@@ -83,7 +83,7 @@ def parse_route(run: CommandRun) -> ParseResult:
             "line": None,
         })
     if not routes:
-        res.warn(run, f"no routes found in {name} output")
+        res.warn(run, "route_output_no_routes", command=name)
         return res
     res.add(run, "routes", {"routes": routes}, run.nonblank[0][0] if run.nonblank else None)
     return res

@@ -27,7 +27,7 @@ def parse_ss(run: CommandRun) -> ParseResult:
     res = ParseResult()
     lines = run.nonblank
     if not lines:
-        res.warn(run, "ss printed nothing")
+        res.warn(run, "ss_empty")
         return res
     header_n, header = lines[0]
     body = lines[1:] if re.match(r"^\s*(Netid|State)\s", header) else lines
@@ -39,7 +39,7 @@ def parse_ss(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("ss", "\n".join([head, *rows]) + "\n")
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"ss output not understood: {type(exc).__name__}", header_n)
+        res.warn(run, "ss_not_understood", header_n, error=type(exc).__name__)
         return res
     listeners = []
     for item, (n, text) in zip(parsed if isinstance(parsed, list) else [], body):
@@ -55,7 +55,7 @@ def parse_netstat(run: CommandRun) -> ParseResult:
     try:
         parsed = quiet_jc("netstat", run.text)
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, f"netstat output not understood: {type(exc).__name__}")
+        res.warn(run, "netstat_not_understood", error=type(exc).__name__)
         return res
     listeners = []
     for item in parsed if isinstance(parsed, list) else []:

@@ -85,12 +85,12 @@ def parse(run: CommandRun) -> ParseResult:
             continue
         unknown.append(n)
     if not packets and captured is None:
-        res.warn(run, "no packets and no 'packets captured' line in tcpdump output (truncated?)")
+        res.warn(run, "tcpdump_empty")
         return res
     if unknown:
-        res.warn(run, f"{len(unknown)} tcpdump line(s) not understood (use -nn, without -v), first at this line", unknown[0])
+        res.warn(run, "tcpdump_lines_unknown", unknown[0], count=len(unknown))
     if iface is None:
-        res.warn(run, "tcpdump interface not known (no -i and no 'listening on' line); not used")
+        res.warn(run, "tcpdump_no_interface")
         return res
     expr = _filter(run.argv)
     res.add(run, "capture", {"interface": iface, "filter": expr, "packets": packets, "captured": captured, "complete": not run.piped}, run.nonblank[0][0])
