@@ -1,0 +1,108 @@
+"""Explanations of a diagnosis: rule messages with the observations they matched, cause texts
+and steps rendered for the case, in one language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..diagnosis import Evidence, Step
+from ..facts.model import FactFile
+from ..knowledge.load import Knowledge
+from ..knowledge.model import Lang
+from ..knowledge.templates import case_context, obs_namespace, probe_context, render
+from .compile import Firing
+from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX
+
+_CONTEXT_PATHS = {SOURCE_IX: "$.endpoints.source", DESTINATION_IX: "$.endpoints.destination", CLUSTER_IX: "$.cluster"}
+
+
+def _paths(firing: Firing, captures: list[str]) -> list[str]:
+    out = []
+    for ix in sorted(set(firing.fact_indexes.values())):
+        if ix >= 0:
+            out.append(f"$.observations[{ix}]")
+        elif ix in _CONTEXT_PATHS:
+            out.append(_CONTEXT_PATHS[ix])
+        elif ix <= PATH_IX:
+            out.extend(p for p in captures if p not in out)
+    return out
+
+
+class Explainer:
+    """Renders rule messages and cause texts for one case in one language."""
+
+    def __init__(self, kb: Knowledge, facts: FactFile, lang: Lang, context: list[tuple[str, dict[str, Any]]] = ()) -> None:  # type: ignore[assignment]
+        self.kb = kb
+        self.facts = facts
+        self.lang = lang
+        self.ctx = case_context(facts)
+        self._obs_dump: dict[int, Any] = {}
+        self._context = {PATH_IX - k: obs_namespace(fields, kind) for k, (kind, fields) in enumerate(context)}
+        self._captures = [f"$.observations[{i}]" for i, o in enumerate(facts.observations) if o.kind == "capture"]  # type: ignore[attr-defined]
+
+    def _obs(self, ix: int) -> Any:
+        if ix not in self._obs_dump:
+            o = self.facts.observations[ix]
+            self._obs_dump[ix] = obs_namespace(o.model_dump(), o.kind)  # type: ignore[attr-defined]
+        return self._obs_dump[ix]
+
+    def evidence(self, firing: Firing, direction: str = "for", weight: float | None = None) -> Evidence:
+        rule = firing.rule
+        ctx = dict(self.ctx)
+        ctx.update(firing.bindings)
+        for alias, ix in firing.fact_indexes.items():
+            if ix >= 0:
+                ctx[alias] = self._obs(ix)
+            elif ix in self._context:
+                ctx[alias] = self._context[ix]
+        message = render(rule.spec.because.get(self.lang), ctx, f"{rule.path}: rule {rule.id}: because.{self.lang}")
+        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures))  # type: ignore[arg-type]
+
+    def steps(self, steps: list[Any], where: str) -> list[Step]:
+        out = []
+        for i, s in enumerate(steps):
+            loc = f"{where}[{i}]"
+            out.append(
+                Step(
+                    text=render(s.text.get(self.lang), self.ctx, f"{loc}.text.{self.lang}"),
+                    command=render(s.command, self.ctx, f"{loc}.command") if s.command else None,
+                    run_at=s.run_at,
+                    run_on=self.host_for(s.run_at),
+                )
+            )
+        return out
+
+    def host_for(self, at: str | None) -> str | None:
+        """The name of the machine or Pod a vantage point stands for in this case, if known."""
+        ctx = self.ctx
+        names = {
+            "source_node": ctx["src_node"].get("name"),
+            "destination_node": ctx["dst_node"].get("name"),
+            "source_pod": ctx["src"].get("name") if ctx["src"].get("kind") == "pod" else None,
+            "destination_pod": ctx["backend"].get("pod") or (ctx["dst"].get("name") if ctx["dst"].get("kind") == "pod" else None),
+        }
+        return names.get(at or "")
+
+    def text(self, template: str, where: str, target_role: str | None = None) -> str:
+        return render(template, probe_context(self.ctx, target_role), where)
+
+
+def merge_evidence(items: Any) -> list[Evidence]:
+    """One entry per rule (a rule that matched several fact combinations lists all their
+    observations), in a stable order: for before against, stronger first, then by rule id."""
+    merged: dict[str, Evidence] = {}
+    for ev in items:
+        if ev.rule in merged:
+            seen = merged[ev.rule].observations
+            seen.extend(p for p in ev.observations if p not in seen)
+        else:
+            merged[ev.rule] = ev
+    for ev in merged.values():
+        ev.observations.sort(key=_path_order)
+    return sorted(merged.values(), key=lambda e: (e.direction != "for", -abs(e.weight or 0), e.rule))
+
+
+def _path_order(path: str) -> tuple[int, str]:
+    if path.startswith("$.observations["):
+        return (int(path[len("$.observations[") : -1]), "")
+    return (-1, path)
