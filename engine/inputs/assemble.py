@@ -156,7 +156,8 @@ class Assembly:
                 # Link state of the devices that carry this case's traffic: a host NIC with an
                 # address, and the tunnel. (An unused NIC or an empty docker0 is NO-CARRIER normally.)
                 if role == "tunnel" or role == "host_nic" and i["addresses"]:
-                    self.emit(rec, "link_status", interface=i["name"], state=i["state"])
+                    errors = i.get("counters", {}).get("errors")
+                    self.emit(rec, "link_status", interface=i["name"], state=i["state"], **({"errors": errors} if errors is not None else {}))
                 if node_vantage and role == "host_nic" and i["addresses"]:
                     cfg = ifcfg.get(((at, host), i["name"]))
                     if cfg is not None:
@@ -398,6 +399,20 @@ class Assembly:
             key = self.where[id(rec)]
             if rec.type == "counters":
                 pressure.setdefault(key, (rec, {}))[1].update(rec.data)
+            elif rec.type in ("nic_counters", "addresses"):
+                # NIC drop / ring-overflow counters count only for the node's own NIC (ethtool -S IFACE,
+                # ip -s addr/link); both tools may report the same events, so the larger value is kept.
+                nics = [rec.data] if rec.type == "nic_counters" else [
+                    {"interface": i["name"], **i["counters"]} for i in rec.data["interfaces"] if i.get("counters")]
+                for nic in nics:
+                    if not (key[0].endswith("_node") and interface_role(nic["interface"], key[0]) == "host_nic"):
+                        if rec.type == "nic_counters":
+                            self.warnings.append(IngestWarning.of(rec.where(), "nic_counters_not_host_nic", interface=nic["interface"]))
+                        continue
+                    fields = pressure.setdefault(key, (rec, {}))[1]
+                    for name in ("nic_drops", "nic_queue_overflows"):
+                        if name in nic:
+                            fields[name] = max(fields.get(name, 0), nic[name])
             elif rec.type == "sysctl":
                 name, value = rec.data["name"], rec.data["value"]
                 if name.endswith("nf_conntrack_max") and value.isdigit():

@@ -200,6 +200,8 @@ def family_of(argv: list[str]) -> str | None:
         return "conntrack"
     if name == "getenforce":
         return "getenforce"
+    if name in ("uptime", "nproc", "ethtool", "dmesg"):
+        return name
     return None
 
 
@@ -259,6 +261,10 @@ _FILE_NAME_FAMILIES: tuple[tuple[str, str], ...] = (
     (r"^sysctl", "sysctl"),
     (r"^conntrack", "conntrack"),
     (r"^getenforce", "getenforce"),
+    (r"^uptime", "uptime"),
+    (r"^nproc", "nproc"),
+    (r"^ethtool[-_ ]+(-s|--statistics)", "ethtool"),
+    (r"^dmesg", "dmesg"),
 )
 
 
@@ -285,6 +291,8 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^; <<>> DiG", "dig"),
     (r"^(tcpdump: |listening on |\d\d:\d\d:\d\d\.\d+ (IP|ARP) )", "tcpdump"),
     (r"^Kernel IP routing table", "route"),
+    (r"load average: [\d.]+, [\d.]+, [\d.]+$", "uptime"),
+    (r"^NIC statistics:$", "ethtool"),
 )
 
 

@@ -19,6 +19,7 @@ from . import (
     ipvs,
     kernel,
     kubectl,
+    load,
     ping,
     routes,
     sockets,
@@ -54,5 +55,9 @@ PARSERS: dict[str, Parser] = {
     "proc_sys": kernel.parse_proc_sys,
     "conntrack": kernel.parse_conntrack,
     "getenforce": kernel.parse_getenforce,
+    "uptime": load.parse_uptime,
+    "nproc": load.parse_nproc,
+    "ethtool": load.parse_ethtool,
+    "dmesg": load.parse_dmesg,
 }
 """Parser family -> parser."""

@@ -22,6 +22,19 @@ _OUTCOMES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_ADDR_NOT_AVAILABLE = re.compile(r"Cannot assign requested address|EADDRNOTAVAIL|无法指定被请求的地址", re.IGNORECASE)
+"""connect() failed before a packet left: no free local port (or the source address is gone).
+tcp_connect has no result for that (it is not refused/timeout...), so such a probe is kept out."""
+
+
+def _addr_not_available(run: CommandRun) -> int | None:
+    return next((n for n, t in run.nonblank if _ADDR_NOT_AVAILABLE.search(t)), None)
+
+
+def _verbose(argv: list[str]) -> bool:
+    return any(a == "--verbose" or (a.startswith("-") and not a.startswith("--") and "v" in a[1:]) for a in argv[1:])
+
+
 def _outcome(text: str) -> str | None:
     for pattern, result in _OUTCOMES:
         if pattern.search(text):
@@ -40,6 +53,9 @@ def _target_from_args(words: list[str]) -> tuple[str | None, int | None]:
 
 
 def _emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port: int | None, result: str | None, line: int | None) -> ParseResult:
+    if result is None and (hit := _addr_not_available(run)) is not None:
+        res.warn(run, "connect_addr_not_available", hit, tool=tool)
+        return res
     if result is None:
         last = run.nonblank[-1] if run.nonblank else (run.line, "")
         res.warn(run, "connect_result_unknown", last[0], tool=tool, text=last[1].strip()[:80])
@@ -144,7 +160,13 @@ def parse_curl(run: CommandRun) -> ParseResult:
                 # (The progress meter may precede it on the same line.)
                 result = _outcome("\n".join(t for _, t in run.output if "* connect to" in t or "* Immediate connect fail" in t))
                 if result is None:
-                    res.warn(run, "curl_failed_no_reason", n)
+                    hit = _addr_not_available(run)
+                    if hit is not None:
+                        res.warn(run, "connect_addr_not_available", hit, tool="curl")
+                    elif _verbose(run.argv):
+                        res.warn(run, "curl_failed_reason_unknown", n)
+                    else:
+                        res.warn(run, "curl_failed_no_reason", n)
                     return res
             line = n
             break

@@ -3,6 +3,9 @@
 jc has no parser for ``ip addr`` or ``ip link`` text (only for their ``-j`` JSON, which customers
 rarely send), so the text form is read here: one ``N: name: <FLAGS> mtu M ... state S`` line per
 interface, then ``inet A/P ... [secondary] name`` lines. ``ip -j addr`` JSON is accepted too.
+With ``-s`` the ``RX:``/``TX:`` header lines are followed by a line of counters: RX/TX ``dropped``
+become ``nic_drops``, RX ``missed`` (``overrun`` in older iproute2) ``nic_queue_overflows``, RX/TX
+``errors`` the link's errors (``-s -s`` adds ``RX errors:`` detail lines, also read by header).
 """
 
 from __future__ import annotations
@@ -28,6 +31,19 @@ def _state(flags: list[str], rest: str) -> str:
     return "up"
 
 
+def _counters(stats: dict[str, int]) -> dict[str, int]:
+    """resource_pressure / link_status fields from the ``ip -s`` counters of one interface."""
+    out = {}
+    if "rx_dropped" in stats or "tx_dropped" in stats:
+        out["nic_drops"] = stats.get("rx_dropped", 0) + stats.get("tx_dropped", 0)
+    overflow = [stats[k] for k in ("rx_missed", "rx_overrun", "rx_fifo", "rx_over") if k in stats]
+    if overflow:
+        out["nic_queue_overflows"] = max(overflow)
+    if "rx_errors" in stats or "tx_errors" in stats:
+        out["errors"] = stats.get("rx_errors", 0) + stats.get("tx_errors", 0)
+    return out
+
+
 def parse_ip_addr(run: CommandRun) -> ParseResult:
     res = ParseResult()
     text = run.text.strip()
@@ -36,7 +52,19 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
     interfaces: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     unknown: list[int] = []
+    header: tuple[str, list[str]] | None = None
     for n, line in run.nonblank:
+        if header is not None:
+            direction, names = header
+            header = None
+            values = line.split()
+            if current is not None and len(values) == len(names) and all(v.isdigit() for v in values):
+                current.setdefault("stats", {}).update({f"{direction}_{k}": int(v) for k, v in zip(names, values)})
+                continue
+        m = re.match(r"^\s+(RX|TX)(?: errors)?:\s+(.*)$", line)
+        if m and current is not None:
+            header = (m.group(1).lower(), [w.lower() for w in m.group(2).split()])
+            continue
         m = _LINK.match(line.strip())
         if m:
             flags = m.group("flags").split(",")
@@ -63,6 +91,9 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
         return res
     if unknown:
         res.warn(run, "ip_addr_lines_unknown", unknown[0], count=len(unknown))
+    for i in interfaces:
+        if "stats" in i:
+            i["counters"] = _counters(i.pop("stats"))
     res.add(run, "addresses", {"interfaces": interfaces}, interfaces[0]["line"])
     return res
 

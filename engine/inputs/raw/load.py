@@ -1,0 +1,97 @@
+"""Host load and kernel/NIC counters for ``resource_pressure``: ``uptime``, ``nproc``, ``ethtool -S``, ``dmesg``.
+
+``uptime`` is read with jc's ``uptime`` parser. ``nproc`` prints one number. jc 1.x has an
+``ethtool`` parser, but only for the link-settings form (``ethtool IFACE``, ``--module-info``): it
+returns ``{}`` for the ``NIC statistics:`` list of ``ethtool -S``, so those ``name: value`` lines are
+read here. ``dmesg`` is free text: only the kernel's "nf_conntrack: table full, dropping packet" line
+is looked for (jc has no dmesg parser).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import quiet_jc
+
+# ethtool -S counters (driver-specific names, whole-device totals; per-queue ``rx_queue_0_*`` are not summed).
+_QUEUE_OVERFLOW = ("rx_fifo_errors", "rx_missed_errors", "rx_over_errors", "rx_no_buffer_count", "rx_no_dma_resources", "rx_missed")
+"""Frames lost because the NIC's receive ring / FIFO was full. Drivers count one event in several of
+these (igb: rx_missed_errors = rx_fifo_errors), so the largest is taken, not the sum."""
+_DROPS = ("rx_dropped", "tx_dropped")
+
+
+def parse_uptime(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    line = next((n for n, t in run.nonblank if "load average" in t), None)
+    try:
+        parsed = quiet_jc("uptime", run.text) if line is not None else None
+    except Exception:  # noqa: BLE001
+        parsed = None
+    load1 = parsed.get("load_1m") if isinstance(parsed, dict) else None
+    if load1 is None:
+        res.warn(run, "uptime_no_load")
+        return res
+    res.add(run, "counters", {"load1": float(load1)}, line)
+    return res
+
+
+def parse_nproc(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    lines = run.nonblank
+    if len(lines) == 1 and lines[0][1].strip().isdigit() and int(lines[0][1].strip()) >= 1:
+        res.add(run, "counters", {"cpus": int(lines[0][1].strip())}, lines[0][0])
+    else:
+        res.warn(run, "nproc_not_number")
+    return res
+
+
+def parse_ethtool(run: CommandRun) -> ParseResult:
+    """``ethtool -S IFACE``: the NIC's receive-queue overflows and drops, tied to IFACE."""
+    res = ParseResult()
+    if not any(a in ("-S", "--statistics") for a in run.argv[1:]):
+        res.warn(run, "ethtool_only_statistics")
+        return res
+    words = [a for a in run.argv[1:] if not a.startswith("-")]
+    values: dict[str, tuple[int, int]] = {}
+    for n, text in run.nonblank:
+        m = re.match(r"^\s*([\w.\[\]-]+):\s*(\d+)\s*$", text)
+        if m:
+            values[m.group(1)] = (int(m.group(2)), n)
+    if not words or not values:
+        res.warn(run, "ethtool_no_counters")
+        return res
+    data: dict[str, object] = {"interface": words[0]}
+    overflow = [values[k] for k in _QUEUE_OVERFLOW if k in values]
+    if overflow:
+        data["nic_queue_overflows"] = max(v for v, _ in overflow)
+    drops = [values[k] for k in _DROPS if k in values]
+    # Through `| grep` an absent tx_dropped proves nothing; rx_dropped alone is then a lower bound.
+    if drops:
+        data["nic_drops"] = sum(v for v, _ in drops)
+    if len(data) == 1:
+        res.warn(run, "ethtool_no_counters")
+        return res
+    first = min(n for _, n in overflow + drops)
+    res.add(run, "nic_counters", data, first)
+    return res
+
+
+_TABLE_FULL = re.compile(r"nf_conntrack: table full, dropping packet|ip_conntrack: table full, dropping packet")
+
+
+def parse_dmesg(run: CommandRun) -> ParseResult:
+    """``dmesg``: "nf_conntrack: table full, dropping packet" -> conntrack_table_full_logged.
+
+    Its absence is concluded only from unfiltered output (``dmesg | grep conntrack`` with no match
+    prints nothing, which proves nothing about a ring buffer that may have wrapped; whole output does).
+    """
+    res = ParseResult()
+    hit = next((n for n, t in run.nonblank if _TABLE_FULL.search(t)), None)
+    if hit is not None:
+        res.add(run, "counters", {"conntrack_table_full_logged": True}, hit)
+    elif run.nonblank and not run.piped:
+        res.add(run, "counters", {"conntrack_table_full_logged": False}, run.nonblank[0][0])
+    else:
+        res.warn(run, "dmesg_no_table_full_line")
+    return res
