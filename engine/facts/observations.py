@@ -99,7 +99,9 @@ class TcpConnect(Observation):
     kind: Literal["tcp_connect"]
     target: str
     port: int = Field(ge=1, le=65535)
-    result: Literal["connected", "refused", "timeout", "reset", "no_route", "unreachable"]
+    result: Literal["connected", "refused", "timeout", "reset", "no_route", "unreachable", "no_local_port"] = Field(
+        description="no_local_port: connect() failed before any packet left (EADDRNOTAVAIL, 'Cannot assign requested address')."
+    )
     tool: str | None = None
     target_role: TargetRole | None = None
 

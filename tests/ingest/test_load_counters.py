@@ -100,7 +100,7 @@ for argv in (["curl", "-v", "--connect-timeout", "3", "http://{B_IP}:{WEB_PORT}/
 """
 
 
-def test_real_port_exhaustion_is_warned_not_turned_into_a_result(lab: netlab.Lab, tmp_path: Path) -> None:
+def test_real_port_exhaustion_is_recorded_as_no_local_port(lab: netlab.Lab, tmp_path: Path) -> None:
     """Two local ports, both held open: curl and nc get EADDRNOTAVAIL before any packet leaves."""
     before = lab.run(lab.a, ["sysctl", "-n", "net.ipv4.ip_local_port_range"]).split()
     lab.run(lab.a, ["sysctl", "-w", "net.ipv4.ip_local_port_range=40000 40001"])
@@ -111,8 +111,8 @@ def test_real_port_exhaustion_is_warned_not_turned_into_a_result(lab: netlab.Lab
         lab.run(lab.a, ["sysctl", "-w", f"net.ipv4.ip_local_port_range={before[0]} {before[1]}"])
     assert "Cannot assign requested address" in text, text
     result = ingest_text(tmp_path, text, context())
-    assert not observations(result, "tcp_connect")
-    assert [w.fields["tool"] for w in result.warnings if w.code == "connect_addr_not_available"] == ["curl", "nc"]
+    probes = observations(result, "tcp_connect")
+    assert [(o["tool"], o["result"]) for o in probes] == [("curl", "no_local_port"), ("nc", "no_local_port")]
     rp = _pressure(result)
     assert rp["ephemeral_port_range"] == 2 and rp["ephemeral_ports_in_use"] >= 2
 
@@ -123,5 +123,4 @@ def test_telnet_and_busybox_nc_eaddrnotavail(tmp_path: Path, line: str) -> None:
     tool = line.split(":")[0]
     cmd = "telnet 10.244.2.5 6379" if tool == "telnet" else "nc 10.244.2.5 6379"
     result = ingest_text(tmp_path, f"/ # {cmd}\n{line}\n/ # nproc\n4\n", _node_ctx())
-    assert not observations(result, "tcp_connect")
-    assert [w.fields["tool"] for w in result.warnings if w.code == "connect_addr_not_available"] == [tool]
+    assert [(o["tool"], o["result"], o["port"]) for o in observations(result, "tcp_connect")] == [(tool, "no_local_port", 6379)]

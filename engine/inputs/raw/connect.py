@@ -23,8 +23,8 @@ _OUTCOMES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 _ADDR_NOT_AVAILABLE = re.compile(r"Cannot assign requested address|EADDRNOTAVAIL|无法指定被请求的地址", re.IGNORECASE)
-"""connect() failed before a packet left: no free local port (or the source address is gone).
-tcp_connect has no result for that (it is not refused/timeout...), so such a probe is kept out."""
+"""connect() failed before a packet left: no free local port (or the source address is gone);
+recorded as tcp_connect result ``no_local_port``."""
 
 
 def _addr_not_available(run: CommandRun) -> int | None:
@@ -54,8 +54,7 @@ def _target_from_args(words: list[str]) -> tuple[str | None, int | None]:
 
 def _emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port: int | None, result: str | None, line: int | None) -> ParseResult:
     if result is None and (hit := _addr_not_available(run)) is not None:
-        res.warn(run, "connect_addr_not_available", hit, tool=tool)
-        return res
+        result, line = "no_local_port", hit
     if result is None:
         last = run.nonblank[-1] if run.nonblank else (run.line, "")
         res.warn(run, "connect_result_unknown", last[0], tool=tool, text=last[1].strip()[:80])
@@ -159,11 +158,10 @@ def parse_curl(run: CommandRun) -> ParseResult:
                 # curl 7.88: "Couldn't connect to server"; the reason is on the "* connect to ... failed:" line.
                 # (The progress meter may precede it on the same line.)
                 result = _outcome("\n".join(t for _, t in run.output if "* connect to" in t or "* Immediate connect fail" in t))
+                if result is None and _addr_not_available(run) is not None:
+                    result = "no_local_port"
                 if result is None:
-                    hit = _addr_not_available(run)
-                    if hit is not None:
-                        res.warn(run, "connect_addr_not_available", hit, tool="curl")
-                    elif _verbose(run.argv):
+                    if _verbose(run.argv):
                         res.warn(run, "curl_failed_reason_unknown", n)
                     else:
                         res.warn(run, "curl_failed_no_reason", n)
