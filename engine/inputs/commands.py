@@ -79,7 +79,7 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
             cut = argv.index("--")
             opts = argv[1:cut]
             namespace = _option(opts, "-n", "--namespace")
-            words = [w for w in _positional(opts, {"-n", "--namespace", "-c", "--container", "--context", "--kubeconfig"}) if w != "exec"]
+            words = [w for w in positional(opts, {"-n", "--namespace", "-c", "--container", "--context", "--kubeconfig"}) if w != "exec"]
             pod = words[0] if words else None
             if pod and pod.startswith(("pod/", "pods/")):
                 pod = pod.split("/", 1)[1]
@@ -115,7 +115,8 @@ def _option(words: list[str], *names: str) -> str | None:
     return None
 
 
-def _positional(words: list[str], with_value: set[str]) -> list[str]:
+def positional(words: list[str], with_value: set[str]) -> list[str]:
+    """The non-option words of a command line; options in ``with_value`` take the next word."""
     out, skip = [], False
     for w in words:
         if skip:
@@ -185,7 +186,7 @@ def family_of(argv: list[str]) -> str | None:
         flags = "".join(a.lstrip("-") for a in args if a.startswith("-") and not a.startswith("--"))
         return "route" if "r" in flags else "netstat"
     if name in ("kubectl", "k", "oc"):
-        words = _positional(args, {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "--container", "--context", "--kubeconfig", "--tail", "--since", "--field-selector"})
+        words = positional(args, {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "--container", "--context", "--kubeconfig", "--tail", "--since", "--field-selector"})
         if words[:1] == ["get"] and len(words) > 1:
             resource = words[1].split("/")[0].split(",")[0]
             return _KUBECTL_RESOURCES.get(resource)

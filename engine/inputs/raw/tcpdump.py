@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..commands import positional
 from ..model import CommandRun, ParseResult
 from ._util import is_ip
 
@@ -99,12 +100,4 @@ def parse(run: CommandRun) -> ParseResult:
 
 def _filter(argv: list[str]) -> str | None:
     with_value = {"-i", "-c", "-s", "-w", "-r", "-C", "-G", "-W", "-E", "-F", "-y", "-B", "-j", "-T", "-Q", "--interface"}
-    words, skip = [], False
-    for w in argv[1:]:
-        if skip:
-            skip = False
-        elif w in with_value:
-            skip = True
-        elif not w.startswith("-"):
-            words.append(w)
-    return " ".join(words) or None
+    return " ".join(positional(argv[1:], with_value)) or None
