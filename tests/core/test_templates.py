@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 from podnet import diagnose
@@ -42,13 +43,12 @@ def test_every_case_template_renders_with_an_example_case():
     ctx = case_context(facts)
     ctx.update(target="10.233.0.100", target_port=5000)
     kb = load_knowledge()
-    for cid, c in kb.causes.items():
-        for s in c.remediation + c.verify:
-            if s.command:
-                render(s.command, ctx, cid)
-    for kind, meta in kb.observation_kinds.items():
-        for at, how in meta.how.items():
-            render(how.command, ctx, f"{kind}.{at}")
+    rendered = [render(s.command, ctx, cid) for cid, c in kb.causes.items() for s in c.remediation + c.verify if s.command]
+    rendered += [render(how.command, ctx, f"{kind}.{at}") for kind, meta in kb.observation_kinds.items() for at, how in meta.how.items()]
+    assert len(rendered) > 40
+    for text in rendered:
+        # no Jinja left over (go-templates such as '{{.info.pid}}' are meant to stay)
+        assert text and not re.search(r"\{\{\s*[A-Za-z_]|\{%", text), text
 
 
 def test_hostile_values_are_quoted_in_every_printed_command():
