@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .observations import AnyObservation
+from .values import DnsName, IfName, IPAddressStr, IPNetworkStr, K8sLabel, K8sName, MultilineText, ShortText, k8s_label, k8s_name
 
 SCHEMA_VERSION: Literal["1"] = "1"
-
-
-def _ip(value: str | None) -> str | None:
-    if value is not None:
-        ipaddress.ip_address(value)
-    return value
-
-
-def _net(value: str | None) -> str | None:
-    if value is not None:
-        ipaddress.ip_network(value, strict=False)
-    return value
 
 
 class _Strict(BaseModel):
@@ -31,20 +19,17 @@ class _Strict(BaseModel):
 class Case(_Strict):
     """Which ticket or incident this is."""
 
-    id: str = Field(min_length=1)
-    summary: str = ""
+    id: ShortText = Field(min_length=1)
+    summary: MultilineText = ""
 
 
 class NodeInfo(_Strict):
     """A cluster node as Kubernetes registered it."""
 
-    name: str
-    internal_ip: str | None = None
-    pod_cidr: str | None = None
-    nic: str | None = Field(None, description="Name of the host NIC carrying the overlay, e.g. eth0.")
-
-    _v_ip = field_validator("internal_ip")(classmethod(lambda cls, v: _ip(v)))
-    _v_net = field_validator("pod_cidr")(classmethod(lambda cls, v: _net(v)))
+    name: K8sName
+    internal_ip: IPAddressStr | None = None
+    pod_cidr: IPNetworkStr | None = None
+    nic: IfName | None = Field(None, description="Name of the host NIC carrying the overlay, e.g. eth0.")
 
 
 class Cluster(_Strict):
@@ -53,55 +38,57 @@ class Cluster(_Strict):
     cni: Literal["flannel", "calico", "cilium", "weave", "canal", "kube-router", "bridge", "other", "unknown"] = "unknown"
     mode: Literal["vxlan", "host-gw", "ipip", "bgp", "udp", "bridge", "other", "unknown"] = "unknown"
     kube_proxy_mode: Literal["iptables", "ipvs", "nftables", "none", "unknown"] = "unknown"
-    service_cidr: str | None = None
-    pod_cidr: str | None = None
-    dns_service_ip: str | None = None
+    service_cidr: IPNetworkStr | None = None
+    pod_cidr: IPNetworkStr | None = None
+    dns_service_ip: IPAddressStr | None = None
     nodes: list[NodeInfo] = Field(default_factory=list)
-
-    _v_net = field_validator("service_cidr", "pod_cidr")(classmethod(lambda cls, v: _net(v)))
-    _v_ip = field_validator("dns_service_ip")(classmethod(lambda cls, v: _ip(v)))
 
 
 class Source(_Strict):
     """Where the failing connection starts: a Pod or a node."""
 
     kind: Literal["pod", "node"]
-    name: str | None = None
-    namespace: str | None = None
-    ip: str | None = None
-    node: str | None = Field(None, description="Node the Pod runs on (or the node itself).")
-    node_ip: str | None = None
-
-    _v_ip = field_validator("ip", "node_ip")(classmethod(lambda cls, v: _ip(v)))
+    name: K8sName | None = Field(None, description="The Pod's name (or the node's).")
+    namespace: K8sLabel | None = None
+    ip: IPAddressStr | None = None
+    node: K8sName | None = Field(None, description="Node the Pod runs on (or the node itself).")
+    node_ip: IPAddressStr | None = None
 
 
 class Backend(_Strict):
     """One Pod behind a Service."""
 
-    ip: str
+    ip: IPAddressStr
     port: int | None = Field(None, ge=1, le=65535)
-    pod: str | None = None
-    node: str | None = None
-    node_ip: str | None = None
-
-    _v_ip = field_validator("ip", "node_ip")(classmethod(lambda cls, v: _ip(v)))
+    pod: K8sName | None = None
+    node: K8sName | None = None
+    node_ip: IPAddressStr | None = None
 
 
 class Destination(_Strict):
     """What the source tries to reach: a Pod, a Service ClusterIP, a node, or something external."""
 
     kind: Literal["pod", "service", "node", "external"]
-    name: str | None = None
-    namespace: str | None = None
-    ip: str | None = None
+    name: DnsName | None = Field(
+        None, description="A Pod, Service or node name (Kubernetes rules: DNS-1123), or an external host's name."
+    )
+    namespace: K8sLabel | None = None
+    ip: IPAddressStr | None = None
     port: int | None = Field(None, ge=1, le=65535)
     protocol: Literal["tcp", "udp"] = "tcp"
-    dns_name: str | None = None
-    node: str | None = None
-    node_ip: str | None = None
+    dns_name: DnsName | None = None
+    node: K8sName | None = None
+    node_ip: IPAddressStr | None = None
     backends: list[Backend] = Field(default_factory=list)
 
-    _v_ip = field_validator("ip", "node_ip")(classmethod(lambda cls, v: _ip(v)))
+    @field_validator("name")
+    @classmethod
+    def _kubernetes_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A Pod or node name follows DNS-1123 subdomain rules, a Service name DNS-1123 label rules."""
+        kind = info.data.get("kind")
+        if value is not None and kind in ("pod", "node", "service"):
+            (k8s_label if kind == "service" else k8s_name)(value)
+        return value
 
 
 class Endpoints(_Strict):
@@ -119,7 +106,7 @@ class FactFileHead(_Strict):
     case: Case
     cluster: Cluster = Field(default_factory=Cluster)
     endpoints: Endpoints
-    unobservable: list[str] = Field(
+    unobservable: list[ShortText] = Field(
         default_factory=list,
         description="Observation kinds ('kind') or checks at one vantage point ('kind@vantage') that could not be made (tool missing, no access); never asked again.",
     )

@@ -11,7 +11,21 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from .values import (
+    DnsName,
+    HostStr,
+    IfName,
+    IPAddressStr,
+    IPInterfaceStr,
+    IPNetworkStr,
+    IptablesName,
+    K8sName,
+    ShortText,
+    SysctlName,
+    Text,
+)
 
 Vantage = Literal[
     "source_pod",
@@ -31,45 +45,28 @@ HopRole = Literal["pod", "veth", "bridge", "tunnel", "host_nic", "loopback", "ot
 """The role of an interface on the packet path (pod eth0, veth, cni0/docker0, flannel.1, eth0...)."""
 
 
-def _is_ip(value: str) -> str:
-    ipaddress.ip_address(value)
-    return value
-
-
-def _is_ip_or_cidr(value: str) -> str:
-    ipaddress.ip_interface(value)
-    return value
-
-
-def _is_network(value: str) -> str:
-    ipaddress.ip_network(value, strict=False)
-    return value
-
-
 class Observation(BaseModel):
     """Fields every observation has."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    id: str | None = Field(None, description="Optional stable id used in explanations.")
+    id: ShortText | None = Field(None, description="Optional stable id used in explanations.")
     at: Vantage = Field(description="Where the observation was taken.")
-    host: str | None = Field(None, description="Name of the pod or node it was taken on.")
-    note: str | None = Field(None, description="Free text, e.g. the command that was run.")
+    host: HostStr | None = Field(None, description="Name (or address) of the pod or node it was taken on.")
+    note: Text | None = Field(None, description="Free text on one line, e.g. the command that was run.")
 
 
 class Ping(Observation):
     """``ping`` (optionally ``-s SIZE -M do``) towards an address."""
 
     kind: Literal["ping"]
-    target: str
+    target: IPAddressStr
     size: int = Field(56, ge=0, le=65507, description="ICMP payload bytes, as in `ping -s`.")
     dont_fragment: bool = False
     result: Literal["ok", "partial_loss", "lost", "error"]
     loss_percent: float | None = Field(None, ge=0, le=100)
-    error: str | None = Field(None, description="e.g. 'message too long', 'Frag needed'.")
+    error: Text | None = Field(None, description="e.g. 'message too long', 'Frag needed'.")
     target_role: TargetRole | None = None
-
-    _check_target = field_validator("target")(classmethod(lambda cls, v: _is_ip(v)))
 
     @model_validator(mode="after")
     def _loss_matches_result(self) -> "Ping":
@@ -97,40 +94,34 @@ class TcpConnect(Observation):
     """A TCP connection attempt: telnet, ``nc -zv``, ``curl``, a socket."""
 
     kind: Literal["tcp_connect"]
-    target: str
+    target: IPAddressStr
     port: int = Field(ge=1, le=65535)
     result: Literal["connected", "refused", "timeout", "reset", "no_route", "unreachable", "no_local_port"] = Field(
         description="no_local_port: connect() failed before any packet left (EADDRNOTAVAIL, 'Cannot assign requested address')."
     )
-    tool: str | None = None
+    tool: ShortText | None = None
     target_role: TargetRole | None = None
-
-    _check_target = field_validator("target")(classmethod(lambda cls, v: _is_ip(v)))
 
 
 class DnsLookup(Observation):
     """A name lookup (nslookup, dig, getent)."""
 
     kind: Literal["dns_lookup"]
-    name: str = Field(min_length=1)
-    server: str | None = Field(None, description="Server asked; absent means the resolv.conf one.")
+    name: DnsName = Field(min_length=1)
+    server: IPAddressStr | None = Field(None, description="Server asked; absent means the resolv.conf one.")
     result: Literal["ok", "nxdomain", "servfail", "timeout", "refused"]
-    answers: list[str] = Field(default_factory=list)
+    answers: list[Text] = Field(default_factory=list)
     server_role: Literal["cluster_dns", "other", "resolv_conf"] | None = None
-
-    _check_server = field_validator("server")(classmethod(lambda cls, v: v if v is None else _is_ip(v)))
 
 
 class MtuProbe(Observation):
     """A don't-fragment ping sweep: the largest payload that passed and the first that failed."""
 
     kind: Literal["mtu_probe"]
-    target: str
+    target: IPAddressStr
     largest_ok_size: int | None = Field(None, ge=0, description="ICMP payload bytes (`ping -s`).")
     first_failed_size: int | None = Field(None, ge=0, description="ICMP payload bytes (`ping -s`).")
     target_role: TargetRole | None = None
-
-    _check_target = field_validator("target")(classmethod(lambda cls, v: _is_ip(v)))
 
     @model_validator(mode="after")
     def _ordered(self) -> "MtuProbe":
@@ -163,7 +154,7 @@ class InterfaceMtu(Observation):
     """The MTU of one interface (docker0, cni0, flannel.1, the host NIC, the Pod's eth0)."""
 
     kind: Literal["interface_mtu"]
-    interface: str = Field(min_length=1)
+    interface: IfName
     mtu: int = Field(ge=68, le=65536)
     role: HopRole | None = Field(None, description="Derived from the name when absent.")
     underlay_mtu: int | None = Field(None, description="Derived: host NIC MTU at the same vantage.")
@@ -192,10 +183,10 @@ class KubeProxy(Observation):
     """The kube-proxy Pod of a node: status, mode, sync errors in its log."""
 
     kind: Literal["kube_proxy"]
-    node: str | None = None
+    node: K8sName | None = None
     pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"]
     mode: Literal["iptables", "ipvs", "nftables", "unknown"] | None = None
-    log_errors: list[str] = Field(default_factory=list)
+    log_errors: list[Text] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -208,13 +199,13 @@ class ServiceRules(Observation):
 
     kind: Literal["service_rules"]
     mode: Literal["iptables", "ipvs", "nftables"]
-    service_ip: str | None = None
+    service_ip: IPAddressStr | None = None
     port: int | None = Field(None, ge=1, le=65535)
     kube_services_entry: bool | None = None
     svc_chain: bool | None = None
-    sep_dnat: list[str] = Field(default_factory=list, description="DNAT targets ip:port of KUBE-SEP chains.")
+    sep_dnat: list[ShortText] = Field(default_factory=list, description="DNAT targets ip:port of KUBE-SEP chains.")
     ipvs_virtual_server: bool | None = None
-    ipvs_real_servers: list[str] = Field(default_factory=list)
+    ipvs_real_servers: list[ShortText] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -233,19 +224,12 @@ class NodeAddresses(Observation):
     """IPv4 addresses of a node NIC, how they are configured, and the node's registered address."""
 
     kind: Literal["node_addresses"]
-    interface: str = Field(min_length=1)
-    addresses: list[str] = Field(description="CIDR form, e.g. 10.153.204.15/24.")
-    registered_ip: str | None = Field(None, description="The node's InternalIP in Kubernetes.")
-    flannel_public_ip: str | None = Field(None, description="flannel.alpha.coreos.com/public-ip.")
+    interface: IfName
+    addresses: list[IPInterfaceStr] = Field(description="CIDR form, e.g. 10.153.204.15/24.")
+    registered_ip: IPAddressStr | None = Field(None, description="The node's InternalIP in Kubernetes.")
+    flannel_public_ip: IPAddressStr | None = Field(None, description="flannel.alpha.coreos.com/public-ip.")
     bootproto: Literal["dhcp", "none", "static", "bootp"] | None = Field(None, description="ifcfg BOOTPROTO.")
-    static_ip: str | None = Field(None, description="ifcfg IPADDR, when set.")
-
-    _check_addresses = field_validator("addresses")(
-        classmethod(lambda cls, v: [_is_ip_or_cidr(a) for a in v])
-    )
-    _check_ips = field_validator("registered_ip", "flannel_public_ip", "static_ip")(
-        classmethod(lambda cls, v: v if v is None else _is_ip(v))
-    )
+    static_ip: IPAddressStr | None = Field(None, description="ifcfg IPADDR, when set.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -287,13 +271,11 @@ class Route(Observation):
     """Whether a route exists towards a destination (forward) or back to the source (return)."""
 
     kind: Literal["route"]
-    destination: str = Field(description="Network in CIDR form, e.g. the remote PodCIDR.")
+    destination: IPNetworkStr = Field(description="Network in CIDR form, e.g. the remote PodCIDR.")
     direction: Literal["forward", "return"] = "forward"
     present: bool
-    via: str | None = None
-    dev: str | None = None
-
-    _check_destination = field_validator("destination")(classmethod(lambda cls, v: _is_network(v)))
+    via: IPAddressStr | None = None
+    dev: IfName | None = None
 
 
 class FirewallRule(BaseModel):
@@ -301,12 +283,12 @@ class FirewallRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    table: str = "filter"
-    chain: str
+    table: IptablesName = "filter"
+    chain: IptablesName
     target: Literal["DROP", "REJECT"]
     protocol: Literal["all", "tcp", "udp", "icmp"] = "all"
     port: int | None = Field(None, ge=1, le=65535)
-    text: str | None = None
+    text: Text | None = None
 
 
 class Firewall(Observation):
@@ -364,10 +346,8 @@ class ListeningSockets(Observation):
     kind: Literal["listening_sockets"]
     port: int = Field(ge=1, le=65535)
     listening: bool
-    addresses: list[str] = Field(default_factory=list, description="Bind addresses for that port.")
-    process: str | None = None
-
-    _check_addresses = field_validator("addresses")(classmethod(lambda cls, v: [_is_ip(a) for a in v]))
+    addresses: list[IPAddressStr] = Field(default_factory=list, description="Bind addresses for that port.")
+    process: Text | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -417,12 +397,10 @@ class PodDnsConfig(Observation):
     """The Pod's /etc/resolv.conf and the cluster DNS Service address."""
 
     kind: Literal["pod_dns_config"]
-    nameservers: list[str]
-    search: list[str] = Field(default_factory=list)
+    nameservers: list[IPAddressStr]
+    search: list[DnsName] = Field(default_factory=list)
     ndots: int | None = Field(None, ge=0, le=15)
-    cluster_dns_ip: str | None = None
-
-    _check_ns = field_validator("nameservers")(classmethod(lambda cls, v: [_is_ip(a) for a in v]))
+    cluster_dns_ip: IPAddressStr | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -443,8 +421,8 @@ class DnsService(Observation):
     kind: Literal["dns_service"]
     pods_ready: int = Field(ge=0)
     pods_total: int = Field(ge=0)
-    endpoints: list[str] = Field(default_factory=list)
-    service_ip: str | None = None
+    endpoints: list[ShortText] = Field(default_factory=list)
+    service_ip: IPAddressStr | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -456,12 +434,10 @@ class PodCidr(Observation):
     """Whether a node has a PodCIDR, and whether the cluster CIDR is exhausted."""
 
     kind: Literal["pod_cidr"]
-    node: str | None = None
-    pod_cidr: str | None = None
+    node: K8sName | None = None
+    pod_cidr: IPNetworkStr | None = None
     cluster_cidr_exhausted: bool | None = None
-    events: list[str] = Field(default_factory=list, description="e.g. CIDRNotAvailable events.")
-
-    _check_cidr = field_validator("pod_cidr")(classmethod(lambda cls, v: v if v is None else _is_network(v)))
+    events: list[Text] = Field(default_factory=list, description="e.g. CIDRNotAvailable events.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -473,11 +449,11 @@ class CniPods(Observation):
     """The CNI plugin's Pods (flannel, calico-node...) and its configuration on a node."""
 
     kind: Literal["cni_pods"]
-    plugin: str | None = None
+    plugin: ShortText | None = None
     ready: int = Field(ge=0)
     total: int = Field(ge=0)
     node_pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"] | None = None
-    errors: list[str] = Field(default_factory=list)
+    errors: list[Text] = Field(default_factory=list)
     config_present: bool | None = Field(None, description="/etc/cni/net.d has a config on the node.")
 
     @computed_field  # type: ignore[prop-decorator]
@@ -490,18 +466,18 @@ class Capture(Observation):
     """A packet capture (tcpdump) at one hop of the path, for one flow."""
 
     kind: Literal["capture"]
-    interface: str = Field(min_length=1)
+    interface: IfName
     hop: HopRole | None = Field(None, description="Derived from the interface name when absent.")
-    flow_target: str | None = Field(None, description="The address the client connected to.")
+    flow_target: IPAddressStr | None = Field(None, description="The address the client connected to.")
     flow_role: TargetRole | None = None
-    filter: str | None = None
+    filter: Text | None = None
     request_seen: bool
     reply_seen: bool | None = None
     retransmissions: bool | None = None
-    inner_src: str | None = None
-    inner_dst: str | None = None
-    outer_src: str | None = Field(None, description="VXLAN/IPIP outer source seen at this hop.")
-    outer_dst: str | None = None
+    inner_src: IPAddressStr | None = None
+    inner_dst: IPAddressStr | None = None
+    outer_src: IPAddressStr | None = Field(None, description="VXLAN/IPIP outer source seen at this hop.")
+    outer_dst: IPAddressStr | None = None
     outer_src_registered: bool | None = Field(None, description="Derived: outer_src is a registered node IP.")
 
 
@@ -509,7 +485,7 @@ class LinkStatus(Observation):
     """Operational state of an interface or the path (link failure)."""
 
     kind: Literal["link_status"]
-    interface: str = Field(min_length=1)
+    interface: IfName
     state: Literal["up", "down", "no_carrier"]
     errors: int | None = Field(None, ge=0)
 
@@ -518,15 +494,15 @@ class Sysctl(Observation):
     """A kernel setting that matters for forwarding (ip_forward, rp_filter, bridge-nf-call-iptables)."""
 
     kind: Literal["sysctl"]
-    name: str = Field(min_length=1)
-    value: str
+    name: SysctlName
+    value: ShortText
 
 
 class PodStatus(Observation):
     """Status of a Pod (usually the destination's)."""
 
     kind: Literal["pod_status"]
-    pod: str | None = None
+    pod: K8sName | None = None
     phase: Literal["Running", "Pending", "Failed", "Succeeded", "Unknown", "CrashLoopBackOff"]
     ready: bool | None = None
     restarts: int | None = Field(None, ge=0)

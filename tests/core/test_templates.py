@@ -6,6 +6,8 @@ import json
 import re
 import shlex
 
+import pytest
+
 from podnet import diagnose
 from podnet.facts.load import facts_from_data
 from podnet.knowledge.load import load_knowledge
@@ -51,18 +53,32 @@ def test_every_case_template_renders_with_an_example_case():
         assert text and not re.search(r"\{\{\s*[A-Za-z_]|\{%", text), text
 
 
+def test_hostile_values_are_refused_at_the_schema():
+    from podnet.errors import FactFileError
+
+    for path, evil in ((("cluster", "nodes", 0, "nic"), "enp26s0f0; rm -rf /"), (("endpoints", "source", "node"), "$(reboot)")):
+        data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+        slot = data
+        for key in path[:-1]:
+            slot = slot[key]
+        slot[path[-1]] = evil
+        with pytest.raises(FactFileError) as err:
+            facts_from_data(data)
+        assert err.value.code == "E-FACTS-SCHEMA" and err.value.exit_code == 2
+        assert evil not in str(err.value)
+
+
 def test_hostile_values_are_quoted_in_every_printed_command():
-    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+    """Defence in depth: values set past the schema (a library caller) are still one word each."""
+    facts = facts_from_data(json.loads((EXAMPLES / "clusterip-dual-address.json").read_text()))
     evil_nic = "enp26s0f0; rm -rf /"
     evil_node = "$(reboot)"
-    data["cluster"]["nodes"][0]["nic"] = evil_nic
-    data["cluster"]["nodes"][0]["name"] = evil_node
-    data["endpoints"]["source"]["name"] = evil_node
-    data["endpoints"]["source"]["node"] = evil_node
-    data["observations"] = [o for o in data["observations"] if o["kind"] != "node_addresses"] + [
-        {"kind": "node_addresses", "at": "source_node", "interface": evil_nic, "addresses": ["10.153.204.15/24", "10.153.204.228/24"], "registered_ip": "10.153.204.15"}
-    ]
-    d = diagnose(facts_from_data(data))
+    # no validate_assignment: these bypass the schema
+    facts.cluster.nodes[0].nic = evil_nic
+    facts.cluster.nodes[0].name = evil_node
+    facts.endpoints.source.name = evil_node
+    facts.endpoints.source.node = evil_node
+    d = diagnose(facts)
     commands = [s.command for c in d.causes for s in c.remediation + c.verify if s.command] + [c.command for c in d.next_checks]
     assert commands
     for cmd in commands:
@@ -86,9 +102,8 @@ def test_missing_values_render_as_quoted_placeholders():
 def test_fast_path_renders_exactly_like_jinja():
     from podnet.knowledge.templates import _plan, render_jinja
 
-    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
-    data["cluster"]["nodes"][0]["nic"] = "enp26s0f0; rm -rf /"
-    facts = facts_from_data(data)
+    facts = facts_from_data(json.loads((EXAMPLES / "clusterip-dual-address.json").read_text()))
+    facts.cluster.nodes[0].nic = "enp26s0f0; rm -rf /"  # past the schema: quoting must still agree
     ctx = case_context(facts)
     ctx.update(target="10.233.0.100", target_port=5000, iface="any", pid="1 2")
     fast_used = 0

@@ -146,18 +146,31 @@ def test_pod_captures_find_the_pid_the_guide_way():
     assert "kubectl get pods -A -o wide --field-selector status.podIP=10.244.1.7" in dst.setup
 
 
+def test_hostile_names_are_refused_by_the_schema():
+    from podnet.errors import FactFileError
+
+    nodes = [{"name": "n1", "internal_ip": "192.168.0.1", "pod_cidr": "10.244.1.0/24", "nic": "eth0;touch /tmp/pwned"}]
+    with pytest.raises(FactFileError, match=r"\$\.cluster\.nodes\[0\]\.nic") as err:
+        make_case("flannel", "vxlan", SRC_POD, DST_POD_REMOTE, nodes=nodes)
+    assert err.value.code == "E-FACTS-SCHEMA" and "pwned" not in str(err.value)
+
+
 def test_values_from_the_case_are_shell_quoted():
-    nodes = [{"name": "n1", "internal_ip": "192.168.0.1", "pod_cidr": "10.244.1.0/24", "nic": "eth0;touch /tmp/pwned"},
+    """Defence in depth: a library caller that sets values without validation still gets one word per value."""
+    nodes = [{"name": "n1", "internal_ip": "192.168.0.1", "pod_cidr": "10.244.1.0/24", "nic": "eth0"},
              {"name": "n2", "internal_ip": "192.168.0.2", "pod_cidr": "10.244.2.0/24"}]
-    src = dict(SRC_POD, name="cli'ent$(id)", namespace="de fault")
-    plan = capture_plan(make_case("flannel", "vxlan", src, DST_POD_REMOTE, nodes=nodes))
+    facts = make_case("flannel", "vxlan", SRC_POD, DST_POD_REMOTE, nodes=nodes)
+    facts.cluster.nodes[0].nic = "eth0;touch /tmp/pwned"  # no validate_assignment: bypasses the schema
+    src = facts.endpoints.source
+    src.name, src.namespace = "cli'ent$(id)", "de fault"
+    plan = capture_plan(facts)
     nic = next(c for _, c in captures(plan) if c.node == "n1" and c.role == "host_nic")
     assert shlex.split(nic.command) == ["tcpdump", "-nn", "-i", "eth0;touch /tmp/pwned", "udp port 8472 and host 192.168.0.2"]
     pod = plan.steps[0].captures[0]
     docker = next(line for line in pod.setup if line.startswith("PID=$(docker"))
     assert shlex.quote("name=k8s_POD_cli'ent$(id)_de fault_") in docker
     crictl = next(line for line in pod.setup if line.startswith("PID=$(crictl"))
-    assert f"--name {shlex.quote(src['name'])} --namespace {shlex.quote('de fault')}" in crictl
+    assert f"--name {shlex.quote(src.name)} --namespace {shlex.quote('de fault')}" in crictl
     for _, cap in captures(plan):
         assert tcpdump_args(cap)[-1] == cap.filter
 

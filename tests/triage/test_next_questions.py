@@ -61,9 +61,17 @@ def test_chinese_questions(case_facts):
 
 
 def test_values_from_input_are_shell_quoted():
+    """A hostile Pod name is refused in a fact file; set past the schema, it still prints as one quoted word."""
+    from podnet.errors import FactFileError
+
     data = case_data()
     data["endpoints"]["source"]["name"] = "a; rm -rf /"
-    qs = next_questions(data, n=10)
+    with pytest.raises(FactFileError, match=r"\$\.endpoints\.source\.name"):
+        next_questions(data, n=10)
+    data["endpoints"]["source"]["name"] = "client"
+    facts = facts_from_data(data)
+    facts.endpoints.source.name = "a; rm -rf /"  # no validate_assignment: bypasses the schema
+    qs = next_questions(facts, n=10)
     pod_cmds = [q.command for q in qs if q.at == "source_pod" and q.run_in == "kubectl"]
     assert pod_cmds, "no question runs in the source Pod"
     for cmd in pod_cmds:
