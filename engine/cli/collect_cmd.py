@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 from .common import add_lang, add_rules, write_output
 
@@ -13,7 +14,7 @@ ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
 
 
 class _VantageAction(argparse.Action):
-    """``--netns NAME`` / ``--pid PID`` add a vantage point; ``--as ROLE`` labels the last one."""
+    """``--netns NAME`` / ``--netns-path FILE`` / ``--pid PID`` add a vantage point; ``--as ROLE`` labels the last one."""
 
     def __call__(self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
         from ..collect.netns import Vantage
@@ -32,6 +33,8 @@ class _VantageAction(argparse.Action):
             if not str(value).isdigit():
                 parser.error(f"--pid {value}: not a process id")
             items.append(Vantage("pid", str(value)))
+        elif self.dest == "netns_path":
+            items.append(Vantage("path", value))
         else:
             items.append(Vantage("netns", value))
         ns.vantages = items
@@ -46,7 +49,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "directly. Each --netns/--pid adds a vantage point; --as labels the one before it.",
     )
     p.set_defaults(vantages=[])
-    p.add_argument("--netns", dest="netns", action=_VantageAction, metavar="NAME", help="a named network namespace (ip netns); repeatable")
+    p.add_argument("--netns", dest="netns", action=_VantageAction, metavar="NAME", help="a named network namespace (ip netns: a name, not a path); repeatable")
+    p.add_argument("--netns-path", dest="netns_path", action=_VantageAction, metavar="FILE", help="a network namespace file (a bind mount such as /var/run/netns/NAME or /proc/PID/ns/net); repeatable")
     p.add_argument("--here", dest="here", action=_VantageAction, nargs=0, help="the namespace podnet runs in (the default when no vantage point is given)")
     p.add_argument("--pid", dest="pid", action=_VantageAction, metavar="PID", help="the network namespace of a process (like nsenter -t PID -n); repeatable")
     p.add_argument("--as", dest="role", action=_VantageAction, choices=ROLES, help="role of the vantage point given just before (default: source_node if it has a bridge or tunnel, else source_pod)")
@@ -80,28 +84,71 @@ def _cidr(value: str | None, where: str) -> str | None:
         raise UsageError(f"{value!r} is not a CIDR", location=where) from None
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived (raised in the main thread by the signal handler)."""
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the run at once, children included.
+
+    ``collect`` kills every probe's child process by PID when the interrupt reaches it. The pool
+    threads would then still be joined at interpreter exit (a DNS try can take a few seconds), so
+    the command leaves with ``os._exit`` after flushing its output: nothing is left to write."""
+    import signal
+    import threading
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_term) if main else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        _leave("interrupted", 130)
+    except _Terminated:
+        _leave("terminated", 143)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _leave(word: str, code: int) -> None:
+    import os
+
+    from ..collect.base import CHILDREN
+
+    CHILDREN.cancel()  # again: a child started between the interrupt and here
+    print(f"podnet: {word}", file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..collect import Plan, collect, parse_target
+    from ..collect.targets import parse_ip
     from ..errors import UsageError
 
-    if args.timeout <= 0 or args.timeout > 60:
+    if not args.timeout > 0 or args.timeout > 60:
         raise UsageError("must be between 0 and 60 seconds", location="--timeout")
-    if args.cluster_dns:
-        parse_target(args.cluster_dns, "--cluster-dns")
-    for server in args.dns_server:
-        parse_target(server, "--dns-server")
     plan = Plan(
         targets=[parse_target(t) for t in args.targets],
         names=list(args.names),
-        dns_servers=list(args.dns_server),
+        dns_servers=[parse_ip(server, "--dns-server") for server in args.dns_server],
         backends=[parse_target(b, "--backend") for b in args.backend],
         service_cidr=_cidr(args.service_cidr, "--service-cidr"),
         pod_cidr=_cidr(args.pod_cidr, "--pod-cidr"),
-        cluster_dns=args.cluster_dns,
+        cluster_dns=parse_ip(args.cluster_dns, "--cluster-dns") if args.cluster_dns else None,
         timeout=args.timeout,
         case_id=args.case,
     )
-    result = collect(list(args.vantages), plan)
+    with _interruptible():
+        result = collect(list(args.vantages), plan)
     for line in result.texts(args.lang):
         print(f"podnet: warning: {line}", file=sys.stderr)
     if not args.diagnose:

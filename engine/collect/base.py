@@ -1,9 +1,10 @@
-"""What every probe shares: its context, the "could not observe" signal, bounded subprocesses."""
+"""What every probe shares: its context, the "could not observe" signal, bounded and cancellable subprocesses."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,11 +61,87 @@ def tool(name: str, kinds: tuple[str, ...] | str) -> str:
     return path
 
 
+class Cancelled(Exception):
+    """The run was interrupted (Ctrl-C, SIGTERM): a probe stops instead of starting or waiting."""
+
+
+class _Children:
+    """Every child process the probes started, so that an interrupt can kill them by PID at once.
+
+    Once :meth:`cancel` is called no new child starts (the check and the start hold one lock),
+    and probes that wait in slices (TCP connect) see :attr:`cancelled` and stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[subprocess.Popen[str]] = set()
+        self.cancelled = threading.Event()
+
+    def start(self, cmd: list[str]) -> subprocess.Popen[str]:
+        with self._lock:
+            if self.cancelled.is_set():
+                raise Cancelled()
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            self._procs.add(proc)
+            return proc
+
+    def done(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def cancel(self) -> list[int]:
+        """Stop every running child (SIGKILL by PID) and refuse new ones; returns the PIDs killed."""
+        with self._lock:
+            self.cancelled.set()
+            procs = list(self._procs)
+        killed = []
+        for proc in procs:
+            if proc.poll() is None:
+                try:
+                    proc.kill()
+                    killed.append(proc.pid)
+                except OSError:
+                    pass
+        for proc in procs:
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        return killed
+
+    def reset(self) -> None:
+        """Allow children again (a new run in the same process)."""
+        with self._lock:
+            if not self._procs:
+                self.cancelled.clear()
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [p.pid for p in self._procs if p.poll() is None]
+
+
+CHILDREN = _Children()
+"""The process-wide registry: an interrupt cancels every probe of the process."""
+
+
 def run_tool(cmd: list[str], kinds: tuple[str, ...] | str, timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run a tool with a time bound; a timeout or a permission problem is :class:`Unobservable`."""
+    """Run a tool with a time bound; a timeout or a permission problem is :class:`Unobservable`.
+
+    The child is registered in :data:`CHILDREN`, so Ctrl-C or SIGTERM kills it at once."""
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise Unobservable(kinds, "tool_timeout", tool=cmd[0], seconds=f"{timeout:g}") from None
+        proc = CHILDREN.start(cmd)
     except PermissionError:
         raise Unobservable(kinds, "tool_no_permission", tool=cmd[0]) from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise Unobservable(kinds, "tool_timeout", tool=cmd[0], seconds=f"{timeout:g}") from None
+    finally:
+        CHILDREN.done(proc)
+    if CHILDREN.cancelled.is_set():
+        raise Cancelled()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+import select
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .base import Context, Obs, Unobservable, run_tool, tool
+from .base import CHILDREN, Cancelled, Context, Obs, Unobservable, run_tool, tool
 from .safety import check_may_send
 
 _ICMP_ERROR = re.compile(r"(Destination [A-Za-z ]+Unreachable|Frag needed[^\n]*|Time to live exceeded|Packet filtered)")
@@ -68,25 +70,46 @@ def ping(ctx: Context, target: str) -> Obs:
 
 
 def tcp_connect(ctx: Context, target: str, port: int) -> Obs:
-    """One TCP connection attempt with a timeout: connected, refused, timeout, reset, no_route, unreachable."""
+    """One TCP connection attempt with a timeout: connected, refused, timeout, reset, no_route, unreachable.
+
+    The socket is non-blocking and polled in short slices, so an interrupt (Ctrl-C, SIGTERM)
+    stops a connect that hangs on a DROP at once instead of after the timeout."""
     check_may_send(target)
     family = socket.AF_INET6 if ":" in target else socket.AF_INET
     note = f"TCP connect {target}:{port} (timeout {ctx.plan.timeout:g} s)"
     with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.settimeout(ctx.plan.timeout)
-        try:
-            sock.connect((target, port))
-            result = "connected"
-        except socket.timeout:
-            result = "timeout"
-        except ConnectionRefusedError:
-            result = "refused"
-        except ConnectionResetError:
-            result = "reset"
-        except OSError as exc:
-            result = {errno.ENETUNREACH: "no_route", errno.EHOSTUNREACH: "unreachable"}.get(exc.errno or 0, "unreachable")
-            note += f": {exc.strerror}"
+        code = _connect(sock, (target, port), ctx.plan.timeout)
+    if code is None:
+        result = "timeout"
+    elif code == 0:
+        result = "connected"
+    elif code == errno.ECONNREFUSED:
+        result = "refused"
+    elif code == errno.ECONNRESET:
+        result = "reset"
+    else:
+        result = {errno.ENETUNREACH: "no_route", errno.EHOSTUNREACH: "unreachable"}.get(code, "unreachable")
+        note += f": {os.strerror(code)}"
     return ctx.obs("tcp_connect", target=target, port=port, result=result, tool="socket", note=note)
+
+
+def _connect(sock: socket.socket, address: tuple[str, int], timeout: float) -> int | None:
+    """errno of a non-blocking connect (0: connected), None on timeout; :class:`Cancelled` on interrupt."""
+    sock.setblocking(False)
+    code = sock.connect_ex(address)
+    if code not in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY):
+        return code
+    deadline = time.monotonic() + timeout
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT | select.POLLERR | select.POLLHUP)
+    while True:
+        if CHILDREN.cancelled.is_set():
+            raise Cancelled()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        if poller.poll(min(left, 0.1) * 1000):
+            return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 
 
 def _local_mtu(target: str) -> int | None:

@@ -8,7 +8,7 @@ DF sweep) and judges the rules read in phase one against the case's flows.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -16,8 +16,8 @@ from ..errors import UsageError
 from ..facts.model import FactFile
 from ..messages import Message
 from . import dns_probe, iptables, local, reach
-from .base import Context, Obs, Unobservable
-from .netns import Vantage, enter, in_initial_netns, initial_netns_inode
+from .base import CHILDREN, Context, Obs, Unobservable
+from .netns import NamespaceHandle, Vantage, in_initial_netns, initial_netns_inode
 from .safety import check_may_send
 from .targets import Plan, Target, in_net
 
@@ -45,6 +45,7 @@ class Collected:
 class _Station:
     vantage: Vantage
     pool: ThreadPoolExecutor
+    handle: NamespaceHandle
     ctx: Context | None = None
     view: local.LocalView | None = None
     nat: iptables.Table | None = None
@@ -58,11 +59,15 @@ def _infer_role(view: local.LocalView | None) -> str:
 
 
 class _Runner:
-    def __init__(self, vantages: list[Vantage], plan: Plan) -> None:
+    def __init__(self, handles: list[NamespaceHandle], plan: Plan) -> None:
         self.plan = plan
         self.stations = [
-            _Station(v, ThreadPoolExecutor(max_workers=12, initializer=enter, initargs=(v,), thread_name_prefix=f"podnet-{v.label}"))
-            for v in vantages
+            _Station(
+                h.vantage,
+                ThreadPoolExecutor(max_workers=12, initializer=h.enter, thread_name_prefix=f"podnet-{h.vantage.label}"),
+                h,
+            )
+            for h in handles
         ]
         self.budget = plan.timeout * 3 + 20
 
@@ -76,6 +81,9 @@ class _Runner:
                 continue
             try:
                 handle(station, fut.result())
+            except BrokenExecutor:
+                v = station.vantage
+                raise UsageError(f"cannot enter the network namespace {v.name!r}", location=v.option) from None
             except Unobservable as exc:
                 station.gaps.append((exc.kinds, exc.note))
             except UsageError:
@@ -249,9 +257,14 @@ class _Runner:
                 flows.append(iptables.Flow(ip, "tcp", 53, src))
         return flows
 
-    def close(self) -> None:
+    def close(self, wait: bool) -> None:
+        """Shut the pools down; the namespace files close with the last thread that uses them."""
         for s in self.stations:
             s.pool.shutdown(wait=False, cancel_futures=True)
+        if wait:
+            for s in self.stations:
+                s.pool.shutdown(wait=True)
+                s.handle.close()
 
 
 def collect(vantages: list[Vantage], plan: Plan) -> Collected:
@@ -262,19 +275,38 @@ def collect(vantages: list[Vantage], plan: Plan) -> Collected:
     roles = [v.role for v in vantages if v.role]
     if len(set(roles)) != len(roles):
         raise UsageError("each --as role may be given to one vantage point only", location="--as")
-    for v in vantages:
-        v.check()
     initial_netns_inode()  # read in the main thread, before any thread moves
     if any(v.kind == "current" for v in vantages) and in_initial_netns():
-        for ip in [t.ip for t in plan.targets] + plan.dns_servers + ([plan.cluster_dns] if plan.cluster_dns else []):
-            check_may_send(ip)
-    runner = _Runner(vantages, plan)
+        checks = [(t.ip, "--to") for t in plan.targets] + [(t.ip, "--backend") for t in plan.backends]
+        checks += [(ip, "--dns-server") for ip in plan.dns_servers]
+        checks += [(plan.cluster_dns, "--cluster-dns")] if plan.cluster_dns else []
+        for ip, where in checks:
+            check_may_send(ip, where)
+    handles: list[NamespaceHandle] = []
+    try:
+        for v in vantages:
+            handles.append(NamespaceHandle(v))
+        for h in handles:
+            h.try_enter()
+    except BaseException:
+        for h in handles:
+            h.close()
+        raise
+    CHILDREN.reset()
+    runner = _Runner(handles, plan)
+    finished = False
     try:
         runner.phase_one()
         backends, dns_backends = runner.service_facts()
         runner.phase_two(backends, dns_backends)
+        finished = True
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: kill the probes' children now and stop the waiting ones,
+        # instead of letting each run to its timeout
+        CHILDREN.cancel()
+        raise
     finally:
-        runner.close()
+        runner.close(wait=finished)
     return _assemble(runner, backends)
 
 

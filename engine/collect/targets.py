@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
@@ -17,27 +18,53 @@ class Target:
     port: int | None = None
 
     def __str__(self) -> str:
-        return self.ip if self.port is None else f"{self.ip}:{self.port}"
+        if self.port is None:
+            return self.ip
+        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
+
+
+_ZONE = re.compile(r"[A-Za-z0-9_.@-]{1,15}")
+"""An IPv6 zone id: an interface name (the kernel's rules, no '/', ':' or blanks) or an index."""
+
+
+def parse_ip(text: str, where: str) -> str:
+    """A plain IPv4 or IPv6 address, normalised (``::ffff:a.b.c.d`` becomes ``a.b.c.d``).
+
+    A zone id (``fe80::1%eth0``) must look like an interface name; anything else is refused."""
+    from .safety import normalise
+
+    raw = text.strip()
+    host, pct, zone = raw.partition("%")
+    if pct and (not _ZONE.fullmatch(zone) or zone in (".", "..")):
+        raise UsageError(f"{text!r}: the zone id after '%' must be an interface name", location=where)
+    try:
+        return normalise(raw)
+    except ValueError:
+        raise UsageError(f"{text!r} is not an IP address", location=where) from None
 
 
 def parse_target(text: str, where: str = "--to") -> Target:
-    """``IP`` or ``IP:PORT`` (IPv4; ``[v6]:port`` for IPv6)."""
+    """``IP`` or ``IP:PORT`` (IPv4; ``[v6]:port`` for IPv6), the address normalised."""
     raw = text.strip()
     host, port = raw, None
     if raw.startswith("["):
-        host, _, rest = raw[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else None
+        host, bracket, rest = raw[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise UsageError(f"{text!r} is not an IP address or [IPv6]:PORT", location=where)
+        port = rest[1:] if rest else None
     elif raw.count(":") == 1:
         host, port = raw.split(":")
+    if "%" in host:
+        parse_ip(host, where)  # the zone id's own message
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
+        ip = parse_ip(host, where)
+    except UsageError:
         raise UsageError(f"{text!r} is not an IP address or IP:PORT", location=where) from None
     if port is None:
-        return Target(host)
+        return Target(ip)
     if not port.isdigit() or not 1 <= int(port) <= 65535:
         raise UsageError(f"{text!r}: port must be 1-65535", location=where)
-    return Target(host, int(port))
+    return Target(ip, int(port))
 
 
 def in_net(ip: str, cidr: str | None) -> bool:
