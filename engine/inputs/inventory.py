@@ -56,10 +56,17 @@ class Inventory:
 
     def __init__(self, records: list[Record]) -> None:
         self.records = records
+        # records by type, built once: `of` is asked per record by several passes, and scanning
+        # every record each time made a long transcript quadratic (issue 18)
+        self._by_type: dict[str, list[Record]] = defaultdict(list)
+        for rec in records:
+            self._by_type[rec.type].append(rec)
+        self._pod_cidrs: dict[str, str | None] = {}
         self._index()
 
     def of(self, type_: str) -> list[Record]:
-        return [r for r in self.records if r.type == type_]
+        """The records of one type, in input order."""
+        return list(self._by_type.get(type_, ()))
 
     def _index(self) -> None:
         self.pods: dict[tuple[str | None, str], dict[str, Any]] = {}
@@ -175,6 +182,11 @@ class Inventory:
         bridge (in its ``ip addr``) or of the route on that bridge (in its route table)."""
         if not node:
             return None
+        if node not in self._pod_cidrs:
+            self._pod_cidrs[node] = self._find_pod_cidr(node)
+        return self._pod_cidrs[node]
+
+    def _find_pod_cidr(self, node: str) -> str | None:
         known = (self.nodes.get(node) or {}).get("pod_cidr")
         if known:
             return str(known)

@@ -2,16 +2,16 @@
 
 jc has no parser for the ``iptables-save``/``-S`` form, which is what shows kube-proxy's chains
 (``-A KUBE-SERVICES -d 10.233.0.100/32 -p tcp --dport 5000 -j KUBE-SVC-...``); each rule is one
-shell-quoted line, split here with :mod:`shlex`. ``iptables -L -n -v`` goes through jc.
+shell-quoted line, split here as shlex would (:func:`~podnet.inputs.commands.shell_words`). ``iptables -L -n -v`` goes through jc.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import shlex
 from dataclasses import dataclass, field
 
+from ..commands import shell_words
 from ..model import CommandRun, ParseResult
 from ._util import quiet_jc
 
@@ -111,7 +111,7 @@ def parse_save(run: CommandRun) -> ParseResult:
             continue
         if t.startswith("-A ") and table:
             try:
-                words = shlex.split(t)
+                words = shell_words(t)
             except ValueError:
                 skipped.append(n)
                 continue
