@@ -19,6 +19,7 @@ from ..errors import KnowledgeError, RuleError
 from .conditions import Node, parse_condition, patterns
 from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
 from .schema import rule_fact_schema
+from .template_lint import lint_cause, lint_observation_kind, lint_tool
 
 
 PHASES = ("finding", "symptom", "cause")
@@ -161,6 +162,7 @@ def load_kb() -> Knowledge:
         origin = f"kb/causes/{rel}"
         for i, item in enumerate(_items(read_yaml(item_path, origin), "causes", origin)):
             cause = _validate(Cause, item, origin, f"causes[{i}]")
+            lint_cause(cause, f"{origin}: causes[{i}]")
             if cause.id in causes:
                 raise KnowledgeError(f"duplicate cause id {cause.id!r}", location=f"{origin}: causes[{i}]", code="E-KB-DUPLICATE")
             if cause.symptom not in symptoms:
@@ -170,6 +172,7 @@ def load_kb() -> Knowledge:
     origin = "kb/observations.yaml"
     for i, item in enumerate(_items(read_yaml(root / "observations.yaml", origin), "kinds", origin)):
         ok = _validate(ObservationKind, item, origin, f"kinds[{i}]")
+        lint_observation_kind(ok, f"{origin}: kinds[{i}]")
         kinds[ok.kind] = ok
     origin = "kb/interfaces.yaml"
     roles = [_validate(InterfaceRole, item, origin, f"roles[{i}]") for i, item in enumerate(_items(read_yaml(root / "interfaces.yaml", origin), "roles", origin))]
@@ -299,4 +302,6 @@ def load_tools() -> dict[str, Tool]:
     origin = "kb/tools.yaml"
     doc = read_yaml(_kb_root() / "tools.yaml", origin)
     tools = [_validate(Tool, item, origin, f"tools[{i}]") for i, item in enumerate(_items(doc, "tools", origin))]
+    for i, t in enumerate(tools):
+        lint_tool(t, f"{origin}: tools[{i}]")
     return {t.id: t for t in tools}

@@ -16,7 +16,7 @@ def test_diagnose_text_names_the_case_cause_and_its_fix():
     assert r.returncode == 0, r.stderr
     assert "[node_dual_address_vxlan]" in r.stdout.split("#2")[0]
     assert 'BOOTPROTO="none"' in r.stdout
-    assert "ip -4 addr show enp26s0f0" in r.stdout
+    assert "ip -4 addr show dev enp26s0f0" in r.stdout
     assert "udp port 8472" in r.stdout
     assert r.stderr == ""
 
