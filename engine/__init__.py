@@ -1,67 +1,145 @@
 """podnet: explainable diagnosis of Kubernetes Pod network failures.
 
-The public facade::
+    from podnet import load_facts, diagnose, render
+    d = diagnose(load_facts("case.json"), lang="en")
+    print(d.causes[0].id, d.causes[0].confidence)
+    print(render(d, "text"))          # or "markdown", "json", "yaml"
 
-    from podnet import load_facts, diagnose
-    diagnosis = diagnose(load_facts("case.json"), lang="en")
-    print(diagnosis.causes[0].id, diagnosis.causes[0].confidence)
-
-The engine is compiled once per process and reused by every call.
+The engine is compiled once per process and reused by every call. Errors derive from
+``podnet.PodnetError`` and carry ``code``, ``exit_code`` and ``location`` (see ``podnet.errors``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import FactFileError, InputError, KnowledgeError, PodnetError, RuleError, TemplateError, UsageError
-
 if TYPE_CHECKING:
     from .diagnosis import Diagnosis
+    from .errors import FactFileError, InputError, KnowledgeError, PodnetError, RuleError, TemplateError, UsageError
     from .facts.model import FactFile
+    from .triage import Question, next_questions
 
-__version__ = "0.1.0"
+    __version__: str
+
+# The subpackage podnet.render is imported here, before the function ``render`` below is defined:
+# importing a subpackage binds its name in this namespace, and this way the function wins for good
+# (podnet.render is the function; ``from podnet.render import ...`` still reads the subpackage).
+from . import render as _render_package  # noqa: E402  (cheap: its renderers load on first use)
+
+del _render_package
+RENDER_FORMATS = ("text", "markdown", "json", "yaml")
 
 
-def load_facts(source: Any) -> FactFile:
-    """Load and validate a fact file from a path, ``-`` (stdin) or a dict."""
+def _wrong_type(what: str, value: object, expected: str) -> Exception:
+    from .errors import ArgumentTypeError
+
+    return ArgumentTypeError(f"expected {expected}, not {type(value).__name__}", location=what)
+
+
+def load_facts(source: str | Any) -> FactFile:
+    """Load and validate a fact file from a path (``str`` or ``os.PathLike``), ``-`` (stdin) or a dict.
+
+    Raises :class:`FactFileError` (located: file and JSON path) for bad content and
+    :class:`ArgumentTypeError` (a ``TypeError``) for an argument of another type."""
+    import os
+
     from .facts.load import load_facts as _load
 
+    if not isinstance(source, (str, os.PathLike, dict)):
+        raise _wrong_type("load_facts(source)", source, "a path, '-' or a dict in fact-file form")
     return _load(source)
 
 
-def diagnose(facts: FactFile | dict[str, Any] | str, *, lang: str = "en", rule_dirs: tuple[str, ...] | list[str] = (), strict: bool = False) -> Diagnosis:
+def diagnose(
+    facts: FactFile | dict[str, Any] | str,
+    *,
+    lang: str = "en",
+    rule_dirs: tuple[str, ...] | list[str] = (),
+    strict: bool = False,
+) -> Diagnosis:
     """Diagnose a case: ranked causes with evidence, remediation and next checks.
 
     ``facts`` is a :class:`FactFile`, a dict in fact-file form, or a path. ``rule_dirs`` adds
     site rule folders to the bundled rules. ``strict`` makes contradictory observations an error.
     """
+    import os
+
+    from .errors import UsageError as _UsageError
     from .facts.model import FactFile as _FactFile
     from .reasoning.diagnose import diagnose_facts
 
     if lang not in ("en", "zh"):
-        raise UsageError(f"unknown language {lang!r} (en or zh)", location="lang")
+        raise _UsageError(f"unknown language {lang!r} (en or zh)", location="lang")
+    if isinstance(rule_dirs, (str, bytes)) or not all(isinstance(d, (str, os.PathLike)) for d in rule_dirs):
+        raise _wrong_type("diagnose(rule_dirs)", rule_dirs, "a list of folder paths")
+    if not isinstance(facts, (_FactFile, str, os.PathLike, dict)):
+        raise _wrong_type("diagnose(facts)", facts, "a FactFile, a dict in fact-file form or a path")
     if not isinstance(facts, _FactFile):
         facts = load_facts(facts)
-    return diagnose_facts(facts, lang=lang, rule_dirs=tuple(rule_dirs), strict=strict)  # type: ignore[arg-type]
+    return diagnose_facts(facts, lang=lang, rule_dirs=tuple(str(d) for d in rule_dirs), strict=strict)  # type: ignore[arg-type]
+
+
+def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: str | None = None) -> str:
+    """The report of a diagnosis as ``"text"``, ``"markdown"``, ``"json"`` or ``"yaml"``.
+
+    The texts of a diagnosis are made in the language it was diagnosed in (``diagnose(...,
+    lang=)``); ``lang``, when given, must be that language (a report in another language needs
+    a new diagnosis)."""
+    from .diagnosis import Diagnosis as _Diagnosis
+    from .errors import UsageError as _UsageError
+
+    if not isinstance(diagnosis, _Diagnosis):
+        raise _wrong_type("render(diagnosis)", diagnosis, "a Diagnosis (from podnet.diagnose)")
+    if fmt not in RENDER_FORMATS:
+        import difflib
+
+        close = difflib.get_close_matches(str(fmt), RENDER_FORMATS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise _UsageError(f"unknown format {fmt!r}{hint} (choose from {', '.join(RENDER_FORMATS)})", location="render(fmt)")
+    if lang is not None and lang != diagnosis.lang:
+        raise _UsageError(
+            f"the diagnosis is in {diagnosis.lang!r}; call diagnose(..., lang={lang!r}) for a report in {lang!r}",
+            location="render(lang)",
+        )
+    from .cli.output import render_report
+
+    return render_report(diagnosis, fmt)
+
+
+_LAZY = {
+    "Diagnosis": ".diagnosis",
+    "FactFile": ".facts.model",
+    "Question": ".triage",
+    "next_questions": ".triage",
+    "ArgumentTypeError": ".errors",
+    "FactFileError": ".errors",
+    "InputError": ".errors",
+    "KnowledgeError": ".errors",
+    "PodnetError": ".errors",
+    "RuleError": ".errors",
+    "TemplateError": ".errors",
+    "UsageError": ".errors",
+}
+"""Names imported on first use, so that ``import podnet`` stays fast and ``help(podnet)`` short."""
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Diagnosis":
-        from .diagnosis import Diagnosis as _D
+    if name in _LAZY:
+        import importlib
 
-        return _D
-    if name == "FactFile":
-        from .facts.model import FactFile as _F
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
 
-        return _F
-    if name in ("Question", "next_questions"):
-        from . import triage as _t
-
-        return getattr(_t, name)
+        try:
+            return version("podnet")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            return "0+unknown"
     raise AttributeError(f"module 'podnet' has no attribute {name!r}")
 
 
 __all__ = [
+    "ArgumentTypeError",
     "Diagnosis",
     "FactFile",
     "FactFileError",
@@ -75,4 +153,5 @@ __all__ = [
     "diagnose",
     "load_facts",
     "next_questions",
+    "render",
 ]

@@ -21,104 +21,128 @@ class _Model(BaseModel):
 class Evidence(_Model):
     """One rule that fired for (or against) a conclusion, and the observations it matched."""
 
-    rule: str
-    direction: Literal["for", "against"] = "for"
-    weight: float | None = None
-    message: str
-    observations: list[str] = Field(default_factory=list, description="JSON paths into the fact file.")
+    rule: str = Field(description="Id of the rule that fired (`podnet explain CAUSE` lists a cause's rules).")
+    direction: Literal["for", "against"] = Field("for", description="Whether the rule argues for or against the conclusion.")
+    weight: float | None = Field(
+        None, description="The rule's weight, -1..1 (negative: against); none for symptom and finding evidence."
+    )
+    message: str = Field(description="What the rule saw, in the case's own terms and the diagnosis's language.")
+    observations: list[str] = Field(
+        default_factory=list, description="JSON paths of the observations the rule matched, e.g. `$.observations[3]`."
+    )
 
 
 class SymptomResult(_Model):
-    id: str
-    title: str
-    primary: bool
-    evidence: list[Evidence]
+    """A symptom class (or an intermediate finding) the observations establish, and why."""
+
+    id: str = Field(description="Symptom or finding id from the knowledge base (`kb/symptoms.yaml`).")
+    title: str = Field(description="Its title in the diagnosis's language.")
+    primary: bool = Field(description="True for the guide's five symptom classes, false for intermediate findings.")
+    evidence: list[Evidence] = Field(description="The rules that established it.")
 
 
 class Step(_Model):
-    text: str
-    command: str | None = None
-    run_at: str | None = Field(None, description="Vantage point: source_node, destination_pod, control_plane...")
-    run_on: str | None = Field(None, description="The node or Pod that vantage point is in this case.")
+    """One remediation or verification step: what to do and, if any, the command to run and where."""
+
+    text: str = Field(description="What to do, in the diagnosis's language.")
+    command: str | None = Field(None, description="The shell command, with the case's values filled in and quoted.")
+    run_at: str | None = Field(
+        None,
+        description="Where to run the command, as a role (a vantage point): source_pod, source_node, destination_pod, "
+        "destination_node, control_plane... It is the same for every case; run_on names the machine or Pod.",
+    )
+    run_on: str | None = Field(
+        None,
+        description="The node or Pod that run_at stands for in this case (e.g. the source node's name), when the "
+        "facts name it; none when they do not.",
+    )
 
 
 class RankedCause(_Model):
-    rank: int
-    id: str
-    symptom: str
-    title: str
-    confidence: float = Field(ge=0, le=1)
-    explanation: str
-    evidence: list[Evidence]
-    remediation: list[Step]
-    verify: list[Step]
-    guide: str
+    """A root cause with the evidence for and against it, what to do about it and how to verify the fix."""
+
+    rank: int = Field(description="1 for the most likely cause.")
+    id: str = Field(description="Cause id from the knowledge base (`podnet explain ID`).")
+    symptom: str = Field(description="Id of the symptom class the cause belongs to.")
+    title: str = Field(description="One-line title in the diagnosis's language.")
+    confidence: float = Field(
+        ge=0, le=1, description="Combined certainty factor of the rules for and against the cause, 0..1 (README: Confidence)."
+    )
+    explanation: str = Field(description="How this cause produces what was observed.")
+    evidence: list[Evidence] = Field(description="Rules that fired for or against the cause, strongest first.")
+    remediation: list[Step] = Field(description="Steps that fix the cause, in order.")
+    verify: list[Step] = Field(description="Steps that show the fix worked.")
+    guide: str = Field(description="The section of the field guide the cause comes from.")
 
 
 class PossibleCause(_Model):
     """A cause the established symptom class allows but no specific evidence points at yet."""
 
-    id: str
-    symptom: str
-    title: str
-    prior: float
+    id: str = Field(description="Cause id from the knowledge base.")
+    symptom: str = Field(description="Id of the established symptom class that allows it.")
+    title: str = Field(description="One-line title in the diagnosis's language.")
+    prior: float = Field(description="How common the cause is within its symptom class, 0..1 (from the knowledge base).")
 
 
 class NextCheck(_Model):
     """An observation not made yet that would confirm or rule out leading causes."""
 
-    kind: str
-    at: str
+    kind: str = Field(description="Observation kind to make (`podnet schema` lists the kinds).")
+    at: str = Field(description="Vantage point to make it at: source_pod, source_node, destination_node...")
     detail: dict[str, str] = Field(default_factory=dict, description="Which one, e.g. {'hop': 'host_nic'}.")
-    title: str
-    command: str
-    run_in: str
-    reason: str
-    causes: list[str]
+    title: str = Field(description="What the check observes, in the diagnosis's language.")
+    command: str = Field(description="The command to run, the case's values filled in and quoted.")
+    run_in: str = Field(description="How the command is run: node (a shell on the node), pod, kubectl or nsenter.")
+    reason: str = Field(description="Which causes the result confirms or rules out.")
+    causes: list[str] = Field(description="Ids of those causes.")
     value: float = Field(description="How much the check matters: summed confidence x rule weight.")
 
 
 class FailingHop(_Model):
-    index: int
-    node: str | None = None
-    interface: str
-    role: str
+    """The first hop along the packet path where the captures no longer see the packet."""
+
+    index: int = Field(description="Position of the hop on the path (0 is the source).")
+    node: str | None = Field(None, description="The node the hop is on, when known.")
+    interface: str = Field(description="The interface captured at that hop.")
+    role: str = Field(description="Its role on the path: veth, bridge, tunnel, host_nic...")
 
 
 class PathSummary(_Model):
     """Where captures along the packet path show the request or the reply disappearing."""
 
-    failing_hop: FailingHop | None = None
-    direction: Literal["request", "reply"] | None = None
-    segment: str | None = None
+    failing_hop: FailingHop | None = Field(None, description="Where the packet disappears; none when it is seen all the way.")
+    direction: Literal["request", "reply"] | None = Field(None, description="Whether the request or the reply disappears.")
+    segment: str | None = Field(None, description="Class of the path segment that loses it (`kb/paths/localize.yaml`).")
     suspects: list[str] = Field(default_factory=list, description="Cause ids that fit the failing segment, best first.")
-    explanation: str | None = None
+    explanation: str | None = Field(None, description="What losing the packet in that segment means, in the diagnosis's language.")
     drawing: str | None = Field(None, description="The path as text, the failing hop marked.")
 
 
 class DiagnosisWarning(_Model):
-    code: str
-    message: str
-    location: str | None = None
+    """Something about the input worth knowing that did not stop the diagnosis."""
+
+    code: str = Field(description="Stable code, e.g. W-FACTS-CONFLICT (contradictory observations left out), W-INGEST.")
+    message: str = Field(description="What happened, in the diagnosis's language.")
+    location: str | None = Field(None, description="Where: file, line or JSON paths.")
 
 
 class Diagnosis(_Model):
     """Ranked root causes with their evidence, remediation and the checks still worth making."""
 
-    schema_version: Literal["1"] = DIAGNOSIS_SCHEMA_VERSION
-    case_id: str
-    summary: str = ""
-    lang: Literal["en", "zh"]
-    symptoms: list[SymptomResult]
-    findings: list[SymptomResult] = Field(default_factory=list)
-    causes: list[RankedCause]
+    schema_version: Literal["1"] = Field(DIAGNOSIS_SCHEMA_VERSION, description="Version of this JSON form.")
+    case_id: str = Field(description="The fact file's case.id.")
+    summary: str = Field("", description="The fact file's case.summary.")
+    lang: Literal["en", "zh"] = Field(description="Language of every text in the diagnosis.")
+    symptoms: list[SymptomResult] = Field(description="Symptom classes of the guide the observations establish.")
+    findings: list[SymptomResult] = Field(default_factory=list, description="Intermediate findings, e.g. icmp_filtered.")
+    causes: list[RankedCause] = Field(description="Root causes with evidence, most likely first; empty when no cause is named.")
     ruled_out: list[RankedCause] = Field(default_factory=list, description="Causes whose evidence against outweighs the evidence for.")
     possible: list[PossibleCause] = Field(
         default_factory=list,
         description="Causes of the established symptom classes without evidence yet, by prior (the guide's list for that class).",
     )
-    next_checks: list[NextCheck]
-    warnings: list[DiagnosisWarning]
+    next_checks: list[NextCheck] = Field(description="Observations not made yet that would change the ranking most, best first.")
+    warnings: list[DiagnosisWarning] = Field(description="Problems with the input that did not stop the diagnosis.")
     path: PathSummary | None = Field(None, description="The packet path read from captures, when the case has captures.")
 
     @property

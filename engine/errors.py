@@ -8,6 +8,7 @@ the problem is.
     ├── InputError                   exit 2   bad input from the user
     │   ├── FactFileError            E-FACTS-*  (JSON syntax, schema, size, empty, conflicts)
     │   └── UsageError               E-USAGE
+    │       └── ArgumentTypeError    E-USAGE-TYPE (also a TypeError: a library call got the wrong type)
     └── KnowledgeError               exit 3   bad knowledge: a rule, cause or observation kind
         ├── RuleError                E-RULE-*
         └── TemplateError            E-TEMPLATE
@@ -22,10 +23,12 @@ class PodnetError(Exception):
     code = "E-INTERNAL"
     exit_code = 70
 
-    def __init__(self, message: str, *, location: str | None = None, code: str | None = None) -> None:
+    def __init__(self, message: str, *, location: str | None = None, code: str | None = None, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
+        self.details: list[str] = list(details or [])
+        """Every problem found, one per line (the one-line message may summarise them)."""
         if code is not None:
             self.code = code
 
@@ -58,6 +61,12 @@ class UsageError(InputError):
     code = "E-USAGE"
 
 
+class ArgumentTypeError(UsageError, TypeError):
+    """A library function got an argument of the wrong type (catchable as ``TypeError`` too)."""
+
+    code = "E-USAGE-TYPE"
+
+
 class KnowledgeError(PodnetError):
     """The knowledge base (causes, observation kinds, symptoms) is inconsistent."""
 
@@ -78,6 +87,7 @@ class TemplateError(KnowledgeError):
 
 
 __all__ = [
+    "ArgumentTypeError",
     "FactFileError",
     "InputError",
     "KnowledgeError",

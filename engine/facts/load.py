@@ -35,17 +35,43 @@ def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-def _validation_error(err: ValidationError, prefix: tuple[Any, ...], origin: str) -> FactFileError:
-    errors = err.errors(include_url=False)
-    first = errors[0]
-    loc = prefix + tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown field"
-    elif first["type"] == "missing":
-        msg = "required field is missing"
-    return FactFileError(f"{msg}{more}", location=f"{origin}: {json_path(loc)}", code="E-FACTS-SCHEMA")
+MORE_SHOWN = 3
+"""How many further problems the one-line message of a schema error spells out (``details`` has all)."""
+
+
+def _problems(err: ValidationError, prefix: tuple[Any, ...], origin: str) -> list[FactFileError]:
+    """Every problem of a validation error, each as a located error of its own."""
+    out = []
+    for e in err.errors(include_url=False):
+        loc = prefix + tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        out.append(FactFileError(msg, location=f"{origin}: {json_path(loc)}", code="E-FACTS-SCHEMA"))
+    return out
+
+
+def combined_error(problems: list[FactFileError], origin: str) -> FactFileError:
+    """One error for several problems: the first in full, the next few named, every one in ``details``."""
+    first, rest = problems[0], problems[1:]
+    if not rest:
+        return first
+    prefix = f"{origin}: "
+
+    def short(p: FactFileError) -> str:
+        loc = p.location or ""
+        return f"{loc[len(prefix):] if loc.startswith(prefix) else loc}: {' '.join(p.message.split())}"
+
+    shown = "; ".join(short(p) for p in rest[:MORE_SHOWN])
+    tail = f"; ... {len(rest) - MORE_SHOWN} not shown, --debug lists all" if len(rest) > MORE_SHOWN else ""
+    return FactFileError(
+        f"{first.message} (and {len(rest)} more: {shown}{tail})",
+        location=first.location,
+        code=first.code,
+        details=[f"{p.location}: {p.message}" for p in problems],
+    )
 
 
 def read_text(source: str | os.PathLike[str], *, max_bytes: int = MAX_FACT_FILE_BYTES) -> str:
@@ -101,11 +127,10 @@ def parse_json(text: str, origin: str) -> Any:
         raise FactFileError("invalid JSON: nested too deeply", location=origin, code="E-FACTS-JSON") from None
 
 
-def validate_observation(item: Any, index: int, origin: str) -> Observation:
-    """Validate one observation against the model of its ``kind``."""
+def _observation_problems(item: Any, index: int, origin: str) -> tuple[Observation | None, list[FactFileError]]:
     where = ("observations", index)
     if not isinstance(item, dict):
-        raise FactFileError("an observation must be a JSON object", location=f"{origin}: {json_path(where)}", code="E-FACTS-SCHEMA")
+        return None, [FactFileError("an observation must be a JSON object", location=f"{origin}: {json_path(where)}", code="E-FACTS-SCHEMA")]
     kind = item.get("kind")
     model = OBSERVATION_MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:
@@ -115,30 +140,50 @@ def validate_observation(item: Any, index: int, origin: str) -> Observation:
             hint = f"; did you mean {close[0]!r}?" if close else ""
         known = ", ".join(sorted(OBSERVATION_MODELS))
         what = "missing" if kind is None else f"unknown observation kind {kind!r}"
-        raise FactFileError(
-            f"{what}{hint} (known: {known})" if not hint else f"{what}{hint}",
-            location=f"{origin}: {json_path(where + ('kind',))}",
-            code="E-FACTS-KIND",
-        )
+        return None, [
+            FactFileError(
+                f"{what}{hint} (known: {known})" if not hint else f"{what}{hint}",
+                location=f"{origin}: {json_path(where + ('kind',))}",
+                code="E-FACTS-KIND",
+            )
+        ]
     try:
-        return model.model_validate(item)
+        return model.model_validate(item), []
     except ValidationError as exc:
-        raise _validation_error(exc, where, origin) from None
+        return None, _problems(exc, where, origin)
+
+
+def validate_observation(item: Any, index: int, origin: str) -> Observation:
+    """Validate one observation against the model of its ``kind``."""
+    observation, problems = _observation_problems(item, index, origin)
+    if problems:
+        raise combined_error(problems, origin)
+    return observation  # type: ignore[return-value]
 
 
 def facts_from_data(data: Any, origin: str = "<facts>") -> FactFile:
-    """Validate already-parsed JSON data into a :class:`FactFile`."""
+    """Validate already-parsed JSON data into a :class:`FactFile`; one error lists every problem."""
     if not isinstance(data, dict):
         raise FactFileError("a fact file must be a JSON object", location=f"{origin}: $", code="E-FACTS-SCHEMA")
     body = dict(data)
     raw_obs = body.pop("observations", [])
+    problems: list[FactFileError] = []
     if not isinstance(raw_obs, list):
-        raise FactFileError("must be a list", location=f"{origin}: $.observations", code="E-FACTS-SCHEMA")
+        problems.append(FactFileError("must be a list", location=f"{origin}: $.observations", code="E-FACTS-SCHEMA"))
+        raw_obs = []
+    head = None
     try:
         head = FactFileHead.model_validate(body)
     except ValidationError as exc:
-        raise _validation_error(exc, (), origin) from None
-    observations = [validate_observation(item, i, origin) for i, item in enumerate(raw_obs)]
+        problems.extend(_problems(exc, (), origin))
+    observations = []
+    for i, item in enumerate(raw_obs):
+        observation, found = _observation_problems(item, i, origin)
+        problems.extend(found)
+        if observation is not None:
+            observations.append(observation)
+    if problems or head is None:
+        raise combined_error(problems, origin)
     fields = {name: getattr(head, name) for name in FactFileHead.model_fields}
     return FactFile.model_construct(**fields, observations=observations)
 
