@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from .common import add_lang, write_output
+from .output import add_output, one_stdin
 
 _SIDES = {
     "source": ("kind", "name", "namespace", "ip", "node", "node-ip"),
@@ -26,8 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
             "naming file and line. Options and --context win over what is inferred from the output."
         ),
     )
-    p.add_argument("path", metavar="PATH", help="a folder or a transcript file")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the fact file to FILE (default: stdout)")
+    p.add_argument("path", metavar="PATH", help="a folder or a transcript file; - reads stdin")
+    add_output(p, ("json",), default="json", what="the fact file")
     p.add_argument("--context", metavar="FILE", help="JSON with case / cluster / endpoints to merge over what is inferred")
     p.add_argument("--case-id", help="case id (default: raw-<name of PATH>)")
     p.add_argument("--summary", help="one-line case summary")
@@ -50,13 +51,14 @@ def context_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
     ctx: dict[str, Any] = {}
     if args.context:
+        from ..errors import InputError
+        from ..facts.load import parse_json, read_text
+
+        # a regular file (or -) only, size-capped: a FIFO or device here would block or never end
         try:
-            with open(args.context, encoding="utf-8-sig") as fh:
-                ctx = json.load(fh)
-        except OSError as exc:
-            raise UsageError(exc.strerror or str(exc), location=args.context) from None
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"invalid JSON: {exc.msg}", location=f"{args.context}:{exc.lineno}:{exc.colno}") from None
+            ctx = parse_json(read_text(args.context), args.context)
+        except InputError as exc:
+            raise UsageError(exc.message, location=exc.location) from None
         if not isinstance(ctx, dict) or not set(ctx) <= {"case", "cluster", "endpoints"}:
             raise UsageError("must be a JSON object with only case, cluster and endpoints", location=args.context)
     if args.case_id or args.summary:
@@ -76,9 +78,10 @@ def context_from_args(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from ..inputs.ingest import ingest
 
+    one_stdin([args.path, args.context], "PATH/--context")
     result = ingest(args.path, context_from_args(args))
     if not args.quiet:
         for w in result.warnings:
             print(f"podnet: warning: {w.location}: {w.text(args.lang)}", file=sys.stderr)
-    write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
+    write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.out)
     return 0

@@ -11,17 +11,15 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from pathlib import Path
+import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import FactFileError
+from ..limits import MAX_INT_DIGITS, max_fact_bytes, max_observations
 from .model import FactFile, FactFileHead
 from .observations import OBSERVATION_MODELS, Observation
-
-MAX_FACT_FILE_BYTES = int(os.environ.get("PODNET_MAX_FACT_BYTES", 8 * 1024 * 1024))
-"""Fact files larger than this are refused before they are read (8 MiB by default)."""
 
 
 def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -74,39 +72,13 @@ def combined_error(problems: list[FactFileError], origin: str) -> FactFileError:
     )
 
 
-def read_text(source: str | os.PathLike[str], *, max_bytes: int = MAX_FACT_FILE_BYTES) -> str:
-    """Read a file (or ``-`` for stdin) with the size limit applied before reading it whole."""
-    import sys
+def read_text(source: str | os.PathLike[str], *, max_bytes: int | None = None) -> str:
+    """Read a regular file (or ``-`` for stdin) as UTF-8, refused past the byte limit
+    (``PODNET_MAX_FACT_BYTES``); FIFOs, devices and folders are refused without being opened."""
+    from ..files import read_source
 
     name = str(source)
-    if name == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-    else:
-        path = Path(name)
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise FactFileError("no such file", location=name, code="E-FACTS-MISSING") from None
-        except OSError as exc:
-            raise FactFileError(exc.strerror or str(exc), location=name, code="E-FACTS-READ") from None
-        if path.is_dir():
-            raise FactFileError("is a folder, not a fact file", location=name, code="E-FACTS-READ")
-        if size > max_bytes:
-            raise FactFileError(
-                f"file is {size} bytes, more than the {max_bytes}-byte limit (PODNET_MAX_FACT_BYTES)",
-                location=name,
-                code="E-FACTS-SIZE",
-            )
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise FactFileError(exc.strerror or str(exc), location=name, code="E-FACTS-READ") from None
-    if len(data) > max_bytes:
-        raise FactFileError(
-            f"input is more than the {max_bytes}-byte limit (PODNET_MAX_FACT_BYTES)",
-            location="<stdin>" if name == "-" else name,
-            code="E-FACTS-SIZE",
-        )
+    data = read_source(name, max_fact_bytes() if max_bytes is None else max_bytes)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -115,16 +87,50 @@ def read_text(source: str | os.PathLike[str], *, max_bytes: int = MAX_FACT_FILE_
         ) from None
 
 
+def check_observation_count(count: int, location: str) -> None:
+    """Refuse a case with more observations than ``PODNET_MAX_OBSERVATIONS`` (before any is
+    validated or reasoned over: the cost of both grows with the count)."""
+    limit = max_observations()
+    if count > limit:
+        raise FactFileError(
+            f"{count} observations, more than the limit of {limit} per case (PODNET_MAX_OBSERVATIONS)",
+            location=location,
+            code="E-FACTS-TOO-MANY",
+        )
+
+
+def parse_json_int(digits: str) -> int:
+    """``json.loads``'s ``parse_int``: integers past :data:`~podnet.limits.MAX_INT_DIGITS` digits are refused."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLong(digits)
+    return int(digits)
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _position(text: str, index: int) -> str:
+    """``line:column`` (1-based) of a character index, as JSON syntax errors are located."""
+    line = text.count("\n", 0, index) + 1
+    return f"{line}:{index - text.rfind(chr(10), 0, index)}"
+
+
 def parse_json(text: str, origin: str) -> Any:
     """Parse JSON text; syntax errors name the line and column."""
     if not text.strip():
         raise FactFileError("the fact file is empty", location=origin, code="E-FACTS-EMPTY")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=parse_json_int)
     except json.JSONDecodeError as exc:
         raise FactFileError(f"invalid JSON: {exc.msg}", location=f"{origin}:{exc.lineno}:{exc.colno}", code="E-FACTS-JSON") from None
     except RecursionError:
         raise FactFileError("invalid JSON: nested too deeply", location=origin, code="E-FACTS-JSON") from None
+    except _NumberTooLong as exc:
+        # where a value (after `:`, `[` or `,`) is such a number; the hook itself is not told
+        found = re.search(rf"[:\[,]\s*(-?\d{{{MAX_INT_DIGITS + 1},}})", text)
+        where = f"{origin}:{_position(text, found.start(1))}" if found else origin
+        raise FactFileError(f"invalid JSON: a number with {len(str(exc).lstrip('-'))} digits (at most {MAX_INT_DIGITS})", location=where, code="E-FACTS-JSON") from None
 
 
 def _observation_problems(item: Any, index: int, origin: str) -> tuple[Observation | None, list[FactFileError]]:
@@ -171,6 +177,7 @@ def facts_from_data(data: Any, origin: str = "<facts>") -> FactFile:
     if not isinstance(raw_obs, list):
         problems.append(FactFileError("must be a list", location=f"{origin}: $.observations", code="E-FACTS-SCHEMA"))
         raw_obs = []
+    check_observation_count(len(raw_obs), f"{origin}: $.observations")
     head = None
     try:
         head = FactFileHead.model_validate(body)
@@ -188,7 +195,7 @@ def facts_from_data(data: Any, origin: str = "<facts>") -> FactFile:
     return FactFile.model_construct(**fields, observations=observations)
 
 
-def load_facts(source: str | os.PathLike[str] | dict[str, Any], *, max_bytes: int = MAX_FACT_FILE_BYTES) -> FactFile:
+def load_facts(source: str | os.PathLike[str] | dict[str, Any], *, max_bytes: int | None = None) -> FactFile:
     """Load a fact file from a path, ``-`` (stdin) or a dict, and validate it."""
     if isinstance(source, dict):
         return facts_from_data(source)

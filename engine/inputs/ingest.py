@@ -11,20 +11,25 @@ merged over it, and both win over what is inferred from the output, field by fie
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import FactFileError, InputError
-from ..facts.load import facts_from_data, validate_observation
+from ..facts.load import check_observation_count, facts_from_data, parse_json_int, validate_observation
 from ..facts.model import FactFile
+from ..files import check_regular, read_regular, too_large
+from ..limits import max_fact_bytes, max_raw_bytes
 from .assemble import Assembly
 from .model import IngestWarning, Record
 from .transcript import read_input
 
 MAX_RAW_BYTES = 16 * 1024 * 1024
-"""Raw input larger than this (all files together) is refused before it is parsed."""
+"""The default limit on raw input (all files together), refused before it is parsed; the
+``PODNET_MAX_RAW_BYTES`` environment variable changes it (:mod:`podnet.limits`)."""
 
 
 @dataclass
@@ -36,18 +41,28 @@ class IngestResult:
 
 
 def _size(path: Path) -> int:
-    if path.is_file():
+    """Bytes of the regular files a folder holds (what will be read), or of one file."""
+    if not path.is_dir():
         return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    total = 0
+    for p in path.rglob("*"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue  # reported when the files are read
+        if stat.S_ISREG(st.st_mode):
+            total += st.st_size
+    return total
 
 
 def _context_file(path: Path) -> dict[str, Any]:
     file = path / "context.json" if path.is_dir() else None
-    if file is None or not file.is_file():
+    if file is None or not os.path.lexists(file):
         return {}
+    data_bytes = read_regular(str(file), max_fact_bytes(), prefix="E-INGEST-CONTEXT")
     try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(data_bytes.decode("utf-8-sig"), parse_int=parse_json_int)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         where = f"{file}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else str(file)
         raise InputError(f"context file is not valid JSON: {exc}", location=where, code="E-INGEST-CONTEXT") from None
     if not isinstance(data, dict):
@@ -91,20 +106,22 @@ def parse_runs(path: Path, warnings: list[IngestWarning]) -> list[Record]:
 def ingest(path: str | Path, context: dict[str, Any] | None = None) -> IngestResult:
     """Build a fact file from a folder of command outputs or one pasted transcript."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file or folder", location=str(path), code="E-INGEST-MISSING")
-    size = _size(path)
-    if size > MAX_RAW_BYTES:
-        raise InputError(f"raw input is {size} bytes, more than the {MAX_RAW_BYTES}-byte limit", location=str(path), code="E-INGEST-SIZE")
+    if str(path) != "-":
+        check_regular(str(path), prefix="E-INGEST", folder_ok=True)
+        size = _size(path)
+        if size > max_raw_bytes():
+            raise too_large(str(path), max_raw_bytes(), "E-INGEST", "PODNET_MAX_RAW_BYTES", size)
     ctx = _merge(_context_file(path), context or {})
     warnings: list[IngestWarning] = []
     records = parse_runs(path, warnings)
     if not records:
         first = f" (first problem: {warnings[0]})" if warnings else ""
         raise InputError(f"no command output podnet understands was found{first}", location=str(path), code="E-INGEST-EMPTY")
-    case_id = re.sub(r"[^\w.-]+", "-", path.stem if path.is_file() else path.name).strip("-") or "raw-input"
+    stem = "stdin" if str(path) == "-" else path.stem if path.is_file() else path.name
+    case_id = re.sub(r"[^\w.-]+", "-", stem).strip("-") or "raw-input"
     data = Assembly(records, ctx, warnings, f"raw-{case_id}").build()
     observations = data.pop("observations")
+    check_observation_count(len(observations), str(path))
     facts = facts_from_data({**data, "observations": []}, origin=f"{path} (context + inferred endpoints)")
     kept: list[Any] = []
     for where, item in observations:

@@ -9,9 +9,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def decode(data: bytes) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (Chinese Windows)."""
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (Chinese Windows);
+    never fails: what no encoding explains becomes U+FFFD."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        # a BOM does not make the rest valid (an odd length, a lone surrogate): replace what is not
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -24,6 +24,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..errors import InputError
+from ..files import kind_of, read_source, too_large
+from ..limits import max_raw_bytes
 from .commands import (
     KNOWN_COMMANDS,
     family_of_file_name,
@@ -147,21 +150,42 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
     return [run]
 
 
-def read_input(path: Path, warnings: list[IngestWarning]) -> list[CommandRun]:
-    """All command runs of a folder (one file per command, sub-folders naming hosts) or a file."""
-    if path.is_file():
-        return runs_from_text(decode(path.read_bytes()), str(path), warnings, path.name)
+def read_input(path: Path, warnings: list[IngestWarning], *, max_bytes: int | None = None) -> list[CommandRun]:
+    """All command runs of a folder (one file per command, sub-folders naming hosts), a file, or
+    stdin (``-``). Only regular files are read (a FIFO, device or socket in a folder is skipped
+    with a warning, never opened), and no more than ``max_bytes`` in all (``PODNET_MAX_RAW_BYTES``)."""
+    budget = max_raw_bytes() if max_bytes is None else max_bytes
+    if str(path) == "-" or not path.is_dir():
+        data = read_source(str(path), budget, prefix="E-INGEST", variable="PODNET_MAX_RAW_BYTES")
+        name = "<stdin>" if str(path) == "-" else str(path)
+        return runs_from_text(decode(data), name, warnings, None if str(path) == "-" else path.name)
     runs: list[CommandRun] = []
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    sum_read = 0
+    for file in sorted(path.rglob("*")):
         rel = file.relative_to(path)
         if any(part.startswith(".") for part in rel.parts) or file.suffix.lower() in (".json", ".md") and rel.name.lower() in ("context.json", "readme.md"):
             continue
-        host = Host(None, rel.parts[0], None, "folder") if len(rel.parts) > 1 else None
         try:
-            data = file.read_bytes()
+            mode = file.stat().st_mode
         except OSError as exc:
             warnings.append(IngestWarning.of(f"{file}:1", "cannot_read", error=str(exc.strerror or exc)))
             continue
+        what = kind_of(mode)
+        if what == "a folder":
+            continue
+        if what is not None:
+            warnings.append(IngestWarning.of(f"{file}:1", "not_regular_file"))
+            continue
+        host = Host(None, rel.parts[0], None, "folder") if len(rel.parts) > 1 else None
+        try:
+            data = read_source(str(file), budget, prefix="E-INGEST", variable="PODNET_MAX_RAW_BYTES")
+        except InputError as exc:
+            if exc.code == "E-INGEST-SIZE":
+                raise too_large(str(path), budget + sum_read, "E-INGEST", "PODNET_MAX_RAW_BYTES") from None
+            warnings.append(IngestWarning.of(f"{file}:1", "cannot_read", error=exc.message))
+            continue
+        budget -= len(data)
+        sum_read += len(data)
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             warnings.append(IngestWarning.of(f"{file}:1", "binary_file"))
             continue
