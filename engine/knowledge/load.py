@@ -280,7 +280,7 @@ def _load_knowledge(extra_dirs: tuple[str, ...]) -> Knowledge:
     """The knowledge base with its rules, loaded and checked once per process per rule-folder set
     (and cached on disk across processes, see :mod:`podnet.knowledge.cache`)."""
     from . import schema  # noqa: F401 - part of the cache key
-    from .cache import cached
+    from .cache import cached_knowledge
 
     dirs = tuple(os.path.abspath(d) for d in extra_dirs)
     for d in dirs:
@@ -293,7 +293,7 @@ def _load_knowledge(extra_dirs: tuple[str, ...]) -> Knowledge:
         kb.rule_dirs = extra_dirs
         return kb
 
-    return cached((_kb_root(), _bundled_rules_root(), *dirs), build)
+    return cached_knowledge((_kb_root(), _bundled_rules_root(), *dirs), build)
 
 
 @functools.lru_cache(maxsize=1)
