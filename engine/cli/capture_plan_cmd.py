@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 
 from .common import add_lang, write_output
+from .output import add_output, dump
+
+FORMATS = ("text", "markdown", "json", "yaml")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,8 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "towards the middle. With capture observations in the file, also show where the packet disappears.",
     )
     p.add_argument("file", metavar="FILE", help="fact file (JSON), or - for stdin")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE")
+    add_output(p, FORMATS, default="text", what="the plan")
     add_lang(p)
     p.set_defaults(run=run)
 
@@ -33,18 +35,16 @@ def run(args: argparse.Namespace) -> int:
     facts = load_facts(args.file)
     plan = capture_plan(facts, args.lang)
     has_captures = any(o.kind == "capture" for o in facts.observations)
-    if args.format == "json":
-        import json
-
+    if args.format in ("json", "yaml"):
         data = plan.model_dump(mode="json")
         if has_captures:
             data["verdict"] = localize(facts).model_dump(mode="json")
-        write_output(json.dumps(data, ensure_ascii=False, indent=2) + "\n", args.output)
+        write_output(dump(data, args.format), args.out)
         return 0
     out = render_plan(plan, args.format)
     if has_captures:
         drawing = render_path(build_path(facts), localize(facts), args.lang)
         title = text("captures_so_far", args.lang)
         out += f"\n## {title}\n\n```\n{drawing}```\n" if args.format == "markdown" else f"\n{title}:\n{drawing}"
-    write_output(out, args.output)
+    write_output(out, args.out)
     return 0

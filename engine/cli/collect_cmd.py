@@ -9,6 +9,7 @@ import sys
 from typing import Any, Iterator
 
 from .common import add_lang, add_rules, write_output
+from .output import REPORT_FORMATS, add_output, render_report
 
 ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
 
@@ -63,9 +64,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--pod-cidr", metavar="CIDR", help="the cluster's Pod range")
     p.add_argument("--timeout", type=float, default=3.0, metavar="SECONDS", help="TCP connect / DNS timeout (default 3)")
     p.add_argument("--case", metavar="ID", help="case id (default collect-<UTC time>)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the fact file (or with --diagnose the report) to FILE")
     p.add_argument("--diagnose", action="store_true", help="diagnose the collected facts and print the report instead")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format with --diagnose")
+    add_output(p, REPORT_FORMATS, default=None, what="the fact file (or with --diagnose the report)")
     add_lang(p)
     add_rules(p)
     p.set_defaults(run=run)
@@ -136,6 +136,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.timeout > 0 or args.timeout > 60:
         raise UsageError("must be between 0 and 60 seconds", location="--timeout")
+    fmt = args.format or ("text" if args.diagnose else "json")
+    if not args.diagnose and fmt != "json":
+        raise UsageError(f"-o {fmt} needs --diagnose (without it, collect writes the fact file: json)", location="-o/--output")
     plan = Plan(
         targets=[parse_target(t) for t in args.targets],
         names=list(args.names),
@@ -152,11 +155,10 @@ def run(args: argparse.Namespace) -> int:
     for line in result.texts(args.lang):
         print(f"podnet: warning: {line}", file=sys.stderr)
     if not args.diagnose:
-        write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
+        write_output(json.dumps(result.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", args.out)
         return 0
     from .. import diagnose
-    from ..render import render
 
     diagnosis = diagnose(result.facts, lang=args.lang, rule_dirs=tuple(args.rules))
-    write_output(render(diagnosis, args.format), args.output)
+    write_output(render_report(diagnosis, fmt), args.out)
     return 0 if diagnosis.causes else 1

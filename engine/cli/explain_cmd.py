@@ -9,7 +9,7 @@ from .common import add_lang, add_rules
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("explain", help="show a cause: explanation, rules for and against, remediation")
-    p.add_argument("cause", metavar="CAUSE_ID")
+    p.add_argument("cause", metavar="CAUSE_ID", help="a cause id, e.g. node_dual_address_vxlan ('podnet rules catalogue' lists them)")
     add_lang(p)
     add_rules(p)
     p.set_defaults(run=run)

@@ -1,13 +1,20 @@
-"""The ``podnet`` command: one subcommand per module, every error a located one-liner."""
+"""The ``podnet`` command: one subcommand per module, every error a located one-liner.
+
+Conventions follow kubectl: bare ``podnet`` and ``podnet help [COMMAND]`` print help (exit 0),
+``--version``, a did-you-mean for mistyped commands, choices and options, ``-o FORMAT`` for the
+output format and ``--out FILE`` for an output file (see :mod:`podnet.cli.output`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
 from typing import Sequence
 
-from ..errors import PodnetError
+from ..errors import PodnetError, UsageError
 
 COMMANDS: tuple[str, ...] = (
     "diagnose",
@@ -29,17 +36,61 @@ EXIT_BAD_KNOWLEDGE = 3
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)$")
+
+
+def did_you_mean(word: str, candidates: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.5 if len(word) <= 2 else 0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        m = _INVALID_CHOICE.search(message)
+        if m:
+            choices = re.findall(r"'([^']*)'", m.group(2)) or [c.strip() for c in m.group(2).split(",")]
+            message = f"{message[: m.start()]}invalid choice: {m.group(1)!r}{did_you_mean(m.group(1), choices)} (choose from {', '.join(choices)})"
+        elif message.startswith("unrecognized arguments: "):
+            options = [s for p in _all_parsers(self) for s in p._option_string_actions if s.startswith("--")]
+            first = message.split(": ", 1)[1].split()[0]
+            message += did_you_mean(first.split("=")[0], options) if first.startswith("--") else ""
         self.exit(EXIT_BAD_INPUT, f"podnet: E-USAGE: {message} (see '{self.prog} --help')\n")
+
+
+def _all_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """A parser and every subcommand parser below it (options of the command typed live there)."""
+    out = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out.extend(_all_parsers(sub))
+    return out
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from .. import __version__
+
+        print(f"podnet {__version__}")
+        parser.exit(0)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, just that subcommand's module is imported (fast start)."""
-    parser = _Parser(prog="podnet", description="Diagnose Kubernetes Pod network failures from observations.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser = _Parser(
+        prog="podnet",
+        description="Diagnose Kubernetes Pod network failures from observations.",
+        epilog="Run 'podnet help COMMAND' (or 'podnet COMMAND --help') for a command's options.",
+    )
+    parser.add_argument("--version", action=_Version, help="print the version of podnet and exit")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors and every problem of an invalid input")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, help="what to do")
     sub.required = True
     for name in COMMANDS:
         if only is None or name == only:
@@ -48,22 +99,70 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _command_in(argv: Sequence[str]) -> str | None:
-    for arg in argv:
-        if not arg.startswith("-"):
-            return arg if arg in COMMANDS else None
-    return None
+def _words(argv: Sequence[str]) -> list[str]:
+    """The arguments that are not options (the command, its action, its operands)."""
+    return [a for a in argv if not a.startswith("-")]
+
+
+def _subparser(parser: argparse.ArgumentParser, path: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of ``podnet PATH...`` (``["rules", "list"]``); unknown words are usage errors."""
+    for i, word in enumerate(path):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            break
+        choices = subs[0].choices
+        if word not in choices:
+            where = " ".join(["podnet", *path[:i]])
+            raise UsageError(f"unknown command {word!r}{did_you_mean(word, list(choices))} (commands: {', '.join(choices)})", location=where)
+        parser = choices[word]
+    return parser
+
+
+def _help(path: Sequence[str]) -> int:
+    """``podnet help [COMMAND [ACTION]]``: that command's help (or the overview) on stdout."""
+    if not path:
+        build_parser().print_help()
+        return EXIT_OK
+    _check_command(path)
+    _subparser(build_parser(path[0]), path).print_help()
+    return EXIT_OK
+
+
+def _check_command(argv: Sequence[str]) -> str | None:
+    words = _words(argv)
+    if not words:
+        return None
+    word = words[0]
+    if word not in COMMANDS and word != "help":
+        raise UsageError(f"unknown command {word!r}{did_you_mean(word, COMMANDS)} (commands: {', '.join(COMMANDS)})", location="podnet")
+    return word
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``podnet`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_command_in(argv))
+    try:
+        command = _check_command(argv)
+        if command == "help":
+            return _help(_words(argv)[1:])
+        if command is None and not {"-h", "--help", "--version"} & set(argv):
+            build_parser().print_help()  # bare `podnet` (or only --debug): help, as kubectl does
+            return EXIT_OK
+    except PodnetError as exc:
+        print(f"podnet: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
+        from .output import check_output_path
+
+        check_output_path(getattr(args, "out", None))  # before any work, so none is lost
         return int(args.run(args))
     except PodnetError as exc:
         print(f"podnet: {exc.one_line()}", file=sys.stderr)
+        if args.debug:
+            for line in exc.details:
+                print(f"  {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("podnet: interrupted", file=sys.stderr)

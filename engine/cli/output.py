@@ -23,17 +23,23 @@ REPORT_FORMATS: tuple[str, ...] = ("text", "wide", "markdown", "json", "yaml")
 """Formats of a diagnosis report: ``wide`` is the text report with all of its evidence."""
 
 
+_ALIASES = {"md": "markdown", "yml": "yaml", "txt": "text", "plain": "text"}
+"""Spellings people try, for the did-you-mean only (kubectl does not accept aliases either)."""
+
+
 def format_type(formats: Sequence[str]) -> Callable[[str], str]:
     """An argparse ``type`` accepting one of ``formats``; anything else gets a did-you-mean."""
 
     def check(value: str) -> str:
         if value in formats:
             return value
-        close = difflib.get_close_matches(value.lower(), formats, n=1, cutoff=0.5)
+        choose = f"(choose from {', '.join(formats)})"
+        if "." in value or "/" in value or os.sep in value:  # a file name: -o used to mean the file
+            raise argparse.ArgumentTypeError(f"unknown output format {value!r} {choose}; to write to a file use --out {value}")
+        alias = _ALIASES.get(value.lower())
+        close = [alias] if alias in formats else difflib.get_close_matches(value.lower(), formats, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        looks_like_file = not close and ("." in value or os.sep in value)
-        to_file = f"; to write to a file use --out {value}" if looks_like_file else ""
-        raise argparse.ArgumentTypeError(f"unknown output format {value!r}{hint} (choose from {', '.join(formats)}){to_file}")
+        raise argparse.ArgumentTypeError(f"unknown output format {value!r}{hint} {choose}")
 
     check.__name__ = "format"
     return check
@@ -148,3 +154,9 @@ def write_output(text: str, path: str | None, option: str = "--out") -> None:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def one_stdin(names: Sequence[str | None], what: str) -> None:
+    """Stdin can be read once: refuse ``-`` given for two inputs."""
+    if sum(1 for n in names if n == "-") > 1:
+        raise UsageError("- (stdin) can be given only once", location=what)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_lang, add_rules
+from .common import add_lang, add_rules, write_output
+from .output import add_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,14 +18,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     lp.set_defaults(run=run_list)
     tp = rs.add_parser("test", help="run the rules' own test cases (<rule-id>.test.yaml)")
     add_rules(tp)
-    tp.add_argument("-k", dest="select", help="only rules whose id contains this text")
+    tp.add_argument("-k", dest="select", metavar="TEXT", help="only rules whose id contains this text")
     tp.set_defaults(run=run_test)
     cp = rs.add_parser("catalogue", help="the cause catalogue as a Markdown table")
     add_lang(cp)
     add_rules(cp)
     cp.set_defaults(run=run_catalogue)
     gp = rs.add_parser("graph", help="the knowledge graph: observations -> findings -> symptoms -> causes")
-    gp.add_argument("--format", choices=("dot", "json"), default="dot")
+    add_output(gp, ("dot", "json"), default="dot", what="the graph")
     add_rules(gp)
     gp.set_defaults(run=run_graph)
 
@@ -70,7 +71,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.format == "json":
         import networkx as nx
 
-        print(json.dumps(nx.node_link_data(g, edges="edges"), indent=1, ensure_ascii=False))
+        write_output(json.dumps(nx.node_link_data(g, edges="edges"), indent=1, ensure_ascii=False) + "\n", args.out)
     else:
-        print(to_dot(g))
+        write_output(to_dot(g) + "\n", args.out)
     return 0

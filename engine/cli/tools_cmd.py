@@ -10,7 +10,7 @@ from .common import add_lang
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("tools", help="how to install and use tcpdump and nsenter, filled in for a case")
     p.add_argument("tool", nargs="?", help="tcpdump or nsenter (default: all)")
-    p.add_argument("--facts", metavar="FILE", help="fill the recipes in from this fact file")
+    p.add_argument("--facts", metavar="FILE", help="fill the recipes in from this fact file (- reads stdin)")
     p.add_argument("--iface", default=None, help="capture interface for the tcpdump recipes (default: any)")
     p.add_argument("--pid", default=None, help="the Pod's process id for the nsenter recipes")
     add_lang(p)

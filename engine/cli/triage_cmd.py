@@ -27,8 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Ask the most informative next question (from the knowledge base) until the top cause is "
         "confident enough or no question would change the ranking; then print the report.",
     )
-    p.add_argument("--facts", metavar="FILE", help="start from this (partial) fact file instead of asking for the endpoints")
-    p.add_argument("--answers", metavar="FILE", help="replay scripted answers (YAML/JSON list) instead of asking; needs --facts")
+    p.add_argument("--facts", metavar="FILE", help="start from this (partial) fact file instead of asking for the endpoints (- reads stdin, with --answers)")
+    p.add_argument("--answers", metavar="FILE", help="replay scripted answers (YAML/JSON list; - reads stdin) instead of asking; needs --facts")
     p.add_argument("--save", metavar="FILE", help="write the gathered fact file here (also on Ctrl-C / end of input)")
     p.add_argument(
         "--threshold",
@@ -162,5 +162,8 @@ def run(args: argparse.Namespace) -> int:
         # checked before any question, so that answers are never gathered for nothing
         raise UsageError("the folder to save the fact file in does not exist", location=args.save)
     if args.answers:
+        from .output import one_stdin
+
+        one_stdin([args.facts, args.answers], "--facts/--answers")
         return _scripted(args)
     return _interactive(args)

@@ -79,7 +79,7 @@ def test_rules_test_command_reports_counts():
     assert r.stdout.strip().splitlines()[-1].endswith(" 0 failed")
 
 
-@pytest.mark.parametrize("args", [["diagnose"], ["diagnose", CASE, "--format", "yaml"], ["nosuch"]])
+@pytest.mark.parametrize("args", [["diagnose"], ["diagnose", CASE, "-o", "xml"], ["nosuch"]])
 def test_usage_errors_exit_2_one_line(args):
     r = run_podnet(*args)
     assert r.returncode == 2

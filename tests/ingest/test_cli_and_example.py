@@ -62,7 +62,7 @@ def test_guide_case_transcript_form_matches_the_folder_form(tmp_path: Path) -> N
 
 def test_cli_writes_the_fact_file_and_reports_warnings(tmp_path: Path) -> None:
     out = tmp_path / "facts.json"
-    proc = run_podnet("ingest", str(RAW_CASE), "-o", str(out))
+    proc = run_podnet("ingest", str(RAW_CASE), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["endpoints"]["destination"]["ip"] == "10.233.0.100" and len(data["observations"]) > 10

@@ -50,7 +50,7 @@ def test_cli_collect_then_diagnose_the_written_file(lab, tmp_path: Path) -> None
     scenario = sc.BY_NAME["app-bound-loopback"]
     sc.set_up(scenario)
     out = tmp_path / "facts.json"
-    proc = _podnet("collect", *scenario.collect_args(), "-o", str(out))
+    proc = _podnet("collect", *scenario.collect_args(), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     facts = json.loads(out.read_text())
     hosts = {o["host"] for o in facts["observations"]}
@@ -78,7 +78,7 @@ def test_missing_tools_are_stated_gaps_not_crashes(lab, tmp_path: Path) -> None:
     bare.mkdir()
     out = tmp_path / "facts.json"
     args = [*sc.BY_NAME["healthy"].collect_args(), "--backend", f"{t.WEB_POD.ip}:80"]  # iptables-save cannot tell it
-    proc = _podnet("collect", *args, "-o", str(out), env={"PATH": str(bare)})
+    proc = _podnet("collect", *args, "--out", str(out), env={"PATH": str(bare)})
     assert proc.returncode == 0, proc.stderr
     facts = json.loads(out.read_text())
     assert {"ping", "mtu_probe", "service_rules", "firewall"} <= set(facts["unobservable"])

@@ -60,7 +60,7 @@ def test_captures_in_the_file_are_read_and_drawn(guide_captured_file, capsys, tm
     assert "Captures so far:" in out
     assert "The request disappears at hop 3: flannel.1 on yq01-aip-aikefu30b61e25." in out
     target = tmp_path / "plan.json"
-    assert _run(str(guide_captured_file), "--format", "json", "-o", str(target)) == 0
+    assert _run(str(guide_captured_file), "-o", "json", "--out", str(target)) == 0
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["verdict"]["failing_hop"] == {"index": 3, "node": "yq01-aip-aikefu30b61e25", "interface": "flannel.1", "role": "tunnel"}
     assert data["verdict"]["suspects"][0] == "node_dual_address_vxlan"
