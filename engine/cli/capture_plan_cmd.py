@@ -45,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     if has_captures:
         drawing = render_path(build_path(facts), localize(facts), args.lang)
         title = text("captures_so_far", args.lang)
-        out += f"\n## {title}\n\n```\n{drawing}```\n" if args.format == "markdown" else f"\n{title}:\n{drawing}"
+        if args.format == "markdown":
+            from ..render.safe import md_fence
+
+            out += f"\n## {title}\n\n" + "\n".join(md_fence(drawing.rstrip("\n").split("\n"))) + "\n"
+        else:
+            out += f"\n{title}:\n{drawing}"
     write_output(out, args.out)
     return 0

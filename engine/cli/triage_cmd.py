@@ -82,6 +82,7 @@ def _finish(session: object, status: object, args: argparse.Namespace, stop: str
 def _scripted(args: argparse.Namespace) -> int:
     from .. import load_facts
     from ..errors import UsageError
+    from ..render.safe import visible
     from ..triage.conversation import ranking_text
     from ..triage.messages import MESSAGES
     from ..triage.script import load_script, replay
@@ -97,7 +98,8 @@ def _scripted(args: argparse.Namespace) -> int:
     def report(q: object, answer: str) -> None:
         count[0] += 1
         text = M["answer_unknown"] if answer == "unknown" else next((a.text for a in q.answers if a.id == answer), answer)  # type: ignore[attr-defined]
-        _out(M["scripted"].format(n=count[0], key=q.key, text=q.text, command=q.command, answer=f"{text} ({answer})"))  # type: ignore[attr-defined]
+        shown = {"text": visible(q.text), "command": visible(q.command), "answer": visible(f"{text} ({answer})")}  # type: ignore[attr-defined]
+        _out(M["scripted"].format(n=count[0], key=q.key, **shown))  # type: ignore[attr-defined]
         _out(ranking_text(session.status(), args.lang))
 
     result = replay(session, items, report)

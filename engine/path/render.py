@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from ..knowledge.model import Lang
+from ..render.safe import md_fence, md_text, visible
 from .model import Address, CapturePlan, Hop, PathStep, PathVerdict
 from .profiles import profiles, text
 
@@ -100,17 +101,19 @@ def render_plan(plan: CapturePlan, fmt: Format = "text") -> str:
     lang = plan.lang
     prof = profiles()[plan.profile]
     md = fmt == "markdown"
+    prose = md_text if md else visible
     header = text("plan_title", lang, case=plan.case_id)
     setup = text("plan_setup", lang, cni=prof.title.get(lang), proxy=plan.kube_proxy_mode)
-    out: list[str] = [f"# {header}" if md else header, "", f"{setup}", text("plan_flow", lang, flow=plan.flow), ""]
+    flow = text("plan_flow", lang, flow=plan.flow)
+    out: list[str] = [f"# {md_text(header)}" if md else header, "", prose(setup), prose(flow), ""]
     out.append(f"## {text('path_request', lang)}" if md else text("path_request", lang) + ":")
     body = _path_lines(plan.path, lang)
-    out.extend(["```", *body, "```"] if md else body)
+    out.extend(md_fence(body) if md else body)
     out.append("")
     for step in plan.steps:
         title = text("step_heading", lang, n=step.number, title=step.title)
-        out.append(f"## {title}" if md else title)
-        out.append(step.purpose)
+        out.append(f"## {md_text(title)}" if md else title)
+        out.append(prose(step.purpose))
         out.append("")
         for i, cap in enumerate(step.captures):
             label = f"{step.number}{chr(ord('a') + i)}"
@@ -118,13 +121,10 @@ def render_plan(plan: CapturePlan, fmt: Format = "text") -> str:
             if cap.same_as_step is not None:
                 hop_ids += "; " + text("same_as_step", lang, n=cap.same_as_step)
             if md:
-                out.append(f"**{label}.** {cap.where} ({text('hop_ref', lang, hops=hop_ids)})")
+                out.append(f"**{label}.** {md_text(cap.where)} ({md_text(text('hop_ref', lang, hops=hop_ids))})")
                 out.append("")
-                out.append("```sh")
-                out.extend(cap.setup)
-                out.append(cap.command)
-                out.append("```")
-                out.append(f"{text('look_for_label', lang)} {cap.look_for}")
+                out.extend(md_fence([*cap.setup, cap.command], "sh"))
+                out.append(f"{text('look_for_label', lang)} {md_text(cap.look_for)}")
             else:
                 out.append(f"  {label}. {cap.where} ({text('hop_ref', lang, hops=hop_ids)})")
                 out.extend(f"      {line}" for line in cap.setup)
@@ -133,8 +133,10 @@ def render_plan(plan: CapturePlan, fmt: Format = "text") -> str:
             out.append("")
     if plan.notes:
         out.append(f"## {text('notes', lang)}" if md else text("notes", lang) + ":")
-        out.extend(f"- {n}" for n in plan.notes)
-    return "\n".join(out).rstrip() + "\n"
+        out.extend(f"- {prose(n)}" for n in plan.notes)
+    # escaping is idempotent: every line once more, for any value a line above did not pass through
+    lines = out if md else [visible(line) for line in out]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def render_path(graph: nx.DiGraph, verdict: PathVerdict | None = None, lang: Lang = "en") -> str:
@@ -170,4 +172,4 @@ def render_path(graph: nx.DiGraph, verdict: PathVerdict | None = None, lang: Lan
         lines.append(text("verdict_suspects", lang, suspects=", ".join(verdict.suspects)))
     if verdict is not None and verdict.explanation is not None:
         lines.append(verdict.explanation.get(lang))
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line) for line in "\n".join(lines).split("\n")) + "\n"

@@ -13,7 +13,9 @@ FORMATS = ("text", "markdown", "json")
 def render(diagnosis: Diagnosis, fmt: str = "text") -> str:
     """Render a diagnosis in one of :data:`FORMATS` (the language is the diagnosis's own)."""
     if fmt == "json":
-        return diagnosis.model_dump_json(indent=2)
+        from .safe import json_text
+
+        return json_text(_json(diagnosis))
     if fmt == "markdown":
         from .markdown import render_markdown
 
@@ -23,3 +25,15 @@ def render(diagnosis: Diagnosis, fmt: str = "text") -> str:
 
         return render_text(diagnosis)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def _json(diagnosis: Diagnosis) -> str:
+    """The diagnosis as JSON; a lone surrogate (which UTF-8 cannot hold) is written as an escape."""
+    from pydantic_core import PydanticSerializationError
+
+    try:
+        return diagnosis.model_dump_json(indent=2)
+    except PydanticSerializationError:
+        import json
+
+        return json.dumps(diagnosis.model_dump(mode="json"), ensure_ascii=False, indent=2)

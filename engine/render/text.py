@@ -1,15 +1,21 @@
-"""Plain-text report for a terminal."""
+"""Plain-text report for a terminal.
+
+Every value is printed through :func:`~podnet.render.safe.visible` (control characters escaped),
+and where to run a command is said on a comment line of its own before it, so that no value can
+start a line of its own or end a comment early.
+"""
 
 from __future__ import annotations
 
-import shlex
 import textwrap
 
 from ..diagnosis import Diagnosis, Evidence, Step
 from .labels import LABELS
+from .safe import one_line, visible
 
 
 def _wrap(text: str, indent: str) -> list[str]:
+    text = visible(text)
     # Chinese has no spaces to break at and its characters take two columns: wrap at half width.
     wide = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
     width = 60 if wide else 100
@@ -25,21 +31,30 @@ def _evidence(ev: Evidence, indent: str) -> list[str]:
     return _wrap(f"{sign} {ev.message} ({ev.rule}{weight}){where}", indent)
 
 
-def _steps(steps: list[Step], indent: str) -> list[str]:
+def _where(s: Step, run_on: str) -> str | None:
+    """``run on NAME (vantage)`` for the comment line before a step's command."""
+    if s.run_on:
+        return f"{run_on} {s.run_on} ({s.run_at})" if s.run_at else f"{run_on} {s.run_on}"
+    return f"{run_on} {s.run_at}" if s.run_at else None
+
+
+def _steps(steps: list[Step], indent: str, run_on: str) -> list[str]:
     out = []
     for i, s in enumerate(steps, 1):
         out += _wrap(f"{i}. {s.text}", indent)
         if s.command:
-            at = f"  # {shlex.quote(s.run_on)} ({s.run_at})" if s.run_on else (f"  # {s.run_at}" if s.run_at else "")
-            out.append(f"{indent}     $ {s.command}{at}")
+            where = _where(s, run_on)
+            if where:
+                out.append(f"{indent}     # {visible(where)}")
+            out.append(f"{indent}     $ {visible(s.command)}")
     return out
 
 
 def render_text(d: Diagnosis) -> str:
     L = LABELS[d.lang]
-    out = [f"{L['diagnosis']} — {L['case']}: {d.case_id}"]
+    out = [f"{L['diagnosis']} — {L['case']}: {visible(d.case_id)}"]
     if d.summary:
-        out += _wrap(d.summary, "  ")
+        out += _wrap(one_line(d.summary), "  ")
     out.append("")
     out.append(f"{L['symptoms']}: " + (", ".join(s.title for s in d.symptoms) or L["none"]))
     for s in d.symptoms + d.findings:
@@ -59,9 +74,9 @@ def render_text(d: Diagnosis) -> str:
         for ev in c.evidence:
             out += _evidence(ev, "     ")
         out.append(f"   {L['remediation']}:")
-        out += _steps(c.remediation, "     ")
+        out += _steps(c.remediation, "     ", L["run_on"])
         out.append(f"   {L['verify']}:")
-        out += _steps(c.verify, "     ")
+        out += _steps(c.verify, "     ", L["run_on"])
         out.append(f"   {L['guide']}: {c.guide}")
     if d.possible:
         out.append("")
@@ -78,17 +93,19 @@ def render_text(d: Diagnosis) -> str:
     for i, chk in enumerate(d.next_checks, 1):
         where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
         out += _wrap(f"{i}. {chk.title} ({where}) — {chk.reason}", "  ")
-        out.append(f"     $ {chk.command}")
+        out.append(f"     $ {visible(chk.command)}")
     if d.path and (d.path.explanation or d.path.drawing):
         out.append("")
         out.append(f"{L['path']}:")
         if d.path.explanation and not d.path.drawing:
             out += _wrap(d.path.explanation, "  ")
         if d.path.drawing:
-            out += ["  " + line for line in d.path.drawing.splitlines()]
+            out += ["  " + visible(line) for line in d.path.drawing.split("\n")]
     if d.warnings:
         out.append("")
         out.append(f"{L['warnings']}:")
         for w in d.warnings:
             out += _wrap(f"! {w.code} {w.location or ''}: {w.message}", "  ")
-    return "\n".join(out) + "\n"
+    # Every line is built from one piece of the diagnosis; escaping each once more catches any
+    # value a future line forgets to pass through visible() (escaping is idempotent).
+    return "\n".join(visible(line) for line in out) + "\n"

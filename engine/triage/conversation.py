@@ -43,6 +43,8 @@ def ranking_text(status: Status, lang: str) -> str:
 
 def question_text(q: Question, n: int, lang: str) -> str:
     """A question with the command to run and the numbered answers."""
+    from ..render.safe import visible
+
     M = MESSAGES[lang]
     lines = [
         f"{M['question'].format(n=n)} — {q.title}  [{q.key}, {M['gain'].format(gain=q.expected_gain)}]",
@@ -53,7 +55,8 @@ def question_text(q: Question, n: int, lang: str) -> str:
     for i, a in enumerate(q.answers, 1):
         lines.append(f"  {i}) {a.text}  ({a.id})")
     lines.append(f"  u) {M['unknown']}   b) {M['back']}   q) {M['quit']}")
-    return "\n".join(lines)
+    # values of the case are in the question and its command: no control character printed raw
+    return "\n".join(visible(line) for line in lines)
 
 
 def stop_text(status: Status, lang: str) -> str:
