@@ -22,15 +22,32 @@ def test_every_engine_subpackage_is_listed():
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
+def build(tmp_path_factory):
+    """Build the wheel (verbose, so that the build backend's warnings are kept)."""
     out = tmp_path_factory.mktemp("wheel")
-    build = tmp_path_factory.mktemp("build")
+    cwd = tmp_path_factory.mktemp("build")
     r = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300, cwd=build,
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v", "-w", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=300, cwd=cwd,
     )
-    assert r.returncode == 0, r.stderr
-    return next(out.glob("podnet-*.whl"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    return next(out.glob("podnet-*.whl")), r.stdout + r.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(build):
+    return build[0]
+
+
+def test_build_gives_no_deprecation_warning_about_the_projects_metadata(build):
+    """setuptools used to print ~35 lines of `project.license as a TOML table is deprecated`."""
+    wheel, log = build
+    assert "running bdist_wheel" in log  # the backend's own output is in the log
+    warnings = [line for line in log.splitlines() if "deprecat" in line.lower()]
+    assert warnings == []
+    names = zipfile.ZipFile(wheel).namelist()
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: Apache-2.0" in metadata
 
 
 def test_wheel_holds_knowledge_and_no_top_level_engine_or_kb(wheel):
