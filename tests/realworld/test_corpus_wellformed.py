@@ -15,7 +15,6 @@ INCIDENTS = sorted((HERE / "incidents").glob("*.yaml"))
 PASTE_META = sorted((HERE / "pastes").glob("*.yaml"))
 CAPTURED_META = sorted((HERE / "captured").glob("*.yaml"))
 URL = re.compile(r"^https?://[^\s/]+/\S+$")
-SPLITS = {"tune", "holdout"}
 
 
 def cause_ids() -> set[str]:
@@ -98,4 +97,4 @@ def test_captured_wellformed(path: Path) -> None:
     assert isinstance(doc.get("command"), str) and doc["command"].strip(), f"{path.name}: command missing"
     expected = doc.get("expected")
     assert isinstance(expected, dict) and expected.get("kind"), f"{path.name}: expected needs a kind"
-    assert doc.get("split") in SPLITS, f"{path.name}: split must be tune or holdout"
+    assert doc.get("split") == rule_split(path.stem), f"{path.name}: split does not follow the README rule"
