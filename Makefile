@@ -17,6 +17,10 @@ install: $(BIN)/podnet
 
 demo: install
 	$(BIN)/podnet diagnose examples/clusterip-dual-address.json
+	@echo
+	@echo "podnet is installed in $(VENV)/bin. To type 'podnet' yourself, put it on your PATH:"
+	@echo "    . $(VENV)/bin/activate        (this shell; or once for your user: pipx install .)"
+	@echo "then:  podnet diagnose examples/clusterip-dual-address.json    podnet help"
 
 # The lab tests need root and a few Debian packages (listed in .ci/apt-packages.txt).
 system-packages:

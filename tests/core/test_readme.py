@@ -57,3 +57,19 @@ def test_readme_catalogue_is_current():
     m = re.search(r"<!-- catalogue:start -->\n(.*?)<!-- catalogue:end -->", README, flags=re.S)
     assert m, "README lacks the catalogue markers"
     assert m.group(1).strip() == catalogue_markdown(load_knowledge()).strip(), "run: podnet rules catalogue, and paste it into the README"
+
+
+def test_readme_puts_podnet_on_path_before_the_first_podnet_command():
+    block = next(m for m in re.finditer(r"```sh\n(.*?)```", README, flags=re.S) if re.search(r"^podnet ", m.group(1), flags=re.M))
+    first = block.start(1) + re.search(r"^podnet ", block.group(1), flags=re.M).start()
+    before = README[:first]
+    assert ". .venv/bin/activate" in before and "pipx install ." in before
+
+
+def test_make_demo_ends_with_how_to_put_podnet_on_path():
+    import subprocess
+
+    r = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    demo = r.stdout[r.stdout.index("podnet diagnose examples/") :]  # after the demo's own diagnosis
+    assert ". .venv/bin/activate" in demo and "pipx install ." in demo
