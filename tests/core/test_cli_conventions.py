@@ -288,3 +288,21 @@ def test_dash_reads_a_raw_transcript_from_stdin():
 def test_stdin_can_be_given_once():
     text = (EXAMPLES / "clusterip-dual-address.json").read_text()
     _one_usage_error(run_podnet("diagnose", "-", "-", stdin=text), "- (stdin) can be given only once")
+
+
+# --- every problem of an invalid fact file ----------------------------------------------------
+
+def test_debug_lists_every_schema_problem_one_per_line(tmp_path):
+    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+    for i in range(5):
+        data["observations"][i]["colour"] = "red"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    r = run_podnet("diagnose", str(bad))
+    first = r.stderr.strip()
+    assert r.returncode == 2 and len(first.splitlines()) == 1
+    assert "(and 4 more: $.observations[1].colour: unknown field;" in first and "1 not shown, --debug lists all" in first
+    r = run_podnet("--debug", "diagnose", str(bad))
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and lines[0] == first
+    assert lines[1:] == [f"  {bad}: $.observations[{i}].colour: unknown field" for i in range(5)]
