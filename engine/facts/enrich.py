@@ -2,17 +2,44 @@
 
 Nothing here is a diagnosis: it only says what an address is in this case (the destination,
 a backend Pod, the DNS Service...), which role an interface plays (from the name patterns in
-``kb/interfaces.yaml``), the MTUs next to an interface at the same vantage point, and whether
-a VXLAN outer source is a registered node address. Fields the input already set are kept.
+``kb/interfaces.yaml``), and what two observations say together, possibly taken at different
+vantage points:
+
+* the MTUs next to an interface: a Pod's eth0 (seen inside the Pod) against the tunnel and host NIC
+  of its node, with the encapsulation overhead of the case's CNI mode from its path profile
+  (``kb/paths``: VXLAN 50, IPIP 20, Geneve 50, WireGuard 60);
+* whether a VXLAN outer source is a registered node address;
+* a Service's targetPort against what listens in the destination Pod;
+* the address the CNI chose for a node against its registered InternalIP and NIC addresses;
+* CoreDNS forwarding to ``/etc/resolv.conf`` against the node's resolver that file comes from;
+* a cloud firewall's allowances against the encapsulation of the case's CNI mode.
+
+Fields the input already set are kept.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from typing import Any, Callable
 
+from .kinds import CloudFirewall, CniNodeAddress, CorednsConfig, Latency, NicOffload, NodeResolver, PayloadSize, Reachability, ServiceSpec
 from .model import FactFile
-from .observations import Capture, DnsLookup, InterfaceMtu, MtuProbe, NodeAddresses, Ping, PodDnsConfig, ServiceRules, TcpConnect
+from .verdicts import enrich_firewalls
+from .observations import (
+    Capture,
+    DnsLookup,
+    InterfaceMtu,
+    ListeningSockets,
+    MtuProbe,
+    NodeAddresses,
+    Ping,
+    PodDnsConfig,
+    ServiceRules,
+    TcpConnect,
+)
+
+_TARGETED = (Ping, TcpConnect, MtuProbe, Reachability, PayloadSize, Latency)
+"""Kinds whose ``target_role`` says what their ``target`` address is in this case."""
 
 
 def _roles(facts: FactFile) -> dict[str, str]:
@@ -46,44 +73,211 @@ def registered_node_ips(facts: FactFile) -> set[str]:
     return ips
 
 
+def encapsulation(facts: FactFile) -> Any:
+    """The path profile's encapsulation of the case's CNI mode (None for a routed mode), or
+    ``...`` when the case does not say which mode it runs (:mod:`podnet.path.profiles`)."""
+    from ..path.profiles import profiles
+
+    cni, mode = facts.cluster.cni, facts.cluster.mode
+    table = profiles()
+    exact = table.get(f"{cni}-{mode}")
+    if exact is not None:
+        return exact.encapsulation
+    known_mode = mode not in ("unknown", "other")
+    same_mode = [p for p in table.values() if p.mode == mode] if known_mode else []
+    if same_mode and len({(p.encapsulation.overhead if p.encapsulation else 0) for p in same_mode}) == 1:
+        return same_mode[0].encapsulation
+    if not known_mode:
+        default = next((p for p in table.values() if p.cni == cni and p.default_for_cni), None)
+        if default is not None:
+            return default.encapsulation
+    return ...
+
+
+def _tunnel_overhead(name: str | None) -> int | None:
+    """The overhead of the profile whose tunnel device has this name (flannel.1, tunl0...)."""
+    import re
+
+    from ..path.profiles import profiles
+
+    if not name:
+        return None
+    found = {
+        p.encapsulation.overhead
+        for p in profiles().values()
+        if p.encapsulation is not None and "tunnel" in p.devices and re.search(p.devices["tunnel"].match, name)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _pod_node(facts: FactFile, at: str) -> str | None:
+    """The node of the Pod at a ``*_pod`` vantage point, when the case names it."""
+    if at == "source_pod":
+        return facts.endpoints.source.node
+    if at == "destination_pod":
+        dst = facts.endpoints.destination
+        return dst.node or next((b.node for b in dst.backends if b.node), None)
+    return None
+
+
+def _node_slot(slots: dict[tuple[str, str | None], dict[str, int]], facts: FactFile, o: InterfaceMtu) -> dict[str, int]:
+    """The host NIC and tunnel MTUs that bound an interface: at its own vantage point, or for a
+    Pod's interface (seen inside the Pod) those of the Pod's node."""
+    own = slots.get((o.at, o.host), {})
+    if own or o.at not in ("source_pod", "destination_pod"):
+        return own
+    node_at = o.at.replace("_pod", "_node")
+    node = _pod_node(facts, o.at)
+    candidates = [key for key in slots if key[0] == node_at]
+    for key in ((node_at, node), (node_at, None)):
+        if key in slots:
+            return slots[key]
+    return slots[candidates[0]] if len(candidates) == 1 else {}
+
+
+def _mtus(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> None:
+    slots: dict[tuple[str, str | None], dict[str, int]] = defaultdict(dict)
+    mtus = [o for o in facts.observations if isinstance(o, InterfaceMtu)]
+    if not mtus:
+        return
+    encap = encapsulation(facts)
+    for o in mtus:
+        if o.role is None and o.interface:
+            o.role = interface_role(o.interface, o.at)  # type: ignore[assignment]
+        slot = slots[(o.at, o.host)]
+        if o.role in ("host_nic", "tunnel"):
+            slot[o.role] = min(o.mtu, slot.get(o.role, o.mtu))
+    tunnel_names = [o.interface for o in mtus if o.role == "tunnel"]
+    if encap is ...:
+        found = {_tunnel_overhead(n) for n in tunnel_names} - {None}
+        overhead = found.pop() if len(found) == 1 else None
+    else:
+        overhead = 0 if encap is None else encap.overhead
+    for o in mtus:
+        slot = _node_slot(slots, facts, o)
+        if o.underlay_mtu is None:
+            o.underlay_mtu = slot.get("host_nic")
+        if o.tunnel_mtu is None:
+            o.tunnel_mtu = slot.get("tunnel")
+        if o.encap_overhead is None:
+            o.encap_overhead = overhead
+
+
+def _service_ports(facts: FactFile) -> None:
+    specs = [o for o in facts.observations if isinstance(o, ServiceSpec)]
+    if not specs:
+        return
+    sockets = [o for o in facts.observations if isinstance(o, ListeningSockets) and o.at in ("destination_pod", "destination_node")]
+    in_pod = [s for s in sockets if s.at == "destination_pod" and s.listening]
+    for spec in specs:
+        if spec.container_port is None and len({s.port for s in in_pod}) == 1:
+            spec.container_port = in_pod[0].port
+        if spec.target_port_listening is None and spec.target_port is not None:
+            on_port = [s for s in sockets if s.port == spec.target_port]
+            pod_first = sorted(on_port, key=lambda s: s.at != "destination_pod")
+            if pod_first:
+                spec.target_port_listening = pod_first[0].listening
+        if spec.target_port_matches_container is None:
+            spec.target_port_matches_container = spec.derived_target_port_matches()
+
+
+def _node_internal_ip(facts: FactFile, o: CniNodeAddress) -> str | None:
+    if o.node:
+        found = next((n.internal_ip for n in facts.cluster.nodes if n.name == o.node and n.internal_ip), None)
+        if found:
+            return found
+    same_place = [a for a in facts.observations if isinstance(a, NodeAddresses) and a.at == o.at and a.registered_ip]
+    if same_place:
+        return same_place[0].registered_ip
+    src, dst = facts.endpoints.source, facts.endpoints.destination
+    if o.at == "source_node" and (o.node is None or o.node == src.node):
+        return src.node_ip
+    if o.at == "destination_node" and (o.node is None or o.node == dst.node):
+        return dst.node_ip
+    return None
+
+
+def _cni_addresses(facts: FactFile) -> None:
+    for o in facts.observations:
+        if not isinstance(o, CniNodeAddress):
+            continue
+        if o.internal_ip is None:
+            o.internal_ip = _node_internal_ip(facts, o)
+        if o.nic_addresses is None:
+            nic = next((a for a in facts.observations if isinstance(a, NodeAddresses) and a.at == o.at and a.addresses is not None), None)
+            if nic is not None:
+                o.nic_addresses = list(nic.addresses or [])
+        if o.matches_internal_ip is None:
+            o.matches_internal_ip = o.derived_matches_internal_ip()
+
+
+def _coredns_upstream(facts: FactFile) -> None:
+    for r in facts.observations:
+        if isinstance(r, NodeResolver) and r.pods_get_loopback is None:
+            r.pods_get_loopback = r.derived_pods_get_loopback()
+    resolvers = [o.pods_get_loopback for o in facts.observations if isinstance(o, NodeResolver)]
+    for o in facts.observations:
+        if not isinstance(o, CorednsConfig) or o.upstream_loopback is not None or o.forward_to is None:
+            continue
+        if o.forwards_to_loopback:
+            o.upstream_loopback = True
+        elif o.forwards_to_resolv_conf:
+            if True in resolvers:
+                o.upstream_loopback = True
+            elif resolvers and all(r is False for r in resolvers):
+                o.upstream_loopback = False
+        else:
+            o.upstream_loopback = False
+
+
+def _cloud_firewalls(facts: FactFile) -> None:
+    walls = [o for o in facts.observations if isinstance(o, CloudFirewall) and o.overlay_allowed is None and o.allows is not None]
+    if not walls:
+        return
+    encap = encapsulation(facts)
+    if encap is ... or encap is None:
+        return
+    for o in walls:
+        o.overlay_allowed = o.allows_port(encap.protocol, encap.port)
+
+
 def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> FactFile:
     """Set derived fields of the observations in place (callers pass copies) and return the fact file."""
     roles = _roles(facts)
     dns_ip = facts.cluster.dns_service_ip
     dst = facts.endpoints.destination
     dst_service_ip = dst.ip if dst.kind == "service" else None
-    mtus: dict[tuple[str, str | None], dict[str, int]] = defaultdict(dict)
     for o in facts.observations:
-        if isinstance(o, (Ping, TcpConnect, MtuProbe)) and o.target_role is None:
-            o.target_role = roles.get(o.target, "other")  # type: ignore[assignment]
+        if isinstance(o, _TARGETED):
+            if o.target_role is None and o.target is not None:
+                o.target_role = roles.get(o.target, "other")  # type: ignore[assignment]
         elif isinstance(o, ServiceRules) and o.service_ip is None and dst_service_ip:
             o.service_ip = dst_service_ip  # rules looked up without an address are the case's Service's
-        elif isinstance(o, PodDnsConfig) and o.cluster_dns_ip is None and dns_ip:
-            o.cluster_dns_ip = dns_ip
+        elif isinstance(o, PodDnsConfig):
+            if o.cluster_dns_ip is None and dns_ip:
+                o.cluster_dns_ip = dns_ip
+            if o.nameserver_is_cluster_dns is None:
+                o.nameserver_is_cluster_dns = o.derived_nameserver_is_cluster_dns()
         elif isinstance(o, DnsLookup) and o.server_role is None:
             if o.server is None:
                 o.server_role = "resolv_conf"
             else:
                 o.server_role = "cluster_dns" if o.server == dns_ip else "other"
-        elif isinstance(o, InterfaceMtu):
-            if o.role is None:
-                o.role = interface_role(o.interface, o.at)  # type: ignore[assignment]
-            slot = mtus[(o.at, o.host)]
-            if o.role in ("host_nic", "tunnel"):
-                slot[o.role] = min(o.mtu, slot.get(o.role, o.mtu))
+        elif isinstance(o, NicOffload) and o.role is None:
+            o.role = interface_role(o.interface, o.at)  # type: ignore[assignment]
         elif isinstance(o, Capture):
             if o.hop is None:
                 o.hop = interface_role(o.interface, o.at)  # type: ignore[assignment]
             if o.flow_role is None and o.flow_target:
                 o.flow_role = roles.get(o.flow_target, "other")  # type: ignore[assignment]
+    _mtus(facts, interface_role)
+    _service_ports(facts)
+    _cni_addresses(facts)
+    _coredns_upstream(facts)
+    _cloud_firewalls(facts)
+    enrich_firewalls(facts)
     registered = registered_node_ips(facts)
     for o in facts.observations:
-        if isinstance(o, InterfaceMtu):
-            slot = mtus[(o.at, o.host)]
-            if o.underlay_mtu is None:
-                o.underlay_mtu = slot.get("host_nic")
-            if o.tunnel_mtu is None:
-                o.tunnel_mtu = slot.get("tunnel")
-        elif isinstance(o, Capture) and o.outer_src and o.outer_src_registered is None and registered:
+        if isinstance(o, Capture) and o.outer_src and o.outer_src_registered is None and registered:
             o.outer_src_registered = o.outer_src in registered
     return facts

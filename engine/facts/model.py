@@ -36,7 +36,7 @@ class Cluster(_Strict):
     """The cluster's networking: CNI plugin and mode, kube-proxy mode, address ranges."""
 
     cni: Literal["flannel", "calico", "cilium", "weave", "canal", "kube-router", "bridge", "other", "unknown"] = "unknown"
-    mode: Literal["vxlan", "host-gw", "ipip", "bgp", "udp", "bridge", "other", "unknown"] = "unknown"
+    mode: Literal["vxlan", "host-gw", "ipip", "bgp", "udp", "bridge", "geneve", "wireguard", "other", "unknown"] = "unknown"
     kube_proxy_mode: Literal["iptables", "ipvs", "nftables", "none", "unknown"] = "unknown"
     service_cidr: IPNetworkStr | None = None
     pod_cidr: IPNetworkStr | None = None

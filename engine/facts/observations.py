@@ -9,10 +9,12 @@ absent: "not observed" never means "failed". Derived values that rules need (for
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal, Union, get_args
+from typing import Annotated, Callable, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from .firewall import FlowVerdict, RouteLine, RulesetFormat, RulesetText
+from .outcome import SUCCESS_RATIO_DOC, Outcome, check_success_ratio, outcome_of
 from .values import (
     DnsName,
     HostStr,
@@ -63,19 +65,29 @@ class Ping(Observation):
     target: IPAddressStr
     size: int = Field(56, ge=0, le=65507, description="ICMP payload bytes, as in `ping -s`.")
     dont_fragment: bool = False
-    result: Literal["ok", "partial_loss", "lost", "error"]
+    result: Literal["ok", "partial_loss", "lost", "error", "failed", "intermittent"] = Field(
+        description="failed: did not work, how not stated; intermittent: works sometimes (across runs)."
+    )
+    success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
     loss_percent: float | None = Field(None, ge=0, le=100)
     error: Text | None = Field(None, description="e.g. 'message too long', 'Frag needed'.")
     target_role: TargetRole | None = None
 
     @model_validator(mode="after")
     def _loss_matches_result(self) -> "Ping":
+        check_success_ratio(self.result, self.success_ratio)
         if self.loss_percent is None:
             return self
-        expected = {"ok": (0, 0), "lost": (100, 100), "partial_loss": (0.0001, 99.9999)}.get(self.result)
+        expected = {"ok": (0, 0), "lost": (100, 100), "partial_loss": (0.0001, 99.9999), "failed": (0.0001, 100)}.get(self.result)
         if expected and not expected[0] <= self.loss_percent <= expected[1]:
             raise ValueError(f"result {self.result!r} contradicts loss_percent {self.loss_percent}")
         return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Outcome | None:
+        """ok, failed (lost, error, failed) or intermittent (partial_loss, intermittent)."""
+        return outcome_of(self.result, ("ok",), ("partial_loss", "intermittent"))
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -96,11 +108,26 @@ class TcpConnect(Observation):
     kind: Literal["tcp_connect"]
     target: IPAddressStr
     port: int = Field(ge=1, le=65535)
-    result: Literal["connected", "refused", "timeout", "reset", "no_route", "unreachable", "no_local_port"] = Field(
-        description="no_local_port: connect() failed before any packet left (EADDRNOTAVAIL, 'Cannot assign requested address')."
+    result: Literal[
+        "connected", "refused", "timeout", "reset", "no_route", "unreachable", "no_local_port", "failed", "intermittent"
+    ] = Field(
+        description="no_local_port: connect() failed before any packet left (EADDRNOTAVAIL, 'Cannot assign requested "
+        "address'); failed: did not connect, how not stated; intermittent: connects sometimes."
     )
+    success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
     tool: ShortText | None = None
     target_role: TargetRole | None = None
+
+    @model_validator(mode="after")
+    def _ratio(self) -> "TcpConnect":
+        check_success_ratio(self.result, self.success_ratio)
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Outcome | None:
+        """ok (connected), intermittent, or failed (every other result)."""
+        return outcome_of(self.result, ("connected",))
 
 
 class DnsLookup(Observation):
@@ -109,9 +136,23 @@ class DnsLookup(Observation):
     kind: Literal["dns_lookup"]
     name: DnsName = Field(min_length=1)
     server: IPAddressStr | None = Field(None, description="Server asked; absent means the resolv.conf one.")
-    result: Literal["ok", "nxdomain", "servfail", "timeout", "refused"]
-    answers: list[Text] = Field(default_factory=list)
+    result: Literal["ok", "nxdomain", "servfail", "timeout", "refused", "failed", "intermittent"] = Field(
+        description="failed: did not resolve, how not stated; intermittent: resolves sometimes."
+    )
+    success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
+    answers: list[Text] | None = Field(None, description="Addresses or records returned; absent: not listed.")
     server_role: Literal["cluster_dns", "other", "resolv_conf"] | None = None
+
+    @model_validator(mode="after")
+    def _ratio(self) -> "DnsLookup":
+        check_success_ratio(self.result, self.success_ratio)
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Outcome | None:
+        """ok, intermittent, or failed (nxdomain, servfail, timeout, refused, failed)."""
+        return outcome_of(self.result, ("ok",))
 
 
 class MtuProbe(Observation):
@@ -121,6 +162,12 @@ class MtuProbe(Observation):
     target: IPAddressStr
     largest_ok_size: int | None = Field(None, ge=0, description="ICMP payload bytes (`ping -s`).")
     first_failed_size: int | None = Field(None, ge=0, description="ICMP payload bytes (`ping -s`).")
+    result: Literal["ok", "failed", "intermittent"] | None = Field(
+        None,
+        description="Whether full-size (1472-byte payload) DF pings pass, when the sizes are not known: "
+        "failed: large DF pings fail; intermittent: they pass sometimes. Derived from the sizes when absent.",
+    )
+    success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
     target_role: TargetRole | None = None
 
     @model_validator(mode="after")
@@ -131,7 +178,20 @@ class MtuProbe(Observation):
             and self.first_failed_size <= self.largest_ok_size
         ):
             raise ValueError("first_failed_size must be larger than largest_ok_size")
+        check_success_ratio(self.result, self.success_ratio)
+        sizes = self.full_size_fails
+        if sizes is not None and self.result in ("ok", "failed") and sizes != (self.result == "failed"):
+            raise ValueError(f"result {self.result!r} contradicts the sizes (full size {'fails' if sizes else 'passes'})")
         return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Outcome | None:
+        """The result, else failed / ok from whether a full-size packet passes; None when unknown."""
+        if self.result is not None:
+            return self.result
+        fails = self.full_size_fails
+        return None if fails is None else ("failed" if fails else "ok")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -154,22 +214,37 @@ class InterfaceMtu(Observation):
     """The MTU of one interface (docker0, cni0, flannel.1, the host NIC, the Pod's eth0)."""
 
     kind: Literal["interface_mtu"]
-    interface: IfName
+    interface: IfName | None = Field(None, description="Absent when the ticket gives only the role ('the Pod MTU is 1500').")
     mtu: int = Field(ge=68, le=65536)
     role: HopRole | None = Field(None, description="Derived from the name when absent.")
-    underlay_mtu: int | None = Field(None, description="Derived: host NIC MTU at the same vantage.")
-    tunnel_mtu: int | None = Field(None, description="Derived: tunnel device MTU at the same vantage.")
+    underlay_mtu: int | None = Field(
+        None, description="Derived: host NIC MTU at the same vantage (for a Pod's interface: on its node)."
+    )
+    tunnel_mtu: int | None = Field(
+        None, description="Derived: tunnel device MTU at the same vantage (for a Pod's interface: on its node)."
+    )
+    encap_overhead: int | None = Field(
+        None,
+        description="Derived: bytes the case's encapsulation adds (path profile of its CNI mode, kb/paths: "
+        "VXLAN 50, IPIP 20, Geneve 50, WireGuard 60; 0 without encapsulation).",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def oversized(self) -> bool | None:
-        """Too large for the next device: a tunnel needs 50 bytes of VXLAN room on the host NIC; a
-        bridge, veth or Pod interface must not exceed the tunnel (or, without one, the host NIC)."""
+        """Too large for the next device: a tunnel must leave the encapsulation overhead free on the
+        host NIC; a bridge, veth or Pod interface must not exceed the tunnel (or, without one, the
+        host NIC less the overhead). None when the devices or the overhead are not known."""
         if self.role == "tunnel":
-            return None if self.underlay_mtu is None else self.mtu + 50 > self.underlay_mtu
+            if self.underlay_mtu is None or self.encap_overhead is None:
+                return None
+            return self.mtu + self.encap_overhead > self.underlay_mtu
         if self.role in ("bridge", "veth", "pod"):
-            limit = self.tunnel_mtu if self.tunnel_mtu is not None else self.underlay_mtu
-            return None if limit is None else self.mtu > limit
+            if self.tunnel_mtu is not None:
+                return self.mtu > self.tunnel_mtu
+            if self.underlay_mtu is None or self.encap_overhead is None:
+                return None
+            return self.mtu > self.underlay_mtu - self.encap_overhead
         return None
 
     @computed_field  # type: ignore[prop-decorator]
@@ -184,14 +259,15 @@ class KubeProxy(Observation):
 
     kind: Literal["kube_proxy"]
     node: K8sName | None = None
-    pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"]
+    pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"] | None = None
     mode: Literal["iptables", "ipvs", "nftables", "unknown"] | None = None
-    log_errors: list[Text] = Field(default_factory=list)
+    log_errors: list[Text] | None = Field(None, description="Error lines of its log; [] when the log was read and is clean.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def has_log_errors(self) -> bool:
-        return bool(self.log_errors)
+    def has_log_errors(self) -> bool | None:
+        """None when the log was not read."""
+        return None if self.log_errors is None else bool(self.log_errors)
 
 
 class ServiceRules(Observation):
@@ -203,21 +279,22 @@ class ServiceRules(Observation):
     port: int | None = Field(None, ge=1, le=65535)
     kube_services_entry: bool | None = None
     svc_chain: bool | None = None
-    sep_dnat: list[ShortText] = Field(default_factory=list, description="DNAT targets ip:port of KUBE-SEP chains.")
+    sep_dnat: list[ShortText] | None = Field(None, description="DNAT targets ip:port of KUBE-SEP chains; absent: not listed.")
     ipvs_virtual_server: bool | None = None
-    ipvs_real_servers: list[ShortText] = Field(default_factory=list)
+    ipvs_real_servers: list[ShortText] | None = Field(None, description="Absent: not listed.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def complete(self) -> bool | None:
-        """True when the full chain to at least one backend exists; None when unknown."""
+        """True when the full chain to at least one backend exists, False when a link is known to be
+        missing, None when what was looked at does not decide."""
         if self.mode == "ipvs":
-            if self.ipvs_virtual_server is None:
-                return None
-            return bool(self.ipvs_virtual_server and self.ipvs_real_servers)
-        if self.kube_services_entry is None:
-            return None
-        return bool(self.kube_services_entry and self.svc_chain and self.sep_dnat)
+            links = [self.ipvs_virtual_server, None if self.ipvs_real_servers is None else bool(self.ipvs_real_servers)]
+        else:
+            links = [self.kube_services_entry, self.svc_chain, None if self.sep_dnat is None else bool(self.sep_dnat)]
+        if False in links:
+            return False
+        return True if all(links) else None
 
 
 class NodeAddresses(Observation):
@@ -225,7 +302,7 @@ class NodeAddresses(Observation):
 
     kind: Literal["node_addresses"]
     interface: IfName
-    addresses: list[IPInterfaceStr] = Field(description="CIDR form, e.g. 10.153.204.15/24.")
+    addresses: list[IPInterfaceStr] | None = Field(None, description="CIDR form, e.g. 10.153.204.15/24; absent: not listed.")
     registered_ip: IPAddressStr | None = Field(None, description="The node's InternalIP in Kubernetes.")
     flannel_public_ip: IPAddressStr | None = Field(None, description="flannel.alpha.coreos.com/public-ip.")
     bootproto: Literal["dhcp", "none", "static", "bootp"] | None = Field(None, description="ifcfg BOOTPROTO.")
@@ -239,24 +316,24 @@ class NodeAddresses(Observation):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def address_count(self) -> int:
-        return len(self.addresses)
+    def address_count(self) -> int | None:
+        return None if self.addresses is None else len(self.addresses)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def unregistered_addresses(self) -> list[str]:
-        """Addresses on the NIC that are neither the InternalIP nor the flannel public-ip."""
+    def unregistered_addresses(self) -> list[str] | None:
+        """Addresses on the NIC that are neither the InternalIP nor the flannel public-ip (None
+        when the addresses are not listed or no known address compares)."""
         known = {ip for ip in (self.registered_ip, self.flannel_public_ip) if ip}
-        if not known:
-            return []
+        if not known or self.addresses is None:
+            return None
         return [a.split("/")[0] for a in self.addresses if a.split("/")[0] not in known]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def has_unregistered_address(self) -> bool | None:
-        if not (self.registered_ip or self.flannel_public_ip):
-            return None
-        return bool(self.unregistered_addresses)
+        found = self.unregistered_addresses
+        return None if found is None else bool(found)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -292,52 +369,111 @@ class FirewallRule(BaseModel):
 
 
 class Firewall(Observation):
-    """DROP/REJECT rules matching the flow at a vantage point, and the SELinux mode."""
+    """The firewall at a vantage point: the verdict for each of the case's flows (traced through the
+    ruleset by :mod:`podnet.netfilter`) or the DROP/REJECT rules someone found matching, and SELinux."""
 
     kind: Literal["firewall"]
-    rules: list[FirewallRule] = Field(default_factory=list)
+    rules: list[FirewallRule] | None = Field(
+        None, description="DROP/REJECT rules matching the flow; [] when the rules were read and none matches; absent: not looked at."
+    )
     selinux: Literal["enforcing", "permissive", "disabled"] | None = None
     selinux_denials: int | None = Field(None, ge=0, description="AVC denials seen for the flow.")
+    ruleset: RulesetText | None = Field(
+        None, description="The whole dump (iptables-save text or nft -j list ruleset JSON); the case's flows are traced through it."
+    )
+    ruleset_format: RulesetFormat | None = None
+    local_addresses: list[IPAddressStr] = Field(
+        default_factory=list, description="The host's own addresses (addrtype LOCAL; whether a flow is delivered or forwarded)."
+    )
+    routes: list[RouteLine] | None = Field(None, description="The host's main routing table: the interfaces a flow crosses.")
+    verdicts: list[FlowVerdict] | None = Field(
+        None, description="Derived from the ruleset: per flow of the case, accept/drop/reject/undecided and the deciding rule."
+    )
 
-    def _blocks(self, proto: str) -> bool:
-        return any(r.protocol in ("all", proto) for r in self.rules)
+    def _any(self, test: Callable[[FirewallRule], bool]) -> bool | None:
+        """Whether a listed rule passes ``test``; None when the rules were not looked at."""
+        return None if self.rules is None else any(test(r) for r in self.rules)
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def blocks_all(self) -> bool:
-        return any(r.protocol == "all" and r.port is None for r in self.rules)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def blocks_tcp(self) -> bool:
-        return self._blocks("tcp")
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def blocks_udp(self) -> bool:
-        return self._blocks("udp")
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def blocks_icmp(self) -> bool:
-        return self._blocks("icmp")
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def rejects(self) -> bool:
-        return any(r.target == "REJECT" for r in self.rules)
+    def _traced(self, roles: tuple[str, ...], protocols: tuple[str, ...] = ("tcp", "udp", "icmp", "ipip"),
+                overlay: bool = True) -> bool:
+        """A flow of ``roles`` and ``protocols`` is dropped or rejected (or an overlay flow is)."""
+        vs = self.verdicts or []
+        return any(v.blocked and v.role in roles and v.protocol in protocols for v in vs) or (
+            overlay and any(v.blocked and v.role == "overlay" for v in vs))
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def blocks_dns(self) -> bool:
+    def blocks_all(self) -> bool | None:
+        if self.verdicts is not None:
+            main = [v for v in self.verdicts if v.role in ("destination", "backend", "icmp")]
+            return self._traced((), overlay=True) or (bool(main) and all(v.blocked for v in main))
+        return self._any(lambda r: r.protocol == "all" and r.port is None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def blocks_tcp(self) -> bool | None:
+        if self.verdicts is not None:
+            return self._traced(("destination", "backend"), ("tcp",))
+        return self._any(lambda r: r.protocol in ("all", "tcp"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def blocks_udp(self) -> bool | None:
+        if self.verdicts is not None:
+            return self._traced(("destination", "backend", "dns"), ("udp",))
+        return self._any(lambda r: r.protocol in ("all", "udp"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def blocks_icmp(self) -> bool | None:
+        if self.verdicts is not None:
+            return self._traced(("icmp",), ("icmp",))
+        return self._any(lambda r: r.protocol in ("all", "icmp"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rejects(self) -> bool | None:
+        if self.verdicts is not None:
+            return any(v.verdict == "reject" and v.role != "dns" for v in self.verdicts)
+        return self._any(lambda r: r.target == "REJECT")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def blocks_dns(self) -> bool | None:
         """A rule drops DNS: UDP or any protocol, on port 53 or on every port."""
-        return any(r.protocol in ("all", "udp") and r.port in (None, 53) for r in self.rules)
+        if self.verdicts is not None:
+            return self._traced(("dns",), ("udp", "tcp"), overlay=False)
+        return self._any(lambda r: r.protocol in ("all", "udp") and r.port in (None, 53))
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def drops(self) -> bool:
+    def drops(self) -> bool | None:
         """A DROP rule matches: the client sees a timeout (a REJECT gives refused / no route)."""
-        return any(r.target == "DROP" for r in self.rules)
+        if self.verdicts is not None:
+            return any(v.verdict == "drop" and v.role != "dns" for v in self.verdicts)
+        return self._any(lambda r: r.target == "DROP")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> Literal["accept", "drop", "reject", "undecided"] | None:
+        """For the case's connection (its destination, backends and the overlay between the nodes):
+        drop or reject when a flow is blocked, undecided when a rule could not be evaluated, else accept."""
+        if self.verdicts is not None:
+            seen = {v.verdict for v in self.verdicts if v.role in ("destination", "backend", "overlay")}
+            return next((x for x in ("drop", "reject", "undecided", "accept") if x in seen), None)  # type: ignore[return-value]
+        if self.rules is None:
+            return None
+        tcp = [r for r in self.rules if r.protocol in ("all", "tcp")]
+        return "drop" if any(r.target == "DROP" for r in tcp) else ("reject" if tcp else "accept")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def undecided(self) -> bool | None:
+        """A rule on the way of the case's flows could not be evaluated (an ipset, physdev or unknown
+        match), so it is not known whether it blocks them."""
+        if self.verdicts is not None:
+            return any(v.verdict == "undecided" and v.role != "dns" for v in self.verdicts)
+        return None if self.rules is None else False
 
 
 class ListeningSockets(Observation):
@@ -346,7 +482,7 @@ class ListeningSockets(Observation):
     kind: Literal["listening_sockets"]
     port: int = Field(ge=1, le=65535)
     listening: bool
-    addresses: list[IPAddressStr] = Field(default_factory=list, description="Bind addresses for that port.")
+    addresses: list[IPAddressStr] | None = Field(None, description="Bind addresses for that port; absent: not listed.")
     process: Text | None = None
 
     @computed_field  # type: ignore[prop-decorator]
@@ -397,37 +533,68 @@ class PodDnsConfig(Observation):
     """The Pod's /etc/resolv.conf and the cluster DNS Service address."""
 
     kind: Literal["pod_dns_config"]
-    nameservers: list[IPAddressStr]
-    search: list[DnsName] = Field(default_factory=list)
+    nameservers: list[IPAddressStr] | None = Field(None, description="Absent: not listed.")
+    search: list[DnsName] | None = Field(None, description="Absent: not listed; [] when resolv.conf has no search line.")
     ndots: int | None = Field(None, ge=0, le=15)
     cluster_dns_ip: IPAddressStr | None = None
+    nameserver_is_cluster_dns: bool | None = Field(
+        None,
+        description="Whether the first nameserver is the cluster DNS: stated ('the Pod uses another server'), "
+        "or derived from nameservers and the cluster DNS address.",
+    )
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def nameserver_is_cluster_dns(self) -> bool | None:
-        if self.cluster_dns_ip is None:
+    @model_validator(mode="after")
+    def _stated_matches_listed(self) -> "PodDnsConfig":
+        derived = self.derived_nameserver_is_cluster_dns()
+        if derived is not None and self.nameserver_is_cluster_dns not in (None, derived):
+            raise ValueError("nameserver_is_cluster_dns contradicts nameservers and cluster_dns_ip")
+        return self
+
+    def derived_nameserver_is_cluster_dns(self) -> bool | None:
+        """From the listed nameservers and the cluster DNS address; None when either is unknown."""
+        if self.cluster_dns_ip is None or self.nameservers is None:
             return None
         return bool(self.nameservers) and self.nameservers[0] == self.cluster_dns_ip
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def has_cluster_search(self) -> bool:
+    def has_cluster_search(self) -> bool | None:
+        if self.search is None:
+            return None
         return any(s.endswith("svc.cluster.local") or ".svc." in s for s in self.search)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def search_count(self) -> int | None:
+        """Search domains listed (a long list with a high ndots multiplies the queries per name)."""
+        return None if self.search is None else len(self.search)
 
 
 class DnsService(Observation):
     """Health of the cluster DNS (CoreDNS / kube-dns): ready Pods and Service endpoints."""
 
     kind: Literal["dns_service"]
-    pods_ready: int = Field(ge=0)
-    pods_total: int = Field(ge=0)
-    endpoints: list[ShortText] = Field(default_factory=list)
+    pods_ready: int | None = Field(None, ge=0)
+    pods_total: int | None = Field(None, ge=0)
+    endpoints: list[ShortText] | None = Field(None, description="Endpoints of the DNS Service; [] when it has none; absent: not listed.")
     service_ip: IPAddressStr | None = None
+
+    @model_validator(mode="after")
+    def _counts(self) -> "DnsService":
+        if self.pods_ready is not None and self.pods_total is not None and self.pods_ready > self.pods_total:
+            raise ValueError("pods_ready is larger than pods_total")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def healthy(self) -> bool:
-        return self.pods_ready > 0 and bool(self.endpoints)
+    def healthy(self) -> bool | None:
+        """False when no Pod is ready or the Service has no endpoints; True when Pods are ready and
+        endpoints listed; None when what was looked at does not decide."""
+        if self.pods_ready == 0 or self.endpoints == []:
+            return False
+        if self.pods_ready is not None and self.pods_ready > 0 and self.endpoints:
+            return True
+        return None
 
 
 class PodCidr(Observation):
@@ -437,7 +604,7 @@ class PodCidr(Observation):
     node: K8sName | None = None
     pod_cidr: IPNetworkStr | None = None
     cluster_cidr_exhausted: bool | None = None
-    events: list[Text] = Field(default_factory=list, description="e.g. CIDRNotAvailable events.")
+    events: list[Text] | None = Field(None, description="e.g. CIDRNotAvailable events; absent: not looked at.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -450,15 +617,24 @@ class CniPods(Observation):
 
     kind: Literal["cni_pods"]
     plugin: ShortText | None = None
-    ready: int = Field(ge=0)
-    total: int = Field(ge=0)
+    ready: int | None = Field(None, ge=0)
+    total: int | None = Field(None, ge=0)
     node_pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"] | None = None
-    errors: list[Text] = Field(default_factory=list)
+    errors: list[Text] | None = Field(None, description="Error lines of its log or events; absent: not read.")
     config_present: bool | None = Field(None, description="/etc/cni/net.d has a config on the node.")
+
+    @model_validator(mode="after")
+    def _counts(self) -> "CniPods":
+        if self.ready is not None and self.total is not None and self.ready > self.total:
+            raise ValueError("ready is larger than total")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def all_ready(self) -> bool:
+    def all_ready(self) -> bool | None:
+        """None when the counts were not given."""
+        if self.ready is None or self.total is None:
+            return None
         return self.total > 0 and self.ready == self.total
 
 
@@ -497,6 +673,30 @@ class Sysctl(Observation):
     name: SysctlName
     value: ShortText
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def key(self) -> str:
+        """The setting without its path: ``rp_filter``, ``ip_forward``, ``bridge-nf-call-iptables``."""
+        return self.name.replace("/", ".").rsplit(".", 1)[-1]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def interface(self) -> str | None:
+        """For a per-interface setting (``net.ipv4.conf.<if>.<key>``; ``/`` in the dotted form stands
+        for a dot of the interface name): the interface, ``all`` or ``default``."""
+        slashed = "/" in self.name.split(".", 1)[0]  # net/ipv4/conf/flannel.1/rp_filter
+        parts = self.name.split("/" if slashed else ".")
+        if len(parts) != 5 or parts[1:3] not in (["ipv4", "conf"], ["ipv6", "conf"]):
+            return None
+        return parts[3] if slashed else parts[3].replace("/", ".")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def number(self) -> int | None:
+        """The value as an integer, when it is one."""
+        text = self.value.strip()
+        return int(text) if text.lstrip("-").isdigit() else None
+
 
 class PodStatus(Observation):
     """Status of a Pod (usually the destination's)."""
@@ -508,8 +708,10 @@ class PodStatus(Observation):
     restarts: int | None = Field(None, ge=0)
 
 
+from .kinds import KINDS as _MORE_KINDS  # noqa: E402 - the kinds of podnet.facts.kinds build on Observation above
+
 AnyObservation = Annotated[
-    Union[
+    Union[(  # type: ignore[valid-type]  # a tuple display: `*` in a subscript needs Python 3.11
         Ping,
         TcpConnect,
         DnsLookup,
@@ -530,7 +732,8 @@ AnyObservation = Annotated[
         LinkStatus,
         Sysctl,
         PodStatus,
-    ],
+        *_MORE_KINDS,
+    )],
     Field(discriminator="kind"),
 ]
 """Any observation, told apart by its ``kind``."""

@@ -104,7 +104,7 @@ def look_for(hop: Hop, path: list[Hop], res: Resolved, lang: Lang) -> str:
     """What to look for in this capture, and what its absence means."""
     out = [text("look_request", lang, src=fmt_addr(hop.src, lang), dst=fmt_addr(hop.dst, lang))]
     if hop.encapsulation:
-        key = "look_vxlan" if hop.encapsulation == "vxlan" else "look_ipip"
+        key = f"look_{hop.encapsulation}"
         out.append(text(key, lang, outer_src=fmt_addr(hop.outer_src, lang) if hop.outer_src else "?",
                         outer_dst=fmt_addr(hop.outer_dst, lang) if hop.outer_dst else "?",
                         node=hop.outer_src.owner if hop.outer_src and hop.outer_src.owner else "?"))

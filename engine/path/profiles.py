@@ -34,9 +34,12 @@ class DeviceSpec(_Strict):
 
 
 class Encapsulation(_Strict):
-    kind: Literal["vxlan", "ipip"]
+    kind: Literal["vxlan", "ipip", "geneve", "wireguard"]
     filter: str = Field(description="tcpdump expression matching the encapsulated packets.")
-    overhead: int = Field(ge=0)
+    overhead: int = Field(ge=0, description="Bytes the encapsulation adds over IPv4: the tunnel MTU must leave them free on the host NIC.")
+    overhead_ipv6: int | None = Field(None, ge=0, description="The same over IPv6, when it differs.")
+    protocol: Literal["udp", "ipip"] = Field("udp", description="What carries it between the nodes: UDP, or IP protocol 4.")
+    port: int | None = Field(None, ge=1, le=65535, description="The UDP port a firewall between the nodes must let through.")
 
 
 class PathProfile(_Strict):
