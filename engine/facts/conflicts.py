@@ -37,13 +37,31 @@ def _key(o: Observation) -> tuple[Any, ...] | None:
 
 
 def _result(o: Observation) -> str:
-    if isinstance(o, MtuProbe):
+    if isinstance(o, MtuProbe) and (o.largest_ok_size is not None or o.first_failed_size is not None):
         return f"{o.largest_ok_size}/{o.first_failed_size}"
     return str(getattr(o, "result", ""))
 
 
+def _agree(observations: list[Observation]) -> bool:
+    """Whether the results can all be true at once: ``intermittent`` (works sometimes) agrees
+    with any result, and ``failed`` (mode not stated) with any failure mode, e.g. a ticket's
+    "fails" and the engineer's later "times out"; precise results must be the same."""
+    precise: set[str] = set()
+    families: set[str] = set()
+    for o in observations:
+        word = _result(o)
+        if word == "intermittent":
+            continue
+        family = getattr(o, "outcome", None)
+        if family:
+            families.add(family)
+        if word != "failed":
+            precise.add(word)
+    return len(precise) <= 1 and not {"ok", "failed"} <= families
+
+
 def find_conflicts(facts: FactFile) -> list[Conflict]:
-    """Groups of same-probe observations whose results differ."""
+    """Groups of same-probe observations whose results differ (and cannot all be true)."""
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, o in enumerate(facts.observations):
         key = _key(o)
@@ -52,7 +70,7 @@ def find_conflicts(facts: FactFile) -> list[Conflict]:
     out = []
     for key, idx in groups.items():
         results = {_result(facts.observations[i]) for i in idx}
-        if len(results) > 1:
+        if not _agree([facts.observations[i] for i in idx]):
             out.append(
                 Conflict(
                     paths=tuple(f"$.observations[{i}]" for i in idx),
