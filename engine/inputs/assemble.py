@@ -343,7 +343,7 @@ class Assembly:
                     used_logs.add(p["name"])
                 self.emit(rec, "kube_proxy", node=p.get("node"), pod_status=pod_state(p),
                           mode=(log.data.get("mode") if log else None) or (mode if mode in ("iptables", "ipvs", "nftables") else None),
-                          log_errors=log.data["errors"] if log else [], note=f"{rec.run.command or 'kubectl get pods'} ({rec.run.where(p['line'])})")
+                          log_errors=log.data["errors"] if log else None, note=f"{rec.run.command or 'kubectl get pods'} ({rec.run.where(p['line'])})")
             src_node = src.get("node")
             if (rec.data["complete"] and src_node and proxies and all(p.get("node") for p in proxies)
                     and not any(same_name(p["node"], src_node) for p in proxies)):
@@ -355,7 +355,8 @@ class Assembly:
                     by_plugin[role[4:]].append(p)
             for plugin, members in by_plugin.items():
                 on_src = next((p for p in members if src_node and same_name(p.get("node"), src_node)), None)
-                errors = [e for p in members for e in (logs[p["name"]].data["errors"] if p["name"] in logs else [])]
+                read = [p for p in members if p["name"] in logs]  # no log read: its errors are unknown, not none
+                errors = [e for p in read for e in logs[p["name"]].data["errors"]] if read else None
                 used_logs |= {p["name"] for p in members if p["name"] in logs}
                 self.emit(rec, "cni_pods", plugin=plugin, ready=sum(1 for p in members if pod_state(p) == "running"), total=len(members),
                           node_pod_status=pod_state(on_src) if on_src else None, errors=errors)
