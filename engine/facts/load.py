@@ -37,13 +37,17 @@ MORE_SHOWN = 3
 """How many further problems the one-line message of a schema error spells out (``details`` has all)."""
 
 
-def _problems(err: ValidationError, prefix: tuple[Any, ...], origin: str) -> list[FactFileError]:
-    """Every problem of a validation error, each as a located error of its own."""
+def _problems(err: ValidationError, prefix: tuple[Any, ...], origin: str, model: Any = None) -> list[FactFileError]:
+    """Every problem of a validation error, each as a located error of its own (an unknown field
+    or value of ``model`` with a did-you-mean, :mod:`podnet.facts.suggest`)."""
+    from .suggest import message
+
     out = []
     for e in err.errors(include_url=False):
-        loc = prefix + tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
+        inner = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = prefix + inner
+        msg = message(e, model, inner) or e["msg"]
+        if e["type"] == "extra_forbidden" and msg == e["msg"]:
             msg = "unknown field"
         elif e["type"] == "missing":
             msg = "required field is missing"
@@ -156,7 +160,7 @@ def _observation_problems(item: Any, index: int, origin: str) -> tuple[Observati
     try:
         return model.model_validate(item), []
     except ValidationError as exc:
-        return None, _problems(exc, where, origin)
+        return None, _problems(exc, where, origin, model)
 
 
 def validate_observation(item: Any, index: int, origin: str) -> Observation:
@@ -182,7 +186,7 @@ def facts_from_data(data: Any, origin: str = "<facts>") -> FactFile:
     try:
         head = FactFileHead.model_validate(body)
     except ValidationError as exc:
-        problems.extend(_problems(exc, (), origin))
+        problems.extend(_problems(exc, (), origin, FactFileHead))
     observations = []
     for i, item in enumerate(raw_obs):
         observation, found = _observation_problems(item, i, origin)
