@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 _CODE_PACKAGES = ("podnet.knowledge", "podnet.facts")
-"""Packages whose modules define, parse or check the knowledge: every .py file in them is keyed."""
+"""Packages whose modules define, parse or check the knowledge: every .py file in them (and in
+their subpackages) is keyed."""
 
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 """A cache file larger than this is not read (the bundled knowledge is about 250 KB)."""
@@ -63,7 +64,7 @@ def _stat_tree(root: Path, out: list[str], suffix: str = ".yaml") -> None:
         return
     for entry in entries:
         if entry.is_dir():
-            if suffix == ".yaml":
+            if entry.name != "__pycache__":
                 _stat_tree(Path(entry.path), out, suffix)
         elif entry.name.endswith(suffix):
             try:

@@ -28,6 +28,16 @@ OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains")
 NUMERIC_OPS = ("gt", "gte", "lt", "lte")
 RESERVED = ("fact", "as")
 
+MAX_DEPTH = 16
+"""Deepest nesting of all / any / not in one rule (the bundled rules use 3)."""
+MAX_PATTERNS = 256
+"""Most fact patterns in one rule."""
+MAX_BRANCHES = 256
+"""Most alternatives a condition may expand to: the engine rewrites every rule into disjunctive
+normal form, where ``all`` of n two-way ``any`` becomes 2**n branches (the bundled rules need 3)."""
+SCALARS = (str, int, float, bool, type(None))
+"""What a constraint compares with: plain values, never lists or mappings (unhashable)."""
+
 
 @dataclass(frozen=True)
 class FieldType:
@@ -77,6 +87,7 @@ class _Ctx:
     schema: dict[str, dict[str, FieldType]]
     aliases: set[str] = field(default_factory=set)
     counter: int = 0
+    patterns: int = 0
 
     def fail(self, path: str, message: str) -> RuleError:
         return RuleError(message, location=f"{self.origin}: rule {self.rule_id}: {path}", code="E-RULE-CONDITION")
@@ -154,10 +165,14 @@ def _check_value(ctx: _Ctx, where: str, kind: str, name: str, ftype: FieldType, 
     elif op == "contains":
         if ftype.kind != "list":
             raise ctx.fail(where, f"contains needs a list field; {kind}.{name} is {ftype.kind}")
+        if not isinstance(value, SCALARS):
+            raise ctx.fail(where, f"contains takes a plain value (text, number, true/false or null), not a {type(value).__name__}")
         return
     else:
         values = [value]
     for v in values:
+        if not isinstance(v, SCALARS):
+            raise ctx.fail(where, f"compares with a plain value (text, number, true/false or null), not a {type(v).__name__}")
         if op in NUMERIC_OPS and (ftype.kind != "number" or isinstance(v, bool) or not isinstance(v, (int, float))):
             raise ctx.fail(where, f"{op} compares numbers; {kind}.{name} is {ftype.kind} and the value is {v!r}")
         if ftype.kind == "enum" and v not in ftype.values:
@@ -168,9 +183,11 @@ def _check_value(ctx: _Ctx, where: str, kind: str, name: str, ftype: FieldType, 
             raise ctx.fail(where, f"{kind}.{name} is a number, not {v!r}")
 
 
-def _parse(ctx: _Ctx, node: Any, path: str, negated: bool) -> Node:
+def _parse(ctx: _Ctx, node: Any, path: str, negated: bool, depth: int = 0) -> Node:
     if not isinstance(node, dict):
         raise ctx.fail(path, "a condition is a mapping: all, any, not, or a pattern with 'fact'")
+    if depth > MAX_DEPTH:
+        raise ctx.fail(path, f"conditions nest more than {MAX_DEPTH} levels deep (all / any / not)")
     keys = set(node)
     for combinator in ("all", "any"):
         if combinator in keys:
@@ -179,16 +196,19 @@ def _parse(ctx: _Ctx, node: Any, path: str, negated: bool) -> Node:
             items = node[combinator]
             if not isinstance(items, list) or not items:
                 raise ctx.fail(f"{path}.{combinator}", "takes a non-empty list of conditions")
-            parsed = tuple(_parse(ctx, item, f"{path}.{combinator}[{i}]", negated) for i, item in enumerate(items))
+            parsed = tuple(_parse(ctx, item, f"{path}.{combinator}[{i}]", negated, depth + 1) for i, item in enumerate(items))
             return All(parsed) if combinator == "all" else AnyOf(parsed)
     if "not" in keys:
         if keys != {"not"}:
             raise ctx.fail(path, "'not' must stand alone in its mapping")
-        return Not(_parse(ctx, node["not"], f"{path}.not", True))
+        return Not(_parse(ctx, node["not"], f"{path}.not", True, depth + 1))
     if "fact" not in keys:
         raise ctx.fail(path, f"a pattern needs 'fact' (found keys {sorted(keys)}); or use all / any / not")
     kind = node["fact"]
-    if kind not in ctx.schema:
+    ctx.patterns += 1
+    if ctx.patterns > MAX_PATTERNS:
+        raise ctx.fail(path, f"a rule has at most {MAX_PATTERNS} fact patterns")
+    if not isinstance(kind, str) or kind not in ctx.schema:
         raise ctx.fail(f"{path}.fact", f"unknown fact kind {kind!r}{_suggest(kind, ctx.schema)}")
     alias = node.get("as")
     if alias is None:
@@ -211,9 +231,41 @@ def parse_condition(when: Any, schema: dict[str, dict[str, FieldType]], *, origi
     """Parse and check a rule's ``when`` block."""
     ctx = _Ctx(origin=origin, rule_id=rule_id, schema=schema)
     node = _parse(ctx, when, "when", False)
+    branches = dnf_size(node)
+    if branches > MAX_BRANCHES:
+        raise ctx.fail(
+            "when",
+            f"expands to more than {MAX_BRANCHES} alternatives in disjunctive normal form (an 'all' of n two-way"
+            " 'any' makes 2**n); split the rule or factor the 'any' clauses out",
+        )
     _check_variables(ctx, node)
     _check_has_positive(ctx, node)
     return node
+
+
+def dnf_size(node: Node, *, cap: int = MAX_BRANCHES) -> int:
+    """How many alternatives the condition has in disjunctive normal form (saturating just above ``cap``).
+
+    ``not`` is counted as if pushed inwards (De Morgan), which bounds any rewriting the engine does."""
+
+    def sizes(n: Node) -> tuple[int, int]:  # (as written, negated)
+        if isinstance(n, Pattern):
+            return 1, 1
+        if isinstance(n, Not):
+            pos, neg = sizes(n.item)
+            return neg, pos
+        parts = [sizes(item) for item in n.items]
+        total = sum(p for p, _ in parts) if isinstance(n, AnyOf) else _product(p for p, _ in parts)
+        negated = _product(q for _, q in parts) if isinstance(n, AnyOf) else sum(q for _, q in parts)
+        return min(total, cap + 1), min(negated, cap + 1)
+
+    def _product(values: typing.Iterable[int]) -> int:
+        out = 1
+        for v in values:
+            out = min(out * v, cap + 1)
+        return out
+
+    return sizes(node)[0]
 
 
 def patterns(node: Node, *, negated: bool = False) -> typing.Iterator[tuple[Pattern, bool]]:

@@ -73,21 +73,23 @@ class Knowledge:
 
 
 def read_yaml(path: Path | Any, origin: str) -> Any:
-    """Parse one YAML file; syntax errors name the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"cannot read: {exc}", location=origin, code="E-KB-READ") from None
+    """Parse one YAML file, bounded (see :mod:`.safe_yaml`); syntax errors name the line."""
+    from .safe_yaml import check_shape, loader, read_text
+
+    text = read_text(path, origin)
     import yaml  # only when the knowledge is read from YAML (not from the cache)
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
+        doc = yaml.load(text, Loader=loader())  # noqa: S506 - a safe loader that refuses aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{origin}:{mark.line + 1}" if mark else origin
         problem = getattr(exc, "problem", None) or str(exc)
         raise KnowledgeError(f"invalid YAML: {problem}", location=where, code="E-KB-YAML") from None
+    except RecursionError:
+        raise KnowledgeError("invalid YAML: nested too deeply", location=origin, code="E-KB-LIMIT") from None
+    check_shape(doc, origin)
+    return doc
 
 
 def _validate(model: type[BaseModel], data: Any, origin: str, what: str, err: type[KnowledgeError] = KnowledgeError) -> Any:
@@ -129,19 +131,34 @@ def _bundled_rules_root() -> Any:
 
 
 def _walk_yaml(root: Any) -> list[tuple[str, Any]]:
-    """(relative path, traversable) of every *.yaml below root, sorted for a stable order."""
-    out: list[tuple[str, Any]] = []
+    """(relative path, traversable) of every *.yaml below root, sorted for a stable order.
 
-    def walk(node: Any, rel: str) -> None:
-        for child in node.iterdir():
+    A folder reached twice (a symbolic link loop) is walked once; at most 16 levels deep."""
+    out: list[tuple[str, Any]] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(node: Any, rel: str, depth: int) -> None:
+        if isinstance(node, Path):
+            try:
+                st = node.stat()
+            except OSError as exc:
+                raise KnowledgeError(f"cannot read folder: {exc.strerror or exc}", location=str(node), code="E-KB-READ") from None
+            if (st.st_dev, st.st_ino) in seen or depth > 16:
+                return
+            seen.add((st.st_dev, st.st_ino))
+        try:
+            children = list(node.iterdir())
+        except OSError as exc:
+            raise KnowledgeError(f"cannot read folder: {exc.strerror or exc}", location=str(node), code="E-KB-READ") from None
+        for child in children:
             name = child.name
             if child.is_dir():
                 if not name.startswith((".", "_")):
-                    walk(child, f"{rel}{name}/")
+                    walk(child, f"{rel}{name}/", depth + 1)
             elif name.endswith(".yaml"):
                 out.append((f"{rel}{name}", child))
 
-    walk(root, "")
+    walk(root, "", 0)
     return sorted(out, key=lambda item: item[0])
 
 
@@ -179,8 +196,9 @@ def load_kb() -> Knowledge:
     return Knowledge(symptoms=symptoms, findings=findings, causes=causes, observation_kinds=kinds, interface_roles=roles)
 
 
-def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, schema: dict[str, Any]) -> Rule:
-    """Load and check one rule file."""
+def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, schema: dict[str, Any], *, check_templates: bool = True) -> Rule:
+    """Load and check one rule file (``check_templates``: compile its Jinja templates now; the
+    bundled rules' are checked by podnet's tests instead, which keeps an uncached start fast)."""
     doc = read_yaml(path, origin)
     if not isinstance(doc, dict):
         raise RuleError("a rule file holds one mapping", location=origin, code="E-RULE-SCHEMA")
@@ -210,6 +228,11 @@ def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, sche
     if phase == "finding" and then.finding not in kb.findings:
         raise RuleError(f"unknown finding {then.finding!r}{_hint(then.finding, kb.findings)}", location=f"{where}.finding", code="E-RULE-REFERENCE")
     condition = parse_condition(spec.when, schema, origin=origin, rule_id=spec.id)
+    if check_templates:
+        from .templates import check_template
+
+        for lang in ("en", "zh"):
+            check_template(getattr(spec.because, lang), f"{origin}: rule {spec.id}: because.{lang}")
     if phase == "cause" and then.cause and then.cause.startswith("$"):
         var = then.cause[1:]
         bound = {c.var for p, neg in patterns(condition) if not neg for c in p.constraints if c.op == "eq"}
@@ -247,6 +270,7 @@ def load_rules(kb: Knowledge, extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
     """Load the bundled rules and those of ``extra_dirs``; ids must be unique across all."""
     schema = rule_fact_schema(list(kb.symptoms), list(kb.findings), list(kb.causes))
     files = _rule_files(_bundled_rules_root(), "rules")
+    bundled = len(files)
     for d in extra_dirs:
         p = Path(d)
         if not p.is_dir():
@@ -255,8 +279,8 @@ def load_rules(kb: Knowledge, extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     valid_dirs = set(kb.symptoms) | {"common"}
-    for origin, item, symptom_dir in files:
-        rule = load_rule_file(kb, item, origin, symptom_dir, schema)
+    for n, (origin, item, symptom_dir) in enumerate(files):
+        rule = load_rule_file(kb, item, origin, symptom_dir, schema, check_templates=n >= bundled)
         if symptom_dir and symptom_dir not in valid_dirs:
             raise RuleError(
                 f"rules live in a folder named after a symptom class or 'common', not {symptom_dir!r}{_hint(symptom_dir, valid_dirs)}",

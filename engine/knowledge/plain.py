@@ -10,6 +10,7 @@ Condition trees are tagged lists: ``["all", [...]]``, ``["any", [...]]``, ``["no
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel
@@ -59,8 +60,18 @@ def _node(node: Node) -> list[Any]:
     return ["all" if isinstance(node, All) else "any", [_node(item) for item in node.items]]
 
 
+_KNOWLEDGE_FIELDS = {"symptoms", "findings", "causes", "observation_kinds", "interface_roles", "rules", "rule_dirs"}
+_RULE_FIELDS = {"spec", "condition", "phase", "path", "symptom_dir"}
+
+
 def to_plain(kb: Knowledge) -> dict[str, Any]:
-    """The knowledge as JSON-ready data; :class:`NotPlain` when a value has no JSON form."""
+    """The knowledge as JSON-ready data; :class:`NotPlain` when a value has no JSON form, or when
+    :class:`Knowledge` or :class:`Rule` gained a field this format does not carry (a cache that
+    silently dropped it would give a default instead of the real value)."""
+    for cls, known in ((Knowledge, _KNOWLEDGE_FIELDS), (Rule, _RULE_FIELDS)):
+        names = {f.name for f in dataclasses.fields(cls)}
+        if names != known:
+            raise NotPlain(f"{cls.__name__} has fields {sorted(names ^ known)} this cache format does not know")
     return {
         "format": FORMAT,
         "symptoms": [_model(s) for s in kb.symptoms.values()],

@@ -34,27 +34,45 @@ def _quote(value: Any) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _env() -> Any:
+    """The sandbox with limits on work, size and features (:mod:`.template_sandbox`)."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(
-        undefined=StrictUndefined, finalize=_quote, autoescape=False, keep_trailing_newline=False
-    )
+    from .template_sandbox import ConstrainedEnvironment
+
+    return ConstrainedEnvironment(undefined=StrictUndefined, finalize=_quote, autoescape=False, keep_trailing_newline=False)
 
 
 @functools.lru_cache(maxsize=2048)
 def _compile(source: str) -> Any:
-    return _env().from_string(source)
+    from .template_sandbox import checked_ast
+
+    env = _env()
+    return env.from_string(checked_ast(env, source))
+
+
+def _compiled(source: str, location: str) -> Any:
+    """The compiled template, or a located E-TEMPLATE error (syntax, forbidden construct, too deep)."""
+    from jinja2 import TemplateSyntaxError
+
+    from .template_sandbox import Forbidden
+
+    try:
+        return _compile(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax: {exc.message}", location=f"{location} (template line {exc.lineno})") from None
+    except Forbidden as exc:
+        raise TemplateError(str(exc), location=f"{location} (template line {exc.lineno})", code="E-TEMPLATE-FORBIDDEN") from None
+    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+        raise TemplateError(f"template cannot compile: {what}", location=location, code="E-TEMPLATE-LIMIT") from None
 
 
 def check_template(source: str, location: str) -> None:
-    """Compile a template (syntax check at load time)."""
-    from jinja2 import TemplateSyntaxError
+    """Compile a template at load time: syntax, and no include / import / extends.
 
-    try:
-        _compile(source)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax: {exc.message}", location=f"{location} (template line {exc.lineno})") from None
+    Plain text with ``{{ dotted.name }}`` substitutions (see :func:`_plan`) needs no compiling."""
+    if _plan(source) is None:
+        _compiled(source, location)
 
 
 _EXPR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -131,13 +149,25 @@ def render(source: str, context: dict[str, Any], location: str) -> str:
 
 
 def render_jinja(source: str, context: dict[str, Any], location: str) -> str:
-    """Render through the Jinja sandbox (always correct, slower to start)."""
+    """Render through the Jinja sandbox (always correct, slower to start), within its limits:
+    a template that goes past one is a located ``E-TEMPLATE-LIMIT`` error (exit 3)."""
     from jinja2 import TemplateError as JinjaError
 
+    from .template_sandbox import LimitExceeded, budget
+
+    template = _compiled(source, location)
     try:
-        return _compile(source).render(context).strip()
+        with budget():
+            return template.render(context).strip()
+    except LimitExceeded as exc:
+        raise TemplateError(f"template limit: {exc}", location=location, code="E-TEMPLATE-LIMIT") from None
+    except RecursionError:
+        raise TemplateError("template limit: recursion too deep", location=location, code="E-TEMPLATE-LIMIT") from None
     except JinjaError as exc:
         raise TemplateError(f"cannot render: {exc}", location=location) from None
+    except (ArithmeticError, ValueError, TypeError, LookupError, AttributeError, MemoryError) as exc:
+        # what a template's own expression raises (1/0, int('x'), 9.0 ** 9999...): bad knowledge
+        raise TemplateError(f"cannot render: {type(exc).__name__}: {exc}", location=location) from None
 
 
 class _Ns(dict):  # type: ignore[type-arg]
