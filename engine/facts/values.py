@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -47,7 +46,6 @@ _DNS_LABEL = re.compile(r"[A-Za-z0-9_](?:[-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?")
 _DNS_NAME = re.compile(rf"{_DNS_LABEL.pattern}(?:\.{_DNS_LABEL.pattern})*\.?")
 _SYSCTL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}")
 _IPTABLES = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,28}")
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _str(value: object) -> str:
@@ -157,21 +155,23 @@ def iptables_name(value: str) -> str:
     return value
 
 
-def _bad_char(ch: str, multiline: bool) -> bool:
-    if ch == "\t" or (multiline and ch in "\n\r"):
-        return False
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069"
+"""Unicode categories Cc (C0, DEL, C1) and Cs (lone surrogates), and the bidi overrides; tab, line
+feed and carriage return are listed apart (below) because multi-line text allows two of them."""
+_BAD_LINE = re.compile(f"[{_CONTROLS}\n\r]")
+_BAD_MULTILINE = re.compile(f"[{_CONTROLS}]")
 
 
 def _text(limit: int, multiline: bool):  # type: ignore[no-untyped-def]
     what = "multi-line text" if multiline else "text"
+    bad = _BAD_MULTILINE if multiline else _BAD_LINE
 
     def check(value: str) -> str:
         if len(_str(value)) > limit:
             raise ValueError(f"{what} longer than {limit} characters")
-        for i, ch in enumerate(value):
-            if _bad_char(ch, multiline):
-                raise ValueError(f"{what} holds a control character (U+{ord(ch):04X}) at character {i}")
+        found = bad.search(value)
+        if found:
+            raise ValueError(f"{what} holds a control character (U+{ord(found.group()):04X}) at character {found.start()}")
         return value
 
     check.__name__ = f"check_{'multiline_' if multiline else ''}text_{limit}"
