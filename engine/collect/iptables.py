@@ -1,76 +1,68 @@
-"""kube-proxy's Service chain and DROP/REJECT rules, read from ``iptables-save``.
+"""kube-proxy's Service chains, the firewall and IPVS, read with ``iptables-save``/``ipvsadm``.
 
-No maintained library parses iptables-save text (jc parses ``iptables -L`` only, which loses
-the chain structure kube-proxy's KUBE-SERVICES -> KUBE-SVC -> KUBE-SEP walk needs), so the few
-options that matter here are read from shlex-split rule lines.
+The text is parsed by :mod:`podnet.netfilter`, the same code ``podnet ingest`` uses for pasted
+dumps. The firewall observation carries the whole dump, the vantage point's own addresses and
+its routes; the case's flows are traced through it when the facts are read
+(:mod:`podnet.facts.verdicts`), so a collected and a pasted dump give the same verdicts.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import shlex
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+from ..facts.firewall import MAX_RULESET
+from ..netfilter import iptables_save as save_parser
+from ..netfilter import ipvs, model
+from ..netfilter.model import Ruleset
+from ..netfilter.services import service_rules as kube_service_rules
 from .base import Context, Obs, Unobservable, run_tool, tool
 
 KINDS = ("service_rules", "firewall")
 
 
 @dataclass
-class IptRule:
-    chain: str
-    args: list[str]
-    text: str
+class Table(model.Table):
+    """One table of an ``iptables-save`` dump, with the whole dump and the host's addresses and
+    routes (read in the vantage point's namespace, where the dump was taken)."""
 
-    def opt(self, *names: str) -> tuple[str | None, bool]:
-        """Value of the first option in ``names`` and whether it was negated with ``!``."""
-        for i, word in enumerate(self.args):
-            if word in names and i + 1 < len(self.args):
-                return self.args[i + 1], i > 0 and self.args[i - 1] == "!"
-        return None, False
-
-    @property
-    def target(self) -> str | None:
-        return self.opt("-j", "--jump")[0]
-
-
-@dataclass
-class Table:
-    name: str
-    chains: dict[str, str] = field(default_factory=dict)  # chain -> policy ("-" for user chains)
-    rules: list[IptRule] = field(default_factory=list)
-
-    def chain(self, name: str) -> list[IptRule]:
-        return [r for r in self.rules if r.chain == name]
+    dump: str = ""
+    ruleset: Ruleset | None = None
+    local: list[str] = field(default_factory=list)
+    routes: list[dict[str, object]] = field(default_factory=list)
 
 
 def parse_save(text: str) -> dict[str, Table]:
-    tables: dict[str, Table] = {}
-    current: Table | None = None
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("*"):
-            current = tables.setdefault(line[1:], Table(line[1:]))
-        elif current is None or not line or line.startswith("#") or line == "COMMIT":
-            continue
-        elif line.startswith(":"):
-            name, policy, *_ = line[1:].split()
-            current.chains[name] = policy
-        elif line.startswith("-A "):
-            try:
-                words = shlex.split(line)
-            except ValueError:
-                words = line.split()
-            current.rules.append(IptRule(words[1], words[2:], line))
-    return tables
+    """Every table of an ``iptables-save`` dump, by name."""
+    rs = save_parser.parse(text)
+    return {t.name: Table(t.name, t.family, t.chains, dump=text, ruleset=rs) for t in rs.tables}
+
+
+def _addresses_and_routes() -> tuple[list[str], list[dict[str, object]]]:
+    """The calling thread's namespace: its addresses and main-table routes (empty when unreadable)."""
+    from .local import read_local
+
+    try:
+        view = read_local()
+    except Unobservable:
+        return [], []
+    local = [a.split("/")[0] for link in view.links for a in link.addresses]
+    routes = [{k: v for k, v in asdict(r).items() if v is not None} for r in view.route_entries()]
+    return local, routes
 
 
 def iptables_save(table: str, timeout: float) -> Table:
-    proc = run_tool([tool("iptables-save", KINDS), "-t", table], KINDS, timeout=timeout)
+    """``table`` of the vantage point's dump (``iptables-save``, every table, so the firewall
+    observation can trace nat and filter together)."""
+    proc = run_tool([tool("iptables-save", KINDS)], KINDS, timeout=timeout)
     if proc.returncode != 0:
         msg = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
         raise Unobservable(KINDS, "iptables_save_failed", table=table, error=msg)
-    return parse_save(proc.stdout).get(table, Table(table))
+    tables = parse_save(proc.stdout)
+    local, routes = _addresses_and_routes()
+    found = tables.get(table) or Table(table, dump=proc.stdout, ruleset=save_parser.parse(proc.stdout))
+    found.local, found.routes = local, routes
+    return found
 
 
 def ip_matches(value: str | None, negated: bool, ip: str | None) -> bool:
@@ -82,34 +74,12 @@ def ip_matches(value: str | None, negated: bool, ip: str | None) -> bool:
 
 def service_rules(ctx: Context, nat: Table, vip: str, port: int | None, proto: str = "tcp") -> Obs:
     """Follow KUBE-SERVICES -> KUBE-SVC-* -> KUBE-SEP-* DNAT for one ClusterIP and port."""
-    entry = False
-    svc_chains: list[str] = []
-    for r in nat.chain("KUBE-SERVICES"):
-        dst, neg = r.opt("-d", "--destination")
-        if dst is None or neg or not ip_matches(dst, False, vip):
-            continue
-        rport = r.opt("--dport")[0]
-        rproto = r.opt("-p", "--protocol")[0]
-        if port is not None and rport is not None and int(rport) != port:
-            continue
-        if rproto is not None and rproto != proto:
-            continue
-        target = r.target or ""
-        if target.startswith(("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-")):
-            entry = True
-            svc_chains.append(target)
-    sep_chains = [t for c in svc_chains for r in nat.chain(c) if (t := r.target or "").startswith("KUBE-SEP-")]
-    dnat = []
-    for sep in sep_chains:
-        for r in nat.chain(sep):
-            if r.target == "DNAT":
-                to = r.opt("--to-destination")[0]
-                if to:
-                    dnat.append(to)
-    svc_ok = bool(svc_chains) and any(nat.chain(c) for c in svc_chains)
+    found = kube_service_rules(nat.ruleset or Ruleset("iptables-save", tables=[nat]), vip, port, proto)
+    entry = found is not None and found.entry is not None
+    svc_ok = bool(found and found.svc_chain_present)
     note = f"iptables-save -t nat | grep -e KUBE-SERVICES -e {vip}"
     return ctx.obs("service_rules", mode="iptables", service_ip=vip, port=port, kube_services_entry=entry,
-                   svc_chain=svc_ok, sep_dnat=sorted(set(dnat)), note=note)
+                   svc_chain=svc_ok, sep_dnat=found.backends if found else [], note=note)
 
 
 @dataclass(frozen=True)
@@ -121,35 +91,16 @@ class Flow:
 
 
 def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
-    """DROP/REJECT rules of the filter table that match at least one flow of the case."""
-    found = []
-    for r in flt.rules:
-        if r.target not in ("DROP", "REJECT"):
-            continue
-        dst, dneg = r.opt("-d", "--destination")
-        src, sneg = r.opt("-s", "--source")
-        proto, pneg = r.opt("-p", "--protocol")
-        dport, portneg = r.opt("--dport", "--destination-port")
-        if pneg or portneg or (dport is not None and not dport.isdigit()):
-            continue  # negated or ranged matches are not judged here
-        for f in flows:
-            if not ip_matches(dst, dneg, f.dst) or not ip_matches(src, sneg, f.src):
-                continue
-            if proto not in (None, "all") and proto != f.proto:
-                continue
-            if dport is not None and (f.port is None or int(dport) != f.port):
-                continue
-            found.append({
-                "table": "filter",
-                "chain": r.chain,
-                "target": r.target,
-                "protocol": proto if proto in ("tcp", "udp", "icmp") else "all",
-                "port": int(dport) if dport else None,
-                "text": r.text,
-            })
-            break
-    rules = [{k: v for k, v in item.items() if v is not None} for item in found]
-    return ctx.obs("firewall", rules=rules, note="iptables-save -t filter")
+    """The firewall observation: the whole dump with the host's addresses and routes.
+
+    ``flows`` are not judged here: the verdicts are traced from the fact file's endpoints when
+    it is read (one place for collected and pasted dumps); they are kept for the callers.
+    """
+    if len(flt.dump) > MAX_RULESET:
+        raise Unobservable(("firewall",), "ruleset_too_large", size=str(len(flt.dump)), limit=str(MAX_RULESET))
+    fmt = "ip6tables-save" if flt.ruleset is not None and flt.ruleset.family == "ip6" else "iptables-save"
+    return ctx.obs("firewall", ruleset=flt.dump, ruleset_format=fmt, local_addresses=flt.local or None,
+                   routes=flt.routes or None, note="iptables-save")
 
 
 def ipvs_rules(ctx: Context, vip: str, port: int | None, proto: str, timeout: float) -> Obs:
@@ -167,8 +118,6 @@ def ipvs_rules(ctx: Context, vip: str, port: int | None, proto: str, timeout: fl
 
 
 def parse_ipvsadm(text: str) -> tuple[bool, list[str]]:
-    """(virtual server listed, its real servers) from ``ipvsadm -Ln -t VIP:PORT`` output."""
-    present = any(line.split()[:1] in (["TCP"], ["UDP"], ["SCTP"]) for line in text.splitlines() if line.strip())
-    real = [line.split()[1] for line in text.splitlines() if line.strip().startswith("->") and ":" in line.split()[1]
-            and not line.split()[1].startswith("RemoteAddress")]
-    return present, real
+    """(virtual server listed, its real servers that take connections) from ``ipvsadm -Ln -t VIP:PORT``."""
+    table = ipvs.parse(text)
+    return bool(table.services), [b for s in table.services for b in s.backends]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..netfilter.routes import RouteEntry, classify
 from .base import Context, Obs, Unobservable
 
 TUNNEL_KINDS = ("vxlan", "ipip", "gre", "geneve", "wireguard")
@@ -79,15 +80,23 @@ class LocalView:
                 return l.addresses[0].split("/")[0]
         return None
 
-    def lookup(self, ip: str) -> dict[str, Any] | None:
-        """Longest-prefix match in the main table (the route ``ip route get`` would use)."""
-        addr = ipaddress.ip_address(ip)
-        best = None
+    def route_entries(self) -> list[RouteEntry]:
+        """The main table as :class:`podnet.netfilter.routes.RouteEntry` (unicast and no-way routes)."""
+        out = []
         for r in self.routes:
-            net = ipaddress.ip_network(f"{r['dst'] or '0.0.0.0'}/{r['dst_len']}", strict=False)
-            if addr in net and (best is None or r["dst_len"] > best["dst_len"]):
-                best = r
-        return best
+            kind = _ROUTE_TYPES.get(r.get("type", 1))
+            if kind is None:
+                continue
+            link = self.by_index(r.get("oif"))
+            out.append(RouteEntry(f"{r['dst'] or '0.0.0.0'}/{r['dst_len']}", r.get("gateway"), link.name if link else None, kind))
+        return out
+
+    def underlay_addresses(self) -> list[str]:
+        """Addresses on the host's NICs (not bridges, tunnels, veths or lo)."""
+        return [a for l in self.links if l.role == "nic" for a in l.addresses]
+
+
+_ROUTE_TYPES = {1: "unicast", 6: "blackhole", 7: "unreachable", 8: "prohibit", 9: "throw"}
 
 
 def read_local() -> LocalView:
@@ -193,26 +202,19 @@ def _ifcfg(ctx: Context, nic: str) -> dict[str, str]:
 
 
 def route_fact(ctx: Context, view: LocalView, ip: str, direction: str = "forward") -> Obs:
-    """Is there a specific route to ``ip`` (inside the pod CIDR, or at least not the default)?"""
-    route = view.lookup(ip)
-    pod_cidr = ctx.plan.pod_cidr
-    present = False
-    dest = f"{ip}/32"
-    via = dev = None
-    if route is not None:
-        net = ipaddress.ip_network(f"{route['dst'] or '0.0.0.0'}/{route['dst_len']}", strict=False)
-        link = view.by_index(route.get("oif"))
-        via, dev = route.get("gateway"), link.name if link else None
-        if route["type"] in (1,) and route["dst_len"] > 0:  # RTN_UNICAST, not the default
-            inside = pod_cidr is None or net.subnet_of(ipaddress.ip_network(pod_cidr, strict=False))  # type: ignore[arg-type]
-            if inside:
-                present, dest = True, str(net)
+    """The route the kernel picks for ``ip`` (longest prefix): one of the Pod network's own, or
+    only a covering route (a summary that also holds this host's NIC address), the default, none."""
+    kind, route = classify(view.route_entries(), ip, ctx.plan.pod_cidr, view.underlay_addresses())
+    present = kind == "specific" or (kind is None and route is not None)
+    dest = str(route.network) if present and route is not None else f"{ip}/32"
     note = f"ip route get {ip}"
-    if route is not None and not present:
-        note += f": only {route['dst'] or 'default'}/{route['dst_len']} matches"
-    elif route is None:
+    if route is None:
         note += ": no route"
-    return ctx.obs("route", destination=dest, direction=direction, present=present, via=via, dev=dev, note=note)
+    elif not present:
+        shown = "default/0" if route.network.prefixlen == 0 else str(route.network)
+        note += f": only {shown} matches" + (f" ({route.kind})" if route.kind != "unicast" else "")
+    return ctx.obs("route", destination=dest, direction=direction, present=present, via=route.via if route else None,
+                   dev=route.dev if route else None, route_to_pod_cidr=kind, note=note)
 
 
 def read_sysctl(name: str) -> str | None:

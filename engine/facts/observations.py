@@ -353,6 +353,16 @@ class Route(Observation):
     present: bool
     via: IPAddressStr | None = None
     dev: IfName | None = None
+    route_to_pod_cidr: Literal["specific", "covering", "default", "none"] | None = Field(
+        None, description="What the longest-prefix match chose: a route of the Pod network's own (specific), a wider "
+        "route that only covers it such as the underlay's 198.18.0.0/15 (covering), the default route, or none.")
+
+    @model_validator(mode="after")
+    def _route_kind(self) -> "Route":
+        if self.route_to_pod_cidr is not None and self.present != (self.route_to_pod_cidr == "specific"):
+            raise ValueError(f"present={self.present} contradicts route_to_pod_cidr={self.route_to_pod_cidr!r} "
+                             "(only a specific route is a route of the Pod network's own)")
+        return self
 
 
 class FirewallRule(BaseModel):
@@ -382,6 +392,7 @@ class Firewall(Observation):
         None, description="The whole dump (iptables-save text or nft -j list ruleset JSON); the case's flows are traced through it."
     )
     ruleset_format: RulesetFormat | None = None
+    ruleset_line: int | None = Field(None, ge=1, description="Line of the input file where the dump starts (rule lines count from it).")
     local_addresses: list[IPAddressStr] = Field(
         default_factory=list, description="The host's own addresses (addrtype LOCAL; whether a flow is delivered or forwarded)."
     )

@@ -9,15 +9,15 @@ placed (:mod:`.vantage`), then each observation is built here.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections import defaultdict
 from typing import Any
 
+from ..netfilter.routes import RouteEntry, classify
 from .endpoints import EndpointInference
 from .inventory import Inventory, deep_merge, interface_role
 from .model import IngestWarning, Record
-from .raw.iptables import blocking_rules, entry_chains, service_rules
+from .raw.iptables import service_rules
 from .raw.kubectl import pod_role
 from .vantage import same_name, vantage
 
@@ -197,27 +197,36 @@ class Assembly:
         return out
 
     def _routes(self) -> None:
+        """Longest-prefix match for each address worth a route (:mod:`podnet.netfilter.routes`):
+        a route of the Pod network's own, only a covering route (a summary that also holds the
+        host's NIC address), the default route (right for a Pod, not for a node), or none."""
+        cluster_cidr = self.cluster.get("pod_cidr")
         for rec in self._of("routes"):
             at, _ = self.where[id(rec)]
             targets = self._route_targets(at)
             if not targets:
                 self.warnings.append(IngestWarning.of(rec.where(), "routes_no_pod_address"))
                 continue
+            entries = [RouteEntry(str(r["destination"]), r.get("via"), r.get("dev"), str(r.get("kind") or "unicast"))
+                       for r in rec.data["routes"]]
+            underlay = [a for other in self._of("addresses") if self.where[id(other)] == self.where[id(rec)]
+                        for i in other.data["interfaces"] if interface_role(i["name"], at) == "host_nic" for a in i["addresses"]]
             for net, direction, name_if_missing in targets:
-                want = ipaddress.ip_network(net, strict=False)
-                matches = [r for r in rec.data["routes"] if want.subnet_of(ipaddress.ip_network(r["destination"]))]  # type: ignore[arg-type]
-                matches.sort(key=lambda r: ipaddress.ip_network(r["destination"]).prefixlen, reverse=True)
-                best = matches[0] if matches else None
-                if best and best["kind"] != "unicast":
-                    self.emit(rec, "route", destination=best["destination"], direction=direction, present=False,
-                              note=f"{rec.run.command or 'ip route'}: {best['kind']} route ({rec.where()})")
-                elif best and best["destination"] != "0.0.0.0/0":
-                    self.emit(rec, "route", destination=best["destination"], direction=direction, present=True, via=best.get("via"), dev=best.get("dev"))
-                elif at.endswith("_pod") and best:
-                    self.emit(rec, "route", destination="0.0.0.0/0", direction=direction, present=True, via=best.get("via"), dev=best.get("dev"))
+                ip = net.split("/")[0]
+                kind, best = classify(entries, ip, name_if_missing or cluster_cidr, underlay)
+                if best is not None and best.kind != "unicast":
+                    self.emit(rec, "route", destination=best.destination, direction=direction, present=False, route_to_pod_cidr="none",
+                              note=f"{rec.run.command or 'ip route'}: {best.kind} route ({rec.where()})")
+                elif best is not None and at.endswith("_pod"):
+                    # In a Pod any route out (usually the default) is the way: the node routes on.
+                    self.emit(rec, "route", destination=best.destination, direction=direction, present=True, via=best.via, dev=best.dev)
+                elif best is not None and (kind == "specific" or kind is None and best.network.prefixlen > 0):
+                    self.emit(rec, "route", destination=best.destination, direction=direction, present=True, via=best.via, dev=best.dev,
+                              route_to_pod_cidr=kind)
                 else:
-                    # On a node, a Pod network reached only by the default route has no route of its own.
-                    self.emit(rec, "route", destination=name_if_missing or net, direction=direction, present=False)
+                    # On a node, a Pod network reached only by the default or a covering route has no route of its own.
+                    self.emit(rec, "route", destination=name_if_missing or net, direction=direction, present=False,
+                              route_to_pod_cidr=kind or "none", via=best.via if best else None, dev=best.dev if best else None)
 
     def _flow(self) -> tuple[list[str], set[int], str | None]:
         dst = self.endpoints["destination"]
@@ -226,8 +235,10 @@ class Assembly:
         return ips, ports, self.endpoints["source"].get("ip")
 
     def _iptables(self) -> None:
+        """service_rules for a Service destination; a firewall observation carrying the whole dump
+        (the case's flows are traced through it: :mod:`podnet.facts.verdicts`) with the host's
+        own addresses and routes, which tell the tracer local delivery and interfaces."""
         dst = self.endpoints["destination"]
-        ips, _, src_ip = self._flow()
         selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
         used_selinux = set()
         for rec in self._of("iptables"):
@@ -238,15 +249,16 @@ class Assembly:
                     self.emit(rec, "service_rules", **found)
                 elif "nat" in rec.data["tables"]:
                     self.warnings.append(IngestWarning.of(rec.where(), "piped_chain_incomplete", ip=dst["ip"]))
-            if not ips:
+            if not rec.data["complete"] or "filter" not in rec.data["tables"] and rec.data["format"] != "nft-json":
                 continue
-            at = self.where[id(rec)][0]
-            starts = entry_chains(at, self.endpoints["source"]["kind"], dst["kind"], self.cluster.get("kube_proxy_mode"))
-            blocks = blocking_rules(rec.data, ips, dst.get("port"), src_ip, dst.get("protocol", "tcp"), starts)
-            if blocks is not None and rec.data["complete"]:
-                key = self.where[id(rec)]
-                used_selinux.add(key)
-                self.emit(rec, "firewall", rules=blocks, selinux=selinux.get(key))
+            key = self.where[id(rec)]
+            used_selinux.add(key)
+            host = rec.run.host.name if rec.run.host else None
+            routes = [{k: r[k] for k in ("destination", "via", "dev", "kind") if r.get(k) is not None}
+                      for other in self._of("routes") if self.where[id(other)] == key for r in other.data["routes"]]
+            self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key),
+                      ruleset_line=rec.run.output[0][0] if rec.run.output else None,
+                      local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else [], routes=routes or None)
         for rec in self._of("selinux"):
             if self.where[id(rec)] not in used_selinux:
                 self.warnings.append(IngestWarning.of(rec.where(), "getenforce_alone"))

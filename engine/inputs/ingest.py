@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import FactFileError, InputError
 from ..facts.load import check_observation_count, facts_from_data, parse_json_int, validate_observation
 from ..facts.model import FactFile
+from ..facts.verdicts import enrich_firewalls
 from ..files import check_regular, read_regular, too_large
 from ..limits import max_fact_bytes, max_raw_bytes
 from .assemble import Assembly
@@ -130,4 +131,5 @@ def ingest(path: str | Path, context: dict[str, Any] | None = None) -> IngestRes
         except FactFileError as exc:
             warnings.append(IngestWarning.of(where, "observation_invalid", kind=item["kind"], error=exc.one_line()))
     facts.observations = kept  # type: ignore[assignment]
+    enrich_firewalls(facts)  # the fact file shows each flow's verdict and deciding rule
     return IngestResult(facts, warnings)

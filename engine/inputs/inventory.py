@@ -10,6 +10,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
+from ..netfilter.services import kube_services
 from .model import Record
 from .raw.kubectl import pod_role
 from .vantage import same_name
@@ -92,14 +93,8 @@ class Inventory:
         # Services kube-proxy programs: ClusterIP -> (namespace/name, port) from KUBE-SERVICES.
         self.services: dict[str, dict[str, Any]] = {}
         for rec in self.of("iptables"):
-            for r in rec.data["rules"]:
-                if r.table == "nat" and r.chain == "KUBE-SERVICES" and r.dst and (r.target or "").startswith(("KUBE-SVC-", "KUBE-EXT-")):
-                    ip = r.dst.split("/")[0]
-                    name = (r.comment or "").split(" ")[0]
-                    self.services.setdefault(ip, {"name": name, "port": r.dport})
-            for r in rec.data["rules"]:
-                if r.chain == "KUBE-SERVICES" and r.dst and r.target == "REJECT" and "has no endpoints" in (r.comment or ""):
-                    self.services.setdefault(r.dst.split("/")[0], {"name": (r.comment or "").split(" ")[0].rstrip(":"), "port": r.dport})
+            for ip, (name, port) in kube_services(rec.data["ruleset"]).items():
+                self.services.setdefault(ip, {"name": name, "port": port})
         node_ips = set(self.node_by_ip) | {ip for ips in self.host_ips.values() for ip in ips}
         for rec in self.of("ipvs"):
             for s in rec.data["services"]:

@@ -81,7 +81,11 @@ def test_iptables_save_service_chain_and_firewall_by_chain() -> None:
     # The same dump read for a flow to the node itself: the RHEL catch-all REJECT in INPUT applies.
     result = ingest(SAMPLES / "iptables-save-node.txt", _ctx(destination={"kind": "node", "name": "node-2", "ip": "192.168.10.12", "port": 8080}))
     (fw,) = observations(result, "firewall")
-    assert [(r["chain"], r["target"]) for r in fw["rules"]] == [("INPUT", "REJECT")] and fw["rejects"] and fw["blocks_all"]
+    assert [(r["chain"], r["target"]) for r in fw["rules"]] == [("INPUT", "REJECT")] and fw["rejects"] and fw["blocks_tcp"]
+    # ... but not ICMP, which `-A INPUT -p icmp -j ACCEPT` takes before the REJECT: not "all" traffic.
+    assert not fw["blocks_all"] and not fw["blocks_icmp"] and fw["verdict"] == "reject"
+    (tcp,) = [v for v in fw["verdicts"] if v["role"] == "destination"]
+    assert (tcp["rule"], tcp["line"], tcp["reject_with"]) == ("-A INPUT -j REJECT --reject-with icmp-host-prohibited", 18, "icmp-host-prohibited")  # line of the file
     # ... but not for ssh, which an ACCEPT rule takes first.
     result = ingest(SAMPLES / "iptables-save-node.txt", _ctx(destination={"kind": "node", "name": "node-2", "ip": "192.168.10.12", "port": 22}))
     assert observations(result, "firewall")[0]["rules"] == []

@@ -43,6 +43,7 @@ PARSERS: dict[str, Parser] = {
     "route": routes.parse_route,
     "iptables_save": iptables.parse_save,
     "iptables_list": iptables.parse_list,
+    "nft": iptables.parse_nft,
     "ipvsadm": ipvs.parse,
     "ss": sockets.parse_ss,
     "netstat": sockets.parse_netstat,
