@@ -1,8 +1,9 @@
 """Did-you-mean for schema errors: an unknown field or an unknown word of a fixed set of values.
 
 A fact file typed by hand from a ticket says ``"result": "timed out"`` or ``"succes_ratio"``. The
-one-line error then names the closest known word and the words allowed, e.g. ``unknown value for
-result; did you mean 'timeout'? (values: connected, refused, timeout, ...)``. What the user typed
+one-line error then names the closest known word (and, for a value, the words allowed), e.g.
+``unknown value; did you mean 'timeout'? (values: connected, refused, timeout, ...)`` or
+``unknown field; did you mean 'success_ratio'?``. What the user typed
 is repeated only when it is a short plain word (it may hold control characters or an attack, and
 errors are printed on one line).
 """
@@ -74,11 +75,8 @@ def message(error: dict[str, Any], model: type[BaseModel] | None, loc: tuple[Any
         holder = model_at(model, loc)
         if holder is None:
             return None
-        known = [n for n in holder.model_fields if n != "kind"]
-        guess = _close(loc[-1], known)
-        hint = f"; did you mean {guess!r}?" if guess else ""
-        listed = ", ".join(known[:MAX_LISTED]) + (", ..." if len(known) > MAX_LISTED else "")
-        return f"unknown field{hint} (fields: {listed})"
+        guess = _close(loc[-1], [n for n in holder.model_fields if n != "kind"])
+        return f"unknown field; did you mean {guess!r}?" if guess else None
     if kind == "literal_error":
         values = _literal_values(error.get("ctx"))
         if not values:
