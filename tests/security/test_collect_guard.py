@@ -113,6 +113,23 @@ def test_netns_takes_names_only(name: str) -> None:
     _one_line_error(proc, 2, "--netns")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "regular"])
+def test_a_name_under_run_netns_that_is_not_a_namespace_is_refused_without_blocking(kind: str) -> None:
+    _require_root()
+    name = f"podnet-sec-{kind}-{uuid.uuid4().hex[:8]}"
+    path = Path("/run/netns") / name
+    path.parent.mkdir(exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_text("")
+    try:
+        proc = run_podnet("collect", "--netns", name, "--to", "198.18.0.5:80", "--timeout", "1")
+    finally:
+        path.unlink()
+    _one_line_error(proc, 2, "--netns")
+
+
 @pytest.fixture
 def odd_files(tmp_path: Path) -> dict[str, Path]:
     fifo = tmp_path / "fifo"
