@@ -1,11 +1,19 @@
 """Compile checked YAML rules into one experta KnowledgeEngine class, once per process.
 
-Every fact kind is an experta ``Fact`` subclass (the type check comes first in the alpha network,
-so a fact only meets the patterns of its own kind: 21% fewer calls per diagnosis than a shared
-class with a kind field); each pattern's field constraints become literals, ``MATCH`` bindings (joins), negated bindings or predicates;
-``all`` / ``any`` / ``not`` become ``AND`` / ``OR`` / ``NOT``. The three phases map to
-salience levels. Only the fields some rule reads are declared into the engine, which keeps
-per-diagnosis work small.
+Each pattern over an observation kind gets an experta ``Fact`` class of its own (a *pattern
+fact*). Its field tests without variables (literals, ``ne``, ``in``, ``gt``...) are not left to the
+network: the engine runs them on each observation before declaring it (:class:`PatternSpec`, with
+experta's own ``FeatureCheck``, so the semantics are experta's), and declares into the pattern's
+class only the observations that pass, holding only the fields the pattern binds or joins on, once
+per distinct value (the later ones are recorded as copies of the first). experta joins the patterns
+of a rule by comparing every pair of facts, so this keeps the joins small whatever the number of
+observations: N observations that a pattern cannot tell apart are one fact, not N, and a rule
+over two or three such patterns costs N, not N² or N³ (issue 18).
+
+Context facts (source, destination, cluster, packet-path suspects) and the symptoms and findings
+rules derive share one class per kind, with their field tests in the network as before;
+``all`` / ``any`` / ``not`` become ``AND`` / ``OR`` / ``NOT``. The three phases map to salience
+levels.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .._experta import AND, MATCH, NOT, OR, Fact, KnowledgeEngine, L, P, Rule, W
+from .._experta import AND, MATCH, NOT, OR, Fact, FeatureCheck, KnowledgeEngine, L, P, Rule, W
 from ..knowledge.conditions import All, Constraint, Node, Not, Pattern, patterns
 from ..knowledge.load import PHASES, Rule as KbRule
 
@@ -33,11 +41,47 @@ _NUMERIC: dict[str, Callable[[Any, Any], bool]] = {
 
 @dataclass
 class Firing:
-    """One activation of a rule: which facts matched (by fact index) and what variables bound."""
+    """One activation of a rule: which facts matched (by fact index) and what variables bound.
+
+    ``copies`` maps a matched observation index to the indexes of the later observations that
+    were the same fact for the rules (they were not declared again; see :mod:`.engine`)."""
 
     rule: KbRule
     fact_indexes: dict[str, int]
     bindings: dict[str, Any]
+    copies: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+SHARED_KINDS = frozenset({"symptom", "finding", "source", "destination", "cluster", "path_suspect"})
+"""Fact kinds with one class shared by every pattern: the case's context and derived facts (one
+or a few per case). Every other kind is an observation kind, with a class per pattern."""
+
+
+@dataclass
+class PatternSpec:
+    """One pattern over an observation kind: its own Fact class, the tests an observation must
+    pass to be declared into it, and the fields the declared fact keeps (those with a variable)."""
+
+    entry: int
+    rule: KbRule
+    alias: str
+    kind: str
+    cls: type
+    checks: tuple[Any, ...]
+    bound: tuple[str, ...]
+
+    def project(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The fields to declare for an observation's rule fields, or None when it cannot match
+        (a test fails, or a field the pattern binds is missing, which fails in experta too)."""
+        for check in self.checks:
+            if not check(data):
+                return None
+        out = {}
+        for name in self.bound:
+            if name not in data:
+                return None
+            out[name] = data[name]
+        return out
 
 
 @dataclass
@@ -48,6 +92,7 @@ class _Entry:
     action: Any
     needs: Node
     concludes: str | None  # "symptom:X" / "finding:Y" for rules that derive facts, else None
+    specs: list[PatternSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +105,8 @@ class CompiledRules:
     fields_used: dict[str, frozenset[str]]
     rules: list[KbRule]
     sink: list[Firing] = field(default_factory=list)
+    specs: list[PatternSpec] = field(default_factory=list)
+    """Every observation pattern of every rule, in rule order."""
 
     def relevant(self, available: set[str]) -> tuple[int, ...]:
         """Indexes of the rules that can fire with these fact kinds present: a rule whose positive
@@ -143,27 +190,38 @@ def fact_class(kind: str) -> type:
     return cls
 
 
-def _pattern(p: Pattern, negated: bool) -> Any:
+def _combined(parts: list[Any]) -> Any:
+    combined = parts[0]
+    for extra in parts[1:]:
+        combined = combined & extra
+    return combined
+
+
+def _pattern(p: Pattern, negated: bool, entry: int, rule: KbRule, specs: list[PatternSpec]) -> Any:
     grouped: dict[str, list[Any]] = defaultdict(list)
+    tests: list[Any] = []
+    shared = p.kind in SHARED_KINDS
     for c in p.constraints:
-        grouped[c.field].append(_field_constraint(c))
-    kwargs = {}
-    for name, parts in grouped.items():
-        combined = parts[0]
-        for extra in parts[1:]:
-            combined = combined & extra
-        kwargs[name] = combined
+        if shared or c.var is not None:
+            grouped[c.field].append(_field_constraint(c))
+        else:
+            tests.append(FeatureCheck(c.field, _field_constraint(c)))
+    kwargs = {name: _combined(parts) for name, parts in grouped.items()}
     if not negated:
         kwargs["ix"] = MATCH.__getattr__(f"_ix_{p.alias}")
-    return fact_class(p.kind)(**kwargs)
+    if shared:
+        return fact_class(p.kind)(**kwargs)
+    cls = type(f"F_{p.kind}_{entry}_{len(specs)}", (Fact,), {})
+    specs.append(PatternSpec(entry, rule, p.alias, p.kind, cls, tuple(tests), tuple(grouped)))
+    return cls(**kwargs)
 
 
-def _lhs(node: Node, negated: bool = False) -> Any:
+def _lhs(node: Node, entry: int, rule: KbRule, specs: list[PatternSpec], negated: bool = False) -> Any:
     if isinstance(node, Pattern):
-        return _pattern(node, negated)
+        return _pattern(node, negated, entry, rule, specs)
     if isinstance(node, Not):
-        return NOT(_lhs(node.item, True))
-    items = [_lhs(item, negated) for item in node.items]
+        return NOT(_lhs(node.item, entry, rule, specs, True))
+    items = [_lhs(item, entry, rule, specs, negated) for item in node.items]
     if len(items) == 1:
         return items[0]
     return AND(*items) if isinstance(node, All) else OR(*items)
@@ -199,14 +257,16 @@ def compile_rules(rules: list[KbRule]) -> CompiledRules:
         top = rule.condition.items if isinstance(rule.condition, All) else (rule.condition,)
         then = rule.spec.then
         concludes = f"symptom:{then.symptom}" if then.symptom else (f"finding:{then.finding}" if then.finding else None)
+        specs: list[PatternSpec] = []
         entries.append(
             _Entry(
                 name=f"r{n:04d}_{rule.id.replace('-', '_')}",
-                lhs=[_lhs(item) for item in top],
+                lhs=[_lhs(item, n, rule, specs) for item in top],
                 salience=SALIENCE[rule.phase],
                 action=action,
                 needs=rule.condition,
                 concludes=concludes,
+                specs=specs,
             )
         )
     return CompiledRules(
@@ -215,4 +275,5 @@ def compile_rules(rules: list[KbRule]) -> CompiledRules:
         fields_used={k: frozenset(v) for k, v in used.items()},
         rules=rules,
         sink=sink,
+        specs=[sp for e in entries for sp in e.specs],
     )

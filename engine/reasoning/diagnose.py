@@ -10,14 +10,16 @@ from typing import Any
 from ..diagnosis import Diagnosis, DiagnosisWarning, FailingHop, PathSummary, PossibleCause, RankedCause, SymptomResult
 from ..errors import FactFileError
 from ..facts.conflicts import find_conflicts
+from ..facts.duplicates import exact_repeats
 from ..facts.enrich import enrich
+from ..facts.load import check_observation_count
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
 from .compile import Firing
 from .confidence import combine
 from .engine import Reasoner, RunResult
-from .explain import Explainer, merge_evidence
+from .explain import Explainer
 from .next_checks import next_checks
 
 MIN_CONFIDENCE = 0.05
@@ -90,13 +92,34 @@ def _read_path(facts: FactFile, skip: set[int]) -> tuple[Any, list[tuple[str, di
     return verdict, context
 
 
+def _repeat_warnings(facts: FactFile, lang: Lang) -> tuple[set[int], list[DiagnosisWarning]]:
+    """Exact repeats of earlier observations: left out (the first copy stands for them), named in a warning."""
+    repeats = exact_repeats(facts.observations)
+    if not repeats:
+        return set(), []
+    pairs = [f"$.observations[{i}] = [{first}]" for i, first in list(repeats.items())[:3]]
+    more = ", ..." if len(repeats) > 3 else ""
+    msg = (
+        f"{len(repeats)} observation(s) repeat earlier ones exactly and count once ({', '.join(pairs)}{more})"
+        if lang == "en"
+        else f"{len(repeats)} 条观察与前面的观察完全相同，只计一次（{', '.join(pairs)}{more}）"
+    )
+    location = ", ".join(f"$.observations[{i}]" for i in list(repeats)[:3]) + more
+    return set(repeats), [DiagnosisWarning(code="W-FACTS-REPEATED", message=msg, location=location)]
+
+
 def analyse(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, lang: Lang = "en") -> Analysis:
-    """Enrich a copy of the facts, set contradictions aside, read the packet path, fire the rules."""
+    """Enrich a copy of the facts, set exact repeats and contradictions aside, read the packet
+    path, fire the rules."""
+    check_observation_count(len(facts.observations), f"case {facts.case.id}: $.observations")
     reasoner = get_reasoner(tuple(rule_dirs))
     kb = reasoner.knowledge
+    repeated, warnings = _repeat_warnings(facts, lang)
     # enrich() only assigns derived attributes of observations: shallow copies keep the input intact
     facts = enrich(facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]}), kb.interface_role)
-    skip, warnings = _conflict_warnings(facts, strict, lang)
+    skip, conflict_warnings = _conflict_warnings(facts, strict, lang)
+    skip |= repeated
+    warnings += conflict_warnings
     verdict, context = _read_path(facts, skip)
     return Analysis(kb, facts, skip, warnings, reasoner.run(facts, skip, context), verdict, context)
 
@@ -151,7 +174,7 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
                         id=sid,
                         title=meta.title.get(lang),
                         primary=meta.primary,
-                        evidence=merge_evidence(explainer.evidence(f) for f in symptom_ev[sid]),
+                        evidence=explainer.merged_evidence(symptom_ev[sid]),
                     )
                 )
         return out
@@ -167,10 +190,7 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
     def ranked_cause(cid: str, cf: float, rank: int) -> RankedCause:
         cause = kb.causes[cid]
         t = tallies[cid]
-        evidence = merge_evidence(
-            explainer.evidence(f, "for" if f.rule.spec.then.weight > 0 else "against", f.rule.spec.then.weight)  # type: ignore[operator]
-            for f in t.firings
-        )
+        evidence = explainer.merged_evidence(t.firings, weighted=True)
         where = f"kb/causes: {cid}"
         return RankedCause(
             rank=rank,

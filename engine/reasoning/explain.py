@@ -3,7 +3,7 @@ and steps rendered for the case, in one language."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from ..diagnosis import Evidence, Step
 from ..facts.model import FactFile
@@ -17,15 +17,20 @@ _CONTEXT_PATHS = {SOURCE_IX: "$.endpoints.source", DESTINATION_IX: "$.endpoints.
 
 
 def _paths(firing: Firing, captures: list[str]) -> list[str]:
-    out = []
-    for ix in sorted(set(firing.fact_indexes.values())):
+    """JSON paths of the observations a firing matched (and their copies); a packet-path
+    suspect stands for every capture."""
+    matched = set(firing.fact_indexes.values())
+    for copies in firing.copies.values():
+        matched.update(copies)
+    out: dict[str, None] = {}
+    for ix in sorted(matched):
         if ix >= 0:
-            out.append(f"$.observations[{ix}]")
+            out[f"$.observations[{ix}]"] = None
         elif ix in _CONTEXT_PATHS:
-            out.append(_CONTEXT_PATHS[ix])
+            out[_CONTEXT_PATHS[ix]] = None
         elif ix <= PATH_IX:
-            out.extend(p for p in captures if p not in out)
-    return out
+            out.update(dict.fromkeys(captures))
+    return list(out)
 
 
 class Explainer:
@@ -57,6 +62,23 @@ class Explainer:
                 ctx[alias] = self._context[ix]
         message = render(rule.spec.because.get(self.lang), ctx, f"{rule.path}: rule {rule.id}: because.{self.lang}")
         return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures))  # type: ignore[arg-type]
+
+    def merged_evidence(self, firings: Iterable[Firing], weighted: bool = False) -> list[Evidence]:
+        """One entry per rule: the message of its first match in observation order (rendered
+        once, however often the rule matched) and the observations of all its matches."""
+        groups: dict[str, list[Firing]] = {}
+        for f in firings:
+            groups.setdefault(f.rule.id, []).append(f)
+        items = []
+        for group in groups.values():
+            group.sort(key=_firing_order)
+            first = group[0]
+            weight = first.rule.spec.then.weight if weighted else None
+            ev = self.evidence(first, "against" if weight is not None and weight <= 0 else "for", weight)
+            for f in group[1:]:
+                ev.observations.extend(_paths(f, self._captures))
+            items.append(ev)
+        return merge_evidence(items)
 
     def steps(self, steps: list[Any], where: str) -> list[Step]:
         out = []
@@ -93,13 +115,19 @@ def merge_evidence(items: Any) -> list[Evidence]:
     merged: dict[str, Evidence] = {}
     for ev in items:
         if ev.rule in merged:
-            seen = merged[ev.rule].observations
-            seen.extend(p for p in ev.observations if p not in seen)
+            merged[ev.rule].observations.extend(ev.observations)
         else:
             merged[ev.rule] = ev
     for ev in merged.values():
-        ev.observations.sort(key=_path_order)
+        ev.observations = sorted(set(ev.observations), key=_path_order)
     return sorted(merged.values(), key=lambda e: (e.direction != "for", -abs(e.weight or 0), e.rule))
+
+
+def _firing_order(firing: Firing) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Matches of one rule in observation order (then context facts), whatever order the
+    engine fired them in."""
+    ixs = sorted(firing.fact_indexes.values())
+    return tuple(i for i in ixs if i >= 0), tuple(i for i in ixs if i < 0)
 
 
 def _path_order(path: str) -> tuple[int, str]:
