@@ -11,10 +11,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("tools", help="how to install and use tcpdump and nsenter, filled in for a case")
     p.add_argument("tool", nargs="?", help="tcpdump or nsenter (default: all)")
     p.add_argument("--facts", metavar="FILE", help="fill the recipes in from this fact file (- reads stdin)")
-    p.add_argument("--iface", default=None, help="capture interface for the tcpdump recipes (default: any)")
-    p.add_argument("--pid", default=None, help="the Pod's process id for the nsenter recipes")
+    p.add_argument("--iface", default=None, type=_if_name, help="capture interface for the tcpdump recipes (default: any)")
+    p.add_argument("--pid", default=None, type=_pid, help="the Pod's process id for the nsenter recipes")
     add_lang(p)
     p.set_defaults(run=run)
+
+
+def _if_name(value: str) -> str:
+    """An interface name by the fact file's rules (it is printed into commands)."""
+    from ..facts.values import if_name
+
+    try:
+        return if_name(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _pid(value: str) -> str:
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError("a process id is a number")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..knowledge.load import load_tools
     from ..knowledge.templates import Placeholder, case_context, render
+    from ..render.safe import visible
 
     tools = load_tools()
     if args.tool and args.tool not in tools:
@@ -54,6 +71,6 @@ def run(args: argparse.Namespace) -> int:
         print()
         for recipe in tool.recipes:
             print(f"  {recipe.title.get(lang)}")
-            print(f"    $ {render(recipe.command, ctx, f'kb/tools.yaml: {tid}')}")
+            print(f"    $ {visible(render(recipe.command, ctx, f'kb/tools.yaml: {tid}'))}")
         print()
     return 0

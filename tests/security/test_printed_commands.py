@@ -217,3 +217,10 @@ def test_real_interface_names_pass(nic):
 @pytest.mark.parametrize("nic", ["eth0;id", ".", "..", "a/b", "abcdefghijklmnop", "-i", "eth 0", "eth0:1", "ｅｔｈ0"])
 def test_interface_names_outside_the_kernel_rules_are_refused(nic):
     _refused(_with(BASE, ("cluster", "nodes", 0, "nic"), nic), "$.cluster.nodes[0].nic")
+
+
+@pytest.mark.parametrize("option, value", [("--iface", "eth0;touch pwned"), ("--iface", "-w/tmp/x"), ("--pid", "1 $(id)")])
+def test_tools_refuses_values_that_are_not_an_interface_or_a_pid(option, value):
+    r = run_podnet("tools", option, value)
+    assert r.returncode == 2 and r.stdout == ""
+    assert option in r.stderr and len(r.stderr.strip().splitlines()) == 1
