@@ -33,10 +33,15 @@ class PodnetError(Exception):
             self.code = code
 
     def one_line(self) -> str:
-        """The message as one line: ``CODE location: message``."""
-        where = f" {self.location}:" if self.location else ":"
-        text = " ".join(self.message.split())
-        return f"{self.code}{where} {text}"
+        """The message as one line: ``CODE location: message``. Input reaches both parts (a JSON
+        key ``"a\\nb"``, a file name holding ESC, a lone surrogate): line breaks in the message
+        become spaces, and every control character, bidi override and lone surrogate left in
+        either part is shown as an escape (``\\n``, ``\\x1b``, ``\\ud800``), so the error stays one
+        line, cannot drive the terminal, and can always be written out."""
+        from .render.safe import one_line, visible
+
+        where = f" {visible(self.location)}:" if self.location else ":"
+        return f"{self.code}{where} {one_line(self.message)}"
 
     def __str__(self) -> str:
         return self.one_line()

@@ -161,8 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PodnetError as exc:
         print(f"podnet: {exc.one_line()}", file=sys.stderr)
         if args.debug:
+            from ..render.safe import visible
+
             for line in exc.details:
-                print(f"  {line}", file=sys.stderr)
+                print(f"  {visible(line)}", file=sys.stderr)  # input reaches details too: one line each
         return exc.exit_code
     except KeyboardInterrupt:
         print("podnet: interrupted", file=sys.stderr)
@@ -172,7 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback unless asked
         if args.debug:
             raise
-        print(f"podnet: E-INTERNAL: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        from ..render.safe import one_line
+
+        print(f"podnet: E-INTERNAL: {type(exc).__name__}: {one_line(str(exc))} (run with --debug for details)", file=sys.stderr)
         return EXIT_INTERNAL
 
 
