@@ -94,7 +94,9 @@ def test_tools_show_the_guides_recipes_filled_and_quoted():
     assert "tcpdump -i enp26s0f0 -nn udp port 8472 and host 10.61.187.48" in r.stdout
     assert "tcpdump -i flannel.1 -nn host 10.233.0.100" in r.stdout
     r = run_podnet("tools", "nsenter", "--pid", "30858; reboot", "--lang", "zh")
-    assert r.returncode == 0 and "nsenter -t '30858; reboot' -n ip addr" in r.stdout
+    assert r.returncode == 2 and "--pid" in r.stderr and "reboot" not in r.stdout
+    r = run_podnet("tools", "nsenter", "--pid", "30858", "--lang", "zh")
+    assert r.returncode == 0 and "nsenter -t 30858 -n ip addr" in r.stdout
     assert "docker inspect --format '{{ .State.Pid }}'" in r.stdout
     r = run_podnet("tools", "tcpdum")
     assert r.returncode == 2 and "did you mean 'tcpdump'" in r.stderr
