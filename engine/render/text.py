@@ -14,7 +14,15 @@ from .labels import LABELS
 from .safe import one_line, visible
 
 
+MAX_PARAGRAPH = 100_000
+"""Longest paragraph wrapped; the rest is cut, with a note saying how much. Fact files cap free
+text well below this (the summary at 64 KiB), but a diagnosis built by a library user is not
+checked, and textwrap slows down sharply on megabytes (a 7 MB summary took 27 s, 7 MB of blanks 85 s)."""
+
+
 def _wrap(text: str, indent: str) -> list[str]:
+    if len(text) > MAX_PARAGRAPH:
+        text = f"{text[:MAX_PARAGRAPH]} ... (+{len(text) - MAX_PARAGRAPH} characters not shown)"
     text = visible(text)
     # Chinese has no spaces to break at and its characters take two columns: wrap at half width.
     wide = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
