@@ -486,6 +486,13 @@ class Firewall(Observation):
             return any(v.verdict == "undecided" and v.role != "dns" for v in self.verdicts)
         return None if self.rules is None else False
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def undecided_rule(self) -> str | None:
+        """The rule the first undecided flow depends on (as the dump prints it), for explanations."""
+        v = next((v for v in self.verdicts or [] if v.verdict == "undecided" and v.role != "dns"), None)
+        return v.rule if v is not None else None
+
 
 class ListeningSockets(Observation):
     """What listens on the destination port (``ss -ltnp`` / ``netstat -ltnp``)."""
