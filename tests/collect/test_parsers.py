@@ -118,6 +118,18 @@ def test_route_to_remote_pod_cidr_present_or_only_default() -> None:
     missing = route_fact(c, _view([default]), "10.244.2.7")
     assert (missing["present"], missing["destination"], missing["via"]) == (False, "10.244.2.7/32", "192.168.0.1")
     assert "only default/0 matches" in missing["note"]
+    assert (ok["route_to_pod_cidr"], missing["route_to_pod_cidr"]) == ("specific", "default")
+
+
+def test_a_covering_underlay_route_is_not_a_route_to_the_pod_network() -> None:
+    covering = {"dst": "192.168.0.0", "dst_len": 16, "gateway": "192.168.0.1", "oif": 2, "type": 1}
+    # The Pod CIDR known: 192.168.0.0/16 is wider than the remote node's Pod network.
+    fact = route_fact(ctx(pod_cidr="192.168.2.0/24"), _view([covering]), "192.168.2.7")
+    assert (fact["present"], fact["route_to_pod_cidr"], fact["destination"]) == (False, "covering", "192.168.2.7/32")
+    # Not known: the route also holds this host's eth0 address (192.168.0.5/24), so it is the underlay's.
+    fact = route_fact(ctx(), _view([covering]), "192.168.2.7")
+    assert (fact["present"], fact["route_to_pod_cidr"]) == (False, "covering")
+    assert "only 192.168.0.0/16 matches" in fact["note"]
 
 
 def test_targets() -> None:
