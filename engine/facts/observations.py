@@ -393,8 +393,8 @@ class Firewall(Observation):
     )
     ruleset_format: RulesetFormat | None = None
     ruleset_line: int | None = Field(None, ge=1, description="Line of the input file where the dump starts (rule lines count from it).")
-    local_addresses: list[IPAddressStr] = Field(
-        default_factory=list, description="The host's own addresses (addrtype LOCAL; whether a flow is delivered or forwarded)."
+    local_addresses: list[IPAddressStr] | None = Field(
+        None, description="The host's own addresses (addrtype LOCAL; whether a flow is delivered or forwarded); absent: not known."
     )
     routes: list[RouteLine] | None = Field(None, description="The host's main routing table: the interfaces a flow crosses.")
     verdicts: list[FlowVerdict] | None = Field(

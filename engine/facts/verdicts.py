@@ -94,7 +94,7 @@ def firewall_verdicts(fw: Firewall, facts: FactFile) -> list[FlowVerdict] | None
     if not fw.ruleset or not fw.ruleset_format:
         return None
     ruleset = parse_ruleset(fw.ruleset, fw.ruleset_format, fw.ruleset_line or 1)
-    local = set(fw.local_addresses) or None
+    local = set(fw.local_addresses or ()) or None
     known, remote = _addresses(facts, fw.at)
     routes = [_entry(r) for r in fw.routes] if fw.routes is not None else None
     flows = case_flows(facts, fw.at)

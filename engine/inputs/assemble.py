@@ -258,7 +258,7 @@ class Assembly:
                       for other in self._of("routes") if self.where[id(other)] == key for r in other.data["routes"]]
             self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key),
                       ruleset_line=rec.run.output[0][0] if rec.run.output else None,
-                      local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else [], routes=routes or None)
+                      local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else None, routes=routes or None)
         for rec in self._of("selinux"):
             if self.where[id(rec)] not in used_selinux:
                 self.warnings.append(IngestWarning.of(rec.where(), "getenforce_alone"))
