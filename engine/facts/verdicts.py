@@ -91,8 +91,8 @@ def _verdict(role: str, flow: Flow, t: Trace) -> FlowVerdict:
 
 def firewall_verdicts(fw: Firewall, facts: FactFile) -> list[FlowVerdict] | None:
     """Verdicts for the case's flows at ``fw``'s vantage point; None without a ruleset or flows."""
-    if not fw.ruleset or not fw.ruleset_format:
-        return None
+    if fw.ruleset is None or not fw.ruleset_format:
+        return None  # an empty dump is a host without rules: every flow passes
     ruleset = parse_ruleset(fw.ruleset, fw.ruleset_format, fw.ruleset_line or 1)
     local = set(fw.local_addresses or ()) or None
     known, remote = _addresses(facts, fw.at)
@@ -162,7 +162,7 @@ def enrich_firewalls(facts: FactFile) -> None:
     """Trace the case's flows through each firewall observation's ruleset (when it has one and no
     verdicts yet); the rules list shows the deciding DROP/REJECT rules when it was not given."""
     for o in facts.observations:
-        if isinstance(o, Firewall) and o.verdicts is None and o.ruleset:
+        if isinstance(o, Firewall) and o.verdicts is None and o.ruleset is not None:
             verdicts = firewall_verdicts(o, facts)
             if verdicts is None:
                 continue

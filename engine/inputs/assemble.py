@@ -249,7 +249,8 @@ class Assembly:
                     self.emit(rec, "service_rules", **found)
                 elif "nat" in rec.data["tables"]:
                     self.warnings.append(IngestWarning.of(rec.where(), "piped_chain_incomplete", ip=dst["ip"]))
-            if not rec.data["complete"] or "filter" not in rec.data["tables"] and rec.data["format"] != "nft-json":
+            # A grep'd dump cannot be traced; a cut-off one can, up to where it stops (netfilter.trace).
+            if rec.data["piped"] or "filter" not in rec.data["tables"] and rec.data["format"] != "nft-json":
                 continue
             key = self.where[id(rec)]
             used_selinux.add(key)

@@ -95,6 +95,10 @@ class _Reader:
     def finish(self) -> Ruleset:
         for name in sorted(self.open):
             self.problem("table_not_committed", None, name)
+            t = self.ruleset.table(name)
+            if t is not None:  # the last chain printed and the chains with no rule printed yet
+                last = t.rules[-1].chain if t.rules else None
+                t.cut = {c.name for c in t.chains.values() if not c.rules or c.name == last}
         if self.open or any(p.code in ("line_unknown", "rule_not_split", "legacy_tables_present") for p in self.ruleset.problems):
             self.ruleset.complete = False
         return self.ruleset

@@ -108,6 +108,9 @@ class Table:
     name: str
     family: Family = "ip"
     chains: dict[str, Chain] = field(default_factory=dict)
+    cut: set[str] = field(default_factory=set)
+    """Chains whose rules may go on past the end of a cut-off dump (no COMMIT): reaching their
+    end proves nothing."""
 
     def chain(self, name: str) -> list[Rule]:
         """The rules of chain ``name`` (empty when it does not exist)."""
@@ -155,6 +158,10 @@ class Ruleset:
     @property
     def rules(self) -> list[Rule]:
         return [r for t in self.tables for r in t.rules]
+
+    def not_evaluated(self) -> list[tuple[Rule, Match]]:
+        """Rules with a match the tracer cannot evaluate (an unknown module or option), and that match."""
+        return [(r, m) for r in self.rules for m in r.matches if m.kind == "opaque"]
 
 
 def family_of(address: str) -> Family:

@@ -182,7 +182,10 @@ class _Tracer:
                 out += self.run(table, chain, other, i + 1, depth)
             st = going[0]
             i += 1
-        out.append(_Out("fallthrough", st))
+        if chain.name in table.cut:
+            out.append(_Out("undecided", st, None, f"the dump is cut off: {table.name} {chain.name} may go on"))
+        else:
+            out.append(_Out("fallthrough", st))
         return out
 
     def apply(self, table: Table, rule: Rule, st: _State, depth: int) -> list[_Out]:

@@ -80,3 +80,18 @@ def test_ip6tables_save_is_read_as_ipv6() -> None:
     assert rs.family == "ip6"
     (rule,) = rs.table("filter").chain("INPUT")  # type: ignore[union-attr]
     assert [(m.kind, str(m.value[0]) if m.kind == "src" else m.value) for m in rule.matches] == [("src", "fd00::/8"), ("proto", "ipv6-icmp")]
+
+
+def test_ingest_locates_unknown_matches_and_a_cut_off_dump(tmp_path) -> None:
+    from podnet.inputs.ingest import ingest
+
+    (tmp_path / "t.txt").write_text(
+        "[root@node-2 ~]# iptables-save\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        "-A FORWARD -m physdev --physdev-is-bridged -j ACCEPT\n-A FORWARD -m set --match-set BLOCKED src -j DROP\n")
+    result = ingest(tmp_path / "t.txt", {"case": {"id": "t"}, "endpoints": {
+        "source": {"kind": "pod", "ip": "10.244.1.5"}, "destination": {"kind": "pod", "ip": "10.244.2.7", "port": 80}}})
+    where = {w.location.rsplit(":", 1)[1]: w.message for w in result.warnings}
+    assert "2 rule(s) use matches podnet does not evaluate (physdev, set)" in where["6"]
+    assert "no COMMIT line" in where["7"]
+    (fw,) = [o for o in result.facts.observations if o.kind == "firewall"]  # kept, and traced as far as it goes
+    assert fw.verdict == "undecided" and fw.verdicts[0].rule == "-A FORWARD -m set --match-set BLOCKED src -j DROP"  # type: ignore[index]

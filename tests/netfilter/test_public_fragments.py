@@ -36,9 +36,14 @@ def test_debian_node_with_docker_forward_drop_drops_pod_traffic() -> None:
     pod = Flow("10.244.1.5", "10.244.2.7", "tcp", 80, in_iface="cni0", out_iface="flannel.1")
     t = trace(rs, pod)
     assert (t.verdict, t.rule.text, t.rule.line) == ("drop", ":FORWARD DROP", 5)  # type: ignore[union-attr]
-    # kube-proxy's KUBE-FIREWALL drops only packets marked 0x8000: traffic to the node itself passes.
+    # Traffic to the node itself goes through KUBE-FIREWALL, the chain the excerpt stops in: whether a
+    # later line of it drops the flow is not in the dump, so the verdict is undecided, not accept.
     to_node = trace(rs, Flow("10.244.1.5", "192.168.1.10", "tcp", 6443, in_iface="cni0", path="input"))
-    assert (to_node.verdict, to_node.rule.text) == ("accept", ":INPUT ACCEPT")  # type: ignore[union-attr]
+    assert to_node.verdict == "undecided" and "cut off: filter KUBE-FIREWALL" in to_node.reason
+    # The marked-packet DROPs printed so far do not take it (its mark is 0), so with the rest of the
+    # table (COMMIT added) INPUT's ACCEPT policy decides.
+    whole = iptables_save.parse(lines("k8s-72370-debian-filter", skip=1) + "COMMIT\n")
+    assert trace(whole, Flow("10.244.1.5", "192.168.1.10", "tcp", 6443, in_iface="cni0", path="input")).rule.text == ":INPUT ACCEPT"  # type: ignore[union-attr]
     # Docker's own containers are let through by its rules.
     docker = trace(rs, Flow("172.17.0.2", "10.244.2.7", "tcp", 80, in_iface="docker0", out_iface="eth0"))
     assert (docker.verdict, docker.rule.text) == ("accept", "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT")  # type: ignore[union-attr]

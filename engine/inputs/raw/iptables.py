@@ -26,11 +26,20 @@ def _table_from_argv(run: CommandRun) -> str | None:
     return None
 
 
+def _not_evaluated(res: ParseResult, run: CommandRun, rs: Ruleset) -> None:
+    """One located warning for the rules whose matches the tracer cannot evaluate."""
+    found = rs.not_evaluated()
+    if found:
+        names = list(dict.fromkeys(str(m.value) if m.value else m.text.split(" ")[0] for _, m in found))
+        res.warn(run, "iptables_matches_not_evaluated", found[0][0].line, count=len({id(r) for r, _ in found}),
+                 matches=", ".join(names[:4]) + (", ..." if len(names) > 4 else ""))
+
+
 def _record(res: ParseResult, run: CommandRun, rs: Ruleset, text: str, fmt: str) -> None:
     committed = not any(p.code == "table_not_committed" for p in rs.problems)
     data: dict[str, Any] = {
         "ruleset": rs, "rules": rs.rules, "tables": sorted({t.name for t in rs.tables}), "text": text, "format": fmt,
-        "complete": not run.piped and committed,
+        "complete": not run.piped and committed, "piped": run.piped,
     }
     res.add(run, "iptables", data, run.nonblank[0][0])
 
@@ -48,9 +57,10 @@ def parse_save(run: CommandRun) -> ParseResult:
         res.warn(run, "iptables_lines_unknown", unread[0].line, count=len(unread))
     for p in rs.problems:
         if p.code == "table_not_committed":
-            res.warn(run, "iptables_not_committed", table=p.detail)
+            res.warn(run, "iptables_not_committed", run.nonblank[-1][0], table=p.detail)
         elif p.code == "legacy_tables_present":
             res.warn(run, "iptables_legacy_tables", p.line)
+    _not_evaluated(res, run, rs)
     _record(res, run, rs, run.text, "ip6tables-save" if rs.family == "ip6" else "iptables-save")
     return res
 
