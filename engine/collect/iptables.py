@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from ..facts.firewall import MAX_RULESET
 from ..netfilter import iptables_save as save_parser
 from ..netfilter import ipvs, model
+from ..netfilter import nft as nft_parser
 from ..netfilter.model import Ruleset
 from ..netfilter.services import service_rules as kube_service_rules
 from .base import Context, Obs, Unobservable, run_tool, tool
@@ -27,6 +28,7 @@ class Table(model.Table):
     routes (read in the vantage point's namespace, where the dump was taken)."""
 
     dump: str = ""
+    format: str = "iptables-save"
     ruleset: Ruleset | None = None
     local: list[str] = field(default_factory=list)
     routes: list[dict[str, object]] = field(default_factory=list)
@@ -61,8 +63,23 @@ def iptables_save(table: str, timeout: float) -> Table:
     tables = parse_save(proc.stdout)
     local, routes = _addresses_and_routes()
     found = tables.get(table) or Table(table, dump=proc.stdout, ruleset=save_parser.parse(proc.stdout))
+    if not any(t.rules for t in tables.values()):
+        found = _native_nft(table, timeout) or found  # no iptables rules: maybe nftables ones (kube-proxy nftables mode)
     found.local, found.routes = local, routes
     return found
+
+
+def _native_nft(table: str, timeout: float) -> Table | None:
+    """The nftables ruleset (``nft -j list ruleset``) when it has rules; None without nft or rules."""
+    try:
+        proc = run_tool([tool("nft", KINDS), "-j", "list", "ruleset"], KINDS, timeout=timeout)
+    except Unobservable:
+        return None
+    rs = nft_parser.parse(proc.stdout) if proc.returncode == 0 else None
+    if rs is None or not rs.rules:
+        return None
+    t = rs.table(table)
+    return Table(table, t.family if t else "ip", t.chains if t else {}, dump=proc.stdout, format="nft-json", ruleset=rs)
 
 
 def ip_matches(value: str | None, negated: bool, ip: str | None) -> bool:
@@ -98,7 +115,9 @@ def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
     """
     if len(flt.dump) > MAX_RULESET:
         raise Unobservable(("firewall",), "ruleset_too_large", size=str(len(flt.dump)), limit=str(MAX_RULESET))
-    fmt = "ip6tables-save" if flt.ruleset is not None and flt.ruleset.family == "ip6" else "iptables-save"
+    fmt = flt.format
+    if fmt == "iptables-save" and flt.ruleset is not None and flt.ruleset.family == "ip6":
+        fmt = "ip6tables-save"
     return ctx.obs("firewall", ruleset=flt.dump, ruleset_format=fmt, local_addresses=flt.local or None,
                    routes=flt.routes or None, note="iptables-save")
 

@@ -124,3 +124,23 @@ def test_native_nftables_ruleset_traces_as_the_kernel_acts(lab: Lab) -> None:
         assert hits[handle] > 0, f"{name}: the counter of handle {handle} did not move"
     dns = traced(stored, Flow("198.18.10.5", "198.19.96.10", "udp", 53))
     assert (dns.verdict, dns.dnat) == ("drop", ["198.19.20.7:53", "198.19.20.8:53"])  # numgen vmap: both endpoints
+
+
+COLLECT = ("import json; from podnet.collect import iptables; t = iptables.iptables_save('filter', 10); "
+           "print(json.dumps([t.format, t.dump == '' , sorted(t.local), sorted(r['destination'] for r in t.routes)]))")
+
+
+def test_collect_reads_the_dump_addresses_and_routes_inside_the_namespace(lab: Lab) -> None:
+    import json
+    import sys
+
+    lab.load_iptables((DATA / "lab-node.rules").read_text())
+    fmt, empty, local, routes = json.loads(lab.run("node", [sys.executable, "-c", COLLECT]))
+    assert (fmt, empty) == ("iptables-save", False)
+    assert set(local) == {"127.0.0.1", *NODE_ADDRESSES}
+    assert routes == sorted(["198.18.10.0/24", "198.19.20.0/24", "198.18.0.0/24", SERVICE_CIDR])
+    # A host whose rules are all native nftables (kube-proxy's nftables mode): iptables-save prints
+    # nothing, so the collector reads nft -j list ruleset instead.
+    lab.load_nft((DATA / "lab-native.nft").read_text())
+    fmt, empty, _, _ = json.loads(lab.run("node", [sys.executable, "-c", COLLECT]))
+    assert (fmt, empty) == ("nft-json", False)
