@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import shlex
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podnet.netfilter import iptables_save
 
@@ -95,3 +99,15 @@ def test_ingest_locates_unknown_matches_and_a_cut_off_dump(tmp_path) -> None:
     assert "no COMMIT line" in where["7"]
     (fw,) = [o for o in result.facts.observations if o.kind == "firewall"]  # kept, and traced as far as it goes
     assert fw.verdict == "undecided" and fw.verdicts[0].rule == "-A FORWARD -m set --match-set BLOCKED src -j DROP"  # type: ignore[index]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
+def test_quoted_comments_come_back_as_written(comment: str) -> None:
+    """iptables-save writes a comment in double quotes with " and \\ escaped; reading it back gives
+    the comment (the fast splitter agrees with the shell's)."""
+    quoted = '"' + comment.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    line = f"-A FORWARD -m comment --comment {quoted} -j ACCEPT"
+    assert iptables_save.split(line) == shlex.split(line)
+    (rule,) = iptables_save.parse(f"*filter\n:FORWARD ACCEPT [0:0]\n{line}\nCOMMIT\n").rules
+    assert [m.value for m in rule.matches if m.kind == "comment"] == [comment.replace("\\'", "'")]
