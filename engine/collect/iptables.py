@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import asdict, dataclass, field
 
-from ..facts.firewall import MAX_RULESET
+from ..facts.firewall import max_ruleset
 from ..netfilter import iptables_save as save_parser
 from ..netfilter import ipvs, model
 from ..netfilter import nft as nft_parser
@@ -113,8 +113,8 @@ def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
     ``flows`` are not judged here: the verdicts are traced from the fact file's endpoints when
     it is read (one place for collected and pasted dumps); they are kept for the callers.
     """
-    if len(flt.dump) > MAX_RULESET:
-        raise Unobservable(("firewall",), "ruleset_too_large", size=str(len(flt.dump)), limit=str(MAX_RULESET))
+    if len(flt.dump) > max_ruleset():
+        raise Unobservable(("firewall",), "ruleset_too_large", size=str(len(flt.dump)), limit=str(max_ruleset()))
     fmt = flt.format
     if fmt == "iptables-save" and flt.ruleset is not None and flt.ruleset.family == "ip6":
         fmt = "ip6tables-save"

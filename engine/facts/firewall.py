@@ -12,15 +12,18 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from ..limits import max_fact_bytes
 from .values import IfName, IPAddressStr, IPNetworkStr, ShortText, Text
 
-MAX_RULESET = 16 * 1024 * 1024
-"""Characters of a ruleset dump kept in a fact file (a large kube-proxy node prints megabytes)."""
+def max_ruleset() -> int:
+    """Characters of a ruleset dump a fact file may hold: as many as the fact file itself
+    (``PODNET_MAX_FACT_BYTES``; a large kube-proxy node prints megabytes)."""
+    return max_fact_bytes()
 
 
 def _ruleset_text(value: str) -> str:
-    if len(value) > MAX_RULESET:
-        raise ValueError(f"ruleset longer than {MAX_RULESET} characters")
+    if len(value) > max_ruleset():
+        raise ValueError(f"ruleset longer than {max_ruleset()} characters (PODNET_MAX_FACT_BYTES)")
     if "\x00" in value:
         raise ValueError("ruleset holds a NUL character")
     return value

@@ -111,3 +111,23 @@ def test_quoted_comments_come_back_as_written(comment: str) -> None:
     assert iptables_save.split(line) == shlex.split(line)
     (rule,) = iptables_save.parse(f"*filter\n:FORWARD ACCEPT [0:0]\n{line}\nCOMMIT\n").rules
     assert [m.value for m in rule.matches if m.kind == "comment"] == [comment.replace("\\'", "'")]
+
+
+def test_a_dump_larger_than_a_fact_file_may_be_is_refused_with_its_reason(monkeypatch) -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from podnet.collect import iptables
+    from podnet.collect.base import Context, Unobservable
+    from podnet.collect.netns import Vantage
+    from podnet.collect.targets import Plan
+    from podnet.facts.observations import Firewall
+
+    monkeypatch.setenv("PODNET_MAX_FACT_BYTES", "1024")
+    big = "*filter\n:FORWARD ACCEPT [0:0]\n" + "-A FORWARD -j ACCEPT\n" * 100 + "COMMIT\n"
+    with pytest.raises(ValidationError, match="PODNET_MAX_FACT_BYTES"):
+        Firewall(kind="firewall", at="source_node", ruleset=big, ruleset_format="iptables-save")
+    ctx = Context(Vantage("current"), "source_node", Plan(targets=[]), "node-a")  # type: ignore[arg-type]
+    with pytest.raises(Unobservable) as exc:
+        iptables.firewall(ctx, iptables.parse_save(big)["filter"], [])
+    assert exc.value.note.code == "ruleset_too_large"
