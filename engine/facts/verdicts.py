@@ -102,8 +102,8 @@ def firewall_verdicts(fw: Firewall, facts: FactFile) -> list[FlowVerdict] | None
         return None
     out = []
     for role, flow in flows:
-        if ruleset.family == "ip6" and ":" not in flow.dst or ruleset.family == "ip" and ":" in flow.dst and not any(t.family == "inet" for t in ruleset.tables):
-            continue
+        if ruleset.source == "iptables-save" and (ruleset.family == "ip6") != (":" in flow.dst):
+            continue  # an iptables dump holds one family's rules: ip6tables-save says nothing of IPv4
         t = trace(ruleset, flow, local=local or known, local_complete=local is not None, remote=remote, routes=routes,
                   service_cidr=facts.cluster.service_cidr)
         out.append(_verdict(role, flow, t))
