@@ -18,6 +18,7 @@ from ..errors import PodnetError, UsageError
 
 COMMANDS: tuple[str, ...] = (
     "diagnose",
+    "batch",
     "schema",
     "rules",
     "explain",

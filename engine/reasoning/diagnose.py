@@ -108,11 +108,14 @@ def _repeat_warnings(facts: FactFile, lang: Lang) -> tuple[set[int], list[Diagno
     return set(repeats), [DiagnosisWarning(code="W-FACTS-REPEATED", message=msg, location=location)]
 
 
-def analyse(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, lang: Lang = "en") -> Analysis:
+def analyse(
+    facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, lang: Lang = "en", reasoner: Reasoner | None = None
+) -> Analysis:
     """Enrich a copy of the facts, set exact repeats and contradictions aside, read the packet
-    path, fire the rules."""
+    path, fire the rules (of ``reasoner``, by default the one for ``rule_dirs``)."""
     check_observation_count(len(facts.observations), f"case {facts.case.id}: $.observations")
-    reasoner = get_reasoner(tuple(rule_dirs))
+    if reasoner is None:
+        reasoner = get_reasoner(tuple(rule_dirs))
     kb = reasoner.knowledge
     repeated, warnings = _repeat_warnings(facts, lang)
     # enrich() only assigns derived attributes of observations: shallow copies keep the input intact
@@ -145,15 +148,29 @@ def _path_summary(verdict: Any, facts: FactFile, lang: Lang) -> PathSummary | No
     )
 
 
-def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, ...] = (), strict: bool = False) -> Diagnosis:
-    """Diagnose one case. The fact file is not modified."""
-    a = analyse(facts, rule_dirs=rule_dirs, strict=strict, lang=lang)
-    kb, facts, skip, warnings, result = a.knowledge, a.facts, a.skip, a.warnings, a.result
-    explainer = Explainer(kb, facts, lang, a.context)
+@dataclass
+class Ranking:
+    """The firings of a case tallied: evidence per symptom or finding, rules per cause, and the
+    causes scored, best first (what :func:`diagnose_facts` reports, without the texts)."""
 
+    symptom_evidence: dict[str, list[Firing]]
+    tallies: dict[str, _CauseTally]
+    scored: list[tuple[str, float, int]]
+    """(cause id, combined confidence, number of rules supporting it), best first."""
+
+    def top(self, n: int | None = None) -> list[tuple[str, float]]:
+        """The causes a report lists (confidence at least :data:`MIN_CONFIDENCE`), as
+        (id, confidence rounded as in the report), at most ``n`` of them."""
+        listed = [(cid, round(max(0.0, cf), 4)) for cid, cf, _ in self.scored if cf >= MIN_CONFIDENCE]
+        return listed if n is None else listed[:n]
+
+
+def rank(kb: Knowledge, firings: list[Firing]) -> Ranking:
+    """Tally a run's firings and rank the causes (ties: more supporting rules, then the causes'
+    order in the knowledge, then id)."""
     symptom_ev: dict[str, list[Firing]] = defaultdict(list)
     tallies: dict[str, _CauseTally] = defaultdict(_CauseTally)
-    for f in result.firings:
+    for f in firings:
         then = f.rule.spec.then
         if then.cause:
             cause_id = f.bindings.get(f.rule.variable_cause) if f.rule.variable_cause else then.cause
@@ -164,6 +181,23 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
             t.firings.append(f)
         else:
             symptom_ev[then.symptom or then.finding or ""].append(f)  # type: ignore[arg-type]
+    cause_order = {cid: i for i, cid in enumerate(kb.causes)}
+    scored = []
+    for cid, t in tallies.items():
+        cf = combine(t.weights.values())
+        support = sum(1 for w in t.weights.values() if w > 0)
+        scored.append((cid, cf, support))
+    scored.sort(key=lambda s: (-round(s[1], 9), -s[2], cause_order[s[0]], s[0]))
+    return Ranking(symptom_ev, tallies, scored)
+
+
+def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, ...] = (), strict: bool = False) -> Diagnosis:
+    """Diagnose one case. The fact file is not modified."""
+    a = analyse(facts, rule_dirs=rule_dirs, strict=strict, lang=lang)
+    kb, facts, skip, warnings, result = a.knowledge, a.facts, a.skip, a.warnings, a.result
+    explainer = Explainer(kb, facts, lang, a.context)
+    ranking = rank(kb, result.firings)
+    symptom_ev, tallies, scored = ranking.symptom_evidence, ranking.tallies, ranking.scored
 
     def symptom_results(table: dict[str, Any]) -> list[SymptomResult]:
         out = []
@@ -180,12 +214,6 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
         return out
 
     cause_order = {cid: i for i, cid in enumerate(kb.causes)}
-    scored = []
-    for cid, t in tallies.items():
-        cf = combine(t.weights.values())
-        support = sum(1 for w in t.weights.values() if w > 0)
-        scored.append((cid, cf, support))
-    scored.sort(key=lambda s: (-round(s[1], 9), -s[2], cause_order[s[0]], s[0]))
 
     def ranked_cause(cid: str, cf: float, rank: int) -> RankedCause:
         cause = kb.causes[cid]
