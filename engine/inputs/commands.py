@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .model import Host
 
 KNOWN_COMMANDS = frozenset(
-    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail"]
+    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
 )
 """Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
 
@@ -87,16 +87,15 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
             while name == "env" and rest and "=" in rest[0]:
                 rest = rest[1:]
             argv, changed = rest, True
-        elif name in ("kubectl", "k", "oc") and "exec" in argv[1:3] and "--" in argv:
-            cut = argv.index("--")
-            opts = argv[1:cut]
+        elif name in ("kubectl", "k", "oc") and "exec" in argv[1:4]:
+            opts, command = _kubectl_exec(argv)
             namespace = _option(opts, "-n", "--namespace")
-            words = [w for w in positional(opts, {"-n", "--namespace", "-c", "--container", "--context", "--kubeconfig"}) if w != "exec"]
+            words = [w for w in positional(opts, _EXEC_VALUE_OPTIONS) if w != "exec"]
             pod = words[0] if words else None
             if pod and pod.startswith(("pod/", "pods/")):
                 pod = pod.split("/", 1)[1]
             host = Host("pod", pod, namespace, "kubectl exec")
-            argv, changed = argv[cut + 1 :], True
+            argv, changed = command, True
         elif name in ("docker", "crictl", "nerdctl") and len(argv) > 2 and argv[1] == "exec":
             rest = argv[2:]
             while rest and rest[0].startswith("-"):
@@ -113,6 +112,31 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
             host = Host("pod", argv[3], None, "ip netns exec")
             argv, changed = argv[4:], True
     return argv, host
+
+
+_EXEC_VALUE_OPTIONS = {"-n", "--namespace", "-c", "--container", "--context", "--kubeconfig", "-f", "--filename", "--pod-running-timeout", "--cluster", "--user", "-s", "--server"}
+
+
+def _kubectl_exec(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(options and Pod, command) of ``kubectl exec [OPTS] POD [OPTS] [--] CMD...``; the old form
+    without ``--`` is common in pasted tickets: the command starts at the first word after the Pod
+    that is not an option."""
+    if "--" in argv:
+        cut = argv.index("--")
+        return argv[1:cut], argv[cut + 1 :]
+    seen_pod, skip = False, False
+    for i, w in enumerate(argv[1:], start=1):
+        if skip:
+            skip = False
+        elif w in _EXEC_VALUE_OPTIONS:
+            skip = True
+        elif w.startswith("-") or w == "exec" and not seen_pod:
+            continue
+        elif not seen_pod:
+            seen_pod = True
+        else:
+            return argv[1:i], argv[i:]
+    return argv[1:], []
 
 
 def _option(words: list[str], *names: str) -> str | None:
@@ -144,6 +168,8 @@ _KUBECTL_RESOURCES = {
     "pods": "kubectl_pods", "pod": "kubectl_pods", "po": "kubectl_pods",
     "nodes": "kubectl_nodes", "node": "kubectl_nodes", "no": "kubectl_nodes",
     "endpoints": "kubectl_endpoints", "endpoint": "kubectl_endpoints", "ep": "kubectl_endpoints",
+    "services": "kubectl_services", "service": "kubectl_services", "svc": "kubectl_services",
+    "events": "kubectl_events", "event": "kubectl_events", "ev": "kubectl_events",
 }
 
 
@@ -151,8 +177,20 @@ def family_of(argv: list[str]) -> str | None:
     """The parser family for an (unwrapped) argv, or None when podnet has no parser for it."""
     if not argv:
         return None
+    if any("/dev/tcp/" in w for w in argv):
+        return "devtcp"  # bash's /dev/tcp/HOST/PORT redirection, whatever command carries it
     name = os.path.basename(argv[0])
     args = argv[1:]
+    if name == "wget":
+        return "wget"
+    if name == "host":
+        return "host"
+    if name == "getent":
+        return "getent" if args[:1] and args[0] in ("hosts", "ahosts", "ahostsv4", "ahostsv6") else None
+    if name == "journalctl":
+        return "dmesg" if any(a in ("-k", "--dmesg") for a in args) else "kubectl_logs"
+    if name in ("docker", "crictl", "nerdctl") and args[:1] == ["logs"]:
+        return "kubectl_logs"
     if name in ("ping", "ping6", "busybox") and (name != "busybox" or args[:1] == ["ping"]):
         return "ping"
     if name == "busybox" and args:
@@ -198,7 +236,7 @@ def family_of(argv: list[str]) -> str | None:
         return "ss"
     if name == "netstat":
         flags = "".join(a.lstrip("-") for a in args if a.startswith("-") and not a.startswith("--"))
-        return "route" if "r" in flags else "netstat"
+        return "route" if "r" in flags else "netstat_i" if "i" in flags and "l" not in flags else "netstat"
     if name in ("kubectl", "k", "oc"):
         words = positional(args, {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "--container", "--context", "--kubeconfig", "--tail", "--since", "--field-selector"})
         if words[:1] == ["get"] and len(words) > 1:
@@ -206,6 +244,8 @@ def family_of(argv: list[str]) -> str | None:
             return _KUBECTL_RESOURCES.get(resource)
         if words[:1] == ["logs"]:
             return "kubectl_logs"
+        if words[:1] == ["describe"]:
+            return "kubectl_describe"
         return None
     if name == "tcpdump":
         return "tcpdump"
@@ -272,7 +312,13 @@ _FILE_NAME_FAMILIES: tuple[tuple[str, str], ...] = (
     (r"^(kubectl[-_ ])?(get[-_ ])?(pods?|po)([-_ .]|$)", "kubectl_pods"),
     (r"^(kubectl[-_ ])?(get[-_ ])?(nodes?|no)([-_ .]|$)", "kubectl_nodes"),
     (r"^(kubectl[-_ ])?(get[-_ ])?(endpoints?|ep)([-_ .]|$)", "kubectl_endpoints"),
-    (r"^(kubectl[-_ ])?logs|kube-proxy.*\.log$", "kubectl_logs"),
+    (r"^(kubectl[-_ ])?(get[-_ ])?(services?|svc)([-_ .]|$)", "kubectl_services"),
+    (r"^(kubectl[-_ ])?(get[-_ ])?(events?|ev)([-_ .]|$)", "kubectl_events"),
+    (r"^(kubectl[-_ ])?describe", "kubectl_describe"),
+    (r"^(kubectl[-_ ])?logs|(kube-proxy|coredns|flannel|calico|kube-controller-manager).*\.log$", "kubectl_logs"),
+    (r"^wget", "wget"),
+    (r"^host[-_ .]", "host"),
+    (r"^getent", "getent"),
     (r"^tcpdump", "tcpdump"),
     (r"^sysctl", "sysctl"),
     (r"^conntrack", "conntrack"),
@@ -310,6 +356,25 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^Kernel IP routing table", "route"),
     (r"load average: [\d.]+, [\d.]+, [\d.]+$", "uptime"),
     (r"^NIC statistics:$", "ethtool"),
+    (r"^(NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP", "kubectl_services"),
+    (r"^(NAMESPACE\s+)?NAME\s+ENDPOINTS\s+AGE", "kubectl_endpoints"),
+    (r"^(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON", "kubectl_events"),
+    (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$", "kubectl_describe"),
+    (r"^(\S+\s+)?\S+\s+\d+/\d+\s+(Running|Pending|CrashLoopBackOff|ContainerCreating|PodInitializing|Error|Completed|Init:\S+|"
+     r"ImagePullBackOff|ErrImagePull|Terminating|Evicted|Unknown|OOMKilled)\s+\d+", "kubectl_pods"),
+    (r"^curl: \(\d+\) ", "curl"),
+    (r"^--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d--\s|^wget: |^Connecting to \S+ \(\S+:\d+\)$", "wget"),
+    (r"^Host \S+ not found: \d\(|^\S+ has (IPv6 )?address \S+$", "host"),
+    (r"^nslookup: can't resolve|^\*\* server can't find |^Server:\s+\S+$", "nslookup"),
+    (r"^bash: (connect: |/dev/tcp/|line \d+: /dev/tcp/)", "devtcp"),
+    (r"^cpu=\d+\s+found=\d+", "conntrack"),
+    (r"^(Kernel Interface table|Iface\s+MTU\s)", "netstat_i"),
+    (r"^\[\s*\d+\.\d+\] |^\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d+ [\d:]+ \d{4}\] |^\w{3} +\d+ [\d:]+ \S+ kernel: "
+     r"|\bIN=\S* OUT=\S* .*\bSRC=\S+ DST=", "dmesg"),
+    (r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|\S+ \S+ [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\])"
+     r"|\[(INFO|ERROR|WARNING|FATAL)\] plugin/|^\.:53$|^CoreDNS-\d"
+     r"|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL)\]\[\d+\]", "kubectl_logs"),
+    (r"^net\.\S+ = ", "sysctl"),
 )
 
 

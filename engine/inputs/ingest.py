@@ -80,7 +80,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def parse_runs(path: Path, warnings: list[IngestWarning]) -> list[Record]:
     """Split the input into command runs and parse each; problems become warnings."""
-    from .raw import PARSERS
+    from .raw import PARSERS, QUIET_WHEN_OK
 
     records: list[Record] = []
     for run in read_input(path, warnings):
@@ -91,7 +91,7 @@ def parse_runs(path: Path, warnings: list[IngestWarning]) -> list[Record]:
             elif run.nonblank:
                 warnings.append(IngestWarning.of(run.where(), "output_not_recognised"))
             continue
-        if not run.nonblank:
+        if not run.nonblank and not (run.family in QUIET_WHEN_OK and run.ended_by_prompt):
             warnings.append(IngestWarning.of(run.where(), "no_output", command=run.command or run.family))
             continue
         try:

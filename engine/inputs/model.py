@@ -79,6 +79,11 @@ class CommandRun:
     host: Host | None = None
     piped: bool = False
     """The output went through a pipe (grep, head...): absent lines prove nothing."""
+    ended_by_prompt: bool = False
+    """Another prompt follows the output: the command finished (empty output is then its whole output,
+    not a cut paste)."""
+    interrupted: bool = False
+    """The output ends with ``^C``: the user stopped a command that hung."""
 
     def where(self, lineno: int | None = None) -> str:
         return f"{self.origin}:{lineno if lineno is not None else self.line}"
@@ -124,3 +129,25 @@ class ParseResult:
         rec = Record(type_, data, run, line)
         self.records.append(rec)
         return rec
+
+    def not_understood(self, run: CommandRun, lines: list[tuple[int, str]], *, limit: int = 5) -> None:
+        """One located warning per stretch of consecutive output lines the parser did not understand
+        (``lines_not_understood``), at most ``limit`` per command and then one that counts the rest:
+        nothing not understood is dropped silently, and a 100k-line paste gives a few warnings."""
+        nonblank = [n for n, t in run.output if t.strip()]
+        rank = {n: i for i, n in enumerate(nonblank)}
+        stretches: list[list[tuple[int, str]]] = []
+        for n, text in lines:
+            if n not in rank:
+                continue
+            # one stretch while the lines follow each other (blank lines between them do not cut it)
+            if stretches and rank[n] == rank[stretches[-1][-1][0]] + 1:
+                stretches[-1].append((n, text))
+            else:
+                stretches.append([(n, text)])
+        for stretch in stretches[:limit]:
+            first, last = stretch[0][0], stretch[-1][0]
+            self.warn(run, "lines_not_understood", first, first=first, last=last, text=stretch[0][1].strip()[:80])
+        if len(stretches) > limit:
+            rest = sum(len(s) for s in stretches[limit:])
+            self.warn(run, "more_lines_not_understood", stretches[limit][0][0], count=rest)

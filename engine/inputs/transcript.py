@@ -1,21 +1,30 @@
 """Split a pasted terminal transcript (or one file per command) into :class:`CommandRun` blocks.
 
-Prompts recognised (the host they name tells where the command ran):
+Prompts recognised (the host they name tells where the command ran); leading blanks are ignored
+(a paste indented as a Markdown code block):
 
 ==============================  ===========================================================
 ``[root@node1 ~]# cmd``         RHEL/CentOS shell on host ``node1`` (a node, unless a Pod of
                                 that name is listed by ``kubectl get pods``)
 ``root@node1:~# cmd``           Debian/Ubuntu shell on host ``node1`` (same rule)
+``core@node1 ~ $ cmd``          Container Linux / Gentoo shell on host ``node1`` (same rule)
+``dnstools# cmd``,              a shell showing only its host name (busybox/alpine images such
+``dnsutils:/# cmd``             as infoblox/dnstools); only before a known command
 ``/ # cmd``, ``~ $ cmd``        busybox/alpine ``ash`` inside a container: a Pod, named by the
                                 ``kubectl exec POD -- sh`` line that opened the shell, if any
 ``bash-4.4# cmd``               a shell without a hostname: a container (Pod)
 ``C:\\>``, ``PS C:\\>``          a Windows workstation (outside the cluster)
 ``$ cmd``, ``# cmd``            a shell that does not say where it is (``# `` only when a known
                                 command follows, because comments look the same)
+no prompt at all                a known command line (``kubectl get svc``, ``curl -v URL``) on the
+                                first line or after a blank line: where it ran is not said
 ==============================  ===========================================================
 
-A ``kubectl exec POD -- cmd`` (or ``docker exec``, ``nsenter -t PID -n``, ``ip netns exec NS``)
-command line runs ``cmd`` in that Pod whatever the prompt says.
+A ``kubectl exec POD [--] cmd`` (or ``docker exec``, ``nsenter -t PID -n``, ``ip netns exec NS``)
+command line runs ``cmd`` in that Pod whatever the prompt says. Shell continuation lines
+(``> do`` after ``for ...``, or after a line ending in ``\\``) belong to the command line. A run
+records whether another prompt followed it (the command finished: an empty output is then its
+whole output) and whether its output ends with ``^C`` (the user stopped a command that hung).
 """
 
 from __future__ import annotations
@@ -40,12 +49,27 @@ from .text import clean_lines, decode
 _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\[(?P<user>[\w.-]+)@(?P<host>[\w.-]+)(?:\s[^\]]*)?\]\s?[#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+):[^\s#$]*\s?[#$]\s?(?P<cmd>.*)$"), "host"),
+    (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+) [^\s#$]+ [#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?:/[^\s#$]*|~)\s[#$]\s?(?P<cmd>.*)$"), "ash"),
     (re.compile(r"^(?:bash|sh)-\d+(?:\.\d+)*[#$]\s?(?P<cmd>.*)$"), "container"),
     (re.compile(r"^(?:PS )?[A-Za-z]:\\[^>]*>\s?(?P<cmd>.*)$"), "windows"),
+    (re.compile(r"^(?P<host>[A-Za-z][\w.-]*)(?::[/~][^\s#$]*)?[#$]\s?(?P<cmd>\S.*)$"), "host_only"),
     (re.compile(r"^\$\s(?P<cmd>\S.*)$"), "bare"),
     (re.compile(r"^#\s?(?P<cmd>\S.*)$"), "bare_hash"),
 )
+
+_NEEDS_KNOWN_COMMAND = ("bare_hash", "host_only")
+"""Prompt styles that look like text (``# comment``, ``word# ...``): a prompt only before a known command."""
+
+_PROMPTLESS = frozenset(
+    ["kubectl", "k", "oc", "curl", "wget", "ping", "ping6", "nslookup", "dig", "host", "getent", "telnet", "nc", "ncat", "netcat",
+     "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ipvsadm", "ip", "ss", "netstat",
+     "tcpdump", "conntrack", "sysctl", "cat", "dmesg", "journalctl", "sudo", "docker", "crictl", "busybox", "timeout", "route",
+     "ethtool", "ifconfig", "nft", "uptime", "nproc", "getenforce", "traceroute", "tracepath", "mtr", "arp"]
+)
+"""Commands recognised on a line of their own without any prompt (first line, or after a blank line)."""
+_NO_ARGS_OK = frozenset(["iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "dmesg", "uptime", "nproc",
+                         "getenforce", "ifconfig", "route", "ipvsadm"])
 
 
 @dataclass
@@ -55,38 +79,86 @@ class _Prompt:
     command: str
 
 
-def match_prompt(line: str) -> _Prompt | None:
-    """The prompt and command on a line, or None when the line is output."""
-    stripped = line.rstrip()
+def _known(command: str) -> bool:
+    words = split_words(command)
+    return bool(words) and words[0].lstrip("(").split("/")[-1] in KNOWN_COMMANDS
+
+
+def match_prompt(line: str, seen: set[str] | frozenset[str] = frozenset()) -> _Prompt | None:
+    """The prompt and command on a line, or None when the line is output. ``seen`` holds the prompts
+    already met with a known command after them: such a prompt alone (``dnstools#`` closing the
+    paste) is a prompt too."""
+    stripped = line.strip()
     for pattern, style in _PROMPTS:
         m = pattern.match(stripped)
         if not m:
             continue
         cmd = m.group("cmd").strip()
-        if style == "bare_hash":
-            words = split_words(cmd)
-            if not words or words[0].split("/")[-1] not in KNOWN_COMMANDS:
-                return None
+        if style in _NEEDS_KNOWN_COMMAND and not _known(cmd):
+            continue
         return _Prompt(style, m.groupdict().get("host"), cmd)
+    if stripped and stripped in seen:
+        return _Prompt("host_only" if stripped[0].isalpha() else "bare", re.sub(r"[:#$].*$", "", stripped) or None, "")
     return None
 
+
+def _prompt_text(line: str, prompt: _Prompt) -> str:
+    """The prompt part of a prompt line (the line without its command)."""
+    stripped = line.strip()
+    return stripped[: len(stripped) - len(prompt.command)].strip() if prompt.command and stripped.endswith(prompt.command) else stripped
+
+
+def promptless_command(line: str) -> _Prompt | None:
+    """A command line typed without a prompt (``kubectl get svc``), or None. Only commands podnet
+    knows, with their usual words (``curl: (7) ...`` is output: the name is followed by a colon)."""
+    words = split_words(line.strip())
+    if not words or words[0] not in _PROMPTLESS or line[:1].isspace():
+        return None
+    if len(words) == 1 and words[0] not in _NO_ARGS_OK:
+        return None
+    parsed = parse_command(line.strip())
+    if parsed.family is None and words[0] not in ("kubectl", "k", "oc") and parsed.host is None:
+        return None
+    return _Prompt("none", None, line.strip())
+
+
+_CONTINUES = re.compile(r"^\s*(?:for|while|until|if|case|select)\b|\\$")
+"""A command line the shell continues on the next lines (PS2 ``> ``)."""
 
 _SHELLS = {"sh", "ash", "bash", "/bin/sh", "/bin/bash", "/bin/ash", "zsh"}
 
 
 def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning], default_host: Host | None = None) -> list[CommandRun]:
-    """Cut a transcript into command runs at every prompt line."""
+    """Cut a transcript into command runs at every prompt line (and every prompt-less command line
+    that starts the paste or follows a blank line)."""
     runs: list[CommandRun] = []
     current: CommandRun | None = None
+    continuing = False  # the shell is still reading the command line (PS2 "> " lines)
     exec_pod: Host | None = None  # an interactive `kubectl exec -it POD -- sh` session
+    previous_blank = True
+    seen_prompts: set[str] = set()
     for index, text in enumerate(lines, start=1):
-        prompt = match_prompt(text)
+        if continuing and current is not None and not current.output and text.lstrip().startswith(">"):
+            current.command += "\n" + text.strip()
+            continuing = bool(_CONTINUES.search(text)) or not text.strip().endswith(("done", "fi", "esac"))
+            continue
+        continuing = False
+        prompt = match_prompt(text, seen_prompts)
+        if prompt is None and previous_blank:
+            prompt = promptless_command(text)
+        elif prompt is not None and prompt.command and prompt.style in _NEEDS_KNOWN_COMMAND:
+            seen_prompts.add(_prompt_text(text, prompt))
+        previous_blank = not text.strip()
         if prompt is None:
             if current is not None:
                 current.output.append((index, text))
+                if text.rstrip().endswith("^C"):
+                    current.interrupted = True
             continue
+        if current is not None:
+            current.ended_by_prompt = True
         # Which host does this prompt name?
-        if prompt.style == "host":
+        if prompt.style in ("host", "host_only"):
             host: Host | None = Host(None, prompt.host, None, "prompt")
             exec_pod = None
         elif prompt.style in ("ash", "container"):
@@ -116,8 +188,19 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         if parsed.family and parsed.family.startswith("kubectl"):
             host = Host("control", host.name if host else None, None, "kubectl")
         current = CommandRun(origin, index, prompt.command, parsed.argv, parsed.family, [], host, parsed.piped)
+        continuing = bool(_CONTINUES.search(prompt.command))
         runs.append(current)
     return runs
+
+
+def _starts_command(lines: list[str]) -> int | None:
+    """Line number of the first prompt or prompt-less command line, or None."""
+    previous_blank = True
+    for i, t in enumerate(lines, start=1):
+        if match_prompt(t) is not None or previous_blank and promptless_command(t) is not None:
+            return i
+        previous_blank = not t.strip()
+    return None
 
 
 def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_hint: str | None = None, default_host: Host | None = None) -> list[CommandRun]:
@@ -127,9 +210,9 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
     if first is None:
         warnings.append(IngestWarning.of(f"{origin}:1", "empty_file"))
         return []
-    if match_prompt(first[1]) is not None:
+    any_prompt = _starts_command(lines)
+    if any_prompt == first[0]:
         return split_transcript(lines, origin, warnings, default_host)
-    any_prompt = next((i for i, t in enumerate(lines, start=1) if match_prompt(t)), None)
     if any_prompt is not None:
         runs = split_transcript(lines, origin, warnings, default_host)
         warnings.append(IngestWarning.of(f"{origin}:{first[0]}", "lines_before_prompt", first=first[0], last=any_prompt - 1))

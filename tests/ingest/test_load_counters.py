@@ -66,15 +66,18 @@ def test_dmesg_table_full_and_its_absence(tmp_path: Path) -> None:
     assert "conntrack_table_full_logged" not in {k for k, v in _pressure(result).items() if v is not None}
 
 
-def test_curl_without_reason_warning_depends_on_verbose(tmp_path: Path) -> None:
-    # ingest needs at least one usable output: an nproc line rides along.
-    failed = "curl: (7) Failed to connect to 10.244.2.5 port 6379 after 3 ms: Couldn't connect to server\n$ nproc\n4\n"
+def test_curl_couldnt_connect_without_reason_is_failed(tmp_path: Path) -> None:
+    """curl >= 7.88 says only "Couldn't connect to server": without a "* connect to ... failed: <reason>"
+    line the mode is unknown, so the result is 'failed' (not a guessed refused or no_route)."""
+    failed = "curl: (7) Failed to connect to 10.244.2.5 port 6379 after 3 ms: Couldn't connect to server\n"
     quiet = ingest_text(tmp_path, f"$ curl http://10.244.2.5:6379/\n{failed}", _node_ctx(), name="q.txt")
     verbose = ingest_text(tmp_path, f"$ curl -sv http://10.244.2.5:6379/\n*   Trying 10.244.2.5:6379...\n{failed}", _node_ctx(), name="v.txt")
-    assert "curl_failed_no_reason" in [w.code for w in quiet.warnings]
-    codes = [w.code for w in verbose.warnings]
-    assert "curl_failed_reason_unknown" in codes and "curl_failed_no_reason" not in codes
-    assert not observations(quiet, "tcp_connect") and not observations(verbose, "tcp_connect")
+    reason = ingest_text(tmp_path, f"$ curl -sv http://10.244.2.5:6379/\n*   Trying 10.244.2.5:6379...\n"
+                                   f"* connect to 10.244.2.5 port 6379 failed: Connection refused\n{failed}", _node_ctx(), name="r.txt")
+    assert [(o["target"], o["port"], o["result"]) for o in observations(quiet, "tcp_connect")] == [("10.244.2.5", 6379, "failed")]
+    assert [o["result"] for o in observations(verbose, "tcp_connect")] == ["failed"]
+    assert [o["result"] for o in observations(reason, "tcp_connect")] == ["refused"]
+    assert observations(quiet, "tcp_connect")[0]["outcome"] == "failed"
 
 
 def test_real_uptime_nproc_ss_summary_and_ip_s(lab: netlab.Lab, tmp_path: Path) -> None:

@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 from ..model import CommandRun, ParseResult
 from . import (
+    components,
     connect,
+    describe,
+    devtcp,
     dns,
     ifcfg,
     ipaddr,
@@ -20,10 +23,12 @@ from . import (
     kernel,
     kubectl,
     load,
+    lookup,
     ping,
     routes,
     sockets,
     tcpdump,
+    wget,
 )
 
 Parser = Callable[[CommandRun], ParseResult]
@@ -33,6 +38,10 @@ PARSERS: dict[str, Parser] = {
     "telnet": connect.parse_telnet,
     "nc": connect.parse_nc,
     "curl": connect.parse_curl,
+    "wget": wget.parse,
+    "devtcp": devtcp.parse,
+    "host": lookup.parse_host,
+    "getent": lookup.parse_getent,
     "nslookup": dns.parse_nslookup,
     "dig": dns.parse_dig,
     "resolv_conf": dns.parse_resolv_conf,
@@ -47,10 +56,14 @@ PARSERS: dict[str, Parser] = {
     "ipvsadm": ipvs.parse,
     "ss": sockets.parse_ss,
     "netstat": sockets.parse_netstat,
+    "netstat_i": sockets.parse_netstat_interfaces,
     "kubectl_pods": kubectl.parse_pods,
     "kubectl_nodes": kubectl.parse_nodes,
     "kubectl_endpoints": kubectl.parse_endpoints,
-    "kubectl_logs": kubectl.parse_logs,
+    "kubectl_services": kubectl.parse_services,
+    "kubectl_events": describe.parse_events,
+    "kubectl_describe": describe.parse_describe,
+    "kubectl_logs": components.parse_logs,
     "tcpdump": tcpdump.parse,
     "sysctl": kernel.parse_sysctl,
     "proc_sys": kernel.parse_proc_sys,
@@ -62,3 +75,8 @@ PARSERS: dict[str, Parser] = {
     "dmesg": load.parse_dmesg,
 }
 """Parser family -> parser."""
+
+QUIET_WHEN_OK = frozenset(["devtcp", "getent", "dig"])
+"""Families whose command prints nothing in some outcome (bash's /dev/tcp on success, getent for a
+name not found, ``dig +short`` without an answer): their empty output is read when the next prompt
+shows the command finished."""

@@ -1,7 +1,12 @@
 """TCP connection attempts: telnet, nc/ncat (OpenBSD, nmap, busybox) and curl.
 
 jc has no parser for any of these: their outcome is one line of free text per tool and locale,
-so the known phrasings are matched here.
+so the known phrasings are matched here. Conclusions a person draws are drawn too: curl >= 7.88
+says only "Couldn't connect to server" (the mode is read from its ``-v`` line
+``* connect to X port N failed: <reason>`` when present, else the result is ``failed``), an HTTP
+body or status line proves the connection, a tool that showed it was connecting and then hung
+until ``^C`` (or ``timeout``'s exit 124) timed out, and a loop that sometimes connects and
+sometimes fails is ``intermittent``. Every output line none of this explains is reported.
 """
 
 from __future__ import annotations
@@ -26,20 +31,59 @@ _ADDR_NOT_AVAILABLE = re.compile(r"Cannot assign requested address|EADDRNOTAVAIL
 """connect() failed before a packet left: no free local port (or the source address is gone);
 recorded as tcp_connect result ``no_local_port``."""
 
+_EXIT = re.compile(r"^(?:exit(?: code| status)?[=:]?\s*|\$\?\s*=\s*)(\d{1,3})$", re.IGNORECASE)
+_BARE_EXIT = re.compile(r"^(\d{1,3})$")
+_TIMEOUT_WRAPPER = re.compile(r"(?:^|[\s;&|(])timeout(?:\s+-\S+)*\s+\d+(?:\.\d+)?[smh]?\s")
+_SHELL_NOISE = re.compile(
+    r"^(?:(?:ba|z|a)?sh: |command terminated with exit code|Unable to use a TTY|If you don't see a command prompt|"
+    r"Defaulted container |OCI runtime exec failed|error: |Error from server|\^C$)"
+)
+"""Lines of the shell or kubectl around a command, not of the command itself."""
+
+HANG_AMBIGUOUS = "hang_ambiguous"
+
 
 def _addr_not_available(run: CommandRun) -> int | None:
     return next((n for n, t in run.nonblank if _ADDR_NOT_AVAILABLE.search(t)), None)
 
 
-def _verbose(argv: list[str]) -> bool:
+def verbose(argv: list[str]) -> bool:
     return any(a == "--verbose" or (a.startswith("-") and not a.startswith("--") and "v" in a[1:]) for a in argv[1:])
 
 
-def _outcome(text: str) -> str | None:
+def outcome(text: str) -> str | None:
     for pattern, result in _OUTCOMES:
         if pattern.search(text):
             return result
     return None
+
+
+def exit_status(run: CommandRun) -> tuple[int | None, int | None]:
+    """(exit code, line) when the paste shows it: ``cmd; echo exit=$?`` or ``cmd; echo $?``."""
+    if "$?" not in run.command:
+        return None, None
+    for n, text in reversed(run.nonblank):
+        m = _EXIT.match(text.strip()) or _BARE_EXIT.match(text.strip())
+        if m:
+            return int(m.group(1)), n
+        break  # the status is the last thing printed
+    return None, None
+
+
+def hang_line(run: CommandRun) -> int | None:
+    """The line showing the command hung and was stopped: ``^C``, or exit 124 from ``timeout N``."""
+    if run.interrupted:
+        return next((n for n, t in reversed(run.nonblank) if "^C" in t), None)
+    code, line = exit_status(run)
+    if code == 124 and _TIMEOUT_WRAPPER.search(" " + run.command + " "):
+        return line
+    return None
+
+
+def is_noise(text: str) -> bool:
+    """A shell/kubectl line, an exit status echo or an interruption: not the tool's own output."""
+    t = text.strip()
+    return bool(_SHELL_NOISE.match(t) or _EXIT.match(t) or t.endswith("^C"))
 
 
 def _target_from_args(words: list[str]) -> tuple[str | None, int | None]:
@@ -52,18 +96,35 @@ def _target_from_args(words: list[str]) -> tuple[str | None, int | None]:
     return host, port
 
 
-def _emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port: int | None, result: str | None, line: int | None) -> ParseResult:
+def emit(run: CommandRun, res: ParseResult, tool: str, target: str | None, port: int | None, result: str | None, line: int | None,
+         *, name: str | None = None, unknown: list[tuple[int, str]] | None = None) -> ParseResult:
+    """The tcp_connect record (``target`` an address, or only ``target_name`` when the paste shows a
+    name), or a located warning when the result or the target is not known."""
+    if unknown:
+        res.not_understood(run, unknown)
     if result is None and (hit := _addr_not_available(run)) is not None:
         result, line = "no_local_port", hit
     if result is None:
-        last = run.nonblank[-1] if run.nonblank else (run.line, "")
+        last = next(((n, t) for n, t in reversed(run.nonblank) if not is_noise(t)), run.nonblank[-1] if run.nonblank else (run.line, ""))
         res.warn(run, "connect_result_unknown", last[0], tool=tool, text=last[1].strip()[:80])
         return res
-    if not is_ip(target) or port is None:
+    if not (is_ip(target) or name) or port is None:
         res.warn(run, "connect_target_unknown", line, tool=tool)
         return res
-    res.add(run, "tcp_connect", {"target": target, "port": port, "result": result, "tool": tool}, line)
+    data: dict[str, object] = {"target": target if is_ip(target) else None, "port": port, "result": result, "tool": tool}
+    if name and not is_ip(name):
+        data["target_name"] = name
+    res.add(run, "tcp_connect", data, line)
     return res
+
+
+def _hung(run: CommandRun, res: ParseResult, tool: str, started: bool) -> tuple[str | None, int | None]:
+    """A connect that hung until ^C / timeout's exit 124: ``timeout`` when the tool showed it was
+    connecting and would have said so once connected."""
+    line = hang_line(run)
+    if line is None or not started:
+        return None, None
+    return "timeout", line
 
 
 def parse_telnet(run: CommandRun) -> ParseResult:
@@ -71,25 +132,38 @@ def parse_telnet(run: CommandRun) -> ParseResult:
     argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
     target, port = _target_from_args(argv[1:])
     port = port or (23 if target else None)
-    result, line = None, None
+    result, line, trying = None, None, False
+    unknown = []
     for n, text in run.nonblank:
-        m = re.search(rf"Trying ({IPV4})", text)
-        if m and not target:
-            target = m.group(1)
-        if re.search(r"^Connected to |^Escape character is", text.strip()):
-            result, line = "connected", n
-            break
-        found = _outcome(text)
-        if found and re.search(r"telnet|Unable to connect|can't connect|无法|不能", text, re.IGNORECASE):
+        t = text.strip()
+        m = re.search(rf"Trying ({IPV4})", t)
+        if m:
+            target, trying = target or m.group(1), True
+            continue
+        if re.search(r"^Connected to |^Escape character is", t):
+            result, line = result or "connected", line or n
+            continue
+        found = outcome(t)
+        if found and re.search(r"telnet|Unable to connect|can't connect|无法|不能", t, re.IGNORECASE):
             result, line = found, n
-            break
-    return _emit(run, res, "telnet", target, port, result, line)
+            continue
+        if result == "connected" or is_noise(t) or t.startswith(("telnet>", "^]", "Connection closed")):
+            continue  # what the server sent, and the way out
+        unknown.append((n, text))
+    if result is None:
+        result, line = _hung(run, res, "telnet", trying)
+    return emit(run, res, "telnet", target, port, result, line, unknown=unknown if result is None else None)
+
+
+_HTTP_STATUS = re.compile(r"^(?:< )?HTTP/[\d.]+ \d{3}\b")
 
 
 def parse_nc(run: CommandRun) -> ParseResult:
+    """nc -zv (OpenBSD, ncat, busybox) lines, and plain nc: what the server sent back (an HTTP
+    response to ``printf 'GET / ...' | nc``) proves the connection."""
     res = ParseResult()
     argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
-    target, port = _target_from_args([w for i, w in enumerate(argv[1:]) if not (i > 0 and argv[i] in ("-w", "-i", "-p", "-s"))])
+    target, port = _target_from_args([w for i, w in enumerate(argv[1:]) if not (i > 0 and argv[i] in ("-w", "-i", "-p", "-s", "-q"))])
     result, line = None, None
     for n, text in run.nonblank:
         t = text.strip()
@@ -106,17 +180,23 @@ def parse_nc(run: CommandRun) -> ParseResult:
         if "invalid option" in t or t.startswith("Usage:"):
             res.warn(run, "nc_options_unsupported", n)
             return res
-        found = _outcome(t)
-        if found:
+        found = outcome(t)
+        if found and (t.startswith(("nc:", "ncat:", "Ncat:", "netcat:")) or "connect to" in t or not _HTTP_STATUS.match(t)):
             result, line = found, n
             break
-    return _emit(run, res, "nc", target, port, result, line)
+        if _HTTP_STATUS.match(t):
+            result, line = "connected", n  # the server answered the request piped into nc
+            break
+    if result is None:
+        result, line = _hung(run, res, "nc", verbose(argv))
+    return emit(run, res, "nc", target, port, result, line)
 
 
-def _curl_target(argv: list[str]) -> tuple[str | None, int | None]:
+def _curl_target(argv: list[str]) -> tuple[str | None, str | None, int | None]:
+    """(address, name, port) of the URL on a curl command line."""
     for w in argv[1:]:
-        # Only a URL or an IP[:port] names the target: option values (`--connect-timeout 10`) do not.
-        if w.startswith("-") or ("://" not in w and not is_ip(w.split(":")[0])):
+        # Only a URL or a HOST[:port] names the target: option values (`--connect-timeout 10`) do not.
+        if w.startswith("-") or ("://" not in w and not is_ip(w.split(":")[0]) and not re.match(r"^[\w.-]+\.[A-Za-z][\w-]*(:\d+)?(/|$)", w)):
             continue
         url = w if "://" in w else f"http://{w}"
         try:
@@ -125,49 +205,156 @@ def _curl_target(argv: list[str]) -> tuple[str | None, int | None]:
         except ValueError:
             continue
         if host:
-            return (host if is_ip(host) else None), port or (443 if parts.scheme == "https" else 80)
-    return None, None
+            default = 443 if parts.scheme == "https" else 80
+            return (host if is_ip(host) else None), (None if is_ip(host) else host), port or default
+    return None, None, None
+
+
+_METER = re.compile(r"^\s*(?:% Total|Dload\s+Upload|\d+(?:\.\d+)?[kMG]?\s+\d+(?:\.\d+)?[kMG]?\s+\d+\s+\d+(?:\.\d+)?[kMG]?\s)")
+_METER_ROW = re.compile(r"^\s*\d+\s+(\d+(?:\.\d+)?[kMG]?)\s+\d+\s+(\d+(?:\.\d+)?[kMG]?)\s")
+_VERBOSE = re.compile(r"^(?:\*|>|<|\{ \[|\} \[)(?:\s|$)")
+_CURL_ERROR = re.compile(r"curl: \((\d+)\) ?(.*)")
+_TRYING = re.compile(r"Trying (\[[0-9A-Fa-f:.]+\]|[\d.]+)(?::(\d+))?")
+_CONNECTED = re.compile(r"Connected to (\S+) \(([0-9A-Fa-f:.]+)\) port (\d+)")
+_FAILED_TO = re.compile(r"Failed (?:to )?connect to (\S+?)(?: port |:)(\d+)")
+_REASON = re.compile(r"\* (?:connect to \S+ port \d+ failed: |Immediate connect fail for \S+: |Failed to connect to .*: )(.*)")
+_CONNECTED_CODES = {18, 22, 35, 47, 51, 52, 53, 54, 58, 59, 60, 61, 63, 77, 80, 83, 90, 91, 92, 95}
+"""curl exit codes that happen after the TCP connection was made (HTTP and TLS errors, empty reply...)."""
+_RESOLVE = re.compile(r"Could not resolve host: ?(\S+)|Resolving timed out after")
+
+
+def _curl_error(code: int, msg: str, connected: bool, reason: str | None, no_local_port: bool = False) -> str | None:
+    if code == 7:
+        # curl >= 7.88 says "Couldn't connect to server" alone: the -v line's reason, else failed
+        return outcome(msg) or reason or ("no_local_port" if no_local_port else "failed")
+    if code == 28:
+        if re.search(r"Operation timed out after \d+ milliseconds with \d+", msg) or connected:
+            return "connected"  # the transfer timed out; the connection was made
+        return "timeout"
+    if code == 56:
+        return "reset" if outcome(msg) == "reset" else "connected"
+    if code == 55:
+        return "reset" if outcome(msg) == "reset" else "connected"
+    if code in _CONNECTED_CODES:
+        return "connected"
+    return None
+
+
+def _meter_received(text: str) -> float | None:
+    m = _METER_ROW.match(text.split("\r")[-1])
+    if not m:
+        return None
+    value = m.group(2)
+    scale = {"k": 1e3, "M": 1e6, "G": 1e9}.get(value[-1], 1)
+    return float(value.rstrip("kMG")) * scale
 
 
 def parse_curl(run: CommandRun) -> ParseResult:
+    """curl with or without ``-v``; one or many attempts (a loop's output)."""
     res = ParseResult()
-    target, port = _curl_target(run.argv)
-    result, line = None, None
+    ip, name, port = _curl_target(run.argv)
+    is_verbose = verbose(run.argv)
+    writes_out = any(a in ("-w", "--write-out") or a.startswith("--write-out=") for a in run.argv)
+    attempts: list[tuple[str, int]] = []
+    open_ = False  # the last attempt connected and no error line has ended it yet
+    reason, trying, http_status, received = None, False, None, 0.0
+    unknown: list[tuple[int, str]] = []
+    lookup: tuple[str | None, int] | None = None
+    seen_curl = False
     for n, text in run.nonblank:
-        m = re.search(rf"Trying ({IPV4})(?::(\d+))?", text)
-        if m:
-            target = m.group(1)
-            port = int(m.group(2)) if m.group(2) else port
-        m = re.search(rf"Connected to \S+ \(({IPV4})\) port (\d+)", text)
-        if m:
-            target, port = m.group(1), int(m.group(2))
-            result, line = "connected", n
+        # The progress meter (or an HTTP body without a final newline) may precede the error on its line.
+        body_part, _, error_part = text.partition("curl: (")
+        t = body_part.strip()
+        if t and (_METER.match(t) or _meter_received(t) is not None):
+            # the meter is redrawn in place: a -v line may follow it on the same line
+            cut = t.find("* ")
+            received = max(received, _meter_received(t[:cut] if cut > 0 else t) or 0.0)
+            t = t[cut:] if cut > 0 else ""
+        if t and not run.argv and not seen_curl:
+            unknown.append((n, text))  # no command line: only what follows curl's own lines is its output
+        elif not t or is_noise(t) or re.match(r"^(?:>|\{ \[|\} \[)(?:\s|$)", t):
+            pass
+        elif re.match(r"^\*(?:\s|$)", t):
+            if m := _TRYING.search(t):
+                ip, trying = m.group(1).strip("[]"), True
+                port = int(m.group(2)) if m.group(2) else port
+            if m := _CONNECTED.search(t):
+                name = name or (m.group(1) if not is_ip(m.group(1)) else None)
+                ip, port = m.group(2), int(m.group(3))
+                if not open_:
+                    attempts.append(("connected", n))
+                    open_ = True
+            if (m := _REASON.search(t)) and not open_:
+                reason = outcome(m.group(1)) or reason
+            if m := _FAILED_TO.search(t):
+                ip, name = (m.group(1), name) if is_ip(m.group(1)) else (ip, name or m.group(1))
+                port = int(m.group(2))
+            if m := _RESOLVE.search(t):
+                lookup = (m.group(1) or name, n)
+        elif re.match(r"^<(?:\s|$)", t):
+            http_status = http_status or (n if _HTTP_STATUS.match(t) else None)
+        elif writes_out:
+            if re.fullmatch(r"\d{3}", t):  # -w '%{http_code}': 000 is no HTTP answer at all
+                attempts.append(("failed" if t == "000" else "connected", n))
+            else:
+                unknown.append((n, text))  # other -w values (timings): not read
+        elif not open_:
+            attempts.append(("connected", n))  # curl printed what the server sent
+            open_ = True
+        if not error_part:
             continue
-        if result == "connected":
-            if "curl: (" in text and _outcome(text) == "reset":
-                result, line = "reset", n
+        seen_curl = True
+        m = _CURL_ERROR.match("curl: (" + error_part)
+        if not m:
+            unknown.append((n, text))
             continue
-        m = re.search(rf"Failed (?:to )?connect to ({IPV4})(?: port |:)(\d+)", text)
-        if m:
-            target, port = m.group(1), int(m.group(2))
-        m = re.search(r"curl: \((\d+)\)(.*)", text)
-        if m:
-            code, msg = int(m.group(1)), m.group(2)
-            result = _outcome(msg) or {28: "timeout", 56: "reset", 52: "connected"}.get(code)
-            if code == 7 and result is None:
-                # curl 7.88: "Couldn't connect to server"; the reason is on the "* connect to ... failed:" line.
-                # (The progress meter may precede it on the same line.)
-                result = _outcome("\n".join(t for _, t in run.output if "* connect to" in t or "* Immediate connect fail" in t))
-                if result is None and _addr_not_available(run) is not None:
-                    result = "no_local_port"
-                if result is None:
-                    if _verbose(run.argv):
-                        res.warn(run, "curl_failed_reason_unknown", n)
-                    else:
-                        res.warn(run, "curl_failed_no_reason", n)
-                    return res
-            line = n
-            break
-    if result is None and any(re.match(r"^(< )?HTTP/[\d.]+ \d{3}", t.strip()) for _, t in run.output):
-        result = "connected"  # an HTTP status line proves the connection
-    return _emit(run, res, "curl", target, port, result, line)
+        code, msg = int(m.group(1)), m.group(2)
+        if code == 6 or (found := _RESOLVE.search(msg)):
+            found = _RESOLVE.search(msg)
+            lookup = ((found.group(1) if found and found.group(1) else None) or name, n)
+            open_ = False
+            continue
+        if f := _FAILED_TO.search(msg):
+            ip, name = (f.group(1), name) if is_ip(f.group(1)) else (ip, name or f.group(1))
+            port = int(f.group(2))
+        result = _curl_error(code, msg, open_, reason, _addr_not_available(run) is not None)
+        if result is None and _addr_not_available(run) is not None:
+            result = "no_local_port"
+        if result is None:
+            unknown.append((n, text))
+        elif open_:
+            if result == "reset":
+                attempts[-1] = ("reset", n)  # connected, then reset
+        else:
+            attempts.append((result, n))
+        open_, reason = False, None
+    if lookup is not None:
+        if lookup[0]:
+            res.add(run, "dns_lookup", {"name": lookup[0].rstrip("."), "result": "failed", "answers": []}, lookup[1])
+        if not attempts:
+            if unknown:
+                res.not_understood(run, unknown)
+            return res
+    if not attempts and http_status is not None:
+        attempts.append(("connected", http_status))  # an HTTP status line proves the connection
+    if not attempts and received > 0:
+        attempts.append(("connected", run.nonblank[-1][0]))  # the progress meter counted bytes received
+    result, line = _summary(attempts)
+    if result is None and (hang := hang_line(run)) is not None and (trying or not is_verbose):
+        result, line = "timeout", hang
+        if not is_verbose:
+            res.warn(run, "connect_hang_ambiguous", hang, tool="curl")
+    return emit(run, res, "curl", ip, port, result, line, name=name, unknown=unknown)
+
+
+def _summary(attempts: list[tuple[str, int]]) -> tuple[str | None, int | None]:
+    """One result for all attempts: their result when they agree, ``intermittent`` when some
+    connected and some did not, ``failed`` when they failed in different ways."""
+    if not attempts:
+        return None, None
+    results = {r for r, _ in attempts}
+    if len(results) == 1:
+        return attempts[0]
+    if "connected" in results:
+        return "intermittent", attempts[0][1]
+    return "failed", attempts[0][1]

@@ -60,15 +60,22 @@ def parse_dig(run: CommandRun) -> ParseResult:
         server = m.group(1) if m else server
         answers = [a["data"] for a in entry.get("answer") or [] if a.get("type") in ("A", "AAAA") and a.get("data")]
         return _emit(run, res, name, server, result, answers, line)
-    if "+short" in run.argv:
-        answers = [t.strip() for _, t in run.nonblank if is_ip(t.strip())]
-        if answers:
-            return _emit(run, res, name, server, "ok", answers, line)
     for n, t in run.nonblank:
         if _TIMEOUT.search(t):
             return _emit(run, res, name, server, "timeout", [], n)
         if re.search(r"communications error .*connection refused", t):
             return _emit(run, res, name, server, "refused", [], n)
+    if "+short" in run.argv:
+        answers = [t.strip() for _, t in run.nonblank if is_ip(t.strip())]
+        if answers:
+            return _emit(run, res, name, server, "ok", answers, line)
+        if not run.nonblank and run.ended_by_prompt:
+            # +short prints nothing for NXDOMAIN, an empty answer or SERVFAIL alike: no address, mode unknown
+            return _emit(run, res, name, server, "failed", [], run.line)
+    for n, t in run.nonblank:
+        if m := re.search(r"reply from unexpected source: ([0-9a-fA-F:.]+)#\d+, expected ([0-9a-fA-F:.]+)#", t):
+            # dig drops the reply (not from the address it asked: an un-NATed answer) and gets none other
+            return _emit(run, res, name, server or m.group(2), "failed", [], n)
     res.warn(run, "dig_no_status", line)
     return res
 
@@ -109,8 +116,17 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
             result = {"Non-existent domain": "NXDOMAIN", "Server failed": "SERVFAIL", "Query refused": "REFUSED"}.get(kind, kind)
             line = n
             continue
-        if re.search(r"can't resolve|can't find", t):
-            result, line = result or "NXDOMAIN?", n
+        if m := re.search(r"can't resolve '([^']*)'(?::\s*(.*))?", t):
+            if m.group(1) == "(null)":
+                continue  # old busybox: the server's own name, not the one looked up
+            name = name or m.group(1)
+            why = m.group(2) or ""
+            # musl/busybox: "Name does not resolve" is a negative answer, "Try again" no answer
+            result = result or ("NXDOMAIN" if "does not resolve" in why or "not known" in why else "FAILED")
+            line = line or n
+            continue
+        if re.search(r"can't find", t, re.IGNORECASE):
+            result, line = result or "FAILED", n
             continue
         if _TIMEOUT.search(t):
             result, line = "TIMEOUT", n
@@ -119,13 +135,10 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     if answers:
         # A NXDOMAIN next to answers is the AAAA (or search-list) query failing: the name resolved.
         return _emit(run, res, name, server, "ok", answers, line or (run.nonblank[0][0] if run.nonblank else None))
-    if result == "NXDOMAIN?":
-        res.warn(run, "nslookup_failed_no_reason", line)
-        return res
     if result is None:
         res.warn(run, "nslookup_no_result", run.nonblank[-1][0] if run.nonblank else None)
         return res
-    return _emit(run, res, name, server, {"TIMEOUT": "timeout"}.get(result) or _STATUS.get(result, "servfail"), [], line)
+    return _emit(run, res, name, server, {"TIMEOUT": "timeout", "FAILED": "failed"}.get(result) or _STATUS.get(result, "servfail"), [], line)
 
 
 def parse_resolv_conf(run: CommandRun) -> ParseResult:

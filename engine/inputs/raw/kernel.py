@@ -68,8 +68,32 @@ def parse_conntrack(run: CommandRun) -> ParseResult:
         else:
             res.warn(run, "conntrack_count_not_number")
         return res
+    stats = _conntrack_stats(run)
+    if stats is not None:
+        res.add(run, "conntrack_stats", stats, run.nonblank[0][0])
+        return res
     res.warn(run, "conntrack_only_count")
     return res
+
+
+_CPU_ROW = re.compile(r"^cpu=(\d+)\s+(.*)$")
+
+
+def _conntrack_stats(run: CommandRun) -> dict[str, int] | None:
+    """``conntrack -S``: per-CPU ``key=value`` rows summed (jc's ``conntrack`` parser returns [] for
+    them). ``insert_failed`` is the UDP insertion race, ``drop``/``early_drop`` a full table."""
+    sums: dict[str, int] = {}
+    cpus = 0
+    for _, text in run.nonblank:
+        m = _CPU_ROW.match(text.strip())
+        if not m:
+            continue
+        cpus += 1
+        for key, value in re.findall(r"(\w+)=(\d+)", m.group(2)):
+            sums[key] = sums.get(key, 0) + int(value)
+    if not cpus:
+        return None
+    return {**{k: sums[k] for k in ("insert_failed", "drop", "early_drop", "search_restart", "invalid", "found", "error") if k in sums}, "cpus": cpus}
 
 
 def parse_getenforce(run: CommandRun) -> ParseResult:

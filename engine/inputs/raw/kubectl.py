@@ -17,19 +17,41 @@ _READY = re.compile(r"^\d+/\d+$")
 _RESTARTS = re.compile(r"^(\d+)(?:\s+\([^)]*\))?")
 
 
+_YAML_START = re.compile(r"^(apiVersion|items|kind|metadata):", re.MULTILINE)
+_YAML_ALIAS = re.compile(r"(?:^|[\s\[{,:-])[&*][\w-]+")
+
+
 def _json(run: CommandRun, res: ParseResult) -> object | None:
+    """``-o json`` or ``-o yaml`` output as data; None for a table, False (with a warning) when broken.
+
+    YAML anchors and aliases are refused: kubectl never writes them, and expanding them is how a
+    few hundred bytes become gigabytes."""
     text = run.text.strip()
-    if not text.startswith("{"):
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            lineno = getattr(exc, "lineno", 1)
+            res.warn(run, "kubectl_json_invalid", run.nonblank[0][0] + lineno - 1, error=getattr(exc, "msg", type(exc).__name__))
+            return False
+    if not _YAML_START.match(text):
         return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        res.warn(run, "kubectl_json_invalid", run.nonblank[0][0] + exc.lineno - 1, error=exc.msg)
+    import yaml
+
+    if _YAML_ALIAS.search(text):
+        res.warn(run, "kubectl_json_invalid", run.nonblank[0][0], error="YAML anchors or aliases (kubectl does not write them)")
         return False
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        res.warn(run, "kubectl_json_invalid", run.nonblank[0][0] + (mark.line if mark else 0), error=str(getattr(exc, "problem", None) or type(exc).__name__))
+        return False
+    return data if isinstance(data, dict) else None
 
 
 def _items(data: dict) -> list[dict]:
-    if data.get("kind", "").endswith("List") or "items" in data:
+    if str(data.get("kind") or "").endswith("List") or "items" in data:
         return [i for i in data.get("items") or [] if isinstance(i, dict)]
     return [data]
 
@@ -176,29 +198,52 @@ def parse_endpoints(run: CommandRun) -> ParseResult:
     return res
 
 
-_KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+\]\s*(.*)$")
+_SVC_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 
 
-def parse_logs(run: CommandRun) -> ParseResult:
-    """Error lines (klog ``E``/``F`` lines, or 'failed'/'error' in other formats) and the proxy mode."""
+def parse_services(run: CommandRun) -> ParseResult:
+    """``kubectl get svc [-A] [-o wide|json|yaml]``: Services with their ClusterIP, ports and selector."""
     res = ParseResult()
-    words = [w for w in run.argv[2:] if not w.startswith("-")]
-    ns_value = option_value(run.argv, "-n", "--namespace")
-    pods = [w.split("/", 1)[-1] for w in words if w != ns_value and w != option_value(run.argv, "-c", "--container")]
-    pod = pods[0] if pods else None
-    errors: list[str] = []
-    mode = None
-    for n, text in run.nonblank:
-        t = text.strip()
-        m = _KLOG.match(t)
-        msg = m.group(2) if m else t
-        if m and m.group(1) in ("E", "F") or not m and re.search(r"\b(error|failed|fatal)\b", t, re.IGNORECASE) and not re.search(r'"level":"info"', t):
-            errors.append(msg[:300])
-        found = re.search(r"Using (iptables|ipvs|nftables) (?:Proxier|proxy|mode)", t, re.IGNORECASE)
-        if found:
-            mode = found.group(1).lower()
-    if not run.nonblank:
-        res.warn(run, "log_empty")
+    namespace = option_value(run.argv, "-n", "--namespace")
+    data = _json(run, res)
+    if data is False:
         return res
-    res.add(run, "pod_log", {"pod": pod, "errors": errors, "mode": mode}, run.nonblank[0][0])
+    services: list[dict[str, object]] = []
+    unknown: list[tuple[int, str]] = []
+    if isinstance(data, dict):
+        for item in _items(data):
+            meta, spec = item.get("metadata") or {}, item.get("spec") or {}
+            ports = [p for p in spec.get("ports") or [] if isinstance(p, dict)]
+            services.append({
+                "namespace": meta.get("namespace") or namespace, "name": meta.get("name"), "type": spec.get("type"),
+                "cluster_ip": spec.get("clusterIP") if is_ip(spec.get("clusterIP")) else None,
+                "headless": spec.get("clusterIP") == "None",
+                "ports": [f"{p.get('port')}/{p.get('protocol') or 'TCP'}" for p in ports],
+                "target_ports": [p.get("targetPort") for p in ports], "node_ports": [p.get("nodePort") for p in ports],
+                "selector": [f"{k}={v}" for k, v in (spec.get("selector") or {}).items()], "line": run.nonblank[0][0],
+            })
+    else:
+        for n, text in run.nonblank:
+            words = text.split()
+            if words[:1] in (["NAME"], ["NAMESPACE"]) or text.startswith("No resources found"):
+                continue
+            idx = next((i for i, w in enumerate(words[:3]) if w in _SVC_TYPES), None)
+            if idx is None or idx == 0 or len(words) < idx + 4:
+                unknown.append((n, text))
+                continue
+            ip = words[idx + 1]
+            ports = words[idx + 3] if idx + 3 < len(words) else ""
+            selector = words[idx + 5] if len(words) > idx + 5 and "=" in words[idx + 5] else None
+            services.append({
+                "namespace": words[0] if idx == 2 else namespace, "name": words[idx - 1], "type": words[idx],
+                "cluster_ip": ip if is_ip(ip) else None, "headless": ip == "None",
+                "ports": [p for p in ports.split(",") if p and p != "<none>"],
+                "selector": selector.split(",") if selector else None, "line": n,
+            })
+    if unknown:
+        res.not_understood(run, unknown)
+    if not services:
+        res.warn(run, "kubectl_no_services")
+        return res
+    res.add(run, "services", {"services": services, "complete": not run.piped}, run.nonblank[0][0])
     return res

@@ -78,20 +78,57 @@ def parse_ethtool(run: CommandRun) -> ParseResult:
 
 
 _TABLE_FULL = re.compile(r"nf_conntrack: table full, dropping packet|ip_conntrack: table full, dropping packet")
+_BAD_CHECKSUM = re.compile(r"UDP(?:v6)?: bad checksum\. From ([\d.]+):(\d+) to ([\d.]+):(\d+)")
+_NF_LOG = re.compile(r"(?:^|\s)(?P<prefix>[^\s=]*?)\s*IN=(?P<in>\S*) OUT=(?P<out>\S*) .*?\bSRC=(?P<src>\S+) DST=(?P<dst>\S+)")
+_KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\] |^\[\w{3} \w{3} +\d+ [\d:]+ \d{4}\] |^\w{3} +\d+ [\d:]+ \S+ kernel: |^[\w-]+:? ?IN=")
 
 
 def parse_dmesg(run: CommandRun) -> ParseResult:
-    """``dmesg``: "nf_conntrack: table full, dropping packet" -> conntrack_table_full_logged.
+    """``dmesg`` / ``journalctl -k``: "nf_conntrack: table full, dropping packet" ->
+    conntrack_table_full_logged; "UDP: bad checksum. From A:p to B:8472" -> checksum errors (VXLAN
+    when the port is 8472/4789); netfilter LOG lines (``PREFIX IN=.. OUT=.. SRC=.. DST=..``) -> the
+    packets a LOG rule saw, with its prefix (``filter_FWD_public_REJECT``, ``Input-dropped``).
 
-    Its absence is concluded only from unfiltered output (``dmesg | grep conntrack`` with no match
-    prints nothing, which proves nothing about a ring buffer that may have wrapped; whole output does).
+    Absence of "table full" is concluded only from the whole output of a dmesg command line
+    (``dmesg | grep conntrack`` with no match, or lines pasted without the command, prove nothing).
     """
     res = ParseResult()
-    hit = next((n for n, t in run.nonblank if _TABLE_FULL.search(t)), None)
+    lines = _joined(run.nonblank)
+    hit = next((n for n, t in lines if _TABLE_FULL.search(t)), None)
+    checksum = [(n, m) for n, t in lines if (m := _BAD_CHECKSUM.search(t))]
+    nflog = [(n, t, m) for n, t in lines if (m := _NF_LOG.search(t))]
     if hit is not None:
         res.add(run, "counters", {"conntrack_table_full_logged": True}, hit)
-    elif run.nonblank and not run.piped:
+    elif run.nonblank and not run.piped and run.argv:
         res.add(run, "counters", {"conntrack_table_full_logged": False}, run.nonblank[0][0])
-    else:
+    elif not checksum and not nflog:
         res.warn(run, "dmesg_no_table_full_line")
+    if checksum:
+        res.add(run, "checksum", {"bad_checksum_logged": True, "count": len(checksum),
+                                  "packets": [{"src": m.group(1), "dst": m.group(3), "dport": int(m.group(4)), "line": n} for n, m in checksum]},
+                checksum[0][0])
+    if nflog:
+        packets = []
+        for n, t, m in nflog:
+            dport, proto = re.search(r"\bDPT=(\d+)", t), re.search(r"\bPROTO=(\w+)", t)
+            packets.append({"prefix": m.group("prefix").rstrip(":") or None, "in": m.group("in") or None, "out": m.group("out") or None,
+                            "src": m.group("src"), "dst": m.group("dst"), "dport": int(dport.group(1)) if dport else None,
+                            "proto": proto.group(1).lower() if proto else None, "line": n, "text": t})
+        res.add(run, "nf_log", {"packets": packets}, nflog[0][0])
+    used = {hit} | {n for n, _ in checksum} | {n for n, _, _ in nflog}
+    unknown = [(n, t) for n, t in lines if n not in used and not _KERNEL_LINE.match(t.strip())]
+    if unknown and (hit or checksum or nflog):
+        res.not_understood(run, unknown)
     return res
+
+
+def _joined(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Lines with a paste's hard wraps undone: a line starting with ``=`` continues the one before
+    (a LOG line cut inside ``ID=53307``)."""
+    out: list[tuple[int, str]] = []
+    for n, t in lines:
+        if out and t.startswith("="):
+            out[-1] = (out[-1][0], out[-1][1] + t)
+        else:
+            out.append((n, t))
+    return out

@@ -84,3 +84,24 @@ def parse_netstat(run: CommandRun) -> ParseResult:
         listeners.append({"port": int(item["local_port_num"]), "address": _address(str(item.get("local_address", ""))), "process": item.get("program_name"), "line": None})
     res.add(run, "sockets", {"listeners": listeners, "complete": not run.piped}, run.nonblank[0][0] if run.nonblank else None)
     return res
+
+
+def parse_netstat_interfaces(run: CommandRun) -> ParseResult:
+    """``netstat -i`` (jc ``netstat``): per interface MTU and RX/TX error and drop counters.
+    netstat cuts names to 8 characters (``flannel.``): such a name is kept as shown."""
+    res = ParseResult()
+    try:
+        parsed = quiet_jc("netstat", run.text)
+    except Exception as exc:  # noqa: BLE001
+        res.warn(run, "netstat_not_understood", error=type(exc).__name__)
+        return res
+    rows = [i for i in parsed if isinstance(i, dict) and i.get("kind") == "interface"] if isinstance(parsed, list) else []
+    if not rows:
+        res.warn(run, "netstat_not_understood", error="no interface rows")
+        return res
+    lines = {t.split()[0]: n for n, t in run.nonblank if t.split()}
+    interfaces = [{"name": r["iface"], "mtu": r.get("mtu"), "rx_drop": r.get("rx_drp"), "tx_drop": r.get("tx_drp"),
+                   "rx_err": r.get("rx_err"), "tx_err": r.get("tx_err"), "truncated_name": len(str(r["iface"])) >= 8 and str(r["iface"]).endswith("."),
+                   "line": lines.get(r["iface"])} for r in rows]
+    res.add(run, "interface_counters", {"interfaces": interfaces}, run.nonblank[0][0])
+    return res

@@ -1,0 +1,187 @@
+"""``kubectl describe pod|svc|node`` and ``kubectl get events`` -> Pod, Service and node records
+with their events.
+
+jc has no kubectl parser, and describe is not a table: it is ``Key:  value`` lines, indented
+sub-blocks, and an ``Events:`` table whose columns are found from its header line (``Type Reason
+Age From Message``, or the older ``FirstSeen LastSeen Count From SubObjectPath Type Reason
+Message``); a message wrapped onto further lines is joined. What kind of object is described
+comes from the command line, or from its keys (``Selector:``/``Endpoints:`` a Service,
+``Conditions:``/``Capacity:``/``PodCIDR`` a node, else a Pod). A paste of only the ``Events:``
+table is the events of an unnamed object.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CommandRun, ParseResult
+from ._util import is_ip
+from .connect import is_noise
+
+_KEY = re.compile(r"^([A-Z][\w ()-]*?):(?:\s+(.*))?$")
+_HEADER_WORDS = ("Type", "Reason", "Age", "From", "Message", "LAST SEEN", "REASON", "OBJECT", "MESSAGE", "TYPE", "FirstSeen", "LastSeen")
+
+
+def _kind(run: CommandRun, keys: set[str]) -> str:
+    words = [w for w in run.argv[2:] if not w.startswith("-")]
+    what = (words[0].split("/")[0] if words else "").lower()
+    if what in ("pod", "pods", "po"):
+        return "pod"
+    if what in ("svc", "service", "services"):
+        return "service"
+    if what in ("node", "nodes", "no"):
+        return "node"
+    if {"Selector", "Endpoints"} & keys and "Containers" not in keys:
+        return "service"
+    if {"Conditions", "Capacity", "PodCIDR", "PodCIDRs", "Taints"} & keys and "Containers" not in keys and "Node" not in keys:
+        return "node"
+    return "pod"
+
+
+def _columns(header: str) -> list[tuple[str, int]]:
+    """(column name, start offset) from a header line whose columns are at least two blanks apart."""
+    return [(m.group(0).strip(), m.start()) for m in re.finditer(r"\S+(?: \S+)*", header)]
+
+
+def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> tuple[list[dict[str, object]], list[tuple[int, str]]]:
+    """The events of a table given from its header line on (raw lines, tabs expanded)."""
+    if not lines:
+        return [], []
+    cols = _columns(lines[0][1])
+    names = [c.lower().replace(" ", "_") for c, _ in cols]
+    events: list[dict[str, object]] = []
+    unknown: list[tuple[int, str]] = []
+    msg_start = dict(zip(names, (o for _, o in cols))).get("message")
+    for n, raw in lines[1:]:
+        if re.fullmatch(r"[\s-]+", raw):
+            continue
+        if msg_start is not None and events and raw[:msg_start].strip() == "":
+            events[-1]["message"] = f"{events[-1]['message']} {raw.strip()}".strip()  # a wrapped message
+            continue
+        row: dict[str, object] = {"line": n}
+        for i, (name, start) in enumerate(zip(names, (o for _, o in cols))):
+            end = cols[i + 1][1] if i + 1 < len(cols) else None
+            value = raw[start:end] if end is not None else raw[start:]
+            row[name] = value.strip()
+        if row.get("type") not in ("Normal", "Warning") or not row.get("reason"):
+            # columns not aligned (a paste that lost its blanks): split at runs of two blanks
+            parts = re.split(r"\s{2,}", raw.strip())
+            if len(parts) >= len(names) - 1 and parts[0] in ("Normal", "Warning"):
+                row.update(dict(zip(names, parts)))
+                if len(parts) > len(names):
+                    row["message"] = "  ".join(parts[len(names) - 1 :])
+            elif "type" in names and (t := next((p for p in parts if p in ("Normal", "Warning")), None)):
+                i = parts.index(t)
+                row.update({"type": t, "reason": parts[i + 1] if i + 1 < len(parts) else "", "message": parts[-1] if len(parts) > i + 2 else ""})
+            else:
+                unknown.append((n, raw))
+                continue
+        events.append({"type": row.get("type"), "reason": row.get("reason"), "from": row.get("from") or row.get("source"),
+                       "object": row.get("object") or row.get("name"), "message": str(row.get("message") or ""), "line": n})
+    return events, unknown
+
+
+def parse_describe(run: CommandRun) -> ParseResult:
+    res = ParseResult()
+    lines = [(n, t.expandtabs(8).rstrip()) for n, t in run.output if t.strip()]
+    fields: dict[str, tuple[int, str]] = {}
+    blocks: dict[str, list[tuple[int, str]]] = {}
+    current: str | None = None
+    unknown: list[tuple[int, str]] = []
+    event_lines: list[tuple[int, str]] = []
+    in_events = False
+    for n, text in lines:
+        if in_events:
+            if not text.startswith(" ") and _KEY.match(text) and not text.startswith(("Normal", "Warning")):
+                in_events = False
+            else:
+                if text.strip() in ("<none>",) or text.strip().startswith("No events"):
+                    continue
+                event_lines.append((n, text.strip("\n")[2:] if text.startswith("  ") else text))
+                continue
+        if text.strip() in ("Events:", "Events:  <none>") or text.startswith("Events:"):
+            in_events = text.strip() == "Events:"
+            continue
+        if text.strip().startswith("No events"):
+            continue
+        if not text.startswith(" ") and (m := _KEY.match(text)):
+            current = m.group(1)
+            fields[current] = (n, (m.group(2) or "").strip())
+            blocks[current] = []
+            continue
+        if text.startswith(" ") and current is not None:
+            blocks[current].append((n, text.strip()))
+            continue
+        if text.lstrip().startswith(_HEADER_WORDS[:1]) and re.match(r"\s*Type\s+Reason\s+Age", text):
+            in_events = True
+            event_lines.append((n, text.strip()))
+            continue
+        if not is_noise(text):
+            unknown.append((n, text))
+    events, bad = _events(event_lines, res, run)
+    unknown += bad
+    kind = _kind(run, set(fields))
+    value = lambda key: fields.get(key, (None, None))[1] or None  # noqa: E731
+    first = lines[0][0] if lines else run.line
+    if unknown:
+        res.not_understood(run, unknown)
+    if kind == "service" and fields:
+        eps = value("Endpoints")
+        ports = [p for k in ("Port",) for p in [value(k)] if p]
+        target = value("TargetPort")
+        ip = (value("IP") or value("IPs") or "").split(",")[0].strip()
+        data = {"namespace": value("Namespace"), "name": value("Name"), "type": value("Type"),
+                "cluster_ip": ip if is_ip(ip) else None, "headless": ip == "None",
+                "ports": [p.split()[-1] for p in ports],
+                "target_ports": [t.split("/")[0] for t in [target] if t],
+                "selector": [s for s in (value("Selector") or "").split(",") if s and s != "<none>"],
+                "line": first}
+        res.add(run, "services", {"services": [data], "complete": True}, first)
+        if "Endpoints" in fields:
+            addrs = [] if eps in (None, "<none>") else [a for a in eps.split(",") if a]
+            res.add(run, "endpoints", {"endpoints": [{"namespace": data["namespace"], "name": data["name"], "addresses": addrs,
+                                                      "truncated": "more..." in (eps or ""), "line": fields["Endpoints"][0]}]}, fields["Endpoints"][0])
+    elif kind == "node" and fields:
+        conditions = {}
+        for n, text in blocks.get("Conditions", []):
+            parts = text.split()
+            if len(parts) >= 2 and parts[1] in ("True", "False", "Unknown"):
+                conditions[parts[0]] = (parts[1], n, " ".join(parts[2:]))
+        internal = next((t.split(":", 1)[1].strip() for _, t in blocks.get("Addresses", []) if t.startswith("InternalIP:")), None)
+        res.add(run, "node_describe", {"name": value("Name"), "conditions": {k: v[0] for k, v in conditions.items()},
+                                       "messages": [v[2] for v in conditions.values() if v[2]] + [str(e["message"]) for e in events if e["type"] == "Warning"],
+                                       "internal_ip": internal if is_ip(internal) else None,
+                                       "pod_cidr": value("PodCIDR") or value("PodCIDRs"), "events": events}, first)
+    elif kind == "pod" and (fields or events):
+        node = value("Node") or ""
+        node_name, _, node_ip = node.partition("/")
+        ip = value("IP") or ""
+        namespace, name = value("Namespace"), value("Name")
+        # Events alone: the scheduler's "Successfully assigned NS/POD to NODE" names the Pod and its node.
+        for e in events:
+            if m := re.match(r"Successfully assigned ([\w.-]+)/([\w.-]+) to ([\w.-]+)", str(e["message"])):
+                namespace, name, node_name = namespace or m.group(1), name or m.group(2), node_name or m.group(3)
+        res.add(run, "pod_describe", {"namespace": namespace, "name": name, "node": node_name or None,
+                                      "node_ip": node_ip if is_ip(node_ip) else None, "status": value("Status"),
+                                      "ip": ip if is_ip(ip) else None, "events": events}, first)
+    else:
+        res.warn(run, "describe_not_understood", first)
+    return res
+
+
+def parse_events(run: CommandRun) -> ParseResult:
+    """``kubectl get events``: the table, its columns found from the header."""
+    res = ParseResult()
+    lines = [(n, t.expandtabs(8).rstrip()) for n, t in run.output if t.strip()]
+    start = next((i for i, (_, t) in enumerate(lines) if re.search(r"\bREASON\b", t) and re.search(r"\bTYPE\b", t)), None)
+    if start is None:
+        res.warn(run, "describe_not_understood", lines[0][0] if lines else run.line)
+        return res
+    head = [(lines[start][0], lines[start][1].lower().replace("last seen", "last_seen").replace("first seen", "first_seen"))]
+    events, unknown = _events(head + lines[start + 1 :], res, run)
+    unknown = lines[:start] + unknown
+    if unknown:
+        res.not_understood(run, unknown)
+    if events:
+        res.add(run, "events", {"events": events}, lines[start][0])
+    return res
