@@ -43,6 +43,8 @@ class CaseInput:
     """The fact file's JSON text, already read."""
     error: dict[str, Any] | None = None
     """A located error found while reading the input (``code``, ``location``, ``message``, ``exit``)."""
+    line: int | None = None
+    """For a line of JSON Lines, its number (a JSON error inside is then ``FILE:LINE:COLUMN``)."""
 
 
 def error_fields(exc: PodnetError) -> dict[str, Any]:
@@ -141,7 +143,7 @@ def _lines(stream: IO[bytes], origin: str, counter: _Counter, max_bytes: int) ->
             err = InputError(f"not UTF-8 text (byte {exc.start})", location=where, code="E-FACTS-JSON")
             yield CaseInput(n, where, error=error_fields(err))
             continue
-        yield CaseInput(n, where, text=text)
+        yield CaseInput(n, where, text=text, line=lineno)
 
 
 def _jsonl_file(path: str, counter: _Counter, max_bytes: int) -> Iterator[CaseInput]:

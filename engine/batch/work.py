@@ -45,7 +45,7 @@ _JSON_POSITION = re.compile(r":1:(\d+)$")
 def _located(exc: PodnetError, item: CaseInput) -> dict[str, Any]:
     """The error's fields; for a line of JSON Lines, ``FILE:LINE:1:COL`` becomes ``FILE:LINE:COL``."""
     fields = error_fields(exc)
-    if item.path is None and fields["location"].startswith(item.source + ":"):
+    if item.line is not None and fields["location"].startswith(item.source + ":"):
         fields["location"] = _JSON_POSITION.sub(r":\1", fields["location"])
     return fields
 
