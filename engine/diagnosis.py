@@ -28,7 +28,9 @@ class Evidence(_Model):
     )
     message: str = Field(description="What the rule saw, in the case's own terms and the diagnosis's language.")
     observations: list[str] = Field(
-        default_factory=list, description="JSON paths of the observations the rule matched, e.g. `$.observations[3]`."
+        default_factory=list,
+        description="Where the observations the rule matched are: FILE:LINE of the raw input for those `podnet ingest` read "
+        "(e.g. `transcript.txt:42`), else their JSON path in the fact file (e.g. `$.observations[3]`).",
     )
 
 

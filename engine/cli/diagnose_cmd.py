@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..facts.model import FactFile
 
 from .common import add_lang, add_rules, write_output
+from .ingest_cmd import add_context_options, context_from_args, context_given
 from .output import REPORT_FORMATS, add_output, one_stdin, render_report
 
 
@@ -19,9 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("files", nargs="+", metavar="FILE", help="fact file(s); several are merged into one case; - reads stdin")
     add_output(p, REPORT_FORMATS, default="text", what="the report")
     p.add_argument("--strict", action="store_true", help="contradictory observations are an error (exit 2) instead of a warning")
-    p.add_argument("--raw", action="store_true", help="FILE is raw command output (a folder or a transcript), see 'podnet ingest'")
+    p.add_argument("--raw", action="store_true", help="FILE is raw command output (a folder or a transcript; - reads stdin), see 'podnet ingest'")
     add_lang(p)
     add_rules(p)
+    add_context_options(p, note=" (with --raw)")
     p.set_defaults(run=run)
 
 
@@ -30,9 +36,32 @@ def run(args: argparse.Namespace) -> int:
     from ..facts.merge import load_many
     from ..diagnosis import DiagnosisWarning
 
-    one_stdin(args.files, "FILE")
-    facts, notes = load_many(args.files, raw=args.raw, lang=args.lang)
+    one_stdin([*args.files, getattr(args, "context", None)], "FILE/--context")
+    given = context_given(args)
+    if given and not args.raw:
+        from ..errors import UsageError
+
+        raise UsageError(f"{given[0]} describes raw input: use it with --raw (a fact file holds its own case and endpoints)", location=given[0])
+    if args.raw:
+        facts, notes = _ingest_all(args)
+    else:
+        facts, notes = load_many(args.files, raw=False, lang=args.lang)
     result = diagnose(facts, lang=args.lang, rule_dirs=tuple(args.rules), strict=args.strict)
     result.warnings.extend(DiagnosisWarning(code="W-INGEST", message=m, location=loc) for loc, m in notes)
     write_output(render_report(result, args.format), args.out)
     return 0 if result.causes else 1
+
+
+def _ingest_all(args: argparse.Namespace) -> tuple["FactFile", list[tuple[str, str]]]:
+    """Ingest every raw FILE with the context options (as ``podnet ingest`` would) and merge them into
+    one case; ingest's warnings, located, in the report's language."""
+    from ..facts.merge import merge
+    from ..inputs.ingest import ingest
+
+    context = context_from_args(args)
+    parts, notes = [], []
+    for src in args.files:
+        result = ingest(src, context)
+        parts.append(result.facts)
+        notes.extend((str(w.location), w.text(args.lang)) for w in result.warnings)
+    return merge(parts, list(args.files)), notes

@@ -29,11 +29,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("path", metavar="PATH", help="a folder or a transcript file; - reads stdin")
     add_output(p, ("json",), default="json", what="the fact file")
-    p.add_argument("--context", metavar="FILE", help="JSON with case / cluster / endpoints to merge over what is inferred")
-    p.add_argument("--case-id", help="case id (default: raw-<name of PATH>)")
-    p.add_argument("--summary", help="one-line case summary")
     p.add_argument("--quiet", action="store_true", help="do not print warnings")
     add_lang(p)
+    add_context_options(p)
+    p.set_defaults(run=run)
+
+
+def add_context_options(p: argparse.ArgumentParser, *, note: str = "") -> None:
+    """--context, --case-id, --summary and --source-*/--destination-*: what the raw input does not say
+    (shared by ``ingest`` and ``diagnose --raw``)."""
+    p.add_argument("--context", metavar="FILE", help=f"JSON with case / cluster / endpoints to merge over what is inferred{note}")
+    p.add_argument("--case-id", help=f"case id (default: raw-<name of PATH>){note}")
+    p.add_argument("--summary", help=f"one-line case summary{note}")
     for side, fields in _SIDES.items():
         for f in fields:
             kwargs: dict[str, Any] = {"metavar": f.replace("-", "_").upper(), "dest": f"{side}_{f.replace('-', '_')}"}
@@ -41,8 +48,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                 kwargs["type"] = int
             if f == "kind":
                 kwargs["choices"] = ("pod", "node") if side == "source" else ("pod", "service", "node", "external")
-            p.add_argument(f"--{side}-{f}", help=f"{side} {f.replace('-', ' ')}", **kwargs)
-    p.set_defaults(run=run)
+            p.add_argument(f"--{side}-{f}", help=f"{side} {f.replace('-', ' ')}{note}", **kwargs)
+
+
+def context_given(args: argparse.Namespace) -> list[str]:
+    """The context options given on the command line (their option names)."""
+    names = [n for n in ("context", "case_id", "summary") if getattr(args, n, None) is not None]
+    names += [f"{side}_{f.replace('-', '_')}" for side, fields in _SIDES.items() for f in fields
+              if getattr(args, f"{side}_{f.replace('-', '_')}", None) is not None]
+    return ["--" + n.replace("_", "-") for n in names]
 
 
 def context_from_args(args: argparse.Namespace) -> dict[str, Any]:

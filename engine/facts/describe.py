@@ -13,7 +13,7 @@ from typing import Any
 
 from .observations import OBSERVATION_MODELS, Observation
 
-COMMON_FIELDS = ("kind", "id", "at", "host", "note")
+COMMON_FIELDS = ("kind", "id", "at", "host", "note", "source_line")
 """Fields every kind has (documented once, under ``common``)."""
 
 

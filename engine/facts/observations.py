@@ -56,6 +56,9 @@ class Observation(BaseModel):
     at: Vantage = Field(description="Where the observation was taken.")
     host: HostStr | None = Field(None, description="Name (or address) of the pod or node it was taken on.")
     note: Text | None = Field(None, description="Free text on one line, e.g. the command that was run.")
+    source_line: Text | None = Field(
+        None, description="Where `podnet ingest` read it: FILE:LINE of the raw input (evidence points there instead of a JSON path)."
+    )
 
 
 class Ping(Observation):

@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..netfilter.routes import RouteEntry, classify
+from .assemble_more import more_observations, probe_target
 from .endpoints import EndpointInference
 from .inventory import Inventory, deep_merge, interface_role
 from .model import IngestWarning, Record
@@ -80,6 +81,7 @@ class Assembly:
         self._captures()
         self._control_plane()
         self._counters()
+        more_observations(self)
         return {
             "case": deep_merge({"id": self.case_id, "summary": "Ingested from raw command output"}, self.context.get("case") or {}),
             "cluster": cluster,
@@ -95,6 +97,7 @@ class Assembly:
             out["host"] = host
         command = rec.run.command or rec.run.family or "output"
         out["note"] = obs.pop("note", None) or f"{command} ({rec.where()})"
+        out["source_line"] = rec.where()  # evidence points at the raw input, not at the fact file's JSON
         out.update({k: v for k, v in obs.items() if v is not None})
         return out
 
@@ -104,8 +107,10 @@ class Assembly:
     def _simple(self) -> None:
         dns_ip = self.cluster.get("dns_service_ip")
         for rec in self.records:
-            if rec.type in ("ping", "tcp_connect", "dns_lookup"):
+            if rec.type in ("ping", "dns_lookup"):
                 self.emit(rec, rec.type, **rec.data)
+            elif rec.type == "tcp_connect" and (data := probe_target(self, rec)) is not None:
+                self.emit(rec, rec.type, **data)
             elif rec.type == "pod_dns_config":
                 self.emit(rec, "pod_dns_config", **rec.data, cluster_dns_ip=dns_ip)
 
@@ -397,7 +402,7 @@ class Assembly:
                         continue
                     self.emit(rec, "pod_status", pod=p["name"], phase=phase, ready=p["ready"] == p["containers"], restarts=p.get("restarts"))
         for name, log in logs.items():
-            if name in used_logs:
+            if name in used_logs or log.data.get("component") == "coredns":  # a CoreDNS log is a coredns_log (assemble_more)
                 continue
             is_listed = any(n == name for (_, n) in self.inv.pods)
             self.warnings.append(IngestWarning.of(

@@ -20,6 +20,12 @@ from .raw.iptables import service_rules
 from .vantage import WORKSTATION
 
 
+def name_kind(name: str) -> str:
+    """The kind a looked-up or connected-to name suggests: a cluster name (``*.svc``, ``*.cluster.local``,
+    or a bare name the search list completes) is a Service, anything else external."""
+    return "service" if ".svc" in name or "." not in name or name.endswith(".cluster.local") else "external"
+
+
 class EndpointInference:
     """The source and destination of the failing connection, from the probes and the inventory."""
 
@@ -49,14 +55,18 @@ class EndpointInference:
         probe = self._probe()
         dst: dict[str, Any] = {}
         if probe is not None and not (given.get("destination") or {}).get("ip") and not (given.get("destination") or {}).get("dns_name"):
-            if probe.type == "dns_lookup":
-                name = probe.data["name"]
-                dst = {"kind": "service" if ".svc" in name or "." not in name or name.endswith(".cluster.local") else "external", "dns_name": name}
+            target = probe.data.get("target") if probe.type != "dns_lookup" else None
+            name = probe.data["name"] if probe.type == "dns_lookup" else probe.data.get("target_name")
+            if target is None and name and probe.type == "tcp_connect":
+                target = self.inv.resolved(name)
+            if target is None and name:
+                dst = {"kind": name_kind(name), "dns_name": name}
             else:
-                dst = {"ip": probe.data["target"]}
-                if probe.type == "tcp_connect":
-                    dst["port"] = probe.data["port"]
+                dst = {"ip": target}
+            if probe.type == "tcp_connect":
+                dst["port"] = probe.data["port"]
         merged_dst = deep_merge(dst, given.get("destination") or {})
+        self._named_destination(merged_dst)
         ip = merged_dst.get("ip")
         if ip and "kind" not in merged_dst:
             kind = self.inv.classify(ip, deep_merge(cluster, self.context.get("cluster") or {}))
@@ -78,6 +88,24 @@ class EndpointInference:
             )
         src = self._infer_source(probe, given.get("source") or {})
         return {"source": src, "destination": merged_dst}
+
+    def _named_destination(self, dst: dict[str, Any]) -> None:
+        """A destination the ticket names without its address: a Pod gets its IP, namespace and node
+        from a Pod listing (``-o wide``), a Service its ClusterIP from a Service listing."""
+        if dst.get("ip") or not dst.get("name"):
+            return
+        if dst.get("kind") == "pod":
+            pod = self.inv.pod_named(dst["name"], dst.get("namespace"))
+            if pod and pod.get("ip"):
+                dst["ip"] = pod["ip"]
+        elif dst.get("kind") == "service":
+            for ip, svc in self.inv.services.items():
+                ns, _, name = svc["name"].rpartition("/")
+                if name.split(":")[0] == dst["name"] and (not ns or dst.get("namespace") in (None, ns)):
+                    dst["ip"] = ip
+                    if svc.get("port") and not dst.get("port"):
+                        dst["port"] = svc["port"]
+                    break
 
     def _describe_destination(self, dst: dict[str, Any]) -> None:
         ip, kind = dst["ip"], dst["kind"]
@@ -105,6 +133,8 @@ class EndpointInference:
                 ns, rest = svc["name"].split("/", 1)
                 dst.setdefault("namespace", ns)
                 dst.setdefault("name", rest.split(":")[0])
+            elif svc.get("name"):
+                dst.setdefault("name", svc["name"].split(":")[0])
             if "backends" not in dst:
                 backends = self._backends(ip, dst.get("port"), dst.get("name"), dst.get("namespace"))
                 if backends:

@@ -76,6 +76,11 @@ class Inventory:
             for p in rec.data["pods"]:
                 if p.get("name"):
                     self.pods[(p.get("namespace"), p["name"])] = p
+        for rec in self.of("pod_describe"):  # kubectl describe pod: name, namespace, IP and node
+            d = rec.data
+            if d.get("name") and not any(n == d["name"] for (_, n) in self.pods):
+                self.pods[(d.get("namespace"), d["name"])] = {"namespace": d.get("namespace"), "name": d["name"], "ip": d.get("ip"),
+                                                            "node": d.get("node"), "status": d.get("status"), "host_network": False}
         self.pod_by_ip = {p["ip"]: p for p in self.pods.values() if p.get("ip") and not p.get("host_network")}
         self.nodes: dict[str, dict[str, Any]] = {}
         for rec in self.of("nodes"):
@@ -95,11 +100,25 @@ class Inventory:
         for rec in self.of("iptables"):
             for ip, (name, port) in kube_services(rec.data["ruleset"]).items():
                 self.services.setdefault(ip, {"name": name, "port": port})
+        # ... and Services a listing shows (kubectl get svc / describe svc): ClusterIP -> namespace/name
+        for rec in self.of("services"):
+            for svc in rec.data["services"]:
+                if svc.get("cluster_ip") and svc.get("name"):
+                    name = f"{svc['namespace']}/{svc['name']}" if svc.get("namespace") else svc["name"]
+                    port = next((int(p.split("/")[0].split(":")[0]) for p in svc.get("ports") or [] if p.split("/")[0].split(":")[0].isdigit()), None)
+                    self.services.setdefault(svc["cluster_ip"], {"name": name, "port": port, "listed": True})
         node_ips = set(self.node_by_ip) | {ip for ips in self.host_ips.values() for ip in ips}
         for rec in self.of("ipvs"):
             for s in rec.data["services"]:
                 if s["ip"] not in node_ips and s["ip"] not in self.pod_by_ip:
                     self.services.setdefault(s["ip"], {"name": "", "port": s["port"]})
+
+    def resolved(self, name: str) -> str | None:
+        """The address a successful lookup of ``name`` in the input returned (the first), if any."""
+        for rec in self.of("dns_lookup"):
+            if rec.data["result"] == "ok" and rec.data["name"].rstrip(".") == name.rstrip(".") and rec.data.get("answers"):
+                return str(rec.data["answers"][0])
+        return None
 
     def pod_named(self, name: str | None, namespace: str | None = None) -> dict[str, Any] | None:
         if not name:
@@ -126,15 +145,18 @@ class Inventory:
             cluster["mode"] = "vxlan"
         elif "ipip" in encaps:
             cluster["mode"] = "ipip"
-        modes = {r.data["mode"] for r in self.of("pod_log") if r.data.get("mode") and (r.data.get("pod") or "").startswith("kube-proxy")}
+        modes = {r.data["mode"] for r in self.of("pod_log")
+                 if r.data.get("mode") and ((r.data.get("pod") or "").startswith("kube-proxy") or r.data.get("component") == "kube-proxy")}
         if len(modes) == 1:
             cluster["kube_proxy_mode"] = modes.pop()
         elif "kube-ipvs0" in ifaces or any(rec.data["services"] for rec in self.of("ipvs")):
             cluster["kube_proxy_mode"] = "ipvs"
-        elif any(r.chain.startswith("KUBE-SVC-") for rec in self.of("iptables") for r in rec.data["rules"]):
+        elif any(r.chain.startswith("KUBE-SVC-") or r.chain == "KUBE-SERVICES" and r.target is not None and r.target.name.startswith("KUBE-SVC-")
+                 for rec in self.of("iptables") for r in rec.data["rules"]):
+            # a KUBE-SERVICES rule jumping to a Service chain is kube-proxy's iptables mode, even in a grep'd fragment
             cluster["kube_proxy_mode"] = "iptables"
         for ip, svc in self.services.items():
-            if svc["name"].startswith("kube-system/kube-dns") or svc["name"].startswith("kube-system/coredns"):
+            if svc["name"].startswith(("kube-system/kube-dns", "kube-system/coredns")) or svc.get("listed") and svc["name"] in ("kube-dns", "coredns"):
                 cluster["dns_service_ip"] = ip
                 break
         nodes = []

@@ -14,7 +14,7 @@ def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str], cause_ids: 
     """Fact kind -> field -> type, as rules see them."""
     schema: dict[str, dict[str, FieldType]] = {}
     for kind, model in OBSERVATION_MODELS.items():
-        schema[kind] = model_fields(model, skip=("kind", "id", "note"))
+        schema[kind] = model_fields(model, skip=("kind", "id", "note", "source_line"))
     schema["symptom"] = {"class": FieldType("enum", tuple(symptom_ids))}
     schema["finding"] = {"name": FieldType("enum", tuple(finding_ids))}
     schema["source"] = model_fields(Source)

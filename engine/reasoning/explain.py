@@ -16,16 +16,17 @@ from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX
 _CONTEXT_PATHS = {SOURCE_IX: "$.endpoints.source", DESTINATION_IX: "$.endpoints.destination", CLUSTER_IX: "$.cluster"}
 
 
-def _paths(firing: Firing, captures: list[str]) -> list[str]:
-    """JSON paths of the observations a firing matched (and their copies); a packet-path
-    suspect stands for every capture."""
+def _paths(firing: Firing, captures: list[str], located: dict[int, str] | None = None) -> list[str]:
+    """Where the observations a firing matched (and their copies) are: FILE:LINE of the raw input
+    for those ``podnet ingest`` read (their ``source_line``), else their JSON path in the fact file;
+    a packet-path suspect stands for every capture."""
     matched = set(firing.fact_indexes.values())
     for copies in firing.copies.values():
         matched.update(copies)
     out: dict[str, None] = {}
     for ix in sorted(matched):
         if ix >= 0:
-            out[f"$.observations[{ix}]"] = None
+            out[(located or {}).get(ix) or f"$.observations[{ix}]"] = None
         elif ix in _CONTEXT_PATHS:
             out[_CONTEXT_PATHS[ix]] = None
         elif ix <= PATH_IX:
@@ -43,7 +44,8 @@ class Explainer:
         self.ctx = case_context(facts)
         self._obs_dump: dict[int, Any] = {}
         self._context = {PATH_IX - k: obs_namespace(fields, kind) for k, (kind, fields) in enumerate(context)}
-        self._captures = [f"$.observations[{i}]" for i, o in enumerate(facts.observations) if o.kind == "capture"]  # type: ignore[attr-defined]
+        self._located = {i: str(o.source_line) for i, o in enumerate(facts.observations) if getattr(o, "source_line", None)}
+        self._captures = [self._located.get(i) or f"$.observations[{i}]" for i, o in enumerate(facts.observations) if o.kind == "capture"]  # type: ignore[attr-defined]
 
     def _obs(self, ix: int) -> Any:
         if ix not in self._obs_dump:
@@ -61,7 +63,7 @@ class Explainer:
             elif ix in self._context:
                 ctx[alias] = self._context[ix]
         message = render(rule.spec.because.get(self.lang), ctx, f"{rule.path}: rule {rule.id}: because.{self.lang}")
-        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures))  # type: ignore[arg-type]
+        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures, self._located))  # type: ignore[arg-type]
 
     def merged_evidence(self, firings: Iterable[Firing], weighted: bool = False) -> list[Evidence]:
         """One entry per rule: the message of its first match in observation order (rendered
@@ -76,7 +78,7 @@ class Explainer:
             weight = first.rule.spec.then.weight if weighted else None
             ev = self.evidence(first, "against" if weight is not None and weight <= 0 else "for", weight)
             for f in group[1:]:
-                ev.observations.extend(_paths(f, self._captures))
+                ev.observations.extend(_paths(f, self._captures, self._located))
             items.append(ev)
         return merge_evidence(items)
 
@@ -130,7 +132,11 @@ def _firing_order(firing: Firing) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(i for i in ixs if i >= 0), tuple(i for i in ixs if i < 0)
 
 
-def _path_order(path: str) -> tuple[int, str]:
+def _path_order(path: str) -> tuple[int, str, int]:
+    """Context paths first, then observations: by index in the fact file, or by file and line of the raw input."""
     if path.startswith("$.observations["):
-        return (int(path[len("$.observations[") : -1]), "")
-    return (-1, path)
+        return (int(path[len("$.observations[") : -1]), "", 0)
+    file, _, line = path.rpartition(":")
+    if not path.startswith("$") and line.isdigit():
+        return (0, file, int(line))
+    return (-1, path, 0)

@@ -1,0 +1,144 @@
+"""Observations from what customers paste beyond probes and node dumps: component logs, ``kubectl
+describe`` and Service listings, ``conntrack -S`` and kernel log lines.
+
+Each becomes an observation only where its meaning does not depend on a guess:
+
+* a CoreDNS log -> ``coredns_log`` (its error lines; loop and upstream errors are derived from them);
+* a flannel or controller-manager line naming a node without a PodCIDR -> ``pod_cidr`` of that node
+  (unassigned, the line as its event);
+* a CNI plugin's log (flannel, calico-node) not joined to a Pod listing -> ``cni_pods`` of that plugin
+  with its error lines; a kube-proxy log without its Pod listing stays a warning (which node's
+  kube-proxy it is, is not known);
+* ``kubectl describe pod`` -> ``pod_status`` of a case Pod; a Warning event of the CNI ("networkPlugin
+  cni failed", a plugin's own file) -> ``cni_pods`` errors of that plugin, or ``node_conditions``
+  messages of the Pod's node when no plugin is named; ``describe node`` -> ``node_conditions``;
+* the destination Service as listed (``get svc``, ``describe svc``) with its Endpoints -> ``service_spec``;
+* ``conntrack -S`` -> ``conntrack_stats``, dmesg's "UDP: bad checksum" -> ``checksum_errors``, at the
+  host that printed them;
+* a ``tcp_connect`` to a name gets the address a lookup in the same input returned; without one
+  it is a warning (the fact model needs the address).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .model import IngestWarning, Record
+from .raw.kubectl import pod_role
+
+if TYPE_CHECKING:
+    from .assemble import Assembly
+
+_CNI_WORDS = (("flannel", "flannel"), ("calico", "calico"), ("cilium", "cilium"), ("weave", "weave"), ("canal", "canal"))
+_CNI_EVENT = re.compile(r"networkPlugin cni failed|failed to set up sandbox container .* network|network plugin is not ready|cni plugin not initialized"
+                        r"|NetworkPluginNotReady|failed to setup network for sandbox", re.I)
+_PHASES = {"Running": "Running", "Pending": "Pending", "Failed": "Failed", "Succeeded": "Succeeded", "Unknown": "Unknown"}
+
+
+def _plugin_named(text: str) -> str | None:
+    low = text.lower()
+    return next((plugin for word, plugin in _CNI_WORDS if word in low), None)
+
+
+def probe_target(asm: Assembly, rec: Record) -> dict[str, Any] | None:
+    """A tcp_connect record's fields for the observation (address of a name from a lookup in the
+    input), or None with a warning when it connected to a name nothing resolved."""
+    data = dict(rec.data)
+    name = data.pop("target_name", None)
+    if data.get("target") is None:
+        resolved = asm.inv.resolved(name) if name else None
+        if resolved is None:
+            asm.warnings.append(IngestWarning.of(rec.where(), "connect_name_unresolved", name=name or "?", tool=data.get("tool") or "?"))
+            return None
+        data["target"] = resolved
+    return data
+
+
+def more_observations(asm: Assembly) -> None:
+    _logs(asm)
+    _describe(asm)
+    _services(asm)
+    _node_counters(asm)
+
+
+def _logs(asm: Assembly) -> None:
+    listed_plugins = {str(role)[4:] for r in asm.inv.pod_listings for p in r.data["pods"] if str(role := pod_role(p["name"])).startswith("cni:")}
+    for rec in asm.inv.of("pod_log"):
+        d = rec.data
+        component = d.get("component")
+        if component == "coredns":
+            asm.emit(rec, "coredns_log", at="control_plane", host=d.get("pod"), lines=list(dict.fromkeys(str(m)[:300] for m in d.get("errors") or [])))
+        for f in d.get("findings") or []:
+            if f["finding"] in ("pod_cidr_unassigned", "cidr_not_available") and f.get("node"):
+                text = next((m for n, m in d.get("lines") or [] if n == f["line"]), None)
+                asm.emit(rec, "pod_cidr", at="control_plane", host=None, node=f["node"], events=[text] if text else None,
+                         cluster_cidr_exhausted=True if any(x["finding"] == "cidr_exhausted" for x in d.get("findings") or []) else None)
+        plugin = {"flannel": "flannel", "calico-node": "calico"}.get(component or "")
+        if plugin and not d.get("pod") and plugin not in listed_plugins:
+            asm.emit(rec, "cni_pods", at="control_plane", host=None, plugin=plugin, errors=list(dict.fromkeys(str(m)[:300] for m in d.get("errors") or [])))
+        elif component in ("kube-proxy",) and not d.get("pod"):
+            asm.warnings.append(IngestWarning.of(rec.where(), "log_node_unknown", component=component))
+
+
+def _describe(asm: Assembly) -> None:
+    src, dst = asm.endpoints["source"], asm.endpoints["destination"]
+    wanted = {src.get("name") if src.get("kind") == "pod" else None, dst.get("name") if dst.get("kind") == "pod" else None,
+              *(b.get("pod") for b in dst.get("backends") or [])} - {None}
+    listed = {p["name"] for r in asm.inv.pod_listings for p in r.data["pods"]}
+    for rec in asm.inv.of("pod_describe"):
+        d = rec.data
+        if d.get("name") in wanted and d.get("name") not in listed and d.get("status") in _PHASES:
+            asm.emit(rec, "pod_status", at="control_plane", host=None, pod=d["name"], phase=_PHASES[d["status"]])
+        for e in d.get("events") or []:
+            msg = str(e.get("message") or "")
+            if e.get("type") != "Warning" or not _CNI_EVENT.search(msg):
+                continue
+            plugin = _plugin_named(msg)
+            if plugin:
+                asm.emit(rec, "cni_pods", at="control_plane", host=None, plugin=plugin, errors=[msg[:300]],
+                         note=f"kubectl describe pod {d.get('name') or ''} event {e.get('reason')} ({rec.run.where(e['line'])})".replace("  ", " "))
+            elif d.get("node"):
+                asm.emit(rec, "node_conditions", at="control_plane", host=None, node=d["node"], messages=[msg[:300]])
+    for rec in asm.inv.of("node_describe"):
+        d = rec.data
+        cond = d.get("conditions") or {}
+        truth = lambda k: None if k not in cond else cond[k] == "True"  # noqa: E731
+        asm.emit(rec, "node_conditions", at="control_plane", host=None, node=d.get("name"), ready=truth("Ready"),
+                 network_unavailable=truth("NetworkUnavailable"), memory_pressure=truth("MemoryPressure"), disk_pressure=truth("DiskPressure"),
+                 pid_pressure=truth("PIDPressure"), messages=[str(m)[:300] for m in d.get("messages") or []])
+
+
+def _services(asm: Assembly) -> None:
+    dst = asm.endpoints["destination"]
+    if dst.get("kind") != "service" or not dst.get("ip"):
+        return
+    eps = {(e.get("namespace"), e["name"]): e for r in asm.inv.of("endpoints") for e in r.data["endpoints"]}
+    for rec in asm.inv.of("services"):
+        for svc in rec.data["services"]:
+            if svc.get("cluster_ip") != dst["ip"]:
+                continue
+            ports = [int(p.split("/")[0].split(":")[0]) for p in svc.get("ports") or [] if p.split("/")[0].split(":")[0].isdigit()]
+            port = dst.get("port") if dst.get("port") in ports else (ports[0] if len(ports) == 1 else None)
+            ep = eps.get((svc.get("namespace"), svc["name"])) or next((e for (ns, n), e in eps.items() if n == svc["name"]), None)
+            target = next((int(t) for t in svc.get("target_ports") or [] if str(t).isdigit()), None) if len(ports) == 1 else None
+            kind_type = "Headless" if svc.get("headless") else svc.get("type") if svc.get("type") in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName") else None
+            asm.emit(rec, "service_spec", at="control_plane", host=None, service=svc["name"], namespace=svc.get("namespace"), type=kind_type,
+                     cluster_ip=svc["cluster_ip"], port=port, target_port=target, selector=svc.get("selector") or None,
+                     endpoints=None if ep is None or ep.get("truncated") else list(ep["addresses"]))
+            return
+
+
+def _node_counters(asm: Assembly) -> None:
+    for rec in asm.inv.of("conntrack_stats"):
+        d = rec.data
+        asm.emit(rec, "conntrack_stats", **{k: d[k] for k in ("insert_failed", "drop", "early_drop", "search_restart") if k in d})
+    for rec in asm.inv.of("checksum"):
+        asm.emit(rec, "checksum_errors", bad_checksum_logged=True,
+                 note=f"{rec.run.command or 'dmesg'}: {rec.data['count']} 'UDP: bad checksum' line(s) ({rec.where()})")
+    for rec in asm.inv.of("nf_log"):
+        p = rec.data["packets"][0]
+        asm.warnings.append(IngestWarning.of(rec.where(), "nf_log_not_used", prefix=p.get("prefix") or "?", src=p["src"], dst=p["dst"],
+                                             count=len(rec.data["packets"])))
+    for rec in asm.inv.of("interface_counters"):
+        asm.warnings.append(IngestWarning.of(rec.where(), "interface_counters_not_used"))
