@@ -65,6 +65,9 @@ class Cause(_Strict):
     guide: str = Field(min_length=1, description="The guide section the cause comes from.")
     prior: float = Field(0.05, gt=0, lt=1)
     signature: list[SignatureEntry] = Field(default_factory=list)
+    false_positives: list[Text] = Field(
+        default_factory=list, description="What looks like this cause but is not, and how to tell them apart."
+    )
 
 
 class HowToObserve(_Strict):
@@ -166,6 +169,12 @@ class RuleSpec(_Strict):
     false_positives: list[Text] = Field(default_factory=list)
     guide: str | None = None
     tags: list[str] = Field(default_factory=list)
+    decisive: bool = Field(
+        False,
+        description="The rule reads the observation that confirms (weight > 0) or rules out (weight < 0) its cause. "
+        "Only decisive evidence may take a cause to 0.8: the non-decisive rules for a cause combine below it "
+        "(podnet.knowledge.calibration), and the report asks for a leading cause's decisive observation.",
+    )
 
 
 class Recipe(_Strict):
