@@ -67,7 +67,7 @@ def test_windows_line_endings_and_ansi_colours_change_nothing(tmp_path: Path) ->
     (tmp_path / "plain.txt").write_text(plain)
     (tmp_path / "coloured.txt").write_bytes(coloured.encode())
     a, b = ingest(tmp_path / "plain.txt"), ingest(tmp_path / "coloured.txt")
-    strip = lambda r: [{k: v for k, v in o.items() if k != "note"} for o in observations(r)]
+    strip = lambda r: [{k: v for k, v in o.items() if k not in ("note", "source_line")} for o in observations(r)]  # where it was read differs
     assert strip(a) == strip(b) and len(strip(a)) == 5
     assert [w.message for w in a.warnings] == [w.message for w in b.warnings]
 
