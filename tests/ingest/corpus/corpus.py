@@ -1,0 +1,67 @@
+"""The ingest corpus: every sample with its text, expected readings and split.
+
+Sources (referenced in place, never copied):
+
+* ``tests/ingest/corpus/captured/*.txt`` + ``.yaml``: lab transcripts made by ``capture.py`` (tune);
+* ``tests/ingest/samples/*`` with their readings in ``samples.yaml`` (tune);
+* ``tests/realworld/pastes`` and ``tests/realworld/captured``: verbatim public pastes and lab
+  transcripts made by another helper, with their ``expected`` block translated by
+  :func:`reading.expected_from_realworld`, split ``tune`` or ``holdout`` as their files say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .reading import Untranslatable, expected_from_realworld
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+REALWORLD = ROOT / "tests" / "realworld"
+SAMPLES = ROOT / "tests" / "ingest" / "samples"
+
+
+@dataclass
+class Sample:
+    id: str
+    path: Path
+    split: str
+    expect: list[dict[str, Any]] | None
+    untranslatable: str | None = None
+    source: str = ""
+
+
+def split_of(stem: str) -> str:
+    """tests/realworld's split rule (its README): known from the file name alone, so a holdout file
+    is not even opened unless the holdout is asked for."""
+    return "holdout" if int(hashlib.sha256(stem.encode()).hexdigest()[:8], 16) % 5 < 2 else "tune"
+
+
+def samples(splits: tuple[str, ...] = ("tune",)) -> Iterator[Sample]:
+    """The corpus samples of the given splits (holdout only when asked for: see README.md)."""
+    for y in sorted((HERE / "captured").glob("*.yaml")):
+        doc = yaml.safe_load(y.read_text())
+        if doc.get("split", "tune") in splits:
+            yield Sample(f"lab/{y.stem}", y.with_suffix(".txt"), doc.get("split", "tune"), doc["expect"], source="tests/ingest/corpus/captured")
+    if "tune" in splits:
+        for name, doc in yaml.safe_load((HERE / "samples.yaml").read_text()).items():
+            yield Sample(f"samples/{name}", SAMPLES / name, "tune", doc["expect"], source="tests/ingest/samples")
+    for folder in ("pastes", "captured"):
+        for y in sorted((REALWORLD / folder).glob("*.yaml")):
+            if split_of(y.stem) not in splits:
+                continue
+            doc = yaml.safe_load(y.read_text())
+            if doc.get("split") not in splits:
+                continue
+            text = REALWORLD / folder / (doc.get("paste") or doc.get("transcript") or f"{y.stem}.txt")
+            try:
+                expect, why = expected_from_realworld(doc["expected"]), None
+            except Untranslatable as exc:
+                expect, why = None, str(exc)
+            yield Sample(f"realworld/{folder}/{y.stem}", text, doc["split"], expect, why, source=f"tests/realworld/{folder}")

@@ -1,0 +1,332 @@
+"""The corpus vocabulary: what ingest read from a paste, and what a sample expects, as small neutral
+dicts (``{kind: tcp_connect, dest: 10.0.0.1, port: 80, result: refused}``), and how they are compared.
+
+* :func:`read` runs ingest's reader (split, recognise, parse: :func:`podnet.inputs.ingest.parse_runs`)
+  on the text under a neutral file name (``paste.txt``: the corpus's own file names would tell the
+  command) and turns each record into readings.
+* :func:`expected_from_realworld` translates the ``expected`` block of a tests/realworld paste or
+  capture (written by another helper, in its own words) into the same vocabulary, mechanically, kind
+  by kind; a kind it has no translation for makes the sample a miss with that reason.
+* :func:`judge` compares: every expected reading must be matched by a reading (only the keys the
+  expectation gives are compared), and no connection, lookup or ping may be read that the sample
+  does not expect (a guessed observation).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podnet.inputs.ingest import parse_runs
+from podnet.inputs.model import IngestWarning, Record
+
+PROBES = ("tcp_connect", "dns_lookup", "ping")
+_NET_RESULTS = {"net_unreachable": "unreachable"}
+
+
+@dataclass
+class Reading:
+    readings: list[dict[str, Any]]
+    warnings: list[IngestWarning]
+    crash: str | None = None
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    reason: str = ""
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    guessed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read(text: bytes, name: str = "paste.txt") -> Reading:
+    """What ingest reads from ``text`` (bytes as pasted)."""
+    with tempfile.TemporaryDirectory(prefix="podnet-corpus-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(text)
+        warnings: list[IngestWarning] = []
+        try:
+            records = parse_runs(path, warnings)
+        except Exception as exc:  # noqa: BLE001 - a crash is what the corpus counts
+            return Reading([], warnings, f"{type(exc).__name__}: {exc}")
+        return Reading([r for rec in records for r in readings_of(rec)], warnings)
+
+
+def _raw(rec: Record, line: int | None) -> str:
+    return next((t for n, t in rec.run.output if n == line), "") if line is not None else ""
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def readings_of(rec: Record) -> list[dict[str, Any]]:
+    """One record as corpus readings."""
+    d = rec.data
+    t = rec.type
+    if t == "tcp_connect":
+        return [_clean({"kind": t, "dest": d.get("target") or d.get("target_name"), "dest_name": d.get("target_name"), "port": d["port"],
+                        "result": d["result"], "tool": d.get("tool")})]
+    if t == "dns_lookup":
+        return [_clean({"kind": t, "name": d["name"], "server": d.get("server"), "result": d["result"], "answers": d.get("answers")})]
+    if t == "ping":
+        return [_clean({"kind": t, "dest": d["target"], "result": d["result"], "size": d.get("size")})]
+    if t == "pods":
+        return [_clean({"kind": "pod", "namespace": p.get("namespace"), "name": p["name"], "ready": f"{p['ready']}/{p['containers']}",
+                        "status": p["status"], "restarts": p.get("restarts"), "ip": p.get("ip"), "node": p.get("node")}) for p in d["pods"]]
+    if t == "nodes":
+        return [_clean({"kind": "node", "name": n["name"], "ready": n.get("ready"), "internal_ip": n.get("internal_ip")}) for n in d["nodes"]]
+    if t == "services":
+        return [_clean({"kind": "service", "namespace": s.get("namespace"), "name": s["name"], "type": s.get("type"), "cluster_ip": s.get("cluster_ip"),
+                        "ports": s.get("ports"), "selector": s.get("selector")}) for s in d["services"]]
+    if t == "endpoints":
+        return [_clean({"kind": "endpoints", "namespace": e.get("namespace"), "name": e["name"], "addresses": e["addresses"]}) for e in d["endpoints"]]
+    if t in ("pod_describe", "node_describe", "events"):
+        out = []
+        if t == "pod_describe":
+            pod = "/".join(x for x in (d.get("namespace"), d.get("name")) if x) or None
+            out.append(_clean({"kind": "pod_events", "pod": pod, "node": d.get("node"), "status": d.get("status"), "ip": d.get("ip")}))
+        if t == "node_describe":
+            out.append(_clean({"kind": "node", "name": d.get("name"), "ready": d["conditions"].get("Ready") == "True" if d["conditions"].get("Ready") else None,
+                               "internal_ip": d.get("internal_ip")}))
+        out += [_clean({"kind": "pod_event", "type": e["type"], "reason": e["reason"], "message": e.get("message"), "object": e.get("object")})
+                for e in d["events"]]
+        return out
+    if t == "pod_log":
+        return [_clean({"kind": "log", "component": d.get("component"), "pod": d.get("pod"), "mode": d.get("mode"),
+                        "findings": [f["finding"] for f in d.get("findings") or []], "lines": [_raw(rec, n) for n, _ in d.get("lines") or []]})]
+    if t == "counters" and d.get("conntrack_table_full_logged"):
+        return [{"kind": "kernel_log", "lines": [_raw(rec, n) for n, txt in rec.run.nonblank if "table full" in txt]}]
+    if t in ("checksum", "nf_log"):
+        return [{"kind": "kernel_log", "lines": [p.get("text") or _raw(rec, p["line"]) for p in d["packets"]], "packets": d["packets"]}]
+    if t == "conntrack_stats":
+        return [{"kind": t, **{k: v for k, v in d.items() if k != "cpus"}}]
+    if t == "addresses":
+        return [_clean({"kind": "interface", "name": i["name"], "mtu": i.get("mtu"), "state": i.get("state"),
+                        "addresses": [a for a in i["addresses"] if ":" not in a]}) for i in d["interfaces"]]
+    if t == "interface_counters":
+        return [_clean({"kind": "interface", "name": i["name"], "mtu": i.get("mtu"), "rx_drop": i.get("rx_drop"), "tx_drop": i.get("tx_drop")})
+                for i in d["interfaces"]]
+    if t == "routes":
+        return [_clean({"kind": "route", "dst": r["destination"], "via": r.get("via"), "dev": r.get("dev"),
+                        "type": r.get("kind") if r.get("kind") != "unicast" else None}) for r in d["routes"]]
+    if t == "pod_dns_config":
+        return [_clean({"kind": "resolv_conf", "nameservers": d.get("nameservers"), "search": d.get("search"), "ndots": d.get("ndots")})]
+    if t == "sysctl":
+        return [{"kind": "sysctl", "name": d["name"], "value": str(d["value"])}]
+    if t == "capture":
+        return [{"kind": "capture", "interface": d.get("interface"), "packets": len(d["packets"])}]
+    return [{"kind": t}]
+
+
+# ---------------------------------------------------------------- tests/realworld expectations
+
+class Untranslatable(Exception):
+    """The expected reading uses a kind the corpus vocabulary has no form for."""
+
+
+def _dest(value: Any) -> str:
+    return str(value)
+
+
+def _result(value: Any) -> str:
+    return _NET_RESULTS.get(str(value), str(value))
+
+
+def _ports(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return [p.strip() for p in (value if isinstance(value, list) else str(value).split(",")) if p.strip()]
+
+
+def _fragments(match: str) -> list[str]:
+    """The literal parts of a ``lines_that_matter`` match (``...``, ``*`` and ``<placeholder>`` are gaps)."""
+    return [f.strip() for f in re.split(r"\.\.\.|\*|<[^>]+>", match) if f.strip()]
+
+
+def expected_from_realworld(expected: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = expected.get("kind")
+    e = expected
+    if kind == "transcript":
+        return [r for step in e.get("steps") or [] for r in _step(step)]
+    return _step(e)
+
+
+def _step(e: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = e.get("kind")
+    if kind == "tcp_connect":
+        return [_clean({"kind": kind, "dest": _dest(e["dest"]) if e.get("dest") else None, "port": e.get("port"), "result": _result(e["result"])})]
+    if kind == "dns_lookup":
+        answers = e.get("answers", e.get("answer"))
+        return [_clean({"kind": kind, "name": e.get("name"), "server": e.get("server"), "result": _result(e["result"]),
+                        "answers": answers if isinstance(answers, list) else None})]
+    if kind == "ping":
+        tx, rx = e.get("transmitted"), e.get("received")
+        result = None if tx is None or rx is None else "ok" if rx == tx and tx > 0 else "lost" if rx == 0 else "partial_loss"
+        return [_clean({"kind": "ping", "dest": e.get("dest"), "result": result})]
+    if kind == "pod_list":
+        out = []
+        for p in e.get("pods") or []:
+            out.append(_clean({"kind": "pod", "namespace": p.get("namespace"), "name": p["name"], "ready": p.get("ready"), "status": p.get("status"),
+                               "restarts": p.get("restarts"), "ip": p.get("ip"), "node": p.get("node")}))
+        return out
+    if kind in ("service_list",):
+        out = []
+        for s in e.get("services") or []:
+            ns, _, name = str(s["name"]).rpartition("/")
+            out.append(_clean({"kind": "service", "namespace": ns or None, "name": name, "type": s.get("type"), "cluster_ip": s.get("cluster_ip"),
+                               "ports": _ports(s.get("ports"))}))
+        return out
+    if kind == "service_endpoints":
+        ns, _, name = str(e.get("service") or "").rpartition("/")
+        selector = e.get("selector")
+        out = [_clean({"kind": "service", "namespace": ns or None, "name": name or None, "cluster_ip": e.get("cluster_ip"),
+                       "ports": _ports(e.get("port") or e.get("ports")),
+                       "selector": [f"{k}={v}" for k, v in selector.items()] if isinstance(selector, dict) else None})]
+        if "endpoints" in e:
+            eps = e["endpoints"]
+            out.append(_clean({"kind": "endpoints", "name": name or None, "addresses": list(eps) if isinstance(eps, list) else []}))
+        return out
+    if kind == "pod_events":
+        out = [_clean({"kind": "pod_events", "pod": e.get("pod"), "node": e.get("node")})]
+        for ev in e.get("events") or []:
+            out.append(_clean({"kind": "pod_event", "type": ev.get("type"), "reason": ev.get("reason"), "message_contains": ev.get("message_contains")}))
+        return out
+    if kind in ("log", "kernel_log"):
+        lines = [str(x["match"]) for x in e.get("lines_that_matter") or [] if isinstance(x, dict) and x.get("match")]
+        out_kind = "log" if kind == "log" else "kernel_log"
+        return [_clean({"kind": out_kind, "component": _component(e.get("component")) if kind == "log" else None, "lines": lines})]
+    if kind == "resolv_conf":
+        ndots = next((int(o.split(":")[1]) for o in e.get("options") or [] if str(o).startswith("ndots:")), None)
+        return [_clean({"kind": "resolv_conf", "nameservers": e.get("nameservers"), "search": e.get("search"), "ndots": ndots})]
+    if kind == "conntrack_stats":
+        return [_clean({"kind": kind, **{k: e.get(k) for k in ("insert_failed", "drop", "early_drop", "invalid")}})]
+    if kind == "sysctls":
+        out = []
+        for name, values in (e.get("reading") or {}).items():
+            if isinstance(values, dict):
+                out += [{"kind": "sysctl", "name": f"net.ipv4.conf.{iface}.{name}", "value": str(v)} for iface, v in values.items()]
+        return out
+    if kind == "interface_addresses":
+        out = []
+        for i in e.get("interfaces") or []:
+            addrs = i.get("ipv4")
+            out.append(_clean({"kind": "interface", "name": i["name"], "mtu": i.get("mtu"), "addresses": addrs if isinstance(addrs, list) else None}))
+        if e.get("per_node"):
+            out += [{"kind": "interface", "name": e.get("interface"), "addresses": [addr], "host": host} for host, addr in e["per_node"].items()]
+        return out
+    if kind == "interface_counters":
+        out = []
+        for i in e.get("interfaces") or []:
+            name = str(i["name"])
+            shown = re.search(r"shown truncated as '([^']+)'", name)
+            if "*" in name:
+                continue
+            name = shown.group(1) if shown else name.split()[0]
+            out.append(_clean({"kind": "interface", "name": name, "mtu": i.get("mtu"), "rx_drop": i.get("rx_drop"), "tx_drop": i.get("tx_drop")}))
+        return out
+    if kind == "routes":
+        out = []
+        for r in e.get("routes") or []:
+            out.append(_clean({"kind": "route", "dst": "0.0.0.0/0" if r.get("dst") == "default" else r.get("dst"), "via": r.get("via"), "dev": r.get("dev"),
+                               "type": r.get("type")}))
+        if isinstance(e.get("route_get"), dict):
+            g = e["route_get"]
+            out.append(_clean({"kind": "route", "dst": f"{g['dst']}/32", "via": g.get("via"), "dev": g.get("dev")}))
+        return out
+    if kind == "packet_capture":
+        return [_clean({"kind": "capture", "interface": e.get("interface")})]
+    if kind in ("firewall_change",):
+        return []  # a command that changes state and prints nothing: nothing to read
+    raise Untranslatable(f"expected kind {kind!r} has no form in the corpus vocabulary")
+
+
+def _component(name: Any) -> str | None:
+    if not name:
+        return None
+    n = str(name).lower()
+    if "calico" in n:
+        return "calico-node"
+    if "controller" in n:
+        return "kube-controller-manager"
+    if "proxy" in n:
+        return "kube-proxy"
+    if "coredns" in n or "kube-dns" in n:
+        return "coredns"
+    if "flannel" in n:
+        return "flannel"
+    return n
+
+
+# ---------------------------------------------------------------- comparison
+
+def _same(key: str, want: Any, got: dict[str, Any]) -> bool:
+    have = got.get(key)
+    if key == "dest":
+        return str(want) in {str(got.get("dest")), str(got.get("dest_name"))}
+    if key == "lines":
+        lines = [str(x).lower() for x in got.get("lines") or []]
+        return all(any(_in_order(_fragments(str(w).lower()), line) for line in lines) for w in want)
+    if key == "message_contains":
+        return str(want).lower() in str(got.get("message") or "").lower()
+    if isinstance(want, list):
+        if not isinstance(have, list):
+            return False
+        return sorted(_norm(x) for x in want) == sorted(_norm(x) for x in have)
+    return _norm(want) == _norm(have)
+
+
+def _in_order(fragments: list[str], line: str) -> bool:
+    at = 0
+    for f in fragments:
+        i = line.find(f, at)
+        if i < 0:
+            return False
+        at = i + len(f)
+    return True
+
+
+def _norm(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(s))
+    except ValueError:
+        return s
+
+
+def matches(want: dict[str, Any], got: dict[str, Any]) -> bool:
+    return want["kind"] == got["kind"] and all(_same(k, v, got) for k, v in want.items() if k != "kind")
+
+
+def judge(expected: list[dict[str, Any]], reading: Reading) -> Verdict:
+    if reading.crash:
+        return Verdict(False, f"crash: {reading.crash}")
+    left = list(reading.readings)
+    missing = []
+    for want in expected:
+        hit = next((g for g in left if matches(want, g)), None)
+        if hit is None:
+            missing.append(want)
+        else:
+            left.remove(hit)
+    expected_probes = {(w["kind"], str(w.get("dest") or w.get("name"))) for w in expected if w["kind"] in PROBES}
+    guessed = [g for g in left if g["kind"] in PROBES and not any(matches(w, g) for w in expected)
+               and (g["kind"], str(g.get("dest") or g.get("name"))) not in expected_probes | {(g["kind"], str(g.get("dest_name")))}]
+    wrong = [g for g in left if g["kind"] in PROBES and g not in guessed and not any(matches(w, g) for w in expected)]
+    if missing:
+        near = [g for g in reading.readings if g["kind"] == missing[0]["kind"]]
+        got = f"; read {near[0]}" if near else "; nothing of that kind read"
+        return Verdict(False, f"expected {missing[0]} not read{got}", missing, guessed)
+    if guessed:
+        return Verdict(False, f"read what the sample does not show: {guessed[0]}", missing, guessed)
+    if wrong:
+        return Verdict(False, f"a second, different reading: {wrong[0]}", missing, wrong)
+    return Verdict(True)
