@@ -246,6 +246,14 @@ class Assembly:
         dst = self.endpoints["destination"]
         selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
         used_selinux = set()
+        # each vantage point's routes, once each (built once: per dump it made a long transcript
+        # with many `ip route` runs quadratic in time and memory)
+        routes_at: dict[Any, dict[tuple[Any, ...], dict[str, Any]]] = {}
+        for other in self._of("routes"):
+            table = routes_at.setdefault(self.where[id(other)], {})
+            for r in other.data["routes"]:
+                entry = {k: r[k] for k in ("destination", "via", "dev", "kind") if r.get(k) is not None}
+                table.setdefault(tuple(entry.items()), entry)
         for rec in self._of("iptables"):
             if dst["kind"] == "service" and dst.get("ip"):
                 found = service_rules(rec.data, dst["ip"], dst.get("port"))
@@ -260,8 +268,7 @@ class Assembly:
             key = self.where[id(rec)]
             used_selinux.add(key)
             host = rec.run.host.name if rec.run.host else None
-            routes = [{k: r[k] for k in ("destination", "via", "dev", "kind") if r.get(k) is not None}
-                      for other in self._of("routes") if self.where[id(other)] == key for r in other.data["routes"]]
+            routes = [dict(entry) for entry in routes_at.get(key, {}).values()]
             self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key),
                       ruleset_line=rec.run.output[0][0] if rec.run.output else None,
                       local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else None, routes=routes or None)
