@@ -154,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     parser = build_parser(command)
     args = parser.parse_args(argv)
+    if args.debug:
+        import os
+
+        os.environ["PODNET_DEBUG"] = "1"  # the knowledge cache says why it is not used, as with PODNET_DEBUG=1
     try:
         from .output import check_output_path
 

@@ -19,7 +19,7 @@ def _threshold(text: str) -> float:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from ..triage.session import DEFAULT_THRESHOLD
+    from ..triage.defaults import DEFAULT_THRESHOLD
 
     p = sub.add_parser(
         "triage",

@@ -24,7 +24,6 @@ from typing import Any, Callable
 
 from .kinds import CloudFirewall, CniNodeAddress, CorednsConfig, Latency, NicOffload, NodeResolver, PayloadSize, Reachability, ServiceSpec
 from .model import FactFile
-from .verdicts import enrich_firewalls
 from .observations import (
     Capture,
     DnsLookup,
@@ -275,7 +274,10 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) ->
     _cni_addresses(facts)
     _coredns_upstream(facts)
     _cloud_firewalls(facts)
-    enrich_firewalls(facts)
+    if any(o.kind == "firewall" and getattr(o, "ruleset", None) is not None for o in facts.observations):
+        from .verdicts import enrich_firewalls  # the netfilter tracer: only for a case with a ruleset (start-up)
+
+        enrich_firewalls(facts)
     registered = registered_node_ips(facts)
     for o in facts.observations:
         if isinstance(o, Capture) and o.outer_src and o.outer_src_registered is None and registered:

@@ -12,9 +12,16 @@ the code that defines and checks the knowledge (every module of ``podnet.knowled
 A cache file is read only when it is a regular file owned by the current user in a folder owned by
 the current user, neither writable by group or others; anything else (a folder shared with other
 users, a HOME kept across sudo) is not used at all. A cache that cannot be read, checked or written
-is ignored and the knowledge is loaded from YAML as usual; ``PODNET_DEBUG=1`` prints why on stderr,
-so a run that is slow every time says so. ``PODNET_NO_CACHE=1`` turns the cache off. Errors are
-never cached: a bad rule fails every time.
+is ignored and the knowledge is loaded from YAML as usual; ``PODNET_DEBUG=1`` (or ``podnet
+--debug``) prints why on stderr, so a run that is slow every time says so. ``PODNET_NO_CACHE=1``
+turns the cache off. Errors are never cached: a bad rule fails every time.
+
+Several entries live side by side (:data:`MAX_ENTRIES` per kind, the least recently used removed
+first), so alternating ``--rules`` sets or two installs of podnet do not evict each other. When the
+cache folder cannot be used (an unwritable home, a folder others may write), a private folder in
+the temporary directory (``$TMPDIR/podnet-cache-UID``) is used instead, with the same checks.
+Besides the knowledge, the packet-path profiles' YAML (``kb/paths``) is cached the same way
+(:func:`cached_plain`), so a case with captures does not parse YAML either.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ their subpackages) is keyed."""
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 """A cache file larger than this is not read (the bundled knowledge is about 250 KB)."""
 
+MAX_ENTRIES = 8
+"""Cache files kept per kind (knowledge, path profiles): one per knowledge content and version."""
+
 
 def debug(message: str) -> None:
     """A one-line hint on stderr when ``PODNET_DEBUG`` is set."""
@@ -50,6 +60,34 @@ def cache_dir() -> Path | None:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return Path(xdg) / "podnet" if xdg else Path.home() / ".cache" / "podnet"
+
+
+def fallback_dir() -> Path:
+    """The private cache folder in the temporary directory, used when :func:`cache_dir` cannot be."""
+    return Path(tempfile.gettempdir()) / f"podnet-cache-{os.geteuid()}"
+
+
+_USABLE: dict[str, Path | None] = {}
+
+
+def usable_dir() -> Path | None:
+    """The cache folder to use: :func:`cache_dir`, else :func:`fallback_dir` (each created 0700
+    and checked), else None (every run then reads the YAML); decided once per process."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    memo = str(directory)
+    if memo in _USABLE:
+        return _USABLE[memo]
+    why = _check_dir(directory)
+    found: Path | None = directory
+    if why:
+        fallback = fallback_dir()
+        why_not = _check_dir(fallback) if fallback != directory else why
+        found = None if why_not else fallback
+        debug(f"not used: {why}; " + (f"using {fallback} instead" if found else f"nor {fallback}: {why_not}"))
+    _USABLE[memo] = found
+    return found
 
 
 def _stat_line(path: str, st: os.stat_result) -> str:
@@ -90,6 +128,7 @@ def fingerprint(roots: Iterable[Any]) -> str | None:
         path = Path(str(root))
         if not path.is_dir():
             return None
+        parts.append(f"root {path}")  # an empty --rules folder still makes another knowledge (its rule_dirs)
         _stat_tree(path, parts)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
@@ -137,8 +176,27 @@ def _read(path: Path) -> Any:
         return json.loads(fh.read())
 
 
-def _write(directory: Path, path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".knowledge-", suffix=".tmp")  # mode 0600
+def _prune(directory: Path, kind: str, keep: Path) -> None:
+    """Leave at most :data:`MAX_ENTRIES` cache files of ``kind`` (the most recently used, by
+    mtime: a hit refreshes it); files of an older format (not ``.json``) go at once."""
+    entries = []
+    for old in directory.glob(f"{kind}-*"):
+        if old == keep:
+            continue
+        if old.suffix != ".json":
+            old.unlink(missing_ok=True)
+            continue
+        try:
+            entries.append((old.lstat().st_mtime_ns, old))
+        except OSError:
+            continue
+    entries.sort(reverse=True)
+    for _, old in entries[MAX_ENTRIES - 1 :]:
+        old.unlink(missing_ok=True)
+
+
+def _write(directory: Path, path: Path, data: Any, kind: str = "knowledge") -> None:
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{kind}-", suffix=".tmp")  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
@@ -146,36 +204,56 @@ def _write(directory: Path, path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    for old in directory.glob("knowledge-*"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    _prune(directory, kind, path)
 
 
-def cached_knowledge(roots: Iterable[Any], build: Callable[[], Any]) -> Any:
-    """The knowledge for these roots from the cache, or built (by ``build``) and stored."""
-    from .plain import NotPlain, from_plain, to_plain
+def _touch(path: Path) -> None:
+    """Mark a cache file as just used (the least recently used entries are removed first)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
-    directory = cache_dir()
+
+def cached_plain(kind: str, roots: Iterable[Any], build: Callable[[], Any], to_plain: Callable[[Any], Any], from_plain: Callable[[Any], Any]) -> Any:
+    """A value made from the files below ``roots``: from the cache file of ``kind`` and their key,
+    or built (by ``build``) and stored as ``to_plain(value)``; ``from_plain`` turns the stored
+    data back (and checks it: any exception there means a corrupt entry, rebuilt)."""
+    from .plain import NotPlain
+
+    directory = usable_dir()
     if directory is None:
         return build()
     key = fingerprint(roots)
     if key is None:
-        debug("the knowledge is not in plain folders: not cached")
+        debug(f"the {kind} is not in plain folders: not cached")
         return build()
-    why = _check_dir(directory)
-    if why:
-        debug(f"not used: {why}")
-        return build()
-    path = directory / f"knowledge-{key}.json"
+    path = directory / f"{kind}-{key}.json"
     try:
         data = _read(path)
         if data is not _MISSING:
-            return from_plain(data)
+            value = from_plain(data)
+            _touch(path)
+            return value
     except Exception as exc:  # noqa: BLE001 - a corrupt cache is rebuilt, never trusted or fatal
         debug(f"ignoring {path}: {type(exc).__name__}: {exc}"[:300])
     value = build()
     try:
-        _write(directory, path, to_plain(value))
+        _write(directory, path, to_plain(value), kind)
     except (OSError, NotPlain, ValueError, TypeError) as exc:
         debug(f"cannot write {path} (every run reads the YAML again): {type(exc).__name__}: {exc}"[:300])
     return value
+
+
+def cached_knowledge(roots: Iterable[Any], build: Callable[[], Any]) -> Any:
+    """The knowledge for these roots from the cache, or built (by ``build``) and stored."""
+    from .plain import from_plain, to_plain
+
+    return cached_plain("knowledge", roots, build, to_plain, from_plain)
+
+
+def plain_data(value: Any) -> Any:
+    """``value`` when it is JSON data (e.g. what a YAML file held); :class:`NotPlain` otherwise."""
+    from .plain import _check_plain
+
+    return _check_plain(value)

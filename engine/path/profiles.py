@@ -7,13 +7,11 @@ import re
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import FactFileError, KnowledgeError
 from ..knowledge.model import Lang, Text
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Strict(BaseModel):
@@ -82,9 +80,38 @@ def _paths_root() -> Any:
 
 
 def _read(name: str) -> Any:
+    """The YAML document of ``kb/paths/NAME`` (every one parsed once, and cached on disk as JSON
+    by :func:`podnet.knowledge.cache.cached_plain`: a run with captures parses no YAML)."""
+    documents = _documents()
+    if name not in documents:
+        raise KnowledgeError("file is missing", location=f"kb/paths/{name}", code="E-KB-MISSING")
+    return documents[name]
+
+
+@functools.lru_cache(maxsize=1)
+def _documents() -> dict[str, Any]:
+    from ..knowledge.cache import cached_plain, plain_data
+
+    root = _paths_root()
+
+    def build() -> dict[str, Any]:
+        names = sorted(item.name for item in root.iterdir() if item.name.endswith(".yaml"))
+        return {name: _parse(name) for name in names}
+
+    def back(data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise ValueError("not a mapping of file names")
+        return plain_data(data)  # type: ignore[no-any-return]
+
+    return cached_plain("paths", [root], build, plain_data, back)  # type: ignore[no-any-return]
+
+
+def _parse(name: str) -> Any:
+    import yaml
+
     origin = f"kb/paths/{name}"
     try:
-        return yaml.load((_paths_root() / name).read_text(encoding="utf-8"), Loader=_Loader)
+        return yaml.load((_paths_root() / name).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise KnowledgeError("file is missing", location=origin, code="E-KB-MISSING") from None
     except yaml.YAMLError as exc:

@@ -10,15 +10,26 @@ stopping rule.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from .model import AnswerOption, CauseBelief, Question
+
+if TYPE_CHECKING:
+    from .model import AnswerOption, CauseBelief, Question
 
 __all__ = ["AnswerOption", "CauseBelief", "Question", "next_questions"]
 
 
-def next_questions(facts: Any, n: int = 3, lang: str = "en", *, rule_dirs: tuple[str, ...] | list[str] = ()) -> list[Question]:
+def __getattr__(name: str) -> Any:
+    # the models (pydantic) load on first use: `podnet --help` reads triage's defaults only
+    if name in ("AnswerOption", "CauseBelief", "Question"):
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def next_questions(facts: Any, n: int = 3, lang: str = "en", *, rule_dirs: tuple[str, ...] | list[str] = ()) -> list[Question]:  # noqa: F821
     """The ``n`` questions with the highest expected information gain for a case.
 
     ``facts`` is a :class:`~podnet.facts.model.FactFile`, a dict in fact-file form, or a path.

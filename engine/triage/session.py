@@ -33,11 +33,7 @@ from .questions import (
     rank_questions,
     render_question,
 )
-
-DEFAULT_THRESHOLD = 0.5
-"""Posterior the top cause needs before triage stops: more likely than all other causes together;
-the rule engine must rank it first too. ``bench/triage_bench.py`` gave no wrong confident answer
-with thresholds from 0.5 to 0.8; lower values stop sooner and reach more cases."""
+from .defaults import DEFAULT_THRESHOLD  # callers import it from the session too
 
 
 SHOWN_QUESTIONS = 3

@@ -21,6 +21,14 @@ from ..conftest import EXAMPLES, ROOT
 CASE = EXAMPLES / "dns-coredns-crashloop.json"
 
 
+@pytest.fixture(autouse=True)
+def _own_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A temporary directory of the test's own, where the cache falls back to."""
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+
+
 def _diagnose(cache: Path, *extra_env: tuple[str, str]) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PODNET_CACHE_DIR=str(cache), PYTHONDONTWRITEBYTECODE="1")
     env.pop("PODNET_NO_CACHE", None)
@@ -127,16 +135,84 @@ def test_a_shared_cache_folder_is_not_used(warm_cache: tuple[Path, Path, str]) -
     assert "writable by group or others" in proc.stderr
 
 
-def test_an_unusable_cache_folder_is_silent_unless_debugging(tmp_path: Path) -> None:
+def test_an_unusable_cache_folder_falls_back_to_a_private_temporary_one(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     cache = blocker / "cache"  # cannot be created: its parent is a file
     quiet = _diagnose(cache)
     assert quiet.returncode in (0, 1) and quiet.stderr == ""
+    fallback = tmp_path / "tmpdir" / f"podnet-cache-{os.geteuid()}"
+    assert oct(fallback.stat().st_mode & 0o777) == "0o700"
+    [entry] = _cache_files(fallback)
+    _tamper_titles(entry, "FROM-THE-TEMPORARY-CACHE")  # the next run reads it
     loud = _diagnose(cache, ("PODNET_DEBUG", "1"))
-    assert loud.stdout == quiet.stdout
+    assert "FROM-THE-TEMPORARY-CACHE" in loud.stdout
     hints = [line for line in loud.stderr.splitlines() if line.startswith("podnet: debug: knowledge cache:")]
-    assert len(hints) == 1 and "cannot create" in hints[0], loud.stderr
+    assert len(hints) == 1 and "cannot create" in hints[0] and f"using {fallback} instead" in hints[0], loud.stderr
+    debug_flag = subprocess.run([sys.executable, "-m", "podnet", "--debug", "diagnose", str(CASE)], capture_output=True, text=True,
+                                cwd=ROOT, env=dict(os.environ, PODNET_CACHE_DIR=str(cache)), timeout=120)
+    assert f"using {fallback} instead" in debug_flag.stderr  # --debug says it too
+
+
+def test_a_temporary_folder_someone_else_owns_is_not_used(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.fail("this test needs root to give the folder to another user (CI runs as root)", pytrace=False)
+    fallback = tmp_path / "tmpdir" / f"podnet-cache-{os.geteuid()}"
+    fallback.mkdir(mode=0o700)
+    os.chown(fallback, 65534, 65534)  # planted by another user
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    loud = _diagnose(blocker / "cache", ("PODNET_DEBUG", "1"))
+    assert loud.returncode in (0, 1)
+    assert "owned by uid 65534" in loud.stderr and _cache_files(fallback) == []
+
+
+def test_entries_for_two_rule_sets_live_side_by_side(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    rules = tmp_path / "site-rules" / "common"
+    rules.mkdir(parents=True)
+    extra = ("--rules", str(tmp_path / "site-rules"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, PODNET_CACHE_DIR=str(cache))
+        return subprocess.run([sys.executable, "-m", "podnet", "diagnose", str(CASE), *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+    run()
+    run(*extra)
+    entries = _cache_files(cache)
+    assert len(entries) == 2
+    for entry in entries:
+        _tamper_titles(entry, "STILL-CACHED")
+    assert "STILL-CACHED" in run().stdout and "STILL-CACHED" in run(*extra).stdout  # neither evicted the other
+
+
+def test_the_least_recently_used_entries_go_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from podnet.knowledge import cache
+    from podnet.knowledge.load import load_knowledge
+
+    load_knowledge()  # the modules of the key imported
+    monkeypatch.setenv("PODNET_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(cache, "_USABLE", {})
+    roots = []
+    for i in range(3):
+        root = tmp_path / f"r{i}"
+        root.mkdir()
+        (root / "x.yaml").write_text(f"n: {i}\n")
+        roots.append(root)
+    built: list[int] = []
+
+    def get(i: int) -> object:
+        def build() -> dict[str, int]:
+            built.append(i)
+            return {"n": i}
+        return cache.cached_plain("test", [roots[i]], build, lambda v: v, lambda d: d)
+
+    assert [get(0), get(1), get(0)] == [{"n": 0}, {"n": 1}, {"n": 0}] and built == [0, 1]  # the third was a hit
+    os.utime(next(p for p in (tmp_path / "c").glob("test-*") if json.loads(p.read_text()) == {"n": 1}), ns=(0, 0))  # 1 is the oldest
+    get(2)
+    kept = sorted(json.loads(p.read_text())["n"] for p in (tmp_path / "c").glob("test-*"))
+    assert kept == [0, 2]
 
 
 def test_the_key_covers_podnets_version_and_the_knowledge_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
