@@ -272,12 +272,22 @@ def family_of_file(path: str) -> str | None:
     return None
 
 
+_LOOP = re.compile(r"^\s*(?:for|while|until)\b.*?\bdo\b(.*?)(?:\bdone\b|$)", re.S)
+
+
 def parse_command(command: str) -> ParsedCommand:
     """Split and unwrap a command line and name its family.
 
     In a pipeline the first stage podnet knows is the command (``echo quit | telnet HOST PORT``);
     its output counts as piped when later stages (``| grep``, ``| head``) filtered it.
     """
+    loop = _LOOP.match(command)
+    if loop:
+        # for/while loops: the first command podnet knows in the body is what printed the output
+        for piece in re.split(r"[;\n]", loop.group(1)):
+            piece = re.sub(r"^\s*>\s?", "", piece).strip()
+            if piece and piece not in ("do", "done") and (inner := parse_command(piece)).family is not None:
+                return inner
     stages = _segments(command) or [command]
     parsed = []
     for i, stage in enumerate(stages):

@@ -193,6 +193,12 @@ class EndpointInference:
             src = {"kind": "node", "name": WORKSTATION}
             self.warnings.append(IngestWarning.of(probe.where() if probe else "<input>", "source_windows"))
         merged = deep_merge(src, given)
+        if merged.get("kind") == "pod" and merged.get("name") and not merged.get("ip"):
+            # a source Pod named in the ticket: its address, namespace and node from a Pod listing
+            pod = self.inv.pod_named(merged["name"], merged.get("namespace"))
+            for key in ("namespace", "ip", "node"):
+                if pod and pod.get(key):
+                    merged.setdefault(key, pod[key])
         if "kind" not in merged:
             merged["kind"] = "node"
             self.warnings.append(IngestWarning.of(probe.where() if probe else "<input>", "source_kind_assumed"))

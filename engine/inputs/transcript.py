@@ -141,6 +141,10 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         if continuing and current is not None and not current.output and text.lstrip().startswith(">"):
             current.command += "\n" + text.strip()
             continuing = bool(_CONTINUES.search(text)) or not text.strip().endswith(("done", "fi", "esac"))
+            inner = parse_command(current.command)
+            if inner.family is not None:  # a loop around a command podnet knows
+                current.argv, current.family, current.piped = inner.argv, inner.family, inner.piped
+                current.host = inner.host or current.host
             continue
         continuing = False
         prompt = match_prompt(text, seen_prompts)

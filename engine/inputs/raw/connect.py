@@ -261,6 +261,8 @@ def parse_curl(run: CommandRun) -> ParseResult:
     unknown: list[tuple[int, str]] = []
     lookup: tuple[str | None, int] | None = None
     seen_curl = False
+    # a loop (or output without its command line) may hold many attempts; one curl makes one
+    repeated = not run.argv or bool(re.match(r"^\s*(?:for|while|until)\b", run.command))
     for n, text in run.nonblank:
         # The progress meter (or an HTTP body without a final newline) may precede the error on its line.
         body_part, _, error_part = text.partition("curl: (")
@@ -293,6 +295,8 @@ def parse_curl(run: CommandRun) -> ParseResult:
                 lookup = (m.group(1) or name, n)
         elif re.match(r"^<(?:\s|$)", t):
             http_status = http_status or (n if _HTTP_STATUS.match(t) else None)
+        elif attempts and not repeated and not open_:
+            unknown.append((n, text))  # one curl ends at its error: what follows is not its output
         elif writes_out:
             if re.fullmatch(r"\d{3}", t):  # -w '%{http_code}': 000 is no HTTP answer at all
                 attempts.append(("failed" if t == "000" else "connected", n))
