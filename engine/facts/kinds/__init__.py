@@ -1,8 +1,7 @@
 """Observation kinds that real incidents turn on, beyond the guide's probes (issue 9).
 
 Each module holds the kinds of one area; :data:`KINDS` lists them for the ``AnyObservation``
-union in :mod:`podnet.facts.observations`. They build on its :class:`Observation` base, so this
-package is imported at the end of that module.
+union in :mod:`podnet.facts.observations`. They build on :class:`podnet.facts.base.Observation`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..observations import Observation
+from ..base import Observation
 from ..values import ShortText, Text
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, computed_field, model_validator
 
-from ..observations import Observation
+from ..base import Observation
 from ..values import DnsName, IPAddressStr, K8sName, Text
 
 PodState = Literal["running", "crashloop", "pending", "error", "missing", "not_ready"]

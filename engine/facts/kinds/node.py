@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, computed_field, model_validator
 
-from ..observations import HopRole, Observation
+from ..base import HopRole, Observation
 from ..values import IfName, IPAddressStr, IPInterfaceStr, IPNetworkStr, K8sName, ShortText, Text
 
 IptablesMode = Literal["legacy", "nf_tables"]

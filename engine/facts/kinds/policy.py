@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from ..observations import Observation
+from ..base import Observation
 from ..values import IPNetworkStr, K8sLabel, K8sName, ShortText
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
 
-from ..observations import Observation, TargetRole
+from ..base import Observation, TargetRole
 from ..outcome import SUCCESS_RATIO_DOC, Outcome, check_success_ratio, outcome_of
 from ..values import DnsName, HostStr, IPAddressStr
 
