@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "triage",
     "collect",
     "ingest",
+    "serve",
 )
 """Subcommand modules in ``podnet.cli``; each has ``add_parser(subparsers)`` and ``run(args) -> int``."""
 
