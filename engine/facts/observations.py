@@ -13,7 +13,9 @@ from typing import Annotated, Callable, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from . import names
 from .firewall import FlowVerdict, RouteLine, RulesetFormat, RulesetText
+from .names import NameScope
 from .outcome import SUCCESS_RATIO_DOC, Outcome, check_success_ratio, outcome_of
 from .values import (
     DnsName,
@@ -128,6 +130,30 @@ class DnsLookup(Observation):
     def outcome(self) -> Outcome | None:
         """ok, intermittent, or failed (nxdomain, servfail, timeout, refused, failed)."""
         return outcome_of(self.result, ("ok",))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_scope(self) -> NameScope:
+        """cluster (*.cluster.local, <svc>.<ns>.svc), short (one label, completed by the search list) or external."""
+        return names.name_scope(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_dots(self) -> int:
+        """Dots in the name, a final dot not counted (search domains are tried first while it is below ndots)."""
+        return names.name_dots(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fully_qualified(self) -> bool:
+        """Written with a final dot: the search list is never tried."""
+        return self.name.endswith(".")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_key(self) -> str:
+        """The name without its final dot, lower case: the same name written either way."""
+        return names.name_key(self.name)
 
 
 class MtuProbe(Observation):

@@ -26,7 +26,7 @@ TOOL_DEFAULTS = {"ping": {"size": 56, "dont_fragment": False}, "route": {"direct
 DERIVABLE = {
     "ping": {"outcome", "packet_size", "large"},
     "tcp_connect": {"outcome"},
-    "dns_lookup": {"outcome"},
+    "dns_lookup": {"outcome", "name_scope", "name_dots", "fully_qualified", "name_key"},  # from the required name
     "reachability": {"outcome"},
     "payload_size": {"large_only_fails"},
     "sysctl": {"key", "interface", "number"},

@@ -167,6 +167,20 @@ class CorednsConfig(Observation):
 
 _LOOP = re.compile(r"\bloop\b.*\bdetected\b|\[FATAL\] plugin/loop", re.I)
 _UPSTREAM = re.compile(r"i/o timeout|connection refused|no route to host|read udp .*->.*:53", re.I)
+_QUERY = re.compile(r'"(?:A|AAAA|CNAME|SRV|PTR|MX|TXT|ANY) IN (\S+?)\.? (?:udp|tcp) [^"]*" NXDOMAIN', re.I)
+_HINFO = re.compile(r"\bHINFO\b")
+
+
+def search_expanded(qname: str) -> bool:
+    """A name the search list built from an outside (dotted) name: ``api.example.com.<ns>.svc.cluster.local``
+    or ``api.example.com.cluster.local``; ``<svc>.<ns>.svc.cluster.local`` is a real cluster name."""
+    q = qname.rstrip(".").lower()
+    if q.endswith(".svc.cluster.local"):
+        return q[: -len(".svc.cluster.local")].count(".") >= 2
+    if q.endswith(".cluster.local"):
+        prefix = q[: -len(".cluster.local")]
+        return prefix not in ("svc", "pod") and not prefix.endswith((".svc", ".pod"))
+    return False
 
 
 class CorednsLog(Observation):
@@ -180,6 +194,11 @@ class CorednsLog(Observation):
     upstream_errors: bool | None = Field(None, description="Errors reaching the upstream (i/o timeout, refused); derived from lines when absent.")
     servfail: bool | None = Field(None, description="It answers SERVFAIL.")
     oom_killed: bool | None = None
+    expanded_nxdomain: bool | None = Field(
+        None,
+        description="NXDOMAIN answers for names the search list built from an outside name "
+        "(api.example.com.default.svc.cluster.local): the ndots expansion at work; derived from lines (log plugin) when absent.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -194,5 +213,23 @@ class CorednsLog(Observation):
         if self.upstream_errors is not None:
             return self.upstream_errors
         return None if self.lines is None else any(_UPSTREAM.search(line) for line in self.lines)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def upstream_query_errors(self) -> bool | None:
+        """Upstream errors for real queries, not only for the loop plugin's HINFO probe at start-up
+        (an upstream may ignore HINFO and still answer names); None when the lines do not tell."""
+        if self.lines is None:
+            return True if self.upstream_errors else None
+        return any(_UPSTREAM.search(line) and not _HINFO.search(line) for line in self.lines)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def search_expansion_nxdomain(self) -> bool | None:
+        if self.expanded_nxdomain is not None:
+            return self.expanded_nxdomain
+        if self.lines is None:
+            return None
+        return any((m := _QUERY.search(line)) is not None and search_expanded(m.group(1)) for line in self.lines)
 
 

@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
 
+from .. import names
 from ..base import Observation, TargetRole
+from ..names import NameScope
 from ..outcome import SUCCESS_RATIO_DOC, Outcome, check_success_ratio, outcome_of
 from ..values import DnsName, HostStr, IPAddressStr
 
@@ -92,6 +94,30 @@ class Latency(Observation):
     target: IPAddressStr | None = None
     port: int | None = Field(None, ge=1, le=65535)
     target_role: TargetRole | None = Field(None, description="Derived from target.")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_scope(self) -> NameScope | None:
+        """For a lookup: cluster, short (one label) or external name; None without a name."""
+        return None if self.name is None else names.name_scope(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_dots(self) -> int | None:
+        """Dots in the looked-up name, a final dot not counted; None without a name."""
+        return None if self.name is None else names.name_dots(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fully_qualified(self) -> bool | None:
+        """The name was written with a final dot (the search list is not tried); None without a name."""
+        return None if self.name is None else self.name.endswith(".")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_key(self) -> str | None:
+        """The name without its final dot, lower case; None without a name."""
+        return None if self.name is None else names.name_key(self.name)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,0 +1,31 @@
+"""What a looked-up name is: a cluster name, a short name the search list expands, or an outside
+name; written fully qualified (a final dot) or not. Rules read these through derived fields of
+``dns_lookup`` and ``latency``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+NameScope = Literal["cluster", "short", "external"]
+
+CLUSTER_SUFFIXES = (".cluster.local", ".svc", ".pod")
+"""Endings of names only the cluster DNS answers (the default cluster domain and its zones)."""
+
+
+def name_key(name: str) -> str:
+    """The name compared across observations: lower case, without the final dot."""
+    return name.rstrip(".").lower()
+
+
+def name_scope(name: str) -> NameScope:
+    """``cluster`` for ``*.cluster.local`` and ``<svc>.<ns>.svc`` names, ``short`` for one label
+    (a Service name the search list completes), else ``external``."""
+    key = name_key(name)
+    if key.endswith(CLUSTER_SUFFIXES) or ".svc." in key or key == "cluster.local":
+        return "cluster"
+    return "short" if "." not in key else "external"
+
+
+def name_dots(name: str) -> int:
+    """Dots in the name (a final dot not counted): resolv.conf's ``ndots`` is compared with it."""
+    return name_key(name).count(".")
