@@ -1,6 +1,6 @@
 # The two commands of the README, with their install steps.
 #   make demo   diagnose the guide's ClusterIP case (bundled example)
-#   make test   run every test (rule cases, CLI, examples, the network-namespace lab)
+#   make test   check the knowledge (podnet rules check), then run every test (rule cases, CLI, examples, the lab)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -26,7 +26,9 @@ demo: install
 system-packages:
 	@bash .ci/system-packages
 
+# `podnet rules check` first: every cross reference, rule test file and example, each problem located.
 test: install system-packages
+	$(BIN)/podnet rules check
 	$(BIN)/python -m pytest -q
 
 bench: install

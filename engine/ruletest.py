@@ -4,7 +4,7 @@ A test file names its rule and lists cases; each case lays ``facts`` over
 ``rules/defaults.test.yaml`` (observations replace), runs the engine, and checks that the rule
 fires (``fires: true``) or does not (``fires: false``). ``expect`` may also name the cause,
 symptom or finding that must then appear in the diagnosis. Every rule needs at least one firing
-case and one near miss.
+case and one near miss. The file format is checked first (:mod:`podnet.knowledge.rule_tests`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import PodnetError, RuleError
 from .knowledge.load import _walk_yaml, read_yaml
+from .knowledge.rule_tests import expect_problems, parse_rule_test_file
 
 
 @dataclass
@@ -63,26 +64,26 @@ def run_rule_tests(rule_dirs: tuple[str, ...] = (), select: str | None = None) -
     results: list[RuleTestResult] = []
     rule_ids = {r.id for r in reasoner.knowledge.rules}
     for origin, item in _test_files(rule_dirs):
-        doc = read_yaml(item, origin)
-        rule_id = doc.get("rule") if isinstance(doc, dict) else None
+        spec = parse_rule_test_file(read_yaml(item, origin), origin)
+        rule_id = spec.rule
         if rule_id not in rule_ids:
             raise RuleError(f"test file names unknown rule {rule_id!r}", location=f"{origin}: rule", code="E-RULE-TEST")
         if item.name != f"{rule_id}.test.yaml":
             raise RuleError(f"test file must be named {rule_id}.test.yaml", location=origin, code="E-RULE-TEST")
+        problems = expect_problems(spec, reasoner.knowledge, origin)
+        if problems:
+            raise problems[0]
         if select and select not in rule_id:
             continue
-        for i, case in enumerate(doc.get("cases") or []):
-            name = case.get("name", f"case {i}")
-            want = case.get("fires")
-            if not isinstance(want, bool):
-                raise RuleError("each case needs fires: true or false", location=f"{origin}: cases[{i}].fires", code="E-RULE-TEST")
+        for i, case in enumerate(spec.cases):
+            name, want = case.name, case.fires
             tested.setdefault(rule_id, set()).add(want)
             try:
-                facts = facts_from_data(_overlay(defaults, case.get("facts") or {}), f"{origin}: cases[{i}].facts")
+                facts = facts_from_data(_overlay(defaults, case.facts), f"{origin}: cases[{i}].facts")
                 fired = [f for f in analyse(facts, rule_dirs=rule_dirs).result.firings if f.rule.id == rule_id]
                 ok = bool(fired) == want
                 message = "" if ok else ("did not fire" if want else "fired on a near miss")
-                expect = case.get("expect") or {}
+                expect = case.expect.model_dump(exclude_none=True) if case.expect else {}
                 if ok and expect:
                     d = diagnose_facts(facts, rule_dirs=rule_dirs)
                     for key, got in (
@@ -93,7 +94,7 @@ def run_rule_tests(rule_dirs: tuple[str, ...] = (), select: str | None = None) -
                     ):
                         if key in expect and expect[key] not in got:
                             ok, message = False, f"expected {key} {expect[key]!r}, got {got}"
-                    if "no_cause" in expect and expect["no_cause"] and d.causes:
+                    if expect.get("no_cause") and d.causes:
                         ok, message = False, f"expected no cause, got {[c.id for c in d.causes]}"
             except PodnetError as exc:
                 ok, message = False, exc.one_line()

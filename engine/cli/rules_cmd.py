@@ -1,4 +1,4 @@
-"""``podnet rules list|test|graph``: show, test and draw the knowledge."""
+"""``podnet rules list|test|check|catalogue|graph``: show, test, check and draw the knowledge."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_rules(tp)
     tp.add_argument("-k", dest="select", metavar="TEXT", help="only rules whose id contains this text")
     tp.set_defaults(run=run_test)
+    kp = rs.add_parser(
+        "check",
+        help="check the knowledge without running cases: cross references, rule test files, examples",
+        description="Every check of the knowledge, every problem listed (one located line each): what the loader "
+        "refuses (schemas, templates, cross references between kb/ files, causes without a supporting rule), the "
+        "bundled rules' message templates, the format and references of every <rule-id>.test.yaml and its cases' "
+        "facts, and examples/expected.yaml against the example files and the catalogue. Exit 3 when there is a problem.",
+    )
+    add_rules(kp)
+    kp.add_argument("--examples", metavar="DIR", help="examples folder with expected.yaml (default: the source checkout's examples/, if any)")
+    kp.set_defaults(run=run_check)
     cp = rs.add_parser("catalogue", help="the cause catalogue as a Markdown table")
     add_lang(cp)
     add_rules(cp)
@@ -59,6 +70,26 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"{mark} {r.rule_id}: {r.name}" + ("" if r.ok else f" — {r.message}"))
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..knowledge.checks import check_knowledge, default_examples
+
+    examples = Path(args.examples) if args.examples else default_examples()
+    if examples is not None and not (examples / "expected.yaml").is_file():
+        raise UsageError("no expected.yaml in the examples folder", location=str(examples), code="E-USAGE")
+    report = check_knowledge(tuple(args.rules), examples)
+    for line in report.problems:
+        print(line, file=sys.stderr)
+    counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
+    if examples is None:
+        counts += ", examples not checked (no examples/ folder; pass --examples DIR)"
+    print(f"{'FAIL' if report.problems else 'ok'}: {counts}; {len(report.problems)} problem(s)")
+    return 3 if report.problems else 0
 
 
 def run_graph(args: argparse.Namespace) -> int:

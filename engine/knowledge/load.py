@@ -1,7 +1,9 @@
 """Load the knowledge base (``kb/``) and the rules (``rules/`` plus extra folders), checked.
 
 Everything is validated on load, before any diagnosis runs: a bad file fails with its path,
-line (for YAML syntax), rule id and field. The result is cached per process.
+line (for YAML syntax), rule id and field, and so does a cross reference between files that does
+not hold (:mod:`.crossref`: signatures to answers, path suspects to causes, causes to the rules
+that support them). The result is cached per process (and on disk, :mod:`.cache`).
 """
 
 from __future__ import annotations
@@ -175,6 +177,9 @@ def load_kb() -> Knowledge:
                 raise KnowledgeError(f"duplicate id {s.id!r}", location=f"kb/symptoms.yaml: {key}[{i}]", code="E-KB-DUPLICATE")
             target[s.id] = s
     causes: dict[str, Cause] = {}
+    signatures: list[tuple[str, Any]] = []
+    for i, s in enumerate(symptoms.values()):
+        signatures += [(f"kb/symptoms.yaml: symptoms[{i}].signature[{j}]", e) for j, e in enumerate(s.signature)]
     for rel, item_path in _walk_yaml(root / "causes"):
         origin = f"kb/causes/{rel}"
         for i, item in enumerate(_items(read_yaml(item_path, origin), "causes", origin)):
@@ -185,15 +190,43 @@ def load_kb() -> Knowledge:
             if cause.symptom not in symptoms:
                 raise KnowledgeError(f"unknown symptom {cause.symptom!r}", location=f"{origin}: causes[{i}].symptom", code="E-KB-REFERENCE")
             causes[cause.id] = cause
+            signatures += [(f"{origin}: causes[{i}].signature[{j}]", e) for j, e in enumerate(cause.signature)]
     kinds: dict[str, ObservationKind] = {}
     origin = "kb/observations.yaml"
     for i, item in enumerate(_items(read_yaml(root / "observations.yaml", origin), "kinds", origin)):
         ok = _validate(ObservationKind, item, origin, f"kinds[{i}]")
         lint_observation_kind(ok, f"{origin}: kinds[{i}]")
+        if ok.kind in kinds:
+            raise KnowledgeError(f"duplicate observation kind {ok.kind!r}", location=f"{origin}: kinds[{i}].kind", code="E-KB-DUPLICATE")
         kinds[ok.kind] = ok
+    _raise_first(kb_problems(root, causes, kinds, signatures))
     origin = "kb/interfaces.yaml"
     roles = [_validate(InterfaceRole, item, origin, f"roles[{i}]") for i, item in enumerate(_items(read_yaml(root / "interfaces.yaml", origin), "roles", origin))]
     return Knowledge(symptoms=symptoms, findings=findings, causes=causes, observation_kinds=kinds, interface_roles=roles)
+
+
+def kb_problems(root: Any, causes: dict[str, Cause], kinds: dict[str, ObservationKind], signatures: list[tuple[str, Any]]) -> list[KnowledgeError]:
+    """Every cross-reference problem between the files of ``kb/`` (see :mod:`.crossref`)."""
+    from ..facts.observations import OBSERVATION_MODELS
+    from .crossref import answer_problems, localize_problems, model_problems, signature_problems
+
+    origin = "kb/paths/localize.yaml"
+    return [
+        *model_problems(kinds, OBSERVATION_MODELS),
+        *answer_problems((f"kb/observations.yaml: kinds[{i}]", k) for i, k in enumerate(kinds.values())),
+        *signature_problems(signatures, kinds),
+        *localize_problems(read_yaml(root / "paths" / "localize.yaml", origin), causes, origin),
+    ]
+
+
+def _raise_first(problems: list[KnowledgeError]) -> None:
+    """Raise the first problem; its details list every one (``podnet rules check`` prints them all)."""
+    if problems:
+        first = problems[0]
+        first.details = [p.one_line() for p in problems]
+        if len(problems) > 1:
+            first.message += f" (and {len(problems) - 1} more problem(s): podnet rules check lists them)"
+        raise first
 
 
 def load_rule_file(kb: Knowledge, path: Any, origin: str, symptom_dir: str, schema: dict[str, Any], *, check_templates: bool = True) -> Rule:
@@ -315,6 +348,9 @@ def _load_knowledge(extra_dirs: tuple[str, ...]) -> Knowledge:
         kb = load_kb()
         kb.rules = load_rules(kb, dirs)
         kb.rule_dirs = extra_dirs
+        from .crossref import rule_problems
+
+        _raise_first(rule_problems(kb))
         return kb
 
     return cached_knowledge((_kb_root(), _bundled_rules_root(), *dirs), build)
