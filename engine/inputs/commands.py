@@ -50,6 +50,8 @@ def split_words(command: str) -> list[str]:
 
 def _segments(command: str) -> list[str]:
     """The pipeline stages of the first command of a line (cut at ``|``, stopped at ``;``/``&&``)."""
+    if not any(c in command for c in "|;&"):
+        return [command.strip()] if command.strip() else []  # the common line: one stage
     stages, quote, start = [], None, 0
     for i, ch in enumerate(command):
         if quote:

@@ -237,6 +237,18 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
     return [run]
 
 
+_CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 13, 27})
+
+
+def is_binary(data: bytes) -> bool:
+    """Not text a terminal showed: a NUL, or many control bytes, in the first 4 KiB (a pcap, a core
+    file, random bytes). UTF-16 with its BOM is text."""
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head or len(head.translate(None, _CONTROL_BYTES)) < len(head) * 0.95
+
+
 def read_input(path: Path, warnings: list[IngestWarning], *, max_bytes: int | None = None) -> list[CommandRun]:
     """All command runs of a folder (one file per command, sub-folders naming hosts), a file, or
     stdin (``-``). Only regular files are read (a FIFO, device or socket in a folder is skipped
@@ -245,6 +257,9 @@ def read_input(path: Path, warnings: list[IngestWarning], *, max_bytes: int | No
     if str(path) == "-" or not path.is_dir():
         data = read_source(str(path), budget, prefix="E-INGEST", variable="PODNET_MAX_RAW_BYTES")
         name = "<stdin>" if str(path) == "-" else str(path)
+        if is_binary(data):
+            warnings.append(IngestWarning.of(f"{name}:1", "binary_file"))
+            return []
         return runs_from_text(decode(data), name, warnings, None if str(path) == "-" else path.name)
     runs: list[CommandRun] = []
     sum_read = 0
@@ -273,7 +288,7 @@ def read_input(path: Path, warnings: list[IngestWarning], *, max_bytes: int | No
             continue
         budget -= len(data)
         sum_read += len(data)
-        if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if is_binary(data):
             warnings.append(IngestWarning.of(f"{file}:1", "binary_file"))
             continue
         runs.extend(runs_from_text(decode(data), str(file), warnings, file.name, host))

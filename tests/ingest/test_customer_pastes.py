@@ -342,3 +342,43 @@ def test_ingest_options_need_raw() -> None:
     example = HERE.parents[1] / "examples" / "raw" / "clusterip-dual-address" / "context.json"
     proc = run_podnet("diagnose", str(example), "--destination-ip", "10.0.0.1")
     assert proc.returncode == 2 and "E-USAGE" in proc.stderr and "--raw" in proc.stderr
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_binary_data_is_refused_with_a_location(tmp_path: Path) -> None:
+    blob = tmp_path / "capture.bin"
+    blob.write_bytes(bytes(range(256)) * 4000)
+    for args, stdin in ((["ingest", str(blob)], None), (["diagnose", "--raw", "-"], blob.read_bytes().decode("latin-1"))):
+        proc = run_podnet(*args, stdin=stdin)
+        assert proc.returncode == 2 and "E-INGEST-EMPTY" in proc.stderr and "binary file" in proc.stderr, proc.stderr
+        assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_fifo_device_and_unreadable_entries(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (["ingest", str(fifo)], ["diagnose", "--raw", str(fifo)], ["ingest", "/dev/zero"]):
+        proc = run_podnet(*args)  # never opened: no hang
+        assert proc.returncode == 2 and "E-INGEST-NOT-FILE" in proc.stderr, proc.stderr
+    folder = tmp_path / "ticket"
+    folder.mkdir()
+    (folder / "curl.txt").write_text((LAB / "curl-sS-refused.txt").read_text())
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere")  # unreadable: stat fails
+    result = ingest(folder, {"endpoints": {"destination": {"kind": "pod"}}})
+    codes = {Path(w.location.rsplit(":", 1)[0]).name: w.code for w in result.warnings}
+    assert codes["pipe.txt"] == "not_regular_file" and codes["gone.txt"] == "cannot_read"
+    assert [o["result"] for o in observations(result, "tcp_connect")] == ["failed"]
+
+
+def test_a_50_mb_paste_is_refused_quickly() -> None:
+    import time
+
+    started = time.monotonic()
+    proc = run_podnet("diagnose", "--raw", "-", stdin="curl: (7) Failed to connect to 10.0.0.1 port 80: Connection refused\n" * 760_000)
+    assert proc.returncode == 2 and "E-INGEST-SIZE" in proc.stderr and "PODNET_MAX_RAW_BYTES" in proc.stderr, proc.stderr[:300]
+    assert time.monotonic() - started < 30
