@@ -21,6 +21,11 @@ class Case(_Strict):
 
     id: ShortText = Field(min_length=1)
     summary: MultilineText = ""
+    symptom: Literal["network_unreachable", "port_unreachable", "dns_failure", "large_packet_loss", "cni_failure"] | None = Field(
+        None,
+        description="What fails, as the person reporting it classes it (the guide's five symptom classes, "
+        "kb/symptoms.yaml); absent: not said. Triage weighs it as evidence, rules do not read it.",
+    )
 
 
 class NodeInfo(_Strict):

@@ -525,6 +525,11 @@ class ResourcePressure(Observation):
     nic_queue_overflows: int | None = Field(None, ge=0)
     ephemeral_ports_in_use: int | None = Field(None, ge=0)
     ephemeral_port_range: int | None = Field(None, ge=1, description="Size of ip_local_port_range.")
+    looks_normal: bool | None = Field(
+        None,
+        description="Stated without values: the person looked (load, conntrack use, NIC counters, ports in use) "
+        "and saw nothing unusual (true) or something unusual (false). No number is implied.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -597,21 +602,28 @@ class DnsService(Observation):
     pods_total: int | None = Field(None, ge=0)
     endpoints: list[ShortText] | None = Field(None, description="Endpoints of the DNS Service; [] when it has none; absent: not listed.")
     service_ip: IPAddressStr | None = None
+    all_ready: bool | None = Field(None, description="Stated without counts: every CoreDNS Pod is Ready (true) or not (false).")
+    has_endpoints: bool | None = Field(None, description="Stated without listing them: the DNS Service has endpoints (true) or none (false).")
 
     @model_validator(mode="after")
     def _counts(self) -> "DnsService":
         if self.pods_ready is not None and self.pods_total is not None and self.pods_ready > self.pods_total:
             raise ValueError("pods_ready is larger than pods_total")
+        if self.has_endpoints is not None and self.endpoints is not None and self.has_endpoints != bool(self.endpoints):
+            raise ValueError("has_endpoints contradicts endpoints")
+        if self.all_ready is not None and self.pods_ready is not None and self.pods_total is not None and self.all_ready != (self.pods_ready == self.pods_total):
+            raise ValueError("all_ready contradicts pods_ready and pods_total")
         return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def healthy(self) -> bool | None:
         """False when no Pod is ready or the Service has no endpoints; True when Pods are ready and
-        endpoints listed; None when what was looked at does not decide."""
-        if self.pods_ready == 0 or self.endpoints == []:
+        endpoints listed (counted, or stated); None when what was looked at does not decide."""
+        if self.pods_ready == 0 or self.endpoints == [] or self.has_endpoints is False:
             return False
-        if self.pods_ready is not None and self.pods_ready > 0 and self.endpoints:
+        ready = (self.pods_ready is not None and self.pods_ready > 0) or self.all_ready is True
+        if ready and (self.endpoints or self.has_endpoints):
             return True
         return None
 
@@ -624,11 +636,19 @@ class PodCidr(Observation):
     pod_cidr: IPNetworkStr | None = None
     cluster_cidr_exhausted: bool | None = None
     events: list[Text] | None = Field(None, description="e.g. CIDRNotAvailable events; absent: not looked at.")
+    has_pod_cidr: bool | None = Field(None, description="Stated without the range: the node has a PodCIDR (true) or none (false).")
+
+    @model_validator(mode="after")
+    def _stated_matches_range(self) -> "PodCidr":
+        if self.has_pod_cidr is False and self.pod_cidr is not None:
+            raise ValueError("has_pod_cidr is false but pod_cidr is given")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def assigned(self) -> bool:
-        return self.pod_cidr is not None
+        """A PodCIDR is given or stated; False otherwise."""
+        return self.pod_cidr is not None or self.has_pod_cidr is True
 
 
 class CniPods(Observation):
