@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 _CNI_WORDS = (("flannel", "flannel"), ("calico", "calico"), ("cilium", "cilium"), ("weave", "weave"), ("canal", "canal"))
 _CNI_EVENT = re.compile(r"networkPlugin cni failed|failed to set up sandbox container .* network|network plugin is not ready|cni plugin not initialized"
-                        r"|NetworkPluginNotReady|failed to setup network for sandbox", re.I)
+                        r"|NetworkPluginNotReady|failed to setup network for sandbox|calico/node is not ready|BIRD is not ready|BGP not established", re.I)
 _PHASES = {"Running": "Running", "Pending": "Pending", "Failed": "Failed", "Succeeded": "Succeeded", "Unknown": "Unknown"}
 
 

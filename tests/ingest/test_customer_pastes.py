@@ -382,3 +382,19 @@ def test_a_50_mb_paste_is_refused_quickly() -> None:
     proc = run_podnet("diagnose", "--raw", "-", stdin="curl: (7) Failed to connect to 10.0.0.1 port 80: Connection refused\n" * 760_000)
     assert proc.returncode == 2 and "E-INGEST-SIZE" in proc.stderr and "PODNET_MAX_RAW_BYTES" in proc.stderr, proc.stderr[:300]
     assert time.monotonic() - started < 30
+
+
+def test_calico_node_startup_log_with_and_without_timestamps(tmp_path: Path) -> None:
+    """calico-node's startup lines (``[LEVEL][pid] file line: msg``, with or without a date), written
+    here in the shape its releases print; the autodetection failure is a finding."""
+    text = ("$ kubectl logs -n kube-system calico-node-x7k2p\n"
+            "2023-03-04 09:50:19.464 [INFO][9] startup/startup.go 425: Early log level set to info\n"
+            "[INFO][9] startup/startup.go 104: Datastore is ready\n"
+            "[WARNING][9] startup/autodetection_methods.go 113: Unable to auto-detect an IPv4 address using interface regexes [eth.*]: "
+            "no valid host interfaces found\n"
+            "[WARNING][9] startup/utils.go 48: Terminating\n"
+            "Calico node failed to start\n")
+    recs, warnings = read_text(tmp_path, text)
+    (log,) = recs
+    assert (log.data["component"], [f["finding"] for f in log.data["findings"]]) == ("calico-node", ["autodetect_failed", "node_failed_to_start"])
+    assert warnings == []

@@ -32,11 +32,12 @@ _PREFIXED = re.compile(r"^(\S+) (\S+) (.*)$")
 _JOURNAL = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
 _COREDNS = re.compile(r"^(?:\S+Z )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
 _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d|^\[INFO\] plugin/reload|^\.{3}$")
-_CALICO = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL|DEBUG)\]\[\d+\] (\S+) \d+: (.*)$")
+_CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) \d+: (.*)$")
+_CALICO_PLAIN = re.compile(r"^(Calico node failed to start|Calico node started successfully|calico/node is not ready: .*)$")
 _BIRD = re.compile(r"^(?:\d{4}-\d\d-\d\d [\d:.]+ )?bird\d?: (.*)$")
 _LOGFMT = re.compile(r"""(?:^|\s)level=(\w+)\b.*?\bmsg=("(?:[^"\\]|\\.)*"|\S+)""")
 _LEVELS = {"E": "error", "F": "fatal", "W": "warning", "I": "info", "ERROR": "error", "FATAL": "fatal", "WARNING": "warning",
-           "INFO": "info", "DEBUG": "info", "error": "error", "fatal": "fatal", "warning": "warning", "warn": "warning",
+           "INFO": "info", "DEBUG": "info", "PANIC": "fatal", "error": "error", "fatal": "fatal", "warning": "warning", "warn": "warning",
            "info": "info", "debug": "info", "panic": "fatal", "crit": "fatal"}
 
 FINDINGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
@@ -58,7 +59,9 @@ FINDINGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("kube-proxy", "api_unreachable", re.compile(r"dial tcp [\d.]+:6443: (?:i/o timeout|connect: )")),
     ("kube-controller-manager", "cidr_exhausted", re.compile(r"no remaining CIDRs left to allocate|CIDR allocation failed")),
     ("kube-controller-manager", "cidr_not_available", re.compile(r'reason="?CIDRNotAvailable|CIDRNotAvailable')),
-    ("calico-node", "autodetect_failed", re.compile(r"Unable to auto-detect an IPv4 address|Couldn't autodetect|failed to autodetect", re.I)),
+    ("calico-node", "autodetect_failed", re.compile(r"Unable to auto-detect (?:an )?IPv4 address|Couldn't autodetect|failed to autodetect"
+                                                     r"|Invalid IP autodetection method", re.I)),
+    ("calico-node", "node_failed_to_start", re.compile(r"Calico node failed to start|startup\.go \d+: Terminating|\bTerminating\b$")),
     ("calico-node", "bgp_not_established", re.compile(r"BGP not established with", re.I)),
     ("calico-node", "datastore_unreachable", re.compile(r"(?:Failed to|Unable to) (?:connect to|reach) (?:the )?datastore|connection is unauthorized", re.I)),
 )
@@ -107,6 +110,8 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
         return _LEVELS[m.group(1)], m.group(2), prefix
     if m := _CALICO.match(t):
         return _LEVELS[m.group(1)], m.group(3), prefix
+    if m := _CALICO_PLAIN.match(t):
+        return ("error" if "failed" in t or "not ready" in t else "info"), t, prefix
     if m := _BIRD.match(t):
         return "info", m.group(1), prefix
     if t.startswith("{") and t.endswith("}"):
