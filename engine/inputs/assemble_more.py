@@ -9,7 +9,7 @@ Each becomes an observation only where its meaning does not depend on a guess:
 * a CNI plugin's log (flannel, calico-node) not joined to a Pod listing -> ``cni_pods`` of that plugin
   with its error lines; a kube-proxy log without its Pod listing stays a warning (which node's
   kube-proxy it is, is not known);
-* ``kubectl describe pod`` -> ``pod_status`` of a case Pod; a Warning event of the CNI ("networkPlugin
+* ``kubectl describe pod`` -> ``pod_status`` of a case Pod; a Warning event (also of ``get events``) of the CNI ("networkPlugin
   cni failed", a plugin's own file) -> ``cni_pods`` errors of that plugin, or ``node_conditions``
   messages of the Pod's node when no plugin is named; ``describe node`` -> ``node_conditions``;
 * the destination Service as listed (``get svc``, ``describe svc``) with its Endpoints -> ``service_spec``;
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 _CNI_WORDS = (("flannel", "flannel"), ("calico", "calico"), ("cilium", "cilium"), ("weave", "weave"), ("canal", "canal"))
 _CNI_EVENT = re.compile(r"networkPlugin cni failed|failed to set up sandbox container .* network|network plugin is not ready|cni plugin not initialized"
+                        r"|Failed to create pod sandbox: .*(?:plugin type=|network|cni)"
                         r"|NetworkPluginNotReady|failed to setup network for sandbox|calico/node is not ready|BIRD is not ready|BGP not established", re.I)
 _PHASES = {"Running": "Running", "Pending": "Pending", "Failed": "Failed", "Succeeded": "Succeeded", "Unknown": "Unknown"}
 
@@ -86,9 +87,9 @@ def _describe(asm: Assembly) -> None:
     wanted = {src.get("name") if src.get("kind") == "pod" else None, dst.get("name") if dst.get("kind") == "pod" else None,
               *(b.get("pod") for b in dst.get("backends") or [])} - {None}
     listed = {p["name"] for r in asm.inv.pod_listings for p in r.data["pods"]}
-    for rec in asm.inv.of("pod_describe"):
+    for rec in asm.inv.of("pod_describe") + asm.inv.of("events"):
         d = rec.data
-        if d.get("name") in wanted and d.get("name") not in listed and d.get("status") in _PHASES:
+        if rec.type == "pod_describe" and d.get("name") in wanted and d.get("name") not in listed and d.get("status") in _PHASES:
             asm.emit(rec, "pod_status", at="control_plane", host=None, pod=d["name"], phase=_PHASES[d["status"]])
         for e in d.get("events") or []:
             msg = str(e.get("message") or "")
@@ -97,7 +98,7 @@ def _describe(asm: Assembly) -> None:
             plugin = _plugin_named(msg)
             if plugin:
                 asm.emit(rec, "cni_pods", at="control_plane", host=None, plugin=plugin, errors=[msg[:300]],
-                         note=f"kubectl describe pod {d.get('name') or ''} event {e.get('reason')} ({rec.run.where(e['line'])})".replace("  ", " "))
+                         note=f"{rec.run.command or 'kubectl events'}: event {e.get('reason')} ({rec.run.where(e['line'])})")
             elif d.get("node"):
                 asm.emit(rec, "node_conditions", at="control_plane", host=None, node=d["node"], messages=[msg[:300]])
     for rec in asm.inv.of("node_describe"):

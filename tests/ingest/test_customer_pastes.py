@@ -398,3 +398,53 @@ def test_calico_node_startup_log_with_and_without_timestamps(tmp_path: Path) -> 
     (log,) = recs
     assert (log.data["component"], [f["finding"] for f in log.data["findings"]]) == ("calico-node", ["autodetect_failed", "node_failed_to_start"])
     assert warnings == []
+
+
+def test_kubectl_get_svc_forms(tmp_path: Path) -> None:
+    text = ("$ kubectl get svc -A -o wide\n"
+            "NAMESPACE     NAME         TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)                  AGE   SELECTOR\n"
+            "default       kubernetes   ClusterIP   10.96.0.1       <none>        443/TCP                  40d   <none>\n"
+            "kube-system   kube-dns     ClusterIP   10.96.0.10      <none>        53/UDP,53/TCP,9153/TCP   40d   k8s-app=kube-dns\n"
+            "demo          web          NodePort    10.104.8.9      <none>        80:30080/TCP             3h    app=web\n"
+            "demo          db           ClusterIP   None            <none>        5432/TCP                 3h    app=db\n"
+            "$ kubectl get svc web -n demo -o yaml\n"
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: demo\nspec:\n  clusterIP: 10.104.8.9\n  type: NodePort\n"
+            "  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 8080\n    nodePort: 30080\n    protocol: TCP\n")
+    recs, warnings = read_text(tmp_path, text)
+    table, yaml_form = [r for r in recs if r.type == "services"]
+    rows = {s["name"]: (s["namespace"], s["type"], s["cluster_ip"], s["ports"], s["selector"]) for s in table.data["services"]}
+    assert rows["kube-dns"] == ("kube-system", "ClusterIP", "10.96.0.10", ["53/UDP", "53/TCP", "9153/TCP"], ["k8s-app=kube-dns"])
+    assert rows["web"] == ("demo", "NodePort", "10.104.8.9", ["80:30080/TCP"], ["app=web"])
+    assert rows["db"][2] is None and table.data["services"][3]["headless"]
+    (svc,) = yaml_form.data["services"]
+    assert (svc["cluster_ip"], svc["ports"], svc["target_ports"], svc["selector"]) == ("10.104.8.9", ["80/TCP"], [8080], ["app=web"])
+    assert warnings == []
+
+
+def test_yaml_with_aliases_is_refused(tmp_path: Path) -> None:
+    text = "$ kubectl get svc -o yaml\napiVersion: v1\nkind: List\nitems: &a [*a, *a]\n"
+    recs, warnings = read_text(tmp_path, text)
+    assert recs == [] and [w.code for w in warnings] == ["kubectl_json_invalid"]
+
+
+def test_kubectl_get_events(tmp_path: Path) -> None:
+    text = ("$ kubectl get events -n demo\n"
+            "LAST SEEN   TYPE      REASON                   OBJECT                    MESSAGE\n"
+            "2m          Normal    Scheduled                pod/web-5c7f9d4b8-8kz2n   Successfully assigned demo/web-5c7f9d4b8-8kz2n to node-2\n"
+            "2m          Warning   FailedCreatePodSandBox   pod/web-5c7f9d4b8-8kz2n   Failed to create pod sandbox: plugin type=\"calico\" failed (add): "
+            "stat /var/lib/calico/nodename: no such file or directory\n")
+    recs, warnings = read_text(tmp_path, text)
+    (events,) = recs
+    assert [(e["type"], e["reason"], e["object"]) for e in events.data["events"]] == [
+        ("Normal", "Scheduled", "pod/web-5c7f9d4b8-8kz2n"), ("Warning", "FailedCreatePodSandBox", "pod/web-5c7f9d4b8-8kz2n")]
+    assert "nodename" in events.data["events"][1]["message"] and warnings == []
+
+
+def test_cni_warning_events_become_cni_errors(tmp_path: Path) -> None:
+    text = ("$ kubectl get events -n demo\n"
+            "LAST SEEN   TYPE      REASON                   OBJECT                    MESSAGE\n"
+            "2m          Warning   FailedCreatePodSandBox   pod/web-5c7f9d4b8-8kz2n   Failed to create pod sandbox: plugin type=\"calico\" failed (add): "
+            "stat /var/lib/calico/nodename: no such file or directory\n")
+    ctx = {"endpoints": {"source": {"kind": "pod", "name": "client"}, "destination": {"kind": "pod", "ip": "10.244.2.15", "port": 8080}}}
+    (cni,) = observations(ingest_text(tmp_path, text, ctx), "cni_pods")
+    assert cni["plugin"] == "calico" and "nodename" in cni["errors"][0] and cni["source_line"].endswith("paste.txt:2")
