@@ -447,4 +447,4 @@ def test_cni_warning_events_become_cni_errors(tmp_path: Path) -> None:
             "stat /var/lib/calico/nodename: no such file or directory\n")
     ctx = {"endpoints": {"source": {"kind": "pod", "name": "client"}, "destination": {"kind": "pod", "ip": "10.244.2.15", "port": 8080}}}
     (cni,) = observations(ingest_text(tmp_path, text, ctx), "cni_pods")
-    assert cni["plugin"] == "calico" and "nodename" in cni["errors"][0] and cni["source_line"].endswith("paste.txt:2")
+    assert cni["plugin"] == "calico" and "nodename" in cni["errors"][0] and cni["source_line"].endswith("transcript.txt:2")
