@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 $(BIN)/podnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,ray]'
+	$(BIN)/pip install --quiet -e '.[test,ray,web]'
 	@touch $@
 
 install: $(BIN)/podnet
