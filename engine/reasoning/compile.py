@@ -52,6 +52,9 @@ class Firing:
     copies: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
+MAX_KIND_SETS = 4096
+"""Sets of fact kinds whose rule selection is remembered (one entry per distinct kind of case)."""
+
 SHARED_KINDS = frozenset({"symptom", "finding", "source", "destination", "cluster", "path_suspect"})
 """Fact kinds with one class shared by every pattern: the case's context and derived facts (one
 or a few per case). Every other kind is an observation kind, with a class per pattern."""
@@ -108,23 +111,49 @@ class CompiledRules:
     specs: list[PatternSpec] = field(default_factory=list)
     """Every observation pattern of every rule, in rule order."""
 
+    _relevant_memo: dict[frozenset[str], tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _by_atom: dict[str, list[int]] | None = field(default=None, repr=False)
+
     def relevant(self, available: set[str]) -> tuple[int, ...]:
         """Indexes of the rules that can fire with these fact kinds present: a rule whose positive
         patterns need a kind no observation provides (or a finding or symptom no included rule
-        derives) never fires, so leaving it out of the network changes nothing but its size."""
-        have = set(available)
-        chosen: list[int] = []
-        changed = True
-        while changed:
-            changed = False
+        derives) never fires, so leaving it out of the network changes nothing but its size.
+
+        Remembered per set of kinds (cases of one kind share it), and found in time linear in
+        the rules: each rule is tested once, and again only when a rule chosen before concludes a
+        kind it mentions."""
+        key = frozenset(available)
+        found = self._relevant_memo.get(key)
+        if found is None:
+            found = self._select(key)
+            if len(self._relevant_memo) >= MAX_KIND_SETS:
+                self._relevant_memo.clear()
+            self._relevant_memo[key] = found
+        return found
+
+    def _select(self, available: frozenset[str]) -> tuple[int, ...]:
+        if self._by_atom is None:
+            by_atom: dict[str, list[int]] = defaultdict(list)
             for i, e in enumerate(self.entries):
+                for atom in _atoms(e.needs):
+                    by_atom[atom].append(i)
+            self._by_atom = dict(by_atom)
+        have = set(available)
+        chosen: set[int] = set()
+        todo = list(range(len(self.entries)))
+        while todo:
+            added: set[str] = set()
+            for i in todo:
+                e = self.entries[i]
                 if i in chosen or not _can_fire(e.needs, have):
                     continue
-                chosen.append(i)
-                changed = True
+                chosen.add(i)
                 if e.concludes:
-                    have.add(e.concludes)
-                    have.add(e.concludes.split(":")[0])
+                    for atom in (e.concludes, e.concludes.split(":")[0]):
+                        if atom not in have:
+                            have.add(atom)
+                            added.add(atom)
+            todo = sorted({i for atom in added for i in self._by_atom.get(atom, ()) if i not in chosen})
         return tuple(sorted(chosen))
 
     def engine_class(self, indexes: tuple[int, ...] | None = None) -> type[KnowledgeEngine]:
@@ -142,6 +171,15 @@ def _needs(p: Pattern) -> str:
         key = next((c.value for c in p.constraints if c.field in ("class", "name") and c.op == "eq" and c.var is None), None)
         return f"{p.kind}:{key}" if key else p.kind
     return p.kind
+
+
+def _atoms(node: Node) -> set[str]:
+    """What a condition's positive patterns need (see :func:`_needs`)."""
+    if isinstance(node, Pattern):
+        return {_needs(node)}
+    if isinstance(node, Not):
+        return set()
+    return set().union(*(_atoms(i) for i in node.items))
 
 
 def _can_fire(node: Node, have: set[str]) -> bool:

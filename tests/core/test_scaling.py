@@ -1,0 +1,117 @@
+"""Linear growth (issue 16): rule selection remembered per set of fact kinds and linear in the rules;
+the engine asks only the rules with new activations and clears only what the last case wrote.
+Counts of work, never times (the times are in bench/bench_scaling.py)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from podnet import load_facts
+from podnet.reasoning.compile import _can_fire, compile_rules
+from podnet.reasoning.diagnose import analyse, get_reasoner
+from tests.conftest import EXAMPLES
+
+CASES = sorted(p for p in EXAMPLES.glob("*.json") if not p.name.startswith("ticket-"))
+
+
+def _naive_relevant(compiled, available):
+    """The fixpoint as first written: pass over every rule until nothing changes."""
+    have = set(available)
+    chosen: list[int] = []
+    changed = True
+    while changed:
+        changed = False
+        for i, e in enumerate(compiled.entries):
+            if i in chosen or not _can_fire(e.needs, have):
+                continue
+            chosen.append(i)
+            changed = True
+            if e.concludes:
+                have.add(e.concludes)
+                have.add(e.concludes.split(":")[0])
+    return tuple(sorted(chosen))
+
+
+def test_rule_selection_is_the_fixpoint_and_remembered():
+    compiled = compile_rules(get_reasoner().knowledge.rules)
+    kinds = sorted(compiled.kinds - {"symptom", "finding"})
+    rng = random.Random(16)
+    samples = [set(), set(kinds)] + [set(rng.sample(kinds, k)) for k in (1, 2, 3, 5, 8, 13) for _ in range(5)]
+    for available in samples:
+        assert compiled.relevant(available) == _naive_relevant(compiled, available), sorted(available)
+    first = compiled.relevant({"ping", "tcp_connect"})
+    assert compiled.relevant({"tcp_connect", "ping"}) is first  # remembered per set of kinds
+
+
+def _clones(folder: Path, copies: int) -> None:
+    """``copies`` clones of every bundled rule about kinds none of the examples observes, so the
+    clones can never fire for them: the knowledge grows, the examples' work should not."""
+    import podnet.rules
+
+    root = Path(podnet.rules.__file__).parent  # the rules the engine loads
+    for path in sorted(root.rglob("*.yaml")):
+        if path.name.endswith(".test.yaml") or path.parent == root:
+            continue
+        doc = yaml.safe_load(path.read_text())
+        for k in range(copies):
+            clone = dict(doc, id=f"{doc['id']}-never{k}")
+            # and a cluster DNS address no example has: never fires for them
+            clone["when"] = {"all": [doc["when"], {"fact": "cluster", "dns_service_ip": "198.18.255.254"}]}
+            target = folder / path.parent.name / f"{clone['id']}.yaml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(yaml.safe_dump(clone, allow_unicode=True, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rules")
+    _clones(folder, 3)
+    return (str(folder),)
+
+
+def _count_csn_asks(monkeypatch, run):
+    from experta.matchers.rete.nodes import ConflictSetNode
+
+    calls = itertools.count()
+    real = ConflictSetNode.get_activations
+
+    def counted(self):
+        next(calls)
+        return real(self)
+
+    monkeypatch.setattr(ConflictSetNode, "get_activations", counted)
+    run()
+    return next(calls)
+
+
+def test_work_per_case_does_not_grow_with_rules_that_cannot_fire(monkeypatch, grown):
+    facts = [load_facts(p) for p in CASES]
+    for f in facts:  # engines built
+        analyse(f)
+        analyse(f, rule_dirs=grown)
+    base = _count_csn_asks(monkeypatch, lambda: [analyse(f) for f in facts])
+    more = _count_csn_asks(monkeypatch, lambda: [analyse(f, rule_dirs=grown) for f in facts])
+    assert len(get_reasoner(grown).knowledge.rules) >= 4 * len(get_reasoner().knowledge.rules)
+    # experta asked every rule's node after each fact and each firing (hundreds of thousands of
+    # calls here); now only the nodes with new activations are asked, the same ones either way
+    assert more == base
+
+
+def test_results_do_not_depend_on_the_previous_case():
+    """The engine clears only what the last case wrote: any order of cases gives the same firings."""
+    facts = [load_facts(p) for p in CASES]
+
+    def firings(f):
+        return sorted((x.rule.id, tuple(sorted(x.fact_indexes.items()))) for x in analyse(f).result.firings)
+
+    forward = [firings(f) for f in facts]
+    backward = [firings(f) for f in reversed(facts)][::-1]
+    shuffled_order = list(range(len(facts)))
+    random.Random(7).shuffle(shuffled_order)
+    shuffled = dict(zip(shuffled_order, [firings(facts[i]) for i in shuffled_order]))
+    assert forward == backward == [shuffled[i] for i in range(len(facts))]
