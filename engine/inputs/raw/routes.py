@@ -28,7 +28,9 @@ def parse_ip_route(run: CommandRun) -> ParseResult:
     res = ParseResult()
     routes: list[dict[str, object]] = []
     normal: list[str] = []
-    for n, text in run.nonblank:
+    # `ip route get` prints an indented "cache ..." attribute line under its route: not a route
+    body = [(n, t) for n, t in run.nonblank if not (t[:1].isspace() and t.split()[0] == "cache")]
+    for n, text in body:
         m = _SPECIAL.match(text.strip())
         if m:
             net = _network(m.group(2))
@@ -41,7 +43,7 @@ def parse_ip_route(run: CommandRun) -> ParseResult:
     except Exception as exc:  # noqa: BLE001
         res.warn(run, "ip_route_not_understood", error=str(exc))
         return res
-    lines = [n for n, t in run.nonblank if not _SPECIAL.match(t.strip())]
+    lines = [n for n, t in body if not _SPECIAL.match(t.strip())]
     for item, n in zip(parsed if isinstance(parsed, list) else [], lines):
         net = _network(str(item.get("ip", "")))
         if net is None:
