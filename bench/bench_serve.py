@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             time.sleep(0.1)
         body = CASE.read_bytes()
+        with httpx.Client(base_url=url, timeout=120) as one:
+            alone = []
+            for _ in range(30):  # one at a time: the service time of a request, without queueing
+                t = time.perf_counter()
+                one.post("/v1/diagnose", content=body, headers={"content-type": "application/json"}).raise_for_status()
+                alone.append(time.perf_counter() - t)
         rss = [rss_mb(server.pid)]
         rows = []
         for _ in range(args.rounds):
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print(f"| measure ({args.rounds} bursts of {args.concurrency} concurrent POST /v1/diagnose, clusterip-dual-address.json) | value |")
         print("|---|---|")
+        print(f"| one request at a time (median of 30) | {1000 * statistics.median(alone):.1f} ms |")
         print(f"| requests answered / failed | {total} / {failed} |")
         print(f"| throughput per burst (median, min-max) | {statistics.median(throughput):.0f} req/s ({min(throughput):.0f}-{max(throughput):.0f}) |")
         print(f"| latency p50 / p99 (all requests, queueing included) | {1000 * percentile(all_lat, .5):.0f} ms / {1000 * percentile(all_lat, .99):.0f} ms |")
@@ -120,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for i, (wall, lat, f) in enumerate(rows, 1):
             print(f"burst {i}: {args.concurrency / wall:6.1f} req/s  p50 {1000 * percentile(lat, .5):6.0f} ms  p99 {1000 * percentile(lat, .99):6.0f} ms  failed {f}  rss {rss[i]:.0f} MB")
-        print(f"rss after warm-up {rss[0]:.0f} MB; cpu count {os.cpu_count()}")
+        print(f"one at a time: median {1000 * statistics.median(alone):.1f} ms; rss after warm-up {rss[0]:.0f} MB; cpu count {os.cpu_count()}")
     return 1 if failed else 0
 
 

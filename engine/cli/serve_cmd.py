@@ -68,8 +68,10 @@ def _bind(host: str, port: int) -> object:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise UsageError(f"cannot resolve the address: {exc.strerror or exc}", location=f"--host {host}", code="E-USAGE-BIND") from None
-    family, _, _, _, addr = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, _, proto, _, addr = infos[0]
+    # proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (else every reply on a
+    # kept-alive connection waits ~40 ms for the client's delayed ACK)
+    sock = socket.socket(family, socket.SOCK_STREAM, proto or socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(addr)

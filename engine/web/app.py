@@ -28,29 +28,50 @@ log = logging.getLogger("podnet.web")
 
 WARM_UP_CASE: dict[str, Any] = {
     "case": {"id": "warm-up"},
-    "endpoints": {"source": {"kind": "pod", "ip": "198.18.0.2"}, "destination": {"kind": "service", "ip": "198.18.128.10", "port": 80}},
-    "observations": [{"kind": "ping", "at": "source_pod", "target": "198.18.128.10", "result": "lost"}],
+    "cluster": {
+        "cni": "flannel",
+        "mode": "vxlan",
+        "kube_proxy_mode": "iptables",
+        "nodes": [
+            {"name": "node-a", "internal_ip": "198.18.0.1", "pod_cidr": "198.18.64.0/24", "nic": "eth0"},
+            {"name": "node-b", "internal_ip": "198.18.0.2", "pod_cidr": "198.18.65.0/24", "nic": "eth0"},
+        ],
+    },
+    "endpoints": {
+        "source": {"kind": "pod", "name": "client", "namespace": "default", "ip": "198.18.64.5", "node": "node-a"},
+        "destination": {"kind": "service", "name": "web", "namespace": "default", "ip": "198.18.128.10", "port": 80,
+                        "backends": [{"ip": "198.18.65.7", "port": 8080, "node": "node-b"}]},
+    },
+    "observations": [
+        {"kind": "tcp_connect", "at": "source_pod", "target": "198.18.128.10", "port": 80, "result": "timeout"},
+        {"kind": "capture", "at": "source_node", "interface": "eth0", "request_seen": True},
+        {"kind": "capture", "at": "destination_node", "interface": "flannel.1", "request_seen": False},
+    ],
 }
+"""A small case that goes through every part a request may use: rules, the packet path and its
+captures, triage, the reports and the page's templates."""
 
 
 def warm_up(rule_dirs: tuple[str, ...]) -> None:
-    """Load the knowledge, compile the engine, build the triage model and the path code once, so
-    that no request pays for it."""
-    from .. import diagnose
+    """Load the knowledge, compile the engine, build the triage model, import the path code and
+    compile the templates once, so that no request pays for it."""
     from ..facts.load import facts_from_data
-    from ..path import build_path
     from ..reasoning.diagnose import get_reasoner
     from ..triage.session import TriageSession
+    from . import service
+    from .pages import ENV
+    from .svg import path_view
 
     get_reasoner(tuple(rule_dirs))
     facts = facts_from_data(WARM_UP_CASE, "<warm-up>")
     for lang in ("en", "zh"):
-        diagnose(facts, lang=lang, rule_dirs=rule_dirs)
+        d = service.diagnose(facts, lang=lang, rule_dirs=rule_dirs)
+        service.report(d, "json")
+        service.report(d, "markdown")
+        path_view(facts, d)
     TriageSession(facts, rule_dirs=rule_dirs).status()
-    try:
-        build_path(facts)  # imports networkx and the path profiles
-    except PodnetError:
-        pass  # the warm-up case names no nodes: no path to draw, the code is loaded all the same
+    for name in ENV.list_templates():
+        ENV.get_template(name)
 
 
 def body_limit(config: ServeConfig) -> Any:
