@@ -137,15 +137,16 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
     exec_pod: Host | None = None  # an interactive `kubectl exec -it POD -- sh` session
     previous_blank = True
     seen_prompts: set[str] = set()
+    more: list[str] = []  # continuation lines of the current command line
     for index, text in enumerate(lines, start=1):
         if continuing and current is not None and not current.output and text.lstrip().startswith(">"):
-            current.command += "\n" + text.strip()
+            more.append(text.strip())
             continuing = bool(_CONTINUES.search(text)) or not text.strip().endswith(("done", "fi", "esac"))
-            inner = parse_command(current.command)
-            if inner.family is not None:  # a loop around a command podnet knows
-                current.argv, current.family, current.piped = inner.argv, inner.family, inner.piped
-                current.host = inner.host or current.host
+            if not continuing:
+                _complete(current, more)
             continue
+        if more and current is not None:
+            _complete(current, more)  # output began (or a prompt) before the loop's "done"
         continuing = False
         prompt = match_prompt(text, seen_prompts)
         if prompt is None and previous_blank:
@@ -194,7 +195,20 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         current = CommandRun(origin, index, prompt.command, parsed.argv, parsed.family, [], host, parsed.piped)
         continuing = bool(_CONTINUES.search(prompt.command))
         runs.append(current)
+    if more and current is not None:
+        _complete(current, more)
     return runs
+
+
+def _complete(run: CommandRun, more: list[str]) -> None:
+    """Join the continuation lines to the command line (once: a long one stays linear) and read it
+    again: a loop around a command podnet knows is that command."""
+    run.command = "\n".join([run.command, *more])
+    more.clear()
+    inner = parse_command(run.command)
+    if inner.family is not None:
+        run.argv, run.family, run.piped = inner.argv, inner.family, inner.piped
+        run.host = inner.host or run.host
 
 
 def _starts_command(lines: list[str]) -> int | None:

@@ -448,3 +448,12 @@ def test_cni_warning_events_become_cni_errors(tmp_path: Path) -> None:
     ctx = {"endpoints": {"source": {"kind": "pod", "name": "client"}, "destination": {"kind": "pod", "ip": "10.244.2.15", "port": 8080}}}
     (cni,) = observations(ingest_text(tmp_path, text, ctx), "cni_pods")
     assert cni["plugin"] == "calico" and "nodename" in cni["errors"][0] and cni["source_line"].endswith("transcript.txt:2")
+
+
+def test_a_long_continued_command_line_stays_linear() -> None:
+    import time
+
+    text = "$ for i in 1 2\n" + "> echo x\n" * 100_000 + "> done\n"
+    started = time.monotonic()
+    runs = runs_from_text(text, "t", [])
+    assert len(runs) == 1 and runs[0].command.count("\n") == 100_001 and time.monotonic() - started < 5
