@@ -402,3 +402,46 @@ def test_browser_signs_in_with_a_cookie_that_is_not_the_token(guarded):
 def test_host_header_of_another_site_is_refused(guarded):
     _error(guarded.get("/healthz", headers={"host": "evil.example:8080"}), 400, "E-HOST")
     assert guarded.get("/healthz", headers={"host": "127.0.0.1:8080"}).status_code == 200
+
+
+# --- triage on the page ---------------------------------------------------------------------
+
+def _sid(html):
+    return re.search(r'id="triage-panel" data-session="([^"]+)"', html).group(1)
+
+
+def test_ui_triage_from_the_endpoints_form_with_a_paste_and_back(client):
+    form = {"lang": "en", "case_id": "T-4711", "src_kind": "pod", "src_namespace": "default", "src_name": "client-0",
+            "src_ip": "10.233.72.5", "src_node": "yq01-aip-aikefu12", "src_node_ip": "10.153.204.15", "dst_kind": "service",
+            "dst_namespace": "kube-system", "dst_name": "registry", "dst_ip": "10.233.0.100", "dst_port": "5000", "threshold": "0.5"}
+    r = client.post("/ui/triage", data=form, headers={"hx-request": "true"})
+    assert r.status_code == 200 and 'data-steps="0"' in r.text and 'id="question"' in r.text
+    sid = _sid(r.text)
+    assert r.headers["hx-push-url"] == f"/ui/triage/{sid}"
+    curl = (RAW_CASE / "01-curl-clusterip.txt").read_text()
+    r = client.post(f"/ui/triage/{sid}/paste", data={"text": curl, "lang": "en"}, headers={"hx-request": "true"})
+    assert r.status_code == 200 and 'data-steps="1"' in r.text and "pasted output: 1 observation(s)" in r.text
+    facts = client.get(f"/ui/triage/{sid}/facts.json").json()
+    assert facts["case"]["id"] == "T-4711" and facts["observations"][0]["kind"] == "tcp_connect"
+    r = client.post(f"/ui/triage/{sid}/back", data={"lang": "en"}, headers={"hx-request": "true"})
+    assert 'data-steps="0"' in r.text
+    zh = client.get(f"/ui/triage/{sid}?lang=zh")
+    assert zh.status_code == 200 and "<html" in zh.text and "问题 1" in zh.text
+
+
+def test_ui_triage_from_a_diagnosed_case(client):
+    r = client.post("/ui/diagnose", data={"text": (RAW_CASE / "01-curl-clusterip.txt").read_text(), "lang": "en"}, headers={"hx-request": "true"})
+    case = re.search(r'/ui/cases/([^/]+)/triage', r.text).group(1)
+    r = client.post(f"/ui/cases/{case}/triage", data={"lang": "zh"}, headers={"hx-request": "true"})
+    assert r.status_code == 200 and 'id="triage-panel"' in r.text and "引导排障" in r.text
+    facts = client.get(f"/ui/triage/{_sid(r.text)}/facts.json").json()
+    assert len(facts["observations"]) == 1  # the diagnosed case's observation came along
+
+
+def test_ui_triage_answer_errors_keep_the_panel(client):
+    r = client.post("/ui/triage", files={"facts": ("start.json", json.dumps(triage_start_facts()), "application/json")}, data={"lang": "en"}, headers={"hx-request": "true"})
+    sid = _sid(r.text)
+    bad = client.post(f"/ui/triage/{sid}/answer", data={"answer": "maybe", "lang": "en"}, headers={"hx-request": "true"})
+    assert bad.status_code == 400 and bad.headers["hx-retarget"] == "#errors" and 'data-code="E-USAGE"' in bad.text
+    gone = client.post("/ui/triage/not-a-session/answer", data={"answer": "lost"}, headers={"hx-request": "true"})
+    assert gone.status_code == 404 and 'data-code="E-TRIAGE-SESSION"' in gone.text
