@@ -148,6 +148,11 @@ def case_values(kind: str, at: str, facts: FactFile, target: str | None = None) 
             if value is not None:
                 out[name] = value
     aimed = role_target(facts, target)
+    if aimed is None and target == "backend" and facts.endpoints.destination.kind == "service" and "target" in out:
+        # the Service's backend is not known: never fall back to the ClusterIP (it does not answer
+        # ICMP, and a ping or MTU probe of it says nothing about the network)
+        out.pop("target")
+        out.pop("port", None)
     if aimed is not None and "target" in out:
         out["target"] = aimed[0]
         if "port" in out:
@@ -365,6 +370,10 @@ MIN_MATCH = 0.6
 """A real observation maps to an answer only if the best match scores at least this and is unique."""
 
 
+ICMP_KINDS = frozenset({"ping", "mtu_probe"})
+"""Kinds that probe with ICMP: a Service's ClusterIP never answers them (iptables and nftables
+kube-proxy only DNAT the Service's ports), so they are only ever aimed at a Pod or a node."""
+
 EXACT, BACKEND = 2, 1
 """How closely an observation answers a question: the very probe, or the same probe of the other
 end of a Service (its backend Pod instead of its ClusterIP, or the reverse when the question probes
@@ -408,12 +417,17 @@ def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile)
         return all(getattr(o, name, None) in (None, value) for name, value in identity.items())
 
     own = probe_role(meta, at)
+    service = facts.endpoints.destination.kind == "service"
+    if own == "backend" and service and not facts.endpoints.destination.backends:
+        return 0  # what backs the Service is not known: nothing answers a question about its backend yet
     identity = _identity(meta, at, facts, own)
     if same(identity):
         return EXACT
-    if "target" not in identity or facts.endpoints.destination.kind != "service":
+    if "target" not in identity or not service:
         return 0
     if own == "backend":
+        if meta.kind in ICMP_KINDS:
+            return 0  # a ping of the ClusterIP says nothing about the backend Pod (ClusterIPs drop ICMP)
         return BACKEND if same(_identity(meta, at, facts, "destination")) else 0
     for b in facts.endpoints.destination.backends:
         alt = {**identity, "target": b.ip}
