@@ -15,8 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .diagnosis import Diagnosis
-    from .errors import FactFileError, InputError, KnowledgeError, PodnetError, RuleError, TemplateError, UsageError
+    from .errors import (
+        ArgumentTypeError,
+        FactFileError,
+        InputError,
+        KnowledgeError,
+        PodnetError,
+        RuleError,
+        TemplateError,
+        UsageError,
+    )
     from .facts.model import FactFile
+    from .knowledge.model import Lang
     from .triage import Question, next_questions
 
     __version__: str
@@ -53,7 +63,7 @@ def load_facts(source: str | Any) -> FactFile:
 def diagnose(
     facts: FactFile | dict[str, Any] | str,
     *,
-    lang: str = "en",
+    lang: Lang = "en",
     rule_dirs: tuple[str, ...] | list[str] = (),
     strict: bool = False,
 ) -> Diagnosis:
@@ -76,10 +86,10 @@ def diagnose(
         raise _wrong_type("diagnose(facts)", facts, "a FactFile, a dict in fact-file form or a path")
     if not isinstance(facts, _FactFile):
         facts = load_facts(facts)
-    return diagnose_facts(facts, lang=lang, rule_dirs=tuple(str(d) for d in rule_dirs), strict=strict)  # type: ignore[arg-type]
+    return diagnose_facts(facts, lang=lang, rule_dirs=tuple(str(d) for d in rule_dirs), strict=strict)
 
 
-def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: str | None = None) -> str:
+def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None) -> str:
     """The report of a diagnosis as ``"text"``, ``"markdown"``, ``"json"`` or ``"yaml"``.
 
     The texts of a diagnosis are made in the language it was diagnosed in (``diagnose(...,

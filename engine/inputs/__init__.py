@@ -6,3 +6,5 @@ parsers in :mod:`podnet.inputs.raw`, works out where each command ran from the s
 assembles a :class:`~podnet.facts.model.FactFile`. Anything it cannot understand becomes an
 :class:`~podnet.inputs.model.IngestWarning` naming the file and line; nothing is guessed.
 """
+
+__all__: list[str] = []  # the modules are imported by name (podnet.inputs.<module>)

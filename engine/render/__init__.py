@@ -9,6 +9,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "markdown", "json")
 
+__all__ = ["FORMATS", "render"]
+
 
 def render(diagnosis: Diagnosis, fmt: str = "text") -> str:
     """Render a diagnosis in one of :data:`FORMATS` (the language is the diagnosis's own)."""

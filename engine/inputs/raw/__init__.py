@@ -80,3 +80,5 @@ QUIET_WHEN_OK = frozenset(["devtcp", "getent", "dig"])
 """Families whose command prints nothing in some outcome (bash's /dev/tcp on success, getent for a
 name not found, ``dig +short`` without an answer): their empty output is read when the next prompt
 shows the command finished."""
+
+__all__ = ["PARSERS", "QUIET_WHEN_OK", "Parser"]
