@@ -25,7 +25,7 @@ from .i18n import LANGS, UI, pick_lang
 from .requests import files_of, read_form, upload_bytes
 from .security import COOKIE, cookie_value, token_ok
 from .state import Case, ServerState
-from .triage import WebTriage, probe_choice
+from .triage import WebTriage, probe_choice, stop_message
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "podnet_lang"
@@ -117,12 +117,10 @@ def result_context(request: Request, case_id: str, case: Case) -> dict[str, Any]
 def triage_context(request: Request, session_id: str, session: WebTriage, lang: str, note: Any = None) -> dict[str, Any]:
     from .svg import path_view
 
-    from ..triage.conversation import stop_text
-
     st = session.status(lang)
     q = st.questions[0] if st.questions and not st.done else None
     return {
-        "stop": stop_text(st, lang) if st.done else "",
+        "stop": stop_message(st, lang) if st.done else "",
         "sid": session_id,
         "s": session,
         "st": st,
@@ -332,8 +330,8 @@ def endpoints_from_form(form: Any) -> dict[str, Any]:
         value = str(form.get(name) or "").strip()
         return value or None
 
-    src = {"kind": field("src_kind") or "pod", "namespace": field("src_namespace"), "name": field("src_name"), "ip": field("src_ip"), "node": field("src_node"), "node_ip": field("src_node_ip")}
-    dst = {"kind": field("dst_kind") or "service", "namespace": field("dst_namespace"), "name": field("dst_name"), "ip": field("dst_ip"), "dns_name": field("dst_dns_name")}
+    src: dict[str, Any] = {"kind": field("src_kind") or "pod", "namespace": field("src_namespace"), "name": field("src_name"), "ip": field("src_ip"), "node": field("src_node"), "node_ip": field("src_node_ip")}
+    dst: dict[str, Any] = {"kind": field("dst_kind") or "service", "namespace": field("dst_namespace"), "name": field("dst_name"), "ip": field("dst_ip"), "dns_name": field("dst_dns_name")}
     port = field("dst_port")
     if port is not None:
         if not port.isdigit():

@@ -75,10 +75,10 @@ async def read_raw(request: Request) -> RawInput:
             raise InputError(f"invalid JSON: {exc}", location="request body", code="E-INGEST-JSON") from None
         if not isinstance(data, dict) or not set(data) <= {"text", "files", "context"}:
             raise UsageError("the JSON body is an object with text, files ({name: content}) and context", location="request body")
-        text, files = data.get("text"), data.get("files") or {}
-        if text is not None and not isinstance(text, str) or not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        text, named = data.get("text"), data.get("files") or {}
+        if text is not None and not isinstance(text, str) or not isinstance(named, dict) or not all(isinstance(v, str) for v in named.values()):
             raise UsageError("text is a string and files an object of file name -> content", location="request body")
-        return RawInput(text, [(k, v.encode("utf-8")) for k, v in files.items()], check_context(data.get("context"), "request body: $.context"))
+        return RawInput(text, [(k, v.encode("utf-8")) for k, v in named.items()], check_context(data.get("context"), "request body: $.context"))
     from ..inputs.text import decode
 
     return RawInput(decode(body), [], {})

@@ -13,7 +13,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import FactFileError, InputError, PodnetError
 from ..files import too_large
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..diagnosis import Diagnosis
     from ..facts.model import FactFile
     from ..inputs.model import IngestWarning
+    from ..knowledge.model import Lang
 
 MAX_FILES = 200
 """Files one request may upload."""
@@ -167,7 +168,7 @@ def diagnose(facts: FactFile, *, lang: str, strict: bool = False, rule_dirs: tup
     from .. import diagnose as _diagnose
     from ..diagnosis import DiagnosisWarning
 
-    result = _diagnose(facts, lang=lang, strict=strict, rule_dirs=rule_dirs)
+    result = _diagnose(facts, lang=cast("Lang", lang), strict=strict, rule_dirs=rule_dirs)
     for w in ingest_warnings or []:
         result.warnings.append(DiagnosisWarning(code="W-INGEST", message=w.text(lang), location=w.location))
     return result

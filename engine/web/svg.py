@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..diagnosis import Diagnosis
     from ..facts.model import FactFile
+    from ..knowledge.model import Lang
 
 PER_ROW = 4
 BOX_W = 230
@@ -74,7 +75,7 @@ def _short(text: str) -> str:
     return text
 
 
-def _lane(direction: str, title: str, hops: list[Any], marks: dict[int, str], lang: str) -> Lane:
+def _lane(direction: str, title: str, hops: list[Any], marks: dict[int, str], lang: Lang) -> Lane:
     from ..path.render import fmt_addr, fmt_hop, fmt_step, role_name
     from ..path.profiles import text
 

@@ -146,3 +146,14 @@ def probe_choice(facts: FactFile, kind: str, at: str, rule_dirs: tuple[str, ...]
     if alt == "backend" and role_target(facts, "backend") is None:
         return None
     return alt
+
+
+def stop_message(status: Status, lang: str) -> str:
+    """Why triage stopped, in the words of :data:`podnet.triage.messages.MESSAGES`."""
+    from ..triage.messages import MESSAGES
+
+    M = MESSAGES[lang]
+    top = status.top
+    if status.stop_reason == "confident" and top is not None:
+        return M["stop_confident"].format(title=top.title, id=top.id, p=top.posterior, t=status.threshold)
+    return M["stop_no_gain"]
