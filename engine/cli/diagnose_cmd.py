@@ -59,7 +59,8 @@ def _ingest_all(args: argparse.Namespace) -> tuple["FactFile", list[tuple[str, s
     from ..inputs.ingest import ingest
 
     context = context_from_args(args)
-    parts, notes = [], []
+    parts: list[FactFile] = []
+    notes: list[tuple[str, str]] = []
     for src in args.files:
         result = ingest(src, context)
         parts.append(result.facts)

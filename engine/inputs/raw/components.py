@@ -181,7 +181,7 @@ def parse_logs(run: CommandRun) -> ParseResult:
         votes = [c for c, pattern in _COMPONENT_HINTS if pattern.search(text)]
         component = votes[0] if votes else None
     for n, level, msg in messages:
-        hit = [(c, f, p.search(msg)) for c, f, p in FINDINGS if (component is None or c == component) and p.search(msg)]
+        hit = [(c, f, m) for c, f, p in FINDINGS if (component is None or c == component) and (m := p.search(msg)) is not None]
         for c, f, m in hit:
             finding: dict[str, object] = {"finding": f, "line": n}
             if f == "pod_cidr_unassigned" and m.groups():

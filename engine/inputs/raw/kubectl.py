@@ -232,12 +232,12 @@ def parse_services(run: CommandRun) -> ParseResult:
                 unknown.append((n, text))
                 continue
             ip = words[idx + 1]
-            ports = words[idx + 3] if idx + 3 < len(words) else ""
+            port_column = words[idx + 3] if idx + 3 < len(words) else ""
             selector = words[idx + 5] if len(words) > idx + 5 and "=" in words[idx + 5] else None
             services.append({
                 "namespace": words[0] if idx == 2 else namespace, "name": words[idx - 1], "type": words[idx],
                 "cluster_ip": ip if is_ip(ip) else None, "headless": ip == "None",
-                "ports": [p for p in ports.split(",") if p and p != "<none>"],
+                "ports": [p for p in port_column.split(",") if p and p != "<none>"],
                 "selector": selector.split(",") if selector else None, "line": n,
             })
     if unknown:
