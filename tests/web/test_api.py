@@ -445,3 +445,22 @@ def test_ui_triage_answer_errors_keep_the_panel(client):
     assert bad.status_code == 400 and bad.headers["hx-retarget"] == "#errors" and 'data-code="E-USAGE"' in bad.text
     gone = client.post("/ui/triage/not-a-session/answer", data={"answer": "lost"}, headers={"hx-request": "true"})
     assert gone.status_code == 404 and 'data-code="E-TRIAGE-SESSION"' in gone.text
+
+
+def test_every_word_the_templates_use_exists_in_both_languages():
+    """The page takes its own words from podnet.web.i18n (T) and the triage words from
+    podnet.triage.messages (M): a key missing in one language would fail only on that page."""
+    from pathlib import Path
+
+    from podnet.triage.messages import MESSAGES
+    from podnet.web.i18n import UI
+
+    templates = Path(__file__).resolve().parents[2] / "engine" / "web" / "templates"
+    text = "\n".join(p.read_text() for p in templates.glob("*.html"))
+    for name, table in (("T", UI), ("M", MESSAGES)):
+        used = set(re.findall(rf"\b{name}\.([a-z_]+)", text)) | set(re.findall(rf"\b{name}\['([a-z_]+)'\]", text))
+        if name == "T":
+            used |= {"probe_backend", "probe_destination"}  # T['probe_' ~ probe]
+        assert used
+        for lang in ("en", "zh"):
+            assert used - {"format"} <= set(table[lang]), (name, lang, used - set(table[lang]))
