@@ -99,3 +99,25 @@ def test_templates_and_static_files_are_package_data():
 def test_static_files_are_plain_text(name):
     text = (ROOT / "engine" / "web" / "static" / name).read_text().replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "http://" not in text and "https://" not in text  # nothing loaded from another site
+
+
+def test_the_server_code_runs_no_command_and_probes_nothing():
+    """podnet.web only reads what it is sent: no subprocess, no collector, no resolver, no netlink."""
+    import ast
+
+    forbidden = {"subprocess", "os.system", "pty", "podnet.collect", "pyroute2", "dns.resolver", "icmplib", "socket"}
+    for path in (ROOT / "engine" / "web").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ("podnet." + (node.module or "").removeprefix("podnet.")) if node.level else (node.module or "")
+                if node.level >= 2 and node.module:
+                    base = "podnet." + node.module
+                names = [base]
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+                names = [f"os.{node.attr}"]
+            bad = [n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden)]
+            assert not bad, f"{path.name}: {bad}"
