@@ -98,6 +98,11 @@ class NextCheck(_Model):
     reason: str = Field(description="Which causes the result confirms or rules out.")
     causes: list[str] = Field(description="Ids of those causes.")
     value: float = Field(description="How much the check matters: summed confidence x rule weight.")
+    decides: list[str] = Field(
+        default_factory=list,
+        description="Leading causes (of the top three) whose decisive observation this is: its result confirms or rules them out "
+        "(rules marked decisive: true read it).",
+    )
 
 
 class FailingHop(_Model):

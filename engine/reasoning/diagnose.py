@@ -250,7 +250,10 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
         ),
         key=lambda p: (-p.prior, cause_order[p.id]),
     )
-    checks = next_checks(kb, facts, skip, [(c.id, c.confidence) for c in causes], established, explainer, lang)
+    confirmed = {cid for cid, t in tallies.items() if any(f.rule.spec.decisive and (f.rule.spec.then.weight or 0) > 0 for f in t.firings)}
+    checks = next_checks(
+        kb, facts, skip, [(c.id, c.confidence) for c in causes], established, explainer, lang, [p.id for p in possible], confirmed
+    )
     return Diagnosis(
         case_id=facts.case.id,
         summary=facts.case.summary,

@@ -1,5 +1,10 @@
 """What to check next: observations not made yet that would confirm or rule out the leading
-causes, found in the rules that conclude them, with the command from the observation kind."""
+causes, found in the rules that conclude them, with the command from the observation kind.
+
+Each of the top three causes (the ranked ones, filled up with the established symptom's possible
+causes by prior while no cause reaches 0.8) first gets its *decisive* check: the observation read by its rules marked ``decisive: true``
+(the one that confirms it, else the one that rules it out), unless a decisive rule already confirmed
+it. These come first, one per cause, marked with ``decides``; the other checks follow by value."""
 
 from __future__ import annotations
 
@@ -8,12 +13,16 @@ from typing import Any
 
 from ..diagnosis import NextCheck
 from ..facts.model import FactFile
+from ..knowledge.calibration import CONFIDENT
 from ..knowledge.conditions import patterns
 from ..knowledge.load import Knowledge
 from ..knowledge.model import Lang
 from .explain import Explainer
 
 MAX_NEXT_CHECKS = 5
+
+DECISIVE_FOR_TOP = 3
+"""How many leading causes get their decisive observation named as a check."""
 
 CheckKey = tuple[str, str, tuple[tuple[str, Any], ...]]
 """(observation kind, vantage, distinguishing field values)."""
@@ -69,7 +78,12 @@ def next_checks(
     established: set[str],
     explainer: Explainer,
     lang: Lang,
+    possible: list[str] = (),  # type: ignore[assignment]
+    confirmed: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[NextCheck]:
+    """The checks worth making next, decisive ones for the top causes first. ``possible``: causes
+    of the established symptom classes by prior (used when fewer than three are ranked);
+    ``confirmed``: causes a decisive rule already supports (they need no decisive check)."""
     observed = _observed_keys(facts, skip, kb)
     blocked = set(facts.unobservable)
     weight_of: dict[str, float] = {}
@@ -102,7 +116,21 @@ def next_checks(
             value[key] += gain
             if rule.phase == "cause":
                 about[key].add(then.cause)  # type: ignore[arg-type]
-    order = sorted(value, key=lambda k: (-round(value[k], 6), kb.observation_kinds[k[0]].order, k))
+    top = [cid for cid, _ in ranked[:DECISIVE_FOR_TOP]]
+    if not ranked or ranked[0][1] < CONFIDENT:  # no cause claimed yet: the plausible ones by prior fill the three
+        top += [cid for cid in possible if cid not in top][: DECISIVE_FOR_TOP - len(top)]
+    decides: dict[CheckKey, list[str]] = defaultdict(list)
+    for cid in top:
+        if cid in confirmed:
+            continue
+        key = decisive_check(kb, cid, facts, observed, blocked)
+        if key is not None:
+            decides[key].append(cid)
+            about[key].add(cid)
+            value.setdefault(key, 0.0)
+    order = list(decides) + sorted(
+        (k for k in value if k not in decides), key=lambda k: (-round(value[k], 6), kb.observation_kinds[k[0]].order, k)
+    )
     out: list[NextCheck] = []
     for key in order:
         if len(out) == MAX_NEXT_CHECKS:
@@ -110,9 +138,12 @@ def next_checks(
         kind, at, quals = key
         meta = kb.observation_kinds[kind]
         how = meta.how[at]
-        causes = sorted(about[key], key=lambda c: (-weight_of.get(c, 0), c))
-        titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
-        if causes:
+        causes = sorted(about[key], key=lambda c: (c not in decides.get(key, ()), -weight_of.get(c, 0), c))
+        if decides.get(key):
+            titles = ", ".join(kb.causes[c].title.get(lang) for c in decides[key])
+            reason = f"decides (confirms or rules out): {titles}" if lang == "en" else f"决定性检查（确认或排除）：{titles}"
+        elif causes:
+            titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
             reason = f"confirms or rules out: {titles}" if lang == "en" else f"用于确认或排除：{titles}"
         else:
             reason = "tells which symptom class applies" if lang == "en" else "用于判断属于哪一类网络异常"
@@ -121,6 +152,7 @@ def next_checks(
         same = next((c for c in out if c.command == command and c.at == at), None)
         if same is not None:  # one command observes several variants (e.g. every interface MTU)
             same.causes.extend(c for c in causes if c not in same.causes)
+            same.decides.extend(c for c in decides.get(key, ()) if c not in same.decides)
             same.value = round(same.value + value[key], 4)
             continue
         out.append(
@@ -134,6 +166,42 @@ def next_checks(
                 reason=reason,
                 causes=causes,
                 value=round(value[key], 4),
+                decides=list(decides.get(key, ())),
             )
         )
     return out
+
+
+def decisive_check(kb: Knowledge, cause: str, facts: FactFile, observed: set[CheckKey], blocked: set[str]) -> CheckKey | None:
+    """The observation that would decide ``cause``: the first pattern, not yet observed, of its
+    decisive rules, those that confirm it (strongest first) before those that rule it out."""
+    rules = [r for r in kb.rules if r.spec.decisive and r.spec.then.cause == cause]
+    rules.sort(key=lambda r: ((r.spec.then.weight or 0) < 0, -abs(r.spec.then.weight or 0), r.id))
+    for rule in rules:
+        for p, negated in patterns(rule.condition):
+            if negated or _made(p, kb, observed):
+                continue
+            key = _check_key(p, kb, observed, facts, blocked)
+            if key is not None and key[0] not in blocked:
+                return key
+    return None
+
+
+def _made(pattern: Any, kb: Knowledge, observed: set[CheckKey]) -> bool:
+    """Whether the observation a pattern reads was made at one of the vantage points it allows
+    (its result is known: asking again elsewhere does not decide the cause)."""
+    meta = kb.observation_kinds.get(pattern.kind)
+    if meta is None:
+        return False
+    ats: list[str] = []
+    quals: dict[str, Any] = {}
+    for c in pattern.constraints:
+        if c.var is not None or c.op not in ("eq", "in"):
+            continue
+        values = [c.value] if c.op == "eq" else list(c.value)
+        if c.field == "at":
+            ats = values
+        elif c.field in meta.distinguish_by:
+            quals[c.field] = values[0]
+    q = tuple(sorted(quals.items()))
+    return any(key[0] == pattern.kind and key[2] == q and (not ats or key[1] in ats) for key in observed)
