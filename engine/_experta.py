@@ -131,11 +131,11 @@ def _tracked(method: Any) -> Any:
 def _changes(self: Any, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
     network = _network(self)
     if deleting is not None:
-        for deleted in deleting:
-            self.root_node.remove(deleted)
+        for fact in deleting:
+            self.root_node.remove(fact)
     if adding is not None:
-        for added in adding:
-            self.root_node.add(added)
+        for fact in adding:
+            self.root_node.add(fact)
     added: list[Any] = []
     removed: list[Any] = []
     if network.pending:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 from .base import Context, Obs, Unobservable
 from .safety import check_may_send
 
 
-def read_resolv_conf(path: Path) -> dict[str, object]:
+class ResolvConf(TypedDict):
+    nameservers: list[str]
+    search: list[str]
+    ndots: int | None
+
+
+def read_resolv_conf(path: Path) -> ResolvConf:
     """nameservers, search and ndots of a resolv.conf (the file's own keywords, nothing guessed)."""
     servers: list[str] = []
     search: list[str] = []
@@ -73,7 +80,7 @@ def lookup(ctx: Context, name: str, server: str | None) -> Obs:
             conf = read_resolv_conf(path)
         except OSError as exc:
             raise Unobservable("dns_lookup", "cannot_read", path=path, error=exc.strerror) from None
-        servers = list(conf["nameservers"])  # type: ignore[arg-type]
+        servers = list(conf["nameservers"])
         if not servers:
             raise Unobservable("dns_lookup", "no_nameserver", path=path)
         resolver = dns.resolver.Resolver(filename=str(path))

@@ -127,9 +127,9 @@ def read_local() -> LocalView:
             links.append(link)
         by_index = {l.index: l for l in links}
         for msg in ipr.get_addr(family=2):
-            link = by_index.get(msg["index"])
-            if link is not None:
-                link.addresses.append(f"{msg.get('IFA_ADDRESS')}/{msg['prefixlen']}")
+            owner = by_index.get(msg["index"])
+            if owner is not None:
+                owner.addresses.append(f"{msg.get('IFA_ADDRESS')}/{msg['prefixlen']}")
         for msg in ipr.get_routes(family=2, table=254):
             routes.append({
                 "dst": msg.get("RTA_DST"),

@@ -14,6 +14,7 @@ import select
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from .base import CHILDREN, Cancelled, Context, Obs, Unobservable, run_tool, tool
 from .safety import check_may_send
@@ -37,10 +38,13 @@ def _ping(target: str, *, count: int, interval: float, size: int | None, df: boo
         raise Unobservable(("ping", "mtu_probe"), "ping_not_permitted")
     import jc
 
+    parsed: dict[str, Any] = {}
     try:
-        parsed = jc.parse("ping", proc.stdout, quiet=True) if "packets transmitted" in proc.stdout else {}
+        if "packets transmitted" in proc.stdout:
+            result = jc.parse("ping", proc.stdout, quiet=True)
+            parsed = result if isinstance(result, dict) else {}
     except Exception:  # noqa: BLE001 - an unparsable output is reported, not guessed
-        parsed = {}
+        pass
     errors = _ICMP_ERROR.findall(proc.stdout)
     errors += [m.group(1).strip() for m in map(_LOCAL_ERROR.match, proc.stderr.splitlines()) if m]
     return parsed, (errors[0] if errors else "")

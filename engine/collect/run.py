@@ -54,6 +54,10 @@ class _Station:
     gaps: list[tuple[tuple[str, ...], Message]] = field(default_factory=list)
 
 
+_Job = tuple[_Station, "Future[Any]", Callable[[_Station, Any], None]]
+"""A probe submitted to a station's pool, and what to do with its result."""
+
+
 def _infer_role(view: local.LocalView | None) -> str:
     return "source_node" if view is not None and view.looks_like_node else "source_pod"
 
@@ -72,7 +76,7 @@ class _Runner:
         self.budget = plan.timeout * 3 + 20
 
     # -- plumbing -------------------------------------------------------------------------
-    def _gather(self, jobs: list[tuple[_Station, Future[Any], Callable[[_Station, Any], None]]]) -> None:
+    def _gather(self, jobs: list[_Job]) -> None:
         done, pending = wait([f for _s, f, _h in jobs], timeout=self.budget)
         for station, fut, handle in jobs:
             if fut in pending:
@@ -99,7 +103,7 @@ class _Runner:
 
     # -- phase one: local state --------------------------------------------------------------
     def phase_one(self) -> None:
-        jobs = [(s, s.pool.submit(local.read_local), self._set_view) for s in self.stations]
+        jobs: list[_Job] = [(s, s.pool.submit(local.read_local), self._set_view) for s in self.stations]
         self._gather(jobs)
         for s in self.stations:
             role = s.vantage.role or _infer_role(s.view)

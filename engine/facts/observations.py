@@ -749,7 +749,7 @@ class PodStatus(Observation):
 
 
 AnyObservation = Annotated[
-    Union[(  # type: ignore[valid-type]  # a tuple display: `*` in a subscript needs Python 3.11
+    Union[(  # a tuple display: `*` in a subscript needs Python 3.11
         Ping,
         TcpConnect,
         DnsLookup,
@@ -770,7 +770,7 @@ AnyObservation = Annotated[
         LinkStatus,
         Sysctl,
         PodStatus,
-        *_MORE_KINDS,
+        *_MORE_KINDS,  # type: ignore[valid-type]  # mypy reads the kinds listed above; these are Any to it
     )],
     Field(discriminator="kind"),
 ]

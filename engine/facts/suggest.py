@@ -68,7 +68,7 @@ def _literal_values(ctx: dict[str, Any] | None) -> list[str]:
     return re.findall(r"'([^']*)'", expected)
 
 
-def message(error: dict[str, Any], model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | None:
+def message(error: typing.Mapping[str, Any], model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | None:
     """A better one-line message for an unknown field or value, or None to keep pydantic's."""
     kind = error.get("type")
     if kind == "extra_forbidden" and model is not None and loc and isinstance(loc[-1], str):

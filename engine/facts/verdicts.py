@@ -14,7 +14,7 @@ from functools import lru_cache
 from ..netfilter import iptables_list, iptables_save, nft
 from ..netfilter.model import Ruleset
 from ..netfilter.routes import RouteEntry
-from ..netfilter.trace import Flow, Trace, trace
+from ..netfilter.trace import Flow, Hook, Trace, trace
 from .firewall import FlowVerdict, RouteLine
 from .model import FactFile
 from .observations import Firewall, FirewallRule
@@ -33,7 +33,7 @@ def parse_ruleset(text: str, fmt: str, first_line: int = 1) -> Ruleset:
     return iptables_save.parse(text, family="ip6" if fmt == "ip6tables-save" else None, first_line=first_line)
 
 
-def _path(at: str, facts: FactFile, role: str) -> str:
+def _path(at: str, facts: FactFile, role: str) -> Hook:
     src_kind = facts.endpoints.source.kind
     dst_kind = facts.endpoints.destination.kind
     if role == "overlay":

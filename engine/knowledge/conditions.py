@@ -176,7 +176,7 @@ def _check_value(ctx: _Ctx, where: str, kind: str, name: str, ftype: FieldType, 
         if op in NUMERIC_OPS and (ftype.kind != "number" or isinstance(v, bool) or not isinstance(v, (int, float))):
             raise ctx.fail(where, f"{op} compares numbers; {kind}.{name} is {ftype.kind} and the value is {v!r}")
         if ftype.kind == "enum" and v not in ftype.values:
-            raise ctx.fail(where, f"{v!r} is not a value of {kind}.{name}{_suggest(v, ftype.values)} (values: {', '.join(map(str, ftype.values))})")
+            raise ctx.fail(where, f"{v!r} is not a value of {kind}.{name}{_suggest(str(v), ftype.values)} (values: {', '.join(map(str, ftype.values))})")
         if ftype.kind == "bool" and not isinstance(v, bool):
             raise ctx.fail(where, f"{kind}.{name} is true or false, not {v!r}")
         if ftype.kind == "number" and (isinstance(v, bool) or not isinstance(v, (int, float))):

@@ -10,6 +10,7 @@ laid over ``rules/defaults.test.yaml`` and validated as a fact file when the cas
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -94,7 +95,7 @@ def parse_rule_test_file(doc: Any, origin: str) -> RuleTestFile:
 def expect_problems(spec: RuleTestFile, kb: "Knowledge", origin: str) -> list[RuleError]:
     """``expect`` entries that name a cause, symptom or finding the knowledge does not have."""
     out: list[RuleError] = []
-    tables = {"cause": kb.causes, "top_cause": kb.causes, "symptom": kb.symptoms, "finding": kb.findings}
+    tables: dict[str, Collection[str]] = {"cause": kb.causes, "top_cause": kb.causes, "symptom": kb.symptoms, "finding": kb.findings}
     for i, case in enumerate(spec.cases):
         if case.expect is None:
             continue

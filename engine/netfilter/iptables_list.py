@@ -60,9 +60,9 @@ def _net(value: str | None) -> Match | None:
 def _rule(table: str, chain: str, r: dict[str, Any]) -> Rule:
     matches: list[Match] = []
     for key, kind in (("source", "src"), ("destination", "dst")):
-        m = _net(r.get(key))
-        if m is not None:
-            matches.append(Match(kind, m.value, m.negated, f"{key} {m.text}") if m.kind == "net" else m)
+        net = _net(r.get(key))
+        if net is not None:
+            matches.append(Match(kind, net.value, net.negated, f"{key} {net.text}") if net.kind == "net" else net)
     prot = str(r.get("prot") or "all")
     if prot not in ("all", "0"):
         matches.append(Match("proto", protocol_name(prot.lstrip("!")), prot.startswith("!"), prot))
@@ -89,9 +89,9 @@ def _options(opts: str) -> list[Match]:
     rest = re.sub(r"/\*.*?\*/", "", opts)
     rest = re.sub(r"reject-with \S+|to:\S+", "", rest)
     for pattern, kind in _WORDS:
-        for m in pattern.finditer(rest):
-            lo = int(m.group(3))
-            out.append(Match(kind, ((lo, int(m.group(4)) if m.group(4) else lo),), m.group(2) == "!", m.group(0)))
+        for word in pattern.finditer(rest):
+            lo = int(word.group(3))
+            out.append(Match(kind, ((lo, int(word.group(4)) if word.group(4) else lo),), word.group(2) == "!", word.group(0)))
         rest = pattern.sub("", rest)
     m = re.search(r"multiport (dports|sports|ports) (!?\s*)([\d,:]+)", rest)
     if m:

@@ -209,7 +209,7 @@ class _Reader:
             if key in e:
                 return Target(name)
         if "jump" in e or "goto" in e:
-            return Target(e.get("jump", e.get("goto"))["target"], goto="goto" in e)
+            return Target((e.get("jump") or e["goto"])["target"], goto="goto" in e)
         if "reject" in e:
             r = e["reject"] or {}
             kind = r.get("type")

@@ -30,6 +30,10 @@ _NON_TERMINAL = {"LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "TCPMSS", "CHECKSUM",
 _SRC_NAT = {"SNAT", "MASQUERADE", "NETMAP"}
 
 
+Hook = Literal["forward", "input", "output"]
+"""The netfilter path a packet takes through this host: routed through, delivered to it, or sent by it."""
+
+
 @dataclass(frozen=True)
 class Flow:
     """A connection's first packet as it reaches this host (or leaves it, for ``path="output"``)."""
@@ -43,7 +47,7 @@ class Flow:
     out_iface: str | None = None
     ctstate: str = "NEW"
     mark: int = 0
-    path: Literal["forward", "input", "output"] = "forward"
+    path: Hook = "forward"
     """forward: routed through the host; input: addressed to it; output: sent by it."""
 
     def describe(self) -> str:
@@ -164,9 +168,11 @@ class _Tracer:
             if truth is None or truth == "choice":
                 self.fork()
                 ref = _ref(rule)
-                key = "assumed" if truth is None else "chosen"
-                out += self.run(table, chain, replace(st, **{key: (*getattr(st, key), ref)}), i + 1, depth)
-                st = replace(st, **{key: (*getattr(st, key), ref)})
+                if truth is None:
+                    st = replace(st, assumed=(*st.assumed, ref))
+                else:
+                    st = replace(st, chosen=(*st.chosen, ref))
+                out += self.run(table, chain, st, i + 1, depth)
             going: list[_State] = []
             for o in self.apply(table, rule, st, depth):
                 if o.kind == "continue":
@@ -365,7 +371,7 @@ def _route(st: _State, flow: Flow) -> str:
 
 def _summarise(flow: Flow, ways: list[Way], service_cidr: str | None) -> Trace:
     dnat = sorted({d for w in ways for d in w.dnat})
-    service = None
+    service: Literal["dnat", "no_rule"] | None = None
     if service_cidr is not None and _inside(flow.dst, service_cidr):
         service = "dnat" if dnat else "no_rule"
     verdicts = {w.verdict for w in ways}
@@ -376,6 +382,7 @@ def _summarise(flow: Flow, ways: list[Way], service_cidr: str | None) -> Trace:
                      dnat, service, ways)
     blocking = [w for w in ways if w.verdict != "accept"]
     w = next((w for w in blocking if w.assumed), blocking[0])
+    rule: RuleRef | None
     if w.assumed:
         rule = w.rule if w.rule in w.assumed else w.assumed[-1]  # the rule that would block, else the last guess
         reason = f"depends on a match that is not evaluated: {rule.text}"

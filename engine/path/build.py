@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import networkx as nx
 
 from ..errors import FactFileError
 from ..facts.model import FactFile, NodeInfo
 from .model import Address, Direction, Hop, PathStep
-from .profiles import PathProfile, profile_for
+from .profiles import DeviceRole, PathProfile, profile_for
 
 REQUEST: Direction = "request"
 REPLY: Direction = "reply"
@@ -230,7 +230,7 @@ class _Builder:
             self._names[key] = _named_devices(self.facts, self.res, node, self.prof)
         if role == "host_nic" and node.nic:
             return node.nic
-        return self._names[key].get(role) or self.prof.devices[role].name
+        return self._names[key].get(role) or self.prof.devices[cast(DeviceRole, role)].name
 
     def node_addr(self, node: NodeRef, port: int | None = None) -> Address:
         return Address(ip=node.ip, port=port, kind="node", owner=node.label)

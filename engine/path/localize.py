@@ -133,7 +133,7 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
     res: Resolved = graph.graph["resolved"]
     prof = profiles()[graph.graph["profile"]]
     kb = localize_knowledge()
-    captures = [(i, o) for i, o in enumerate(facts.observations) if o.kind == "capture"]
+    captures = [(i, o) for i, o in enumerate(facts.observations) if isinstance(o, Capture)]
     if not captures:
         return PathVerdict(explanation=Text(**_both("verdict_no_captures")))
 

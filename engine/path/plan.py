@@ -9,6 +9,7 @@ case is shell-quoted; the tcpdump filter is one quoted argument.
 from __future__ import annotations
 
 import shlex
+from typing import TypeVar
 
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
@@ -17,11 +18,13 @@ from .model import ROLE_RANK, CaptureCommand, CapturePlan, CaptureStep, Hop
 from .profiles import PathProfile, profiles, text
 from .render import fmt_addr, fmt_flow, node_label, role_name
 
+T = TypeVar("T")
+
 MAX_EXCLUDED_NODES = 16
 """At most this many other nodes are filtered out of a receiving NIC's VXLAN/IPIP capture."""
 
 
-def bisect_order(items: list[str]) -> list[str]:
+def bisect_order(items: list[T]) -> list[T]:
     """Order in which to capture the middle layers: the midpoint first (towards the wire), then each half."""
     if not items:
         return []

@@ -40,6 +40,10 @@ class Encapsulation(_Strict):
     port: int | None = Field(None, ge=1, le=65535, description="The UDP port a firewall between the nodes must let through.")
 
 
+DeviceRole = Literal["pod", "veth", "bridge", "tunnel", "host_nic"]
+"""The interfaces a path profile names: a Pod's eth0, its veth, the bridge, the tunnel device, the node's NIC."""
+
+
 class PathProfile(_Strict):
     """The device chain of one CNI mode."""
 
@@ -48,7 +52,7 @@ class PathProfile(_Strict):
     mode: str
     default_for_cni: bool = False
     title: Text
-    devices: dict[Literal["pod", "veth", "bridge", "tunnel", "host_nic"], DeviceSpec]
+    devices: dict[DeviceRole, DeviceSpec]
     encapsulation: Encapsulation | None = None
     tunnel_address: Literal["pod_cidr_network"] | None = None
     bridge_address: Literal["pod_cidr_first"] | None = None
