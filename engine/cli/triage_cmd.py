@@ -1,11 +1,11 @@
-"""``podnet triage``: ask the next most useful question until the cause is clear (see docs/triage.md)."""
+"""``podnet triage``: from the ticket's first sentence to the cause, one question at a time (see docs/triage.md)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .common import add_lang, add_rules, write_output
+from .common import add_lang, add_rules
 
 
 def _threshold(text: str) -> float:
@@ -23,13 +23,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
     p = sub.add_parser(
         "triage",
-        help="guided triage: one question at a time, with the command to run",
-        description="Ask the most informative next question (from the knowledge base) until the top cause is "
-        "confident enough or no question would change the ranking; then print the report.",
+        help="guided triage: from what fails to the cause, one question at a time",
+        description="Start from what fails; ask for the case's values (backends, CNI, kube-proxy mode...) only when a "
+        "question or rule needs them, and otherwise the most informative next check, until the top cause is confident "
+        "or nothing would change the ranking; every answer may be pasted command output. Then print the summary and the report.",
     )
-    p.add_argument("--facts", metavar="FILE", help="start from this (partial) fact file instead of asking for the endpoints (- reads stdin, with --answers)")
-    p.add_argument("--answers", metavar="FILE", help="replay scripted answers (YAML/JSON list; - reads stdin) instead of asking; needs --facts")
-    p.add_argument("--save", metavar="FILE", help="write the gathered fact file here (also on Ctrl-C / end of input)")
+    p.add_argument("--facts", metavar="FILE", help="resume from a saved session or a (partial) fact file (- reads stdin, with --answers)")
+    p.add_argument("--answers", metavar="FILE", help="replay scripted answers (YAML/JSON list; - reads stdin) instead of asking")
+    p.add_argument("--save", metavar="FILE", help="write what was gathered here (also on q, Ctrl-C and end of input)")
+    p.add_argument("--case-id", metavar="ID", help="the ticket's id (default: triage-DATE-TIME)")
+    p.add_argument("--summary", metavar="TEXT", default="", help="the ticket's sentence, kept as the case summary")
     p.add_argument(
         "--threshold",
         type=_threshold,
@@ -46,113 +49,120 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
-def _save(session: object, path: str | None, lang: str) -> str | None:
-    import json
-
+def _save(session: object, path: str, lang: str) -> None:
     from ..triage.messages import MESSAGES
 
-    if not path:
-        return None
-    from ..errors import InputError
-
-    facts = session.facts  # type: ignore[attr-defined]
-    try:
-        write_output(json.dumps(facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", path)
-    except OSError as exc:
-        raise InputError(f"cannot write the fact file: {exc.strerror or exc}", location=path, code="E-TRIAGE-SAVE") from None
-    _out(MESSAGES[lang]["saved"].format(path=path, n=len(facts.observations)))
-    return path
+    M = MESSAGES[lang]
+    what = session.save(path)  # type: ignore[attr-defined]
+    if what == "facts":
+        _out(M["saved"].format(path=path, n=len(session.facts.observations)))  # type: ignore[attr-defined]
+    else:
+        _out(M["saved_session"].format(path=path))
 
 
-def _finish(session: object, status: object, args: argparse.Namespace, stop: str | None = None) -> int:
+def _default_path(session: object) -> str:
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", session.head["case"]["id"])[:80] or "case"  # type: ignore[attr-defined]
+    return f"podnet-triage-{name}.json"
+
+
+def _finish(session: object, args: argparse.Namespace, save_to: str | None, stop: str | None = None) -> int:
     from ..render import render
-    from ..triage.conversation import ranking_text, stop_text
+    from ..triage.conversation import ranking_text, stop_text, summary_text
     from ..triage.messages import MESSAGES
 
+    M = MESSAGES[args.lang]
     _out("")
-    _out(stop or stop_text(status, args.lang))  # type: ignore[arg-type]
-    _out(ranking_text(status, args.lang))  # type: ignore[arg-type]
+    _out(stop or stop_text(session))  # type: ignore[arg-type]
+    text = ranking_text(session.ranking(), args.lang)  # type: ignore[attr-defined]
+    if text:
+        _out(text)
     _out("")
-    _out(f"== {MESSAGES[args.lang]['report']} ==")
-    sys.stdout.write(render(status.diagnosis, "text"))  # type: ignore[attr-defined]
-    _save(session, args.save, args.lang)
-    return 0 if status.diagnosis.causes else 1  # type: ignore[attr-defined]
+    _out(summary_text(session.summary(save_to), args.lang))  # type: ignore[attr-defined]
+    code = 1
+    if session.kinds_known:  # type: ignore[attr-defined]
+        diagnosis = session.diagnosis()  # type: ignore[attr-defined]
+        _out("")
+        _out(f"== {M['report']} ==")
+        sys.stdout.write(render(diagnosis, "text"))
+        code = 0 if diagnosis.causes else 1
+    if save_to:
+        _save(session, save_to, args.lang)
+    return code
+
+
+def _session(args: argparse.Namespace) -> object:
+    from ..triage.session import TriageSession
+
+    if args.facts:
+        return TriageSession.load(args.facts, lang=args.lang, threshold=args.threshold, rule_dirs=tuple(args.rules))
+    return TriageSession.start(case_id=args.case_id, summary=args.summary, lang=args.lang, threshold=args.threshold, rule_dirs=tuple(args.rules))
 
 
 def _scripted(args: argparse.Namespace) -> int:
-    from .. import load_facts
-    from ..errors import UsageError
     from ..render.safe import visible
-    from ..triage.conversation import ranking_text
+    from ..triage.conversation import outcome_text, ranking_text
     from ..triage.messages import MESSAGES
     from ..triage.script import load_script, replay
-    from ..triage.session import TriageSession
 
     M = MESSAGES[args.lang]
-    if not args.facts:
-        raise UsageError("--answers needs --facts FILE (the case's endpoints)", location="--answers")
     items = load_script(args.answers)
-    session = TriageSession(load_facts(args.facts), lang=args.lang, threshold=args.threshold, rule_dirs=tuple(args.rules))
+    session = _session(args)
     count = [0]
 
-    def report(q: object, answer: str) -> None:
+    def report(p: object, answer: str, outcome: object) -> None:
         count[0] += 1
-        text = M["answer_unknown"] if answer == "unknown" else next((a.text for a in q.answers if a.id == answer), answer)  # type: ignore[attr-defined]
-        shown = {"text": visible(q.text), "command": visible(q.command), "answer": visible(f"{text} ({answer})")}  # type: ignore[attr-defined]
-        _out(M["scripted"].format(n=count[0], key=q.key, **shown))  # type: ignore[attr-defined]
-        _out(ranking_text(session.status(), args.lang))
+        text = M["answer_unknown"] if answer == "unknown" else next((o.text for o in p.options if o.id == answer), answer)  # type: ignore[attr-defined]
+        shown = {"key": p.key, "text": visible(p.text), "answer": visible(f"{text} ({answer})")}  # type: ignore[attr-defined]
+        if p.command:  # type: ignore[attr-defined]
+            _out(M["scripted"].format(n=count[0], command=visible(p.command), **shown))  # type: ignore[attr-defined]
+        else:
+            _out(M["scripted_plain"].format(n=count[0], **shown))
+        if outcome is not None:
+            more = outcome_text(outcome)  # type: ignore[arg-type]
+            if more:
+                _out(more)
+        ranking = ranking_text(session.ranking(), args.lang)  # type: ignore[attr-defined]
+        if ranking:
+            _out(ranking)
 
-    result = replay(session, items, report)
-    status = session.status()
+    result = replay(session, items, report)  # type: ignore[arg-type]
     if result.unused:
         _out(M["unused"].format(n=result.unused))
-    stop = None if status.done else M["stop_answers"].format(key=status.questions[0].key)
-    return _finish(session, status, args, stop)
+    p = session.current_question()  # type: ignore[attr-defined]
+    stop = None if p is None else M["stop_answers"].format(key=p.key)
+    return _finish(session, args, args.save, stop)
 
 
 def _interactive(args: argparse.Namespace) -> int:
-    from .. import load_facts
     from ..errors import UsageError
-    from ..triage.conversation import (
-        Quit,
-        Terminal,
-        ask_endpoints,
-        converse,
-        ranking_text,
-    )
+    from ..triage.conversation import Quit, Terminal, converse
     from ..triage.messages import MESSAGES
-    from ..triage.session import TriageSession
     from .main import EXIT_INTERRUPTED
 
     M = MESSAGES[args.lang]
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("triage asks questions in a terminal; replay answers with --answers FILE --facts FILE", location="stdin")
-    facts = load_facts(args.facts) if args.facts else None
+        raise UsageError("triage asks questions in a terminal; replay answers with --answers FILE", location="stdin")
+    session = _session(args)
     term = Terminal(args.lang, _out)
     _out(M["welcome"])
-    session = None
+    save_to = args.save or _default_path(session)
     try:
-        if facts is None:
-            facts = ask_endpoints(term)
-        session = TriageSession(facts, lang=args.lang, threshold=args.threshold, rule_dirs=tuple(args.rules))
-        _out("")
-        _out(ranking_text(session.status(), args.lang))
-        status = converse(session, term)
+        converse(session, term)  # type: ignore[arg-type]
     except (KeyboardInterrupt, EOFError, Quit):
         _out("")
-        if session is None:
+        if not session.log and not args.facts:  # type: ignore[attr-defined]
             _out(M["nothing_saved"])
             return EXIT_INTERRUPTED
-        _out(M["interrupted"].format(n=len(session.steps)))
-        _save(session, args.save or f"podnet-triage-{_safe(session.facts.case.id)}.json", args.lang)
+        _out(M["interrupted"].format(n=len(session.log)))  # type: ignore[attr-defined]
+        _save(session, save_to, args.lang)
+        from ..triage.conversation import summary_text
+
+        _out("")
+        _out(summary_text(session.summary(save_to), args.lang))  # type: ignore[attr-defined]
         return EXIT_INTERRUPTED
-    return _finish(session, status, args)
-
-
-def _safe(name: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80] or "case"
+    return _finish(session, args, save_to)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,100 +1,127 @@
-"""The terminal side of triage: what is shown between questions, and the prompt_toolkit prompts.
+"""The terminal view of a triage session: what is shown between questions, and the prompts.
 
-Everything shown is a view of a :class:`~podnet.triage.session.Status`; input goes through
-prompt_toolkit (history, completion of answer ids, validation) rather than hand-written input
-handling.
+Everything shown is a view of :class:`~podnet.triage.session.TriageSession` (its
+:class:`~podnet.triage.model.Prompt`, :class:`~podnet.triage.model.Outcome`,
+:class:`~podnet.triage.model.Ranking` and :class:`~podnet.triage.model.Summary`); the web page
+drives the same session. Input goes through prompt_toolkit (history, completion of answer ids).
+
+At every prompt: a number or an answer id, a value (context questions), ``u`` (don't know), ``p``
+(paste command output: lines up to a line holding a single ``.``, or Ctrl-D), ``b`` (back), ``q``
+(stop). A first line that looks like a command (``$ kubectl ...``) starts a paste by itself. A
+value that is also one of these words is typed with ``./`` in front (``./b`` is a Pod named b).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import time
 from collections.abc import Callable
 from typing import Any
 
-from ..facts.model import FactFile
-from .messages import BACK_WORDS, MESSAGES, QUIT_WORDS, UNKNOWN_WORDS, VANTAGES
-from .model import Question
-from .session import Status, TriageSession
+from .messages import BACK_WORDS, MESSAGES, PASTE_WORDS, QUIT_WORDS, UNKNOWN_WORDS, VANTAGES
+from .model import Outcome, Prompt, Ranking, Summary
+from .session import AnswerError, TriageSession
 
 TOP_SHOWN = 3
 """Causes shown after every answer, per ranking."""
+
+MAX_PASTE_LINES = 20_000
+"""A paste longer than this is refused (ingest's byte limit applies too)."""
 
 
 class Quit(Exception):
     """The user typed 'q': stop and save like end of input."""
 
 
-def ranking_text(status: Status, lang: str) -> str:
+def _v(text: str) -> str:
+    from ..render.safe import visible
+
+    return visible(text)
+
+
+def ranking_text(ranking: Ranking, lang: str) -> str:
     """The top causes by posterior and by the rule engine, each under its own heading."""
     M = MESSAGES[lang]
+    if not ranking.beliefs:
+        return ""
     lines = [f"{M['posterior']}{M['colon']}"]
-    for i, b in enumerate(status.beliefs[:TOP_SHOWN], 1):
+    for i, b in enumerate(ranking.beliefs[:TOP_SHOWN], 1):
         lines.append(f"  {i}. {b.posterior:6.1%}  {b.title} [{b.id}]")
     lines.append(f"{M['rules']}{M['colon']}")
-    if not status.diagnosis.causes:
+    if not ranking.rules:
         lines.append(f"  {M['no_rule_cause']}")
-    for c in status.diagnosis.causes[:TOP_SHOWN]:
-        lines.append(f"  {c.rank}. {c.confidence:5.2f}  {c.title} [{c.id}]")
-    if not status.rules_agree and status.top and status.top.posterior >= status.threshold:
+    for i, c in enumerate(ranking.rules[:TOP_SHOWN], 1):
+        lines.append(f"  {i}. {c.confidence:5.2f}  {c.title} [{c.id}]")
+    top = ranking.beliefs[0]
+    if not ranking.rules_agree and top.posterior >= ranking.threshold:
         lines.append(f"  ! {M['disagree']}")
     return "\n".join(lines)
 
 
-def question_text(q: Question, n: int, lang: str) -> str:
-    """A question with the command to run and the numbered answers."""
-    from ..render.safe import visible
-
+def prompt_text(p: Prompt, n: int, lang: str) -> str:
+    """A prompt with its command (when there is one), its numbered answers and the control keys."""
     M = MESSAGES[lang]
-    lines = [
-        f"{M['question'].format(n=n)} — {q.title}  [{q.key}, {M['gain'].format(gain=q.expected_gain)}]",
-        q.text,
-        f"  {M['run'].format(run_in=q.run_in, where=VANTAGES[lang].get(q.at, q.at))}{M['colon']}",
-        f"    $ {q.command}",
-    ]
-    for i, a in enumerate(q.answers, 1):
+    head = f"{M['question'].format(n=n)} — {p.title}  [{p.key}"
+    if p.expected_gain is not None:
+        head += f", {M['gain'].format(gain=p.expected_gain)}"
+    lines = [head + "]", p.text]
+    if p.needed_for:
+        lines.append(f"  ({M['needed_for'].format(what=p.needed_for)})")
+    if p.command:
+        where = VANTAGES[lang].get(p.at or "", p.at or "")
+        label = M["run"].format(run_in=p.run_in, where=where) if p.type == "observation" else M["show"].format(run_in=p.run_in)
+        lines += [f"  {label}{M['colon']}", f"    $ {p.command}"]
+    for i, a in enumerate(p.options, 1):
         lines.append(f"  {i}) {a.text}  ({a.id})")
-    lines.append(f"  u) {M['unknown']}   b) {M['back']}   q) {M['quit']}")
+    if p.value and p.example:
+        lines.append(f"  {M['example'].format(example=p.example)}")
+    lines.append(f"  u) {M['unknown']}   p) {M['paste']}   b) {M['back']}   q) {M['quit']}")
     # values of the case are in the question and its command: no control character printed raw
-    return "\n".join(visible(line) for line in lines)
+    return "\n".join(_v(line) for line in lines)
 
 
-def stop_text(status: Status, lang: str) -> str:
-    M = MESSAGES[lang]
-    if status.stop_reason == "confident" and status.top:
-        return M["stop_confident"].format(title=status.top.title, id=status.top.id, p=status.top.posterior, t=status.threshold)
+def outcome_text(o: Outcome) -> str:
+    return "\n".join(_v(line) for line in [*o.recorded, *o.warnings])
+
+
+def stop_text(session: TriageSession) -> str:
+    M = session.M
+    reason = session.stop_reason()
+    r = session.ranking()
+    if reason == "confident" and r.beliefs:
+        top = r.beliefs[0]
+        return M["stop_confident"].format(title=top.title, id=top.id, p=top.posterior, t=r.threshold)
+    if reason == "no_endpoints":
+        return M["stop_no_endpoints"]
     return M["stop_no_gain"]
 
 
-def parse_answer(text: str, q: Question) -> str | None:
-    """An answer id, 'unknown', 'back' or 'quit' from what was typed; None if not understood."""
-    t = text.strip()
-    low = t.lower()
-    if t.isdigit() and 1 <= int(t) <= len(q.answers):
-        return q.answers[int(t) - 1].id
-    for a in q.answers:
-        if low == a.id.lower():
-            return a.id
-    if low in UNKNOWN_WORDS:
-        return "unknown"
-    if low in BACK_WORDS:
-        return "back"
-    if low in QUIT_WORDS:
-        return "quit"
-    return None
+def summary_text(summary: Summary, lang: str) -> str:
+    """What is known, what is not, what to check next, and how to resume."""
+    M = MESSAGES[lang]
+    lines = [f"== {M['summary']} =="]
+    lines.append(f"{M['summary_known']}{M['colon']}")
+    lines += [f"  - {k}" for k in summary.known] or [f"  {M['summary_nothing']}"]
+    lines.append(f"{M['summary_unknown']}{M['colon']}")
+    lines += [f"  - {k}" for k in summary.unknown] or [f"  {M['summary_nothing']}"]
+    if summary.ranking.beliefs:
+        lines.append(f"{M['summary_top']}{M['colon']}")
+        lines += [f"  {b.posterior:6.1%}  {b.title} [{b.id}]" for b in summary.ranking.beliefs[:TOP_SHOWN]]
+    lines.append(f"{M['summary_next']}{M['colon']}")
+    for step in summary.next_checks:
+        where = VANTAGES[lang].get(step.at or "", step.at or "")
+        lines.append(f"  - {step.title}{f' ({where})' if where else ''}")
+        if step.command:
+            lines.append(f"      $ {step.command}")
+    if not summary.next_checks:
+        lines.append(f"  {M['summary_nothing']}")
+    if summary.resume:
+        lines.append(summary.resume)
+    return "\n".join(_v(line) for line in lines)
 
 
-def _CheckValidator(check: Callable[[str], str | None]) -> Any:
-    """A prompt_toolkit validator from a function returning an error message or None."""
-    from prompt_toolkit.validation import ValidationError, Validator
-
-    class _V(Validator):
-        def validate(self, document: Any) -> None:
-            msg = check(document.text)
-            if msg is not None:
-                raise ValidationError(message=msg, cursor_position=len(document.text))
-
-    return _V()
+def looks_like_command(text: str) -> bool:
+    """A line that starts a pasted transcript (``$ kubectl ...``, ``# iptables-save``, ``root@node:~# ...``)."""
+    t = text.lstrip()
+    return t.startswith(("$ ", "# ")) or ("@" in t.split(" ", 1)[0] and t.split(" ", 1)[0].endswith(("$", "#")))
 
 
 class Terminal:
@@ -108,123 +135,91 @@ class Terminal:
         self.out = out
         self.history = InMemoryHistory()
 
-    def ask(self, label: str, *, default: str = "", check: Callable[[str], str | None] | None = None, words: list[str] | None = None) -> str:
-        """One line of input; ``check`` returns an error message or None."""
+    def line(self, label: str, words: list[str] | None = None) -> str:
+        """One line of input (KeyboardInterrupt / EOFError pass through)."""
+        from prompt_toolkit import PromptSession
         from prompt_toolkit.completion import WordCompleter
 
-        validator = _CheckValidator(check) if check is not None else None
-        suffix = f" [{default}]" if default else ""
         completer = WordCompleter(words, ignore_case=True) if words else None
+        session: Any = PromptSession(history=self.history, completer=completer)
+        return str(session.prompt(label))
+
+    def paste(self, first: str | None = None) -> str:
+        """Lines up to a line holding a single '.', or end of input (Ctrl-D)."""
         from prompt_toolkit import PromptSession
 
-        # a fresh PromptSession per prompt: prompt() keeps a previous validator when given None
-        session: Any = PromptSession(history=self.history, validator=validator, completer=completer, validate_while_typing=False)
-        text: str = session.prompt(f"{label}{suffix}: ")
-        return text.strip() or default
-
-    def choose(self, label: str, choices: list[str], default: str) -> str:
-        M = self.M
-
-        def check(s: str) -> str | None:
-            v = s.strip() or default
-            return None if v in choices else M["bad_choice"].format(choices=", ".join(choices))
-
-        return self.ask(f"{label} ({'/'.join(choices)})", default=default, check=check, words=choices)
-
-    def answer(self, q: Question) -> str:
-        """The answer to one question: an answer id, 'unknown', 'back' or 'quit'."""
-        M = self.M
-
-        def check(s: str) -> str | None:
-            return None if parse_answer(s, q) else M["bad_answer"].format(n=len(q.answers))
-
-        words = [a.id for a in q.answers] + ["unknown", "back", "quit"]
-        text = self.ask(M["prompt"].rstrip("> ").rstrip(), check=check, words=words)
-        return parse_answer(text, q) or "unknown"
+        self.out(self.M["paste_prompt"])
+        lines = [first] if first is not None else []
+        session: Any = PromptSession()
+        while len(lines) <= MAX_PASTE_LINES:
+            try:
+                text = str(session.prompt(""))
+            except EOFError:
+                break
+            if text.strip() == ".":
+                break
+            lines.append(text)
+        return "\n".join(lines) + "\n"
 
 
-def _ip_check(M: dict[str, str], required: bool = False) -> Callable[[str], str | None]:
-    def check(s: str) -> str | None:
-        s = s.strip()
-        if not s:
-            return M["required"] if required else None
-        try:
-            ipaddress.ip_address(s)
-        except ValueError:
-            return M["bad_ip"]
-        return None
-
-    return check
-
-
-def _port_check(M: dict[str, str]) -> Callable[[str], str | None]:
-    def check(s: str) -> str | None:
-        s = s.strip()
-        if not s:
-            return None
-        return None if s.isdigit() and 1 <= int(s) <= 65535 else M["bad_port"]
-
-    return check
-
-
-def _required(M: dict[str, str]) -> Callable[[str], str | None]:
-    return lambda s: None if s.strip() else M["required"]
+def parse_reply(text: str, p: Prompt) -> tuple[str, str | None]:
+    """(action, value): action is answer, unknown, back, quit, paste or paste_from (the line starts
+    a transcript); a number picks an option."""
+    t = text.strip()
+    low = t.lower()
+    if low in QUIT_WORDS:
+        return "quit", None
+    if low in BACK_WORDS:
+        return "back", None
+    if low in PASTE_WORDS:
+        return "paste", None
+    if low in UNKNOWN_WORDS:
+        return "unknown", None
+    if t.isdigit() and p.options and 1 <= int(t) <= len(p.options):
+        oid = p.options[int(t) - 1].id
+        return ("paste", None) if p.type == "symptom" and oid == "paste" else ("answer", oid)
+    if looks_like_command(t):
+        return "paste_from", text
+    for o in p.options:
+        if low == o.id.lower():
+            return ("paste", None) if p.type == "symptom" and o.id == "paste" else ("answer", o.id)
+    return "answer", t
 
 
-def ask_endpoints(term: Terminal) -> FactFile:
-    """Ask for the case id and both ends of the failing connection; returns a fact file without observations."""
-    from ..facts.load import facts_from_data
-
+def converse(session: TriageSession, term: Terminal) -> None:
+    """Ask until triage stops; raises KeyboardInterrupt / EOFError / :class:`Quit` on the way out."""
     M = term.M
-    term.out(M["endpoints"])
-    case_id = term.ask(M["case_id"], default=time.strftime("triage-%Y%m%d-%H%M%S"))
-    src: dict[str, Any] = {"kind": term.choose(M["src_kind"], ["pod", "node"], "pod")}
-    if src["kind"] == "pod":
-        src["namespace"] = term.ask(M["src_namespace"], default="default")
-        src["name"] = term.ask(M["src_name"], check=_required(M))
-        src["ip"] = term.ask(M["src_ip"], check=_ip_check(M))
-        src["node"] = term.ask(M["src_node"])
-    else:
-        src["name"] = term.ask(M["src_node_name"], check=_required(M))
-        src["node"] = src["name"]
-    src["node_ip"] = term.ask(M["src_node_ip"], check=_ip_check(M))
-    dst: dict[str, Any] = {"kind": term.choose(M["dst_kind"], ["service", "pod", "node", "external"], "service")}
-    if dst["kind"] in ("service", "pod"):
-        dst["namespace"] = term.ask(M["dst_namespace"], default="default")
-    dst["name"] = term.ask(M["dst_name"])
-    dst["ip"] = term.ask(M["dst_ip"], check=_ip_check(M, required=True))
-    port = term.ask(M["dst_port"], check=_port_check(M))
-    dst["port"] = int(port) if port else None
-    guess = f"{dst['name']}.{dst['namespace']}.svc.cluster.local" if dst["kind"] == "service" and dst.get("name") else ""
-    dst["dns_name"] = term.ask(M["dst_dns_name"], default=guess)
-    clean = lambda d: {k: v for k, v in d.items() if v not in (None, "")}
-    return facts_from_data({"case": {"id": case_id}, "endpoints": {"source": clean(src), "destination": clean(dst)}}, "<triage>")
-
-
-def converse(session: TriageSession, term: Terminal) -> Status:
-    """Ask questions until triage stops; raises KeyboardInterrupt / EOFError / :class:`Quit` on the way out."""
-    M = term.M
+    n = 0
     while True:
-        status = session.status()
-        if status.done:
-            return status
-        q = session.question
-        assert q is not None
+        p = session.current_question()
+        if p is None:
+            return
+        n = session.answers_given + 1
         term.out("")
-        term.out(question_text(q, len(session.steps) + 1, term.lang))
-        choice = term.answer(q)
-        if choice == "quit":
+        term.out(prompt_text(p, n, term.lang))
+        words = [o.id for o in p.options] + ["unknown", "paste", "back", "quit"]
+        action, value = parse_reply(term.line(M["prompt"], words), p)
+        if action == "quit":
             raise Quit()
-        if choice == "back":
-            last = session.steps[-1] if session.steps else None
-            if session.back() and last is not None:
-                term.out(M["undone"].format(what=f"{last.kind}@{last.at} = {last.answer or M['answer_unknown']}"))
-            else:
+        if action == "back":
+            entry = session.undo()
+            if entry is None:
                 term.out(M["nothing_to_undo"])
+            else:
+                term.out(_v(M["undone"].format(what=f"{entry.key} = {entry.value if entry.value is not None else M['answer_unknown']}")))
             continue
-        if choice == "unknown":
-            session.unknown(q.kind, q.at)
-        else:
-            session.answer(q.kind, q.at, choice)
-        term.out("")
-        term.out(ranking_text(session.status(), term.lang))
+        try:
+            if action == "unknown":
+                outcome = session.answer("unknown")
+            elif action in ("paste", "paste_from"):
+                outcome = session.answer(paste=term.paste(value))
+            else:
+                outcome = session.answer(value)
+        except AnswerError as exc:
+            term.out(_v(exc.message))
+            continue
+        term.out(outcome_text(outcome))
+        text = ranking_text(session.ranking(), term.lang)
+        if text:
+            term.out("")
+            term.out(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -40,3 +42,73 @@ class CauseBelief(_Model):
     id: str
     title: str
     posterior: float = Field(ge=0, le=1)
+
+
+PromptType = Literal["symptom", "context", "observation", "conflict"]
+
+
+class Prompt(_Model):
+    """What the session asks now, in one language: the opening "what fails", a value of the case
+    (a context slot), an observation (:class:`Question`), or a contradiction to settle. Every prompt
+    also takes "don't know" and pasted command output."""
+
+    type: PromptType
+    key: str = Field(description="'symptom', 'context:SLOT', 'KIND@VANTAGE' or 'conflict'.")
+    title: str
+    text: str
+    command: str | None = Field(None, description="A command that shows the answer, values shell-quoted.")
+    run_in: str | None = None
+    at: str | None = Field(None, description="Vantage point of an observation question.")
+    options: list[AnswerOption] = Field(default_factory=list, description="Answers to choose from (by id).")
+    value: str | None = Field(None, description="The kind of value typed instead (context slots): ip, address, backends...")
+    example: str | None = None
+    expected_gain: float | None = None
+    needed_for: str | None = Field(None, description="Why a context slot is asked: the question (or 'rules') that needs it.")
+    question: Question | None = Field(None, description="The observation question itself (type 'observation').")
+
+
+class Outcome(_Model):
+    """What an answer did: the lines to show ("recorded ..."), whether the prompt is answered (a
+    paste may not answer it), and warnings (lines of a paste not understood)."""
+
+    key: str
+    answered: bool
+    recorded: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    conflict: bool = Field(False, description="The answer contradicts an earlier one: the next prompt asks which holds.")
+
+
+class RuleCause(_Model):
+    id: str
+    title: str
+    confidence: float
+
+
+class Ranking(_Model):
+    """The two rankings after the answers so far, and whether triage is done."""
+
+    beliefs: list[CauseBelief]
+    rules: list[RuleCause]
+    threshold: float
+    confident: bool
+    rules_agree: bool
+    stop_reason: Literal["confident", "no_gain", "no_endpoints"] | None
+
+
+class NextStep(_Model):
+    title: str
+    command: str | None = None
+    run_in: str | None = None
+    at: str | None = None
+
+
+class Summary(_Model):
+    """What is known, what is not, the rankings, what to check next and how to resume."""
+
+    case_id: str
+    stop_reason: Literal["confident", "no_gain", "no_endpoints"] | None
+    known: list[str]
+    unknown: list[str]
+    ranking: Ranking
+    next_checks: list[NextStep]
+    resume: str | None = None

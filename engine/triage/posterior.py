@@ -125,14 +125,34 @@ def likelihood_ratio(cf: float) -> float:
     return 1.0 / (1.0 - cf) if cf >= 0 else 1.0 + cf
 
 
-def posterior(model: Model, answered: dict[QuestionKey, str], rule_cf: dict[str, float] | None = None) -> dict[str, float]:
-    """P(cause | answers [, rule evidence]), normalised over the causes of the knowledge base."""
+SYMPTOM_MATCH = 0.6
+"""P(the person names the guide's symptom class of the true cause | that cause) when asked what
+fails; the other classes share the rest. A customer's words are a weak guide (a Service without
+kube-proxy rules "times out" like an unreachable network), so the class tilts the ranking without
+ruling any cause out."""
+
+
+def symptom_likelihood(kb: Knowledge, symptom: str | None) -> dict[str, float]:
+    """P(the person says ``symptom`` | cause) for every cause; empty when nothing was said."""
+    classes = [s for s in kb.symptoms]
+    if not symptom or symptom not in classes or len(classes) < 2:
+        return {}
+    other = (1.0 - SYMPTOM_MATCH) / (len(classes) - 1)
+    return {c: SYMPTOM_MATCH if cause.symptom == symptom else other for c, cause in kb.causes.items()}
+
+
+def posterior(
+    model: Model, answered: dict[QuestionKey, str], rule_cf: dict[str, float] | None = None, evidence: dict[str, float] | None = None
+) -> dict[str, float]:
+    """P(cause | answers [, rule evidence] [, further likelihoods such as the stated symptom]),
+    normalised over the causes of the knowledge base."""
     if not model.causes:
         return {}
     rule_cf = rule_cf or {}
+    evidence = evidence or {}
     logp = {}
     for c in model.causes:
-        lp = math.log(model.prior[c]) + math.log(likelihood_ratio(rule_cf.get(c, 0.0)))
+        lp = math.log(model.prior[c]) + math.log(likelihood_ratio(rule_cf.get(c, 0.0))) + math.log(evidence.get(c, 1.0))
         for q, a in answered.items():
             if q in model.likelihood and a in model.likelihood[q][c]:
                 lp += math.log(model.p(q, c, a))

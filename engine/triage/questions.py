@@ -33,8 +33,10 @@ from .answers import (
 from .model import AnswerOption, CauseBelief, Question
 from .posterior import Model, QuestionKey, build_model, expected_gain, posterior
 
-MIN_GAIN = 1e-6
-"""Gains (bits) below this count as zero."""
+MIN_GAIN = 0.005
+"""Expected gains (bits) below this are negligible: such a question is never asked, and triage
+stops when no open question has more (a question whose best answer moves the ranking by a
+hundredth of a bit would only lengthen the session)."""
 
 
 def knowledge(rule_dirs: tuple[str, ...] = ()) -> Knowledge:
@@ -105,8 +107,10 @@ def rule_certainty(diagnosis: Diagnosis) -> dict[str, float]:
 def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | None = None) -> dict[str, float]:
     """The posterior given the observations of the facts that map to answers and, when given,
     the rule engine's diagnosis of the same facts."""
+    from .posterior import symptom_likelihood
+
     cf = rule_certainty(diagnosis) if diagnosis is not None else None
-    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf)
+    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf, symptom_likelihood(kb, facts.case.symptom))
 
 
 def _buildable(meta: Any, at: str, answer_id: str, facts: FactFile) -> bool:

@@ -2,13 +2,18 @@
 
 The file is YAML or JSON: a list whose items are either
 
-* an answer id (``lost``), ``unknown`` or ``back``: the answer to the question triage asks next;
-* a mapping ``{kind: ping, at: source_pod, answer: lost}``: the answer to that question, asked
-  or not (``answer: unknown`` marks ``KIND@VANTAGE`` unobservable); ``probe: backend`` / ``probe: destination`` says the answer is
-  about the Service's backend Pod / its ClusterIP rather than what the question probes.
+* a string: the reply to whatever triage asks next, as typed at the prompt (an answer id such as
+  ``lost`` or ``network_unreachable``, a value such as ``10.96.0.10``, ``unknown``, or ``back``);
+* ``{paste: TEXT}``: command output pasted at the prompt triage shows next;
+* ``{context: SLOT, value: TEXT}``: a value of the case (``kb/context.yaml``), asked or not;
+* ``{kind: ping, at: source_pod, answer: lost}``: the answer to that question, asked or not
+  (``answer: unknown`` marks ``KIND@VANTAGE`` unobservable); ``probe: backend`` / ``probe:
+  destination`` says the answer is about the Service's backend Pod / its ClusterIP rather than
+  what the question probes.
 
 Items are used in order until triage stops (confident, or nothing left worth asking); items left
-over are reported, not applied.
+over are reported, not applied. A reply the prompt cannot take is a one-line error naming the
+item (``answers.yaml: $[3]``), exit 2.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, PodnetError
 from .session import TriageSession
 
 UNKNOWN = "unknown"
@@ -27,13 +32,45 @@ BACK = "back"
 
 @dataclass(frozen=True)
 class ScriptItem:
-    """One scripted answer; ``kind``/``at`` are None for "the next question"."""
+    """One scripted reply; ``kind``/``at`` are None for "the next question"."""
 
     answer: str
     kind: str | None = None
     at: str | None = None
     probe: str | None = None
+    paste: str | None = None
+    context: str | None = None
     location: str = ""
+
+
+def _item(item: Any, where: str) -> ScriptItem:
+    if isinstance(item, str) and item.strip():
+        return ScriptItem(answer=item.strip(), location=where)
+    if isinstance(item, (int, float)) and not isinstance(item, bool):
+        return ScriptItem(answer=str(item), location=where)
+    if not isinstance(item, dict):
+        raise InputError("an answer is a reply, {paste: TEXT}, {context: SLOT, value: TEXT} or {kind, at, answer}", location=where, code="E-TRIAGE-ANSWERS")
+    if "paste" in item:
+        if set(item) != {"paste"} or not isinstance(item["paste"], str) or not item["paste"].strip():
+            raise InputError("a paste is {paste: TEXT} with the command output as text", location=f"{where}.paste", code="E-TRIAGE-ANSWERS")
+        return ScriptItem(answer="", paste=item["paste"], location=where)
+    if "context" in item:
+        extra = set(item) - {"context", "value"}
+        if extra:
+            raise InputError(f"unknown field {min(extra)!r} (context, value)", location=where, code="E-TRIAGE-ANSWERS")
+        for key in ("context", "value"):
+            if not isinstance(item.get(key), (str, int)) or item[key] == "":
+                raise InputError("required field is missing or not text", location=f"{where}.{key}", code="E-TRIAGE-ANSWERS")
+        return ScriptItem(answer=str(item["value"]), context=str(item["context"]), location=where)
+    extra = set(item) - {"kind", "at", "answer", "probe"}
+    if extra:
+        raise InputError(f"unknown field {min(extra)!r} (kind, at, answer, probe)", location=where, code="E-TRIAGE-ANSWERS")
+    if item.get("probe") not in (None, "destination", "backend"):
+        raise InputError("probe is 'destination' or 'backend'", location=f"{where}.probe", code="E-TRIAGE-ANSWERS")
+    for key in ("kind", "at", "answer"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise InputError("required field is missing or not text", location=f"{where}.{key}", code="E-TRIAGE-ANSWERS")
+    return ScriptItem(answer=item["answer"], kind=item["kind"], at=item["at"], probe=item.get("probe"), location=where)
 
 
 def load_script(path: str) -> list[ScriptItem]:
@@ -56,24 +93,7 @@ def load_script(path: str) -> list[ScriptItem]:
         data = data["answers"]
     if not isinstance(data, list):
         raise InputError("expected a list of answers", location=f"{path}: $", code="E-TRIAGE-ANSWERS")
-    items = []
-    for i, item in enumerate(data):
-        where = f"{Path(path)}: $[{i}]"
-        if isinstance(item, str) and item.strip():
-            items.append(ScriptItem(answer=item.strip(), location=where))
-        elif isinstance(item, dict):
-            extra = set(item) - {"kind", "at", "answer", "probe"}
-            if extra:
-                raise InputError(f"unknown field {min(extra)!r} (kind, at, answer, probe)", location=where, code="E-TRIAGE-ANSWERS")
-            if item.get("probe") not in (None, "destination", "backend"):
-                raise InputError("probe is 'destination' or 'backend'", location=f"{where}.probe", code="E-TRIAGE-ANSWERS")
-            for key in ("kind", "at", "answer"):
-                if not isinstance(item.get(key), str) or not item[key]:
-                    raise InputError("required field is missing or not text", location=f"{where}.{key}", code="E-TRIAGE-ANSWERS")
-            items.append(ScriptItem(answer=item["answer"], kind=item["kind"], at=item["at"], probe=item.get("probe"), location=where))
-        else:
-            raise InputError("an answer is an id or a mapping {kind, at, answer}", location=where, code="E-TRIAGE-ANSWERS")
-    return items
+    return [_item(item, f"{Path(path)}: $[{i}]") for i, item in enumerate(data)]
 
 
 @dataclass
@@ -84,35 +104,54 @@ class ReplayResult:
     unused: int
 
 
-def replay(session: TriageSession, items: list[ScriptItem], on_answer: Callable[[Any, str], None] | None = None) -> ReplayResult:
-    """Apply scripted answers until triage stops; ``on_answer(question, answer)`` reports each one."""
+def replay(session: TriageSession, items: list[ScriptItem], on_answer: Callable[[Any, str, Any], None] | None = None) -> ReplayResult:
+    """Apply scripted replies until triage stops; ``on_answer(prompt, answer, outcome)`` reports each."""
     used = 0
     for item in items:
-        if item.answer == BACK and item.kind is None:
-            session.back()
+        if item.answer == BACK and item.kind is None and item.context is None and item.paste is None:
+            session.undo()
             used += 1
             continue
-        if session.status().done:
-            break
-        if item.kind is None:
-            q = session.question
-            assert q is not None  # not done, so there is a question
-        else:
-            from .questions import knowledge, render_question
-
-            kb = knowledge(session.rule_dirs)
-            meta = kb.observation_kinds.get(item.kind)
-            if meta is None or not meta.answers or item.at not in meta.how:
-                raise InputError(f"no question {item.kind}@{item.at} in the knowledge base", location=item.location, code="E-TRIAGE-ANSWERS")
-            q = render_question(kb, session.facts, (item.kind, item.at), 0.0, session.lang)  # type: ignore[arg-type]
+        if session.current_question() is None or (session.kinds_known and session.ranking().confident):
+            break  # triage has stopped: the rest is reported as not used
         try:
-            if item.answer == UNKNOWN:
-                session.unknown(q.kind, q.at)
+            if item.kind is not None:
+                from .questions import knowledge, render_question
+
+                kb = knowledge(session.rule_dirs)
+                meta = kb.observation_kinds.get(item.kind)
+                if meta is None or not meta.answers or item.at not in meta.how:
+                    raise InputError(f"no question {item.kind}@{item.at} in the knowledge base", location=item.location, code="E-TRIAGE-ANSWERS")
+                q = render_question(kb, session.facts, (item.kind, item.at), 0.0, session.lang)
+                from .model import Prompt
+
+                p = Prompt(type="observation", key=q.key, title=q.title, text=q.text, command=q.command, run_in=q.run_in, at=q.at, options=q.answers, question=q)
+                if item.answer == UNKNOWN:
+                    outcome = session.mark_unknown(q.kind, q.at)
+                else:
+                    outcome = session.record(q.kind, q.at, item.answer, probe=item.probe)
+            elif item.context is not None:
+                p = session._slot_prompt(item.context, None) if _slot_exists(item.context) else None  # type: ignore[assignment]
+                outcome = session.provide(item.context, item.answer)
             else:
-                session.answer(q.kind, q.at, item.answer, probe=item.probe)
-        except UsageError as exc:
+                p = session.current_question()  # type: ignore[assignment]
+                outcome = session.answer(paste=item.paste) if item.paste is not None else session.answer(item.answer)
+        except PodnetError as exc:
+            if exc.code == "E-TRIAGE-ANSWERS":
+                raise
+            # every reply the session refuses is located at the script item
             raise InputError(exc.message, location=item.location, code="E-TRIAGE-ANSWERS") from None
         used += 1
-        if on_answer is not None:
-            on_answer(q, item.answer)
+        if on_answer is not None and p is not None:
+            on_answer(p, "paste" if item.paste is not None else item.answer, outcome)
     return ReplayResult(used=used, unused=len(items) - used)
+
+
+def _slot_exists(slot_id: str) -> bool:
+    from .context import slot
+
+    try:
+        slot(slot_id)
+    except KeyError:
+        return False
+    return True

@@ -1,48 +1,80 @@
-"""A triage session: the case so far, one answer at a time, with undo and a stopping rule.
+"""A triage session: one model of the conversation that every view (terminal, web page, script)
+drives the same way.
 
-Two rankings are kept side by side and shown under their own names:
+    s = TriageSession.start(lang="en")            # nothing known but a case id
+    p = s.current_question()                      # Prompt: "What fails?" (the guide's five classes)
+    s.answer("network_unreachable")               # an option id, a typed value, or "unknown"
+    s.answer(paste=text)                          # pasted command output, at any prompt
+    s.ranking(), s.summary(), s.undo(), s.back()
+    s.save("case.json"); TriageSession.load("case.json")
+    s.state()  -> JSON-serialisable dict;  TriageSession.from_state(d)
 
-* the **triage posterior** (:mod:`podnet.triage.posterior`), from the causes' priors and
-  signatures, with the rule engine's certainty factors folded in as likelihood ratios; it chooses
-  the questions;
-* the **rule engine's diagnosis** (``podnet.diagnose``), from the rules' weights, which is the
-  explained report the session ends with.
+What is asked, in order: a contradiction as soon as one appears ("you said X, and now Y: which
+holds?"); what fails (the opening question); where the traffic starts and what it reaches (the
+fact file needs both); then the most useful observation question (expected information gain per
+effort, :mod:`podnet.triage.posterior`). A question that cannot be recorded without a value of the
+case (the Service's backend for a ping; a ClusterIP is never pinged) is preceded by that value's
+question (:mod:`podnet.triage.context`, :mod:`podnet.triage.needs`); a value a rule needs is asked
+when nothing else is worth asking. Only what the person said or pasted enters the case.
 
-Stopping rule: the session is *confident* when the top cause's posterior is at least the
-threshold (:data:`DEFAULT_THRESHOLD`, ``--threshold``) **and** the rule engine ranks the same
-cause first (two judgements of the same facts agree: one from the signatures, one from the
-rules' explained evidence, which is what the final report shows). It stops when confident, or when no open question has a positive expected
-information gain (nothing left to ask would change the ranking).
+Two rankings are kept side by side: the **triage posterior** (priors, signatures, the stated
+symptom, the rule engine's certainty as likelihood ratios) and the **rule engine's diagnosis**
+(``podnet diagnose``). Stopping rule: *confident* when the posterior's top cause has at least the
+threshold and the rule engine ranks the same cause first; otherwise stop when no open question
+has a non-negligible expected gain (:data:`podnet.triage.questions.MIN_GAIN`) and no value of the
+case would let a rule conclude.
+
+The older, lower-level calls remain: ``status()``, ``question`` (the best observation question),
+``answer(kind, at, answer_id, probe=None)``, ``unknown(kind, at)``.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ..diagnosis import Diagnosis
 from ..errors import UsageError
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
-from .answers import NotAskable, build_observations, probe_role
-from .model import CauseBelief, Question
-from .questions import (
-    beliefs,
-    current_posterior,
-    knowledge,
-    rank_questions,
-    render_question,
-)
+from . import context as ctx
+from .answers import EXACT, NotAskable, build_observations, observed_probes, probe_match, probe_role
 from .defaults import DEFAULT_THRESHOLD  # callers import it from the session too
-
+from .messages import MESSAGES, UNKNOWN_WORDS, VANTAGES
+from .model import AnswerOption, CauseBelief, NextStep, Outcome, Prompt, Question, Ranking, RuleCause, Summary
+from .questions import MIN_GAIN, beliefs, current_posterior, knowledge, rank_questions, render_question, rule_certainty
 
 SHOWN_QUESTIONS = 3
 """How many ranked questions a status carries (the first is asked)."""
 
+SLOT_COST = 0.5
+"""Effort of answering one value of the case, relative to a ping: a question that needs k values
+first is ranked by gain / (cost + k × SLOT_COST)."""
+
+STATE_MARK = "podnet_triage_session"
+"""Key that marks a saved session (as opposed to a fact file)."""
+
+UNKNOWN = "unknown"
+StopReason = Literal["confident", "no_gain", "no_endpoints"]
+
+
+class AnswerError(UsageError):
+    """An answer the current prompt cannot take; ``key`` names the message, already in the
+    session's language. The prompt stays as it was."""
+
+    code = "E-TRIAGE-ANSWER"
+
+    def __init__(self, message: str, key: str, location: str) -> None:
+        super().__init__(message, location=location)
+        self.key = key
+
 
 @dataclass
 class Status:
-    """Where the session stands after the answers so far."""
+    """Where the session stands after the answers so far (observation questions only)."""
 
     beliefs: list[CauseBelief]
     diagnosis: Diagnosis
@@ -78,7 +110,7 @@ class Status:
 
 @dataclass
 class Step:
-    """One answered question: ``answer`` is an answer id, or None for "unknown / can't run it"."""
+    """One answered observation question: ``answer`` is an answer id, or None for "don't know"."""
 
     kind: str
     at: str
@@ -86,54 +118,449 @@ class Step:
 
 
 @dataclass
+class Entry:
+    """One step of the conversation, as the log (and undo) keeps it."""
+
+    type: Literal["symptom", "context", "observation", "conflict", "paste"]
+    key: str
+    value: Any = None
+    """Option id, typed value (as text), "unknown", or for a paste the number of observations taken."""
+    lines: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "key": self.key, "value": self.value, "lines": list(self.lines)}
+
+
+@dataclass
+class _Conflict:
+    """Two sets of observations that cannot both hold: ``old`` said earlier, ``new`` just now."""
+
+    old: list[int]
+    new: list[int]
+    old_text: str
+    new_text: str
+
+
+@dataclass
+class _Snapshot:
+    head: dict[str, Any]
+    obs: list[Any]
+    tags: list[int]
+    symptom_asked: bool
+    unknown_slots: set[str]
+    pending: _Conflict | None
+    log_len: int
+
+
 class TriageSession:
-    """The state of one triage; the fact file grows with every answer."""
+    """The state of one triage; see the module docstring."""
 
-    facts: FactFile
-    lang: Lang = "en"
-    threshold: float = DEFAULT_THRESHOLD
-    rule_dirs: tuple[str, ...] = ()
-    steps: list[Step] = field(default_factory=list)
-    _history: list[FactFile] = field(default_factory=list, repr=False)
-    _status: Status | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        facts: FactFile | None = None,
+        lang: Lang = "en",
+        threshold: float = DEFAULT_THRESHOLD,
+        rule_dirs: tuple[str, ...] = (),
+        *,
+        ask_symptom: bool | None = None,
+        strategy: Literal["adaptive", "fixed"] = "adaptive",
+        case_id: str | None = None,
+        summary: str = "",
+    ) -> None:
+        if not 0 < threshold <= 1:
+            raise UsageError(f"threshold must be in (0, 1], not {threshold}", location="--threshold")
+        if lang not in MESSAGES:
+            raise UsageError(f"unknown language {lang!r} (en or zh)", location="--lang")
+        self.lang: Lang = lang
+        self.threshold = threshold
+        self.rule_dirs = tuple(rule_dirs)
+        self.strategy = strategy
+        if facts is None:
+            self.head = ctx.empty_head(case_id or time.strftime("triage-%Y%m%d-%H%M%S"), summary)
+            self._obs: list[Any] = []
+        else:
+            self.head = ctx.head_of(facts)
+            self._obs = list(facts.model_copy(deep=True).observations)
+        self._tags: list[int] = [0] * len(self._obs)
+        if ask_symptom is None:
+            ask_symptom = facts is None or (facts.case.symptom is None and not facts.observations)
+        self.symptom_asked = not ask_symptom or self.head["case"].get("symptom") is not None
+        self.unknown_slots: set[str] = set()
+        self.pending: _Conflict | None = None
+        self.log: list[Entry] = []
+        self._undo: list[_Snapshot] = []
+        self._version = 0
+        self._cache: dict[str, Any] = {}
 
-    def __post_init__(self) -> None:
-        if not 0 < self.threshold <= 1:
-            raise UsageError(f"threshold must be in (0, 1], not {self.threshold}", location="--threshold")
-        self.facts = self.facts.model_copy(deep=True)
+    # ---- construction ---------------------------------------------------------------------
 
-    def status(self) -> Status:
-        """Posterior, rule-engine diagnosis and the best next questions (cached until the next answer)."""
-        if self._status is None:
+    @classmethod
+    def start(
+        cls,
+        symptom: str | None = None,
+        *,
+        case_id: str | None = None,
+        summary: str = "",
+        lang: Lang = "en",
+        threshold: float = DEFAULT_THRESHOLD,
+        rule_dirs: tuple[str, ...] = (),
+        strategy: Literal["adaptive", "fixed"] = "adaptive",
+    ) -> TriageSession:
+        """A session from nothing but the ticket (its id and sentence); ``symptom`` answers the
+        opening question at once (a class id, "other", or None to ask it)."""
+        s = cls(None, lang, threshold, rule_dirs, strategy=strategy, case_id=case_id, summary=summary)
+        if symptom is not None:
+            s.answer(symptom)
+        return s
+
+    # ---- the case ---------------------------------------------------------------------------
+
+    @property
+    def kinds_known(self) -> bool:
+        return ctx.kinds_known(self.head)
+
+    @property
+    def facts(self) -> FactFile:
+        """The case gathered so far as a fact file (both ends' kinds must be known)."""
+        if "facts" not in self._cache:
+            if not self.kinds_known:
+                raise UsageError("the endpoints' kinds are not known yet", location="endpoints")
+            self._cache["facts"] = ctx.build_facts(self.head, self._obs)
+        return self._cache["facts"]  # type: ignore[no-any-return]
+
+    def fact_data(self) -> dict[str, Any]:
+        """The fact file as it would be written, or the partial case (without the endpoints' kinds)."""
+        if self.kinds_known:
+            return self.facts.to_json_dict()
+        return {"schema_version": "1", **copy.deepcopy(self.head), "observations": []}
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._cache = {}
+
+    def _push(self) -> None:
+        self._undo.append(
+            _Snapshot(copy.deepcopy(self.head), list(self._obs), list(self._tags), self.symptom_asked, set(self.unknown_slots), self.pending, len(self.log))
+        )
+
+    @property
+    def M(self) -> dict[str, str]:
+        return MESSAGES[self.lang]
+
+    def _error(self, key: str, location: str, **fields: Any) -> AnswerError:
+        return AnswerError(self.M[key].format(**fields), key, location)
+
+    # ---- evaluation -------------------------------------------------------------------------
+
+    def _evaluate(self) -> dict[str, Any]:
+        """Diagnosis, posterior, gains (cached until the next change)."""
+        if "eval" not in self._cache:
             from ..reasoning.diagnose import diagnose_facts
+            from .posterior import build_model, expected_gain
 
             kb = knowledge(self.rule_dirs)
-            diagnosis = diagnose_facts(self.facts, lang=self.lang, rule_dirs=self.rule_dirs)
-            post = current_posterior(kb, self.facts, diagnosis)
-            ranked = rank_questions(kb, self.facts, post)
-            qs = [render_question(kb, self.facts, q, g, self.lang) for q, g in ranked[:SHOWN_QUESTIONS]]
-            self._status = Status(
-                beliefs=beliefs(kb, post, self.lang),
-                diagnosis=diagnosis,
-                questions=qs,
-                threshold=self.threshold,
-            )
-        return self._status
+            facts = self.facts
+            diagnosis = diagnose_facts(facts, lang=self.lang, rule_dirs=self.rule_dirs)
+            post = current_posterior(kb, facts, diagnosis)
+            model = build_model(kb)
+            open_qs = _open_questions(kb, model, facts)
+            gains = {q: expected_gain(model, post, q) for q in open_qs}
+            b = beliefs(kb, post, self.lang)
+            top = b[0] if b else None
+            agree = diagnosis.top is not None and top is not None and diagnosis.top.id == top.id
+            self._cache["eval"] = {
+                "kb": kb,
+                "diagnosis": diagnosis,
+                "post": post,
+                "model": model,
+                "open": open_qs,
+                "gains": gains,
+                "beliefs": b,
+                "confident": top is not None and top.posterior >= self.threshold and agree,
+                "agree": agree,
+            }
+        return self._cache["eval"]  # type: ignore[no-any-return]
+
+    def status(self) -> Status:
+        """Posterior, rule-engine diagnosis and the best observation questions askable now."""
+        if "status" not in self._cache:
+            ev = self._evaluate()
+            ranked = rank_questions(ev["kb"], self.facts, ev["post"])
+            qs = [render_question(ev["kb"], self.facts, q, g, self.lang) for q, g in ranked[:SHOWN_QUESTIONS]]
+            self._cache["status"] = Status(beliefs=ev["beliefs"], diagnosis=ev["diagnosis"], questions=qs, threshold=self.threshold)
+        return self._cache["status"]  # type: ignore[no-any-return]
 
     @property
     def question(self) -> Question | None:
-        """The next question, or None when there is nothing worth asking."""
+        """The best observation question askable now, or None (legacy: see :meth:`current_question`)."""
         qs = self.status().questions
         return qs[0] if qs else None
 
-    def _push(self) -> None:
-        self._history.append(self.facts.model_copy(deep=True))
-        self._status = None
+    def _open_slots(self) -> tuple[str, ...]:
+        """Slots that can still be asked, including those that apply once an earlier one is known
+        (a node's NIC after the node's name)."""
+        if "open_slots" not in self._cache:
+            head, out = self.head, []
+            for spec in ctx.slots():
+                if ctx.is_open(spec, head, self.unknown_slots):
+                    out.append(spec.id)
+                    head = ctx.with_stand_ins(head, [spec.id])
+            self._cache["open_slots"] = tuple(out)
+        return self._cache["open_slots"]  # type: ignore[no-any-return]
 
-    def answer(self, kind: str, at: str, answer_id: str, probe: str | None = None) -> None:
-        """Record an answer as real observations (fragments + kind + at + the case's target);
-        ``probe``: "backend" (the Service's backend Pod) or "destination" (its ClusterIP) when the
-        answer is about that rather than what the question probes (``how.<at>.target``)."""
+    def _finder(self) -> Any:
+        from .needs import NeedFinder
+
+        if "finder" not in self._cache:
+            self._cache["finder"] = NeedFinder(knowledge(self.rule_dirs), self.head, self._open_slots())
+        return self._cache["finder"]
+
+    def _choose(self) -> tuple[str, Any, Any] | None:
+        """("observation", question key, gain) | ("context", slot id, reason) | None."""
+        ev = self._evaluate()
+        kb, gains = ev["kb"], ev["gains"]
+        finder = self._finder()
+        top = ev["beliefs"][0] if ev["beliefs"] else None
+        if top is not None and top.posterior >= self.threshold and not ev["agree"]:
+            slot_id = self._rule_slot()
+            if slot_id:
+                return ("context", slot_id, None)
+        best: tuple[float, Any, tuple[str, ...], float] | None = None
+        if self.strategy == "fixed":
+            for q in ev["open"]:  # the guide's order
+                needs = finder.needs(q)
+                if needs is not None:
+                    best = (0.0, q, needs, gains[q])
+                    break
+        else:
+            cost = lambda q: kb.observation_kinds[q[0]].cost  # noqa: E731
+            ranked = sorted((q for q in ev["open"] if gains[q] > MIN_GAIN), key=lambda q: -gains[q] / cost(q))
+            for q in ranked:
+                upper = gains[q] / cost(q)
+                if best is not None and upper <= best[0] + 1e-12:
+                    break
+                needs = finder.needs(q)
+                if needs is None:
+                    continue
+                eff = gains[q] / (cost(q) + SLOT_COST * len(needs))
+                if best is None or eff > best[0] + 1e-12:
+                    best = (eff, q, needs, gains[q])
+        if best is not None:
+            _, q, needs, g = best
+            if needs:
+                return ("context", needs[0], q)
+            return ("observation", q, g)
+        slot_id = self._rule_slot()
+        if slot_id:
+            return ("context", slot_id, None)
+        return None
+
+    def _rule_slot(self) -> str | None:
+        if "rule_slot" not in self._cache:
+            from .needs import rule_need
+
+            ev = self._evaluate()
+            open_ids = self._open_slots()
+            self._cache["rule_slot"] = (
+                rule_need(self.facts, self.head, open_ids, rule_certainty(ev["diagnosis"]), ev["post"], self.lang, self.rule_dirs) if open_ids else None
+            )
+        return self._cache["rule_slot"]  # type: ignore[no-any-return]
+
+    def stop_reason(self) -> StopReason | None:
+        """Why triage has stopped (None while there is a question)."""
+        if self.current_question() is not None:
+            return None
+        if not self.kinds_known:
+            return "no_endpoints"
+        return "confident" if self._evaluate()["confident"] else "no_gain"
+
+    @property
+    def done(self) -> bool:
+        return self.current_question() is None
+
+    # ---- the prompt -------------------------------------------------------------------------
+
+    def current_question(self) -> Prompt | None:
+        """What to ask now, or None when triage has stopped (see :meth:`stop_reason`)."""
+        if "prompt" not in self._cache:
+            self._cache["prompt"] = self._prompt()
+        return self._cache["prompt"]  # type: ignore[no-any-return]
+
+    def _prompt(self) -> Prompt | None:
+        if self.pending is not None:
+            return self._conflict_prompt(self.pending)
+        if not self.symptom_asked:
+            return self._symptom_prompt()
+        for slot_id in ("source_kind", "destination_kind"):
+            spec = ctx.slot(slot_id)
+            if ctx.value_of(spec, self.head) is None:
+                return None if slot_id in self.unknown_slots else self._slot_prompt(slot_id, None)
+        if self._evaluate()["confident"]:
+            return None
+        choice = self._choose()
+        if choice is None:
+            return None
+        if choice[0] == "context":
+            return self._slot_prompt(choice[1], choice[2])
+        q = render_question(self._evaluate()["kb"], self.facts, choice[1], choice[2], self.lang)
+        return Prompt(
+            type="observation",
+            key=q.key,
+            title=q.title,
+            text=q.text,
+            command=q.command,
+            run_in=q.run_in,
+            at=q.at,
+            options=q.answers,
+            expected_gain=q.expected_gain,
+            question=q,
+        )
+
+    def _symptom_prompt(self) -> Prompt:
+        kb = knowledge(self.rule_dirs)
+        M = self.M
+        options = [AnswerOption(id=sid, text=f"{s.title.get(self.lang)} — {s.description.get(self.lang)}") for sid, s in kb.symptoms.items()]
+        options += [AnswerOption(id="other", text=M["symptom_other"]), AnswerOption(id="paste", text=M["symptom_paste"])]
+        return Prompt(type="symptom", key="symptom", title=M["symptom_title"], text=M["symptom_text"], options=options)
+
+    def _slot_prompt(self, slot_id: str, reason: Any) -> Prompt:
+        from ..knowledge.templates import case_context, render
+
+        spec = ctx.slot(slot_id)
+        M = self.M
+        text = spec.question[self.lang]
+        command = spec.command
+        if self.kinds_known:
+            cc = case_context(self.facts)
+            text = render(text, cc, f"kb/context.yaml: {slot_id}.question") if "{" in text else text
+            command = render(command, cc, f"kb/context.yaml: {slot_id}.command") if command else None
+        options = [AnswerOption(id=c, text=(spec.choice_text.get(c) or {}).get(self.lang, c)) for c in spec.choices]
+        needed_for = None
+        if isinstance(reason, tuple):
+            needed_for = knowledge(self.rule_dirs).observation_kinds[reason[0]].title.get(self.lang)
+        elif self.kinds_known and slot_id not in ("source_kind", "destination_kind"):
+            needed_for = M["needed_rules"]
+        return Prompt(
+            type="context",
+            key=f"context:{slot_id}",
+            title=M["context_title"],
+            text=text,
+            command=command,
+            run_in="kubectl" if command and command.startswith("kubectl") else ("node" if command else None),
+            options=options,
+            value=None if spec.value == "choice" else spec.value,
+            example=spec.example,
+            needed_for=needed_for,
+        )
+
+    def _conflict_prompt(self, c: _Conflict) -> Prompt:
+        M = self.M
+        return Prompt(
+            type="conflict",
+            key="conflict",
+            title=M["conflict_title"],
+            text=M["conflict_text"].format(old=c.old_text, new=c.new_text),
+            options=[AnswerOption(id="earlier", text=M["conflict_earlier"].format(old=c.old_text)), AnswerOption(id="now", text=M["conflict_now"].format(new=c.new_text))],
+        )
+
+    # ---- answering --------------------------------------------------------------------------
+
+    def answer(self, value: str | None = None, at: str | None = None, answer_id: str | None = None, probe: str | None = None, *, paste: str | None = None) -> Outcome:
+        """Answer the current prompt with an option id, a typed value, ``"unknown"``, or pasted
+        output (``paste=``). The older form ``answer(kind, at, answer_id, probe=None)`` answers that
+        observation question, asked or not."""
+        if at is not None:
+            if value is None or answer_id is None:
+                raise UsageError("answer(kind, at, answer_id): all three are needed", location="answer")
+            return self.record(value, at, answer_id, probe)
+        p = self.current_question()
+        if p is None:
+            raise self._error("done", "answer")
+        if paste is not None:
+            return self._paste(paste, p)
+        text = (value or "").strip()
+        hint = self.M["hint_value"] if p.value else self.M["hint"]
+        if not text:
+            raise self._error("empty", p.key, hint=hint)
+        if text.lower() in UNKNOWN_WORDS:
+            return self._unknown(p)
+        if p.type == "symptom":
+            return self._answer_symptom(p, text)
+        if p.type == "context":
+            return self._answer_slot(p, text)
+        if p.type == "conflict":
+            return self._resolve(p, text)
+        if text not in {o.id for o in p.options}:
+            raise self._error("bad_option", p.key, n=len(p.options))
+        assert p.at is not None
+        kind = p.key.partition("@")[0]
+        return self.record(kind, p.at, text, probe)
+
+    def _answer_symptom(self, p: Prompt, text: str) -> Outcome:
+        ids = [o.id for o in p.options]
+        if text == "paste":
+            raise self._error("paste_option", p.key)
+        if text not in ids:
+            raise self._error("bad_option", p.key, n=len(ids))
+        self._push()
+        self.symptom_asked = True
+        if text != "other":
+            self.head["case"]["symptom"] = text
+        title = next(o.text for o in p.options if o.id == text)
+        self.log.append(Entry("symptom", "symptom", text))
+        self._changed()
+        return Outcome(key=p.key, answered=True, recorded=[self.M["recorded"].format(what=title)])
+
+    def _answer_slot(self, p: Prompt, text: str) -> Outcome:
+        slot_id = p.key.partition(":")[2]
+        spec = ctx.slot(slot_id)
+        if text.startswith("./"):
+            text = text[2:]  # a value that is also a control word ('./b' is a Pod named b)
+        try:
+            value = ctx.parse_value(spec, text)
+            head = ctx.assign(spec, self.head, value)
+        except ctx.SlotValueError as exc:
+            raise self._error(exc.key, p.key, **exc.fields) from None
+        self._push()
+        self.head = head
+        shown = ctx.describe_value(spec, value)
+        self.log.append(Entry("context", p.key, shown))
+        self._changed()
+        return Outcome(key=p.key, answered=True, recorded=[self.M["recorded"].format(what=f"{_slot_label(spec, self.lang)} = {shown}")])
+
+    def provide(self, slot_id: str, text: str) -> Outcome:
+        """Give a value of the case (a context slot), asked or not: ``provide("backends", "10.244.2.31:8080")``."""
+        try:
+            spec = ctx.slot(slot_id)
+        except KeyError:
+            raise ctx.unknown_slot_error(slot_id) from None
+        if not ctx.applies(spec, self.head):
+            raise UsageError(f"{slot_id} does not apply to this case", location=f"context:{slot_id}")
+        return self._answer_slot(self._slot_prompt(slot_id, None), text)
+
+    def _unknown(self, p: Prompt) -> Outcome:
+        M = self.M
+        if p.type == "observation":
+            assert p.at is not None
+            return self.mark_unknown(p.key.partition("@")[0], p.at)
+        self._push()
+        if p.type == "symptom":
+            self.symptom_asked = True
+        elif p.type == "context":
+            self.unknown_slots.add(p.key.partition(":")[2])
+        elif p.type == "conflict":
+            self.pending = None
+            self.log.append(Entry("conflict", p.key, UNKNOWN))
+            self._changed()
+            return Outcome(key=p.key, answered=True, recorded=[M["kept_both"]])
+        self.log.append(Entry(p.type, p.key, UNKNOWN))  # type: ignore[arg-type]
+        self._changed()
+        return Outcome(key=p.key, answered=True, recorded=[M["noted_unknown"].format(what=p.text if p.type == "context" else p.title)])
+
+    def record(self, kind: str, at: str, answer_id: str, probe: str | None = None) -> Outcome:
+        """Record an answer to ``kind@at`` as real observations (fragments + kind + at + the case's
+        target); ``probe``: "backend" (the Service's backend Pod) or "destination" (its ClusterIP)
+        when the answer is about that rather than what the question probes."""
         kb = knowledge(self.rule_dirs)
         meta = kb.observation_kinds.get(kind)
         if meta is None or not meta.answers or at not in meta.how:
@@ -141,32 +568,433 @@ class TriageSession:
         if answer_id not in {a.id for a in meta.answers}:
             known = ", ".join(a.id for a in meta.answers)
             raise UsageError(f"unknown answer {answer_id!r} (known: {known}, unknown)", location=f"{kind}@{at}")
-        q = render_question(kb, self.facts, (kind, at), 0.0, self.lang)
+        facts = self.facts
+        q = render_question(kb, facts, (kind, at), 0.0, self.lang)
         try:
             own = "backend" if probe_role(meta, at) == "backend" else "destination"
             note = q.command if probe in (None, own) else None  # the command shown probes what the question names
-            obs = build_observations(meta, at, answer_id, self.facts, note=note, probe=probe)
+            obs = build_observations(meta, at, answer_id, facts, note=note, probe=probe)
         except NotAskable as exc:
             raise UsageError(f"cannot record the answer: {exc}", location=f"{kind}@{at}") from None
         self._push()
-        self.facts.observations.extend(obs)  # type: ignore[arg-type]
-        self.steps.append(Step(kind, at, answer_id))
+        tag = len(self.log) + 1
+        self._obs.extend(obs)
+        self._tags.extend([tag] * len(obs))
+        text = next((a.text for a in q.answers if a.id == answer_id), answer_id)
+        self.log.append(Entry("observation", f"{kind}@{at}", answer_id))
+        self._changed()
+        self._detect_conflict(tag)
+        return Outcome(key=f"{kind}@{at}", answered=True, recorded=[self.M["recorded"].format(what=f"{q.title}: {text}")], conflict=self.pending is not None)
 
-    def unknown(self, kind: str, at: str) -> None:
-        """"Unknown / can't run it": ``KIND@VANTAGE`` goes to ``unobservable`` and is not asked again
-        (the same check at another vantage point may still be possible: a file that records a
-        check at one end only, a customer with access to one node only)."""
+    def mark_unknown(self, kind: str, at: str) -> Outcome:
+        """"Don't know / can't run it": ``KIND@VANTAGE`` goes to ``unobservable`` and is not asked
+        again (the same check elsewhere may still be asked)."""
         self._push()
         key = f"{kind}@{at}"
-        if kind not in self.facts.unobservable and key not in self.facts.unobservable:
-            self.facts.unobservable.append(key)
-        self.steps.append(Step(kind, at, None))
+        unobservable = self.head.setdefault("unobservable", [])
+        if kind not in unobservable and key not in unobservable:
+            unobservable.append(key)
+        self.log.append(Entry("observation", key, None))
+        self._changed()
+        meta = knowledge(self.rule_dirs).observation_kinds.get(kind)
+        title = meta.title.get(self.lang) if meta else key
+        return Outcome(key=key, answered=True, recorded=[self.M["noted_unknown"].format(what=title)])
+
+    def unknown(self, kind: str, at: str) -> None:
+        """Legacy name of :meth:`mark_unknown`."""
+        self.mark_unknown(kind, at)
+
+    # ---- pastes -----------------------------------------------------------------------------
+
+    def _paste(self, text: str, p: Prompt) -> Outcome:
+        from .paste import PasteError, read_paste
+
+        name = f"paste-{len(self.log) + 1}.txt"
+        if not text.strip():
+            raise self._error("paste_empty", name)
+        try:
+            reading = read_paste(text, self.head, name, self.lang)
+        except PasteError as exc:
+            raise self._error("paste_nothing", exc.location or name, error=exc.message) from None
+        known = {json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) for o in self._obs}
+        new = [o for o in reading.observations if json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) not in known]
+        if not new and not reading.added:
+            raise self._error("paste_no_new", name)
+        head = reading.head
+        if ctx.kinds_known(head):
+            try:
+                ctx.build_facts(head)
+            except Exception as exc:  # noqa: BLE001 - values the case refuses: keep the case as it was
+                raise self._error("paste_nothing", name, error=str(getattr(exc, "message", exc))) from None
+        was_open = self._open_slots()
+        self._push()
+        tag = len(self.log) + 1
+        self.head = head
+        self._obs.extend(new)
+        self._tags.extend([tag] * len(new))
+        if p.type == "symptom":
+            self.symptom_asked = True
+        self._changed()
+        M = self.M
+        lines = [M["took"].format(what=self._describe(o)) for o in new]
+        lines += [M["took"].format(what=f"{path} = {_short(_dig(self.head, path))}") for path in reading.added if not path.startswith("cluster.nodes")]
+        answered = True
+        if p.type == "context":
+            spec = ctx.slot(p.key.partition(":")[2])
+            answered = ctx.value_of(spec, self.head) is not None
+        elif p.type == "observation" and self.kinds_known:
+            kb = knowledge(self.rule_dirs)
+            meta = kb.observation_kinds[p.key.partition("@")[0]]
+            answered = any(probe_match(meta, p.at or "", o, self.facts) for o in new)
+        elif p.type == "conflict":
+            answered = False
+        lines.append(M["paste_answers"] if answered else M["paste_not_answers"])
+        self.log.append(Entry("paste", p.key, len(new), lines))
+        self._detect_conflict(tag)
+        _ = was_open
+        return Outcome(key=p.key, answered=answered, recorded=lines, warnings=[M["paste_warning"].format(warning=w) for w in reading.warnings], conflict=self.pending is not None)
+
+    def _describe(self, o: Any) -> str:
+        """One observation in a few words: the question it answers and how, else its main fields."""
+        if self.kinds_known:
+            kb = knowledge(self.rule_dirs)
+            meta = kb.observation_kinds.get(o.kind)
+            if meta is not None and meta.answers:
+                facts = self.facts
+                for at in meta.how:
+                    if at.partition(">")[0] != o.at:
+                        continue
+                    level = probe_match(meta, at, o, facts)
+                    if level:
+                        from .answers import answer_for_group
+
+                        aid = answer_for_group(meta, at, [o], facts)
+                        if aid:
+                            text = next(a.text.get(self.lang) for a in meta.answers if a.id == aid)
+                            return f"{meta.title.get(self.lang)} ({o.kind}@{o.at}{_probe_suffix(o)}): {_plain(text)}"
+        return f"{o.kind}@{o.at}{_probe_suffix(o)}: {_fields(o)}"
+
+    # ---- contradictions ---------------------------------------------------------------------
+
+    def _detect_conflict(self, tag: int) -> None:
+        """Observations added by step ``tag`` that contradict earlier ones become the pending prompt."""
+        from ..facts.conflicts import find_conflicts
+
+        if not self.kinds_known or tag not in self._tags:
+            return
+        facts = self.facts
+        for c in find_conflicts(facts):
+            idx = [int(p.split("[")[1].rstrip("]")) for p in c.paths]
+            new = [i for i in idx if self._tags[i] == tag]
+            old = [i for i in idx if self._tags[i] != tag]
+            if new and old:
+                self._set_pending(old, new)
+                return
+        kb = knowledge(self.rule_dirs)
+        olds = [i for i, t in enumerate(self._tags) if t != tag]
+        news = [i for i, t in enumerate(self._tags) if t == tag]
+        if not olds:
+            return
+        part = lambda ix: facts.model_copy(update={"observations": [facts.observations[i] for i in ix]})  # noqa: E731
+        a_old = observed_probes(part(olds), kb.observation_kinds, min_level=EXACT)
+        a_new = observed_probes(part(news), kb.observation_kinds, min_level=EXACT)
+        for q, (aid, _lv) in a_new.items():
+            if q in a_old and a_old[q][0] != aid:
+                meta = kb.observation_kinds[q[0]]
+                o_ix = [i for i in olds if probe_match(meta, q[1], facts.observations[i], facts) == EXACT]
+                n_ix = [i for i in news if probe_match(meta, q[1], facts.observations[i], facts) == EXACT]
+                if o_ix and n_ix:
+                    title = meta.title.get(self.lang)
+                    text = {a.id: _plain(a.text.get(self.lang)) for a in meta.answers}
+                    self.pending = _Conflict(o_ix, n_ix, f"“{title}: {text[a_old[q][0]]}”", f"“{title}: {text[aid]}”")
+                    self._changed()
+                    return
+
+    def _set_pending(self, old: list[int], new: list[int]) -> None:
+        facts = self.facts
+        side = lambda ix: "; ".join(f"{facts.observations[i].kind}@{facts.observations[i].at}{_probe_suffix(facts.observations[i])}: {_fields(facts.observations[i])}" for i in ix)  # noqa: E731
+        self.pending = _Conflict(old, new, f"“{side(old)}”", f"“{side(new)}”")
+        self._changed()
+
+    def _resolve(self, p: Prompt, text: str) -> Outcome:
+        assert self.pending is not None
+        if text not in ("earlier", "now"):
+            raise self._error("bad_option", p.key, n=2)
+        c = self.pending
+        drop = set(c.new if text == "earlier" else c.old)
+        self._push()
+        self._obs = [o for i, o in enumerate(self._obs) if i not in drop]
+        self._tags = [t for i, t in enumerate(self._tags) if i not in drop]
+        self.pending = None
+        self.log.append(Entry("conflict", p.key, text))
+        self._changed()
+        kept, removed = (c.old_text, c.new_text) if text == "earlier" else (c.new_text, c.old_text)
+        return Outcome(key=p.key, answered=True, recorded=[self.M["kept"].format(kept=kept, removed=removed)])
+
+    # ---- undo -------------------------------------------------------------------------------
+
+    def undo(self) -> Entry | None:
+        """Undo the last step (an answer, "don't know", a paste, a settled contradiction); returns
+        it, or None when there is nothing to undo. Its question is asked again."""
+        if not self._undo:
+            return None
+        snap = self._undo.pop()
+        entry = self.log[snap.log_len] if len(self.log) > snap.log_len else None
+        self.head, self._obs, self._tags = snap.head, snap.obs, snap.tags
+        self.symptom_asked, self.unknown_slots, self.pending = snap.symptom_asked, snap.unknown_slots, snap.pending
+        del self.log[snap.log_len :]
+        self._changed()
+        return entry
 
     def back(self) -> bool:
-        """Undo the last answer; False when there is nothing to undo."""
-        if not self._history:
-            return False
-        self.facts = self._history.pop()
-        self.steps.pop()
-        self._status = None
-        return True
+        """Go back one step (see :meth:`undo`); False when there is nothing to undo."""
+        return self.undo() is not None
+
+    @property
+    def steps(self) -> list[Step]:
+        """The observation questions answered so far (legacy view of :attr:`log`)."""
+        return [Step(e.key.partition("@")[0], e.key.partition("@")[2], e.value) for e in self.log if e.type == "observation"]
+
+    @property
+    def answers_given(self) -> int:
+        """Steps taken (answers, "don't know", pastes, settled contradictions)."""
+        return len(self.log)
+
+    # ---- views ------------------------------------------------------------------------------
+
+    def diagnosis(self) -> Diagnosis:
+        """``podnet diagnose`` of the case so far (the endpoints' kinds must be known)."""
+        return self._evaluate()["diagnosis"]  # type: ignore[no-any-return]
+
+    def ranking(self) -> Ranking:
+        """Both rankings (empty before the endpoints' kinds are known)."""
+        reason = self.stop_reason()
+        if not self.kinds_known:
+            return Ranking(beliefs=[], rules=[], threshold=self.threshold, confident=False, rules_agree=False, stop_reason=reason)
+        ev = self._evaluate()
+        rules = [RuleCause(id=c.id, title=c.title, confidence=c.confidence) for c in ev["diagnosis"].causes]
+        return Ranking(beliefs=ev["beliefs"], rules=rules, threshold=self.threshold, confident=ev["confident"], rules_agree=ev["agree"], stop_reason=reason)
+
+    def summary(self, saved_path: str | None = None) -> Summary:
+        """What is known (said or pasted), what is not, both rankings, what to check next, and how
+        to resume (``podnet triage --facts PATH`` when ``saved_path`` is given)."""
+        M = self.M
+        kb = knowledge(self.rule_dirs)
+        known: list[str] = []
+        symptom = self.head["case"].get("symptom")
+        if symptom and symptom in kb.symptoms:
+            known.append(M["symptom_known"].format(title=kb.symptoms[symptom].title.get(self.lang)))
+        for spec in ctx.slots():
+            if ctx.applies(spec, self.head):
+                v = ctx.value_of(spec, self.head)
+                if v is not None:
+                    full = _dig(self.head, spec.sets) if spec.value == "address" else v
+                    shown = (spec.choice_text.get(str(v)) or {}).get(self.lang) or _short(full)
+                    known.append(M["context_known"].format(what=_slot_label(spec, self.lang), value=shown))
+        if self.kinds_known:
+            known += [self._describe(o) for o in self.facts.observations]
+        unknown = [_slot_label(ctx.slot(s), self.lang) for s in sorted(self.unknown_slots)]
+        for item in self.head.get("unobservable") or []:
+            kind, _, at = item.partition("@")
+            meta = kb.observation_kinds.get(kind)
+            where = VANTAGES[self.lang].get(at, at) if at else ""
+            unknown.append(f"{meta.title.get(self.lang) if meta else kind} {where}".strip())
+        nexts: list[NextStep] = []
+        if self.kinds_known:
+            ev = self._evaluate()
+            finder = self._finder()
+            ranked = sorted((q for q in ev["open"] if finder.needs(q) == ()), key=lambda q: -ev["gains"][q])[:3]
+            for q in ranked:
+                rq = render_question(kb, self.facts, q, ev["gains"][q], self.lang)
+                nexts.append(NextStep(title=rq.title, command=rq.command, run_in=rq.run_in, at=rq.at))
+            if not nexts:
+                nexts = [NextStep(title=n.title, command=n.command, run_in=n.run_in, at=n.at) for n in ev["diagnosis"].next_checks[:3]]
+        return Summary(
+            case_id=self.head["case"]["id"],
+            stop_reason=self.stop_reason(),
+            known=known,
+            unknown=unknown,
+            ranking=self.ranking(),
+            next_checks=nexts,
+            resume=M["resume"].format(path=saved_path) if saved_path else None,
+        )
+
+    # ---- saving -----------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The whole session as JSON-serialisable data (:meth:`from_state` reads it back)."""
+        pool: list[Any] = []
+        index: dict[int, int] = {}
+
+        def ids(obs: list[Any]) -> list[int]:
+            out = []
+            for o in obs:
+                if id(o) not in index:
+                    index[id(o)] = len(pool)
+                    pool.append(o)
+                out.append(index[id(o)])
+            return out
+
+        def conflict(c: _Conflict | None) -> dict[str, Any] | None:
+            return None if c is None else {"old": c.old, "new": c.new, "old_text": c.old_text, "new_text": c.new_text}
+
+        current = ids(self._obs)
+        undo = [
+            {
+                "head": s.head,
+                "observations": ids(s.obs),
+                "tags": s.tags,
+                "symptom_asked": s.symptom_asked,
+                "unknown_slots": sorted(s.unknown_slots),
+                "pending": conflict(s.pending),
+                "log_len": s.log_len,
+            }
+            for s in self._undo
+        ]
+        return {
+            STATE_MARK: 1,
+            "lang": self.lang,
+            "threshold": self.threshold,
+            "rule_dirs": list(self.rule_dirs),
+            "strategy": self.strategy,
+            "head": copy.deepcopy(self.head),
+            "pool": [o.model_dump(mode="json", exclude_none=True, exclude_computed_fields=True) for o in pool],
+            "observations": current,
+            "tags": list(self._tags),
+            "symptom_asked": self.symptom_asked,
+            "unknown_slots": sorted(self.unknown_slots),
+            "pending": conflict(self.pending),
+            "log": [e.to_dict() for e in self.log],
+            "undo": undo,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any], origin: str = "<session>") -> TriageSession:
+        """A session from :meth:`state` data; a bad state is a located one-line error."""
+        from ..errors import InputError
+        from ..facts.load import validate_observation
+
+        if not isinstance(data, dict) or data.get(STATE_MARK) != 1:
+            raise InputError("not a saved triage session", location=origin, code="E-TRIAGE-SESSION")
+        try:
+            s = cls(None, data["lang"], float(data["threshold"]), tuple(data.get("rule_dirs") or ()), strategy=data.get("strategy", "adaptive"), case_id="x")
+            s.head = data["head"]
+            if ctx.kinds_known(s.head):
+                ctx.build_facts(s.head)
+            pool = [validate_observation(o, i, f"{origin}: $.pool[{i}]") for i, o in enumerate(data["pool"])]
+            s._obs = [pool[i] for i in data["observations"]]
+            s._tags = [int(t) for t in data["tags"]]
+            s.symptom_asked = bool(data["symptom_asked"])
+            s.unknown_slots = set(data["unknown_slots"])
+            conflict = lambda c: None if c is None else _Conflict(list(c["old"]), list(c["new"]), c["old_text"], c["new_text"])  # noqa: E731
+            s.pending = conflict(data.get("pending"))
+            s.log = [Entry(e["type"], e["key"], e.get("value"), list(e.get("lines") or [])) for e in data["log"]]
+            s._undo = [
+                _Snapshot(u["head"], [pool[i] for i in u["observations"]], list(u["tags"]), bool(u["symptom_asked"]), set(u["unknown_slots"]), conflict(u.get("pending")), int(u["log_len"]))
+                for u in data["undo"]
+            ]
+        except UsageError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise InputError(f"saved triage session is damaged ({type(exc).__name__}: {exc})", location=origin, code="E-TRIAGE-SESSION") from None
+        if len(s._tags) != len(s._obs):
+            raise InputError("saved triage session is damaged (tags and observations differ)", location=origin, code="E-TRIAGE-SESSION")
+        return s
+
+    def save(self, path: str) -> Literal["facts", "session"]:
+        """Write the gathered fact file (``podnet diagnose`` and ``--facts`` read it), or, before
+        the endpoints' kinds are known, the session itself (``--facts`` reads it too)."""
+        from ..outfile import write_output
+
+        if self.kinds_known:
+            write_output(json.dumps(self.facts.to_json_dict(), indent=2, ensure_ascii=False) + "\n", path, "--save")
+            return "facts"
+        write_output(json.dumps(self.state(), indent=2, ensure_ascii=False) + "\n", path, "--save")
+        return "session"
+
+    @classmethod
+    def load(cls, source: str | dict[str, Any], *, lang: Lang | None = None, threshold: float | None = None, rule_dirs: tuple[str, ...] = ()) -> TriageSession:
+        """A session from a saved session or a (partial) fact file (a path or its data)."""
+        from ..facts.load import facts_from_data, parse_json, read_text
+
+        origin = source if isinstance(source, str) else "<data>"
+        data = parse_json(read_text(source), source) if isinstance(source, str) else source
+        if isinstance(data, dict) and STATE_MARK in data:
+            s = cls.from_state(data, origin)
+            if lang:
+                s.lang = lang
+            if threshold:
+                s.threshold = threshold
+            if rule_dirs:
+                s.rule_dirs = tuple(rule_dirs)
+            s._changed()
+            return s
+        facts = facts_from_data(data, origin)
+        return cls(facts, lang or "en", threshold or DEFAULT_THRESHOLD, tuple(rule_dirs))
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _open_questions(kb: Any, model: Any, facts: FactFile) -> list[tuple[str, str]]:
+    """Questions not answered and not blocked, whose vantage exists in the case, in the guide's
+    order (whether the case has the values to ask them is :mod:`podnet.triage.needs`'s business)."""
+    from .questions import _blocked
+
+    blocked_kinds, blocked_keys = _blocked(facts)
+    out = []
+    for q in model.answers:
+        if q[0] in blocked_kinds or q in blocked_keys or not facts.has_vantage(q[1].partition(">")[0]):
+            continue
+        meta = kb.observation_kinds[q[0]]
+        if any(probe_match(meta, q[1], o, facts) for o in facts.observations):
+            continue
+        out.append(q)
+    how_ix = {(k, at): i for k, m in kb.observation_kinds.items() for i, at in enumerate(m.how)}
+    return sorted(out, key=lambda q: (kb.observation_kinds[q[0]].order, how_ix[q], q))
+
+
+def _slot_label(spec: ctx.SlotSpec, lang: str) -> str:
+    return spec.label.get(lang) or spec.label.get("en") or spec.id
+
+
+def _dig(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_short(v) for v in value)
+    if isinstance(value, dict):
+        ip, port = value.get("ip"), value.get("port")
+        if ip:
+            return f"{ip}:{port}" if port else str(ip)
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return ":".join(str(v) for v in value if v is not None)
+    return str(value)
+
+
+def _plain(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _probe_suffix(o: Any) -> str:
+    target = getattr(o, "target", None)
+    port = getattr(o, "port", None)
+    name = getattr(o, "name", None) if o.kind == "dns_lookup" else None
+    if target:
+        return f" → {target}:{port}" if port else f" → {target}"
+    return f" → {name}" if name else ""
+
+
+_SKIP = {"kind", "at", "id", "host", "note", "source_line", "target", "port", "name", "size", "dont_fragment", "target_role", "ruleset", "local_addresses", "routes"}
+
+
+def _fields(o: Any) -> str:
+    data = o.model_dump(mode="json", exclude_none=True, exclude_computed_fields=True)
+    items = [f"{k}={_short(v)}" for k, v in data.items() if k not in _SKIP and v not in ([], {})][:4]
+    return ", ".join(items) or "-"

@@ -1,0 +1,142 @@
+"""Which context slots (:mod:`podnet.triage.context`) a question or a rule needs.
+
+*A question needs a slot* when, without it, the question cannot be recorded at all (a ping of the
+Service's backend needs the backend's address: a ClusterIP is never pinged) or fewer of its
+answers can be (\"the backend connects, the ClusterIP times out\" needs both addresses). This is
+found by trying, on throwaway copies of the case, the slots that are still open filled with
+stand-in values (:data:`podnet.triage.context.STAND_INS`): all of them, and all but one. Nothing
+about a question's needs is written by hand, so a new observation kind needs no code here.
+
+*A rule needs a slot* when filling it (with any of its choices, or a stand-in) changes the rule
+engine's certainty about a cause that is still in the running: e.g. "the node has no rules for the
+Service" concludes ``kube_proxy_no_rules`` only once the Service is known to have a backend.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ..facts.model import FactFile
+from ..knowledge.load import Knowledge
+from . import context as ctx
+from .answers import NotAskable, build_observations, observed_probes, vantage
+from .posterior import QuestionKey
+
+RULE_NEED_MIN_POSTERIOR = 0.05
+"""A slot is asked for a rule only when a cause with at least this posterior would be affected."""
+
+RULE_NEED_MIN_CHANGE = 0.1
+"""... and its certainty factor would move by at least this much."""
+
+
+def answer_count(kb: Knowledge, facts: FactFile, q: QuestionKey) -> int:
+    """How many of the question's answers can be recorded in this case *and recognised again* once
+    recorded (0: it cannot be asked). An MTU answer recorded without the node's NIC name cannot be
+    told apart from another one (which interface is the host NIC?): it does not count."""
+    kind, at = q
+    if not facts.has_vantage(vantage(at)):
+        return 0
+    meta = kb.observation_kinds[kind]
+    n = 0
+    for a in meta.answers:
+        if a.at and at not in a.at:
+            continue
+        try:
+            obs = build_observations(meta, at, a.id, facts)
+        except NotAskable:
+            continue
+        if _recognised(meta, at, a.id, obs, facts):
+            n += 1
+    return n
+
+
+def _recognised(meta: Any, at: str, answer_id: str, obs: list[Any], facts: FactFile) -> bool:
+    trial = facts.model_copy(update={"observations": list(obs)})
+    got = observed_probes(trial, {meta.kind: meta}).get((meta.kind, at))
+    return got is not None and got[0] == answer_id
+
+
+def _shape(head: dict[str, Any], open_ids: tuple[str, ...]) -> tuple[Any, ...]:
+    """What a question's needs depend on: the ends' kinds, the CNI (templates switch on it), which
+    slots are filled and which are still open."""
+    ep = head.get("endpoints") or {}
+    filled = tuple(s.id for s in ctx.slots() if ctx.applies(s, head) and ctx.value_of(s, head) is not None)
+    return ((ep.get("source") or {}).get("kind"), (ep.get("destination") or {}).get("kind"), (head.get("cluster") or {}).get("cni"), filled, open_ids)
+
+
+class NeedFinder:
+    """The needs of every question for one state of the case (built lazily, cached by shape)."""
+
+    _cache: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
+
+    def __init__(self, kb: Knowledge, head: dict[str, Any], open_ids: tuple[str, ...]) -> None:
+        self.kb = kb
+        self.head = head
+        self.open_ids = open_ids
+        self.shape = _shape(head, open_ids)
+        self._facts: dict[tuple[str, ...], FactFile | None] = {}
+
+    def _with(self, ids: tuple[str, ...]) -> FactFile | None:
+        if ids not in self._facts:
+            try:
+                self._facts[ids] = ctx.build_facts(ctx.with_stand_ins(self.head, list(ids)))
+            except Exception:  # noqa: BLE001 - a stand-in the case refuses: that slot cannot help
+                self._facts[ids] = None
+        return self._facts[ids]
+
+    def _count(self, q: QuestionKey, ids: tuple[str, ...]) -> int:
+        facts = self._with(ids)
+        return 0 if facts is None else answer_count(self.kb, facts, q)
+
+    def needs(self, q: QuestionKey) -> tuple[str, ...] | None:
+        """Slots to ask before ``q`` (in slot order; empty: ask it now), or None: ``q`` cannot be
+        asked in this case even with every open slot known."""
+        key = (q, self.shape)
+        if key in NeedFinder._cache:
+            return NeedFinder._cache[key]
+        now = self._count(q, ())
+        full = self._count(q, self.open_ids) if self.open_ids else now
+        result: tuple[str, ...] | None
+        if full <= now:
+            result = () if now > 0 else None
+        else:
+            needed = tuple(s for s in self.open_ids if self._count(q, tuple(x for x in self.open_ids if x != s)) < full)
+            if not needed:  # several slots would each do: the first that helps on its own
+                needed = next(((s,) for s in self.open_ids if self._count(q, (s,)) > now), self.open_ids[:1])
+            result = needed
+        if len(NeedFinder._cache) > 50_000:
+            NeedFinder._cache.clear()
+        NeedFinder._cache[key] = result
+        return result
+
+
+@functools.lru_cache(maxsize=256)
+def _choices(slot_id: str) -> tuple[Any, ...]:
+    spec = ctx.slot(slot_id)
+    if spec.value == "choice":
+        return tuple(spec.choices)
+    return (ctx.stand_in(spec),)
+
+
+def rule_need(
+    facts: FactFile, head: dict[str, Any], open_ids: tuple[str, ...], cf_now: dict[str, float], post: dict[str, float], lang: str, rule_dirs: tuple[str, ...]
+) -> str | None:
+    """The first open slot whose value would change the rule engine's certainty about a cause still
+    in the running (see the module docstring), or None."""
+    from ..reasoning.diagnose import diagnose_facts
+    from .questions import rule_certainty
+
+    contenders = {c for c, p in post.items() if p >= RULE_NEED_MIN_POSTERIOR}
+    for slot_id in open_ids:
+        spec = ctx.slot(slot_id)
+        for value in _choices(slot_id):
+            try:
+                trial = ctx.build_facts(ctx.assign(spec, head, value, check=False), list(facts.observations))
+            except Exception:  # noqa: BLE001 - a value the case refuses
+                continue
+            cf = rule_certainty(diagnose_facts(trial, lang=lang, rule_dirs=rule_dirs))  # type: ignore[arg-type]
+            for c in contenders:
+                if abs(cf.get(c, 0.0) - cf_now.get(c, 0.0)) >= RULE_NEED_MIN_CHANGE:
+                    return slot_id
+    return None

@@ -1,0 +1,134 @@
+"""Pasted command output as an answer: read by ``podnet ingest``, taken only where it speaks.
+
+The paste is written to a private temporary folder and read by :func:`podnet.inputs.ingest.ingest`
+with what the session knows as context (the case id, the endpoints, the cluster), so that the
+output is placed at the right vantage points. From the result the session takes:
+
+* the observations (every one validated by ingest);
+* endpoint and cluster values the session did not have and the output shows (a Service's backends
+  from ``kubectl get endpoints``, the kube-dns ClusterIP from ``kubectl get svc``...), but never
+  one that ingest *assumed* (its warnings ``source_kind_assumed`` / ``destination_kind_assumed``),
+  nor ingest's own case summary.
+
+Locations in the observations name the paste (``paste-3.txt:7``), not the temporary folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import PodnetError
+
+ASSUMED = {"source_kind_assumed": ("source", "kind"), "destination_kind_assumed": ("destination", "kind")}
+"""Ingest warnings that mean a value was assumed, not read: the session does not take it."""
+
+
+@dataclass
+class PasteReading:
+    """What a paste holds for the session."""
+
+    observations: list[Any]
+    head: dict[str, Any]
+    """The session's head with the values the paste adds (endpoints, cluster)."""
+    added: list[str] = field(default_factory=list)
+    """Dotted paths of the values the paste added to the head."""
+    warnings: list[str] = field(default_factory=list)
+    """Located one-line warnings of ingest (lines not understood...)."""
+
+
+class PasteError(PodnetError):
+    """Nothing usable in the paste (or it is too large): a located one-line message."""
+
+    exit_code = 2
+
+
+def _scrub(text: str | None, folder: str) -> str | None:
+    return None if text is None else text.replace(folder + os.sep, "").replace(folder, "")
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+    else:
+        out[prefix[:-1]] = data
+    return out
+
+
+def _adopt(head: dict[str, Any], got: dict[str, Any], assumed: set[tuple[str, str]]) -> tuple[dict[str, Any], list[str]]:
+    """The head completed with the endpoint/cluster values of ``got`` it lacks (not assumed ones)."""
+    out = copy.deepcopy(head)
+    added: list[str] = []
+    for end in ("source", "destination"):
+        mine = out.setdefault("endpoints", {}).setdefault(end, {})
+        theirs = (got.get("endpoints") or {}).get(end) or {}
+        for key, value in theirs.items():
+            if (end, key) in assumed or value in (None, [], "") or mine.get(key) not in (None, [], ""):
+                continue
+            if key == "protocol" and value == "tcp":
+                continue  # the model's default, not something the paste showed
+            mine[key] = value
+            added.append(f"endpoints.{end}.{key}")
+    cluster = out.setdefault("cluster", {})
+    theirs_c = got.get("cluster") or {}
+    for key, value in theirs_c.items():
+        if key == "nodes":
+            nodes = cluster.setdefault("nodes", [])
+            by_name = {n.get("name"): n for n in nodes}
+            for n in value or []:
+                mine_n = by_name.get(n.get("name"))
+                if mine_n is None:
+                    nodes.append(dict(n))
+                    added.append(f"cluster.nodes.{n.get('name')}")
+                    continue
+                for k, v in n.items():
+                    if mine_n.get(k) is None and v is not None:
+                        mine_n[k] = v
+                        added.append(f"cluster.nodes.{n.get('name')}.{k}")
+            if not nodes:
+                cluster.pop("nodes")
+            continue
+        if value in (None, "unknown", [], "") or cluster.get(key) not in (None, "unknown"):
+            continue
+        cluster[key] = value
+        added.append(f"cluster.{key}")
+    return out, added
+
+
+def read_paste(text: str, head: dict[str, Any], name: str, lang: str = "en") -> PasteReading:
+    """Read pasted output against the session's head; :class:`PasteError` when nothing in it is
+    understood (the first problem is named). ``name`` is the file name locations use."""
+    from ..errors import InputError, UsageError
+    from ..inputs.ingest import ingest
+
+    if not text.strip():
+        raise PasteError("the paste is empty", location=name, code="E-TRIAGE-PASTE")
+    context: dict[str, Any] = {"case": {"id": head["case"]["id"]}}
+    ends = {k: v for k, v in ((head.get("endpoints") or {}).items()) if v}
+    if ends:
+        context["endpoints"] = copy.deepcopy(ends)
+    if head.get("cluster"):
+        context["cluster"] = copy.deepcopy(head["cluster"])
+    with tempfile.TemporaryDirectory(prefix="podnet-paste-") as folder:
+        path = os.path.join(folder, name)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        try:
+            result = ingest(path, context=context)
+        except (InputError, UsageError) as exc:
+            message = _scrub(exc.message, folder) or exc.message
+            raise PasteError(message, location=name, code="E-TRIAGE-PASTE") from None
+        warnings = [f"{_scrub(w.location, folder)}: {w.text(lang)}" for w in result.warnings]
+        assumed = {ASSUMED[w.code] for w in result.warnings if getattr(w, "code", None) in ASSUMED}
+        observations = []
+        for o in result.facts.observations:
+            update = {k: _scrub(getattr(o, k, None), folder) for k in ("note", "source_line") if getattr(o, k, None)}
+            observations.append(o.model_copy(update=update) if update else o)
+        got = result.facts.to_json_dict()
+    new_head, added = _adopt(head, got, assumed)
+    return PasteReading(observations=observations, head=new_head, added=added, warnings=warnings)
