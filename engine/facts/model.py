@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator
 
 from .observations import AnyObservation
 from .values import DnsName, IfName, IPAddressStr, IPNetworkStr, K8sLabel, K8sName, MultilineText, ShortText, k8s_label, k8s_name
@@ -47,6 +48,27 @@ class Cluster(_Strict):
     pod_cidr: IPNetworkStr | None = None
     dns_service_ip: IPAddressStr | None = None
     nodes: list[NodeInfo] = Field(default_factory=list)
+
+    def ranges(self) -> list[Any]:
+        """The cluster's own address ranges: the Pod CIDR and the Service CIDR, where given."""
+        return [ipaddress.ip_network(c, strict=False) for c in (self.pod_cidr, self.service_cidr) if c]
+
+    def in_cluster_range(self, ip: str | None) -> bool | None:
+        """Whether an address lies in the Pod or Service CIDR; None when the address or both ranges are unknown."""
+        ranges = self.ranges()
+        if not ip or not ranges:
+            return None
+        addr = ipaddress.ip_address(ip.split("%")[0])
+        return any(addr.version == r.version and addr in r for r in ranges)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pod_service_overlap(self) -> bool | None:
+        """The Pod CIDR and the Service CIDR overlap; None unless both are given."""
+        if not self.pod_cidr or not self.service_cidr:
+            return None
+        pod, svc = (ipaddress.ip_network(c, strict=False) for c in (self.pod_cidr, self.service_cidr))
+        return pod.version == svc.version and pod.overlaps(svc)
 
 
 class Source(_Strict):

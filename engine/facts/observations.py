@@ -530,6 +530,15 @@ class ResourcePressure(Observation):
         description="Stated without values: the person looked (load, conntrack use, NIC counters, ports in use) "
         "and saw nothing unusual (true) or something unusual (false). No number is implied.",
     )
+    softirq_percent: float | None = Field(
+        None, ge=0, le=100, description="%soft of the busiest CPU (`mpstat -P ALL 1`), or the CPU share of its ksoftirqd thread."
+    )
+    softnet_dropped: int | None = Field(
+        None, ge=0, description="Packets dropped because a CPU's input backlog was full (/proc/net/softnet_stat, 2nd column, summed over CPUs)."
+    )
+    softnet_time_squeeze: int | None = Field(
+        None, ge=0, description="Times receive processing ran out of its budget with packets left (/proc/net/softnet_stat, 3rd column, summed)."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -551,6 +560,17 @@ class ResourcePressure(Observation):
         if self.ephemeral_ports_in_use is None or self.ephemeral_port_range is None:
             return None
         return round(self.ephemeral_ports_in_use / self.ephemeral_port_range, 4)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def softirq_saturated(self) -> bool | None:
+        """Receive processing (softirq) cannot keep up: the backlog drops packets, or a CPU spends
+        90 % or more in softirq. False when both were read and show neither; None otherwise."""
+        if (self.softnet_dropped or 0) > 0 or (self.softirq_percent or 0) >= 90:
+            return True
+        if self.softnet_dropped == 0 and self.softirq_percent is not None:
+            return False
+        return None
 
 
 class PodDnsConfig(Observation):
@@ -650,6 +670,15 @@ class PodCidr(Observation):
         """A PodCIDR is given or stated; False otherwise."""
         return self.pod_cidr is not None or self.has_pod_cidr is True
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cidr_not_available(self) -> bool | None:
+        """An event says CIDRNotAvailable (the allocator found no free range: the cluster CIDR is
+        exhausted); None when no events were read."""
+        if self.events is None:
+            return None
+        return any("cidrnotavailable" in e.replace(" ", "").lower() for e in self.events)
+
 
 class CniPods(Observation):
     """The CNI plugin's Pods (flannel, calico-node...) and its configuration on a node."""
@@ -711,6 +740,11 @@ class Sysctl(Observation):
     kind: Literal["sysctl"]
     name: SysctlName
     value: ShortText
+    martians_logged: bool | None = Field(
+        None,
+        description="'martian source' lines in dmesg for the flow's addresses (seen with log_martians=1): the kernel's "
+        "reverse-path filter dropped them.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -18,7 +18,13 @@ def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str], cause_ids: 
     schema["symptom"] = {"class": FieldType("enum", tuple(symptom_ids))}
     schema["finding"] = {"name": FieldType("enum", tuple(finding_ids))}
     schema["source"] = model_fields(Source)
-    schema["destination"] = {**model_fields(Destination, skip=("backends",)), "backend_count": FieldType("number")}
+    schema["destination"] = {
+        **model_fields(Destination, skip=("backends",)),
+        "backend_count": FieldType("number"),
+        # the flow targets a host (a node or external destination, or a Service backend that is a node address)
+        # at an address inside the Pod or Service CIDR (podnet.reasoning.engine)
+        "in_cluster_range": FieldType("bool"),
+    }
     schema["cluster"] = model_fields(Cluster, skip=("nodes",))
     # one per cause the packet-path reading (podnet.path.localize) names for the failing segment
     schema["path_suspect"] = {

@@ -138,7 +138,7 @@ class Reasoner:
         dst = facts.endpoints.destination
         items: list[tuple[str, Any, int, dict[str, Any] | None]] = [
             ("source", facts.endpoints.source, SOURCE_IX, None),
-            ("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends)}),
+            ("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends), "in_cluster_range": _outside_in_range(facts)}),
             ("cluster", facts.cluster, CLUSTER_IX, None),
         ]
         items += [(o.kind, o, i, None) for i, o in enumerate(facts.observations) if i not in skip]  # type: ignore[attr-defined]
@@ -191,3 +191,17 @@ class Reasoner:
             for f in firings:
                 f.copies = specs.copies_of(f, copies)
         return RunResult(firings=firings)
+
+
+def _outside_in_range(facts: FactFile) -> bool | None:
+    """Whether the flow targets a host outside the Pod network at an address inside the cluster's
+    Pod or Service CIDR: a node or external destination, or a Service backend that is a node's own
+    address (a hostNetwork endpoint such as the API server). None for Pod targets or when unknown."""
+    dst, cluster = facts.endpoints.destination, facts.cluster
+    if dst.kind in ("external", "node"):
+        return cluster.in_cluster_range(dst.ip)
+    node_ips = {n.internal_ip for n in cluster.nodes if n.internal_ip} | {b.node_ip for b in dst.backends if b.node_ip}
+    hosts = [b.ip for b in dst.backends if b.ip in node_ips]
+    found = [cluster.in_cluster_range(ip) for ip in hosts]
+    known = [f for f in found if f is not None]
+    return any(known) if known else None
