@@ -71,3 +71,15 @@ def test_coredns_log_reads_nxdomain_for_expanded_names_and_upstream_query_errors
     assert _log(hinfo).upstream_failing is True and _log(hinfo).upstream_query_errors is False
     assert _log(query).upstream_query_errors is True
     assert _log().search_expansion_nxdomain is False  # the log was read and is clean
+
+
+def test_a_recent_change_naming_a_network_policy():
+    from podnet.facts.kinds.change import RecentChange
+
+    def change(**kw):
+        return RecentChange(kind="recent_change", at="control_plane", change="config_edit", **kw).network_policy_change
+
+    assert change(component="NetworkPolicy default-deny-egress") is True
+    assert change(description="applied a new network policy to the shop namespace") is True
+    assert change(component="kubernetes") is False
+    assert change() is None
