@@ -5,6 +5,8 @@ the fact schema, and the cross references of :mod:`.crossref`), this also checks
 leaves to this command because it costs time or lives outside the package:
 
 - the message templates of the bundled rules (``because``) compile;
+- the weights are calibrated (:mod:`.calibration`): every cause has a decisive rule, and its
+  circumstantial rules together stay below 0.8 (``E-RULE-CALIBRATION``);
 - every rule test file (``<rule-id>.test.yaml``) has the test format (:mod:`.rule_tests`), names
   an existing rule, is named after it, expects only known causes, symptoms and findings, and
   each case's facts (laid over ``rules/defaults.test.yaml``) are a valid fact file; every rule has
@@ -66,12 +68,25 @@ def check_knowledge(rule_dirs: tuple[str, ...] = (), examples: Path | None = Non
     report.counts["rules"] = len(kb.rules)
     report.counts["causes"] = len(kb.causes)
     report.add(_template_problems(kb))
+    report.add(_calibration_problems(kb))
     _check_rule_tests(kb, rule_dirs, report)
     if examples is not None:
         _check_examples(kb, examples, "expected.yaml", report, labels_only=False)
         if (examples / "heldout" / "expected.yaml").is_file():
             _check_examples(kb, examples / "heldout", "expected.yaml", report, labels_only=True)
     return report
+
+
+def _calibration_problems(kb: Knowledge) -> list[PodnetError]:
+    """Causes whose circumstantial rules together reach 0.8, or that no decisive rule confirms
+    (:mod:`.calibration`): only decisive evidence may make a claim."""
+    from .calibration import calibration_problems
+
+    out: list[PodnetError] = []
+    for line in calibration_problems(kb):
+        cause, _, message = line.partition(": ")
+        out.append(RuleError(message, location=f"kb/causes: {cause}", code="E-RULE-CALIBRATION"))
+    return out
 
 
 def _template_problems(kb: Knowledge) -> list[PodnetError]:

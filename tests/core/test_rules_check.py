@@ -158,3 +158,18 @@ def test_examples_are_checked_against_the_catalogue(tmp_path, expected, code, me
 def test_rules_check_names_a_bad_examples_folder(tmp_path):
     r = run_podnet("rules", "check", "--examples", str(tmp_path))
     assert r.returncode == 2 and "E-USAGE" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_circumstantial_rule_that_could_make_a_claim_is_refused(tmp_path):
+    """Only decisive evidence may take a cause to 0.8: a site rule that lifts a cause's
+    circumstantial rules together over it is an E-RULE-CALIBRATION problem."""
+    d = tmp_path / "site" / "network_unreachable"
+    d.mkdir(parents=True)
+    (d / "site-x.yaml").write_text(
+        "id: site-x\ntitle: {en: t, zh: t}\nwhen:\n  all:\n    - {fact: ping, result: lost}\n"
+        "then: {cause: link_failure, weight: 0.79}\nbecause: {en: m, zh: m}\n"
+    )
+    (d / "site-x.test.yaml").write_text(f"rule: site-x\ncases:\n  - {{name: a, fires: true, facts: {LOST}}}\n  - {{name: b, fires: false, facts: {OK}}}\n")
+    report = check_knowledge((str(tmp_path / "site"),), None)
+    hits = [p for p in report.problems if p.startswith("E-RULE-CALIBRATION kb/causes: link_failure:")]
+    assert hits and "site-x +0.79" in hits[0], report.problems
