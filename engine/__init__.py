@@ -111,7 +111,7 @@ def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None)
             f"the diagnosis is in {diagnosis.lang!r}; call diagnose(..., lang={lang!r}) for a report in {lang!r}",
             location="render(lang)",
         )
-    from .cli.output import render_report
+    from .render.report import render_report
 
     return render_report(diagnosis, fmt)
 
@@ -139,12 +139,9 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from ._version import package_version
 
-        try:
-            return version("podnet")
-        except PackageNotFoundError:  # run from a source tree that was never installed
-            return "0+unknown"
+        return package_version()
     raise AttributeError(f"module 'podnet' has no attribute {name!r}")
 
 

@@ -9,15 +9,11 @@ case and one near miss. The file format is checked first (:mod:`podnet.knowledge
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
-from typing import Any
 
 from .errors import PodnetError, RuleError
-from .knowledge.load import _walk_yaml, read_yaml
-from .knowledge.rule_tests import expect_problems, parse_rule_test_file
+from .knowledge.load import read_yaml
+from .knowledge.rule_tests import case_defaults, expect_problems, overlay, parse_rule_test_file, rule_test_files
 
 
 @dataclass
@@ -28,42 +24,17 @@ class RuleTestResult:
     message: str = ""
 
 
-def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _overlay(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _test_files(rule_dirs: tuple[str, ...]) -> list[tuple[str, Any]]:
-    roots: list[tuple[str, Any]] = [("rules", resources.files("podnet.rules"))]
-    roots += [(d, Path(d)) for d in rule_dirs]
-    out = []
-    for label, root in roots:
-        for rel, item in _walk_yaml(root):
-            if rel.endswith(".test.yaml") and "/" in rel:
-                out.append((f"{label}/{rel}", item))
-    return out
-
-
-def _defaults() -> dict[str, Any]:
-    return read_yaml(resources.files("podnet.rules") / "defaults.test.yaml", "rules/defaults.test.yaml")
-
-
 def run_rule_tests(rule_dirs: tuple[str, ...] = (), select: str | None = None) -> list[RuleTestResult]:
     """Run every rule test; also report rules without a firing case or without a near miss."""
     from .facts.load import facts_from_data
     from .reasoning.diagnose import analyse, diagnose_facts, get_reasoner
 
     reasoner = get_reasoner(rule_dirs)
-    defaults = _defaults()
+    defaults = case_defaults()
     tested: dict[str, set[bool]] = {}
     results: list[RuleTestResult] = []
     rule_ids = {r.id for r in reasoner.knowledge.rules}
-    for origin, item in _test_files(rule_dirs):
+    for origin, item in rule_test_files(rule_dirs):
         spec = parse_rule_test_file(read_yaml(item, origin), origin)
         rule_id = spec.rule
         if rule_id not in rule_ids:
@@ -79,7 +50,7 @@ def run_rule_tests(rule_dirs: tuple[str, ...] = (), select: str | None = None) -
             name, want = case.name, case.fires
             tested.setdefault(rule_id, set()).add(want)
             try:
-                facts = facts_from_data(_overlay(defaults, case.facts), f"{origin}: cases[{i}].facts")
+                facts = facts_from_data(overlay(defaults, case.facts), f"{origin}: cases[{i}].facts")
                 fired = [f for f in analyse(facts, rule_dirs=rule_dirs).result.firings if f.rule.id == rule_id]
                 ok = bool(fired) == want
                 message = "" if ok else ("did not fire" if want else "fired on a near miss")

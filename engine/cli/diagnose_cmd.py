@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.raw:
         facts, notes = _ingest_all(args)
     else:
-        facts, notes = load_many(args.files, raw=False, lang=args.lang)
+        facts, notes = load_many(args.files), []
     result = diagnose(facts, lang=args.lang, rule_dirs=tuple(args.rules), strict=args.strict)
     result.warnings.extend(DiagnosisWarning(code="W-INGEST", message=m, location=loc) for loc, m in notes)
     write_output(render_report(result, args.format), args.out)

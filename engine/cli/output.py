@@ -11,17 +11,11 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import sys
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 from ..errors import UsageError
-
-if TYPE_CHECKING:
-    from ..diagnosis import Diagnosis
-
-REPORT_FORMATS: tuple[str, ...] = ("text", "wide", "markdown", "json", "yaml")
-"""Formats of a diagnosis report: ``wide`` is the text report with all of its evidence."""
-
+from ..outfile import _new_file_mode, check_output_path, write_output  # noqa: F401 - the commands' --out
+from ..render.report import REPORT_FORMATS, render_report, to_yaml  # noqa: F401 - the commands' -o
 
 _ALIASES = {"md": "markdown", "yml": "yaml", "txt": "text", "plain": "text"}
 """Spellings people try, for the did-you-mean only (kubectl does not accept aliases either)."""
@@ -73,25 +67,6 @@ def add_out(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def render_report(diagnosis: Diagnosis, fmt: str) -> str:
-    """A diagnosis in one of :data:`REPORT_FORMATS` (``yaml`` is the JSON model dumped as YAML)."""
-    from ..render import FORMATS, render
-
-    if fmt == "yaml":
-        return to_yaml(diagnosis.model_dump(mode="json"))
-    if fmt == "wide":
-        # The renderers own the report's layout; until they know "wide" it is the text report.
-        return render(diagnosis, "wide" if "wide" in FORMATS else "text")
-    return render(diagnosis, fmt)
-
-
-def to_yaml(data: object) -> str:
-    """YAML for plain (JSON-compatible) data, keys in their given order, Chinese kept readable."""
-    import yaml
-
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-
-
 def dump(data: object, fmt: str) -> str:
     """JSON-compatible data as ``json`` or ``yaml`` text."""
     if fmt == "yaml":
@@ -99,61 +74,6 @@ def dump(data: object, fmt: str) -> str:
     import json
 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def check_output_path(path: str | None, option: str = "--out") -> None:
-    """Refuse an output path that cannot be written, before any work is done.
-
-    The error names the path as given, never a temporary file."""
-    if not path or path == "-":
-        return
-    target = os.path.realpath(path)
-    if os.path.isdir(target):
-        raise UsageError(f"is a folder; give a file name, e.g. {os.path.join(path, 'report.txt')}", location=f"{option} {path}")
-    folder = os.path.dirname(target)
-    if not os.path.exists(folder):
-        raise UsageError(f"the folder {os.path.dirname(path) or folder} does not exist", location=f"{option} {path}")
-    if not os.path.isdir(folder):
-        raise UsageError(f"{os.path.dirname(path) or folder} is not a folder", location=f"{option} {path}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"no permission to write in the folder {os.path.dirname(path) or folder}", location=f"{option} {path}")
-    if os.path.exists(target) and not os.access(target, os.W_OK):
-        raise UsageError("the file is read-only", location=f"{option} {path}")
-
-
-def _new_file_mode(target: str) -> int:
-    try:
-        return os.stat(target).st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def write_output(text: str, path: str | None, option: str = "--out") -> None:
-    """Print ``text``, or write it to ``path`` atomically (a temporary file renamed over it)."""
-    if not path or path == "-":
-        sys.stdout.write(text)
-        return
-    import tempfile
-
-    check_output_path(path, option)
-    target = os.path.realpath(path)  # through a symlink: the link stays, its target is replaced
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _new_file_mode(target))
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise UsageError(f"cannot write: {exc.strerror or exc}", location=f"{option} {path}") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def one_stdin(names: Sequence[str | None], what: str) -> None:

@@ -34,7 +34,7 @@ def _kind(name: str, option: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.kinds:
-        from ..facts.describe import describe_kinds
+        from ..knowledge.kind_docs import describe_kinds
 
         data = describe_kinds()
     elif args.kind:

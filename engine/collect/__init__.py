@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from .netns import Vantage
-from .run import ROLES, Collected, collect
+from .assemble import Collected
+from .run import ROLES, collect
 from .targets import Plan, Target, parse_target
 
 __all__ = ["Collected", "Plan", "ROLES", "Target", "Vantage", "collect", "parse_target"]

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..facts.load import facts_from_data
+from ..facts.model import FactFile
 from ..messages import Message
 from .targets import Target, in_net
 
 if TYPE_CHECKING:
-    from .run import Collected, _Runner
+    from .run import _Runner
+
+
+@dataclass
+class Collected:
+    """The fact file and what could not be observed (one message per gap, see ``kb/messages/collect.yaml``)."""
+
+    facts: FactFile
+    notes: list[Message] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notes in English."""
+        return self.texts("en")
+
+    def texts(self, lang: str = "en") -> list[str]:
+        """The notes in ``lang`` (``en`` or ``zh``)."""
+        return [n.text(lang) for n in self.notes]  # type: ignore[arg-type]
+
 
 ALL_KINDS_TRIED = (
     "ping", "tcp_connect", "dns_lookup", "mtu_probe", "interface_mtu", "service_rules", "node_addresses",
@@ -46,8 +66,6 @@ def _node_of(ip: str, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def assemble(runner: _Runner, backends: list[Target]) -> Collected:
-    from .run import Collected
-
     plan = runner.plan
     nodes = _nodes(runner)
     stations = [s for s in runner.stations if s.ctx is not None]

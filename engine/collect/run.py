@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import UsageError
-from ..facts.model import FactFile
 from ..messages import Message
 from . import dns_probe, iptables, local, reach
 from .base import CHILDREN, Context, Obs, Unobservable
@@ -21,24 +20,10 @@ from .netns import NamespaceHandle, Vantage, in_initial_netns, initial_netns_ino
 from .safety import check_may_send
 from .targets import Plan, Target, in_net
 
+if TYPE_CHECKING:
+    from .assemble import Collected
+
 ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
-
-
-@dataclass
-class Collected:
-    """The fact file and what could not be observed (one message per gap, see ``kb/messages/collect.yaml``)."""
-
-    facts: FactFile
-    notes: list[Message] = field(default_factory=list)
-
-    @property
-    def warnings(self) -> list[str]:
-        """The notes in English."""
-        return self.texts("en")
-
-    def texts(self, lang: str = "en") -> list[str]:
-        """The notes in ``lang`` (``en`` or ``zh``)."""
-        return [n.text(lang) for n in self.notes]  # type: ignore[arg-type]
 
 
 @dataclass

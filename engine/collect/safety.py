@@ -14,7 +14,9 @@ from typing import Union
 
 from ..errors import UsageError
 from .netns import in_initial_netns
-from .targets import LAB_RANGE
+
+LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
+"""RFC 2544 benchmark range used by podnet's lab: only ever probed from inside a namespace."""
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 

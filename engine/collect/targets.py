@@ -7,9 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
-
-LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
-"""RFC 2544 benchmark range used by podnet's lab: only ever probed from inside a namespace."""
+from .safety import normalise
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,6 @@ def parse_ip(text: str, where: str) -> str:
     """A plain IPv4 or IPv6 address, normalised (``::ffff:a.b.c.d`` becomes ``a.b.c.d``).
 
     A zone id (``fe80::1%eth0``) must look like an interface name; anything else is refused."""
-    from .safety import normalise
-
     raw = text.strip()
     host, pct, zone = raw.partition("%")
     if pct and (not _ZONE.fullmatch(zone) or zone in (".", "..")):

@@ -1,6 +1,7 @@
-"""Documentation of the observation kinds, from their models and the knowledge base.
+"""Documentation of the observation kinds, from their models.
 
-``podnet schema --kinds`` prints :func:`describe_kinds`: for every kind its description, its
+``podnet schema --kinds`` prints :func:`podnet.knowledge.kind_docs.describe_kinds`, which adds the
+knowledge's part to :func:`describe_kind`: for every kind its description, its
 fields (type, description, whether required), the fields derived from the others (``outcome``,
 ``oversized``...) that rules can read too, where it is observed (vantage points of
 ``kb/observations.yaml``) and an example (``kb/observation_examples.yaml``).
@@ -22,16 +23,16 @@ def _summary(model: type[Observation]) -> str:
     return " ".join(doc.split("\n\n")[0].split())
 
 
-def _type(prop: dict[str, Any]) -> str:
+def type_name(prop: dict[str, Any]) -> str:
     """A short type name from a JSON Schema property: ``str``, ``int | null``, ``ok | failed``..."""
     if "enum" in prop:
         return " | ".join(str(v) for v in prop["enum"])
     if "const" in prop:
         return str(prop["const"])
     if "anyOf" in prop:
-        return " | ".join(_type(p) for p in prop["anyOf"])
+        return " | ".join(type_name(p) for p in prop["anyOf"])
     if prop.get("type") == "array":
-        return f"list[{_type(prop.get('items', {}))}]"
+        return f"list[{type_name(prop.get('items', {}))}]"
     if "$ref" in prop:
         return prop["$ref"].rsplit("/", 1)[-1]
     return {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "null"}.get(prop.get("type", ""), "any")
@@ -45,7 +46,7 @@ def describe_kind(kind: str, how: dict[str, Any] | None = None, example: dict[st
     props = schema.get("properties", {})
     fields = {
         name: {
-            "type": _type(prop),
+            "type": type_name(prop),
             **({"required": True} if name in required else {}),
             **({"description": prop["description"]} if prop.get("description") else {}),
         }
@@ -65,20 +66,3 @@ def describe_kind(kind: str, how: dict[str, Any] | None = None, example: dict[st
     if example:
         out["example"] = example
     return out
-
-
-def describe_kinds() -> dict[str, Any]:
-    """Every observation kind (see the module docstring), and the fields they all share."""
-    from ..knowledge.examples import observation_examples
-    from ..knowledge.load import load_kb
-
-    kb = load_kb()
-    examples = observation_examples()
-    base = Observation.model_json_schema(mode="validation").get("properties", {})
-    common = {name: {"type": _type(p), **({"description": p["description"]} if p.get("description") else {})} for name, p in base.items()}
-    kinds = {}
-    for kind in OBSERVATION_MODELS:
-        meta = kb.observation_kinds.get(kind)
-        how = {at: h.command for at, h in meta.how.items()} if meta else None
-        kinds[kind] = describe_kind(kind, how, examples.get(kind))
-    return {"common": common, "kinds": kinds}

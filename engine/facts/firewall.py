@@ -2,7 +2,7 @@
 routes (which interfaces a flow crosses), and the verdict for each of the case's flows.
 
 The verdicts are traced by :mod:`podnet.netfilter` (see :mod:`podnet.facts.verdicts`, called
-from :mod:`podnet.facts.enrich`): a healthy node's DROP rules (kube-proxy's INVALID drop, an
+from :mod:`podnet.reasoning.enrich`): a healthy node's DROP rules (kube-proxy's INVALID drop, an
 allow-list's last DROP, a DROP after an ACCEPT) no longer count as blocking every flow.
 """
 

@@ -43,18 +43,7 @@ def _fill(target: object, other: object) -> None:
             setattr(target, name, theirs)
 
 
-def load_many(sources: Sequence[str], *, raw: bool = False, lang: str = "en") -> tuple[FactFile, list[tuple[str, str]]]:
-    """Load (or, with ``raw``, ingest raw command output from) every source and merge them into
-    one case. Returns the case and the (location, message in ``lang``) warnings of the ingestion."""
-    parts = []
-    notes: list[tuple[str, str]] = []
-    for src in sources:
-        if raw:
-            from ..inputs.ingest import ingest
-
-            result = ingest(src)
-            parts.append(result.facts)
-            notes.extend((str(w.location), w.text(lang)) for w in result.warnings)
-        else:
-            parts.append(load_facts(src))
-    return merge(parts, list(sources)), notes
+def load_many(sources: Sequence[str]) -> FactFile:
+    """Load every fact file and merge them into one case (raw command output is read by
+    :mod:`podnet.inputs`, which merges its parts itself)."""
+    return merge([load_facts(src) for src in sources], list(sources))

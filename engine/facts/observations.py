@@ -3,7 +3,7 @@
 Each kind is a pydantic model tagged by ``kind``. An observation that was not made is simply
 absent: "not observed" never means "failed". Derived values that rules need (for example
 ``loopback_only`` of listening sockets, or ``target_role`` of a ping) are computed here or by
-:mod:`podnet.facts.enrich`, never guessed.
+:mod:`podnet.reasoning.enrich`, never guessed.
 """
 
 from __future__ import annotations

@@ -114,10 +114,10 @@ def _stat_tree(root: Path, out: list[str], suffix: str = ".yaml") -> None:
 def fingerprint(roots: Iterable[Any]) -> str | None:
     """A key over podnet's version, the knowledge files and the code that reads them; None when a
     root is not a folder (e.g. knowledge inside a zip)."""
-    from .. import __version__
+    from .._version import package_version
     from .plain import FORMAT
 
-    parts = [f"podnet {__version__}", f"format {FORMAT}", sys.version]
+    parts = [f"podnet {package_version()}", f"format {FORMAT}", sys.version]
     for name in _CODE_PACKAGES:
         module = sys.modules.get(name)
         path = getattr(module, "__file__", None)

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KnowledgeError, PodnetError, RuleError
-from .load import Knowledge, _bundled_rules_root, _walk_yaml, load_kb, load_rules, read_yaml
-from .rule_tests import expect_problems, parse_rule_test_file
+from .load import Knowledge, load_kb, load_rules, read_yaml
+from .rule_tests import case_defaults, expect_problems, overlay, parse_rule_test_file, rule_test_files
 
 EXPECT_WORDS = ("top", "unknown_cause", "undecided")
 """What an example's entry in ``expected.yaml`` may expect (tests/core/test_examples.py)."""
@@ -102,20 +102,14 @@ def _template_problems(kb: Knowledge) -> list[PodnetError]:
     return out
 
 
-def _test_files(rule_dirs: tuple[str, ...]) -> list[tuple[str, Any]]:
-    roots: list[tuple[str, Any]] = [("rules", _bundled_rules_root())] + [(d, Path(d)) for d in rule_dirs]
-    return [(f"{label}/{rel}", item) for label, root in roots for rel, item in _walk_yaml(root) if rel.endswith(".test.yaml") and "/" in rel]
-
-
 def _check_rule_tests(kb: Knowledge, rule_dirs: tuple[str, ...], report: CheckReport) -> None:
     from ..facts.load import facts_from_data
-    from ..ruletest import _defaults, _overlay
 
-    defaults = _defaults()
+    defaults = case_defaults()
     rules = {r.id: r for r in kb.rules}
     tested: dict[str, set[bool]] = {}
     files = cases = 0
-    for origin, item in _test_files(rule_dirs):
+    for origin, item in rule_test_files(rule_dirs):
         files += 1
         try:
             spec = parse_rule_test_file(read_yaml(item, origin), origin)
@@ -133,7 +127,7 @@ def _check_rule_tests(kb: Knowledge, rule_dirs: tuple[str, ...], report: CheckRe
             cases += 1
             tested.setdefault(spec.rule, set()).add(case.fires)
             try:
-                facts_from_data(_overlay(defaults, case.facts), f"{origin}: cases[{i}].facts")
+                facts_from_data(overlay(defaults, case.facts), f"{origin}: cases[{i}].facts")
             except PodnetError as exc:
                 report.add([RuleError(exc.message, location=exc.location, code="E-RULE-TEST")])
     for rid, rule in rules.items():

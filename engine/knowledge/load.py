@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import KnowledgeError, RuleError
-from .conditions import Node, parse_condition, patterns
+from .base import Knowledge, Rule  # noqa: F401 - Rule re-exported: the loader's result types
+from .conditions import parse_condition, patterns
 from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
 from .schema import rule_fact_schema
 from .template_lint import lint_cause, lint_observation_kind, lint_tool
@@ -26,52 +25,6 @@ from .template_lint import lint_cause, lint_observation_kind, lint_tool
 
 PHASES = ("finding", "symptom", "cause")
 """Named stages, in firing order: observations -> findings -> symptom classes -> causes."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A checked rule: its spec, parsed condition, phase and source file."""
-
-    spec: RuleSpec
-    condition: Node
-    phase: str
-    path: str
-    symptom_dir: str
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @property
-    def variable_cause(self) -> str | None:
-        """The $variable naming the cause, for rules whose cause comes from the facts."""
-        cause = self.spec.then.cause
-        return cause[1:] if cause and cause.startswith("$") else None
-
-    @property
-    def conclusion(self) -> str:
-        then = self.spec.then
-        return then.finding or then.symptom or then.cause or ""
-
-
-@dataclass
-class Knowledge:
-    """Symptoms, findings, causes, observation kinds, interface roles and rules."""
-
-    symptoms: dict[str, Symptom]
-    findings: dict[str, Symptom]
-    causes: dict[str, Cause]
-    observation_kinds: dict[str, ObservationKind]
-    interface_roles: list[InterfaceRole]
-    rules: list[Rule] = field(default_factory=list)
-    rule_dirs: tuple[str, ...] = ()
-
-    def interface_role(self, name: str, at: str | None = None) -> str:
-        """Role of an interface on the path, from the name patterns in ``kb/interfaces.yaml``."""
-        for item in self.interface_roles:
-            if (item.at is None or at in item.at) and re.fullmatch(item.pattern, name):
-                return item.role
-        return "other"
 
 
 def read_yaml(path: Path | Any, origin: str) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .conditions import All, AnyOf, Constraint, Node, Not, Pattern
-from .load import Knowledge, Rule
+from .base import Knowledge, Rule
 from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom
 
 FORMAT = 1

@@ -9,16 +9,19 @@ laid over ``rules/defaults.test.yaml`` and validated as a fact file when the cas
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Collection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import RuleError
+from .load import _bundled_rules_root, _walk_yaml, read_yaml
 
 if TYPE_CHECKING:
-    from .load import Knowledge
+    from .base import Knowledge
 
 
 class Expect(BaseModel):
@@ -105,4 +108,26 @@ def expect_problems(spec: RuleTestFile, kb: "Knowledge", origin: str) -> list[Ru
                 close = difflib.get_close_matches(value, list(table), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 out.append(RuleError(f"unknown {key.replace('top_', '')} {value!r}{hint}", location=f"{origin}: cases[{i}].expect.{key}", code="E-RULE-TEST"))
+    return out
+
+
+def rule_test_files(rule_dirs: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """(origin, file) of every rule test file: the bundled rules' and those of ``rule_dirs``."""
+    roots: list[tuple[str, Any]] = [("rules", _bundled_rules_root())] + [(d, Path(d)) for d in rule_dirs]
+    return [(f"{label}/{rel}", item) for label, root in roots for rel, item in _walk_yaml(root) if rel.endswith(".test.yaml") and "/" in rel]
+
+
+def case_defaults() -> dict[str, Any]:
+    """``rules/defaults.test.yaml``: the fact file every test case's facts are laid over."""
+    return read_yaml(_bundled_rules_root() / "defaults.test.yaml", "rules/defaults.test.yaml")  # type: ignore[no-any-return]
+
+
+def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` laid over ``base``: nested mappings merged key by key, anything else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = overlay(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
     return out

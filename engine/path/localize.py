@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import FactFileError
 from ..facts.model import FactFile
+from ..facts.nodes import registered_node_ips
 from ..facts.observations import Capture
 from ..knowledge.model import Text
 from .build import REQUEST, NodeRef, Resolved, build_path, hops, observation_node
@@ -74,14 +75,6 @@ def _kb_role(interface: str, at: str) -> str | None:
     return role if role in ("veth", "bridge", "tunnel", "host_nic") else None
 
 
-def _registered(facts: FactFile, res: Resolved) -> set[str]:
-    ips = {n.internal_ip for n in facts.cluster.nodes if n.internal_ip}
-    for node in (res.source_node, res.target_node, res.final_node):
-        if node is not None and node.ip:
-            ips.add(node.ip)
-    return ips
-
-
 def _outer_unregistered(obs: Capture, registered: set[str]) -> bool:
     if obs.outer_src_registered is not None:
         return not obs.outer_src_registered
@@ -138,7 +131,7 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
         return PathVerdict(explanation=Text(**_both("verdict_no_captures")))
 
     checks: dict[int, HopCheck] = {}
-    registered = _registered(facts, res)
+    registered = registered_node_ips(facts)
     unregistered: list[tuple[Capture, int]] = []
     retransmit_at: list[int] = []
     for pos, obs in captures:

@@ -11,7 +11,7 @@ from ..diagnosis import Diagnosis, DiagnosisWarning, FailingHop, PathSummary, Po
 from ..errors import FactFileError
 from ..facts.conflicts import find_conflicts
 from ..facts.duplicates import exact_repeats
-from ..facts.enrich import enrich
+from .enrich import enrich
 from ..facts.load import check_observation_count
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge

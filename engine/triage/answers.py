@@ -493,7 +493,7 @@ def answer_for_group(meta: ObservationKind, at: str, group: list[Observation], f
 def _enriched(facts: FactFile) -> FactFile:
     """A copy of the facts with the derived fields (interface roles, MTUs next to an interface,
     registered outer sources...) that answers' ``match`` clauses may use."""
-    from ..facts.enrich import enrich
+    from ..reasoning.enrich import enrich
     from ..knowledge.load import load_knowledge
 
     copy = facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]})

@@ -251,7 +251,7 @@ def build_router() -> APIRouter:
     @router.get("/schema", tags=["knowledge"], summary="JSON Schema of fact files or diagnoses; the observation kinds")
     async def schema(what: Literal["facts", "diagnosis", "kinds"] = Query("facts", description="`podnet schema`, `--diagnosis` or `--kinds`.")) -> JSONResponse:
         if what == "kinds":
-            from ..facts.describe import describe_kinds
+            from ..knowledge.kind_docs import describe_kinds
 
             return JSONResponse(describe_kinds())
         if what == "diagnosis":

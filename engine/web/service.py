@@ -176,7 +176,7 @@ def diagnose(facts: FactFile, *, lang: str, strict: bool = False, rule_dirs: tup
 
 def report(diagnosis: Diagnosis, fmt: str) -> str:
     """The report the CLI prints for ``-o FMT`` (``json`` is ``podnet diagnose -o json``'s output)."""
-    from ..cli.output import render_report
+    from ..render.report import render_report
 
     return render_report(diagnosis, fmt)
 

@@ -217,6 +217,7 @@ def test_the_least_recently_used_entries_go_first(tmp_path: Path, monkeypatch: p
 
 def test_the_key_covers_podnets_version_and_the_knowledge_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import podnet
+    import podnet._version
     from podnet.knowledge import cache, load
 
     load.load_knowledge()  # every module of the key imported
@@ -227,8 +228,8 @@ def test_the_key_covers_podnets_version_and_the_knowledge_files(tmp_path: Path, 
     roots = [load._kb_root(), load._bundled_rules_root(), tmp_path / "rules"]
     key = cache.fingerprint(roots)
     assert key == cache.fingerprint(roots)
-    monkeypatch.setattr(podnet, "__version__", "999.0")
-    assert cache.fingerprint(roots) != key
+    monkeypatch.setattr(podnet._version, "package_version", lambda: "999.0")  # what podnet.__version__ reads
+    assert podnet.__version__ == "999.0" and cache.fingerprint(roots) != key
     monkeypatch.undo()
     st = rule.stat()
     rule.write_text("id: y\n")  # same size

@@ -14,7 +14,8 @@ vantage points:
 * CoreDNS forwarding to ``/etc/resolv.conf`` against the node's resolver that file comes from;
 * a cloud firewall's allowances against the encapsulation of the case's CNI mode.
 
-Fields the input already set are kept.
+Fields the input already set are kept. This is the reasoning's first step (it reads the knowledge:
+interface roles, path profiles), not part of the fact model.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable
 
-from .kinds import CloudFirewall, CniNodeAddress, CorednsConfig, Latency, NicOffload, NodeResolver, PayloadSize, Reachability, ServiceSpec
-from .model import FactFile
-from .observations import (
+from ..facts.kinds import CloudFirewall, CniNodeAddress, CorednsConfig, Latency, NicOffload, NodeResolver, PayloadSize, Reachability, ServiceSpec
+from ..facts.model import FactFile
+from ..facts.nodes import registered_node_ips
+from ..facts.observations import (
     Capture,
     DnsLookup,
     InterfaceMtu,
@@ -59,17 +61,6 @@ def _roles(facts: FactFile) -> dict[str, str]:
     if facts.cluster.dns_service_ip:
         roles.setdefault(facts.cluster.dns_service_ip, "dns_service")
     return roles
-
-
-def registered_node_ips(facts: FactFile) -> set[str]:
-    """Addresses Kubernetes knows nodes by: InternalIPs, flannel public-ips, endpoint node IPs."""
-    ips = {n.internal_ip for n in facts.cluster.nodes if n.internal_ip}
-    ips |= {ip for ip in (facts.endpoints.source.node_ip, facts.endpoints.destination.node_ip) if ip}
-    ips |= {b.node_ip for b in facts.endpoints.destination.backends if b.node_ip}
-    for o in facts.observations:
-        if isinstance(o, NodeAddresses):
-            ips |= {ip for ip in (o.registered_ip, o.flannel_public_ip) if ip}
-    return ips
 
 
 def encapsulation(facts: FactFile) -> Any:
@@ -275,7 +266,7 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) ->
     _coredns_upstream(facts)
     _cloud_firewalls(facts)
     if any(o.kind == "firewall" and getattr(o, "ruleset", None) is not None for o in facts.observations):
-        from .verdicts import enrich_firewalls  # the netfilter tracer: only for a case with a ruleset (start-up)
+        from ..facts.verdicts import enrich_firewalls  # the netfilter tracer: only for a case with a ruleset (start-up)
 
         enrich_firewalls(facts)
     registered = registered_node_ips(facts)
