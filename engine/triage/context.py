@@ -46,6 +46,7 @@ class SlotSpec(_Strict):
     when: dict[str, list[str]] = Field(default_factory=dict, description="source_kind / destination_kind -> allowed kinds")
     command: str | None = None
     example: str | None = None
+    ask_first: list[str] = Field(default_factory=list, description="Slots asked just before this one when open (its command names them).")
 
 
 @functools.lru_cache(maxsize=1)
@@ -304,7 +305,8 @@ def assign(spec: SlotSpec, head: dict[str, Any], value: Any, check: bool = True)
         try:
             build_facts(out)
         except FactFileError as exc:
-            raise SlotValueError("bad_value", error=exc.message) from None
+            key = {"object": "bad_name", "node": "bad_name", "dns_name": "bad_dns_name", "interface": "bad_interface"}.get(spec.value)
+            raise SlotValueError(key or "bad_value", error=exc.message) from None
     return out
 
 

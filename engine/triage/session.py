@@ -41,7 +41,7 @@ from ..errors import UsageError
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
 from . import context as ctx
-from .answers import EXACT, NotAskable, build_observations, observed_probes, probe_match, probe_role
+from .answers import NotAskable, build_observations, observed_probes, probe_match, probe_role
 from .defaults import DEFAULT_THRESHOLD  # callers import it from the session too
 from .messages import MESSAGES, UNKNOWN_WORDS, VANTAGES
 from .model import AnswerOption, CauseBelief, NextStep, Outcome, Prompt, Question, Ranking, RuleCause, Summary
@@ -348,12 +348,17 @@ class TriageSession:
         if best is not None:
             _, q, needs, g = best
             if needs:
-                return ("context", needs[0], q)
+                return ("context", self._first(needs[0]), q)
             return ("observation", q, g)
         slot_id = self._rule_slot()
         if slot_id:
             return ("context", slot_id, None)
         return None
+
+    def _first(self, slot_id: str) -> str:
+        """The slot to ask before ``slot_id`` (its ``ask_first`` that are still open), else itself."""
+        open_now = set(self._open_slots())
+        return next((s for s in ctx.slot(slot_id).ask_first if s in open_now and ctx.applies(ctx.slot(s), self.head)), slot_id)
 
     def _rule_slot(self) -> str | None:
         if "rule_slot" not in self._cache:
@@ -683,7 +688,10 @@ class TriageSession:
         if not self.kinds_known or tag not in self._tags:
             return
         facts = self.facts
-        for c in find_conflicts(facts):
+        # one place per vantage in a triage: an observation that names its host and one that does
+        # not (a typed answer) are the same probe
+        anonymous = facts.model_copy(update={"observations": [o.model_copy(update={"host": None}) for o in facts.observations]})
+        for c in find_conflicts(anonymous):
             idx = [int(p.split("[")[1].rstrip("]")) for p in c.paths]
             new = [i for i in idx if self._tags[i] == tag]
             old = [i for i in idx if self._tags[i] != tag]
@@ -696,13 +704,13 @@ class TriageSession:
         if not olds:
             return
         part = lambda ix: facts.model_copy(update={"observations": [facts.observations[i] for i in ix]})  # noqa: E731
-        a_old = observed_probes(part(olds), kb.observation_kinds, min_level=EXACT)
-        a_new = observed_probes(part(news), kb.observation_kinds, min_level=EXACT)
-        for q, (aid, _lv) in a_new.items():
-            if q in a_old and a_old[q][0] != aid:
+        a_old = observed_probes(part(olds), kb.observation_kinds)
+        a_new = observed_probes(part(news), kb.observation_kinds)
+        for q, (aid, level) in a_new.items():
+            if q in a_old and a_old[q][1] == level and a_old[q][0] != aid:
                 meta = kb.observation_kinds[q[0]]
-                o_ix = [i for i in olds if probe_match(meta, q[1], facts.observations[i], facts) == EXACT]
-                n_ix = [i for i in news if probe_match(meta, q[1], facts.observations[i], facts) == EXACT]
+                o_ix = [i for i in olds if probe_match(meta, q[1], facts.observations[i], facts) == level]
+                n_ix = [i for i in news if probe_match(meta, q[1], facts.observations[i], facts) == level]
                 if o_ix and n_ix:
                     title = meta.title.get(self.lang)
                     text = {a.id: _plain(a.text.get(self.lang)) for a in meta.answers}
@@ -712,7 +720,7 @@ class TriageSession:
 
     def _set_pending(self, old: list[int], new: list[int]) -> None:
         facts = self.facts
-        side = lambda ix: "; ".join(f"{facts.observations[i].kind}@{facts.observations[i].at}{_probe_suffix(facts.observations[i])}: {_fields(facts.observations[i])}" for i in ix)  # noqa: E731
+        side = lambda ix: "; ".join(self._describe(facts.observations[i]) for i in ix)  # noqa: E731
         self.pending = _Conflict(old, new, f"“{side(old)}”", f"“{side(new)}”")
         self._changed()
 

@@ -126,7 +126,22 @@ def test_observed_answers_of_a_fact_file(case_facts):
     # the backend Pod ping (ok) wins over the ClusterIP ping (lost); the ClusterIP connect answers when alone
     assert got == {("ping", "source_pod"): "ok", ("tcp_connect", "source_pod"): "refused"}
     case_facts.observations = case_facts.observations[1:]
-    assert observed_answers(case_facts, knowledge().observation_kinds)[("ping", "source_pod")] == "lost"
+    # a lost ping of the ClusterIP says nothing about the backend Pod (a ClusterIP drops ICMP): it
+    # does not answer the ping question (the rule engine still sees it)
+    alone = observed_answers(case_facts, knowledge().observation_kinds)
+    assert ("ping", "source_pod") not in alone and alone[("tcp_connect", "source_pod")] == "refused"
+
+
+def test_a_service_without_a_known_backend_is_never_pinged(case_facts):
+    from podnet.triage.answers import NotAskable, build_observation
+
+    kinds = knowledge().observation_kinds
+    case_facts.endpoints.destination.backends = []
+    for kind, at in (("ping", "source_pod"), ("ping", "source_node"), ("mtu_probe", "source_pod")):
+        with pytest.raises(NotAskable):
+            build_observation(kinds[kind], at, kinds[kind].answers[0].id, case_facts)
+    # a TCP connect to the ClusterIP remains askable
+    assert build_observation(kinds["tcp_connect"], "source_pod", "timeout", case_facts, probe="destination").target == "198.19.0.80"
 
 
 def test_several_observations_of_one_check_give_one_answer(case_facts):
