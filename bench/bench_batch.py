@@ -55,9 +55,9 @@ def _moved(text: str, shift: int) -> str:
     return _IPV4.sub(move, text)
 
 
-def generate(path: Path, count: int) -> list[str]:
-    """Write ``count`` cases as JSON Lines; returns each example's source name, in case order."""
-    bases = [(p.name, json.dumps(json.loads(p.read_text()), ensure_ascii=False)) for p in examples()]
+def generate(path: Path, count: int, sources: list[Path]) -> list[str]:
+    """Write ``count`` cases made from ``sources`` as JSON Lines; returns each case's example name."""
+    bases = [(p.name, json.dumps(json.loads(p.read_text()), ensure_ascii=False)) for p in sources]
     names = []
     with path.open("w", encoding="utf-8") as fh:
         for k in range(count):
@@ -123,18 +123,23 @@ def run_batch(cases: Path, args: list[str]) -> dict[str, float]:
             "last_tenth_mib": last / 1024, "stderr": stderr[-500:]}
 
 
-def _agree(records: list[dict], names: list[str]) -> int:
-    """Records whose top cause is the unvaried example's (examples without a cause count when none)."""
+def expected_top(sources: list[Path]) -> dict[str, str | None]:
+    """Each example's top cause (None when it names none)."""
     from podnet import diagnose, load_facts
 
-    expected: dict[str, str | None] = {}
-    for p in examples():
+    out: dict[str, str | None] = {}
+    for p in sources:
         causes = diagnose(load_facts(p)).causes
-        expected[p.name] = causes[0].id if causes else None
+        out[p.name] = causes[0].id if causes else None
+    return out
+
+
+def _agree(records: list[dict], names: list[str], expected: dict[str, str | None]) -> int:
+    """Records whose top cause is the unvaried example's (examples without a cause count when none)."""
     same = 0
     for rec, name in zip(records, names):
         top = rec["causes"][0]["id"] if rec.get("causes") else None
-        same += top == expected[name]
+        same += top == expected.get(name, "?")
     return same
 
 
@@ -178,19 +183,21 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="podnet-bench-cases-") as tmp:
         cases = Path(tmp) / "cases.jsonl"
-        names = generate(cases, args.cases)
+        sources = examples()
+        expected = expected_top(sources)
+        names = generate(cases, args.cases, sources)
         size_mib = cases.stat().st_size / 2**20
         result = {"cases": args.cases, "input_mib": size_mib, "jobs": args.jobs}
         local = run_batch(cases, ["--jobs", str(args.jobs)])
         result["local"] = {k: v for k, v in local.items() if k != "records"}
         result["local"]["cases_per_s"] = len(local["records"]) / local["wall_s"]
-        result["local"]["same_top_cause"] = _agree(local["records"], names)
+        result["local"]["same_top_cause"] = _agree(local["records"], names, expected)
         if args.ray:
             ray_cases = cases
             count = args.ray_cases or args.cases
             if count != args.cases:
                 ray_cases = Path(tmp) / "ray.jsonl"
-                generate(ray_cases, count)
+                generate(ray_cases, count, sources)
                 local_small = run_batch(ray_cases, ["--jobs", str(args.jobs)])
                 result["local_small"] = {"cases": count, "wall_s": local_small["wall_s"], "cases_per_s": count / local_small["wall_s"]}
             ray = run_batch(ray_cases, ["--engine", "ray", "--jobs", str(args.jobs)])
