@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from ..facts.load import facts_from_data
 from ..facts.model import FactFile
 from ..messages import Message
-from .targets import Target, in_net
+from ..cidr import ip_in
+from .targets import Target
 
 if TYPE_CHECKING:
     from .run import _Runner
@@ -62,7 +63,7 @@ def _nodes(runner: _Runner) -> list[dict[str, Any]]:
 
 
 def _node_of(ip: str, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    return next((n for n in nodes if n.get("pod_cidr") and in_net(ip, n["pod_cidr"])), None)
+    return next((n for n in nodes if n.get("pod_cidr") and ip_in(ip, n["pod_cidr"])), None)
 
 
 def assemble(runner: _Runner, backends: list[Target]) -> Collected:
@@ -91,7 +92,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
         node_ips = {n.get("internal_ip"): n for n in nodes}
         if runner.is_service(dst.ip):
             kind = "service"
-        elif in_net(dst.ip, plan.pod_cidr) or _node_of(dst.ip, nodes) is not None:
+        elif ip_in(dst.ip, plan.pod_cidr) or _node_of(dst.ip, nodes) is not None:
             kind = "pod"
         elif dst.ip in node_ips:
             kind = "node"

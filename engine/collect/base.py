@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..facts.base import Vantage as VantagePoint
 from ..messages import Message
 from .netns import Vantage
 from .targets import Plan
@@ -34,7 +35,7 @@ class Context:
     """One vantage point: where, as what, and what the run is about."""
 
     vantage: Vantage
-    role: str
+    role: VantagePoint
     plan: Plan
     host: str
     discovered_backends: list[Any] = field(default_factory=list)

@@ -8,9 +8,9 @@ its routes; the case's flows are traced through it when the facts are read
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import asdict, dataclass, field
 
+from ..cidr import ip_in
 from ..facts.firewall import max_ruleset
 from ..netfilter import iptables_save as save_parser
 from ..netfilter import ipvs, model
@@ -85,8 +85,7 @@ def _native_nft(table: str, timeout: float) -> Table | None:
 def ip_matches(value: str | None, negated: bool, ip: str | None) -> bool:
     if value is None or ip is None:
         return True
-    inside = ipaddress.ip_address(ip) in ipaddress.ip_network(value, strict=False)
-    return inside != negated
+    return ip_in(ip, value) != negated
 
 
 def service_rules(ctx: Context, nat: Table, vip: str, port: int | None, proto: str = "tcp") -> Obs:

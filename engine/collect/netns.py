@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..facts.base import Vantage as VantagePoint
 
 CLONE_NEWNET = 0x40000000
 NS_GET_NSTYPE = 0xB703  # _IO(0xb7, 0x3), linux/nsfs.h
@@ -65,7 +66,8 @@ class Vantage:
 
     kind: str  # "current" | "netns" | "pid" | "path"
     name: str = ""
-    role: str | None = None
+    role: VantagePoint | None = None
+    """Where these probes are, relative to the failing connection (the observations' ``at``)."""
 
     @property
     def ns_path(self) -> Path | None:

@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import UsageError
+from ..facts.base import Vantage as VantagePoint
 from ..messages import Message
 from . import dns_probe, iptables, local, reach
 from .base import CHILDREN, Context, Obs, Unobservable
 from .netns import NamespaceHandle, Vantage, in_initial_netns, initial_netns_inode
 from .safety import check_may_send
-from .targets import Plan, Target, in_net
+from ..cidr import ip_in
+from .targets import Plan, Target
 
 if TYPE_CHECKING:
     from .assemble import Collected
 
-ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
+ROLES: tuple[VantagePoint, ...] = ("source_pod", "source_node", "destination_pod", "destination_node")
+"""The vantage points probes can run at (``podnet collect --as``)."""
 
 
 @dataclass
@@ -43,7 +46,7 @@ _Job = tuple[_Station, "Future[Any]", Callable[[_Station, Any], None]]
 """A probe submitted to a station's pool, and what to do with its result."""
 
 
-def _infer_role(view: local.LocalView | None) -> str:
+def _infer_role(view: local.LocalView | None) -> VantagePoint:
     return "source_node" if view is not None and view.looks_like_node else "source_pod"
 
 
@@ -195,7 +198,7 @@ class _Runner:
                     for ip in dict.fromkeys(pod_ips):
                         if ctx.is_source:
                             s.observations.append(local.route_fact(ctx, s.view, ip, "forward"))
-                    if not ctx.is_source and src_ip and in_net(src_ip, plan.pod_cidr):
+                    if not ctx.is_source and src_ip and ip_in(src_ip, plan.pod_cidr):
                         s.observations.append(local.route_fact(ctx, s.view, src_ip, "return"))
             if s.filter is not None:
                 s.observations.append(iptables.firewall(ctx, s.filter, self.flows(backends, dns_backends, src_ip)))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from ..cidr import ip_in
 from ..errors import UsageError
 from .safety import normalise
 
@@ -63,10 +63,6 @@ def parse_target(text: str, where: str = "--to") -> Target:
     return Target(ip, int(port))
 
 
-def in_net(ip: str, cidr: str | None) -> bool:
-    return bool(cidr) and ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)  # type: ignore[arg-type]
-
-
 @dataclass
 class Plan:
     """Everything a collection run needs besides the vantage points."""
@@ -87,4 +83,4 @@ class Plan:
         return self.targets[0] if self.targets else None
 
     def is_service_ip(self, ip: str) -> bool:
-        return in_net(ip, self.service_cidr) or ip == self.cluster_dns
+        return ip_in(ip, self.service_cidr) or ip == self.cluster_dns

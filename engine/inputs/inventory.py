@@ -10,6 +10,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
+from ..cidr import ip_in
 from ..netfilter.services import kube_services
 from .model import Record
 from .raw.kubectl import pod_role
@@ -29,16 +30,6 @@ def _kb() -> Any:
 def interface_role(name: str, at: str | None) -> str:
     """Role of an interface from ``kb/interfaces.yaml`` (one place for the name patterns)."""
     return str(_kb().interface_role(name, at))
-
-
-def ip_in(ip: str | None, cidr: str | None) -> bool:
-    """The address lies in the network (False when either is missing or malformed)."""
-    if not ip or not cidr:
-        return False
-    try:
-        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -22,12 +22,13 @@ Mapping, applied after the endpoints are known (given or inferred):
 
 from __future__ import annotations
 
+from ..facts.base import Vantage
 from .model import Host
 
 WORKSTATION = "workstation"
 """Source name given to a Windows machine outside the cluster that ran the failing command."""
 
-FOLDER_VANTAGES = {
+FOLDER_VANTAGES: dict[str, Vantage | None] = {
     "source": None,
     "source-node": "source_node",
     "source_node": "source_node",
@@ -51,7 +52,7 @@ def same_name(a: str | None, b: str | None) -> bool:
     return a == b or a.split(".")[0] == b.split(".")[0]
 
 
-def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: dict[str, set[str]]) -> tuple[str, str | None, bool]:
+def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: dict[str, set[str]]) -> tuple[Vantage, str | None, bool]:
     """(at, host name, assumed) for a command's host; ``assumed`` when the input did not say."""
     src = endpoints.get("source") or {}
     dst = endpoints.get("destination") or {}
@@ -66,16 +67,19 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
     name = host.name
     if host.how == "folder" and name and name.lower() in FOLDER_VANTAGES:
         fixed = FOLDER_VANTAGES[name.lower()]
-        if fixed is None:
+        if fixed is None:  # "source" or "destination": the end's Pod or node, by its kind
             side = src if name.lower() == "source" else dst
-            fixed = f"{name.lower()}_{'pod' if side.get('kind') == 'pod' else 'node'}"
+            if name.lower() == "source":
+                fixed = "source_pod" if side.get("kind") == "pod" else "source_node"
+            else:
+                fixed = "destination_pod" if side.get("kind") == "pod" else "destination_node"
         side = src if fixed.startswith("source") else dst
         return fixed, side.get("name") if fixed.endswith("pod") else side.get("node") or side.get("name"), False
     is_pod = host.kind == "pod" or (host.kind is None and any(same_name(name, p) for p in pod_names))
     if is_pod:
         if name is None and host.node:
             # A container entered on a node: the case's Pod on that node, when there is exactly one.
-            on_node = [("source_pod", src.get("name"))] if src.get("kind") == "pod" and same_name(src.get("node"), host.node) else []
+            on_node: list[tuple[Vantage, str | None]] = [("source_pod", src.get("name"))] if src.get("kind") == "pod" and same_name(src.get("node"), host.node) else []
             if dst.get("kind") == "pod" and same_name(dst.get("node"), host.node):
                 on_node.append(("destination_pod", dst.get("name")))
             on_node += [("destination_pod", b.get("pod")) for b in backends if same_name(b.get("node"), host.node)]

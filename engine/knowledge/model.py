@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..facts.base import HopRole, TargetRole, Vantage
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -121,7 +123,9 @@ class ObservationKind(_Strict):
     title: Text
     question: Text
     order: int = Field(description="Position in the guide's fixed order of checks.")
-    how: dict[str, HowToObserve] = Field(min_length=1, description="vantage -> how to observe there")
+    how: dict[str, HowToObserve] = Field(
+        min_length=1, description="vantage -> how to observe there (``VANTAGE>ROLE``: from there, probing that end)"
+    )
     distinguish_by: list[str] = Field(
         default_factory=list,
         description="Fields that make two observations of this kind at one vantage different checks (e.g. capture hop).",
@@ -133,13 +137,24 @@ class ObservationKind(_Strict):
         description="Effort of the check relative to a ping (triage ranks questions by expected information gain per cost).",
     )
 
+    @field_validator("how")
+    @classmethod
+    def _places(cls, how: dict[str, HowToObserve]) -> dict[str, HowToObserve]:
+        for place in how:
+            at, arrow, role = place.partition(">")
+            if at not in get_args(Vantage):
+                raise ValueError(f"{place!r}: {at!r} is not a vantage point ({', '.join(get_args(Vantage))})")
+            if arrow and role not in get_args(TargetRole):
+                raise ValueError(f"{place!r}: {role!r} is not a role a probe aims at ({', '.join(get_args(TargetRole))})")
+        return how
+
 
 class InterfaceRole(_Strict):
     """Name pattern of interfaces that play a role on the packet path."""
 
     pattern: str
-    role: Literal["pod", "veth", "bridge", "tunnel", "host_nic", "loopback", "other"]
-    at: list[str] | None = Field(None, description="Only at these vantage points.")
+    role: HopRole
+    at: list[Vantage] | None = Field(None, description="Only at these vantage points.")
 
 
 class RuleThen(_Strict):

@@ -18,6 +18,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from ..cidr import ip_in
 from .matches import Packet, evaluate_all, is_local
 from .model import Chain, Rule, Ruleset, Table, Target, Verdict, family_of
 from .routes import RouteEntry, lookup
@@ -372,7 +373,7 @@ def _route(st: _State, flow: Flow) -> str:
 def _summarise(flow: Flow, ways: list[Way], service_cidr: str | None) -> Trace:
     dnat = sorted({d for w in ways for d in w.dnat})
     service: Literal["dnat", "no_rule"] | None = None
-    if service_cidr is not None and _inside(flow.dst, service_cidr):
+    if service_cidr is not None and ip_in(flow.dst, service_cidr):
         service = "dnat" if dnat else "no_rule"
     verdicts = {w.verdict for w in ways}
     first = ways[0]
@@ -400,13 +401,6 @@ def _reason(w: Way) -> str:
     if w.rule.policy:
         return f"policy {w.rule.text.split()[-1]} of {w.rule.table} {w.rule.chain}"
     return f"{w.verdict} by {w.rule.table} {w.rule.chain}: {w.rule.text}"
-
-
-def _inside(ip: str, cidr: str) -> bool:
-    try:
-        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
-    except (ValueError, TypeError):
-        return False
 
 
 def dnat_from(ruleset: Ruleset, table: str, chain: str, flow: Flow) -> list[str]:

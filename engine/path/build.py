@@ -15,6 +15,7 @@ from typing import Any, Iterable, cast
 
 import networkx as nx
 
+from ..cidr import ip_in
 from ..errors import FactFileError
 from ..facts.model import FactFile, NodeInfo
 from .model import Address, Direction, Hop, PathStep
@@ -86,9 +87,8 @@ def _lookup(nodes: list[NodeInfo], name: str | None, ip: str | None, pod_ip: str
         if (name and info.name == name) or (ip and info.internal_ip == ip):
             return info
     if pod_ip:
-        addr = ipaddress.ip_address(pod_ip)
         for info in nodes:
-            if info.pod_cidr and addr in ipaddress.ip_network(info.pod_cidr, strict=False):
+            if ip_in(pod_ip, info.pod_cidr):
                 return info
     return None
 

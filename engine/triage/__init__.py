@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 
 if TYPE_CHECKING:
+    from ..facts.model import FactFile
+    from ..knowledge.model import Lang
     from .model import AnswerOption, CauseBelief, Question
 
 __all__ = ["AnswerOption", "CauseBelief", "Question", "next_questions"]
@@ -29,21 +31,23 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def next_questions(facts: Any, n: int = 3, lang: str = "en", *, rule_dirs: tuple[str, ...] | list[str] = ()) -> list[Question]:  # noqa: F821
+def next_questions(
+    facts: FactFile | dict[str, Any] | str, n: int = 3, lang: Lang = "en", *, rule_dirs: tuple[str, ...] | list[str] = ()
+) -> list[Question]:
     """The ``n`` questions with the highest expected information gain for a case.
 
     ``facts`` is a :class:`~podnet.facts.model.FactFile`, a dict in fact-file form, or a path.
     An empty list means no open question would change the ranking.
     """
-    from ..facts.model import FactFile
+    from ..facts.model import FactFile as _FactFile
     from .questions import next_questions_for
 
     if lang not in ("en", "zh"):
         raise UsageError(f"unknown language {lang!r} (en or zh)", location="lang")
     if n < 1:
         raise UsageError(f"n must be at least 1, not {n}", location="n")
-    if not isinstance(facts, FactFile):
+    if not isinstance(facts, _FactFile):
         from ..facts.load import load_facts
 
         facts = load_facts(facts)
-    return next_questions_for(facts, n=n, lang=lang, rule_dirs=tuple(rule_dirs))  # type: ignore[arg-type]
+    return next_questions_for(facts, n=n, lang=lang, rule_dirs=tuple(rule_dirs))

@@ -23,8 +23,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from ..facts.base import Vantage
 from ..facts.load import validate_observation
 from ..facts.model import FactFile
 from ..facts.observations import OBSERVATION_MODELS, Observation
@@ -123,10 +124,10 @@ def role_target(f: FactFile, role: str | None) -> tuple[Any, Any] | None:
     return None
 
 
-def vantage(at: str) -> str:
+def vantage(at: str) -> Vantage:
     """The vantage point of a question's place: ``source_node>destination_node`` (the source's node,
-    probing the destination's node) is at ``source_node``."""
-    return at.partition(">")[0]
+    probing the destination's node) is at ``source_node`` (places are checked when the knowledge loads)."""
+    return cast(Vantage, at.partition(">")[0])
 
 
 def probe_role(meta: ObservationKind, at: str) -> str:
