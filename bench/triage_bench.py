@@ -1,25 +1,34 @@
-"""Triage benchmark: how many questions until the true cause is ranked first and confident.
+"""Triage benchmark: from the ticket's sentence to the true cause, how many questions?
 
 For every example with a known cause (``examples/expected.yaml``) and every rule test case with
-``expect: {cause|top_cause: ID}``, a simulated customer answers truthfully **from the full fact
-file**: each question (``KIND@VANTAGE``) is answered with the answer id whose ``observation``
-fragment matches the recorded observation of that kind, vantage and probe
-(:func:`podnet.triage.answers.answer_for`), or "unknown" when the file has no such observation.
+``expect: {cause|top_cause: ID}``, a simulated customer is triaged **from the symptom sentence
+only**: the session starts with the case id and its summary, no endpoints, no cluster context, no
+observations (:meth:`podnet.triage.session.TriageSession.start`). The customer answers every prompt
+truthfully from the case's **full** fact file, and "don't know" for whatever the file lacks:
+
+* *what fails*: the guide's class the recorded observations show, read as the customer would (a
+  failed lookup: DNS; small passes and large fails: large packets; the node reaches the target and
+  the Pod does not: CNI; ping answers and the port does not: port unreachable; nothing answers:
+  network unreachable), else "something else" (:func:`customer_symptom`);
+* *a value of the case* (where it starts, what it reaches, the ClusterIP, the backends, the CNI,
+  kube-proxy's mode, the cluster DNS...): the value in the full file, as typed, or "don't know";
+* *an observation question* (``KIND@VANTAGE``): the answer id whose fragment matches the recorded
+  observation of that probe (:func:`podnet.triage.answers.observed_probes`), or "don't know";
+  when only the Service's other end was probed the customer says so (``probe``).
+
 The causes' signatures are never consulted for the answers, so the benchmark does not grade
-itself. Triage starts from the case's endpoints only (no observations).
+itself. Two orders use the same session, customer and stopping rule:
 
-Two question orders use the same session, answers and stopping rule:
-
-* **adaptive**: the question with the highest expected information gain (``podnet triage``);
+* **adaptive**: ``podnet triage`` (highest expected information gain per effort, values of the
+  case asked when a question or rule needs them);
 * **fixed**: the guide's order (kinds by ``order`` in ``kb/observations.yaml``: ping, telnet, DNS,
-  large packets, CNI checks, capture), first every kind at its first vantage, then the other
-  vantages.
+  large packets, CNI checks, capture), values of the case asked the same way.
 
-Each run stops when triage is confident (right or wrong) or has nothing left to ask. "Questions"
-counts every question put to the customer, "unknown" answers included. A case not reached counts
-as infinitely many questions in the medians (which are then medians over all cases).
+"Questions" counts every prompt put to the customer: what fails, values of the case, "don't know"
+answers included. A case not reached (the session stopped without being confident of the true
+cause) counts as infinitely many questions in the medians over all cases.
 
-    python bench/triage_bench.py                # print the table, write docs/triage-bench.md
+    python bench/triage_bench.py                # print the table, write docs/triage-bench.md and README's table
     python bench/triage_bench.py --write -      # print only
 """
 
@@ -27,12 +36,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -40,11 +50,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from podnet.facts.load import facts_from_data, load_facts
 from podnet.facts.model import FactFile
+from podnet.triage import context as ctx
 from podnet.triage.answers import observed_probes, probe_name
-from podnet.triage.questions import askable, knowledge
+from podnet.triage.questions import knowledge
 from podnet.triage.session import DEFAULT_THRESHOLD, TriageSession
 
-MAX_QUESTIONS = 60
+MAX_QUESTIONS = 80
+README_START, README_END = "<!-- triage:start -->", "<!-- triage:end -->"
 
 
 @dataclass
@@ -58,6 +70,7 @@ class Case:
 @dataclass
 class Outcome:
     questions: int
+    context: int
     reached: bool
     wrong: str | None  # cause named confidently although it is not the true one
     rules_first: bool  # the rule engine ranks the true cause first at the end
@@ -71,7 +84,7 @@ class Outcome:
 
 def load_cases() -> list[Case]:
     """Examples with an expected cause, and rule test cases that expect a cause."""
-    from podnet.ruletest import _defaults, _overlay, _test_files
+    from podnet.knowledge.rule_tests import case_defaults, overlay, rule_test_files
 
     cases = []
     expected = yaml.safe_load((ROOT / "examples" / "expected.yaml").read_text()) or {}
@@ -80,28 +93,75 @@ def load_cases() -> list[Case]:
         cause = entry if isinstance(entry, str) else entry["confirmed_cause"] if entry.get("expect") == "top" else None
         if cause:
             cases.append(Case(name, "example", cause, load_facts(ROOT / "examples" / name)))
-    defaults = _defaults()
-    for origin, item in _test_files(()):
+    defaults = case_defaults()
+    for origin, item in rule_test_files(()):
         doc = yaml.safe_load(item.read_text()) or {}
         for i, case in enumerate(doc.get("cases") or []):
             expect = case.get("expect") or {}
             cause = expect.get("top_cause") or expect.get("cause")
             if not cause or not case.get("fires"):
                 continue
-            facts = facts_from_data(_overlay(defaults, case.get("facts") or {}), f"{origin}: cases[{i}]")
+            facts = facts_from_data(overlay(defaults, case.get("facts") or {}), f"{origin}: cases[{i}]")
             cases.append(Case(f"{doc.get('rule')}: {case.get('name', i)}", "rule test", cause, facts))
     return cases
+
+
+# ---- the customer -------------------------------------------------------------------------------
+
+
+def customer_symptom(full: FactFile) -> str:
+    """The guide's symptom class a customer who saw the recorded observations would name, else
+    "other". Read from what was observed, in the guide's words, never from the cause."""
+    obs = full.observations
+    outcome = lambda o: getattr(o, "outcome", None)  # noqa: E731
+    of = lambda kind: [o for o in obs if o.kind == kind]  # noqa: E731
+    if any(outcome(o) in ("failed", "intermittent") for o in of("dns_lookup")) or any(getattr(o, "resolver_timeout_like", None) for o in of("latency")):
+        return "dns_failure"
+    pings = of("ping")
+    if (
+        any(getattr(o, "large_only_fails", False) for o in of("payload_size"))
+        or any(getattr(o, "full_size_fails", None) for o in of("mtu_probe"))
+        or (any(o.large and outcome(o) == "failed" for o in pings) and any(not o.large and outcome(o) == "ok" for o in pings))
+    ):
+        return "large_packet_loss"
+    probes = pings + of("tcp_connect") + of("reachability")
+    node_ok = any(o.at == "source_node" and outcome(o) == "ok" for o in probes)
+    pod_fails = any(o.at == "source_pod" and outcome(o) == "failed" for o in probes)
+    if full.endpoints.source.kind == "pod" and node_ok and pod_fails:
+        return "cni_failure"
+    ping_ok = any(outcome(o) == "ok" and not o.large for o in pings)
+    if ping_ok and any(outcome(o) == "failed" for o in of("tcp_connect")):
+        return "port_unreachable"
+    if any(outcome(o) == "failed" for o in probes):
+        return "network_unreachable"
+    return "other"
+
+
+def slot_reply(full_head: dict[str, Any], slot_id: str) -> str:
+    """The value the full fact file gives a context slot, as the customer would type it, or "unknown"."""
+    spec = ctx.slot(slot_id)
+    value = ctx.value_of(spec, full_head)
+    if value in (None, [], ""):
+        return "unknown"
+    if spec.value == "address":
+        dst = full_head["endpoints"]["destination"]
+        return f"{dst['ip']}:{dst['port']}" if dst.get("port") else str(dst["ip"])
+    if spec.value == "backends":
+        return ", ".join(f"{b['ip']}:{b['port']}" if b.get("port") else b["ip"] for b in value)
+    if spec.value == "object":
+        end = full_head["endpoints"]["destination" if slot_id == "destination_name" else "source"]
+        return f"{end['namespace']}/{end['name']}" if end.get("namespace") else str(end["name"])
+    return str(value)
 
 
 _TRUTH: dict[int, dict[tuple[str, str], tuple[str, int]]] = {}
 
 
-def truthful_answer(full: FactFile, kind: str, at: str) -> tuple[str, str] | None:
-    """(answer id, probe) the full fact file gives to ``kind@at``, or None (not recorded there),
-    from the recorded observations and the answers' fragments
-    (:func:`podnet.triage.answers.observed_probes`). When the file holds the same probe of the
-    Service's backend Pod rather than of the ClusterIP, the customer says so (probe "backend"),
-    and the answer becomes an observation of the backend Pod: what was really probed."""
+def truthful_answer(full: FactFile, kind: str, at: str) -> tuple[str, str | None] | None:
+    """(answer id, probe) the full fact file gives to ``kind@at``, or None (not recorded there).
+    When the file holds the same probe of the Service's backend Pod rather than of the ClusterIP,
+    the customer says so (probe "backend"), and the answer becomes an observation of the backend
+    Pod: what was really probed."""
     if id(full) not in _TRUTH:
         _TRUTH[id(full)] = observed_probes(full, knowledge().observation_kinds)
     got = _TRUTH[id(full)].get((kind, at))
@@ -110,65 +170,53 @@ def truthful_answer(full: FactFile, kind: str, at: str) -> tuple[str, str] | Non
     return got[0], probe_name(knowledge().observation_kinds[kind], at, got[1])
 
 
-def fixed_order() -> list[tuple[str, str]]:
-    """The guide's order over the askable questions: kinds by ``order``, first vantages first."""
-    kb = knowledge()
-    kinds = sorted((m for m in kb.observation_kinds.values() if m.answers), key=lambda m: (m.order, m.kind))
-    first = [(m.kind, next(iter(m.how))) for m in kinds]
-    rest = [(m.kind, at) for m in kinds for at in list(m.how)[1:]]
-    return first + rest
+START = "sentence"
+"""``sentence``: from the case summary only (the benchmark); ``endpoints``: from the full file's
+endpoints and cluster context, no observations (the old start, for comparison: ``--start endpoints``)."""
 
 
-def simulate(case: Case, pick: Callable[[TriageSession], tuple[str, str] | None], threshold: float) -> Outcome:
-    start = case.facts.model_copy(deep=True)
-    start.observations = []
-    start.unobservable = []
-    session = TriageSession(start, threshold=threshold)
-    unknowns = 0
+def simulate(case: Case, strategy: str, threshold: float) -> Outcome:
+    full = case.facts
+    full_head = ctx.head_of(full)
+    if START == "endpoints":
+        start = full.model_copy(deep=True)
+        start.observations = []
+        start.unobservable = []
+        session = TriageSession(start, threshold=threshold, strategy=strategy, ask_symptom=True)  # type: ignore[arg-type]
+    else:
+        session = TriageSession.start(case_id="bench", summary=full.case.summary, threshold=threshold, strategy=strategy)  # type: ignore[arg-type]
+    unknowns = context = asked = 0
     t0 = time.perf_counter()
-    wrong = None
-    reached = False
-    while len(session.steps) < MAX_QUESTIONS:
-        status = session.status()
-        if status.confident:
-            if status.top and status.top.id == case.cause:
-                reached = True
-            else:
-                wrong = status.top.id if status.top else None
+    while asked < MAX_QUESTIONS:
+        p = session.current_question()
+        if p is None:
             break
-        q = pick(session)
-        if q is None:
-            break
-        answer = truthful_answer(case.facts, *q)
-        if answer is None:
-            session.unknown(*q)
-            unknowns += 1
+        asked += 1
+        if p.type == "symptom":
+            session.answer(customer_symptom(full))
+        elif p.type == "context":
+            context += 1
+            reply = slot_reply(full_head, p.key.partition(":")[2])
+            unknowns += reply == "unknown"
+            session.answer(reply)
+        elif p.type == "conflict":
+            session.answer("unknown")
         else:
-            session.answer(q[0], q[1], answer[0], probe=answer[1])
+            kind, _, at = p.key.partition("@")
+            answer = truthful_answer(full, kind, at)
+            if answer is None or answer[0] not in {o.id for o in p.options}:
+                unknowns += 1
+                session.answer("unknown")
+            else:
+                session.record(kind, at, answer[0], probe=answer[1])
     elapsed = time.perf_counter() - t0
-    d = session.status().diagnosis
-    n = len(session.steps)
-    return Outcome(n, reached, wrong, bool(d.top and d.top.id == case.cause), unknowns, 1000 * elapsed / max(n, 1))
-
-
-def adaptive(session: TriageSession) -> tuple[str, str] | None:
-    q = session.question
-    return (q.kind, q.at) if q else None
-
-
-def make_fixed() -> Callable[[TriageSession], tuple[str, str] | None]:
-    order = fixed_order()
-    kb = knowledge()
-
-    def pick(session: TriageSession) -> tuple[str, str] | None:
-        asked = {(s.kind, s.at) for s in session.steps}
-        blocked = set(session.facts.unobservable)
-        for q in order:
-            if q not in asked and q[0] not in blocked and f"{q[0]}@{q[1]}" not in blocked and askable(kb, session.facts, q):
-                return q
-        return None
-
-    return pick
+    ranking = session.ranking() if session.kinds_known else None
+    reached = wrong = None
+    if ranking is not None and ranking.confident:
+        top = ranking.beliefs[0].id
+        reached, wrong = top == case.cause, (None if top == case.cause else top)
+    d = session.diagnosis() if session.kinds_known else None
+    return Outcome(asked, context, bool(reached), wrong, bool(d and d.top and d.top.id == case.cause), unknowns, 1000 * elapsed / max(asked, 1))
 
 
 def fmt(o: Outcome) -> str:
@@ -183,83 +231,112 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def run(threshold: float) -> tuple[str, dict[str, float]]:
+def ratio(a: float, f: float) -> str:
+    return f"{a / f:.2f}" if f not in (0, math.inf) and not math.isnan(f) and a != math.inf and not math.isnan(a) else "n/a"
+
+
+def run(threshold: float) -> tuple[str, str, dict[str, Any]]:
     cases = load_cases()
-    fixed = make_fixed()
     rows = []
-    ad_counts, fx_counts, ms = [], [], []
-    wrong_ad = wrong_fx = 0
+    ad: list[Outcome] = []
+    fx: list[Outcome] = []
     for c in cases:
-        a = simulate(c, adaptive, threshold)
-        f = simulate(c, fixed, threshold)
-        ad_counts.append(a.count)
-        fx_counts.append(f.count)
-        ms.append(a.ms_per_question)
-        wrong_ad += a.wrong is not None
-        wrong_fx += f.wrong is not None
-        rows.append(
-            f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.unknowns} | {'yes' if a.rules_first else 'no'} |"
-        )
-    med_a, med_f = median(ad_counts), median(fx_counts)
-    both = [(a, f) for a, f in zip(ad_counts, fx_counts) if a != math.inf and f != math.inf]
-    mine = [(a, f) for a, f in zip(ad_counts, fx_counts) if a != math.inf]
-    ex = [(a, f) for c, a, f in zip(cases, ad_counts, fx_counts) if c.origin == "example"]
-    figures = {
+        a = simulate(c, "adaptive", threshold)
+        f = simulate(c, "fixed", threshold)
+        ad.append(a)
+        fx.append(f)
+        rows.append(f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.context} | {a.unknowns} | {'yes' if a.rules_first else 'no'} |")
+    ex = [i for i, c in enumerate(cases) if c.origin == "example"]
+    F: dict[str, Any] = {
         "cases": len(cases),
-        "reached_adaptive": sum(1 for x in ad_counts if x != math.inf),
-        "reached_fixed": sum(1 for x in fx_counts if x != math.inf),
-        "median_adaptive": med_a,
-        "median_fixed": med_f,
-        "both": len(both),
-        "both_median_adaptive": median([a for a, _ in both]),
-        "both_median_fixed": median([f for _, f in both]),
-        "mine_median_adaptive": median([a for a, _ in mine]),
-        "mine_median_fixed": median([f for _, f in mine]),
         "examples": len(ex),
-        "examples_reached": sum(1 for a, _ in ex if a != math.inf),
-        "examples_median_adaptive": median([a for a, _ in ex]),
-        "examples_median_fixed": median([f for _, f in ex]),
-        "wrong_adaptive": wrong_ad,
-        "wrong_fixed": wrong_fx,
-        "ms_per_question": median(ms),
+        "reached_adaptive": sum(o.reached for o in ad),
+        "reached_fixed": sum(o.reached for o in fx),
+        "median_adaptive": median([o.count for o in ad]),
+        "median_fixed": median([o.count for o in fx]),
+        "examples_reached": sum(ad[i].reached for i in ex),
+        "examples_reached_fixed": sum(fx[i].reached for i in ex),
+        "examples_unreached": [cases[i].name for i in ex if not ad[i].reached],
+        "examples_median_adaptive": median([ad[i].count for i in ex]),
+        "examples_median_fixed": median([fx[i].count for i in ex]),
+        "examples_median_context": median([ad[i].context for i in ex]),
+        "wrong_adaptive": sum(o.wrong is not None for o in ad),
+        "wrong_fixed": sum(o.wrong is not None for o in fx),
+        "wrong_cases": [f"{c.name}: {o.wrong}" for c, o in zip(cases, ad) if o.wrong],
+        "ms_per_question": median([o.ms_per_question for o in ad]),
     }
-    ratio = lambda a, f: f"{a / f:.2f}" if f not in (0, math.inf) and not math.isnan(f) and a != math.inf else "n/a"
-    F = figures
-    lines = [
+    both = [(a.count, f.count) for a, f in zip(ad, fx) if a.reached and f.reached]
+    F["both"] = len(both)
+    F["both_median_adaptive"] = median([a for a, _ in both])
+    F["both_median_fixed"] = median([f for _, f in both])
+    summary = [
+        f"- examples ({F['examples']}), from the symptom sentence only: reached confidently {F['examples_reached']} of {F['examples']} (fixed order {F['examples_reached_fixed']}); "
+        f"median questions {F['examples_median_adaptive']} against {F['examples_median_fixed']} in the guide's fixed order, ratio {ratio(F['examples_median_adaptive'], F['examples_median_fixed'])} "
+        f"(target ≤ 0.50); of them values of the case (median) {F['examples_median_context']}",
+        f"- examples never reached: {', '.join(F['examples_unreached']) or 'none'}",
+        f"- all {F['cases']} cases (examples and rule test cases): reached adaptive {F['reached_adaptive']}, fixed order {F['reached_fixed']}; "
+        f"median over all (not reached = ∞) {F['median_adaptive']} against {F['median_fixed']}, ratio {ratio(F['median_adaptive'], F['median_fixed'])}; "
+        f"cases both reach ({F['both']}): median {F['both_median_adaptive']} against {F['both_median_fixed']}, ratio {ratio(F['both_median_adaptive'], F['both_median_fixed'])}",
+        f"- wrong confident answers: adaptive {F['wrong_adaptive']}, fixed order {F['wrong_fixed']} (target 0){': ' + '; '.join(F['wrong_cases']) if F['wrong_cases'] else ''}",
+        f"- median time per question (posterior, gains, needs, rule engine): {F['ms_per_question']:.1f} ms",
+    ]
+    doc = [
         "# Triage benchmark",
         "",
-        "Generated by `python bench/triage_bench.py` (see docs/triage.md). The simulated customer answers from the",
-        "full fact file of each case; *adaptive* is `podnet triage` (highest expected information gain first),",
-        "*fixed* is the guide's order (ping, telnet, DNS, large packets, CNI checks, capture). Figures are the number",
-        f"of questions until the true cause is ranked first with posterior ≥ {threshold} and the rule engine ranking",
-        "it first too; *unknown* counts questions the fact file could not answer (adaptive run); *rules first* says",
-        "whether `podnet diagnose` on the facts gathered by the adaptive run ranks the true cause first.",
+        "Generated by `python bench/triage_bench.py` (see docs/triage.md). Every case starts from its **symptom sentence",
+        "only** (the case summary): no endpoints, no cluster context, no observations. The simulated customer answers",
+        "every prompt from the case's full fact file, \"don't know\" for whatever the file lacks: what fails (the guide's",
+        "class its observations show), the values of the case (where it starts, what it reaches, the ClusterIP, the",
+        "backends, the CNI...), and the observation questions. *adaptive* is `podnet triage`; *fixed* is the guide's order",
+        "(ping, telnet, DNS, large packets, CNI checks, capture) with the same values-when-needed and stopping rule.",
+        f"Figures are the number of prompts until the true cause is ranked first with posterior ≥ {threshold} and the rule",
+        "engine ranks it first too; *values* counts the prompts for values of the case, *unknown* the \"don't know\"",
+        "answers (adaptive run); *rules first*: `podnet diagnose` of the gathered facts ranks the true cause first.",
         "",
-        "| case | from | true cause | adaptive | fixed order | unknown | rules first |",
-        "|---|---|---|---|---|---|---|",
+        "| case | from | true cause | adaptive | fixed order | values | unknown | rules first |",
+        "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        f"- cases: {F['cases']} ({F['examples']} examples); reached confidently: adaptive {F['reached_adaptive']}, fixed order {F['reached_fixed']}",
-        f"- median questions over all cases (not reached = ∞): adaptive {F['median_adaptive']}, fixed order {F['median_fixed']}, ratio {ratio(med_a, med_f)} (target ≤ 0.50)",
-        f"- examples only ({F['examples_reached']} of {F['examples']} reached by the adaptive run): median adaptive {F['examples_median_adaptive']}, fixed order {F['examples_median_fixed']}, ratio {ratio(F['examples_median_adaptive'], F['examples_median_fixed'])}",
-        f"- cases the adaptive run reaches ({len(mine)}): median adaptive {F['mine_median_adaptive']}, fixed order {F['mine_median_fixed']} (∞ where it never gets there), ratio {ratio(F['mine_median_adaptive'], F['mine_median_fixed'])}",
-        f"- cases both reach ({F['both']}): median adaptive {F['both_median_adaptive']}, fixed order {F['both_median_fixed']}, ratio {ratio(F['both_median_adaptive'], F['both_median_fixed'])}",
-        f"- wrong confident answers: adaptive {wrong_ad}, fixed order {wrong_fx} (target 0)",
-        f"- median time per question (posterior, gains, rule engine): {F['ms_per_question']:.1f} ms",
+        *summary,
         "",
     ]
-    return "\n".join(lines), figures
+    return "\n".join(doc), "\n".join(summary), F
+
+
+def update_readme(doc: str) -> None:
+    """README's triage block: the table's head, the examples' rows and the summary lines (the same
+    block ``bench/update_readme.py`` writes from docs/triage-bench.md)."""
+    path = ROOT / "README.md"
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return
+    lines = doc.splitlines()
+    head = [line for line in lines if line.startswith("| case |") or line.startswith("|---")][:2]
+    rows = [line for line in lines if line.startswith("| ") and "| example |" in line]
+    summary = [line for line in lines if line.startswith("- ")]
+    block = "\n".join(head + rows + [""] + summary)
+    text = re.sub(re.escape(README_START) + r"\n.*?" + re.escape(README_END), lambda _m: f"{README_START}\n{block}\n{README_END}", text, flags=re.S)
+    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
-    p.add_argument("--write", default=str(ROOT / "docs" / "triage-bench.md"), help="also write the table here ('-': don't)")
+    p.add_argument("--write", default=str(ROOT / "docs" / "triage-bench.md"), help="also write the table here, and README's triage summary ('-': neither)")
+    p.add_argument("--only", help="run only cases whose name contains this text (no files written)")
+    p.add_argument("--start", choices=["sentence", "endpoints"], default="sentence", help="endpoints: start from the full file's endpoints and cluster context, for comparison (no files written)")
     args = p.parse_args(argv)
-    text, _figures = run(args.threshold)
+    global START
+    START = args.start
+    if args.only:
+        global load_cases
+        every = load_cases
+        load_cases = lambda: [c for c in every() if args.only in c.name]  # noqa: E731
+    text, _summary, _figures = run(args.threshold)
     sys.stdout.write(text)
-    if args.write != "-":
+    if args.write != "-" and not args.only and args.start == "sentence":
         Path(args.write).write_text(text, encoding="utf-8")
+        update_readme(text)
     return 0
 
 

@@ -305,8 +305,8 @@ def assign(spec: SlotSpec, head: dict[str, Any], value: Any, check: bool = True)
         try:
             build_facts(out)
         except FactFileError as exc:
-            key = {"object": "bad_name", "node": "bad_name", "dns_name": "bad_dns_name", "interface": "bad_interface"}.get(spec.value)
-            raise SlotValueError(key or "bad_value", error=exc.message) from None
+            code = {"object": "bad_name", "node": "bad_name", "dns_name": "bad_dns_name", "interface": "bad_interface"}.get(spec.value)
+            raise SlotValueError(code or "bad_value", error=exc.message) from None
     return out
 
 

@@ -180,3 +180,31 @@ def expected_gain(model: Model, post: dict[str, float], q: QuestionKey) -> float
             continue
         expected += pa * entropy({c: v / pa for c, v in joint.items()})
     return max(0.0, h - expected)
+
+
+MIN_SHIFT = 0.05
+"""An answer that moves the top cause's posterior by at least this much changes the ranking."""
+
+
+def moves_ranking(model: Model, post: dict[str, float], q: QuestionKey, threshold: float, min_shift: float = MIN_SHIFT) -> bool:
+    """Whether some answer of ``q`` (with probability at least 1 %) would change what triage
+    concludes: another cause on top, the top cause crossing the threshold, or some cause's
+    posterior moving by ``min_shift`` or more. A question none of whose answers does any of this
+    would not change the ranking, whatever its gain in bits spread over unlikely causes."""
+    if not post:
+        return False
+    top = max(post, key=lambda c: post[c])
+    pt = post[top]
+    table = model.likelihood[q]
+    for a in model.answers[q]:
+        joint = {c: post[c] * table[c][a] for c in post}
+        pa = sum(joint.values())
+        if pa < 0.01:
+            continue
+        new_top = max(joint, key=lambda c: joint[c])
+        nt = joint[top] / pa
+        if new_top != top or (nt >= threshold) != (pt >= threshold):
+            return True
+        if any(abs(joint[c] / pa - post[c]) >= min_shift for c in post):
+            return True
+    return False

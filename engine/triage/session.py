@@ -333,8 +333,11 @@ class TriageSession:
                     best = (0.0, q, needs, gains[q])
                     break
         else:
+            from .posterior import moves_ranking
+
             cost = lambda q: kb.observation_kinds[q[0]].cost  # noqa: E731
-            ranked = sorted((q for q in ev["open"] if gains[q] > MIN_GAIN), key=lambda q: -gains[q] / cost(q))
+            useful = [q for q in ev["open"] if gains[q] > MIN_GAIN and moves_ranking(ev["model"], ev["post"], q, self.threshold)]
+            ranked = sorted(useful, key=lambda q: -gains[q] / cost(q))
             for q in ranked:
                 upper = gains[q] / cost(q)
                 if best is not None and upper <= best[0] + 1e-12:
