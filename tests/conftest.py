@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.labpolicy import use_run_lab_names
+
+use_run_lab_names()  # before tests/lab/topology.py is imported: this run's own namespaces (tests/labpolicy.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from podnet.inputs.ingest import IngestResult, ingest
 
+from ..labpolicy import lab_unavailable
 from . import netlab
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -18,16 +18,12 @@ SAMPLES = Path(__file__).parent / "samples"
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[netlab.Lab]:
-    """The two-namespace lab; a lab that cannot be built fails the tests loudly.
-
-    Set PODNET_SKIP_LAB=1 to skip them instead (on a machine without root), which pytest -ra reports.
-    """
+    """The two-namespace lab; one that cannot be built fails as root (CI) and is skipped otherwise
+    (tests/labpolicy.py)."""
     try:
         built = netlab.build()
     except netlab.LabUnavailable as exc:
-        if os.environ.get("PODNET_SKIP_LAB") == "1":
-            pytest.skip(f"ingest lab skipped: {exc}")
-        pytest.fail(f"ingest lab cannot run: {exc} (set PODNET_SKIP_LAB=1 to skip)")
+        lab_unavailable(f"ingest lab: {exc}")
     try:
         yield built
     finally:

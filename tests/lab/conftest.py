@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from ..labpolicy import lab_unavailable
 from . import topology as t
 
 
 def require_lab() -> None:
-    """Fail (never skip) when namespaces cannot be built: CI runs as root and must run these tests."""
+    """A lab that cannot be built fails as root (CI) and is skipped otherwise (tests/labpolicy.py)."""
     try:
         t.preflight()
     except t.LabError as exc:
-        pytest.fail(f"LAB CANNOT RUN: {exc}. The network-namespace lab tests need root and the packages in "
-                    ".ci/apt-packages.txt; they fail instead of skipping so that CI never passes without them.",
-                    pytrace=False)
+        lab_unavailable(str(exc))
 
 
 @pytest.fixture

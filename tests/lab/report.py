@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from . import scenarios as sc
+from . import topology as t
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "lab-scenarios.md"
 
@@ -33,7 +34,7 @@ def table(results: list[Result]) -> str:
     ]
     for o, alone in results:
         s = o.scenario
-        where = ", ".join(f"{ns.removeprefix('podnet-lab-')} ({role})" for ns, role in s.vantages)
+        where = ", ".join(f"{ns.removeprefix(t.PREFIX)} ({role})" for ns, role in s.vantages)
         first = f"{o.causes[0][0]} ({o.causes[0][1]:.2f})" if o.causes else "none"
         rank = "-" if o.rank is None else str(o.rank)
         if s.expected is None:

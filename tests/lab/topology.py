@@ -35,10 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-PREFIX = "podnet-lab-"
-STATE_DIR = Path("/run/podnet-lab")
+PREFIX = os.environ.get("PODNET_LAB_PREFIX") or "podnet-lab-"
+"""Namespace names start with this: ``podnet-lab-`` for the manual lab (docs/lab.md); a pytest run
+sets ``PODNET_LAB_PREFIX`` to ``podnet-lab<pid>-`` (tests/labpolicy.py) so that runs never share a lab."""
+if not (PREFIX.startswith("podnet-lab") and PREFIX.endswith("-") and PREFIX[:-1].replace("-", "").isalnum()):
+    raise ValueError(f"PODNET_LAB_PREFIX must look like podnet-lab<tag>-, not {PREFIX!r}")
+STATE_DIR = Path("/run") / PREFIX.rstrip("-")
 STATE_FILE = STATE_DIR / "state.json"
-LOCK_FILE = Path("/run/podnet-lab.lock")
+LOCK_FILE = Path("/run") / f"{PREFIX.rstrip('-')}.lock"
 LOCK_TIMEOUT = 600.0
 ETC_NETNS = Path("/etc/netns")
 

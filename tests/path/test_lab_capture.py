@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import pytest
 from podnet.facts.load import facts_from_data
 from podnet.path import capture_plan, localize
 
+from ..labpolicy import lab_unavailable, require_lab
 from ..lab import scenarios as sc
 from ..lab import topology as t
 
@@ -34,16 +34,12 @@ CONNECT_TIMEOUT = 3.0
 
 
 def _require_lab() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("LAB NOT RUN: needs root (network namespaces, tcpdump)")
-    if shutil.which("tcpdump") is None:
-        pytest.fail("tcpdump is missing; install the packages in .ci/apt-packages.txt")
+    """Fails as root (CI), skipped otherwise (tests/labpolicy.py); the lab's names are this run's own."""
+    require_lab("tcpdump")
     try:
         t.preflight()
     except t.LabError as exc:
-        pytest.fail(f"the lab cannot run here: {exc}")
-    if t.lab_namespaces():
-        pytest.skip(f"LAB NOT RUN: lab namespaces already exist (another run uses the lab): {t.lab_namespaces()}")
+        lab_unavailable(str(exc))
 
 
 def lab_case(source: dict[str, Any], destination: dict[str, Any]) -> dict[str, Any]:

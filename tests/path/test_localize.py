@@ -225,10 +225,7 @@ def test_the_bundled_example_of_the_guide_case():
 
     from podnet.facts.load import load_facts
 
-    example = Path(__file__).resolve().parents[2] / "examples" / "clusterip-dual-address.json"
-    if not example.exists():
-        pytest.skip(f"{example} is not written yet")
-    facts = load_facts(example)
+    facts = load_facts(Path(__file__).resolve().parents[2] / "examples" / "clusterip-dual-address.json")
     verdict = localize(facts)
     assert (verdict.failing_hop.index, verdict.failing_hop.interface, verdict.direction) == (3, "flannel.1", "request")
     assert verdict.suspects[0] == "node_dual_address_vxlan"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import EXAMPLES, ROOT
+from ..labpolicy import require_root
 
 CASE = EXAMPLES / "dns-coredns-crashloop.json"
 
@@ -114,8 +115,7 @@ def test_a_cache_file_someone_else_could_write_is_not_read(warm_cache: tuple[Pat
     elif how == "world-writable":
         os.chmod(path, 0o602)
     elif how == "other-owner":
-        if os.geteuid() != 0:
-            pytest.fail("this test needs root to give the file to another user (CI runs as root)", pytrace=False)
+        require_root("to give the file to another user")
         os.chown(path, 65534, 65534)
     else:
         target = tmp_path / "elsewhere.json"
@@ -155,8 +155,7 @@ def test_an_unusable_cache_folder_falls_back_to_a_private_temporary_one(tmp_path
 
 
 def test_a_temporary_folder_someone_else_owns_is_not_used(tmp_path: Path) -> None:
-    if os.geteuid() != 0:
-        pytest.fail("this test needs root to give the folder to another user (CI runs as root)", pytrace=False)
+    require_root("to give the folder to another user")
     fallback = tmp_path / "tmpdir" / f"podnet-cache-{os.geteuid()}"
     fallback.mkdir(mode=0o700)
     os.chown(fallback, 65534, 65534)  # planted by another user

@@ -9,7 +9,6 @@ namespaces (unique names, 198.18.0.0/15 only) and remove them; they fail loudly 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from podnet.collect.targets import parse_ip, parse_target
 from podnet.errors import UsageError
 
 from ..conftest import ROOT, run_podnet
+from ..labpolicy import require_lab
 
 HIDDEN_LAB_FORMS = [
     "::ffff:198.18.0.5",  # IPv4-mapped
@@ -102,8 +102,8 @@ def test_a_dns_server_with_a_port_or_a_payload_is_refused() -> None:
 
 
 def _require_root() -> None:
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.fail("NAMESPACE TESTS CANNOT RUN: they need root and iproute2 (CI runs as root)", pytrace=False)
+    """Namespace tests: fail as root (CI), skipped otherwise (tests/labpolicy.py)."""
+    require_lab()
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "../../proc/1/ns/net", "/proc/self/ns/net", "a/b", "a\nb", "x" * 256])
