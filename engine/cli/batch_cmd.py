@@ -76,9 +76,10 @@ class _Out:
         if self.tmp is None:
             self.stream.flush()
             return
-        from .output import _new_file_mode
+        from ..outfile import _new_file_mode
 
-        target = os.path.realpath(self.path)  # type: ignore[arg-type]
+        assert self.path is not None  # a temporary file is made only for --out FILE
+        target = os.path.realpath(self.path)
         self.stream.flush()
         os.fsync(self.stream.fileno())
         self.stream.close()

@@ -244,9 +244,9 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
     named = {c.id for c in causes} | {c.id for c in ruled_out} | set(tallies)
     allowed_by = {cid: c.symptom for cid, c in kb.causes.items() if c.symptom in established}
     for r in kb.rules:  # a supporting rule filed under a class makes its cause possible there (rules/dns_failure -> network_policy_denies)
-        cid = r.spec.then.cause
-        if r.phase == "cause" and cid in kb.causes and r.symptom_dir in established and (r.spec.then.weight or 0) > 0:
-            allowed_by.setdefault(cid, r.symptom_dir)
+        supported = r.spec.then.cause
+        if r.phase == "cause" and supported in kb.causes and r.symptom_dir in established and (r.spec.then.weight or 0) > 0:
+            allowed_by.setdefault(supported, r.symptom_dir)
     possible = sorted(
         (
             PossibleCause(id=cid, symptom=symptom, title=kb.causes[cid].title.get(lang), prior=kb.causes[cid].prior)
