@@ -14,13 +14,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from ..knowledge.model import Lang
 from ..limits import max_fact_bytes
 from . import service
 from .requests import read_json_body, read_raw
 from .state import ServerState, status_dict
 from .triage import WebTriage
 
-Lang = Literal["en", "zh"]
 Format = Literal["json", "yaml", "markdown", "text"]
 
 MEDIA = {"json": "application/json", "yaml": "application/yaml", "markdown": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8"}
