@@ -270,7 +270,7 @@ def run(threshold: float) -> tuple[str, str, dict[str, Any]]:
     F["both_median_adaptive"] = median([a for a, _ in both])
     F["both_median_fixed"] = median([f for _, f in both])
     summary = [
-        f"- examples ({F['examples']}), from the symptom sentence only: reached confidently {F['examples_reached']} of {F['examples']} (fixed order {F['examples_reached_fixed']}); "
+        f"- examples ({F['examples']}), from {'the symptom sentence only' if START == 'sentence' else 'the endpoints and cluster context'}: reached confidently {F['examples_reached']} of {F['examples']} (fixed order {F['examples_reached_fixed']}); "
         f"median questions {F['examples_median_adaptive']} against {F['examples_median_fixed']} in the guide's fixed order, ratio {ratio(F['examples_median_adaptive'], F['examples_median_fixed'])} "
         f"(target ≤ 0.50); of them values of the case (median) {F['examples_median_context']}",
         f"- examples never reached: {', '.join(F['examples_unreached']) or 'none'}",
