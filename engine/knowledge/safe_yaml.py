@@ -17,8 +17,6 @@ Every refusal is a :class:`~podnet.errors.KnowledgeError` (exit 3) naming the fi
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +25,6 @@ from ..errors import KnowledgeError
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NESTING = 64
 MAX_NODES = 100_000
-
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
-
-
-def _not_regular(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
-
 
 def read_text(path: Any, origin: str) -> str:
     """The UTF-8 text of one knowledge file, bounded; ``path`` is a Path or a resources traversable."""
@@ -53,33 +41,15 @@ def read_text(path: Any, origin: str) -> str:
 
 
 def _read_regular(path: Path, origin: str) -> bytes:
+    """A knowledge file through the one bounded reader of :mod:`podnet.files` (regular files only,
+    never opened when they are not), its input errors restated as knowledge errors (exit 3)."""
+    from ..errors import InputError
+    from ..files import read_regular
+
     try:
-        st = os.stat(path)  # follows a link: what it points to must be a regular file
-        what = _not_regular(st.st_mode)
-        if what:
-            raise KnowledgeError(f"is {what}, not a regular file", location=origin, code="E-KB-NOT-FILE")
-        if st.st_size > MAX_FILE_BYTES:
-            raise KnowledgeError(f"file is {st.st_size} bytes, more than {MAX_FILE_BYTES}", location=origin, code="E-KB-SIZE")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read: {exc.strerror or exc}", location=origin, code="E-KB-READ") from None
-    try:
-        what = _not_regular(os.fstat(fd).st_mode)  # swapped since the stat?
-        if what:
-            raise KnowledgeError(f"is {what}, not a regular file", location=origin, code="E-KB-NOT-FILE")
-        os.set_blocking(fd, True)
-        chunks, left = [], MAX_FILE_BYTES + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read: {exc.strerror or exc}", location=origin, code="E-KB-READ") from None
-    finally:
-        os.close(fd)
+        return read_regular(str(path), MAX_FILE_BYTES, prefix="E-KB", variable="the knowledge file limit")
+    except InputError as exc:
+        raise KnowledgeError(exc.message, location=origin, code=exc.code) from None
 
 
 _LOADER: Any = None
