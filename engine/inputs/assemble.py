@@ -245,6 +245,7 @@ class Assembly:
         own addresses and routes, which tell the tracer local delivery and interfaces."""
         dst = self.endpoints["destination"]
         selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
+        denials = {self.where[id(r)]: r.data["denials"] for r in self._of("selinux_avc")}
         used_selinux = set()
         # each vantage point's routes, once each (built once: per dump it made a long transcript
         # with many `ip route` runs quadratic in time and memory)
@@ -269,7 +270,7 @@ class Assembly:
             used_selinux.add(key)
             host = rec.run.host.name if rec.run.host else None
             routes = [dict(entry) for entry in routes_at.get(key, {}).values()]
-            self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key),
+            self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key), selinux_denials=denials.get(key),
                       ruleset_line=rec.run.output[0][0] if rec.run.output else None,
                       local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else None, routes=routes or None)
         for rec in self._of("selinux"):

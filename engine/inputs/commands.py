@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .model import Host
 
 KNOWN_COMMANDS = frozenset(
-    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
+    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
 )
 """Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
 
@@ -257,6 +257,8 @@ def family_of(argv: list[str]) -> str | None:
         return "conntrack"
     if name == "getenforce":
         return "getenforce"
+    if name == "ausearch":
+        return "ausearch"
     if name in ("uptime", "nproc", "ethtool", "dmesg"):
         return name
     return None
@@ -335,6 +337,7 @@ _FILE_NAME_FAMILIES: tuple[tuple[str, str], ...] = (
     (r"^sysctl", "sysctl"),
     (r"^conntrack", "conntrack"),
     (r"^getenforce", "getenforce"),
+    (r"^ausearch", "ausearch"),
     (r"^uptime", "uptime"),
     (r"^nproc", "nproc"),
     (r"^ethtool[-_ ]+(-s|--statistics)", "ethtool"),

@@ -65,7 +65,7 @@ _PROMPTLESS = frozenset(
     ["kubectl", "k", "oc", "curl", "wget", "ping", "ping6", "nslookup", "dig", "host", "getent", "telnet", "nc", "ncat", "netcat",
      "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ipvsadm", "ip", "ss", "netstat",
      "tcpdump", "conntrack", "sysctl", "cat", "dmesg", "journalctl", "sudo", "docker", "crictl", "busybox", "timeout", "route",
-     "ethtool", "ifconfig", "nft", "uptime", "nproc", "getenforce", "traceroute", "tracepath", "mtr", "arp"]
+     "ethtool", "ifconfig", "nft", "uptime", "nproc", "getenforce", "ausearch", "traceroute", "tracepath", "mtr", "arp"]
 )
 """Commands recognised on a line of their own without any prompt (first line, or after a blank line)."""
 _NO_ARGS_OK = frozenset(["iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "dmesg", "uptime", "nproc",

@@ -102,20 +102,7 @@ def test_raw_examples_diagnose_to_the_same_top_cause_as_their_fact_files() -> No
         from_json = diagnose(load_facts(EXAMPLES / f"{folder.name}.json"))
         from_raw = diagnose(ingest(folder).facts)
         assert from_json.causes[0].id == want
-        ranked = [(c.id, c.confidence) for c in from_raw.causes]
-        if folder.name in RAW_GAPS:
-            # A known reading gap: the raw form lacks the decisive line, so the cause must still be
-            # among the first three and nothing may be named with confidence.
-            assert want in [c for c, _ in ranked[:3]] and ranked[0][1] < 0.5, f"{folder.name}: {ranked}"
-            continue
-        assert [c for c, _ in ranked][:1] == [want], f"{folder.name}: {ranked}"
-
-
-RAW_GAPS = {
-    # `ausearch -m avc` has no parser yet: the transcript's AVC denials are not read, getenforce alone
-    # (0.2) ties with other weak causes. Remove the entry when the parser lands.
-    "nu-selinux-denials": "ausearch -m avc not parsed",
-}
+        assert [c.id for c in from_raw.causes][:1] == [want], f"{folder.name}: {[(c.id, c.confidence) for c in from_raw.causes]}"
 
 
 def test_cli_diagnose_raw_names_the_guide_cause() -> None:

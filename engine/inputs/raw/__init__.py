@@ -69,6 +69,7 @@ PARSERS: dict[str, Parser] = {
     "proc_sys": kernel.parse_proc_sys,
     "conntrack": kernel.parse_conntrack,
     "getenforce": kernel.parse_getenforce,
+    "ausearch": kernel.parse_ausearch,
     "uptime": load.parse_uptime,
     "nproc": load.parse_nproc,
     "ethtool": load.parse_ethtool,

@@ -1,4 +1,6 @@
-"""Kernel settings and counters: ``sysctl`` (jc), ``cat /proc/sys/...``, ``conntrack -C/-S``, ``getenforce``."""
+"""Kernel settings and counters: ``sysctl`` (jc), ``cat /proc/sys/...``, ``conntrack -C/-S``, ``getenforce``,
+``ausearch -m avc`` (SELinux denials; jc has no audit-log parser: an AVC record is one ``type=AVC`` line
+with ``avc:  denied``)."""
 
 from __future__ import annotations
 
@@ -104,4 +106,24 @@ def parse_getenforce(run: CommandRun) -> ParseResult:
         res.add(run, "selinux", {"mode": mode}, lines[0][0])
     else:
         res.warn(run, "getenforce_unknown", mode=mode)
+    return res
+
+
+_AVC_DENIED = re.compile(r"^type=AVC\b.*\bavc:\s+denied\b")
+
+
+def parse_ausearch(run: CommandRun) -> ParseResult:
+    """``ausearch -m avc``: how many enforced AVC denials it lists (``<no matches>`` is none; a
+    denial logged with ``permissive=1`` was not enforced and does not count)."""
+    res = ParseResult()
+    lines = run.nonblank
+    if any(text.strip() == "<no matches>" for _, text in lines):
+        res.add(run, "selinux_avc", {"denials": 0}, lines[0][0])
+        return res
+    denied = [n for n, text in lines if _AVC_DENIED.search(text.strip()) and "permissive=1" not in text]
+    logged = any(_AVC_DENIED.search(text.strip()) for _, text in lines)
+    if denied or logged:
+        res.add(run, "selinux_avc", {"denials": len(denied)}, denied[0] if denied else lines[0][0])
+    elif lines:
+        res.warn(run, "ausearch_unknown", lines[0][0])
     return res
