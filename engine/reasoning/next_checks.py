@@ -28,13 +28,9 @@ CheckKey = tuple[str, str, tuple[tuple[str, Any], ...]]
 """(observation kind, vantage, distinguishing field values)."""
 
 
-def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: FactFile, blocked: set[str] = frozenset()) -> CheckKey | None:  # type: ignore[assignment]
-    """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields.
-    Of several allowed vantage points (``at: {in: [...]}``), the first one not observed yet, not
-    marked unobservable, that the case has and the kind can be observed at; else None."""
-    meta = kb.observation_kinds.get(pattern.kind)
-    if meta is None:
-        return None
+def _pattern_target(pattern: Any, distinguish_by: Any) -> tuple[list[str], tuple[tuple[str, Any], ...]]:
+    """The vantage points a rule pattern allows (``at`` by ``eq``/``in``; empty: any) and the values
+    of the kind's distinguishing fields it fixes, as a sorted tuple."""
     ats: list[str] = []
     quals: dict[str, Any] = {}
     for c in pattern.constraints:
@@ -43,9 +39,19 @@ def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: Fact
         values = [c.value] if c.op == "eq" else list(c.value)
         if c.field == "at":
             ats = values
-        elif c.field in meta.distinguish_by:
+        elif c.field in distinguish_by:
             quals[c.field] = values[0]
-    q = tuple(sorted(quals.items()))
+    return ats, tuple(sorted(quals.items()))
+
+
+def _check_key(pattern: Any, kb: Knowledge, observed: set[CheckKey], facts: FactFile, blocked: set[str] = frozenset()) -> CheckKey | None:  # type: ignore[assignment]
+    """The check a rule pattern asks for: kind, vantage, and the kind's distinguishing fields.
+    Of several allowed vantage points (``at: {in: [...]}``), the first one not observed yet, not
+    marked unobservable, that the case has and the kind can be observed at; else None."""
+    meta = kb.observation_kinds.get(pattern.kind)
+    if meta is None:
+        return None
+    ats, q = _pattern_target(pattern, meta.distinguish_by)
     candidates = [a for a in ats if a in meta.how] or ([next(iter(meta.how))] if not ats else [])
     for at in candidates:
         key = (pattern.kind, at, q)
@@ -193,15 +199,5 @@ def _made(pattern: Any, kb: Knowledge, observed: set[CheckKey]) -> bool:
     meta = kb.observation_kinds.get(pattern.kind)
     if meta is None:
         return False
-    ats: list[str] = []
-    quals: dict[str, Any] = {}
-    for c in pattern.constraints:
-        if c.var is not None or c.op not in ("eq", "in"):
-            continue
-        values = [c.value] if c.op == "eq" else list(c.value)
-        if c.field == "at":
-            ats = values
-        elif c.field in meta.distinguish_by:
-            quals[c.field] = values[0]
-    q = tuple(sorted(quals.items()))
+    ats, q = _pattern_target(pattern, meta.distinguish_by)
     return any(key[0] == pattern.kind and key[2] == q and (not ats or key[1] in ats) for key in observed)
