@@ -53,12 +53,13 @@ _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:/[^\s#$]*|~)\s[#$]\s?(?P<cmd>.*)$"), "ash"),
     (re.compile(r"^(?:bash|sh)-\d+(?:\.\d+)*[#$]\s?(?P<cmd>.*)$"), "container"),
     (re.compile(r"^(?:PS )?[A-Za-z]:\\[^>]*>\s?(?P<cmd>.*)$"), "windows"),
-    (re.compile(r"^(?P<host>[A-Za-z][\w.-]*)(?::[/~][^\s#$]*)?[#$]\s?(?P<cmd>\S.*)$"), "host_only"),
+    (re.compile(r"^(?P<host>[A-Za-z][\w.-]*)(?::[/~][^\s#$]*)?\s?[#$]\s?(?P<cmd>\S.*)$"), "host_only"),
+    (re.compile(r"^(?:(?P<host>[A-Za-z][\w.-]*)\s+)?➜\s+(?P<cmd>\S.*)$"), "zsh_arrow"),
     (re.compile(r"^\$\s(?P<cmd>\S.*)$"), "bare"),
     (re.compile(r"^#\s?(?P<cmd>\S.*)$"), "bare_hash"),
 )
 
-_NEEDS_KNOWN_COMMAND = ("bare_hash", "host_only")
+_NEEDS_KNOWN_COMMAND = ("bare_hash", "host_only", "zsh_arrow")
 """Prompt styles that look like text (``# comment``, ``word# ...``): a prompt only before a known command."""
 
 _PROMPTLESS = frozenset(
@@ -70,6 +71,10 @@ _PROMPTLESS = frozenset(
 """Commands recognised on a line of their own without any prompt (first line, or after a blank line)."""
 _NO_ARGS_OK = frozenset(["iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "dmesg", "uptime", "nproc",
                          "getenforce", "ifconfig", "route", "ipvsadm"])
+
+
+_ZSH_DIR = re.compile(r"^\S+\s+(?:git:\([^)]*\)\s*)?(?:✗\s*)?")
+"""oh-my-zsh's prompt after its arrow: the directory and the git branch (``➜  ~ git:(main) ✗ cmd``)."""
 
 
 @dataclass
@@ -94,6 +99,8 @@ def match_prompt(line: str, seen: set[str] | frozenset[str] = frozenset()) -> _P
         if not m:
             continue
         cmd = m.group("cmd").strip()
+        if style == "zsh_arrow":
+            cmd = _ZSH_DIR.sub("", cmd) if not _known(cmd) else cmd
         if style in _NEEDS_KNOWN_COMMAND and not _known(cmd):
             continue
         return _Prompt(style, m.groupdict().get("host"), cmd)
@@ -163,7 +170,7 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         if current is not None:
             current.ended_by_prompt = True
         # Which host does this prompt name?
-        if prompt.style in ("host", "host_only"):
+        if prompt.style in ("host", "host_only") or prompt.style == "zsh_arrow" and prompt.host:
             host: Host | None = Host(None, prompt.host, None, "prompt")
             exec_pod = None
         elif prompt.style in ("ash", "container"):
@@ -180,7 +187,7 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         if parsed.host is not None:
             # kubectl exec POD -- cmd: the command ran in the Pod; with a shell, later prompts too.
             # nsenter/docker exec/ip netns exec enter a container of the node the prompt names.
-            on_node = host.name if host is not None and host.kind is None and parsed.host.how != "kubectl exec" else None
+            on_node = host.name if host is not None and host.kind is None and parsed.host.how not in ("kubectl exec", "kubectl run") else None
             host = replace(parsed.host, node=on_node) if on_node else parsed.host
             if parsed.argv and parsed.argv[0] in _SHELLS and len(parsed.argv) == 1:
                 exec_pod = parsed.host

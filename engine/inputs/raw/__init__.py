@@ -65,6 +65,7 @@ PARSERS: dict[str, Parser] = {
     "kubectl_describe": describe.parse_describe,
     "kubectl_logs": components.parse_logs,
     "tcpdump": tcpdump.parse,
+    "tshark": tcpdump.parse_tshark,
     "sysctl": kernel.parse_sysctl,
     "proc_sys": kernel.parse_proc_sys,
     "conntrack": kernel.parse_conntrack,

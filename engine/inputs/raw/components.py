@@ -7,9 +7,11 @@ of known messages. Line shapes understood (anything else is reported as not unde
 * klog (kube-proxy, flannel, kube-controller-manager, kubelet): ``E0519 00:37:28.550351 1 file.go:102] msg``,
   also behind a ``POD CONTAINER`` prefix (``stern``, ``kubectl logs --prefix``) and in journald lines;
 * CoreDNS: ``[INFO] plugin/reload: ...``, ``2019-04-17T00:18:44.485Z [FATAL] plugin/loop: ...``,
+  ``2018/09/06 13:02:45 [FATAL] ...`` (CoreDNS before 1.3 logged through Go's ``log``),
   its banner (``.:53``, ``CoreDNS-1.5.0``, ``linux/amd64, go1.12.2, ...``);
 * calico-node: ``2020-01-01 12:00:00.000 [INFO][8] startup/startup.go 123: msg``, ``bird: ...``;
-* logfmt (``level=error msg="..."``) and JSON (``{"level":"error",...}``) lines.
+* logfmt (``level=error msg="..."``) and JSON (``{"level":"error",...}``) lines;
+* a known message pasted without any prefix (:data:`messages.BARE_MESSAGE`), read as an error line.
 
 The component comes from the Pod name (``kubectl logs kube-proxy-x``, a ``POD CONTAINER`` prefix)
 or, for a bare paste, from what its lines say (CoreDNS's plugin lines, kube-proxy's proxier files,
@@ -26,11 +28,12 @@ import re
 from ..model import CommandRun, ParseResult
 from .connect import is_noise
 from .kubectl import pod_role
+from .messages import BARE_MESSAGE
 
 _KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+(\S+?)(?::\d+)?\]\s*(.*)$")
 _PREFIXED = re.compile(r"^(\S+) (\S+) (.*)$")
 _JOURNAL = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
-_COREDNS = re.compile(r"^(?:\S+Z )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
+_COREDNS = re.compile(r"^(?:\S+Z |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
 _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d|^\[INFO\] plugin/reload|^\.{3}$")
 _CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) \d+: (.*)$")
 _CALICO_PLAIN = re.compile(r"^(Calico node failed to start|Calico node started successfully|calico/node is not ready: .*)$")
@@ -74,7 +77,7 @@ _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("kube-proxy", re.compile(r"\b(?:proxier|server_others|server_linux|proxier_ipvs)\.go\b|Using (?:iptables|ipvs) (?:Proxier|proxy)|kube-proxy"
                               r"|ProxyServer")),
     ("calico-node", re.compile(r"startup/startup\.go|\bfelix\b|calico/node|\bbird\b|calico-node")),
-    ("flannel", re.compile(r"subnet\.env|SubnetManager|acquire lease|register(?:ing)? network|vxlan_network\.go|flanneld|kube-flannel"
+    ("flannel", re.compile(r"subnet\.env|SubnetManager|acquire lease|register(?:ing)? network|vxlan_network\.go|flanneld|kube-flannel|Failed to check br_netfilter"
                            r"|\bflannel\b", re.I)),
     ("kubelet", re.compile(r"\bkubelet\.go\b|pod_workers\.go|cni\.go|kuberuntime_")),
 )
@@ -126,6 +129,8 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
         return _LEVELS.get(m.group(1).lower(), "info"), m.group(2).strip('"'), prefix
     if _COREDNS_BANNER.match(t):
         return "info", t, prefix
+    if BARE_MESSAGE.match(t):
+        return "error", t, prefix
     return None
 
 

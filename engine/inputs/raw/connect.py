@@ -36,7 +36,8 @@ _BARE_EXIT = re.compile(r"^(\d{1,3})$")
 _TIMEOUT_WRAPPER = re.compile(r"(?:^|[\s;&|(])timeout(?:\s+-\S+)*\s+\d+(?:\.\d+)?[smh]?\s")
 _SHELL_NOISE = re.compile(
     r"^(?:(?:ba|z|a)?sh: |command terminated with exit code|Unable to use a TTY|If you don't see a command prompt|"
-    r"Defaulted container |OCI runtime exec failed|error: |Error from server|\^C$)"
+    r"Defaulted container |OCI runtime exec failed|error: |Error from server|\^C$|"
+    r"Command exited with non-zero status \d+$|(?:real|user|sys)\s+(?:\d+m\s?)?[\d.]+s$|pod \"[\w.-]+\" deleted$)"
 )
 """Lines of the shell or kubectl around a command, not of the command itself."""
 

@@ -22,6 +22,11 @@ _KEY = re.compile(r"^([A-Z][\w ()-]*?):(?:\s+(.*))?$")
 _HEADER_WORDS = ("Type", "Reason", "Age", "From", "Message", "LAST SEEN", "REASON", "OBJECT", "MESSAGE", "TYPE", "FirstSeen", "LastSeen")
 
 
+_EVENT_ROW = re.compile(r"^\s*(?:Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S")
+_DEFAULT_HEADER = "Type    Reason    Age    From    Message"
+"""The columns of ``kubectl describe``'s events table, for rows pasted without their header."""
+
+
 def _kind(run: CommandRun, keys: set[str]) -> str:
     words = [w for w in run.argv[2:] if not w.startswith("-")]
     what = (words[0].split("/")[0] if words else "").lower()
@@ -47,6 +52,7 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     """The events of a table given from its header line on (raw lines, tabs expanded)."""
     if not lines:
         return [], []
+    headerless = lines[0][1] == _DEFAULT_HEADER
     cols = _columns(lines[0][1])
     names = [c.lower().replace(" ", "_") for c, _ in cols]
     events: list[dict[str, object]] = []
@@ -55,7 +61,7 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     for n, raw in lines[1:]:
         if re.fullmatch(r"[\s-]+", raw):
             continue
-        if msg_start is not None and events and raw[:msg_start].strip() == "":
+        if msg_start is not None and events and (raw[:msg_start].strip() == "" or headerless and not _EVENT_ROW.match(raw)):
             events[-1]["message"] = f"{events[-1]['message']} {raw.strip()}".strip()  # a wrapped message
             continue
         row: dict[str, object] = {"line": n}
@@ -63,7 +69,7 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
             end = cols[i + 1][1] if i + 1 < len(cols) else None
             value = raw[start:end] if end is not None else raw[start:]
             row[name] = value.strip()
-        if row.get("type") not in ("Normal", "Warning") or not row.get("reason"):
+        if headerless or row.get("type") not in ("Normal", "Warning") or not row.get("reason"):
             # columns not aligned (a paste that lost its blanks): split at runs of two blanks
             parts = re.split(r"\s{2,}", raw.strip())
             if len(parts) >= len(names) - 1 and parts[0] in ("Normal", "Warning"):
@@ -116,6 +122,11 @@ def parse_describe(run: CommandRun) -> ParseResult:
             in_events = True
             event_lines.append((n, text.strip()))
             continue
+        if not event_lines and _EVENT_ROW.match(text):
+            # event rows pasted without the Events: header: the usual columns, split at double blanks
+            in_events = True
+            event_lines += [(n, _DEFAULT_HEADER), (n, text.strip())]
+            continue
         if not is_noise(text):
             unknown.append((n, text))
     events, bad = _events(event_lines, res, run)
@@ -133,6 +144,7 @@ def parse_describe(run: CommandRun) -> ParseResult:
         data = {"namespace": value("Namespace"), "name": value("Name"), "type": value("Type"),
                 "cluster_ip": ip if is_ip(ip) else None, "headless": ip == "None",
                 "ports": [p.split()[-1] for p in ports],
+                "port_names": [p.split()[0] if len(p.split()) > 1 and p.split()[0] != "<unset>" else None for p in ports],
                 "target_ports": [t.split("/")[0] for t in [target] if t],
                 "selector": [s for s in (value("Selector") or "").split(",") if s and s != "<none>"],
                 "line": first}
@@ -161,6 +173,10 @@ def parse_describe(run: CommandRun) -> ParseResult:
         for e in events:
             if m := re.match(r"Successfully assigned ([\w.-]+)/([\w.-]+) to ([\w.-]+)", str(e["message"])):
                 namespace, name, node_name = namespace or m.group(1), name or m.group(2), node_name or m.group(3)
+        # ... and the kubelet that reported them is the Pod's node ("kubelet, node-1" or "kubelet" + a node column)
+        kubelets = {str(e["from"]).split(",", 1)[1].strip() for e in events if re.match(r"kubelet,\s*\S", str(e.get("from") or ""))}
+        if not node_name and len(kubelets) == 1:
+            node_name = kubelets.pop()
         res.add(run, "pod_describe", {"namespace": namespace, "name": name, "node": node_name or None,
                                       "node_ip": node_ip if is_ip(node_ip) else None, "status": value("Status"),
                                       "ip": ip if is_ip(ip) else None, "events": events}, first)

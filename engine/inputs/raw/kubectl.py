@@ -219,6 +219,7 @@ def parse_services(run: CommandRun) -> ParseResult:
                 "cluster_ip": spec.get("clusterIP") if is_ip(spec.get("clusterIP")) else None,
                 "headless": spec.get("clusterIP") == "None",
                 "ports": [f"{p.get('port')}/{p.get('protocol') or 'TCP'}" for p in ports],
+                "port_names": [p.get("name") for p in ports],
                 "target_ports": [p.get("targetPort") for p in ports], "node_ports": [p.get("nodePort") for p in ports],
                 "selector": [f"{k}={v}" for k, v in (spec.get("selector") or {}).items()], "line": run.nonblank[0][0],
             })

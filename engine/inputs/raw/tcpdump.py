@@ -2,7 +2,13 @@
 
 jc has no tcpdump parser. Lines are ``TIME IP SRC.PORT > DST.PORT: ...``; an encapsulated packet
 (flannel VXLAN on UDP 8472 shows as ``OTV``, 4789 as ``VXLAN``) is followed by its inner packet on
-a line without a timestamp; IPIP (calico) puts ``IP inner...`` on the same line.
+a line without a timestamp; IPIP (calico) puts ``IP inner...`` on the same line. Without ``-n`` tcpdump prints names
+(``busybox.46239 > kube-dns.kube-system.svc.cluster.local.domain``): such packets are counted and
+warned about (they cannot be tied to the flow's addresses), never guessed into addresses.
+
+tshark's one-line summaries (``4  0.000  10.244.0.22 -> 10.96.0.10  DNS 109 Standard query ...``,
+also with ``→``; ``kubectl sniff POD -o - | tshark -r -``) are read by :func:`parse_tshark` into
+the same packets (addresses and protocol; ports are not in the summary).
 """
 
 from __future__ import annotations
@@ -53,10 +59,15 @@ def parse_packet(body: str) -> dict[str, object] | None:
     return packet
 
 
+_NAMED = re.compile(rf"^{_TIME}\s+IP6? (?P<src>[\w.-]+)\.(?P<sport>[\w-]+) > (?P<dst>[\w.-]+)\.(?P<dport>[\w-]+): ")
+"""A packet line of tcpdump without ``-n``: host and port names (``busybox.46239 > kube-dns.kube-system.svc.cluster.local.domain:``)."""
+
+
 def parse(run: CommandRun) -> ParseResult:
     res = ParseResult()
     iface = next((run.argv[i + 1] for i, w in enumerate(run.argv[:-1]) if w in ("-i", "--interface")), None)
     packets: list[dict[str, object]] = []
+    named: list[int] = []
     captured = None
     unknown: list[int] = []
     for n, text in run.nonblank:
@@ -84,8 +95,13 @@ def parse(run: CommandRun) -> ParseResult:
                 continue
         if re.match(rf"^{_TIME}\s+(ARP|IP6|LLDP|STP)", t) or t.startswith(("0x", "E..", "\t0x")):
             continue
+        if _NAMED.match(t):
+            named.append(n)  # read, but names cannot be tied to the flow's addresses
+            continue
         unknown.append(n)
-    if not packets and captured is None:
+    if named:
+        res.warn(run, "tcpdump_names", named[0], count=len(named))
+    if not packets and captured is None and not named:
         res.warn(run, "tcpdump_empty")
         return res
     if unknown:
@@ -101,3 +117,47 @@ def parse(run: CommandRun) -> ParseResult:
 def _filter(argv: list[str]) -> str | None:
     with_value = {"-i", "-c", "-s", "-w", "-r", "-C", "-G", "-W", "-E", "-F", "-y", "-B", "-j", "-T", "-Q", "--interface"}
     return " ".join(positional(argv[1:], with_value)) or None
+
+
+_TSHARK = re.compile(r"^\s*(?P<no>\d+)\s+(?P<time>[\d.]+)\s+(?P<src>\S+)\s+(?:->|→)\s+(?P<dst>\S*)\s+(?P<proto>[A-Z][\w.-]*)\s+(?P<len>\d+)\s*(?P<info>.*)$")
+_TSHARK_ARP = re.compile(r"^\s*\d+\s+[\d.]+\s+[0-9a-f:]{17}\s+(?:->|→)\s+(?:[0-9a-f:]{17}|Broadcast)?\s+ARP\b")
+_KSNIFF = re.compile(r"^(?:INFO|WARN|DEBU|ERRO)\[\d+\] ")
+
+
+def parse_tshark(run: CommandRun) -> ParseResult:
+    """tshark's summary lines (``kubectl sniff`` too): packets with addresses and protocol; ICMP
+    errors keep their text (``Destination unreachable (Host unreachable)``)."""
+    res = ParseResult()
+    iface = next((run.argv[i + 1] for i, w in enumerate(run.argv[:-1]) if w in ("-i", "--interface")), None)
+    packets: list[dict[str, object]] = []
+    unknown: list[tuple[int, str]] = []
+    for n, text in run.nonblank:
+        if _KSNIFF.match(text.strip()):
+            # ksniff's own log: "executing command: '[/tmp/static-tcpdump -i any -U -w - ]' on container..."
+            if m := re.search(r"tcpdump\b[^\]']*?\s-i\s+(\S+)", text):
+                iface = iface or m.group(1)
+            continue
+        if _TSHARK_ARP.match(text):
+            continue  # ARP: no addresses of the flow
+        m = _TSHARK.match(text)
+        if m and is_ip(m.group("src")) and is_ip(m.group("dst")):
+            proto = m.group("proto").lower()
+            packet: dict[str, object] = {"src": m.group("src"), "sport": None, "dst": m.group("dst"), "dport": None, "inner": None, "encap": None,
+                                         "proto": "icmp" if proto == "icmp" else proto, "line": n}
+            if proto == "icmp":
+                info = m.group("info")
+                packet["icmp"] = "reply" if "reply" in info else "request" if "request" in info else info[:40]
+            packets.append(packet)
+            continue
+        unknown.append((n, text))
+    if unknown:
+        res.not_understood(run, unknown)
+    if not packets:
+        res.warn(run, "tcpdump_empty")
+        return res
+    if iface is None:
+        res.warn(run, "tcpdump_no_interface")
+        return res
+    res.add(run, "capture", {"interface": iface, "filter": None, "packets": packets, "captured": len(packets), "complete": not run.piped},
+            run.nonblank[0][0])
+    return res

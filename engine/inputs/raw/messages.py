@@ -1,0 +1,19 @@
+"""Component log messages distinctive enough to be recognised on a line of their own, without the
+log's level, time or file prefix (a reporter often pastes only the message: ``Failed to check
+br_netfilter: stat /proc/sys/net/bridge/bridge-nf-call-iptables: no such file or directory``).
+
+Kept apart from :mod:`components` so that recognising a pasted file's command (``commands``) does
+not import every parser.
+"""
+
+from __future__ import annotations
+
+import re
+
+BARE_MESSAGE = re.compile(
+    r"^(?:Failed to check br_netfilter: |Error registering network: |Failed to create SubnetManager: |"
+    r"failed to acquire lease: |node \"[\w.-]+\" pod cidr not assigned|"
+    r"Failed to find any valid interface to use: |plugin/loop: Loop \(|Calico node failed to start|"
+    r"calico/node is not ready: BIRD is not ready: |Failed to execute iptables-restore: )"
+)
+"""A bare known message of flannel, CoreDNS, calico-node or kube-proxy."""

@@ -1,0 +1,130 @@
+"""Paste forms met in public threads (tests/realworld/pastes, each with its source URL in the .yaml
+beside it): the prompts, wrappers, log shapes and capture forms ingest reads since session 3."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from podnet.inputs.commands import parse_command, sniff_family
+from podnet.inputs.transcript import match_prompt
+
+from .corpus.reading import read
+
+PASTES = Path(__file__).resolve().parents[1] / "realworld" / "pastes"
+
+
+def _paste(slug: str, *, drop_first: bool = False) -> bytes:
+    data = (PASTES / f"{slug}.txt").read_bytes()
+    return data.split(b"\n", 1)[1] if drop_first else data
+
+
+def _kinds(readings: list[dict[str, object]], kind: str) -> list[dict[str, object]]:
+    return [r for r in readings if r["kind"] == kind]
+
+
+def test_zsh_arrow_and_katacoda_prompts_name_the_command() -> None:
+    arrow = match_prompt("docker1.node ➜  kubectl logs coredns-55f86bf584-7sbtj -n kube-system")
+    assert arrow is not None and arrow.command.startswith("kubectl logs") and arrow.host == "docker1.node"
+    bare_arrow = match_prompt("➜  cat /etc/resolv.conf")
+    assert bare_arrow is not None and bare_arrow.command == "cat /etc/resolv.conf" and bare_arrow.host is None
+    with_dir = match_prompt("➜  ~ git:(main) ✗ curl -v http://10.0.0.1/")
+    assert with_dir is not None and with_dir.command == "curl -v http://10.0.0.1/"
+    assert match_prompt("master $ kubectl get pods") is not None
+    # an arrow in output text before a word that is no command is not a prompt
+    assert match_prompt("➜  nothing to see here") is None
+    assert match_prompt("total $ 12") is None
+
+
+def test_kubectl_run_with_time_runs_the_command_in_a_new_pod() -> None:
+    parsed = parse_command("kubectl run busybox --rm --image=busybox -it --restart=Never -- time wget -O- 10.98.157.122:80")
+    assert parsed.family == "wget" and parsed.argv[0] == "wget"
+    assert parsed.host is not None and parsed.host.kind == "pod" and parsed.host.name == "busybox" and parsed.host.how == "kubectl run"
+
+
+def test_busybox_wget_connect_timeout_behind_kubectl_run_and_time() -> None:
+    # https://github.com/dgkanatsios/CKAD-exercises/pull/91
+    r = read(_paste("busybox-wget-cant-connect-timed-out"))
+    assert _kinds(r.readings, "tcp_connect") == [{"kind": "tcp_connect", "dest": "10.98.157.122", "port": 80, "result": "timeout", "tool": "wget"}]
+    assert r.warnings == []  # `time`'s lines, "Command exited ..." and "pod deleted" are the shell's, not wget's
+
+
+def test_coredns_before_1_3_logs_through_go_log() -> None:
+    # https://github.com/coredns/coredns/issues/2087
+    [log] = _kinds(read(_paste("coredns-log-loop-detected-hinfo")).readings, "log")
+    assert log["component"] == "coredns" and log["findings"] == ["loop_detected"]
+    assert log["lines"] == ['2018/09/06 13:02:45 [FATAL] plugin/loop: Seen "HINFO IN 2050421060481615995.5620656063561519376." more than twice, loop detected']
+
+
+def test_a_bare_flannel_message_is_a_flannel_log_finding() -> None:
+    # https://github.com/flannel-io/flannel/issues/2166
+    data = _paste("flannel-log-br-netfilter-missing")
+    assert sniff_family(data.decode().splitlines()) == "kubectl_logs"
+    [log] = _kinds(read(data).readings, "log")
+    assert log["component"] == "flannel" and log["findings"] == ["br_netfilter_missing"]
+    # a bare line that is no known message stays not understood
+    assert sniff_family(["Failed to check the weather: it rains"]) is None
+
+
+def test_systemd_resolved_stub_is_read_with_and_without_its_command_line() -> None:
+    # https://github.com/coredns/coredns/issues/6321 (zsh arrow prompt, then a 20-line comment block)
+    for data in (_paste("node-resolv-conf-systemd-resolved-stub"), _paste("node-resolv-conf-systemd-resolved-stub", drop_first=True)):
+        [conf] = _kinds(read(data).readings, "resolv_conf")
+        assert conf["nameservers"] == ["127.0.0.53"] and conf["search"] == ["box.freepro.com"]
+
+
+def test_an_iptables_save_fragment_without_a_table_header_is_recognised() -> None:
+    # https://github.com/kubernetes/kubeadm/issues/139: FORWARD rules pasted from iptables-save -t filter
+    lines = _paste("iptables-save-forward-reject-firewalld").decode().splitlines()
+    assert sniff_family(lines) == "iptables_save"
+    assert _kinds(read(_paste("iptables-save-forward-reject-firewalld")).readings, "iptables")
+    assert sniff_family(["-A is not a rule", "just text"]) is None
+
+
+def test_describe_service_keeps_the_port_name() -> None:
+    # https://github.com/deis/charts/issues/29
+    r = read(_paste("describe-service-empty-endpoints"))
+    [svc] = _kinds(r.readings, "service")
+    assert svc["ports"] == ["http 80/TCP"] and svc["cluster_ip"] == "10.3.0.124"
+    assert _kinds(r.readings, "endpoints") == [{"kind": "endpoints", "namespace": "deis", "name": "deis-workflow", "addresses": []}]
+
+
+def test_event_rows_without_their_header_name_the_kubelets_node() -> None:
+    # https://github.com/projectcalico/calico/issues/3541: one Warning row, its message wrapped to column 0
+    r = read(_paste("describe-calico-node-bgp-not-established"))
+    assert _kinds(r.readings, "pod_events") == [{"kind": "pod_events", "node": "psw-main"}]
+    [event] = _kinds(r.readings, "pod_event")
+    assert event["type"] == "Warning" and event["reason"] == "Unhealthy"
+    assert str(event["message"]).startswith("(combined from similar events): Readiness probe failed")
+    assert str(event["message"]).endswith("BGP not established with 192.168.10.172,192.168.10.8")
+    assert r.warnings == []
+
+
+def test_tcpdump_without_n_is_counted_and_warned_never_turned_into_addresses() -> None:
+    # https://github.com/kubernetes/kubernetes/issues/56903
+    r = read(_paste("bind-nslookup-trying-next-origin-tcpdump"))
+    [capture] = _kinds(r.readings, "capture")
+    assert capture == {"kind": "capture", "interface": "eth0", "packets": 0}
+    [warning] = [w for w in r.warnings if w.code == "tcpdump_names"]
+    assert re.search(r":12$", warning.location) and "5 tcpdump packet line(s)" in warning.message
+
+
+def test_tshark_summary_of_a_ksniff_capture() -> None:
+    # https://github.com/kubernetes-sigs/external-dns/issues/2027
+    from podnet.inputs.ingest import parse_runs
+
+    data = _paste("ksniff-tshark-dns-host-unreachable")
+    assert sniff_family(data.decode().splitlines()) == "tshark"
+    r = read(data)
+    assert _kinds(r.readings, "capture") == [{"kind": "capture", "interface": "any", "packets": 4}]
+    assert r.warnings == []
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "sniff.txt"
+        p.write_bytes(b"$ kubectl sniff dnstest -n default -o - | tshark -r -\n" + data)
+        [rec] = [x for x in parse_runs(p, []) if x.type == "capture"]
+    packets = rec.data["packets"]
+    assert [(x["src"], x["dst"], x["proto"]) for x in packets[:2]] == [("10.244.0.22", "10.96.0.10", "dns")] * 2
+    assert packets[2]["proto"] == "icmp" and packets[2]["icmp"] == "Destination unreachable (Host unreachable)"[:40]
+    assert parse_command("kubectl sniff dnstest -n default -o - | tshark -r -").family == "tshark"
