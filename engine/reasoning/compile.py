@@ -1,4 +1,4 @@
-"""Compile checked YAML rules into one experta KnowledgeEngine class, once per process.
+"""Compile checked YAML rules into experta rules, each on first use, once per process.
 
 Each pattern over an observation kind gets an experta ``Fact`` class of its own (a *pattern
 fact*). Its field tests without variables (literals, ``ne``, ``in``, ``gt``...) are not left to the
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -89,12 +90,18 @@ class PatternSpec:
 
 @dataclass
 class _Entry:
+    """One rule: what it needs and concludes (for :meth:`CompiledRules.relevant`), and its experta
+    conditions and action, compiled on first use (:meth:`CompiledRules.compiled`) so that a
+    process pays only for the rules its cases can fire."""
+
     name: str
-    lhs: list[Any]
+    index: int
+    rule: KbRule
     salience: int
-    action: Any
     needs: Node
     concludes: str | None  # "symptom:X" / "finding:Y" for rules that derive facts, else None
+    lhs: list[Any] | None = None
+    action: Any = None
     specs: list[PatternSpec] = field(default_factory=list)
 
 
@@ -108,11 +115,30 @@ class CompiledRules:
     fields_used: dict[str, frozenset[str]]
     rules: list[KbRule]
     sink: list[Firing] = field(default_factory=list)
-    specs: list[PatternSpec] = field(default_factory=list)
-    """Every observation pattern of every rule, in rule order."""
 
     _relevant_memo: dict[frozenset[str], tuple[int, ...]] = field(default_factory=dict, repr=False)
     _by_atom: dict[str, list[int]] | None = field(default=None, repr=False)
+    _compile_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def compiled(self, i: int) -> _Entry:
+        """Rule ``i`` with its experta conditions, action and pattern specs (compiled once, on
+        first use; thread-safe: the engine and the pattern specs must share one compilation)."""
+        e = self.entries[i]
+        if e.lhs is None:
+            with self._compile_lock:
+                if e.lhs is None:
+                    _compile_entry(e, self.sink)
+        return e
+
+    def specs_of(self, indexes: tuple[int, ...] | range | None = None) -> list[PatternSpec]:
+        """The observation patterns of these rules (all by default), in rule order."""
+        chosen = range(len(self.entries)) if indexes is None else indexes
+        return [sp for i in chosen for sp in self.compiled(i).specs]
+
+    @property
+    def specs(self) -> list[PatternSpec]:
+        """Every observation pattern of every rule, in rule order (compiles every rule)."""
+        return self.specs_of()
 
     def relevant(self, available: set[str]) -> tuple[int, ...]:
         """Indexes of the rules that can fire with these fact kinds present: a rule whose positive
@@ -161,8 +187,8 @@ class CompiledRules:
         chosen = range(len(self.entries)) if indexes is None else indexes
         namespace = {}
         for i in chosen:
-            e = self.entries[i]
-            namespace[e.name] = Rule(*e.lhs, salience=e.salience)(e.action)
+            e = self.compiled(i)
+            namespace[e.name] = Rule(*(e.lhs or ()), salience=e.salience)(e.action)
         return type("PodnetEngine", (KnowledgeEngine,), namespace)
 
 
@@ -265,46 +291,52 @@ def _lhs(node: Node, entry: int, rule: KbRule, specs: list[PatternSpec], negated
     return AND(*items) if isinstance(node, All) else OR(*items)
 
 
+def _compile_entry(e: _Entry, sink: list[Firing]) -> None:
+    """Give an entry its experta conditions (``lhs``), pattern specs and action."""
+    rule = e.rule
+    aliases = [p.alias for p, neg in patterns(rule.condition) if not neg]
+
+    def action(engine: Any, __rule: KbRule = rule, __aliases: list[str] = aliases, **bound: Any) -> None:
+        indexes = {a: bound[f"_ix_{a}"] for a in __aliases if f"_ix_{a}" in bound}
+        variables = {k: v for k, v in bound.items() if not k.startswith("_ix_")}
+        sink.append(Firing(__rule, indexes, variables))
+        then = __rule.spec.then
+        if then.symptom:
+            engine.declare(fact_class("symptom")(**{"class": then.symptom, "ix": -1}))
+        elif then.finding:
+            engine.declare(fact_class("finding")(name=then.finding, ix=-1))
+
+    # experta re-wraps the action for every DNF rewrite and asks inspect.signature each time;
+    # a precomputed __signature__ makes that a lookup (this halves engine build time)
+    action.__signature__ = inspect.signature(action)  # type: ignore[attr-defined]
+    # a top-level `all` becomes the rule's own list of conditions (experta ANDs them), which
+    # spares its DNF rewriting one level of nesting per rule
+    top = rule.condition.items if isinstance(rule.condition, All) else (rule.condition,)
+    specs: list[PatternSpec] = []
+    lhs = [_lhs(item, e.index, rule, specs) for item in top]
+    e.specs, e.action, e.lhs = specs, action, lhs  # lhs last: it marks the entry compiled
+
+
 def compile_rules(rules: list[KbRule]) -> CompiledRules:
-    """Turn checked rules into experta conditions and actions (done once per process)."""
+    """Index checked rules for the engine (once per process): the fact kinds and fields they
+    read, and an entry per rule whose experta conditions are compiled on first use."""
     kinds = {p.kind for r in rules for p, _ in patterns(r.condition)} | {"symptom", "finding"}
     used: dict[str, set[str]] = defaultdict(set)
     for r in rules:
         for p, _ in patterns(r.condition):
             used[p.kind].update(c.field for c in p.constraints)
-    sink: list[Firing] = []
     entries: list[_Entry] = []
     for n, rule in enumerate(rules):
-        aliases = [p.alias for p, neg in patterns(rule.condition) if not neg]
-
-        def action(engine: Any, __rule: KbRule = rule, __aliases: list[str] = aliases, **bound: Any) -> None:
-            indexes = {a: bound[f"_ix_{a}"] for a in __aliases if f"_ix_{a}" in bound}
-            variables = {k: v for k, v in bound.items() if not k.startswith("_ix_")}
-            sink.append(Firing(__rule, indexes, variables))
-            then = __rule.spec.then
-            if then.symptom:
-                engine.declare(fact_class("symptom")(**{"class": then.symptom, "ix": -1}))
-            elif then.finding:
-                engine.declare(fact_class("finding")(name=then.finding, ix=-1))
-
-        # experta re-wraps the action for every DNF rewrite and asks inspect.signature each time;
-        # a precomputed __signature__ makes that a lookup (this halves engine build time)
-        action.__signature__ = inspect.signature(action)  # type: ignore[attr-defined]
-        # a top-level `all` becomes the rule's own list of conditions (experta ANDs them), which
-        # spares its DNF rewriting one level of nesting per rule
-        top = rule.condition.items if isinstance(rule.condition, All) else (rule.condition,)
         then = rule.spec.then
         concludes = f"symptom:{then.symptom}" if then.symptom else (f"finding:{then.finding}" if then.finding else None)
-        specs: list[PatternSpec] = []
         entries.append(
             _Entry(
                 name=f"r{n:04d}_{rule.id.replace('-', '_')}",
-                lhs=[_lhs(item, n, rule, specs) for item in top],
+                index=n,
+                rule=rule,
                 salience=SALIENCE[rule.phase],
-                action=action,
                 needs=rule.condition,
                 concludes=concludes,
-                specs=specs,
             )
         )
     return CompiledRules(
@@ -312,6 +344,4 @@ def compile_rules(rules: list[KbRule]) -> CompiledRules:
         kinds=frozenset(kinds),
         fields_used={k: frozenset(v) for k, v in used.items()},
         rules=rules,
-        sink=sink,
-        specs=[sp for e in entries for sp in e.specs],
     )

@@ -104,12 +104,10 @@ class Reasoner:
         with self._lock:
             found = self._specs.get(key)
         if found is None:
-            chosen = set(key)
             found = _RuleSetSpecs(defaultdict(list), defaultdict(list))
-            for n, spec in enumerate(self.compiled.specs):
-                if spec.entry in chosen:
-                    found.by_kind[spec.kind].append((n, spec))
-                    found.by_alias[(id(spec.rule), spec.alias)].append(n)
+            for n, spec in enumerate(self.compiled.specs_of(key)):
+                found.by_kind[spec.kind].append((n, spec))
+                found.by_alias[(id(spec.rule), spec.alias)].append(n)
             with self._lock:
                 self._specs[key] = found
                 if len(self._specs) > MAX_ENGINES:
