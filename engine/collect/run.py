@@ -16,6 +16,8 @@ from ..errors import UsageError
 from ..facts.base import Vantage as VantagePoint
 from ..messages import Message
 from . import dns_probe, iptables, local, reach
+from . import roles as role_inference
+from ..inputs.cluster_context import ClusterContext
 from .base import CHILDREN, Context, Obs, Unobservable
 from .netns import NamespaceHandle, Vantage, in_initial_netns, initial_netns_inode
 from .safety import check_may_send
@@ -46,10 +48,6 @@ _Job = tuple[_Station, "Future[Any]", Callable[[_Station, Any], None]]
 """A probe submitted to a station's pool, and what to do with its result."""
 
 
-def _infer_role(view: local.LocalView | None) -> VantagePoint:
-    return "source_node" if view is not None and view.looks_like_node else "source_pod"
-
-
 class _Runner:
     def __init__(self, handles: list[NamespaceHandle], plan: Plan) -> None:
         self.plan = plan
@@ -62,6 +60,7 @@ class _Runner:
             for h in handles
         ]
         self.budget = plan.timeout * 3 + 20
+        self.context = ClusterContext()
 
     # -- plumbing -------------------------------------------------------------------------
     def _gather(self, jobs: list[_Job]) -> None:
@@ -94,7 +93,10 @@ class _Runner:
         jobs: list[_Job] = [(s, s.pool.submit(local.read_local), self._set_view) for s in self.stations]
         self._gather(jobs)
         for s in self.stations:
-            role = s.vantage.role or _infer_role(s.view)
+            node = s.vantage.role.endswith("_node") if s.vantage.role else s.view is not None and s.view.looks_like_node
+            # provisional: every vantage point not told otherwise may be the source until the
+            # addresses (assign_roles) and the probes' results (settle_source) say which it is
+            role = s.vantage.role or ("source_node" if node else "source_pod")
             s.ctx = Context(s.vantage, role, self.plan, s.vantage.label)
         jobs = []
         for s in self.stations:
@@ -102,6 +104,8 @@ class _Runner:
             if s.ctx.is_node:  # type: ignore[union-attr]
                 jobs.append((s, s.pool.submit(iptables.iptables_save, "nat", self.plan.timeout + 5), self._set_nat))
         self._gather(jobs)
+        self.context = role_inference.infer(self.stations)
+        role_inference.complete_plan(self.plan, self.context)
 
     def _set_view(self, s: _Station, view: local.LocalView) -> None:
         s.view = view
@@ -189,6 +193,8 @@ class _Runner:
         for s in self.stations:
             ctx = s.ctx
             assert ctx is not None
+            if ctx.role.startswith("other"):
+                continue  # not on the case's path (roles.assign): nothing to read there
             submit = s.pool.submit
             if s.view is not None:
                 jobs.append((s, submit(local.interface_facts, ctx, s.view), self._add))
@@ -290,7 +296,9 @@ def collect(vantages: list[Vantage], plan: Plan) -> Collected:
     try:
         runner.phase_one()
         backends, dns_backends = runner.service_facts()
+        role_inference.assign(runner.stations, runner.plan, runner.context, backends, dns_backends, runner.is_service)
         runner.phase_two(backends, dns_backends)
+        role_inference.settle_source(runner.stations, runner.context)
         finished = True
     except BaseException:
         # Ctrl-C, SIGTERM or an error: kill the probes' children now and stop the waiting ones,

@@ -14,7 +14,7 @@ from . import topology as t
 
 
 def _collect_command(s: sc.Scenario) -> list[str]:
-    return ["podnet", "collect", *s.collect_args(), "--diagnose"]
+    return ["podnet", "collect", *s.default_args(), "--diagnose"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report.table(results))
             if not args.names:
                 print(f"\nwritten to {report.DOC}")
-            return 0 if all(o.passed for o, _ in results) else 1
+            return 0 if all(r.default.passed for r in results) else 1
     except t.LabError as exc:
         print(f"lab: {exc}", file=sys.stderr)
         return 2

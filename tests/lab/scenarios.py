@@ -21,6 +21,11 @@ COMMON_ARGS = (
 )
 
 
+ALL_VANTAGES = (t.CLIENT, t.NODE1, t.NODE2, t.WEB, t.DNS)
+"""Every namespace of the lab but the switch: what a user probing "from everywhere" gives."""
+DEFAULT_ARGS = ("--to", f"{t.WEB_SERVICE_IP}:80", "--name", t.WEB_NAME)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -30,13 +35,24 @@ class Scenario:
     vantages: tuple[tuple[str, str], ...] = ((t.CLIENT, "source_pod"), (t.NODE1, "source_node"))
     extra_args: tuple[str, ...] = field(default=())
     args: tuple[str, ...] = COMMON_ARGS
+    source: str | None = None
+    """The namespace that must be found to be the source (default: the client Pod)."""
 
     def collect_args(self) -> list[str]:
-        """Arguments of ``podnet collect`` for this scenario (without --diagnose / -o)."""
+        """Arguments of ``podnet collect`` for this scenario with role hints (``--as``, the
+        cluster's ranges and DNS IP, per-scenario vantage points): the pre-issue-10 invocation."""
         out: list[str] = []
         for ns, role in self.vantages:
             out += ["--netns", ns, "--as", role]
         return out + list(self.args) + list(self.extra_args)
+
+    def default_args(self) -> list[str]:
+        """The invocation a user would type: every lab namespace at once, no ``--as``, only the
+        failing Service and its name (the same for every scenario)."""
+        out: list[str] = []
+        for ns in ALL_VANTAGES:
+            out += ["--netns", ns]
+        return out + list(DEFAULT_ARGS)
 
 
 def _iptables(ns: str, *rule: str) -> Callable[[t.LabState], None]:
@@ -155,7 +171,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("ip-forward-off", "ip_forward_disabled", "net.ipv4.ip_forward=0 on node1", _ip_forward_off),
     Scenario("dual-address", "node_dual_address_vxlan",
              "node1's NIC got a DHCP address (198.18.0.211) as primary; ClusterIP from node1 breaks, Pod IPs work",
-             _dual_address, ((t.NODE1, "source_node"),), extra_args=("--to", f"{WEB}:80")),
+             _dual_address, ((t.NODE1, "source_node"),), extra_args=("--to", f"{WEB}:80"), source=t.NODE1),
     Scenario("underlay-packet-loss", "link_packet_loss", "the underlay switch loses 10 % of frames each way", _packet_loss),
 )
 
@@ -207,19 +223,22 @@ def client_only(scenario: Scenario) -> Scenario | None:
     return Scenario(scenario.name, scenario.expected, scenario.summary, scenario.inject, CLIENT_ONLY, extra)
 
 
-def collect_and_diagnose(scenario: Scenario) -> Outcome:
-    """``podnet collect ... --diagnose`` in-process, from lab namespaces only."""
+def collect_and_diagnose(scenario: Scenario, *, hinted: bool = False) -> Outcome:
+    """``podnet collect ... --diagnose`` in-process, from lab namespaces only: the default
+    invocation (every namespace, no hints), or with ``hinted`` the scenario's roles and flags."""
     import argparse
 
     from podnet import diagnose
     from podnet.cli.collect_cmd import add_parser
     from podnet.collect import Plan, collect, parse_target
 
-    for ns, _role in scenario.vantages:
-        assert ns.startswith(t.PREFIX), ns  # probes run only from inside the lab
+    argv = scenario.collect_args() if hinted else scenario.default_args()
+    for i, a in enumerate(argv):
+        if a == "--netns":
+            assert argv[i + 1].startswith(t.PREFIX), argv[i + 1]  # probes run only from inside the lab
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers())
-    args = parser.parse_args(["collect", *scenario.collect_args()])
+    args = parser.parse_args(["collect", *argv])
     plan = Plan(
         targets=[parse_target(x) for x in args.targets],
         names=args.names,
@@ -238,12 +257,25 @@ def collect_and_diagnose(scenario: Scenario) -> Outcome:
     return Outcome(scenario, causes, result.warnings, seconds, result.facts.to_json_dict())
 
 
-def run(scenario: Scenario, *, also_client_only: bool = False) -> tuple[Outcome, Outcome | None]:
-    """Build, inject, collect and diagnose (also from the client Pod alone if asked), tear down."""
+@dataclass
+class Runs:
+    """One scenario collected the way a user would (``default``), with the role hints of the
+    scenario (``hinted``: ``--as``, the ranges, the DNS IP) and from the client Pod alone (hinted)."""
+
+    default: Outcome
+    hinted: Outcome | None = None
+    alone: Outcome | None = None
+
+
+def run(scenario: Scenario, *, also_hinted: bool = False) -> Runs:
+    """Build, inject, collect and diagnose (also with hints and from the client Pod alone if asked), tear down."""
     try:
         set_up(scenario)
-        outcome = collect_and_diagnose(scenario)
-        alone = client_only(scenario) if also_client_only else None
-        return outcome, (collect_and_diagnose(alone) if alone is not None else None)
+        runs = Runs(collect_and_diagnose(scenario))
+        if also_hinted:
+            runs.hinted = collect_and_diagnose(scenario, hinted=True)
+            alone = client_only(scenario)
+            runs.alone = collect_and_diagnose(alone, hinted=True) if alone is not None else None
+        return runs
     finally:
         t.teardown()

@@ -28,8 +28,16 @@ def _explain(outcome: sc.Outcome) -> str:
             f"\nwarnings: {outcome.warnings}\nfacts:\n" + "\n".join(json.dumps(o) for o in interesting))
 
 
+def _roles(outcome: sc.Outcome) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for o in outcome.facts["observations"]:
+        out.setdefault(o["host"], set()).add(o["at"])
+    return out
+
+
 @pytest.mark.parametrize("scenario", sc.SCENARIOS, ids=[s.name for s in sc.SCENARIOS])
 def test_injected_cause_ranks_first(lab, scenario: sc.Scenario) -> None:
+    """The default invocation (every namespace, no --as, no ranges or DNS IP given) names the fault first."""
     sc.set_up(scenario)
     outcome = sc.collect_and_diagnose(scenario)
     assert not outcome.warnings, outcome.warnings  # every probe could observe: root, all tools present
@@ -38,6 +46,15 @@ def test_injected_cause_ranks_first(lab, scenario: sc.Scenario) -> None:
     else:
         assert outcome.causes, _explain(outcome)
         assert outcome.causes[0][0] == scenario.expected, _explain(outcome)
+    # roles from addresses: the Pod behind the Service and its node are the destination side,
+    # the DNS Pod is off the path; the source is the vantage point whose probe failed
+    roles = _roles(outcome)
+    assert roles[t.WEB] == {"destination_pod"} and roles[t.NODE2] == {"destination_node"}, roles
+    assert t.DNS not in roles, roles
+    source = scenario.source or t.CLIENT
+    assert roles[source] == {"source_pod" if source == t.CLIENT else "source_node"}, roles
+    assert outcome.facts["cluster"]["dns_service_ip"] == t.DNS_SERVICE_IP
+    assert outcome.facts["cluster"]["pod_cidr"] == t.CLUSTER_CIDR
 
 
 def _podnet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

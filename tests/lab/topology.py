@@ -455,9 +455,9 @@ def _cleanup() -> None:
             _kill(pid)
     for ns in lab_namespaces():
         pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
-        for pid in pids:
-            if pid.isdigit():
-                _kill(int(pid))  # only processes inside our own namespaces
+        for word in pids:
+            if word.isdigit():
+                _kill(int(word))  # only processes inside our own namespaces
         run(["ip", "netns", "del", ns], check=False)
     if ETC_NETNS.is_dir():
         for folder in ETC_NETNS.glob(PREFIX + "*"):
