@@ -3,7 +3,7 @@
     from podnet import load_facts, diagnose, render
     d = diagnose(load_facts("case.json"), lang="en")
     print(d.causes[0].id, d.causes[0].confidence)
-    print(render(d, "text"))          # or "markdown", "json", "yaml"
+    print(render(d, "text"))          # compact; or "wide" (full), "markdown", "json", "yaml"
 
 The engine is compiled once per process and reused by every call. Errors derive from
 ``podnet.PodnetError`` and carry ``code``, ``exit_code`` and ``location`` (see ``podnet.errors``).
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 from . import render as _render_package  # noqa: E402  (cheap: its renderers load on first use)
 
 del _render_package
-RENDER_FORMATS = ("text", "markdown", "json", "yaml")
+RENDER_FORMATS = ("text", "wide", "markdown", "json", "yaml")
 
 
 def _wrong_type(what: str, value: object, expected: str) -> Exception:
@@ -90,7 +90,8 @@ def diagnose(
 
 
 def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None) -> str:
-    """The report of a diagnosis as ``"text"``, ``"markdown"``, ``"json"`` or ``"yaml"``.
+    """The report of a diagnosis as ``"text"`` (compact), ``"wide"`` (the full text report),
+    ``"markdown"``, ``"json"`` or ``"yaml"``.
 
     The texts of a diagnosis are made in the language it was diagnosed in (``diagnose(...,
     lang=)``); ``lang``, when given, must be that language (a report in another language needs

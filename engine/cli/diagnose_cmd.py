@@ -10,19 +10,22 @@ if TYPE_CHECKING:
 
 from .common import add_lang, add_rules, write_output
 from .ingest_cmd import add_context_options, context_from_args, context_given
-from .output import REPORT_FORMATS, add_output, one_stdin, render_report
+from .output import REPORT_FORMATS, add_output, add_view, one_stdin, report_for
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "diagnose",
         help="diagnose a fact file (or - for stdin)",
-        description="Diagnose a case from a fact file: ranked causes with evidence, remediation and next checks.",
-        epilog="Examples: podnet diagnose case.json | podnet diagnose case.json -o json | "
+        description="Diagnose a case from a fact file: ranked causes with evidence, remediation and next checks. "
+        "The default report is compact (the leading cause, the command to run now, the top three causes, why); "
+        "--verbose or -o wide prints all of it.",
+        epilog="Examples: podnet diagnose case.json | podnet diagnose case.json --verbose | podnet diagnose case.json -o json | "
         "kubectl ... | podnet ingest - | podnet diagnose - -o markdown --out report.md",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="fact file(s); several are merged into one case; - reads stdin")
     add_output(p, REPORT_FORMATS, default="text", what="the report")
+    add_view(p)
     p.add_argument("--strict", action="store_true", help="contradictory observations are an error (exit 2) instead of a warning")
     p.add_argument("--raw", action="store_true", help="FILE is raw command output (a folder or a transcript; - reads stdin), see 'podnet ingest'")
     add_lang(p)
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         facts, notes = load_many(args.files), []
     result = diagnose(facts, lang=args.lang, rule_dirs=tuple(args.rules), strict=args.strict)
     result.warnings.extend(DiagnosisWarning(code="W-INGEST", message=m, location=loc) for loc, m in notes)
-    write_output(render_report(result, args.format), args.out)
+    write_output(report_for(result, args), args.out)
     return 0 if result.causes else 1
 
 

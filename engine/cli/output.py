@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import UsageError
 from ..outfile import _new_file_mode, check_output_path, write_output  # noqa: F401 - the commands' --out
 from ..render.report import REPORT_FORMATS, render_report, to_yaml  # noqa: F401 - the commands' -o
+
+if TYPE_CHECKING:
+    from ..diagnosis import Diagnosis
 
 _ALIASES = {"md": "markdown", "yml": "yaml", "txt": "text", "plain": "text"}
 """Spellings people try, for the did-you-mean only (kubectl does not accept aliases either)."""
@@ -65,6 +68,35 @@ def add_out(parser: argparse.ArgumentParser, what: str) -> None:
         metavar="FILE",
         help=f"write {what} to FILE instead of stdout (replaced only once complete; - is stdout)",
     )
+
+
+def add_view(parser: argparse.ArgumentParser) -> None:
+    """``-v/--verbose`` (the full text report) and ``--color auto|always|never``."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="the full text report: all evidence, remediation and verification steps, next checks and the packet path (= -o wide)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report: auto (on a terminal only, not with NO_COLOR set), always or never (default auto)",
+    )
+
+
+def report_for(diagnosis: Diagnosis, args: argparse.Namespace) -> str:
+    """The report ``-o``, ``--verbose`` and ``--color`` ask for, at the width of the terminal (or
+    ``COLUMNS``) it is printed on; coloured only where :func:`~podnet.render.terminal.use_color` says."""
+    import sys
+
+    from ..render.terminal import report_width, use_color
+
+    fmt = "wide" if args.format == "text" and getattr(args, "verbose", False) else args.format
+    stream = sys.stdout if args.out in (None, "-") else None
+    color = use_color(getattr(args, "color", "never"), stream)
+    return render_report(diagnosis, fmt, width=report_width(stream=stream), color=color)
 
 
 def dump(data: object, fmt: str) -> str:

@@ -1,4 +1,7 @@
-"""Renderers: thin views of a :class:`~podnet.diagnosis.Diagnosis` (text, Markdown, JSON)."""
+"""Renderers: thin views of a :class:`~podnet.diagnosis.Diagnosis` (text, Markdown, JSON).
+
+``text`` is the compact report (:mod:`.compact`), ``wide`` the full one (:mod:`.text`); both are
+laid out at ``width`` terminal cells and coloured only when ``color`` is true."""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..diagnosis import Diagnosis
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "wide", "markdown", "json")
 
 __all__ = ["FORMATS", "render"]
 
 
-def render(diagnosis: Diagnosis, fmt: str = "text") -> str:
-    """Render a diagnosis in one of :data:`FORMATS` (the language is the diagnosis's own)."""
+def render(diagnosis: Diagnosis, fmt: str = "text", *, width: int | None = None, color: bool = False) -> str:
+    """Render a diagnosis in one of :data:`FORMATS` (the language is the diagnosis's own); the text
+    reports at ``width`` cells (default :data:`~podnet.render.terminal.DEFAULT_WIDTH`), in colour
+    with ``color`` (ANSI escapes)."""
     if fmt == "json":
         from .safe import json_text
 
@@ -22,10 +27,16 @@ def render(diagnosis: Diagnosis, fmt: str = "text") -> str:
         from .markdown import render_markdown
 
         return render_markdown(diagnosis)
-    if fmt == "text":
-        from .text import render_text
+    if fmt in ("text", "wide"):
+        from .terminal import DEFAULT_WIDTH
 
-        return render_text(diagnosis)
+        if fmt == "wide":
+            from .text import render_text
+
+            return render_text(diagnosis, width or DEFAULT_WIDTH, color)
+        from .compact import render_compact
+
+        return render_compact(diagnosis, width or DEFAULT_WIDTH, color)
     raise ValueError(f"unknown format {fmt!r}")
 
 

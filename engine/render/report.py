@@ -11,19 +11,18 @@ if TYPE_CHECKING:
 __all__ = ["REPORT_FORMATS", "render_report", "to_yaml"]
 
 REPORT_FORMATS: tuple[str, ...] = ("text", "wide", "markdown", "json", "yaml")
-"""Formats of a diagnosis report: ``wide`` is the text report with all of its evidence."""
+"""Formats of a diagnosis report: ``text`` is the compact report, ``wide`` the full text report
+with all of its evidence."""
 
 
-def render_report(diagnosis: Diagnosis, fmt: str) -> str:
-    """A diagnosis in one of :data:`REPORT_FORMATS` (``yaml`` is the JSON model dumped as YAML)."""
-    from ..render import FORMATS, render
+def render_report(diagnosis: Diagnosis, fmt: str, *, width: int | None = None, color: bool = False) -> str:
+    """A diagnosis in one of :data:`REPORT_FORMATS` (``yaml`` is the JSON model dumped as YAML);
+    ``width`` and ``color`` apply to ``text`` and ``wide``."""
+    from ..render import render
 
     if fmt == "yaml":
         return to_yaml(diagnosis.model_dump(mode="json"))
-    if fmt == "wide":
-        # The renderers own the report's layout; until they know "wide" it is the text report.
-        return render(diagnosis, "wide" if "wide" in FORMATS else "text")
-    return render(diagnosis, fmt)
+    return render(diagnosis, fmt, width=width, color=color)
 
 
 def to_yaml(data: object) -> str:

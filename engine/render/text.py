@@ -1,119 +1,149 @@
-"""Plain-text report for a terminal.
+"""The full plain-text report (``podnet diagnose --verbose`` or ``-o wide``): every symptom, cause,
+piece of evidence, remediation and verification step, next check and the packet path.
 
 Every value is printed through :func:`~podnet.render.safe.visible` (control characters escaped),
 and where to run a command is said on a comment line of its own before it, so that no value can
-start a line of its own or end a comment early.
+start a line of its own or end a comment early. Prose is wrapped to the width asked for
+(:func:`~podnet.render.terminal.wrap`, CJK-aware); commands are never broken, so that they can be
+copied as printed. The compact default report is :mod:`podnet.render.compact`.
 """
 
 from __future__ import annotations
 
-import textwrap
-
-from ..diagnosis import Diagnosis, Evidence, Step
-from .labels import LABELS
+from ..diagnosis import Diagnosis, Evidence, PathSummary, Step
+from ..knowledge.model import Lang
+from .compact_labels import labels, role_label
 from .safe import one_line, visible
+from .terminal import DEFAULT_WIDTH, Lines, cell_len, wrap
+
+__all__ = ["render_text", "text_lines", "where", "path_lines"]
+
+STYLE = {
+    "heading": "bold",
+    "cause": "bold",
+    "command": "cyan",
+    "comment": "dim",
+    "for": "green",
+    "against": "red",
+    "warning": "yellow",
+    "lost": "bold red",
+}
+"""The rich style of each kind of line (shown only with colour)."""
 
 
-MAX_PARAGRAPH = 100_000
-"""Longest paragraph wrapped; the rest is cut, with a note saying how much. Fact files cap free
-text well below this (the summary at 64 KiB), but a diagnosis built by a library user is not
-checked, and textwrap slows down sharply on megabytes (a 7 MB summary took 27 s, 7 MB of blanks 85 s)."""
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    if len(text) > MAX_PARAGRAPH:
-        text = f"{text[:MAX_PARAGRAPH]} ... (+{len(text) - MAX_PARAGRAPH} characters not shown)"
-    text = visible(text)
-    # Chinese has no spaces to break at and its characters take two columns: wrap at half width.
-    wide = any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
-    width = 60 if wide else 100
-    return textwrap.wrap(
-        text, width=width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False
-    ) or [indent]
-
-
-def _evidence(ev: Evidence, indent: str) -> list[str]:
+def _evidence(ev: Evidence, indent: str, width: int) -> list[str]:
     sign = "+" if ev.direction == "for" else "-"
     weight = f" {ev.weight:+.2f}" if ev.weight is not None else ""
-    where = f" [{', '.join(ev.observations)}]" if ev.observations else ""
-    return _wrap(f"{sign} {ev.message} ({ev.rule}{weight}){where}", indent)
+    at = f" [{', '.join(ev.observations)}]" if ev.observations else ""
+    return wrap(f"{sign} {ev.message} ({ev.rule}{weight}){at}", width, indent)
 
 
-def _where(s: Step, run_on: str) -> str | None:
-    """``run on NAME (vantage)`` for the comment line before a step's command."""
+def where(s: Step, lang: Lang) -> str | None:
+    """Where a step's command runs: ``yq01-aip-aikefu12 (source node)``, or the role alone."""
+    role = role_label(s.run_at, lang) if s.run_at else None
     if s.run_on:
-        return f"{run_on} {s.run_on} ({s.run_at})" if s.run_at else f"{run_on} {s.run_on}"
-    return f"{run_on} {s.run_at}" if s.run_at else None
+        return labels(lang)["where_named"].format(name=s.run_on, role=role) if role else s.run_on
+    return role
 
 
-def _steps(steps: list[Step], indent: str, run_on: str) -> list[str]:
-    out = []
+def _steps(out: Lines, steps: list[Step], indent: str, lang: Lang, width: int) -> None:
+    run_on = labels(lang)["run_on"]
     for i, s in enumerate(steps, 1):
-        out += _wrap(f"{i}. {s.text}", indent)
+        out.extend(wrap(f"{i}. {s.text}", width, indent))
         if s.command:
-            where = _where(s, run_on)
-            if where:
-                out.append(f"{indent}     # {visible(where)}")
-            out.append(f"{indent}     $ {visible(s.command)}")
+            place = where(s, lang)
+            if place:
+                # a comment line may wrap: each of its lines starts with # again
+                out.extend(wrap(f"{run_on} {place}", width, f"{indent}     # ", f"{indent}     #   "), STYLE["comment"])
+            out.add(f"{indent}     $ {visible(s.command)}", STYLE["command"])
+
+
+def path_lines(p: PathSummary, ruled_out: set[str], width: int) -> list[str]:
+    """The packet path's drawing, each line wrapped to ``width`` (continuations indented under it),
+    the closing explanation wrapped as a paragraph, and causes the report rules out left out of
+    the suspects' line."""
+    explanation = visible(p.explanation).strip() if p.explanation else None
+    suspects = ", ".join(p.suspects)
+    out: list[str] = []
+    for line in (p.drawing or "").rstrip("\n").split("\n"):
+        body = line.lstrip(" ")
+        indent = "  " + line[: len(line) - len(body)]
+        if explanation and body.strip() == explanation:
+            out += wrap(body, width, indent, indent)
+            continue
+        if p.suspects and ruled_out and body.endswith(suspects):
+            kept = [s for s in p.suspects if s not in ruled_out]
+            if not kept:
+                continue
+            body = body[: len(body) - len(suspects)] + ", ".join(kept)
+        if cell_len(indent + body) <= width:  # as drawn (its double spaces separate columns)
+            out.append(indent + body)
+        else:
+            out += wrap(body, width, indent, indent + "      ")
+    if explanation and not p.drawing:
+        out += wrap(explanation, width, "  ")
     return out
 
 
-def render_text(d: Diagnosis) -> str:
-    L = LABELS[d.lang]
-    out = [f"{L['diagnosis']} — {L['case']}: {visible(d.case_id)}"]
+def text_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
+    """The full report as styled lines (see :func:`render_text`)."""
+    L = labels(d.lang)
+    out = Lines()
+    out.add(f"{L['diagnosis']} — {L['case']}: {visible(d.case_id)}", STYLE["heading"])
     if d.summary:
-        out += _wrap(one_line(d.summary), "  ")
-    out.append("")
-    out.append(f"{L['symptoms']}: " + (", ".join(s.title for s in d.symptoms) or L["none"]))
+        out.extend(wrap(one_line(d.summary), width, "  "))
+    out.add()
+    out.extend(wrap(f"{L['symptoms']}: " + (", ".join(s.title for s in d.symptoms) or L["none"]), width), STYLE["heading"])
     for s in d.symptoms + d.findings:
-        out.append(f"  * {s.title}" + ("" if s.primary else f" ({L['findings']})"))
+        out.extend(wrap(f"* {s.title}" + ("" if s.primary else f" ({L['findings']})"), width, "  "))
         for ev in s.evidence:
-            out += _evidence(ev, "      ")
-    out.append("")
+            out.extend(_evidence(ev, "      ", width), STYLE[ev.direction])
+    out.add()
     if not d.causes:
-        out.append(L["no_cause"])
+        out.extend(wrap(L["no_cause"], width))
     else:
-        out.append(f"{L['causes']}:")
+        out.add(f"{L['causes']}:", STYLE["heading"])
     for c in d.causes:
-        out.append("")
-        out.append(f"#{c.rank} {c.title} [{c.id}] — {L['confidence']} {c.confidence:.2f}")
-        out += _wrap(c.explanation, "   ")
-        out.append(f"   {L['why']}:")
+        out.add()
+        out.extend(wrap(f"#{c.rank} {c.title} [{c.id}] — {L['confidence']} {c.confidence:.2f}", width, "", "   "), STYLE["cause"])
+        out.extend(wrap(c.explanation, width, "   "))
+        out.add(f"   {L['why']}:")
         for ev in c.evidence:
-            out += _evidence(ev, "     ")
-        out.append(f"   {L['remediation']}:")
-        out += _steps(c.remediation, "     ", L["run_on"])
-        out.append(f"   {L['verify']}:")
-        out += _steps(c.verify, "     ", L["run_on"])
-        out.append(f"   {L['guide']}: {c.guide}")
+            out.extend(_evidence(ev, "     ", width), STYLE[ev.direction])
+        out.add(f"   {L['remediation']}:")
+        _steps(out, c.remediation, "     ", d.lang, width)
+        out.add(f"   {L['verify']}:")
+        _steps(out, c.verify, "     ", d.lang, width)
+        out.extend(wrap(f"{L['guide']}: {c.guide}", width, "   "))
     if d.possible:
-        out.append("")
-        out.append(f"{L['possible']}:")
+        out.add()
+        out.extend(wrap(f"{L['possible']}:", width))
         for p in d.possible:
-            out += _wrap(f"- {p.title} [{p.id}]", "  ")
+            out.extend(wrap(f"- {p.title} [{p.id}]", width, "  "))
     if d.ruled_out:
-        out.append("")
-        out.append(f"{L['ruled_out']}: " + ", ".join(f"{c.title} [{c.id}]" for c in d.ruled_out))
-    out.append("")
-    out.append(f"{L['next_checks']}:")
+        out.add()
+        out.extend(wrap(f"{L['ruled_out']}: " + ", ".join(f"{c.title} [{c.id}]" for c in d.ruled_out), width))
+    out.add()
+    out.add(f"{L['next_checks']}:", STYLE["heading"])
     if not d.next_checks:
-        out.append(f"  {L['no_checks']}")
+        out.extend(wrap(L["no_checks"], width, "  "))
     for i, chk in enumerate(d.next_checks, 1):
-        where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
-        out += _wrap(f"{i}. {chk.title} ({where}) — {chk.reason}", "  ")
-        out.append(f"     $ {visible(chk.command)}")
+        place = ", ".join([role_label(chk.at, d.lang)] + [f"{k}={v}" for k, v in chk.detail.items()])
+        out.extend(wrap(f"{i}. {chk.title} ({place}) — {chk.reason}", width, "  ", "     "))
+        out.add(f"     $ {visible(chk.command)}", STYLE["command"])
     if d.path and (d.path.explanation or d.path.drawing):
-        out.append("")
-        out.append(f"{L['path']}:")
-        if d.path.explanation and not d.path.drawing:
-            out += _wrap(d.path.explanation, "  ")
-        if d.path.drawing:
-            out += ["  " + visible(line) for line in d.path.drawing.split("\n")]
+        out.add()
+        out.add(f"{L['path']}:", STYLE["heading"])
+        out.extend(path_lines(d.path, {c.id for c in d.ruled_out}, width))
     if d.warnings:
-        out.append("")
-        out.append(f"{L['warnings']}:")
+        out.add()
+        out.add(f"{L['warnings']}:", STYLE["heading"])
         for w in d.warnings:
-            out += _wrap(f"! {w.code} {w.location or ''}: {w.message}", "  ")
-    # Every line is built from one piece of the diagnosis; escaping each once more catches any
-    # value a future line forgets to pass through visible() (escaping is idempotent).
-    return "\n".join(visible(line) for line in out) + "\n"
+            out.extend(wrap(f"! {w.code} {w.location or ''}: {w.message}", width, "  "), STYLE["warning"])
+    return out
+
+
+def render_text(d: Diagnosis, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
+    """The full report, wrapped to ``width`` terminal cells (commands are never broken); with
+    ``color``, styled with ANSI escapes."""
+    return text_lines(d, width).render(color)

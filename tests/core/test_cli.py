@@ -14,11 +14,15 @@ CASE = str(EXAMPLES / "clusterip-dual-address.json")
 def test_diagnose_text_names_the_case_cause_and_its_fix():
     r = run_podnet("diagnose", CASE)
     assert r.returncode == 0, r.stderr
-    assert "[node_dual_address_vxlan]" in r.stdout.split("#2")[0]
-    assert 'BOOTPROTO="none"' in r.stdout
-    assert "ip -4 addr show dev enp26s0f0" in r.stdout
-    assert "udp port 8472" in r.stdout
+    assert "node_dual_address_vxlan" in r.stdout.splitlines()[0]  # the compact report: top cause first
+    assert "$ ip -4 addr show dev enp26s0f0" in r.stdout  # the command to run now
     assert r.stderr == ""
+    full = run_podnet("diagnose", CASE, "--verbose")
+    assert full.returncode == 0, full.stderr
+    assert "[node_dual_address_vxlan]" in full.stdout.split("#2")[0]
+    assert 'BOOTPROTO="none"' in full.stdout
+    assert "ip -4 addr show dev enp26s0f0" in full.stdout
+    assert "udp port 8472" in full.stdout
 
 
 def test_diagnose_json_contract():

@@ -48,12 +48,14 @@ def test_o_yaml_is_the_json_model_as_yaml():
 
 def test_o_text_markdown_and_wide_render_reports():
     text = run_podnet("diagnose", CASE, "-o", "text")
-    assert text.returncode == 0 and f"[{TOP}]" in text.stdout
+    assert text.returncode == 0 and TOP in text.stdout.splitlines()[0]  # compact: the top cause first
     assert run_podnet("diagnose", CASE).stdout == text.stdout  # text is the default
     md = run_podnet("diagnose", CASE, "-o", "markdown")
     assert md.returncode == 0 and md.stdout.startswith("# ")
     wide = run_podnet("diagnose", CASE, "-o", "wide")
     assert wide.returncode == 0 and f"[{TOP}]" in wide.stdout
+    assert len(wide.stdout.splitlines()) > 3 * len(text.stdout.splitlines())  # wide: the full report
+    assert run_podnet("diagnose", CASE, "--verbose").stdout == wide.stdout
 
 
 def test_old_format_option_still_works_but_is_not_advertised():
@@ -132,7 +134,7 @@ def test_out_replaces_an_existing_file_keeping_its_mode(tmp_path):
     target.write_text("old report\n")
     target.chmod(0o640)
     assert run_podnet("diagnose", CASE, "--out", str(target)).returncode == 0
-    assert f"[{TOP}]" in target.read_text()
+    assert TOP in target.read_text().splitlines()[0]
     assert target.stat().st_mode & 0o777 == 0o640
 
 
