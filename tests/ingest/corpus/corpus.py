@@ -6,7 +6,9 @@ Sources (referenced in place, never copied):
 * ``tests/ingest/samples/*`` with their readings in ``samples.yaml`` (tune);
 * ``tests/realworld/pastes`` and ``tests/realworld/captured``: verbatim public pastes and lab
   transcripts made by another helper, with their ``expected`` block translated by
-  :func:`reading.expected_from_realworld`, split ``tune`` or ``holdout`` as their files say.
+  :func:`reading.expected_from_realworld`, split ``tune`` or ``holdout`` as their files say;
+* ``tests/ingest/corpus/holdout2/*.txt`` + ``.yaml``: the second held-out batch (public pastes,
+  expected readings written in the corpus vocabulary before any podnet run), split ``holdout2``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def samples(splits: tuple[str, ...] = ("tune",)) -> Iterator[Sample]:
     if "tune" in splits:
         for name, doc in yaml.safe_load((HERE / "samples.yaml").read_text()).items():
             yield Sample(f"samples/{name}", SAMPLES / name, "tune", doc["expect"], source="tests/ingest/samples")
+    if "holdout2" in splits:
+        for y in sorted((HERE / "holdout2").glob("*.yaml")):
+            doc = yaml.safe_load(y.read_text())
+            yield Sample(f"holdout2/{y.stem}", y.with_suffix(".txt"), "holdout2", doc["expect"], source="tests/ingest/corpus/holdout2")
     for folder in ("pastes", "captured"):
         for y in sorted((REALWORLD / folder).glob("*.yaml")):
             if split_of(y.stem) not in splits:
