@@ -75,10 +75,13 @@ def _causes(out: Lines, d: Diagnosis, width: int) -> None:
     for c in shown:
         head = f"  {c.rank}. {c.confidence:.2f} "
         ident = f" {c.id}  "
+        bar = _bar(c.confidence)
         room = width - cell_len(head) - BAR - cell_len(ident)
+        if room < 12:  # a narrow terminal: the title before the bar
+            bar, room = "", room + BAR
         title = truncate(c.title, room) if room >= 8 else ""
         style = STYLE["cause"] if c.rank == 1 else ""
-        out.spans((head, style), (_bar(c.confidence), "green" if c.rank == 1 else "dim"), (ident + title, style))
+        out.spans((head if bar else head.rstrip(), style), (bar, "green" if c.rank == 1 else "dim"), ((ident + title).rstrip(), style))
     extra = []
     if len(d.causes) > TOP_CAUSES:
         extra.append(L["more_causes"].format(n=len(d.causes) - TOP_CAUSES))
