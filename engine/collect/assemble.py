@@ -66,6 +66,30 @@ def _node_of(ip: str, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((n for n in nodes if n.get("pod_cidr") and ip_in(ip, n["pod_cidr"])), None)
 
 
+_OVERHEAD = {"vxlan": 50, "geneve": 50, "ipip": 20, "gre": 24, "wireguard": 60}
+
+
+def _path_device_mtu(stations: list[Any]) -> int | None:
+    """The smallest MTU the devices of the case's path are set to, for the packet as sent: the
+    Pods' interfaces, the nodes' Pod bridges and tunnels, and their host NICs less the tunnel's
+    encapsulation overhead (what an MTU probe is compared with)."""
+    mtus: list[int] = []
+    for s in stations:
+        if s.ctx is None or s.view is None or s.ctx.role.startswith("other"):
+            continue
+        if not s.ctx.is_node:
+            mtus += [l.mtu for l in s.view.links if l.name != "lo" and l.addresses and l.mtu]
+            continue
+        tunnel = s.view.tunnel
+        mtus += [l.mtu for l in s.view.links if l.role == "bridge" and l.addresses and l.mtu]
+        if tunnel is not None and tunnel.mtu:
+            mtus.append(tunnel.mtu)
+        under = s.view.underlay()
+        if under is not None and under.mtu:
+            mtus.append(under.mtu - (_OVERHEAD.get(tunnel.kind or "", 0) if tunnel is not None else 0))
+    return min(mtus) if mtus else None
+
+
 def assemble(runner: _Runner, backends: list[Target]) -> Collected:
     plan = runner.plan
     nodes = _nodes(runner)
@@ -137,6 +161,10 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
             cluster[key] = value
 
     observations = [o for s in stations for o in s.observations]
+    device_mtu = _path_device_mtu(stations)
+    for o in observations:
+        if o["kind"] == "mtu_probe" and device_mtu is not None:
+            o["path_device_mtu"] = device_mtu
     seen = {o["kind"] for o in observations}
     warnings = list(guessed)
     missing: set[str] = set()

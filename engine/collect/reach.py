@@ -24,6 +24,8 @@ _LOCAL_ERROR = re.compile(r"\S*ping: (?:local error: |connect: |sendmsg: )?(.+)"
 
 SWEEP_SIZES = (56, 500, 1000, 1200, 1300, 1372, 1400, 1410, 1422, 1432, 1442, 1452, 1462, 1472)
 """ICMP payload sizes of the don't-fragment sweep (1472 + 28 = a full 1500-byte packet)."""
+JUMBO_SIZES = (1972, 2972, 4472, 6972, 8872)
+"""Added when the sending device's MTU is larger than 1500 (with its own MTU less 28)."""
 
 
 def _ping(target: str, *, count: int, interval: float, size: int | None, df: bool, wait: float) -> tuple[dict, str]:
@@ -140,7 +142,10 @@ def mtu_sweep(ctx: Context, target: str) -> Obs | None:
     check_may_send(target)
     local = _local_mtu(target)
     sizes = [s for s in SWEEP_SIZES if local is None or s + 28 <= local]
-    if local is not None and local - 28 not in sizes and local - 28 < SWEEP_SIZES[-1]:
+    if local is not None and local > SWEEP_SIZES[-1] + 28:
+        # jumbo devices: whether the path carries what they are set for, not only 1500
+        sizes += [s for s in JUMBO_SIZES if s + 28 < local]
+    if local is not None and local - 28 not in sizes:
         sizes.append(local - 28)
     sizes.sort()
 

@@ -170,6 +170,20 @@ class MtuProbe(Observation):
     )
     success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
     target_role: TargetRole | None = None
+    path_device_mtu: int | None = Field(
+        None, ge=68, le=65536,
+        description="The smallest MTU the devices along the probe's path are set to, for the packet as sent "
+        "(Pod eth0, veth, bridge, tunnel; a host NIC less the encapsulation overhead), as the vantage points showed.",
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def below_path_devices(self) -> bool | None:
+        """True when packets the devices on the path are set to carry fail: something between them
+        (the underlay network, a VPN, a cloud link) carries less. None when the devices are unknown."""
+        if self.path_device_mtu is None or self.first_failed_size is None or self.largest_ok_size is None:
+            return None
+        return self.first_failed_size + 28 <= self.path_device_mtu
 
     @model_validator(mode="after")
     def _ordered(self) -> "MtuProbe":
