@@ -138,6 +138,35 @@ def _packet_loss(_state: t.LabState) -> None:
     ))
 
 
+def _return_route_missing(_state: t.LabState) -> None:
+    t.ip_batch(t.NODE2, [f"route del {t.N1.subnet}"])  # node2 cannot answer node1's Pods
+
+
+def _dest_ip_forward_off(_state: t.LabState) -> None:
+    t.sysctl(t.NODE2, "net.ipv4.ip_forward", "0")
+
+
+def _resolv_stale_service(_state: t.LabState) -> None:
+    # a Service IP the DNS Service had before it was re-created: in the Service range, no rule for it now
+    t.write_resolv_conf(t.CLIENT, t.STALE_DNS_SERVICE_IP)
+
+
+def _jumbo_underlay_cut(_state: t.LabState) -> None:
+    """Jumbo frames everywhere (NICs 9000, flannel.1, cni0, veths and Pods 8950) but the switch
+    between the nodes carries 1500 bytes: VXLAN frames over 1500 vanish."""
+    for n in t.NODES:
+        t.ip_batch(n.ns, ["link set eth0 mtu 9000", "link set flannel.1 mtu 8950", "link set cni0 mtu 8950"])
+    for pod in t.PODS:
+        t.ip_batch(pod.node.ns, [f"link set {pod.veth} mtu 8950"])
+        t.ip_batch(pod.ns, ["link set eth0 mtu 8950"])
+    t.ip_batch(t.SW, [f"link set p-{n.name} mtu 1500" for n in t.NODES])
+
+
+def _one_service_unsynced(_state: t.LabState) -> None:
+    """node1's kube-proxy lost the web Service's rules only (the DNS Service's are intact)."""
+    t.ns_exec(t.NODE1, ["iptables-restore"], stdin=t.remove_service_rules(t.kube_proxy_nat(), t.WEB_SERVICE[0]) + t.node_filter())
+
+
 WEB = t.WEB_POD.ip
 BOTH_ENDS = ((t.CLIENT, "source_pod"), (t.NODE1, "source_node"), (t.NODE2, "destination_node"))
 PORT_VIEW = ((t.CLIENT, "source_pod"), (t.NODE1, "source_node"), (t.WEB, "destination_pod"))
@@ -173,6 +202,26 @@ SCENARIOS: tuple[Scenario, ...] = (
              "node1's NIC got a DHCP address (198.18.0.211) as primary; ClusterIP from node1 breaks, Pod IPs work",
              _dual_address, ((t.NODE1, "source_node"),), extra_args=("--to", f"{WEB}:80"), source=t.NODE1),
     Scenario("underlay-packet-loss", "link_packet_loss", "the underlay switch loses 10 % of frames each way", _packet_loss),
+    Scenario("reject-host-prohibited", "iptables_blocks_traffic",
+             "node2 REJECTs everything forwarded to the web Pod with icmp-host-prohibited",
+             _iptables(t.NODE2, "-A", "FORWARD", "-d", f"{WEB}/32", "-j", "REJECT", "--reject-with", "icmp-host-prohibited"), BOTH_ENDS),
+    Scenario("port-reject-tcp-reset", "port_firewall_blocks", "node2 REJECTs TCP port 80 to the web Pod with tcp-reset",
+             _iptables(t.NODE2, "-A", "FORWARD", "-d", f"{WEB}/32", "-p", "tcp", "--dport", "80", "-j", "REJECT",
+                       "--reject-with", "tcp-reset"), PORT_FW_VIEW),
+    Scenario("dest-pod-firewall", "port_firewall_blocks", "the web Pod's own firewall REJECTs TCP port 80 (destination side)",
+             _iptables(t.WEB, "-A", "INPUT", "-p", "tcp", "--dport", "80", "-j", "REJECT"), PORT_VIEW),
+    Scenario("dest-return-route-missing", "route_missing", "node2 has no route back to node1's PodCIDR (destination side)",
+             _return_route_missing, BOTH_ENDS),
+    Scenario("dest-ip-forward-off", "ip_forward_disabled", "net.ipv4.ip_forward=0 on node2 (destination side)",
+             _dest_ip_forward_off, BOTH_ENDS),
+    Scenario("resolv-conf-stale-service", "pod_dns_config_wrong",
+             f"the client Pod's resolv.conf names {t.STALE_DNS_SERVICE_IP}, a stale Service IP no rule serves",
+             _resolv_stale_service, ((t.CLIENT, "source_pod"),)),
+    Scenario("mtu-jumbo-underlay-1500", "mtu_host_nic",
+             "NICs at 9000, flannel.1, cni0 and Pods at 8950, but the switch between the nodes carries 1500",
+             _jumbo_underlay_cut),
+    Scenario("kube-proxy-one-service", "kube_proxy_no_rules",
+             "node1's kube-proxy rules lack the web Service only (the DNS Service's are there)", _one_service_unsynced, BOTH_ENDS),
 )
 
 BY_NAME = {s.name: s for s in SCENARIOS}

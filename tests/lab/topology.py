@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -94,6 +95,8 @@ DNS_SERVICES = (
 WEB_NAME = "web.default.svc.cluster.local"
 DNS_SERVICE_IP = "198.18.128.53"
 WEB_SERVICE_IP = "198.18.128.10"
+STALE_DNS_SERVICE_IP = "198.18.128.99"
+"""In the Service range, served by no rule (the resolv-conf-stale-service scenario)."""
 
 OVERLAY_MTU = 1450
 UNDERLAY_MTU = 1500
@@ -166,13 +169,36 @@ def kube_proxy_nat() -> str:
     return "\n".join(head + [f":{c} - [0:0]" for c in chains] + rules + ["COMMIT", ""])
 
 
-def vxlan_allowlist() -> str:
-    """Filter rules accepting VXLAN only from registered node addresses (as Calico's Felix does)."""
-    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"]
+def node_filter() -> str:
+    """The filter table a real node has: kube-proxy's KUBE-FORWARD (its INVALID drop, the mark
+    accept, the established accept), and a VXLAN peer allow-list chain ending in DROP (as Calico's
+    Felix keeps for VXLAN). A healthy node therefore has DROP rules that decide nothing of the case."""
+    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
+             ":KUBE-FORWARD - [0:0]", ":VXLAN-PEERS - [0:0]",
+             '-A INPUT -p udp -m udp --dport 8472 -m comment --comment "vxlan peers" -j VXLAN-PEERS',
+             '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+             "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP",
+             '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+             '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT']
     for n in NODES:
-        lines.append(f'-A INPUT -s {n.ip}/32 -p udp -m udp --dport 8472 -m comment --comment "vxlan peer {n.name}" -j ACCEPT')
-    lines.append('-A INPUT -p udp -m udp --dport 8472 -m comment --comment "vxlan from unregistered address" -j DROP')
+        lines.append(f'-A VXLAN-PEERS -s {n.ip}/32 -m comment --comment "vxlan peer {n.name}" -j ACCEPT')
+    lines.append('-A VXLAN-PEERS -m comment --comment "vxlan from unregistered address" -j DROP')
     return "\n".join(lines + ["COMMIT", ""])
+
+
+def vxlan_allowlist() -> str:
+    """The node's filter table (kept under its old name: the allow-list is part of it)."""
+    return node_filter()
+
+
+def remove_service_rules(nat: str, name: str) -> str:
+    """kube-proxy's NAT dump without one Service's rules (its KUBE-SERVICES entries and chains):
+    what a node shows when kube-proxy failed to sync that Service only."""
+    chains = {c for c in re.findall(r"^:(KUBE-(?:SVC|SEP)-\S+)", nat, re.M)}
+    theirs = {c for c in chains if any(f'--comment "{name}' in line for line in nat.splitlines() if f"-A {c} " in line)}
+    keep = [line for line in nat.splitlines()
+            if not (f'"{name} cluster IP"' in line or any(line.startswith((f":{c} ", f"-A {c} ")) for c in theirs))]
+    return "\n".join(keep) + "\n"
 
 
 @dataclass
