@@ -5,6 +5,7 @@ Counts of work, never times (the times are in bench/bench_scaling.py)."""
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from podnet import load_facts
+from podnet.facts.load import facts_from_data
 from podnet.reasoning.compile import _can_fire, compile_rules
 from podnet.reasoning.diagnose import analyse, get_reasoner
 from tests.conftest import EXAMPLES
@@ -115,3 +117,61 @@ def test_results_do_not_depend_on_the_previous_case():
     random.Random(7).shuffle(shuffled_order)
     shuffled = dict(zip(shuffled_order, [firings(facts[i]) for i in shuffled_order]))
     assert forward == backward == [shuffled[i] for i in range(len(facts))]
+
+
+def _targets_case(pairs: int) -> dict:
+    """A case with ``pairs`` pings lost and as many TCP probes timing out, each pair to its own
+    address from the same Pod: rules join them on ``$vantage`` and ``$target``."""
+    data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
+    data["endpoints"]["destination"] = {"kind": "pod", "ip": "10.244.1.5", "port": 80}
+    observations = []
+    for k in range(pairs):
+        ip = f"10.244.{k // 250}.{k % 250 + 1}"
+        observations.append({"kind": "ping", "at": "source_pod", "target": ip, "result": "lost", "target_role": "destination"})
+        observations.append({"kind": "tcp_connect", "at": "source_pod", "target": ip, "port": 80, "result": "timeout"})
+    data["observations"] = observations
+    return data
+
+
+def _firings(facts):
+    return [(f.rule.id, tuple(sorted(f.fact_indexes.items())), tuple(sorted(f.bindings.items())), tuple(sorted(f.copies.items())))
+            for f in analyse(facts).result.firings]
+
+
+def test_join_index_gives_the_same_firings_in_the_same_order(monkeypatch):
+    """Joins offered only the matching group of the other side: every example, and a case where
+    many distinct targets meet, fire the same rules on the same facts in the same order."""
+    from podnet import _experta
+
+    cases = [load_facts(p) for p in CASES] + [facts_from_data(_targets_case(40), "<targets>")]
+    indexed = [_firings(f) for f in cases]
+    monkeypatch.setattr(_experta, "JOIN_INDEX", False)
+    plain = [_firings(f) for f in cases]
+    assert indexed == plain
+    assert len(indexed[-1]) >= 40  # the pairs did meet
+
+
+def _count_join_checks(monkeypatch, facts) -> int:
+    from experta.matchers.rete.check import SameContextCheck
+
+    calls = itertools.count()
+    real = SameContextCheck.__call__
+
+    def counted(self, left, right):
+        next(calls)
+        return real(self, left, right)
+
+    monkeypatch.setattr(SameContextCheck, "__call__", counted)
+    analyse(facts)
+    monkeypatch.undo()
+    return next(calls)
+
+
+def test_join_work_grows_linearly_with_distinct_targets(monkeypatch):
+    """Doubling the pairs that rules join on ``$target`` doubles the pairs experta compares
+    (it compared every ping with every TCP probe: four times as many)."""
+    small, large = (facts_from_data(_targets_case(n), "<targets>") for n in (100, 200))
+    analyse(small)  # the engine for these kinds is built
+    a, b = _count_join_checks(monkeypatch, small), _count_join_checks(monkeypatch, large)
+    assert a > 0
+    assert b <= 2.2 * a, (a, b)
