@@ -48,7 +48,7 @@ class IngestWarning:
 
     def text(self, lang: str = "en") -> str:
         """The message in ``lang`` (``en`` or ``zh``)."""
-        if not self.code or lang == "en":
+        if not self.code:
             return self.message
         return Message("ingest", self.code, self.fields).text(lang)  # type: ignore[arg-type]
 

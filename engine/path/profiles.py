@@ -1,4 +1,5 @@
-"""Per-CNI path knowledge (``kb/paths/<cni>-<mode>.yaml``) and the texts of this subpackage, checked on load."""
+"""Per-CNI path knowledge (``kb/paths/<cni>-<mode>.yaml``), checked on load; the subpackage's texts
+(``kb/messages/path.yaml``) through :func:`text`."""
 
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ def profiles() -> dict[str, PathProfile]:
     out: dict[str, PathProfile] = {}
     for item in sorted(_paths_root().iterdir(), key=lambda p: p.name):
         name = item.name
-        if not name.endswith(".yaml") or name in ("localize.yaml", "texts.yaml"):
+        if not name.endswith(".yaml") or name == "localize.yaml":
             continue
         prof = _validate(PathProfile, _read(name), f"kb/paths/{name}")
         if f"{prof.id}.yaml" != name or prof.id != f"{prof.cni}-{prof.mode}":
@@ -171,21 +172,9 @@ def localize_knowledge() -> LocalizeKnowledge:
     return _validate(LocalizeKnowledge, _read("localize.yaml"), "kb/paths/localize.yaml")
 
 
-@functools.lru_cache(maxsize=1)
-def _texts() -> dict[str, Text]:
-    data = _read("texts.yaml")
-    if not isinstance(data, dict):
-        raise KnowledgeError("expected a mapping of text ids", location="kb/paths/texts.yaml", code="E-KB-SCHEMA")
-    return {key: _validate(Text, value, f"kb/paths/texts.yaml: {key}") for key, value in data.items()}
-
-
 def text(key: str, lang: Lang, **values: Any) -> str:
-    """A text of ``kb/paths/texts.yaml`` in ``lang`` with ``values`` filled in."""
-    try:
-        template = _texts()[key].get(lang)
-    except KeyError:
-        raise KnowledgeError(f"unknown text id {key!r}", location="kb/paths/texts.yaml", code="E-KB-REFERENCE") from None
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError) as exc:
-        raise KnowledgeError(f"text {key!r} uses an unknown placeholder {exc}", location="kb/paths/texts.yaml", code="E-TEMPLATE") from None
+    """The text ``key`` of the ``path`` area of the text catalogue (``kb/messages/path.yaml``) in
+    ``lang`` with ``values`` filled in."""
+    from ..messages import render
+
+    return render("path", key, lang, values)

@@ -16,6 +16,7 @@ from ..facts.load import check_observation_count
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
+from ..messages import render
 from .compile import Firing
 from .confidence import combine
 from .engine import Reasoner, RunResult
@@ -51,11 +52,8 @@ def _conflict_warnings(facts: FactFile, strict: bool, lang: Lang) -> tuple[set[i
             raise FactFileError(f"contradictory observations of {c.probe}: {' vs '.join(c.results)} (at {paths})", location=c.paths[0], code="E-FACTS-CONFLICT")
         for p in c.paths:
             skip.add(int(p.split("[")[1].rstrip("]")))
-        msg = (
-            f"contradictory results for the same probe ({c.probe}: {' vs '.join(c.results)}); left out of the reasoning"
-            if lang == "en"
-            else f"同一探测结果相互矛盾（{c.probe}：{' 与 '.join(c.results)}），这些观察未参与推理"
-        )
+        joiner = render("reasoning", "results_joiner", lang, {})
+        msg = render("reasoning", "facts_conflict", lang, {"probe": c.probe, "results": joiner.join(c.results)})
         warnings.append(DiagnosisWarning(code="W-FACTS-CONFLICT", message=msg, location=paths))
     return skip, warnings
 
@@ -99,11 +97,7 @@ def _repeat_warnings(facts: FactFile, lang: Lang) -> tuple[set[int], list[Diagno
         return set(), []
     pairs = [f"$.observations[{i}] = [{first}]" for i, first in list(repeats.items())[:3]]
     more = ", ..." if len(repeats) > 3 else ""
-    msg = (
-        f"{len(repeats)} observation(s) repeat earlier ones exactly and count once ({', '.join(pairs)}{more})"
-        if lang == "en"
-        else f"{len(repeats)} 条观察与前面的观察完全相同，只计一次（{', '.join(pairs)}{more}）"
-    )
+    msg = render("reasoning", "facts_repeated", lang, {"count": len(repeats), "pairs": ", ".join(pairs) + more})
     location = ", ".join(f"$.observations[{i}]" for i in list(repeats)[:3]) + more
     return set(repeats), [DiagnosisWarning(code="W-FACTS-REPEATED", message=msg, location=location)]
 

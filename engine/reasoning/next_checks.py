@@ -17,6 +17,7 @@ from ..knowledge.calibration import CONFIDENT
 from ..knowledge.conditions import patterns
 from ..knowledge.load import Knowledge
 from ..knowledge.model import Lang
+from ..messages import render
 from .explain import Explainer
 
 MAX_NEXT_CHECKS = 5
@@ -147,12 +148,12 @@ def next_checks(
         causes = sorted(about[key], key=lambda c: (c not in decides.get(key, ()), -weight_of.get(c, 0), c))
         if decides.get(key):
             titles = ", ".join(kb.causes[c].title.get(lang) for c in decides[key])
-            reason = f"decides (confirms or rules out): {titles}" if lang == "en" else f"决定性检查（确认或排除）：{titles}"
+            reason = render("reasoning", "check_decides", lang, {"titles": titles})
         elif causes:
             titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
-            reason = f"confirms or rules out: {titles}" if lang == "en" else f"用于确认或排除：{titles}"
+            reason = render("reasoning", "check_confirms", lang, {"titles": titles})
         else:
-            reason = "tells which symptom class applies" if lang == "en" else "用于判断属于哪一类网络异常"
+            reason = render("reasoning", "check_symptom_class", lang, {})
         detail = dict(quals)
         command = explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command", detail.get("target_role"))
         same = next((c for c in out if c.command == command and c.at == at), None)

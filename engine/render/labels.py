@@ -1,54 +1,12 @@
-"""Headings and labels of the human-readable reports, in every supported language."""
+"""Headings and labels of the human-readable reports, in every supported language: the ``report``
+area of the text catalogue (``kb/messages/report.yaml``), by language and id."""
 
 from __future__ import annotations
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "diagnosis": "podnet diagnosis",
-        "case": "Case",
-        "symptoms": "Symptoms",
-        "findings": "Findings",
-        "causes": "Ranked causes",
-        "no_cause": "No cause named: the observations do not point at any cause in the knowledge base.",
-        "confidence": "confidence",
-        "why": "Why",
-        "against": "Against",
-        "remediation": "Remediation",
-        "verify": "Verify the fix",
-        "guide": "Guide section",
-        "ruled_out": "Ruled out",
-        "next_checks": "Next checks",
-        "no_checks": "No further check would change the ranking.",
-        "warnings": "Warnings",
-        "run_in": "run in",
-        "run_on": "run on",
-        "evidence_at": "observations",
-        "none": "none",
-        "path": "Packet path (from the captures)",
-        "possible": "Possible causes of this symptom class, not yet supported by evidence (most common first)",
-    },
-    "zh": {
-        "diagnosis": "podnet 诊断报告",
-        "case": "案例",
-        "symptoms": "现象",
-        "findings": "中间结论",
-        "causes": "可能原因（按可信度排序）",
-        "no_cause": "未能确定原因：现有观察没有指向知识库中的任何原因。",
-        "confidence": "可信度",
-        "why": "依据",
-        "against": "反对依据",
-        "remediation": "处理步骤",
-        "verify": "验证修复",
-        "guide": "指南章节",
-        "ruled_out": "已排除",
-        "next_checks": "下一步检查",
-        "no_checks": "没有能改变排序的进一步检查。",
-        "warnings": "警告",
-        "run_in": "执行位置",
-        "run_on": "执行位置：",
-        "evidence_at": "观察",
-        "none": "无",
-        "path": "数据包路径（根据抓包结果）",
-        "possible": "该类现象的其他可能原因，尚无证据支持（按常见程度排序）",
-    },
-}
+from ..knowledge.model import LANGS
+from ..messages import table
+
+__all__ = ["LABELS"]
+
+LABELS: dict[str, dict[str, str]] = {lang: dict(table("report", lang)) for lang in LANGS}
+"""``LABELS[lang][id]``: the label ``id`` of ``kb/messages/report.yaml`` in ``lang``."""

@@ -12,7 +12,7 @@ import pytest
 from podnet.collect.base import Unobservable
 from podnet.errors import KnowledgeError
 from podnet.inputs.ingest import ingest
-from podnet.messages import CATALOGUES, Message, catalogue, render
+from podnet.messages import Message, catalogue, render
 
 from ..conftest import ROOT, run_podnet
 
@@ -105,7 +105,7 @@ def test_every_message_used_exists_in_both_languages_with_the_fields_passed(wher
 
 
 def test_every_catalogued_message_is_used() -> None:
-    for cat in CATALOGUES:
+    for cat in ("ingest", "collect"):  # the other areas: tests/core/test_catalogue.py
         used = {c for _, k, codes, _ in SITES if k == cat for c in codes}
         assert set(catalogue(cat)) - used == set(), f"unused ids in kb/messages/{cat}.yaml"
         assert all(CJK.search(t["zh"]) for t in catalogue(cat).values())
