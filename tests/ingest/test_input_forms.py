@@ -49,7 +49,7 @@ def test_output_lines_are_not_prompts(line: str) -> None:
 def test_command_lines_are_unwrapped() -> None:
     cmd = parse_command("sudo kubectl exec -it -n demo client-abc -c app -- timeout 5 ping -c 3 -M do -s 1472 10.244.2.15 | tee out")
     assert (cmd.family, cmd.argv, cmd.piped) == ("ping", ["ping", "-c", "3", "-M", "do", "-s", "1472", "10.244.2.15"], True)
-    assert (cmd.host.kind, cmd.host.name, cmd.host.namespace) == ("pod", "client-abc", "demo")
+    assert cmd.host is not None and (cmd.host.kind, cmd.host.name, cmd.host.namespace) == ("pod", "client-abc", "demo")
     assert parse_command("echo quit | telnet 10.0.0.1 80").family == "telnet"
     assert parse_command("kubectl get po -owide -nkube-system | grep kube-proxy").family == "kubectl_pods"
     assert parse_command("frobnicate --all").family is None
@@ -119,8 +119,10 @@ def test_odd_output_of_a_known_command_is_a_warning_not_a_crash(tmp_path: Path) 
     result = ingest(tmp_path / "t.txt", _ctx())
     assert len(observations(result)) == 1
     got = [(int(w.location.rsplit(":", 1)[1]), w.message.split(" ")[0]) for w in result.warnings]
-    assert got == [(7, "ip"), (10, "kubectl"), (11, "no"), (14, "ping:"), (2, "1")]
-    assert "no target address" in result.warnings[3].message and "JSON output is not valid" in result.warnings[1].message
+    # the ip addr line is located itself (lines 8-8 not understood), then the command has no interface
+    assert got == [(8, "lines"), (7, "ip"), (10, "kubectl"), (11, "no"), (14, "ping:"), (2, "1")]
+    assert "this is not ip addr output" in result.warnings[0].message
+    assert "no target address" in result.warnings[4].message and "JSON output is not valid" in result.warnings[2].message
 
 
 def test_nothing_understood_and_missing_path_are_input_errors(tmp_path: Path) -> None:

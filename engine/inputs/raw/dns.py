@@ -12,9 +12,36 @@ import re
 
 from ..model import CommandRun, ParseResult
 from ._util import IPV4, is_ip, quiet_jc
+from .connect import is_noise
 
 _TIMEOUT = re.compile(r"connection timed out; no servers could be reached|no servers could be reached|DNS request timed out|请求 .*超时|timed out|超时", re.IGNORECASE)
 _STATUS = {"NOERROR": "ok", "NXDOMAIN": "nxdomain", "SERVFAIL": "servfail", "REFUSED": "refused"}
+
+
+_NSLOOKUP_KNOWN = re.compile(
+    r"^(?:Non-authoritative answer:|Authoritative answers can be found from:|非权威应答:|Aliases:|别名:|Default Server:|默认服务器:|"
+    r"\S+\s+canonical name = |(?:Address(?:es)?(?: \d+)?|地址):\s+[0-9a-fA-F:.]+|Server:\s+\S+$|服务器:\s+\S+$|"
+    r"timeout was \d+ seconds?\.?$|;; Got recursion not available|;; Truncated, retrying in TCP mode\.|\*\*\* Can't find )"
+)
+"""nslookup lines that carry nothing beyond the server, answers and errors read (IPv6 answers and
+names included: the lookup's result comes from the IPv4 answers and the error lines)."""
+
+_DIG_RR = re.compile(r"^\S+\s+\d+\s+(?:IN|CH|HS)\s+[A-Z0-9]+\s+\S")
+"""A resource record line of dig's answer/authority/additional sections."""
+
+
+def _dig_understood(run: CommandRun, res: ParseResult) -> str:
+    """dig prints comments (``;``), resource records and, with ``+short``, bare answers: any other
+    line (pasted into the output, or cut) is not understood (a located warning) and left out of
+    the text given to jc, which would otherwise read nothing."""
+    short = "+short" in run.argv
+    unknown = [(n, t) for n, t in run.nonblank
+               if not (t.lstrip().startswith(";") or _DIG_RR.match(t.strip()) or is_noise(t)
+                       or short and (is_ip(t.strip()) or re.fullmatch(r"[\w.-]+\.", t.strip())))]
+    if unknown:
+        res.not_understood(run, unknown)
+    skip = {n for n, _ in unknown}
+    return "\n".join(t for n, t in run.output if n not in skip)
 
 
 def _name_and_server(argv: list[str]) -> tuple[str | None, str | None]:
@@ -40,8 +67,8 @@ def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | Non
 
 def parse_dig(run: CommandRun) -> ParseResult:
     res = ParseResult()
+    text = _dig_understood(run, res)
     name, server = _name_and_server(run.argv)
-    text = run.text
     line = run.nonblank[0][0] if run.nonblank else run.line
     try:
         parsed = quiet_jc("dig", text)
@@ -87,6 +114,7 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     result: str | None = None
     line: int | None = None
     in_answer = False
+    unknown: list[tuple[int, str]] = []
     for n, text in run.nonblank:
         t = text.strip()
         m = re.match(rf"^(?:Server|服务器):\s+({IPV4})$", t)
@@ -132,6 +160,10 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
             result, line = "TIMEOUT", n
         elif re.search(r"Connection refused|connection refused", t):
             result, line = result or "REFUSED", n
+        elif not (_NSLOOKUP_KNOWN.match(t) or is_noise(t)):
+            unknown.append((n, text))
+    if unknown:
+        res.not_understood(run, unknown)
     if answers:
         # A NXDOMAIN next to answers is the AAAA (or search-list) query failing: the name resolved.
         return _emit(run, res, name, server, "ok", answers, line or (run.nonblank[0][0] if run.nonblank else None))

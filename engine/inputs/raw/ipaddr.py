@@ -51,7 +51,7 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
         return _parse_json(run, res, text)
     interfaces: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
-    unknown: list[int] = []
+    unknown: list[tuple[int, str]] = []
     header: tuple[str, list[str]] | None = None
     for n, line in run.nonblank:
         if header is not None:
@@ -83,14 +83,14 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
             cidr = m.group("cidr") if "/" in m.group("cidr") else m.group("cidr") + "/32"
             current["addresses"].append(cidr)
             continue
-        if re.match(r"^\s+(link/|inet6 |valid_lft|altname|vxlan |veth|bridge|tun|openvswitch|bond)", line):
+        if re.match(r"^\s+(link/|inet6 |valid_lft|altname|vxlan |veth|bridge|tun|openvswitch|bond|prop |geneve |ipip |gre)", line):
             continue
-        unknown.append(n)
+        unknown.append((n, line))
+    if unknown:
+        res.not_understood(run, unknown)
     if not interfaces:
         res.warn(run, "ip_addr_no_interfaces")
         return res
-    if unknown:
-        res.warn(run, "ip_addr_lines_unknown", unknown[0], count=len(unknown))
     for i in interfaces:
         if "stats" in i:
             i["counters"] = _counters(i.pop("stats"))

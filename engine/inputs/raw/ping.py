@@ -13,6 +13,7 @@ import re
 
 from ..model import CommandRun, ParseResult
 from ._util import IPV4, first_ip, is_ip, option_value, quiet_jc
+from .connect import is_noise
 
 _HEADER = re.compile(
     rf"^PING (?P<name>\S+) \((?P<ip>{IPV4})\)(?::? (?P<size>\d+)(?:\(\d+\))? (?:data )?(?:bytes|字节))?"
@@ -39,6 +40,17 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_KNOWN = re.compile(
+    r"^(?:---.*(?:ping statistics|ping 统计)\s*---|rtt min/avg/max/mdev = |round-trip min/avg/max|Ping statistics for |"
+    r"Approximate round trip times|Minimum = |Request timed out\.?$|\S+ 的 Ping 统计信息|往返行程的估计时间|最短 = |请求超时|"
+    r"PING \S+ \(\S+\)|From \S+ icmp_seq=\d+ |\d+ (?:bytes|字节) from |pipe \d+$|ping: (?:sendmsg|sendto|local error)|"
+    r"WARNING: pinging broadcast|ping: Warning: )"
+)
+"""Lines of ping's output that carry nothing beyond what the header, replies, errors and summary give."""
+_RESULT_LINE = re.compile(r"^ping: (?:unknown host|bad address|\S+: (?:Name or service not known|Temporary failure in name resolution))|^ping: connect: ")
+"""ping's own failure lines (no target, no route): handled by the missing-target/no-statistics warnings."""
+
+
 def _dont_fragment(argv: list[str], windows: bool) -> bool:
     """iputils ``-M do``; Windows ``-f`` (busybox ping cannot set don't-fragment)."""
     return option_value(argv, "-M") in ("do", "probe") or (windows and "-f" in argv[1:])
@@ -56,6 +68,7 @@ def parse(run: CommandRun) -> ParseResult:
     errors: list[tuple[int, str]] = []
     stats = None
     english_stats = False
+    unknown: list[tuple[int, str]] = []
     windows = bool(run.host and run.host.kind == "workstation")
     for n, text in lines:
         t = text.strip()
@@ -85,6 +98,11 @@ def parse(run: CommandRun) -> ParseResult:
                 if e:
                     errors.append((n, label.format(*e.groups()) if e.groups() else label))
                     break
+            else:
+                if not (_KNOWN.match(t) or _RESULT_LINE.match(t) or is_noise(t)):
+                    unknown.append((n, text))
+    if unknown:
+        res.not_understood(run, unknown)
     if target is None:
         target = first_ip([a for a in argv[1:] if not a.startswith("-")])
     if target is None or not is_ip(target):

@@ -41,6 +41,11 @@ def parse_ss_summary(run: CommandRun, res: ParseResult) -> ParseResult:
     return res
 
 
+_SS_ROW = re.compile(r"^\s*(?:(?:tcp|udp|raw|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|icmp6|sctp|mptcp)\s+)?"
+                     r"(?:LISTEN|UNCONN|ESTAB|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED)\s+\d+\s+\d+\s+\S+\s+\S+")
+"""One socket row of ``ss`` (with or without its Netid column)."""
+
+
 def parse_ss(run: CommandRun) -> ParseResult:
     res = ParseResult()
     if any(a in ("-s", "--summary") for a in run.argv[1:]):
@@ -51,6 +56,11 @@ def parse_ss(run: CommandRun) -> ParseResult:
         return res
     header_n, header = lines[0]
     body = lines[1:] if re.match(r"^\s*(Netid|State)\s", header) else lines
+    # only socket rows go to jc (a stray line would shift its rows against ours); the rest is not understood
+    unknown = [(n, t) for n, t in body if not _SS_ROW.match(t)]
+    body = [(n, t) for n, t in body if _SS_ROW.match(t)]
+    if unknown:
+        res.not_understood(run, unknown)
     has_netid = header.strip().startswith("Netid")
     flags = "".join(a.lstrip("-") for a in run.argv[1:] if a.startswith("-") and not a.startswith("--"))
     proto = "udp" if "u" in flags and "t" not in flags else "tcp"

@@ -1,0 +1,86 @@
+"""Every output line a parser does not understand is a located warning (``FILE:LINE``), never a
+guess: ping, dig, nslookup, ip addr and ss run for real in the namespace lab (netlab.py), read
+clean (no such warning), then again with a foreign line pasted into the middle of each output
+(exactly one warning, at that line, and the same records as before)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from podnet.inputs.ingest import parse_runs
+from podnet.inputs.model import IngestWarning, Record
+
+from . import netlab
+from .netlab import B_DROP, B_IP, B_LOSSY
+
+FOREIGN = "Press any key to continue . . . (pasted from another window)"
+
+COMMANDS = {
+    "iputils ping ok": ["ping", "-c", "2", "-i", "0.2", B_IP],
+    "iputils ping partial loss": ["ping", "-c", "4", "-i", "0.2", B_LOSSY],
+    "iputils ping lost": ["ping", "-c", "2", "-i", "0.2", "-W", "1", B_DROP],
+    "busybox ping": ["busybox", "ping", "-c", "2", B_IP],
+    "dig answer": ["dig", f"@{B_IP}", "+time=1", "+tries=1", "web.example"],
+    "dig nxdomain": ["dig", f"@{B_IP}", "+time=1", "+tries=1", "nope.example"],
+    "dig timeout": ["dig", f"@{B_DROP}", "+time=1", "+tries=1", "web.example"],
+    "nslookup answer": ["nslookup", "web.example", B_IP],
+    "nslookup nxdomain": ["nslookup", "nope.example", B_IP],
+    "nslookup timeout": ["nslookup", "-timeout=1", "-retry=0", "web.example", B_DROP],
+    "busybox nslookup": ["busybox", "nslookup", "web.example", B_IP],
+    "ip addr": ["ip", "addr"],
+    "ip -s link": ["ip", "-s", "link"],
+    "ss -ltnp": ["ss", "-ltnp"],
+}
+
+
+def _read(tmp_path: Path, text: str) -> tuple[list[Record], list[IngestWarning]]:
+    path = tmp_path / "paste.txt"
+    path.write_text(text)
+    warnings: list[IngestWarning] = []
+    return parse_runs(path, warnings), warnings
+
+
+def _without_lines(value: object) -> object:
+    """A record's data without its line numbers (the pasted line shifts those after it)."""
+    if isinstance(value, dict):
+        return {k: _without_lines(v) for k, v in value.items() if k != "line"}
+    if isinstance(value, list):
+        return [_without_lines(v) for v in value]
+    return value
+
+
+def _summary(records: list[Record]) -> list[tuple[str, object]]:
+    return [(r.type, _without_lines(r.data)) for r in records]
+
+
+@pytest.fixture(scope="module")
+def outputs(lab: netlab.Lab) -> dict[str, str]:
+    targets = (B_IP, B_DROP, B_LOSSY)
+    return {name: f"[root@lab-a ~]# {shlex.join(argv)}\n" + lab.run(lab.a if argv[0] != "ss" else lab.b, argv,
+                                                                      targets=tuple(t for t in targets if t in argv))
+            for name, argv in COMMANDS.items()}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_real_output_is_understood_line_by_line(outputs: dict[str, str], name: str, tmp_path: Path) -> None:
+    records, warnings = _read(tmp_path, outputs[name])
+    assert records, (name, outputs[name], [str(w) for w in warnings])
+    assert not [w for w in warnings if w.code in ("lines_not_understood", "more_lines_not_understood")], (outputs[name], [str(w) for w in warnings])
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_foreign_line_is_a_located_warning_and_changes_nothing(outputs: dict[str, str], name: str, tmp_path: Path) -> None:
+    clean_records, clean_warnings = _read(tmp_path, outputs[name])
+    lines = outputs[name].splitlines()
+    at = min(3, len(lines))  # after the command line and the first output lines
+    pasted = "\n".join([*lines[:at], FOREIGN, *lines[at:]]) + "\n"
+    records, warnings = _read(tmp_path, pasted)
+    located = [w for w in warnings if w.code == "lines_not_understood"]
+    assert [w.location.rsplit(":", 1)[1] for w in located] == [str(at + 1)], [str(w) for w in warnings]
+    assert FOREIGN[:40] in located[0].message
+    # not understood never becomes a reading: the records are those of the clean output
+    assert _summary(records) == _summary(clean_records)
+    assert len(warnings) == len(clean_warnings) + 1
