@@ -7,9 +7,9 @@ top-level ``symptoms``, ``causes`` (ranked; each with ``id``, ``title``, ``confi
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 DIAGNOSIS_SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -43,6 +43,20 @@ class SymptomResult(_Model):
     evidence: list[Evidence] = Field(description="The rules that established it.")
 
 
+class FillIn(_Model):
+    """A value a printed command needs and the case does not give: the command reads it from a shell
+    variable, ``"${NAME:?set NAME to ...}"``, and stops with that message while it is unset."""
+
+    variable: str = Field(description="The shell variable to set before running the command, e.g. SOURCE_NODE_NIC.")
+    what: str = Field(description="What value it stands for and where to find it (English, as in the command's message).")
+
+
+def _fill_ins(command: str | None) -> list[FillIn]:
+    from .knowledge.templates import fill_ins
+
+    return [FillIn(variable=v, what=w) for v, w in fill_ins(command)]
+
+
 class Step(_Model):
     """One remediation or verification step: what to do and, if any, the command to run and where."""
 
@@ -58,6 +72,21 @@ class Step(_Model):
         description="The node or Pod that run_at stands for in this case (e.g. the source node's name), when the "
         "facts name it; none when they do not.",
     )
+    warning: str | None = Field(
+        None,
+        description="Set when the command changes the system (deletes, restarts, flushes, sets...): what it changes or "
+        "interrupts, printed on a line before the command.",
+    )
+    fill_in: list[FillIn] = Field(
+        default_factory=list,
+        description="Values the command needs that the case does not give (shell variables to set first); filled from the command.",
+    )
+
+    @model_validator(mode="after")
+    def _read_fill_ins(self) -> Step:
+        if self.command and not self.fill_in:
+            self.fill_in = _fill_ins(self.command)
+        return self
 
 
 class RankedCause(_Model):
@@ -103,6 +132,16 @@ class NextCheck(_Model):
         description="Leading causes (of the top three) whose decisive observation this is: its result confirms or rules them out "
         "(rules marked decisive: true read it).",
     )
+    fill_in: list[FillIn] = Field(
+        default_factory=list,
+        description="Values the command needs that the case does not give (shell variables to set first); filled from the command.",
+    )
+
+    @model_validator(mode="after")
+    def _read_fill_ins(self) -> NextCheck:
+        if self.command and not self.fill_in:
+            self.fill_in = _fill_ins(self.command)
+        return self
 
 
 class FailingHop(_Model):
@@ -151,6 +190,8 @@ class Diagnosis(_Model):
     next_checks: list[NextCheck] = Field(description="Observations not made yet that would change the ranking most, best first.")
     warnings: list[DiagnosisWarning] = Field(description="Problems with the input that did not stop the diagnosis.")
     path: PathSummary | None = Field(None, description="The packet path read from captures, when the case has captures.")
+    _neutral: Any = PrivateAttr(None)
+    """The language-neutral diagnosis this one was localized from (:mod:`podnet.neutral`), if any."""
 
     @property
     def top(self) -> RankedCause | None:

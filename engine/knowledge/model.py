@@ -45,7 +45,14 @@ class Step(_Strict):
 
     text: Text
     command: str | None = None
-    run_at: str | None = None
+    run_at: str | None = Field(
+        None,
+        description="Where to run the command: a vantage point (source_node, destination_node...), control_plane (kubectl), "
+        "or source: from the source itself ({{ src_exec }} runs it in the source Pod, or on the source node).",
+    )
+    warning: Text | None = Field(
+        None, description="What the command changes or interrupts; a command kb/destructive.yaml matches gets its kind's warning otherwise."
+    )
 
 
 class SignatureEntry(_Strict):

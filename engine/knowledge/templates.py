@@ -3,12 +3,17 @@
 Templates come from YAML (causes, rules, observation kinds); values come from the case. Every
 ``{{ expression }}`` output passes through :func:`shlex.quote`, so a pod named ``a; rm -rf /``
 prints as ``'a; rm -rf /'`` and a command copied into a terminal stays one argument per value.
-Missing values render as a quoted placeholder such as ``'<source-pod>'``. Templates compile
-lazily, once each, so start-up does not pay for templates a diagnosis never shows.
+Missing values render as a placeholder: in prose ``'<source-name>'``; in a command (a template
+whose location ends in ``command``) as a shell variable that stops the command with a message
+naming it when it is not set, ``"${SOURCE_NAME:?set SOURCE_NAME to the source Pod name}"``, so a
+printed command never passes a literal ``<...>`` and says which value to fill in
+(:func:`fill_ins` lists them). Templates compile lazily, once each, so start-up does not pay for
+templates a diagnosis never shows.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 import shlex
@@ -19,7 +24,107 @@ from ..facts.model import FactFile
 
 
 class Placeholder(str):
-    """A value the case does not give; renders as ``<name>``."""
+    """A value the case does not give; its text is ``<name>`` (lower case, dashes)."""
+
+
+class ShellText(str):
+    """Shell text podnet builds itself, every value in it already quoted (e.g. the command
+    substitution that finds a Pod's PID): a template prints it as it is."""
+
+
+_SHELL = contextvars.ContextVar("podnet_template_shell", default=False)
+"""True while a command template renders: placeholders become shell variables."""
+
+_PLACEHOLDER = re.compile(r"<([a-z][a-z0-9]*(?:-[a-z0-9]+)*)>")
+
+FILL_IN_TEXTS: dict[str, str] = {
+    "source-name": "the source Pod name (kubectl get pods -A -o wide)",
+    "source-namespace": "the source Pod namespace",
+    "source-ip": "the source IP address",
+    "source-node": "the source node name",
+    "source-node-ip": "the source node IP address",
+    "destination-ip": "the destination IP address (Pod IP or Service ClusterIP)",
+    "destination-target-ip": "the destination IP address (Pod IP or Service ClusterIP)",
+    "destination-port": "the destination port",
+    "port": "the destination port",
+    "destination-name": "the destination Service or Pod name",
+    "destination-namespace": "the destination namespace",
+    "destination-dns-name": "the name that does not resolve",
+    "destination-node": "the destination node name",
+    "destination-node-ip": "the destination node IP address",
+    "backend-pod": "a backend Pod name (kubectl get endpoints)",
+    "backend-ip": "a backend Pod IP address (kubectl get endpoints)",
+    "backend-port": "the backend Pod port (the Service targetPort)",
+    "source-node-name": "the source node name (kubectl get nodes -o wide)",
+    "destination-node-name": "the destination node name (kubectl get nodes -o wide)",
+    "source-node-nic": "the source node NIC (ip -o link on that node)",
+    "destination-node-nic": "the destination node NIC (ip -o link on that node)",
+    "source-node-internal-ip": "the source node InternalIP (kubectl get nodes -o wide)",
+    "destination-node-internal-ip": "the destination node InternalIP (kubectl get nodes -o wide)",
+    "source-node-pod-cidr": "the source node PodCIDR (kubectl get node NAME -o jsonpath={.spec.podCIDR})",
+    "destination-node-pod-cidr": "the destination node PodCIDR",
+    "cluster-dns-service-ip": "the cluster DNS Service IP (kubectl get svc -n kube-system kube-dns)",
+    "cluster-pod-cidr": "the cluster Pod CIDR (kube-controller-manager --cluster-cidr)",
+    "cluster-service-cidr": "the cluster Service CIDR",
+    "pod-pid": "the Pod sandbox PID (crictl inspectp or docker inspect)",
+    "destination-pod": "the destination Pod name (a backend Pod of the Service: kubectl get endpoints)",
+}
+"""What to fill in for a placeholder, by its name (a name not listed is described from its words)."""
+
+_SAFE_TEXT = re.compile(r"[^A-Za-z0-9 ,.:()/=_-]")
+
+
+ALIASES = {"destination-target-ip": "destination-ip", "port": "destination-port", "source-node": "source-node-name",
+           "destination-node": "destination-node-name"}
+"""Placeholders that stand for the same value share one variable."""
+
+
+def fill_in_variable(name: str) -> str:
+    """The shell variable a placeholder becomes: ``source-node-nic`` -> ``SOURCE_NODE_NIC``."""
+    return ALIASES.get(name, name).upper().replace("-", "_")
+
+
+def fill_in_text(name: str, hint: bool = True) -> str:
+    """What a placeholder stands for (with where to find it unless ``hint`` is false), in words
+    safe inside ``"${VAR:?...}"`` (no quotes, ``$`` or braces)."""
+    name = ALIASES.get(name, name)
+    words = FILL_IN_TEXTS.get(name) or "the " + name.replace("-", " ")
+    if not hint:
+        words = words.split(" (")[0]
+    return _SAFE_TEXT.sub("", words.replace("{", "").replace("}", ""))
+
+
+def shell_fill_in(name: str) -> str:
+    """``"${VAR:?set VAR to WHAT}"``: one word once set; unset, the shell stops and says what to set."""
+    var = fill_in_variable(name)
+    return f'"${{{var}:?set {var} to {fill_in_text(name, hint=False)}}}"'
+
+
+_FILL_IN = re.compile(r'"\$\{([A-Z][A-Z0-9_]*):\?set \1 to ([^}"]*)\}"')
+
+
+def fill_ins(command: str | None) -> list[tuple[str, str]]:
+    """The values a printed command asks the user to fill in, as (variable, what it is and where
+    to find it), in order of first use."""
+    out: dict[str, str] = {}
+    for m in _FILL_IN.finditer(command or ""):
+        name = m.group(1).lower().replace("_", "-")
+        out.setdefault(m.group(1), fill_in_text(name) if name in FILL_IN_TEXTS else m.group(2))
+    return list(out.items())
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one shell word, its ``<name>`` placeholders as shell variables (glued, one word)."""
+    parts = _PLACEHOLDER.split(text)
+    if len(parts) == 1:
+        return shlex.quote(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(shell_fill_in(part))
+        elif part:
+            out.append(shlex.quote(part))
+    return "".join(out)
 
 
 def _quote(value: Any) -> str:
@@ -27,9 +132,31 @@ def _quote(value: Any) -> str:
         return "''"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, ShellText):
+        return str(value)
     if isinstance(value, (list, tuple)):
-        return " ".join(shlex.quote(str(v)) for v in value)
+        return " ".join(_quote(v) for v in value)
+    if _SHELL.get():
+        return _shell_word(str(value))
     return shlex.quote(str(value))
+
+
+class _ShellMode:
+    """Render commands (placeholders as shell variables) while active."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def __enter__(self) -> None:
+        self.token = _SHELL.set(self.on)
+
+    def __exit__(self, *exc: object) -> None:
+        _SHELL.reset(self.token)
+
+
+def is_command(location: str) -> bool:
+    """Whether a template location is a command (``...command``): placeholders become shell variables."""
+    return location.rstrip().endswith("command")
 
 
 @functools.lru_cache(maxsize=1)
@@ -140,12 +267,19 @@ def render(source: str, context: dict[str, Any], location: str) -> str:
     Jinja and compiling every template on start-up; anything else, including every error, goes
     through the Jinja sandbox. ``tests/core/test_templates.py`` checks both give the same text.
     """
-    plan = _plan(source)
-    if plan is not None:
-        fast = _render_fast(plan, context)
-        if fast is not None:
-            return fast.strip()
-    return render_jinja(source, context, location)
+    with _ShellMode(_SHELL.get() or is_command(location)):
+        plan = _plan(source)
+        if plan is not None:
+            fast = _render_fast(plan, context)
+            if fast is not None:
+                return fast.strip()
+        return render_jinja(source, context, location)
+
+
+def render_command(source: str, context: dict[str, Any], location: str) -> str:
+    """Render a command template: placeholders become shell variables (whatever the location)."""
+    with _ShellMode(True):
+        return render(source, context, location)
 
 
 def render_jinja(source: str, context: dict[str, Any], location: str) -> str:
@@ -157,7 +291,7 @@ def render_jinja(source: str, context: dict[str, Any], location: str) -> str:
 
     template = _compiled(source, location)
     try:
-        with budget():
+        with budget(), _ShellMode(_SHELL.get() or is_command(location)):
             return template.render(context).strip()
     except LimitExceeded as exc:
         raise TemplateError(f"template limit: {exc}", location=location, code="E-TEMPLATE-LIMIT") from None
@@ -202,11 +336,16 @@ def case_context(facts: FactFile) -> dict[str, Any]:
     dst_node = dict(nodes.get(dst_node_name or "", {}))
     dst_node.setdefault("name", dst_node_name)
     dst_node.setdefault("internal_ip", dst.get("node_ip") or backend.get("node_ip"))
+    if src.get("kind") == "node" and not src.get("ip"):  # a node's traffic leaves from the node's address
+        src["ip"] = src.get("node_ip") or src_node.get("internal_ip")
     target_ip = dst.get("ip") or backend.get("ip")
     target_port = dst.get("port") or backend.get("port")
+    dst_pod = backend.get("pod") if dst.get("kind") == "service" else (dst.get("name") if dst.get("kind") == "pod" else None)
     return {
+        "src_exec": source_exec(src),
+        "dst_pod_pid": pod_pid(dst_pod or Placeholder("<destination-pod>"), dst.get("namespace") or Placeholder("<destination-namespace>")),
         "target": target_ip if target_ip else Placeholder("<destination-ip>"),
-        "target_port": target_port if target_port else Placeholder("<port>"),
+        "target_port": target_port if target_port else Placeholder("<destination-port>"),
         "case": _Ns(facts.case.model_dump(), "case"),
         "src": _Ns(src, "source"),
         "dst": _Ns({**dst, "target_ip": target_ip}, "destination"),
@@ -215,6 +354,31 @@ def case_context(facts: FactFile) -> dict[str, Any]:
         "src_node": _Ns(src_node, "source-node"),
         "dst_node": _Ns(dst_node, "destination-node"),
     }
+
+
+def source_exec(src: dict[str, Any]) -> list[Any]:
+    """The words that run a probe from the source (``{{ src_exec }} ping ...``): ``kubectl exec`` into
+    the source Pod, or nothing when the source is a node (the command runs on the node itself; the
+    step's ``run_at: source`` says so)."""
+    if src.get("kind") == "node":
+        return []
+    ns = src.get("namespace") or Placeholder("<source-namespace>")
+    name = src.get("name") or Placeholder("<source-name>")
+    return ["kubectl", "exec", "-n", ns, name, "--"]
+
+
+def pod_pid(pod: Any, namespace: Any) -> ShellText:
+    """``"$(...)"``: the PID of a Pod's sandbox on its node, with either runtime: crictl
+    (containerd, CRI-O) first, else Docker (dockershim labels); empty (and the command using it
+    fails) when neither finds the Pod. Missing names become fill-ins."""
+    with _ShellMode(True):
+        ns, name = _quote(namespace or Placeholder("<destination-namespace>")), _quote(pod or Placeholder("<destination-pod>"))
+    crictl = f"""crictl inspectp --output go-template --template '{{{{.info.pid}}}}' "$(crictl pods -q --namespace {ns} --name {name} | head -n 1)" 2>/dev/null"""
+    docker = (
+        f"""docker inspect --format '{{{{.State.Pid}}}}' "$(docker ps -q --filter label=io.kubernetes.docker.type=podsandbox """
+        f'--filter label=io.kubernetes.pod.namespace={ns} --filter label=io.kubernetes.pod.name={name} | head -n 1)"'
+    )
+    return ShellText(f'"$({crictl} || {docker})"')
 
 
 def obs_namespace(data: dict[str, Any], kind: str) -> _Ns:

@@ -9,6 +9,7 @@ to run them said before the block.
 from __future__ import annotations
 
 from ..diagnosis import Diagnosis, Evidence, Step
+from .command_notes import markdown_lines
 from .labels import LABELS
 from .safe import md_code_span, md_fence, md_text, one_line
 
@@ -20,14 +21,14 @@ def _evidence(ev: Evidence) -> str:
     return f"- {sign} {md_text(ev.message)} ({md_code_span(ev.rule)}{weight}){where}"
 
 
-def _steps(steps: list[Step], run_on: str) -> list[str]:
+def _steps(steps: list[Step], run_on: str, lang: str) -> list[str]:
     out = []
     for i, s in enumerate(steps, 1):
         where = " ".join(x for x in (s.run_on, f"({s.run_at})" if s.run_on and s.run_at else s.run_at) if x)
         label = f" *({md_text(run_on)} {md_text(where)})*" if where else ""
         out.append(f"{i}. {md_text(s.text)}{label}")
         if s.command:
-            out += ["", *md_fence([s.command], "sh", indent="   ")]
+            out += [*markdown_lines(s, lang, "   "), "", *md_fence([s.command], "sh", indent="   ")]
     return out
 
 
@@ -52,8 +53,8 @@ def render_markdown(d: Diagnosis) -> str:
     for c in d.causes:
         out += [f"### {c.rank}. {_titled(c.title, c.id)} — {L['confidence']} {c.confidence:.2f}", "", md_text(c.explanation), "", f"**{L['why']}**", ""]
         out += [_evidence(ev) for ev in c.evidence]
-        out += ["", f"**{L['remediation']}**", ""] + _steps(c.remediation, L["run_on"])
-        out += ["", f"**{L['verify']}**", ""] + _steps(c.verify, L["run_on"])
+        out += ["", f"**{L['remediation']}**", ""] + _steps(c.remediation, L["run_on"], d.lang)
+        out += ["", f"**{L['verify']}**", ""] + _steps(c.verify, L["run_on"], d.lang)
         out += ["", f"*{L['guide']}: {md_text(c.guide)}*", ""]
     if d.possible:
         out += [f"**{L['possible']}:**", ""] + [f"- {_titled(p.title, p.id)}" for p in d.possible] + [""]
@@ -64,7 +65,7 @@ def render_markdown(d: Diagnosis) -> str:
         out.append(L["no_checks"])
     for i, chk in enumerate(d.next_checks, 1):
         where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
-        out += [f"{i}. **{md_text(chk.title)}** ({md_text(where)}) — {md_text(chk.reason)}", ""]
+        out += [f"{i}. **{md_text(chk.title)}** ({md_text(where)}) — {md_text(chk.reason)}", *markdown_lines(chk, d.lang, "   "), ""]
         out += md_fence([chk.command], "sh", indent="   ")
     if d.path and (d.path.explanation or d.path.drawing):
         out += ["", f"## {L['path']}", ""]

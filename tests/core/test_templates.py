@@ -91,12 +91,25 @@ def test_hostile_values_are_quoted_in_every_printed_command():
         assert "; rm -rf /" not in cmd.replace(shlex.quote(evil_nic), "")
 
 
-def test_missing_values_render_as_quoted_placeholders():
+def test_missing_values_render_as_named_fill_ins():
+    """A value the case lacks is a shell variable in a command (the shell stops, naming it, while it
+    is unset) and the step lists it to fill in; prose keeps the readable '<name>'."""
+    import subprocess
+
     data = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
     data["cluster"]["nodes"][0].pop("nic")
     d = diagnose(facts_from_data(data))
-    steps = [s.command for s in d.causes[0].remediation if s.command]
-    assert any("'<source-node-nic>'" in s for s in steps), steps
+    steps = [s for s in d.causes[0].remediation if s.command]
+    nic = [s for s in steps if "SOURCE_NODE_NIC" in s.command]
+    assert nic and all("<" not in s.command for s in steps), [s.command for s in steps]
+    assert all(f.variable == "SOURCE_NODE_NIC" and "NIC" in f.what for s in nic for f in s.fill_in)
+    r = subprocess.run(["bash", "-c", "echo " + nic[0].command.split(" dev ")[-1]], capture_output=True, text=True, env={})
+    assert r.returncode != 0 and "SOURCE_NODE_NIC" in r.stderr and "NIC" in r.stderr
+    r = subprocess.run(["bash", "-c", "echo " + nic[0].command.split(" dev ")[-1]], capture_output=True, text=True,
+                       env={"SOURCE_NODE_NIC": "eth 0"})
+    assert r.stdout == "eth 0\n"
+    ctx = case_context(facts_from_data(data))
+    assert render("on {{ src_node.nic }}", ctx, "x.text.en") == "on '<source-node-nic>'"
 
 
 def test_fast_path_renders_exactly_like_jinja():
