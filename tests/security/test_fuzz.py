@@ -50,7 +50,7 @@ from ..conftest import EXAMPLES, ROOT
 
 RUN_SECONDS = 10.0
 MEMORY_BYTES = 1 << 30
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "wide", "markdown", "json")
 
 BUDGET = settings(
     derandomize=True,
@@ -364,7 +364,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 @settings(BUDGET, max_examples=8)
-@given(st.data(), st.sampled_from(["text", "markdown", "json"]))
+@given(st.data(), st.sampled_from(["text", "wide", "markdown", "json"]))
 def test_the_command_on_mutated_fact_files(data: st.DataObject, fmt: str) -> None:
     case = data.draw(st.sampled_from(EXAMPLE_DATA), label="example")
     mutated = mutate(data, case)

@@ -151,8 +151,9 @@ def printed_commands(facts: Any) -> dict[str, str]:
                 out.setdefault(s["command"], "diagnosis json")
     for chk in doc["next_checks"]:
         out.setdefault(chk["command"], "diagnosis json")
-    for cmd in _dollar_lines(render(d, "text")):
-        out.setdefault(cmd, "diagnosis text")
+    for fmt in ("text", "wide"):  # the compact report's command to run now, and every command of the full one
+        for cmd in _dollar_lines(render(d, fmt)):
+            out.setdefault(cmd, f"diagnosis {fmt}")
     for block in _fences(render(d, "markdown")):
         out.setdefault(block.rstrip("\n"), "diagnosis markdown")
     try:

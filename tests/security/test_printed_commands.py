@@ -122,8 +122,9 @@ def test_a_summary_cannot_forge_a_code_block_heading_html_or_link():
     # the summary is one escaped paragraph right under the title
     paragraph = next(tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "paragraph_open")
     assert "touch pwned" in paragraph and "Uploads hang." in paragraph
-    text = render(d, "text")
-    assert not any(line.lstrip().startswith(("$ touch", "```", "touch pwned")) for line in text.splitlines())
+    for fmt in ("text", "wide"):
+        text = render(d, fmt)
+        assert not any(line.lstrip().startswith(("$ touch", "```", "touch pwned")) for line in text.splitlines())
 
 
 def test_a_pod_name_with_a_fence_set_past_the_schema_stays_inside_its_code_block():
@@ -140,7 +141,7 @@ def test_a_pod_name_with_a_fence_set_past_the_schema_stays_inside_its_code_block
         assert "\n" not in block.strip() and block.strip().replace("\\n", "\n") in commands, block
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert "owned" not in " ".join(headings)
-    for fmt in ("text", "markdown"):
+    for fmt in ("text", "wide", "markdown"):
         out = render(d, fmt)
         assert "\r" not in out and "\x1b" not in out
         assert not any(line.lstrip().startswith(("$ touch", "touch pwned", "# owned")) for line in out.splitlines()), fmt
@@ -149,7 +150,11 @@ def test_a_pod_name_with_a_fence_set_past_the_schema_stays_inside_its_code_block
 def test_where_to_run_is_a_comment_line_before_the_command():
     facts = facts_from_data(copy.deepcopy(BASE))
     facts.endpoints.source.node = "worker-1\n$ touch pwned\r\n"  # past the schema
-    lines = render(diagnose(facts), "text").splitlines()
+    d = diagnose(facts)
+    compact = render(d, "text").splitlines()  # the compact report: where, on the line before its one command
+    now = next(i for i, line in enumerate(compact) if line.startswith("Run now, on worker-1"))
+    assert "worker-1\\n$ touch pwned\\r\\n" in compact[now] and compact[now + 1].startswith("  $ ")
+    lines = render(d, "wide").splitlines()
     commands = [i for i, line in enumerate(lines) if line.lstrip().startswith("$ ")]
     assert commands
     for i in commands:  # nothing after the command: the old "$ cmd  # 'node' (source_node)" form is gone
