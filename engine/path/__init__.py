@@ -1,11 +1,12 @@
 """Packet path model, capture plan and capture reading (the guide's tcpdump method).
 
-    graph = build_path(facts)            # networkx.DiGraph of hops, request and reply
+    graph = build_path(facts)            # the hops, request and reply (graph.to_networkx(): a networkx.DiGraph)
     plan = capture_plan(facts, "zh")     # ordered tcpdump captures: both ends, then bisect
     verdict = localize(facts)            # where the request/reply disappears, suspect causes
     text = render_path(graph, verdict, "en")
 
-This subpackage is the only place podnet imports networkx; ``import podnet`` does not load it.
+The path is a chain walked in plain Python (:mod:`.chain`); networkx is imported only by
+``to_networkx()`` (and by the knowledge graph of ``podnet rules graph``), never by a diagnosis.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Build the directed graph of hops a packet crosses, and the reply's way back, from a fact file.
+"""Build the directed graph of hops a packet crosses, and the reply's way back, from a fact file
+(a :class:`~podnet.path.chain.PacketPath`; its ``to_networkx()`` gives a networkx graph).
 
 The per-CNI device chain is data (``kb/paths/<cni>-<mode>.yaml``); this module composes it into
 segments: out of a Pod (eth0 -> veth -> bridge), between nodes (tunnel -> host NIC ... host NIC ->
@@ -13,11 +14,11 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Iterable, cast
 
-import networkx as nx
-
 from ..cidr import ip_in
 from ..errors import FactFileError
 from ..facts.model import FactFile, NodeInfo
+from ..knowledge.templates import Placeholder
+from .chain import PacketPath
 from .model import Address, Direction, Hop, PathStep
 from .profiles import DeviceRole, PathProfile, profile_for
 
@@ -100,65 +101,90 @@ def _node(facts: FactFile, name: str | None, ip: str | None, pod_ip: str | None 
     return NodeRef(name or info.name, ip or info.internal_ip, info.nic, info.pod_cidr)
 
 
-def resolve(facts: FactFile) -> Resolved:
-    """Look up both ends of the failing connection; a missing fact the path needs is a located error."""
+def resolve(facts: FactFile, fill_in: bool = False) -> Resolved:
+    """Look up both ends of the failing connection; a missing fact the path needs is a located error,
+    or, with ``fill_in``, a named placeholder (``<source-ip>``) the capture plan turns into a shell
+    variable to set (:mod:`podnet.knowledge.templates`); each is listed in the notes as ``fill_in:NAME``."""
     src, dst = facts.endpoints.source, facts.endpoints.destination
+    filled: list[str] = []
+
+    def need(value: Any, name: str, message: str, where: str) -> Any:
+        if value:
+            return value
+        if not fill_in:
+            raise _missing(message, where)
+        filled.append(name)
+        return Placeholder(f"<{name}>")
+
+    def node_or_fill(ref: NodeRef | None, role: str, message: str, where: str) -> NodeRef:
+        if ref is not None:
+            if fill_in and not ref.ip:
+                filled.append(f"{role}-node-internal-ip")
+                return NodeRef(ref.name, Placeholder(f"<{role}-node-internal-ip>"), ref.nic, ref.pod_cidr)
+            return ref
+        need(None, f"{role}-node-name", message, where)
+        filled.append(f"{role}-node-internal-ip")
+        return NodeRef(Placeholder(f"<{role}-node-name>"), Placeholder(f"<{role}-node-internal-ip>"))
+
     if src.kind == "pod":
-        if not src.ip:
-            raise _missing("the source Pod's IP is needed to draw the path", "$.endpoints.source.ip")
-        s_node = _node(facts, src.node, src.node_ip, src.ip)
-        if s_node is None:
-            raise _missing("the node of the source Pod is needed (node, node_ip, or a PodCIDR in cluster.nodes)", "$.endpoints.source.node")
-        s_pod: PodRef | None = PodRef(src.ip, s_node, src.name, src.namespace)
+        ip = need(src.ip, "source-ip", "the source Pod's IP is needed to draw the path", "$.endpoints.source.ip")
+        s_node = node_or_fill(_node(facts, src.node, src.node_ip, src.ip), "source",
+                              "the node of the source Pod is needed (node, node_ip, or a PodCIDR in cluster.nodes)", "$.endpoints.source.node")
+        s_pod: PodRef | None = PodRef(ip, s_node, src.name or (Placeholder("<source-name>") if fill_in else None),
+                                      src.namespace or (Placeholder("<source-namespace>") if fill_in else None))
     else:
-        s_node = _node(facts, src.node or src.name, src.node_ip or src.ip)
-        if s_node is None:
-            raise _missing("the source node's name or IP is needed", "$.endpoints.source.node")
+        s_node = node_or_fill(_node(facts, src.node or src.name, src.node_ip or src.ip), "source",
+                              "the source node's name or IP is needed", "$.endpoints.source.node")
         s_pod = None
     res = Resolved(src.kind, s_node, s_pod, dst.kind, "", dst.port, dst.protocol)
 
     if dst.kind == "pod":
-        if not dst.ip:
-            raise _missing("the destination Pod's IP is needed", "$.endpoints.destination.ip")
-        d_node = _node(facts, dst.node, dst.node_ip, dst.ip)
-        if d_node is None:
-            raise _missing("the node of the destination Pod is needed (node, node_ip, or a PodCIDR in cluster.nodes)", "$.endpoints.destination.node")
-        res.dest_ip = dst.ip
-        res.target_pod = PodRef(dst.ip, d_node, dst.name, dst.namespace, dst.port)
+        ip = need(dst.ip, "destination-ip", "the destination Pod's IP is needed", "$.endpoints.destination.ip")
+        d_node = node_or_fill(_node(facts, dst.node, dst.node_ip, dst.ip), "destination",
+                              "the node of the destination Pod is needed (node, node_ip, or a PodCIDR in cluster.nodes)", "$.endpoints.destination.node")
+        res.dest_ip = ip
+        res.target_pod = PodRef(ip, d_node, dst.name or (Placeholder("<destination-pod>") if fill_in else None),
+                                dst.namespace or (Placeholder("<destination-namespace>") if fill_in else None), dst.port)
     elif dst.kind == "service":
-        if not dst.ip:
-            raise _missing("the Service's ClusterIP is needed", "$.endpoints.destination.ip")
-        res.dest_ip = dst.ip
-        res.target_pod = _backend(facts, dst, "$.endpoints.destination.backends")
+        res.dest_ip = need(dst.ip, "destination-ip", "the Service's ClusterIP is needed", "$.endpoints.destination.ip")
+        res.target_pod = _backend(facts, dst, "$.endpoints.destination.backends", fill_in, filled)
         if len(dst.backends) > 1:
             res.notes.append("several_backends")
     elif dst.kind == "node":
         t_node = _node(facts, dst.node or dst.name, dst.node_ip or dst.ip)
         if t_node is None or not (dst.ip or t_node.ip):
-            raise _missing("the destination node's IP is needed", "$.endpoints.destination.ip")
+            t_node = node_or_fill(t_node, "destination", "the destination node's IP is needed", "$.endpoints.destination.ip")
         res.dest_ip = dst.ip or t_node.ip or ""
         res.target_node = t_node
         if dst.backends:
             if dst.port is None:
                 raise _missing("a NodePort destination needs its port", "$.endpoints.destination.port")
             res.dest_kind = "nodeport"
-            res.target_pod = _backend(facts, dst, "$.endpoints.destination.backends")
+            res.target_pod = _backend(facts, dst, "$.endpoints.destination.backends", fill_in, filled)
         elif src.kind == "node" and s_node.same(t_node):
             raise FactFileError("source and destination are the same node: no packet path to capture", location="$.endpoints.destination", code="E-PATH-MISSING")
     else:
-        if not dst.ip:
-            raise _missing("the external destination's IP is needed", "$.endpoints.destination.ip")
-        res.dest_ip = dst.ip
+        res.dest_ip = need(dst.ip, "destination-ip", "the external destination's IP is needed", "$.endpoints.destination.ip")
+    res.notes.extend(f"fill_in:{name}" for name in dict.fromkeys(filled))
     return res
 
 
-def _backend(facts: FactFile, dst: Any, where: str) -> PodRef:
+def _backend(facts: FactFile, dst: Any, where: str, fill_in: bool = False, filled: list[str] | None = None) -> PodRef:
     if not dst.backends:
-        raise _missing("at least one backend Pod (ip and node) is needed to draw the path", where)
+        if not fill_in:
+            raise _missing("at least one backend Pod (ip and node) is needed to draw the path", where)
+        names = ["backend-ip", "destination-pod", "destination-node-name", "destination-node-internal-ip"]
+        (filled if filled is not None else []).extend(names)
+        node = NodeRef(Placeholder("<destination-node-name>"), Placeholder("<destination-node-internal-ip>"))
+        return PodRef(Placeholder("<backend-ip>"), node, Placeholder("<destination-pod>"),
+                      dst.namespace or Placeholder("<destination-namespace>"), dst.port)
     b = dst.backends[0]
     node = _node(facts, b.node, b.node_ip, b.ip)
     if node is None:
-        raise _missing("the backend Pod's node is needed (node, node_ip, or a PodCIDR in cluster.nodes)", f"{where}[0].node")
+        if not fill_in:
+            raise _missing("the backend Pod's node is needed (node, node_ip, or a PodCIDR in cluster.nodes)", f"{where}[0].node")
+        (filled if filled is not None else []).extend(["destination-node-name", "destination-node-internal-ip"])
+        node = NodeRef(Placeholder("<destination-node-name>"), Placeholder("<destination-node-internal-ip>"))
     return PodRef(b.ip, node, b.pod, dst.namespace, b.port or dst.port)
 
 
@@ -410,20 +436,20 @@ def reply_hops(request: list[Hop]) -> list[Hop]:
     return out
 
 
-def build_path(facts: FactFile) -> nx.DiGraph:
+def build_path(facts: FactFile, fill_in: bool = False) -> PacketPath:
     """The packet path of the case: nodes ``("request", i)`` and ``("reply", i)``, each with ``hop`` (a :class:`Hop`).
 
     Edges follow the packet: request 0 -> 1 -> ... -> n-1 -> reply n-1 -> ... -> reply 0; each
     edge carries ``steps`` (NAT, encapsulation) made between the two hops. Graph attributes: ``case``,
     ``cni``, ``mode``, ``profile``, ``kube_proxy_mode``, ``notes`` and ``resolved`` (the endpoints).
     """
-    res = resolve(facts)
-    prof, notes = profile_for(facts.cluster.cni, facts.cluster.mode)
+    res = resolve(facts, fill_in)
+    prof, notes = profile_for(facts.cluster.cni, facts.cluster.mode, fallback=fill_in)
     if facts.cluster.kube_proxy_mode in ("unknown", "none") and res.dest_kind in ("service", "nodeport"):
         notes.append("kube_proxy:iptables")
     request = _Builder(facts, prof, res).build()
     reply = reply_hops(request)
-    g = nx.DiGraph(case=facts.case.id, cni=prof.cni, mode=prof.mode, profile=prof.id,
+    g = PacketPath(case=facts.case.id, cni=prof.cni, mode=prof.mode, profile=prof.id,
                    kube_proxy_mode=_proxy_mode(facts), notes=notes + res.notes, resolved=res)
     for hop in request:
         g.add_node((REQUEST, hop.index), hop=hop)
@@ -437,10 +463,10 @@ def build_path(facts: FactFile) -> nx.DiGraph:
     return g
 
 
-def hops(graph: nx.DiGraph, direction: Direction = REQUEST) -> list[Hop]:
+def hops(graph: PacketPath, direction: Direction = REQUEST) -> list[Hop]:
     """The hops of one direction in the order the packet crosses them."""
     n = sum(1 for d, _ in graph.nodes if d == REQUEST)
-    order: Iterable[tuple[str, int]] = nx.shortest_path(graph, (REQUEST, 0), (REPLY, 0))
+    order: Iterable[tuple[str, int]] = graph.shortest_path((REQUEST, 0), (REPLY, 0))  # type: ignore[assignment]
     items = [graph.nodes[key]["hop"] for key in order if key[0] == direction]
     assert len(items) == n
     return items

@@ -10,9 +10,8 @@ from .model import Address, CapturePlan, Hop, PathStep, PathVerdict
 from .profiles import profiles, text
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from .build import Resolved
+    from .chain import PacketPath
 
 Format = Literal["text", "markdown", "json"]
 
@@ -139,7 +138,7 @@ def render_plan(plan: CapturePlan, fmt: Format = "text") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_path(graph: nx.DiGraph, verdict: PathVerdict | None = None, lang: Lang = "en") -> str:
+def render_path(graph: PacketPath, verdict: PathVerdict | None = None, lang: Lang = "en") -> str:
     """The request and reply paths as text, with what the captures saw and the failing hop marked."""
     from .build import REPLY, REQUEST, hops
 

@@ -65,7 +65,8 @@ def test_a_case_without_captures_or_ruleset_loads_no_graph_tracer_yaml_or_rich(w
 
 def test_a_case_with_captures_reads_no_yaml_once_cached(warm_cache):
     modules = _modules("diagnose", str(CAPTURES), "-o", "json", cache=warm_cache)
-    assert _loaded(modules, "networkx")  # the packet path is drawn
+    assert _loaded(modules, "podnet.path")  # the packet path is drawn...
+    assert not _loaded(modules, "networkx")  # ...walking its chain in plain Python
     assert not _loaded(modules, "yaml")  # knowledge and path profiles come from the cache
 
 

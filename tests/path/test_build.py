@@ -140,7 +140,7 @@ def test_reply_path_is_the_request_backwards_with_nat_undone():
     # The reply leaves flannel.1 on n1 as 10.244.2.7 and reaches cni0 as the ClusterIP again.
     un_dnat = [s for h in reply for s in h.steps if s.kind == "un_dnat"]
     assert [(s.before.ip, s.after.ip) for s in un_dnat] == [("10.244.2.7", "10.96.0.10")]
-    assert nx.is_directed_acyclic_graph(graph)
+    assert nx.is_directed_acyclic_graph(graph.to_networkx())
     assert graph.graph["profile"] == "flannel-vxlan"
 
 
@@ -195,3 +195,18 @@ def test_import_podnet_does_not_load_networkx():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
 
+
+
+def test_the_chain_is_the_graph_networkx_sees():
+    """The diagnosis walks the path in plain Python (no networkx import); as a networkx graph it has
+    the same nodes, edges and attributes, and the hops follow networkx's own shortest path."""
+    graph = build_path(make_case("flannel", "vxlan", SRC_POD, SERVICE))
+    g = graph.to_networkx()
+    assert list(g.nodes) == list(graph.nodes) and list(g.edges) == graph.edges
+    assert g.graph == graph.graph
+    assert all(g.nodes[k] == graph.nodes[k] for k in graph.nodes)
+    assert all(g.get_edge_data(a, b) == graph.get_edge_data(a, b) for a, b in graph.edges)
+    start, end = ("request", 0), ("reply", 0)
+    assert graph.shortest_path(start, end) == nx.shortest_path(g, start, end)
+    with pytest.raises(ValueError):
+        graph.shortest_path(end, start)
