@@ -93,9 +93,9 @@ def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None)
     """The report of a diagnosis as ``"text"`` (compact), ``"wide"`` (the full text report),
     ``"markdown"``, ``"json"`` or ``"yaml"``.
 
-    The texts of a diagnosis are made in the language it was diagnosed in (``diagnose(...,
-    lang=)``); ``lang``, when given, must be that language (a report in another language needs
-    a new diagnosis)."""
+    The report is in the diagnosis's language (``diagnose(..., lang=)``), or in ``lang`` when
+    given: a diagnosis from :func:`diagnose` carries its texts in every language, so one run
+    renders in either (:func:`podnet.neutral.localize`)."""
     from .diagnosis import Diagnosis as _Diagnosis
     from .errors import UsageError as _UsageError
 
@@ -107,11 +107,18 @@ def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None)
         close = difflib.get_close_matches(str(fmt), RENDER_FORMATS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise _UsageError(f"unknown format {fmt!r}{hint} (choose from {', '.join(RENDER_FORMATS)})", location="render(fmt)")
-    if lang is not None and lang != diagnosis.lang:
-        raise _UsageError(
-            f"the diagnosis is in {diagnosis.lang!r}; call diagnose(..., lang={lang!r}) for a report in {lang!r}",
-            location="render(lang)",
-        )
+    if lang is not None and lang not in ("en", "zh"):
+        raise _UsageError(f"unknown language {lang!r} (en or zh)", location="render(lang)")
+    from .neutral import NeutralDiagnosis, localize, neutral_of
+
+    if isinstance(diagnosis, NeutralDiagnosis) or (lang is not None and lang != diagnosis.lang):
+        if not isinstance(diagnosis, NeutralDiagnosis) and neutral_of(diagnosis) is None:
+            raise _UsageError(
+                f"this diagnosis is in {diagnosis.lang!r} only (it was not made by podnet.diagnose); "
+                f"call diagnose(..., lang={lang!r}) for a report in {lang!r}",
+                location="render(lang)",
+            )
+        diagnosis = localize(diagnosis, lang or "en")
     from .render.report import render_report
 
     return render_report(diagnosis, fmt)

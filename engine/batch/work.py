@@ -66,7 +66,7 @@ def diagnose_case(item: CaseInput, options: BatchOptions, reasoner: Any = None) 
         text = item.text if item.text is not None else read_text(item.path)  # type: ignore[arg-type]
         facts = facts_from_data(parse_json(text, item.source), item.source)
         case_id = facts.case.id
-        a = analyse(facts, rule_dirs=options.rule_dirs, strict=options.strict, lang=options.lang, reasoner=reasoner)  # type: ignore[arg-type]
+        a = analyse(facts, rule_dirs=options.rule_dirs, strict=options.strict, reasoner=reasoner)
         top = rank(a.knowledge, a.result.firings).top(options.top)
     except PodnetError as exc:
         return _error_record(item, _located(exc, item), case_id)

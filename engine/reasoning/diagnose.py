@@ -1,4 +1,8 @@
-"""From a fact file to a :class:`~podnet.diagnosis.Diagnosis`: enrich, fire rules, rank, explain."""
+"""From a fact file to a diagnosis: enrich, fire rules, rank, explain.
+
+The reasoning takes no language: :func:`diagnose_neutral` gives a
+:class:`~podnet.neutral.NeutralDiagnosis` whose texts are in every language; :func:`diagnose_facts`
+localizes it (:func:`podnet.neutral.localize`) for callers that want one language."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnosis import Diagnosis, DiagnosisWarning, FailingHop, PathSummary, PossibleCause, RankedCause, SymptomResult
+from ..diagnosis import Diagnosis, FailingHop
 from ..errors import FactFileError
 from ..facts.conflicts import find_conflicts
 from ..facts.duplicates import exact_repeats
@@ -15,8 +19,17 @@ from .enrich import enrich
 from ..facts.load import check_observation_count
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
-from ..knowledge.model import Lang
-from ..messages import render
+from ..knowledge.model import LANGS, Lang
+from ..messages import localized, render
+from ..neutral import (
+    NeutralDiagnosis,
+    NeutralPathSummary,
+    NeutralPossibleCause,
+    NeutralRankedCause,
+    NeutralSymptomResult,
+    NeutralWarning,
+    localize,
+)
 from .compile import Firing
 from .confidence import combine
 from .engine import Reasoner, RunResult
@@ -43,7 +56,7 @@ class _CauseTally:
     firings: list[Firing] = field(default_factory=list)
 
 
-def _conflict_warnings(facts: FactFile, strict: bool, lang: Lang) -> tuple[set[int], list[DiagnosisWarning]]:
+def _conflict_warnings(facts: FactFile, strict: bool) -> tuple[set[int], list[NeutralWarning]]:
     skip: set[int] = set()
     warnings = []
     for c in find_conflicts(facts):
@@ -52,9 +65,9 @@ def _conflict_warnings(facts: FactFile, strict: bool, lang: Lang) -> tuple[set[i
             raise FactFileError(f"contradictory observations of {c.probe}: {' vs '.join(c.results)} (at {paths})", location=c.paths[0], code="E-FACTS-CONFLICT")
         for p in c.paths:
             skip.add(int(p.split("[")[1].rstrip("]")))
-        joiner = render("reasoning", "results_joiner", lang, {})
-        msg = render("reasoning", "facts_conflict", lang, {"probe": c.probe, "results": joiner.join(c.results)})
-        warnings.append(DiagnosisWarning(code="W-FACTS-CONFLICT", message=msg, location=paths))
+        results = {lang: render("reasoning", "results_joiner", lang, {}).join(c.results) for lang in LANGS}
+        msg = localized("reasoning", "facts_conflict", probe=c.probe, results=results)
+        warnings.append(NeutralWarning(code="W-FACTS-CONFLICT", message=msg, location=paths))
     return skip, warnings
 
 
@@ -65,7 +78,7 @@ class Analysis:
     knowledge: Knowledge
     facts: FactFile
     skip: set[int]
-    warnings: list[DiagnosisWarning]
+    warnings: list[NeutralWarning]
     result: RunResult
     path: Any = None
     context: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -90,20 +103,20 @@ def _read_path(facts: FactFile, skip: set[int]) -> tuple[Any, list[tuple[str, di
     return verdict, context
 
 
-def _repeat_warnings(facts: FactFile, lang: Lang) -> tuple[set[int], list[DiagnosisWarning]]:
+def _repeat_warnings(facts: FactFile) -> tuple[set[int], list[NeutralWarning]]:
     """Exact repeats of earlier observations: left out (the first copy stands for them), named in a warning."""
     repeats = exact_repeats(facts.observations)
     if not repeats:
         return set(), []
     pairs = [f"$.observations[{i}] = [{first}]" for i, first in list(repeats.items())[:3]]
     more = ", ..." if len(repeats) > 3 else ""
-    msg = render("reasoning", "facts_repeated", lang, {"count": len(repeats), "pairs": ", ".join(pairs) + more})
+    msg = localized("reasoning", "facts_repeated", count=len(repeats), pairs=", ".join(pairs) + more)
     location = ", ".join(f"$.observations[{i}]" for i in list(repeats)[:3]) + more
-    return set(repeats), [DiagnosisWarning(code="W-FACTS-REPEATED", message=msg, location=location)]
+    return set(repeats), [NeutralWarning(code="W-FACTS-REPEATED", message=msg, location=location)]
 
 
 def analyse(
-    facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, lang: Lang = "en", reasoner: Reasoner | None = None
+    facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False, reasoner: Reasoner | None = None
 ) -> Analysis:
     """Enrich a copy of the facts, set exact repeats and contradictions aside, read the packet
     path, fire the rules (of ``reasoner``, by default the one for ``rule_dirs``)."""
@@ -111,17 +124,17 @@ def analyse(
     if reasoner is None:
         reasoner = get_reasoner(tuple(rule_dirs))
     kb = reasoner.knowledge
-    repeated, warnings = _repeat_warnings(facts, lang)
+    repeated, warnings = _repeat_warnings(facts)
     # enrich() only assigns derived attributes of observations: shallow copies keep the input intact
     facts = enrich(facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]}), kb.interface_role)
-    skip, conflict_warnings = _conflict_warnings(facts, strict, lang)
+    skip, conflict_warnings = _conflict_warnings(facts, strict)
     skip |= repeated
     warnings += conflict_warnings
     verdict, context = _read_path(facts, skip)
     return Analysis(kb, facts, skip, warnings, reasoner.run(facts, skip, context), verdict, context)
 
 
-def _path_summary(verdict: Any, facts: FactFile, lang: Lang) -> PathSummary | None:
+def _path_summary(verdict: Any, facts: FactFile) -> NeutralPathSummary | None:
     if verdict is None:
         return None
     from ..errors import PodnetError
@@ -129,15 +142,16 @@ def _path_summary(verdict: Any, facts: FactFile, lang: Lang) -> PathSummary | No
 
     hop = verdict.failing_hop
     try:
-        drawing = render_path(build_path(facts), verdict, lang)
+        graph = build_path(facts)
+        drawing = {lang: render_path(graph, verdict, lang) for lang in LANGS}
     except PodnetError:
         drawing = None
-    return PathSummary(
+    return NeutralPathSummary(
         failing_hop=FailingHop(index=hop.index, node=hop.node, interface=hop.interface, role=hop.role) if hop else None,
         direction=verdict.direction,
         segment=verdict.segment,
         suspects=list(verdict.suspects),
-        explanation=verdict.explanation.get(lang) if verdict.explanation else None,
+        explanation=verdict.explanation.model_dump() if verdict.explanation else None,
         drawing=drawing,
     )
 
@@ -186,21 +200,27 @@ def rank(kb: Knowledge, firings: list[Firing]) -> Ranking:
 
 
 def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, ...] = (), strict: bool = False) -> Diagnosis:
-    """Diagnose one case. The fact file is not modified."""
-    a = analyse(facts, rule_dirs=rule_dirs, strict=strict, lang=lang)
+    """Diagnose one case, in ``lang``: :func:`diagnose_neutral` localized (the localized diagnosis
+    can be made again in the other language without diagnosing again: :func:`podnet.neutral.localize`)."""
+    return localize(diagnose_neutral(facts, rule_dirs=rule_dirs, strict=strict), lang)
+
+
+def diagnose_neutral(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict: bool = False) -> NeutralDiagnosis:
+    """Diagnose one case: every text in every language. The fact file is not modified."""
+    a = analyse(facts, rule_dirs=rule_dirs, strict=strict)
     kb, facts, skip, warnings, result = a.knowledge, a.facts, a.skip, a.warnings, a.result
-    explainer = Explainer(kb, facts, lang, a.context)
+    explainer = Explainer(kb, facts, a.context)
     ranking = rank(kb, result.firings)
     symptom_ev, tallies, scored = ranking.symptom_evidence, ranking.tallies, ranking.scored
 
-    def symptom_results(table: dict[str, Any]) -> list[SymptomResult]:
+    def symptom_results(table: dict[str, Any]) -> list[NeutralSymptomResult]:
         out = []
         for sid, meta in table.items():
             if sid in symptom_ev:
                 out.append(
-                    SymptomResult(
+                    NeutralSymptomResult(
                         id=sid,
-                        title=meta.title.get(lang),
+                        title=meta.title.model_dump(),
                         primary=meta.primary,
                         evidence=explainer.merged_evidence(symptom_ev[sid]),
                     )
@@ -209,26 +229,26 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
 
     cause_order = {cid: i for i, cid in enumerate(kb.causes)}
 
-    def ranked_cause(cid: str, cf: float, rank: int) -> RankedCause:
+    def ranked_cause(cid: str, cf: float, rank: int) -> NeutralRankedCause:
         cause = kb.causes[cid]
         t = tallies[cid]
         evidence = explainer.merged_evidence(t.firings, weighted=True)
         where = f"kb/causes: {cid}"
-        return RankedCause(
+        return NeutralRankedCause(
             rank=rank,
             id=cid,
             symptom=cause.symptom,
-            title=cause.title.get(lang),
+            title=cause.title.model_dump(),
             confidence=round(max(0.0, cf), 4),
-            explanation=explainer.text(cause.explanation.get(lang), f"{where}.explanation.{lang}"),
+            explanation=explainer.localized(cause.explanation, None, f"{where}.explanation"),
             evidence=evidence,
             remediation=explainer.steps(cause.remediation, f"{where}.remediation"),
             verify=explainer.steps(cause.verify, f"{where}.verify"),
             guide=cause.guide,
         )
 
-    causes: list[RankedCause] = []
-    ruled_out: list[RankedCause] = []
+    causes: list[NeutralRankedCause] = []
+    ruled_out: list[NeutralRankedCause] = []
     for cid, cf, support in scored:
         if cf >= MIN_CONFIDENCE:
             causes.append(ranked_cause(cid, cf, len(causes) + 1))
@@ -243,7 +263,7 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
             allowed_by.setdefault(supported, r.symptom_dir)
     possible = sorted(
         (
-            PossibleCause(id=cid, symptom=symptom, title=kb.causes[cid].title.get(lang), prior=kb.causes[cid].prior)
+            NeutralPossibleCause(id=cid, symptom=symptom, title=kb.causes[cid].title.model_dump(), prior=kb.causes[cid].prior)
             for cid, symptom in allowed_by.items()
             if cid not in named
         ),
@@ -251,12 +271,11 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
     )
     confirmed = {cid for cid, t in tallies.items() if any(f.rule.spec.decisive and (f.rule.spec.then.weight or 0) > 0 for f in t.firings)}
     checks = next_checks(
-        kb, facts, skip, [(c.id, c.confidence) for c in causes], established, explainer, lang, [p.id for p in possible], confirmed
+        kb, facts, skip, [(c.id, c.confidence) for c in causes], established, explainer, [p.id for p in possible], confirmed
     )
-    return Diagnosis(
+    return NeutralDiagnosis(
         case_id=facts.case.id,
         summary=facts.case.summary,
-        lang=lang,
         symptoms=symptom_results(kb.symptoms),  # type: ignore[arg-type]
         findings=symptom_results(kb.findings),  # type: ignore[arg-type]
         causes=causes,
@@ -264,5 +283,5 @@ def diagnose_facts(facts: FactFile, *, lang: Lang = "en", rule_dirs: tuple[str, 
         possible=possible,
         next_checks=checks,
         warnings=warnings,
-        path=_path_summary(a.path, facts, lang),
+        path=_path_summary(a.path, facts),
     )

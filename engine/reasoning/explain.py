@@ -1,14 +1,14 @@
 """Explanations of a diagnosis: rule messages with the observations they matched, cause texts
-and steps rendered for the case, in one language."""
+and steps rendered for the case, in every language (the neutral diagnosis of :mod:`podnet.neutral`)."""
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..diagnosis import Evidence, Step
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge
-from ..knowledge.model import Lang
+from ..knowledge.model import LANGS, Text
+from ..neutral import Localized, NeutralEvidence, NeutralStep
 from ..knowledge.templates import case_context, obs_namespace, probe_context, render
 from .compile import Firing
 from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX
@@ -35,12 +35,11 @@ def _paths(firing: Firing, captures: list[str], located: dict[int, str] | None =
 
 
 class Explainer:
-    """Renders rule messages and cause texts for one case in one language."""
+    """Renders rule messages and cause texts for one case, in every language."""
 
-    def __init__(self, kb: Knowledge, facts: FactFile, lang: Lang, context: list[tuple[str, dict[str, Any]]] = ()) -> None:  # type: ignore[assignment]
+    def __init__(self, kb: Knowledge, facts: FactFile, context: list[tuple[str, dict[str, Any]]] = ()) -> None:  # type: ignore[assignment]
         self.kb = kb
         self.facts = facts
-        self.lang = lang
         self.ctx = case_context(facts)
         self._obs_dump: dict[int, Any] = {}
         self._context = {PATH_IX - k: obs_namespace(fields, kind) for k, (kind, fields) in enumerate(context)}
@@ -53,7 +52,7 @@ class Explainer:
             self._obs_dump[ix] = obs_namespace(o.model_dump(), o.kind)  # type: ignore[attr-defined]
         return self._obs_dump[ix]
 
-    def evidence(self, firing: Firing, direction: str = "for", weight: float | None = None) -> Evidence:
+    def evidence(self, firing: Firing, direction: str = "for", weight: float | None = None) -> NeutralEvidence:
         rule = firing.rule
         ctx = dict(self.ctx)
         ctx.update(firing.bindings)
@@ -62,10 +61,10 @@ class Explainer:
                 ctx[alias] = self._obs(ix)
             elif ix in self._context:
                 ctx[alias] = self._context[ix]
-        message = render(rule.spec.because.get(self.lang), ctx, f"{rule.path}: rule {rule.id}: because.{self.lang}")
-        return Evidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures, self._located))  # type: ignore[arg-type]
+        message = self.localized(rule.spec.because, ctx, f"{rule.path}: rule {rule.id}: because")
+        return NeutralEvidence(rule=rule.id, direction=direction, weight=weight, message=message, observations=_paths(firing, self._captures, self._located))  # type: ignore[arg-type]
 
-    def merged_evidence(self, firings: Iterable[Firing], weighted: bool = False) -> list[Evidence]:
+    def merged_evidence(self, firings: Iterable[Firing], weighted: bool = False) -> list[NeutralEvidence]:
         """One entry per rule: the message of its first match in observation order (rendered
         once, however often the rule matched) and the observations of all its matches."""
         groups: dict[str, list[Firing]] = {}
@@ -82,13 +81,13 @@ class Explainer:
             items.append(ev)
         return merge_evidence(items)
 
-    def steps(self, steps: list[Any], where: str) -> list[Step]:
+    def steps(self, steps: list[Any], where: str) -> list[NeutralStep]:
         out = []
         for i, s in enumerate(steps):
             loc = f"{where}[{i}]"
             out.append(
-                Step(
-                    text=render(s.text.get(self.lang), self.ctx, f"{loc}.text.{self.lang}"),
+                NeutralStep(
+                    text=self.localized(s.text, self.ctx, f"{loc}.text"),
                     command=render(s.command, self.ctx, f"{loc}.command") if s.command else None,
                     run_at=s.run_at,
                     run_on=self.host_for(s.run_at),
@@ -108,13 +107,18 @@ class Explainer:
         return names.get(at or "")
 
     def text(self, template: str, where: str, target_role: str | None = None) -> str:
+        """A language-neutral template (a command) rendered for the case."""
         return render(template, probe_context(self.ctx, target_role), where)
 
+    def localized(self, texts: Text, ctx: dict[str, Any] | None, where: str) -> Localized:
+        """A text of the knowledge rendered for the case in every language."""
+        return {lang: render(texts.get(lang), self.ctx if ctx is None else ctx, f"{where}.{lang}") for lang in LANGS}
 
-def merge_evidence(items: Any) -> list[Evidence]:
+
+def merge_evidence(items: Any) -> list[NeutralEvidence]:
     """One entry per rule (a rule that matched several fact combinations lists all their
     observations), in a stable order: for before against, stronger first, then by rule id."""
-    merged: dict[str, Evidence] = {}
+    merged: dict[str, NeutralEvidence] = {}
     for ev in items:
         if ev.rule in merged:
             merged[ev.rule].observations.extend(ev.observations)

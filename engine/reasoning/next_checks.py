@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ..diagnosis import NextCheck
 from ..facts.model import FactFile
 from ..knowledge.calibration import CONFIDENT
 from ..knowledge.conditions import patterns
 from ..knowledge.load import Knowledge
-from ..knowledge.model import Lang
-from ..messages import render
+from ..knowledge.model import LANGS
+from ..messages import localized
+from ..neutral import NeutralNextCheck
 from .explain import Explainer
 
 MAX_NEXT_CHECKS = 5
@@ -84,10 +84,9 @@ def next_checks(
     ranked: list[tuple[str, float]],
     established: set[str],
     explainer: Explainer,
-    lang: Lang,
     possible: list[str] = (),  # type: ignore[assignment]
     confirmed: set[str] = frozenset(),  # type: ignore[assignment]
-) -> list[NextCheck]:
+) -> list[NeutralNextCheck]:
     """The checks worth making next, decisive ones for the top causes first. ``possible``: causes
     of the established symptom classes by prior (used when fewer than three are ranked);
     ``confirmed``: causes a decisive rule already supports (they need no decisive check)."""
@@ -138,7 +137,7 @@ def next_checks(
     order = list(decides) + sorted(
         (k for k in value if k not in decides), key=lambda k: (-round(value[k], 6), kb.observation_kinds[k[0]].order, k)
     )
-    out: list[NextCheck] = []
+    out: list[NeutralNextCheck] = []
     for key in order:
         if len(out) == MAX_NEXT_CHECKS:
             break
@@ -147,13 +146,11 @@ def next_checks(
         how = meta.how[at]
         causes = sorted(about[key], key=lambda c: (c not in decides.get(key, ()), -weight_of.get(c, 0), c))
         if decides.get(key):
-            titles = ", ".join(kb.causes[c].title.get(lang) for c in decides[key])
-            reason = render("reasoning", "check_decides", lang, {"titles": titles})
+            reason = localized("reasoning", "check_decides", titles=_titles(kb, decides[key]))
         elif causes:
-            titles = ", ".join(kb.causes[c].title.get(lang) for c in causes[:3])
-            reason = render("reasoning", "check_confirms", lang, {"titles": titles})
+            reason = localized("reasoning", "check_confirms", titles=_titles(kb, causes[:3]))
         else:
-            reason = render("reasoning", "check_symptom_class", lang, {})
+            reason = localized("reasoning", "check_symptom_class")
         detail = dict(quals)
         command = explainer.text(how.command, f"kb/observations.yaml: {kind}.how.{at}.command", detail.get("target_role"))
         same = next((c for c in out if c.command == command and c.at == at), None)
@@ -163,11 +160,11 @@ def next_checks(
             same.value = round(same.value + value[key], 4)
             continue
         out.append(
-            NextCheck(
+            NeutralNextCheck(
                 kind=kind,
                 at=at,
                 detail={k: str(v) for k, v in detail.items()},
-                title=meta.title.get(lang),
+                title=meta.title.model_dump(),
                 command=command,
                 run_in=how.run_in,
                 reason=reason,
@@ -177,6 +174,11 @@ def next_checks(
             )
         )
     return out
+
+
+def _titles(kb: Knowledge, causes: list[str]) -> dict[str, str]:
+    """The causes' titles, comma-separated, in every language."""
+    return {lang: ", ".join(kb.causes[c].title.get(lang) for c in causes) for lang in LANGS}
 
 
 def decisive_check(kb: Knowledge, cause: str, facts: FactFile, observed: set[CheckKey], blocked: set[str]) -> CheckKey | None:

@@ -122,8 +122,9 @@ def test_views_look_up_only_catalogued_labels() -> None:
     seen = 0
     for area, letters in (("report", {"L"}), ("triage", {"M", "self.M"})):
         for path in sorted(set(AREA_FILES[area])):
-            if path.name.startswith("compact"):
-                continue  # the compact report (in progress) merges its own labels: render/compact_labels.py
+            source = path.read_text(encoding="utf-8")
+            if area == "report" and "from .labels import LABELS" not in source:
+                continue  # L is another table there (render/compact_labels.py, command_notes.py: not yet in the catalogue)
             for m in pattern.finditer(path.read_text(encoding="utf-8")):
                 if m.group(1) in letters or (area == "triage" and m.group(1).startswith("MESSAGES")):
                     assert m.group(2) in catalogue(area), f"{path.relative_to(ROOT)}: {m.group(0)} is not in kb/messages/{area}.yaml"

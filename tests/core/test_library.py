@@ -79,10 +79,21 @@ def test_render_checks_format_and_language(diagnosis):
     with pytest.raises(UsageError, match=r"unknown format 'jsn'; did you mean 'json'\?"):
         render(diagnosis, "jsn")
     assert render(diagnosis, "text", lang="en") == render(diagnosis, "text")
-    with pytest.raises(UsageError, match=r"diagnosis is in 'en'; call diagnose\(\.\.\., lang='zh'\)"):
-        render(diagnosis, "text", lang="zh")
     zh = diagnose(load_facts(CASE), lang="zh")
     assert render(zh, "markdown", lang="zh").startswith("# podnet 诊断报告")
+    # one run renders in either language, as a run in that language would
+    assert render(diagnosis, "markdown", lang="zh") == render(zh, "markdown")
+    assert render(zh, "json", lang="en") == render(diagnosis, "json")
+    assert diagnosis.lang == "en" and zh.lang == "zh"  # rendering localizes a copy
+    with pytest.raises(UsageError, match=r"unknown language 'fr'"):
+        render(diagnosis, "text", lang="fr")
+    # a diagnosis read back from its JSON carries one language only
+    from podnet.diagnosis import Diagnosis
+
+    read_back = Diagnosis.model_validate_json(render(diagnosis, "json"))
+    assert render(read_back, "text", lang="en") == render(diagnosis, "text")
+    with pytest.raises(UsageError, match=r"diagnosis is in 'en' only .*call diagnose\(\.\.\., lang='zh'\)"):
+        render(read_back, "text", lang="zh")
 
 
 def test_podnet_render_stays_the_function_after_the_subpackage_is_imported():

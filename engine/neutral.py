@@ -1,0 +1,153 @@
+"""The language-neutral diagnosis the reasoning makes, and :func:`localize`, which every view calls.
+
+A :class:`NeutralDiagnosis` has the fields of :class:`~podnet.diagnosis.Diagnosis`, but each text
+(titles, rule messages, explanations, steps, reasons, warnings, the path's explanation and drawing)
+is given in every language, ``{"en": ..., "zh": ...}``, rendered from the knowledge's templates and
+the text catalogue when the case is diagnosed. :func:`localize` picks one language and gives the
+published one-language :class:`~podnet.diagnosis.Diagnosis` (the JSON contract of ``podnet schema
+--diagnosis`` is unchanged); the localized diagnosis remembers its neutral source, so it can be
+shown in the other language without diagnosing again (:func:`podnet.render` with ``lang=``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from .diagnosis import (
+    Diagnosis,
+    DiagnosisWarning,
+    Evidence,
+    NextCheck,
+    PathSummary,
+    PossibleCause,
+    RankedCause,
+    Step,
+    SymptomResult,
+)
+
+__all__ = [
+    "Localized",
+    "NeutralDiagnosis",
+    "NeutralEvidence",
+    "NeutralNextCheck",
+    "NeutralPathSummary",
+    "NeutralPossibleCause",
+    "NeutralRankedCause",
+    "NeutralStep",
+    "NeutralSymptomResult",
+    "NeutralWarning",
+    "localize",
+]
+
+Lang = Literal["en", "zh"]
+Localized = dict[Lang, str]
+"""A text in every language (the diagnosis model cannot import the knowledge's ``Text``)."""
+
+
+class NeutralEvidence(Evidence):
+    TEXTS: ClassVar[tuple[str, ...]] = ("message",)
+    message: Localized = Field(description="What the rule saw, in every language.")  # type: ignore[assignment]
+
+
+class NeutralSymptomResult(SymptomResult):
+    TEXTS: ClassVar[tuple[str, ...]] = ("title",)
+    title: Localized  # type: ignore[assignment]
+    evidence: list[NeutralEvidence]  # type: ignore[assignment]
+
+
+class NeutralStep(Step):
+    TEXTS: ClassVar[tuple[str, ...]] = ("text", "warning")
+    text: Localized  # type: ignore[assignment]
+    if "warning" in Step.model_fields:  # a command that changes the system: what it changes
+        warning: Localized | None = None  # type: ignore[assignment,no-redef]
+
+
+class NeutralRankedCause(RankedCause):
+    TEXTS: ClassVar[tuple[str, ...]] = ("title", "explanation")
+    title: Localized  # type: ignore[assignment]
+    explanation: Localized  # type: ignore[assignment]
+    evidence: list[NeutralEvidence]  # type: ignore[assignment]
+    remediation: list[NeutralStep]  # type: ignore[assignment]
+    verify: list[NeutralStep]  # type: ignore[assignment]
+
+
+class NeutralPossibleCause(PossibleCause):
+    TEXTS: ClassVar[tuple[str, ...]] = ("title",)
+    title: Localized  # type: ignore[assignment]
+
+
+class NeutralNextCheck(NextCheck):
+    TEXTS: ClassVar[tuple[str, ...]] = ("title", "reason")
+    title: Localized  # type: ignore[assignment]
+    reason: Localized  # type: ignore[assignment]
+
+
+class NeutralPathSummary(PathSummary):
+    TEXTS: ClassVar[tuple[str, ...]] = ("explanation", "drawing")
+    explanation: Localized | None = None  # type: ignore[assignment]
+    drawing: Localized | None = None  # type: ignore[assignment]
+
+
+class NeutralWarning(DiagnosisWarning):
+    TEXTS: ClassVar[tuple[str, ...]] = ("message",)
+    message: Localized  # type: ignore[assignment]
+
+
+class NeutralDiagnosis(Diagnosis):
+    """A diagnosis whose texts are in every language; :meth:`localize` gives one of them."""
+
+    TEXTS: ClassVar[tuple[str, ...]] = ()
+    lang: None = None  # type: ignore[assignment]
+    symptoms: list[NeutralSymptomResult]  # type: ignore[assignment]
+    findings: list[NeutralSymptomResult] = Field(default_factory=list)  # type: ignore[assignment]
+    causes: list[NeutralRankedCause]  # type: ignore[assignment]
+    ruled_out: list[NeutralRankedCause] = Field(default_factory=list)  # type: ignore[assignment]
+    possible: list[NeutralPossibleCause] = Field(default_factory=list)  # type: ignore[assignment]
+    next_checks: list[NeutralNextCheck]  # type: ignore[assignment]
+    warnings: list[NeutralWarning]  # type: ignore[assignment]
+    path: NeutralPathSummary | None = None  # type: ignore[assignment]
+
+    def localize(self, lang: Lang) -> Diagnosis:
+        return localize(self, lang)
+
+
+def _pick(value: Any, lang: Lang) -> Any:
+    """``value`` with every neutral model in it turned into plain data in ``lang``."""
+    if isinstance(value, BaseModel):
+        texts: tuple[str, ...] = getattr(type(value), "TEXTS", ())
+        out = {}
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            out[name] = (item[lang] if item is not None else None) if name in texts else _pick(item, lang)
+        return out
+    if isinstance(value, list):
+        return [_pick(v, lang) for v in value]
+    return value
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def localize(diagnosis: Diagnosis, lang: Lang) -> Diagnosis:
+    """The diagnosis in ``lang``: a neutral diagnosis localized, or a localized one made again in
+    ``lang`` from the neutral diagnosis it came from (a copy when it is in ``lang`` already)."""
+    if not isinstance(diagnosis, NeutralDiagnosis):
+        source = neutral_of(diagnosis)
+        if diagnosis.lang == lang or source is None:
+            if diagnosis.lang != lang:
+                raise ValueError(f"this diagnosis is in {diagnosis.lang!r} and does not carry its other languages")
+            return diagnosis
+        diagnosis = source
+    data = _pick(diagnosis, lang)
+    data["lang"] = lang
+    out = Diagnosis.model_validate(data)
+    out._neutral = diagnosis
+    return out
+
+
+def neutral_of(diagnosis: Diagnosis) -> NeutralDiagnosis | None:
+    """The neutral diagnosis a localized one was made from (None for one built otherwise)."""
+    source = getattr(diagnosis, "_neutral", None)
+    return source if isinstance(source, NeutralDiagnosis) else None
