@@ -216,6 +216,8 @@ def main() -> None:
     rate = loc["cases_per_s"]
     print(f"{args.cases:,} generated cases ({size_mib:.0f} MiB of JSON Lines), podnet batch --jobs {args.jobs}: "
           f"{loc['wall_s']:.1f} s, {rate:,.0f} cases/s (100,000 cases: {100000 / rate / 60:.1f} min), exit {loc['exit']}")
+    print(f"  CPU time of the process tree: {loc['cpu_s']:.0f} s = {loc['cpu_s'] / args.cases * 1000:.2f} ms per case "
+          f"(on {args.jobs} free cores: {100000 * loc['cpu_s'] / args.cases / args.jobs / 60:.1f} min for 100,000)")
     print(f"  memory of the process tree: peak {loc['peak_mib']:.0f} MiB; first tenth {loc['first_tenth_mib']:.0f} MiB, last tenth {loc['last_tenth_mib']:.0f} MiB")
     print(f"  top cause as for the unvaried example: {loc['same_top_cause']:,} of {args.cases:,}")
     if "ray" in result:
