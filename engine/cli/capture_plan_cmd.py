@@ -38,12 +38,13 @@ def run(args: argparse.Namespace) -> int:
     if args.format in ("json", "yaml"):
         data = plan.model_dump(mode="json")
         if has_captures:
-            data["verdict"] = localize(facts).model_dump(mode="json")
+            data["verdict"] = localize(facts, strict=False).model_dump(mode="json")
         write_output(dump(data, args.format), args.out)
         return 0
     out = render_plan(plan, args.format)
     if has_captures:
-        drawing = render_path(build_path(facts), localize(facts), args.lang)
+        # the captures are placed on the path only where the case names it (strict); the drawing shows the fill-ins
+        drawing = render_path(build_path(facts, fill_in=True), localize(facts, strict=False), args.lang)
         title = text("captures_so_far", args.lang)
         if args.format == "markdown":
             from ..render.safe import md_fence

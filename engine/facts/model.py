@@ -42,7 +42,11 @@ class Cluster(_Strict):
     """The cluster's networking: CNI plugin and mode, kube-proxy mode, address ranges."""
 
     cni: Literal["flannel", "calico", "cilium", "weave", "canal", "kube-router", "bridge", "other", "unknown"] = "unknown"
-    mode: Literal["vxlan", "host-gw", "ipip", "bgp", "udp", "bridge", "geneve", "wireguard", "other", "unknown"] = "unknown"
+    mode: Literal["vxlan", "host-gw", "ipip", "bgp", "udp", "bridge", "geneve", "wireguard", "native", "other", "unknown"] = Field(
+        "unknown",
+        description="How Pod traffic crosses nodes: an encapsulation (vxlan, geneve, ipip, wireguard; udp: flannel's udp "
+        "backend or Weave's sleeve), or routed (host-gw, bgp, native: Cilium's native routing); unknown: the CNI's default.",
+    )
     kube_proxy_mode: Literal["iptables", "ipvs", "nftables", "none", "unknown"] = "unknown"
     service_cidr: IPNetworkStr | None = None
     pod_cidr: IPNetworkStr | None = None

@@ -35,7 +35,7 @@ class ShellText(str):
 _SHELL = contextvars.ContextVar("podnet_template_shell", default=False)
 """True while a command template renders: placeholders become shell variables."""
 
-_PLACEHOLDER = re.compile(r"<([a-z][a-z0-9]*(?:-[a-z0-9]+)*)>")
+PLACEHOLDER_RE = re.compile(r"<([a-z][a-z0-9]*(?:-[a-z0-9]+)*)>")
 
 FILL_IN_TEXTS: dict[str, str] = {
     "source-name": "the source Pod name (kubectl get pods -A -o wide)",
@@ -113,9 +113,9 @@ def fill_ins(command: str | None) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def _shell_word(text: str) -> str:
+def shell_word(text: str) -> str:
     """``text`` as one shell word, its ``<name>`` placeholders as shell variables (glued, one word)."""
-    parts = _PLACEHOLDER.split(text)
+    parts = PLACEHOLDER_RE.split(text)
     if len(parts) == 1:
         return shlex.quote(text)
     out = []
@@ -137,7 +137,7 @@ def _quote(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return " ".join(_quote(v) for v in value)
     if _SHELL.get():
-        return _shell_word(str(value))
+        return shell_word(str(value))
     return shlex.quote(str(value))
 
 

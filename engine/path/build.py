@@ -175,8 +175,8 @@ def _backend(facts: FactFile, dst: Any, where: str, fill_in: bool = False, fille
             raise _missing("at least one backend Pod (ip and node) is needed to draw the path", where)
         names = ["backend-ip", "destination-pod", "destination-node-name", "destination-node-internal-ip"]
         (filled if filled is not None else []).extend(names)
-        node = NodeRef(Placeholder("<destination-node-name>"), Placeholder("<destination-node-internal-ip>"))
-        return PodRef(Placeholder("<backend-ip>"), node, Placeholder("<destination-pod>"),
+        unknown = NodeRef(Placeholder("<destination-node-name>"), Placeholder("<destination-node-internal-ip>"))
+        return PodRef(Placeholder("<backend-ip>"), unknown, Placeholder("<destination-pod>"),
                       dst.namespace or Placeholder("<destination-namespace>"), dst.port)
     b = dst.backends[0]
     node = _node(facts, b.node, b.node_ip, b.ip)

@@ -59,7 +59,7 @@ class Hop(_Model):
     src: Address
     dst: Address
     protocol: Literal["tcp", "udp"] | None = None
-    encapsulation: Literal["vxlan", "ipip", "geneve", "wireguard"] | None = None
+    encapsulation: Literal["vxlan", "ipip", "geneve", "wireguard", "sleeve"] | None = None
     outer_src: Address | None = None
     outer_dst: Address | None = None
     steps: list[PathStep] = Field(default_factory=list, description="Changes made since the previous hop.")

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
+from ..knowledge.templates import PLACEHOLDER_RE, Placeholder, fill_in_text, fill_in_variable, pod_pid, shell_word
 from .build import REQUEST, Resolved, build_path, hops
 from .model import ROLE_RANK, CaptureCommand, CapturePlan, CaptureStep, Hop
 from .profiles import PathProfile, profiles, text
@@ -57,21 +58,18 @@ def hop_filter(hop: Hop, prof: PathProfile, node_ips: list[str]) -> str:
 
 
 def _pid_setup(hop: Hop, lang: Lang) -> list[str]:
-    """Commands that set ``PID`` to the Pod's process id, the guide's way (docker) or with crictl."""
+    """Commands that set ``PID`` to the Pod's sandbox process id, whichever the runtime (crictl,
+    else Docker as in the guide); a Pod name the case lacks is a fill-in, found by its IP."""
     lines: list[str] = []
-    if hop.pod:
-        pod, ns = hop.pod, hop.pod_namespace
-        docker_name = shlex.quote(f"name=k8s_POD_{pod}_{ns}_" if ns else f"name=k8s_POD_{pod}_")
-        crictl_sel = f"--name {shlex.quote(pod)}" + (f" --namespace {shlex.quote(ns)}" if ns else "")
-    else:
+    if not hop.pod or PLACEHOLDER_RE.search(hop.pod):
         lines.append(text("setup_find_pod", lang))
-        lines.append(f"kubectl get pods -A -o wide --field-selector {shlex.quote('status.podIP=' + (hop.pod_ip or ''))}")
-        docker_name = '"name=k8s_POD_${POD}_${NS}_"'
-        crictl_sel = '--name "$POD" --namespace "$NS"'
-    lines.append(text("setup_pid_docker", lang))
-    lines.append(f"""PID=$(docker inspect --format '{{{{ .State.Pid }}}}' "$(docker ps -q --filter {docker_name})")""")
-    lines.append(text("setup_pid_crictl", lang))
-    lines.append(f"""PID=$(crictl inspectp --output go-template --template '{{{{.info.pid}}}}' "$(crictl pods -q {crictl_sel})")""")
+        ip = hop.pod_ip if hop.pod_ip and not PLACEHOLDER_RE.search(hop.pod_ip) else None
+        selector = f" --field-selector {shlex.quote('status.podIP=' + ip)}" if ip else ""
+        lines.append(f"#   kubectl get pods -A -o wide{selector}")
+    lines.append(text("setup_pid", lang))
+    pod = hop.pod or Placeholder("<source-name>" if hop.end == "source" else "<destination-pod>")
+    ns = hop.pod_namespace or Placeholder("<source-namespace>" if hop.end == "source" else "<destination-namespace>")
+    lines.append(f"PID={pod_pid(pod, ns)}")
     return lines
 
 
@@ -83,8 +81,9 @@ VETH_FROM_PID = (
 
 
 def capture_command(hop: Hop, flt: str, lang: Lang) -> tuple[list[str], str]:
-    """(setup commands, tcpdump command) for a hop."""
-    quoted = shlex.quote(flt) if flt else ""
+    """(setup commands, tcpdump command) for a hop; the filter is one shell word, its missing
+    values shell variables to set (fill-ins)."""
+    quoted = shell_word(flt) if flt else ""
     tail = f" {quoted}" if quoted else ""
     if hop.namespace == "pod":
         return _pid_setup(hop, lang), f'nsenter -t "$PID" -n tcpdump -nn -i {shlex.quote(hop.interface)}{tail}'
@@ -103,14 +102,15 @@ def _where(hop: Hop, lang: Lang) -> str:
     return text("where_host", lang, node=node, interface=hop.interface, role=role_name(hop.role, lang))
 
 
-def look_for(hop: Hop, path: list[Hop], res: Resolved, lang: Lang) -> str:
+def look_for(hop: Hop, path: list[Hop], res: Resolved, lang: Lang, port: int | None = None) -> str:
     """What to look for in this capture, and what its absence means."""
     out = [text("look_request", lang, src=fmt_addr(hop.src, lang), dst=fmt_addr(hop.dst, lang))]
     if hop.encapsulation:
         key = f"look_{hop.encapsulation}"
         out.append(text(key, lang, outer_src=fmt_addr(hop.outer_src, lang) if hop.outer_src else "?",
                         outer_dst=fmt_addr(hop.outer_dst, lang) if hop.outer_dst else "?",
-                        node=hop.outer_src.owner if hop.outer_src and hop.outer_src.owner else "?"))
+                        node=hop.outer_src.owner if hop.outer_src and hop.outer_src.owner else "?",
+                        **({"port": port or 8472} if hop.encapsulation == "vxlan" else {})))
     # Inner-address notes matter where the filter uses inner addresses, not on encapsulated hops.
     before = [] if hop.encapsulation else [s for h in path[: hop.index + 1] for s in h.steps]
     for step in before:
@@ -135,7 +135,7 @@ def _capture(hops_: list[Hop], path: list[Hop], prof: PathProfile, res: Resolved
     return CaptureCommand(
         hops=[h.index for h in hops_], node=hop.node, node_ip=hop.node_ip, namespace=hop.namespace, pod=hop.pod,
         interface=hop.interface, role=hop.role, where=_where(hop, lang), setup=setup, filter=flt, command=command,
-        look_for=look_for(hop, path, res, lang),
+        look_for=look_for(hop, path, res, lang, prof.encapsulation.port if prof.encapsulation else None),
     )
 
 
@@ -150,7 +150,7 @@ def _group(selected: list[Hop]) -> list[list[Hop]]:
 
 def capture_plan(facts: FactFile, lang: Lang = "en") -> CapturePlan:
     """The ordered capture plan of a case, in ``lang``."""
-    graph = build_path(facts)
+    graph = build_path(facts, fill_in=True)
     path = hops(graph, REQUEST)
     res: Resolved = graph.graph["resolved"]
     prof = profiles()[graph.graph["profile"]]
@@ -179,7 +179,11 @@ def capture_plan(facts: FactFile, lang: Lang = "en") -> CapturePlan:
             purpose=text("step_role_purpose", lang, role=role_name(role, lang)),
             captures=make(selected),
         )))
-    notes = [text("note_" + n.split(":")[0], lang, value=n.partition(":")[2]) for n in graph.graph["notes"]]
+    fills = [n.partition(":")[2] for n in graph.graph["notes"] if n.startswith("fill_in:")]
+    notes = [text("note_" + n.split(":")[0], lang, value=n.partition(":")[2]) for n in graph.graph["notes"] if not n.startswith("fill_in:")]
+    if fills:
+        names = ", ".join(dict.fromkeys(f"{fill_in_variable(n)} ({fill_in_text(n, hint=False)})" for n in fills))
+        notes.append(text("note_fill_in", lang, value=names))
     if any(h.role == "veth" and not h.interface_known for h in path):
         notes.append(text("note_veth", lang))
     return CapturePlan(

@@ -33,7 +33,7 @@ class DeviceSpec(_Strict):
 
 
 class Encapsulation(_Strict):
-    kind: Literal["vxlan", "ipip", "geneve", "wireguard"]
+    kind: Literal["vxlan", "ipip", "geneve", "wireguard", "sleeve"]
     filter: str = Field(description="tcpdump expression matching the encapsulated packets.")
     overhead: int = Field(ge=0, description="Bytes the encapsulation adds over IPv4: the tunnel MTU must leave them free on the host NIC.")
     overhead_ipv6: int | None = Field(None, ge=0, description="The same over IPv6, when it differs.")
@@ -149,17 +149,35 @@ def profiles() -> dict[str, PathProfile]:
     return out
 
 
-def profile_for(cni: str, mode: str) -> tuple[PathProfile, list[str]]:
-    """The profile of a cluster's CNI and mode, and notes about assumptions made to choose it."""
+CNI_NETWORKING = {"canal": "flannel"}
+"""CNIs whose Pod network is another CNI's: canal is flannel's network with Calico's policy."""
+
+GENERIC = "unknown-unknown"
+"""The profile of an unknown CNI: the Pod, its veth and the node NIC only."""
+
+
+def profile_for(cni: str, mode: str, fallback: bool = False) -> tuple[PathProfile, list[str]]:
+    """The profile of a cluster's CNI and mode, and notes about assumptions made to choose it.
+
+    An unknown mode is the CNI's default mode. Without ``fallback`` a CNI or mode with no profile is
+    ``E-PATH-UNSUPPORTED``; with it (the capture plan) a mode the CNI lacks is its default mode and
+    an unknown CNI the generic profile (Pod, veth, node NIC), each said in the notes."""
     table = profiles()
+    notes: list[str] = []
+    if cni in CNI_NETWORKING:
+        notes.append(f"cni_network:{cni}")
+        cni = CNI_NETWORKING[cni]
     if f"{cni}-{mode}" in table:
-        return table[f"{cni}-{mode}"], []
-    supported = ", ".join(f"{p.cni} {p.mode}" for p in table.values())
-    if mode in ("unknown", "other"):
+        return table[f"{cni}-{mode}"], notes
+    supported = ", ".join(f"{p.cni} {p.mode}" for p in table.values() if p.id != GENERIC)
+    known_cni = any(p.cni == cni for p in table.values() if p.id != GENERIC)
+    if mode in ("unknown", "other") or (fallback and known_cni):
         for prof in table.values():
             if prof.cni == cni and prof.default_for_cni:
-                return prof, [f"mode:{prof.mode}"]
-    where = "$.cluster.mode" if any(p.cni == cni for p in table.values()) else "$.cluster.cni"
+                return prof, notes + [f"mode:{prof.mode}" if mode in ("unknown", "other") else f"mode_unsupported:{mode}"]
+    if fallback:
+        return table[GENERIC], notes + [f"cni_unknown:{cni}"]
+    where = "$.cluster.mode" if known_cni else "$.cluster.cni"
     raise FactFileError(
         f"no packet path known for CNI {cni!r} mode {mode!r} (known: {supported})",
         location=where,

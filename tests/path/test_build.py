@@ -167,7 +167,7 @@ def test_unknown_mode_assumes_the_cni_default():
     (lambda d: d["endpoints"]["destination"].update(backends=[]), "$.endpoints.destination.backends"),
     (lambda d: d["endpoints"]["destination"]["backends"][0].pop("node") and
      d["endpoints"]["destination"]["backends"][0].pop("node_ip"), "$.endpoints.destination.backends[0].node"),
-    (lambda d: d["cluster"].update(cni="weave"), "$.cluster.cni"),  # a CNI without a path profile
+    (lambda d: d["cluster"].update(cni="kube-router"), "$.cluster.cni"),  # a CNI without a path profile
     (lambda d: d["cluster"].update(mode="udp"), "$.cluster.mode"),
 ])
 def test_missing_facts_are_located_errors(change, location):

@@ -67,15 +67,29 @@ def test_captures_in_the_file_are_read_and_drawn(guide_captured_file, capsys, tm
     assert [c["interface"] for c in data["steps"][2]["captures"]] == ["enp26s0f0", "eth0"]
 
 
-def test_missing_backend_is_a_located_error(tmp_path):
+def test_a_missing_backend_is_a_fill_in(tmp_path, capsys):
+    """A value the case lacks does not stop the plan: its commands read it from a named shell variable."""
     data = json.loads(json.dumps(GUIDE_CASE))
     data["endpoints"]["destination"]["backends"] = []
-    path = tmp_path / "bad.json"
+    path = tmp_path / "partial.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert _run(str(path)) == 0
+    out = capsys.readouterr().out
+    assert '"${BACKEND_IP:?set BACKEND_IP to ' in out and "<backend-ip>" in out
+    assert "The case does not give BACKEND_IP (a backend Pod IP address)" in out
+
+
+def test_no_path_at_all_is_a_located_error(tmp_path):
+    """Source and destination the same node: nothing crosses an interface, exit 2 with the place."""
+    data = json.loads(json.dumps(GUIDE_CASE))
+    node = data["endpoints"]["source"]
+    data["endpoints"]["destination"] = {"kind": "node", "node": node["node"], "node_ip": node["node_ip"], "port": 22}
+    path = tmp_path / "same.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(FactFileError) as err:
         _run(str(path))
-    assert err.value.location == "$.endpoints.destination.backends" and err.value.exit_code == 2
-    assert err.value.one_line().startswith("E-PATH-MISSING $.endpoints.destination.backends:")
+    assert err.value.location == "$.endpoints.destination" and err.value.exit_code == 2
+    assert err.value.one_line().startswith("E-PATH-MISSING $.endpoints.destination:")
 
 
 def test_installed_command(guide_file, podnet_cli):

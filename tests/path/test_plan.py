@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 
 import pytest
 
@@ -131,19 +132,43 @@ def test_external_end_is_captured_with_the_node_address():
     assert ext.namespace == "external" and ext.command == "tcpdump -nn -i any 'host 192.168.0.1 and host 203.0.113.9 and tcp port 443'"
 
 
-def test_pod_captures_find_the_pid_the_guide_way():
+def test_pod_captures_find_the_pid_with_either_runtime():
+    """One PID line works on a containerd/CRI-O node (crictl) and on a Docker node (the guide's way)."""
     unnamed = {"kind": "pod", "ip": "10.244.1.7", "port": 8080}
     plan = capture_plan(make_case("flannel", "vxlan", SRC_POD, unnamed))
     src = plan.steps[0].captures[0]
     assert src.command.startswith('nsenter -t "$PID" -n tcpdump -nn -i eth0 ')
-    assert "PID=$(docker inspect --format '{{ .State.Pid }}' \"$(docker ps -q --filter name=k8s_POD_client_default_)\")" in src.setup
-    assert any(line.startswith("PID=$(crictl inspectp") and "--name client --namespace default" in line for line in src.setup)
+    pid = [line for line in src.setup if line.startswith("PID=")]
+    assert len(pid) == 1 and not any(line.startswith(("PID=$(docker", "PID=$(crictl")) for line in src.setup)
+    line = pid[0]
+    assert "crictl pods -q --namespace default --name client" in line and " || docker inspect " in line
+    assert "--filter label=io.kubernetes.pod.namespace=default --filter label=io.kubernetes.pod.name=client" in line
     veth = next(c for _, c in captures(plan) if c.role == "veth")
     assert veth.command.startswith('tcpdump -nn -i "$VETH" ')
     assert any("/sys/class/net/eth0/iflink" in line for line in veth.setup)
-    # The destination Pod has no name in the case: its name is looked up by IP first.
+    # The destination Pod has no name in the case: how to look it up by IP is a comment, its name a fill-in.
     dst = plan.steps[0].captures[1]
-    assert "kubectl get pods -A -o wide --field-selector status.podIP=10.244.1.7" in dst.setup
+    assert "#   kubectl get pods -A -o wide --field-selector status.podIP=10.244.1.7" in dst.setup
+    assert '"${DESTINATION_POD:?set DESTINATION_POD to ' in next(x for x in dst.setup if x.startswith("PID="))
+
+
+@pytest.mark.parametrize("runtime", ["crictl", "docker"])
+def test_the_pid_line_runs_on_either_runtime(tmp_path, runtime):
+    """Run the PID line with only one runtime's stub on PATH: PID is that runtime's answer."""
+    import subprocess
+
+    plan = capture_plan(make_case("flannel", "vxlan", SRC_POD, DST_POD_REMOTE))
+    line = next(x for x in plan.steps[0].captures[0].setup if x.startswith("PID="))
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    answers = {"crictl": 'case "$1" in pods) echo sandbox1;; inspectp) echo 4242;; esac',
+               "docker": 'case "$1" in ps) echo c0ffee;; inspect) echo 4343;; esac'}
+    (stubs / runtime).write_text("#!/bin/bash\n" + answers[runtime] + "\n")
+    (stubs / runtime).chmod(0o755)
+    for tool in ("head", "bash"):
+        (stubs / tool).symlink_to(shutil.which(tool))
+    out = subprocess.run(["bash", "-c", line + '; echo "$PID"'], capture_output=True, text=True, env={"PATH": str(stubs)}, timeout=30)
+    assert out.stdout.strip() == {"crictl": "4242", "docker": "4343"}[runtime], out
 
 
 def test_hostile_names_are_refused_by_the_schema():
@@ -167,10 +192,9 @@ def test_values_from_the_case_are_shell_quoted():
     nic = next(c for _, c in captures(plan) if c.node == "n1" and c.role == "host_nic")
     assert shlex.split(nic.command) == ["tcpdump", "-nn", "-i", "eth0;touch /tmp/pwned", "udp port 8472 and host 192.168.0.2"]
     pod = plan.steps[0].captures[0]
-    docker = next(line for line in pod.setup if line.startswith("PID=$(docker"))
-    assert shlex.quote("name=k8s_POD_cli'ent$(id)_de fault_") in docker
-    crictl = next(line for line in pod.setup if line.startswith("PID=$(crictl"))
-    assert f"--name {shlex.quote(src.name)} --namespace {shlex.quote('de fault')}" in crictl
+    pid = next(line for line in pod.setup if line.startswith("PID="))
+    assert f"--namespace {shlex.quote('de fault')} --name {shlex.quote(src.name)}" in pid
+    assert f"label=io.kubernetes.pod.name={shlex.quote(src.name)}" in pid
     for _, cap in captures(plan):
         assert tcpdump_args(cap)[-1] == cap.filter
 
