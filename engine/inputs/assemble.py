@@ -62,10 +62,11 @@ class Assembly:
         endpoints = EndpointInference(self.inv, self.records, self.context, self.warnings, self.case_id).infer(cluster)
         self.cluster, self.endpoints = cluster, endpoints
         pod_names = {name for (_, name) in self.inv.pods}
+        pod_hosts = self.inv.pod_hosts()
         self.where: dict[int, tuple[str, str | None]] = {}
         unplaced = []
         for rec in self.records:
-            at, host, assumed = vantage(rec.run.host, endpoints, pod_names, self.inv.host_ips)
+            at, host, assumed = vantage(rec.run.host, endpoints, pod_names, self.inv.host_ips, pod_hosts)
             self.where[id(rec)] = (at, host)
             if assumed and rec.type not in ("pods", "nodes", "endpoints", "pod_log"):
                 unplaced.append(rec)

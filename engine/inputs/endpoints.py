@@ -39,6 +39,9 @@ class EndpointInference:
     def _probe(self) -> Record | None:
         """The probe that shows the failure: first failing TCP, else ping, else lookup; else the first probe."""
         probes = [r for r in self.records if r.type in ("tcp_connect", "ping", "dns_lookup")]
+        # a don't-fragment ping is an MTU probe, not the case's connection (1472 fails on any overlay)
+        plain = [r for r in probes if not (r.type == "ping" and r.data.get("dont_fragment"))]
+        probes = plain or probes
         failing = [r for r in probes if r.data["result"] not in ("connected", "ok")]
         for kind in ("tcp_connect", "ping", "dns_lookup"):
             for r in failing:
@@ -120,6 +123,7 @@ class EndpointInference:
                     node_ip = (self.inv.nodes.get(pod["node"]) or {}).get("internal_ip")
                     if node_ip:
                         dst.setdefault("node_ip", node_ip)
+            self._node_by_address(dst, ip)
         elif kind == "node":
             node = self.inv.node_by_ip.get(ip)
             name = node["name"] if node else next((h for h, ips in self.inv.host_ips.items() if ip in ips), None)
@@ -167,8 +171,19 @@ class EndpointInference:
                     node_ip = (self.inv.nodes.get(pod["node"]) or {}).get("internal_ip")
                     if node_ip:
                         b["node_ip"] = node_ip
+            self._node_by_address(b, bip)
             backends.append(b)
         return backends
+
+    def _node_by_address(self, end: dict[str, Any], ip: str) -> None:
+        """A Pod's node when no listing names it: the host whose own PodCIDR (cni0, its route) holds the address."""
+        if end.get("node"):
+            return
+        found = self.inv.host_node(ip)
+        if found is not None:
+            end["node"] = found[0]
+            if found[1]:
+                end.setdefault("node_ip", found[1])
 
     def _infer_source(self, probe: Record | None, given: dict[str, Any]) -> dict[str, Any]:
         src: dict[str, Any] = {}
@@ -177,7 +192,7 @@ class EndpointInference:
             host = None  # the caller said who the source is
         if host is not None and host.kind in ("pod", None) and host.name:
             pod = self.inv.pod_named(host.name, host.namespace)
-            if host.kind == "pod" or pod:
+            if host.kind == "pod" or pod or host.name in self.inv.pod_hosts():
                 src = {"kind": "pod", "name": host.name}
                 if host.namespace:
                     src["namespace"] = host.namespace
@@ -211,9 +226,17 @@ class EndpointInference:
                 if ip:
                     merged.setdefault("node_ip", ip)
                     merged.setdefault("ip", ip)
-        elif merged.get("node"):
-            ip = (self.inv.nodes.get(merged["node"]) or {}).get("internal_ip")
-            if ip:
-                merged.setdefault("node_ip", ip)
+        else:
+            if not merged.get("ip") and merged.get("name"):
+                # a Pod known by its prompt only: its address from its own `ip addr`
+                own = sorted(ip for ip in self.inv.host_ips.get(merged["name"], set()) if not ip.startswith("127.") and ":" not in ip)
+                if len(own) == 1:
+                    merged["ip"] = own[0]
+            if merged.get("ip"):
+                self._node_by_address(merged, merged["ip"])
+            if merged.get("node"):
+                ip = (self.inv.nodes.get(merged["node"]) or {}).get("internal_ip") or self.inv.primary_address(merged["node"])
+                if ip:
+                    merged.setdefault("node_ip", ip)
         return merged
 

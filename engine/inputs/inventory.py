@@ -12,12 +12,11 @@ from typing import Any
 
 from ..cidr import ip_in
 from ..netfilter.services import kube_services
+from .cluster_context import POD_BRIDGES, HostView, Interface, infer_context
 from .model import Record
 from .raw.kubectl import pod_role
 from .vantage import same_name
 
-POD_BRIDGES = ("cni0", "cbr0", "kube-bridge")
-"""Bridges that carry a node's PodCIDR (docker0 carries Docker's own range unless configured)."""
 
 
 @lru_cache(maxsize=1)
@@ -98,11 +97,49 @@ class Inventory:
                     name = f"{svc['namespace']}/{svc['name']}" if svc.get("namespace") else svc["name"]
                     port = next((int(p.split("/")[0].split(":")[0]) for p in svc.get("ports") or [] if p.split("/")[0].split(":")[0].isdigit()), None)
                     self.services.setdefault(svc["cluster_ip"], {"name": name, "port": port, "listed": True})
+        self.context = infer_context(list(self.host_views().values()))
         node_ips = set(self.node_by_ip) | {ip for ips in self.host_ips.values() for ip in ips}
         for rec in self.of("ipvs"):
             for s in rec.data["services"]:
                 if s["ip"] not in node_ips and s["ip"] not in self.pod_by_ip:
                     self.services.setdefault(s["ip"], {"name": "", "port": s["port"]})
+
+    def host_views(self) -> dict[str, HostView]:
+        """What each named host showed about itself (addresses, routes, rules, resolv.conf), for the
+        context inference shared with ``podnet collect`` (:mod:`.cluster_context`)."""
+        views: dict[str, HostView] = {}
+        for rec in self.records:
+            name = rec.run.host.name if rec.run.host else None
+            if not name:
+                continue
+            view = views.setdefault(name, HostView(name))
+            if rec.type == "addresses":
+                for i in rec.data["interfaces"]:
+                    view.interfaces.append(Interface(i["name"], list(i["addresses"]), i.get("kind")))
+            elif rec.type == "routes":
+                view.routes += [(str(r["destination"]), r.get("via"), r.get("dev")) for r in rec.data["routes"]]
+            elif rec.type == "iptables" and view.ruleset is None:
+                view.ruleset = rec.data["ruleset"]
+            elif rec.type == "pod_dns_config":
+                view.nameservers += list(rec.data.get("nameservers") or [])
+        return views
+
+    def pod_hosts(self) -> set[str]:
+        """Named hosts that are Pods by their own addresses: no Pod bridge, tunnel or kube-proxy
+        chains, and an address inside a node's PodCIDR (or the cluster's Pod range)."""
+        out = set()
+        for name, view in self.host_views().items():
+            if view.is_node or not view.interfaces:
+                continue
+            ips = {a.split("/")[0] for i in view.interfaces if i.name != "lo" for a in i.addresses}
+            if any(self.context.node_of(ip) or ip_in(ip, self.context.pod_cidr) for ip in ips):
+                out.add(name)
+        return out
+
+    def host_node(self, ip: str | None) -> tuple[str, str | None] | None:
+        """(host, its node address) of the node whose PodCIDR (its own cni0/route) holds ``ip``."""
+        host = self.context.node_of(ip)
+        return (host, self.primary_address(host)) if host else None
 
     def resolved(self, name: str) -> str | None:
         """The address a successful lookup of ``name`` in the input returned (the first), if any."""
@@ -150,6 +187,8 @@ class Inventory:
             if svc["name"].startswith(("kube-system/kube-dns", "kube-system/coredns")) or svc.get("listed") and svc["name"] in ("kube-dns", "coredns"):
                 cluster["dns_service_ip"] = ip
                 break
+        for key, value in self.context.cluster_fields().items():
+            cluster.setdefault(key, value)
         nodes = []
         for n in self.nodes.values():
             info: dict[str, Any] = {"name": n["name"]}
@@ -161,6 +200,16 @@ class Inventory:
             if nic:
                 info["nic"] = nic
             nodes.append(info)
+        for host, cidr in self.context.node_pod_cidrs.items():
+            if not any(same_name(n["name"], host) for n in nodes):
+                info = {"name": host, "pod_cidr": cidr}
+                address = self.primary_address(host)
+                if address:
+                    info["internal_ip"] = address
+                    nic = self.nic_with(host, address)
+                    if nic:
+                        info["nic"] = nic
+                nodes.append(info)
         if nodes:
             cluster["nodes"] = nodes
         return cluster

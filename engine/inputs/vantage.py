@@ -7,6 +7,8 @@ Mapping, applied after the endpoints are known (given or inferred):
   the source Pod's name -> ``source_pod``; the destination Pod or a backend Pod -> ``destination_pod``;
   an unnamed Pod shell (busybox ``/ # `` with no ``kubectl exec`` before it, ``nsenter``) ->
   ``source_pod`` when the source is a Pod, else ``other_pod``; any other Pod -> ``other_pod``
+* a named host whose own ``ip addr`` shows a Pod (an address in a PodCIDR, no Pod bridge or
+  tunnel): ``source_pod`` / ``destination_pod`` when it owns that end's address (or a backend's)
 * a named host (``[root@node1 ~]#``, ``root@node1:~#``, a sub-folder named after it): the source
   node (the source itself, or the node its Pod runs on) -> ``source_node``; the destination node or
   a backend's node -> ``destination_node``; any other -> ``other_node``. Names match case-blind, also
@@ -52,8 +54,12 @@ def same_name(a: str | None, b: str | None) -> bool:
     return a == b or a.split(".")[0] == b.split(".")[0]
 
 
-def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: dict[str, set[str]]) -> tuple[Vantage, str | None, bool]:
-    """(at, host name, assumed) for a command's host; ``assumed`` when the input did not say."""
+def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: dict[str, set[str]],
+            pod_hosts: set[str] | frozenset[str] = frozenset()) -> tuple[Vantage, str | None, bool]:
+    """(at, host name, assumed) for a command's host; ``assumed`` when the input did not say.
+
+    ``pod_hosts``: named hosts whose own ``ip addr`` shows a Pod (an address in a PodCIDR, no Pod
+    bridge or tunnel); such a host owning the source's or the destination's address is that end."""
     src = endpoints.get("source") or {}
     dst = endpoints.get("destination") or {}
     backends = dst.get("backends") or []
@@ -75,7 +81,7 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
                 fixed = "destination_pod" if side.get("kind") == "pod" else "destination_node"
         side = src if fixed.startswith("source") else dst
         return fixed, side.get("name") if fixed.endswith("pod") else side.get("node") or side.get("name"), False
-    is_pod = host.kind == "pod" or (host.kind is None and any(same_name(name, p) for p in pod_names))
+    is_pod = host.kind == "pod" or (host.kind is None and (any(same_name(name, p) for p in pod_names) or name in pod_hosts))
     if is_pod:
         if name is None and host.node:
             # A container entered on a node: the case's Pod on that node, when there is exactly one.
@@ -88,8 +94,11 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
             return "other_pod", None, False
         if name is None:
             return ("source_pod", src.get("name"), True) if src.get("kind") == "pod" else ("other_pod", None, False)
-        if src.get("kind") == "pod" and same_name(name, src.get("name")):
+        own = host_ips.get(name, set())
+        if src.get("kind") == "pod" and (same_name(name, src.get("name")) or src.get("ip") in own):
             return "source_pod", name, False
+        if dst.get("kind") == "pod" and dst.get("ip") in own or any(b.get("ip") in own for b in backends):
+            return "destination_pod", name, False
         if dst.get("kind") == "pod" and same_name(name, dst.get("name")) or any(same_name(name, b.get("pod")) for b in backends):
             return "destination_pod", name, False
         return "other_pod", name, False
