@@ -401,6 +401,8 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|\[(INFO|ERROR|WARNING|FATAL)\] plugin/|^\.:53$|^CoreDNS-\d"
      r"|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL)\]\[\d+\]|^\d{4}/\d\d/\d\d [\d:]+ \[(INFO|ERROR|FATAL)\] ", "kubectl_logs"),
     (BARE_MESSAGE.pattern, "kubectl_logs"),
+    (r"^\w{3} +\d+ [\d:]+ \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
+     r"|^\w{3} +\d+ [\d:]+ \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),
     (r"^net\.\S+ = ", "sysctl"),
 )
 

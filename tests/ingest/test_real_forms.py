@@ -128,3 +128,30 @@ def test_tshark_summary_of_a_ksniff_capture() -> None:
     assert [(x["src"], x["dst"], x["proto"]) for x in packets[:2]] == [("10.244.0.22", "10.96.0.10", "dns")] * 2
     assert packets[2]["proto"] == "icmp" and packets[2]["icmp"] == "Destination unreachable (Host unreachable)"[:40]
     assert parse_command("kubectl sniff dnstest -n default -o - | tshark -r -").family == "tshark"
+
+
+TUNE = Path(__file__).resolve().parent / "corpus" / "tune_pastes"
+
+
+def test_journald_lines_of_a_component_are_its_log_without_the_command() -> None:
+    # https://github.com/flannel-io/flannel/issues/831 and https://github.com/kubernetes/kubernetes/issues/36652
+    flannel = read((TUNE / "journald-flannel-wrapper-no-command.txt").read_bytes())
+    assert [(r["component"], r["lines"]) for r in _kinds(flannel.readings, "log")] == [("flannel", [])]
+    # the non-klog lines (rkt's banner, systemd-udevd) are located warnings, not findings
+    assert [w.location.rsplit(":", 1)[1] for w in flannel.warnings] == ["1", "7"]
+    proxy = read((TUNE / "journald-kube-proxy-restore-payload-no-command.txt").read_bytes())
+    [log] = _kinds(proxy.readings, "log")
+    assert log["component"] == "kube-proxy" and log["findings"] == ["iptables_restore_failed"]
+    # the "-- Logs begin at ... --" header is journalctl's; the iptables-restore payload lines are warned
+    assert [w.location.rsplit(":", 1)[1] for w in proxy.warnings] == ["2", "9"]
+
+
+def test_an_indented_journald_line_continues_the_klog_message_before_it(tmp_path: Path) -> None:
+    """klog's multi-line values (``err=<`` then indented lines, then ``>``), as journald shows them."""
+    text = ('$ journalctl -u kube-proxy\n'
+            'Feb 17 11:12:14 n1 kube-proxy[9234]: E0217 11:12:14.212635    9234 proxier.go:1432] "Failed to execute iptables-restore" err=<\n'
+            'Feb 17 11:12:14 n1 kube-proxy[9234]:         exit status 2: iptables-restore v1.8.7 (nf_tables): unknown option "--xor-mark"\n'
+            'Feb 17 11:12:14 n1 kube-proxy[9234]:  >\n')
+    r = read(text.encode())
+    [log] = _kinds(r.readings, "log")
+    assert log["findings"] == ["iptables_restore_failed"] and r.warnings == []

@@ -33,6 +33,7 @@ from .messages import BARE_MESSAGE
 _KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+(\S+?)(?::\d+)?\]\s*(.*)$")
 _PREFIXED = re.compile(r"^(\S+) (\S+) (.*)$")
 _JOURNAL = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
+_JOURNAL_HEADER = re.compile(r"^-- (?:Logs begin at .*|No entries|Reboot) --$")
 _COREDNS = re.compile(r"^(?:\S+Z |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
 _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d|^\[INFO\] plugin/reload|^\.{3}$")
 _CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) \d+: (.*)$")
@@ -169,6 +170,14 @@ def parse_logs(run: CommandRun) -> ParseResult:
             m = _PREFIXED.match(text.strip())
             if last_prefix and m and m.group(1) == last_prefix:
                 messages.append((n, None, m.group(3)))  # continuation of the last message of that Pod
+                continue
+            j = _JOURNAL.match(text.strip())
+            if j and messages and re.match(r"\s+\S", j.group(1)):
+                # an indented journald line continues the message before it (klog's `err=<` block)
+                n0, level0, msg0 = messages[-1]
+                messages[-1] = (n0, level0, f"{msg0} {j.group(1).strip()}")
+                continue
+            if _JOURNAL_HEADER.match(text.strip()):
                 continue
             if is_noise(text):
                 continue

@@ -7,6 +7,8 @@ Sources (referenced in place, never copied):
 * ``tests/realworld/pastes`` and ``tests/realworld/captured``: verbatim public pastes and lab
   transcripts made by another helper, with their ``expected`` block translated by
   :func:`reading.expected_from_realworld`, split ``tune`` or ``holdout`` as their files say;
+* ``tests/ingest/corpus/tune_pastes/*.txt`` + ``.yaml``: public pastes added as tune examples when a
+  held-out item revealed a bug (the bug is fixed on these, never on the held-out item) (tune);
 * ``tests/ingest/corpus/holdout2/*.txt`` + ``.yaml``: the second held-out batch (public pastes,
   expected readings written in the corpus vocabulary before any podnet run), split ``holdout2``.
 """
@@ -52,6 +54,9 @@ def samples(splits: tuple[str, ...] = ("tune",)) -> Iterator[Sample]:
         if doc.get("split", "tune") in splits:
             yield Sample(f"lab/{y.stem}", y.with_suffix(".txt"), doc.get("split", "tune"), doc["expect"], source="tests/ingest/corpus/captured")
     if "tune" in splits:
+        for y in sorted((HERE / "tune_pastes").glob("*.yaml")):
+            doc = yaml.safe_load(y.read_text())
+            yield Sample(f"tune_pastes/{y.stem}", y.with_suffix(".txt"), "tune", doc["expect"], source="tests/ingest/corpus/tune_pastes")
         for name, doc in yaml.safe_load((HERE / "samples.yaml").read_text()).items():
             yield Sample(f"samples/{name}", SAMPLES / name, "tune", doc["expect"], source="tests/ingest/samples")
     if "holdout2" in splits:
