@@ -306,6 +306,29 @@ def collect_and_diagnose(scenario: Scenario, *, hinted: bool = False) -> Outcome
     return Outcome(scenario, causes, result.warnings, seconds, result.facts.to_json_dict())
 
 
+def diagnose_transcript(scenario: Scenario, text: str) -> Outcome:
+    """``podnet diagnose --raw`` on the scenario's terminal transcript, as a user runs it."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="podnet-lab-transcript-") as folder:
+        path = Path(folder) / f"{scenario.name}.txt"
+        path.write_text(text, encoding="utf-8")
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "podnet", "diagnose", "--raw", str(path), "-o", "json"],
+                              capture_output=True, text=True, timeout=180, check=False)
+        seconds = time.monotonic() - start
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"podnet diagnose --raw failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    data = json.loads(proc.stdout)
+    causes = [(c["id"], round(c["confidence"], 3)) for c in data["causes"]]
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    return Outcome(scenario, causes, warnings, seconds, {"observations": [], "transcript": text})
+
+
 @dataclass
 class Runs:
     """One scenario collected the way a user would (``default``), with the role hints of the
@@ -314,6 +337,7 @@ class Runs:
     default: Outcome
     hinted: Outcome | None = None
     alone: Outcome | None = None
+    transcript: Outcome | None = None
 
 
 def run(scenario: Scenario, *, also_hinted: bool = False) -> Runs:
@@ -322,6 +346,9 @@ def run(scenario: Scenario, *, also_hinted: bool = False) -> Runs:
         set_up(scenario)
         runs = Runs(collect_and_diagnose(scenario))
         if also_hinted:
+            from .transcript import record
+
+            runs.transcript = diagnose_transcript(scenario, record(ALL_VANTAGES))
             runs.hinted = collect_and_diagnose(scenario, hinted=True)
             alone = client_only(scenario)
             runs.alone = collect_and_diagnose(alone, hinted=True) if alone is not None else None
