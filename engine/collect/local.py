@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..facts.base import HopRole
 from ..netfilter.routes import RouteEntry, classify
 from .base import Context, Obs, Unobservable
 
@@ -31,14 +32,16 @@ class Link:
     vxlan_link: int | None = None
 
     @property
-    def role(self) -> str:
+    def role(self) -> HopRole:
+        """The interface's role on the packet path, by the names of :data:`podnet.facts.base.HopRole`
+        (what the kernel says the device is; ``host_nic`` for any other device)."""
         if self.name == "lo":
             return "loopback"
         if self.kind in TUNNEL_KINDS:
             return "tunnel"
         if self.kind == "bridge":
             return "bridge"
-        return "veth" if self.kind == "veth" and self.name.startswith(("veth", "cali", "lxc")) else "nic"
+        return "veth" if self.kind == "veth" and self.name.startswith(("veth", "cali", "lxc")) else "host_nic"
 
 
 @dataclass
@@ -72,7 +75,7 @@ class LocalView:
                 link = self.by_index(r["oif"])
                 if link is not None:
                     return link
-        return next((l for l in self.links if l.role == "nic" and l.addresses), None)
+        return next((l for l in self.links if l.role == "host_nic" and l.addresses), None)
 
     def first_ipv4(self) -> str | None:
         for l in self.links:
@@ -93,7 +96,7 @@ class LocalView:
 
     def underlay_addresses(self) -> list[str]:
         """Addresses on the host's NICs (not bridges, tunnels, veths or lo)."""
-        return [a for l in self.links if l.role == "nic" for a in l.addresses]
+        return [a for l in self.links if l.role == "host_nic" for a in l.addresses]
 
 
 _ROUTE_TYPES = {1: "unicast", 6: "blackhole", 7: "unreachable", 8: "prohibit", 9: "throw"}

@@ -26,6 +26,19 @@ from ..errors import RuleError
 
 OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains")
 NUMERIC_OPS = ("gt", "gte", "lt", "lte")
+
+
+def contains(items: Any, value: Any) -> bool:
+    """What the operator ``contains`` means, for the rules and for triage's answers alike: a list
+    field holds the value. A text is looked for inside each item, ignoring case (a log line
+    contains the words); any other value must equal an item. Not a list: false."""
+    if not isinstance(items, (list, tuple, frozenset, set)):
+        return False
+    if isinstance(value, str):
+        wanted = value.lower()
+        return any(wanted in str(item).lower() for item in items)
+    return value in items
+
 RESERVED = ("fact", "as")
 
 MAX_DEPTH = 16

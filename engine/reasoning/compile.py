@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .._experta import AND, MATCH, NOT, OR, Fact, FeatureCheck, KnowledgeEngine, L, P, Rule, W
-from ..knowledge.conditions import All, Constraint, Node, Not, Pattern, patterns
+from ..knowledge.conditions import All, Constraint, Node, Not, Pattern, contains, patterns
 from ..knowledge.load import PHASES, Rule as KbRule
 
 SALIENCE = {phase: (len(PHASES) - i) * 10 for i, phase in enumerate(PHASES)}
@@ -229,7 +229,7 @@ def _predicate(op: str, value: Any) -> P:
         banned = frozenset(value)
         return P(lambda x, banned=banned: x not in banned)
     if op == "contains":
-        return P(lambda x, v=value: isinstance(x, (tuple, list, frozenset)) and v in x)
+        return P(lambda x, v=value: contains(x, v))
     raise ValueError(op)
 
 

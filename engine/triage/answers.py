@@ -29,6 +29,7 @@ from ..facts.base import Vantage
 from ..facts.load import validate_observation
 from ..facts.model import FactFile
 from ..facts.observations import OBSERVATION_MODELS, Observation
+from ..knowledge.conditions import contains
 from ..knowledge.model import ObservationKind
 
 
@@ -282,9 +283,7 @@ def _holds(op: str, got: Any, value: Any) -> bool:
         if op == "not_in":
             return got not in value
         if op == "contains":
-            if isinstance(got, list) and isinstance(value, str):  # log lines: one of them contains the text
-                return any(value.lower() in str(x).lower() for x in got)
-            return value in got
+            return contains(got, value)
         return bool({"gt": got > value, "gte": got >= value, "lt": got < value, "lte": got <= value}[op])
     except TypeError:
         return False
