@@ -15,10 +15,10 @@ The same thin view of the diagnosis as the full report: values escaped, prose wr
 from __future__ import annotations
 
 from ..diagnosis import Diagnosis, Evidence, NextCheck, RankedCause, Step
-from .compact_labels import labels, role_label
+from .labels import LABELS
 from .safe import visible
 from .terminal import DEFAULT_WIDTH, Lines, cell_len, truncate, wrap
-from .text import STYLE, where
+from .text import STYLE, notes, role_label, where
 
 __all__ = ["TOP_CAUSES", "WHY_LINES", "compact_lines", "render_compact"]
 
@@ -47,7 +47,7 @@ def _run_now(out: Lines, d: Diagnosis, width: int) -> None:
     """The one command to run now: a confident cause's first remediation step, else the best check."""
     from ..knowledge.calibration import CONFIDENT
 
-    L = labels(d.lang)
+    L = LABELS[d.lang]
     top = d.top
     step = _first_command(top) if top is not None else None
     check: NextCheck | None = d.next_checks[0] if d.next_checks else None
@@ -55,11 +55,13 @@ def _run_now(out: Lines, d: Diagnosis, width: int) -> None:
         place = where(step, d.lang)
         head = L["run_now_on"].format(where=place) if place else L["run_now"]
         out.extend(wrap(head, width), STYLE["heading"])
+        notes(out, step, "  ", d.lang, width)
         out.add(f"  $ {visible(step.command or '')}", STYLE["command"])
         out.extend(wrap(step.text, width, "    ", "    "), STYLE["comment"])
     elif check is not None:
         place = ", ".join([role_label(check.at, d.lang)] + [f"{k}={v}" for k, v in check.detail.items()])
         out.extend(wrap(L["check_next_on"].format(where=place, title=check.title), width), STYLE["heading"])
+        notes(out, check, "  ", d.lang, width)
         out.add(f"  $ {visible(check.command)}", STYLE["command"])
         out.extend(wrap(check.reason, width, "    ", "    "), STYLE["comment"])
     else:
@@ -68,7 +70,7 @@ def _run_now(out: Lines, d: Diagnosis, width: int) -> None:
 
 
 def _causes(out: Lines, d: Diagnosis, width: int) -> None:
-    L = labels(d.lang)
+    L = LABELS[d.lang]
     shown = d.causes[:TOP_CAUSES]
     if shown:
         out.add(L["top_causes"], STYLE["heading"])
@@ -104,7 +106,7 @@ def _why(out: Lines, d: Diagnosis, width: int) -> None:
     strongest = _strongest(top.evidence, WHY_LINES)
     if not strongest:
         return
-    out.add(labels(d.lang)["why_short"], STYLE["heading"])
+    out.add(LABELS[d.lang]["why_short"], STYLE["heading"])
     for ev in strongest:
         out.extend(wrap(f"+ {ev.message}", width, "  ", "    "), STYLE["for"])
     out.add()
@@ -114,7 +116,7 @@ def _lost(out: Lines, d: Diagnosis, width: int) -> None:
     p = d.path
     if p is None or p.failing_hop is None or p.direction is None:
         return
-    L = labels(d.lang)
+    L = LABELS[d.lang]
     hop = p.failing_hop
     text = L["lost_at"].format(what=L[f"what_{p.direction}"], index=hop.index, interface=hop.interface, node=hop.node or "?")
     out.extend(wrap(text, width), STYLE["lost"])
@@ -123,7 +125,7 @@ def _lost(out: Lines, d: Diagnosis, width: int) -> None:
 
 def compact_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
     """The compact report as styled lines (see :func:`render_compact`)."""
-    L = labels(d.lang)
+    L = LABELS[d.lang]
     out = Lines()
     symptom = L["sep"].join(s.title for s in (d.symptoms or d.findings)) or L["no_symptom"]
     top = d.top

@@ -10,13 +10,14 @@ copied as printed. The compact default report is :mod:`podnet.render.compact`.
 
 from __future__ import annotations
 
-from ..diagnosis import Diagnosis, Evidence, PathSummary, Step
+from ..diagnosis import Diagnosis, Evidence, NextCheck, PathSummary, Step
 from ..knowledge.model import Lang
-from .compact_labels import labels, role_label
+from .command_notes import comment_lines
+from .labels import LABELS
 from .safe import one_line, visible
 from .terminal import DEFAULT_WIDTH, Lines, cell_len, wrap
 
-__all__ = ["render_text", "text_lines", "where", "path_lines"]
+__all__ = ["path_lines", "render_text", "role_label", "text_lines", "where"]
 
 STYLE = {
     "heading": "bold",
@@ -38,24 +39,42 @@ def _evidence(ev: Evidence, indent: str, width: int) -> list[str]:
     return wrap(f"{sign} {ev.message} ({ev.rule}{weight}){at}", width, indent)
 
 
+def role_label(role: str, lang: Lang) -> str:
+    """A vantage point (``source_node``...) for people: "source node", "源节点"; an unknown one as is."""
+    return LABELS[lang].get(f"vantage_{role}", role)
+
+
 def where(s: Step, lang: Lang) -> str | None:
     """Where a step's command runs: ``yq01-aip-aikefu12 (source node)``, or the role alone."""
     role = role_label(s.run_at, lang) if s.run_at else None
     if s.run_on:
-        return labels(lang)["where_named"].format(name=s.run_on, role=role) if role else s.run_on
+        return LABELS[lang]["where_named"].format(name=s.run_on, role=role) if role else s.run_on
     return role
 
 
 def _steps(out: Lines, steps: list[Step], indent: str, lang: Lang, width: int) -> None:
-    run_on = labels(lang)["run_on"]
+    run_on = LABELS[lang]["run_on"]
     for i, s in enumerate(steps, 1):
         out.extend(wrap(f"{i}. {s.text}", width, indent))
         if s.command:
             place = where(s, lang)
             if place:
-                # a comment line may wrap: each of its lines starts with # again
-                out.extend(wrap(f"{run_on} {place}", width, f"{indent}     # ", f"{indent}     #   "), STYLE["comment"])
+                out.extend(comment(f"{run_on} {place}", f"{indent}     ", width), STYLE["comment"])
+            notes(out, s, f"{indent}     ", lang, width)
             out.add(f"{indent}     $ {visible(s.command)}", STYLE["command"])
+
+
+def comment(text: str, indent: str, width: int) -> list[str]:
+    """A ``#`` comment line, wrapped: each of its lines starts with ``#`` again (a pasted block stays shell)."""
+    return wrap(text, width, f"{indent}# ", f"{indent}#   ")
+
+
+def notes(out: Lines, item: Step | NextCheck, indent: str, lang: Lang, width: int) -> None:
+    """The comment lines before a command: a warning when it changes the system (in the warning's
+    colour), the values to fill in (:mod:`podnet.render.command_notes`)."""
+    warning = getattr(item, "warning", None)
+    for k, line in enumerate(comment_lines(item, lang)):
+        out.extend(comment(line.removeprefix("# "), indent, width), STYLE["warning"] if warning and k == 0 else STYLE["comment"])
 
 
 def path_lines(p: PathSummary, ruled_out: set[str], width: int) -> list[str]:
@@ -87,7 +106,7 @@ def path_lines(p: PathSummary, ruled_out: set[str], width: int) -> list[str]:
 
 def text_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
     """The full report as styled lines (see :func:`render_text`)."""
-    L = labels(d.lang)
+    L = LABELS[d.lang]
     out = Lines()
     out.add(f"{L['diagnosis']} — {L['case']}: {visible(d.case_id)}", STYLE["heading"])
     if d.summary:
@@ -130,6 +149,7 @@ def text_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
     for i, chk in enumerate(d.next_checks, 1):
         place = ", ".join([role_label(chk.at, d.lang)] + [f"{k}={v}" for k, v in chk.detail.items()])
         out.extend(wrap(f"{i}. {chk.title} ({place}) — {chk.reason}", width, "  ", "     "))
+        notes(out, chk, "     ", d.lang, width)
         out.add(f"     $ {visible(chk.command)}", STYLE["command"])
     if d.path and (d.path.explanation or d.path.drawing):
         out.add()

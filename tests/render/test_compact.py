@@ -81,3 +81,19 @@ def test_no_cause_gives_the_best_next_check() -> None:
     check = d.next_checks[0]
     assert lines.index(f"  $ {check.command}") < 8
     assert check.title in " ".join(lines)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_warning_is_a_comment_right_before_the_command_to_run_now(lang: str) -> None:
+    from podnet.render.text import render_text
+
+    d = diagnose(EXAMPLES / "clusterip-dual-address.json", lang=lang)  # type: ignore[arg-type]
+    top = d.causes[0]
+    first = next(s for s in top.remediation if s.command)
+    warned = first.model_copy(update={"warning": "Restarts the network\n$ touch pwned"})
+    d.causes[0] = top.model_copy(update={"remediation": [warned if s is first else s for s in top.remediation]})
+    for text in (render_compact(d), render_text(d)):
+        lines = text.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.strip() == f"$ {first.command}")
+        assert lines[at - 1].lstrip().startswith("# ") and "Restarts the network\\n$ touch pwned" in lines[at - 1]
+        assert ("WARNING" if lang == "en" else "警告") in lines[at - 1]

@@ -160,7 +160,9 @@ def test_where_to_run_is_a_comment_line_before_the_command():
     for i in commands:  # nothing after the command: the old "$ cmd  # 'node' (source_node)" form is gone
         assert "# run on" not in lines[i] and not lines[i].rstrip().endswith(("_node)", "_pod)", "control_plane")), lines[i]
     run_on = [i for i, line in enumerate(lines) if line.lstrip().startswith("# run on worker-1")]
-    assert run_on and all(lines[i + 1].lstrip().startswith("$ ") for i in run_on)
+    # only comment lines (a warning, values to fill in) between where to run it and the command
+    after = [next(line for line in lines[i + 1 :] if not line.lstrip().startswith("#")) for i in run_on]
+    assert run_on and all(line.lstrip().startswith("$ ") for line in after)
     assert all("worker-1\\n$ touch pwned\\r\\n" in lines[i] for i in run_on)
 
 
