@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from .errors import KnowledgeError
 from .knowledge.model import LANGS, Lang
 
-__all__ = ["CATALOGUES", "Localized", "Message", "catalogue", "localized", "render", "table", "template_fields"]
+__all__ = ["CATALOGUES", "Localized", "Message", "catalogue", "fill", "joined", "localized", "render", "table", "template_fields"]
 
 CATALOGUES = ("report", "reasoning", "path", "triage", "ingest", "collect")
 """The areas of the catalogue: one file ``kb/messages/<area>.yaml`` each."""
@@ -127,6 +127,26 @@ def render(name: str, code: str, lang: Lang, fields: Mapping[str, Any]) -> str:
 def localized(name: str, code: str, **fields: Any) -> Localized:
     """Message ``code`` of area ``name`` in every language: a language-neutral text."""
     return {lang: render(name, code, lang, fields) for lang in LANGS}
+
+
+def fill(templates: Any, where: str, **fields: Any) -> Localized:
+    """A per-language ``str.format`` template of the knowledge (a ``Text`` or ``{lang: template}``)
+    filled in every language; a field given per language (or as a :class:`Message`) is filled in
+    its language."""
+    out: Localized = {}
+    for lang in LANGS:
+        template = templates[lang] if isinstance(templates, Mapping) else templates.get(lang)
+        try:
+            out[lang] = template.format(**{k: _value(v, lang) for k, v in fields.items()})
+        except (KeyError, IndexError) as exc:
+            raise KnowledgeError(f"the text uses a field not given: {exc}", location=f"{where}.{lang}", code="E-TEMPLATE") from None
+    return out
+
+
+def joined(parts: Any, separator: str = " ") -> Localized:
+    """Texts given in every language joined, language by language."""
+    items = list(parts)
+    return {lang: separator.join(p[lang] for p in items) for lang in LANGS}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from ..facts.observations import Capture
 from ..knowledge.model import Text
 from .build import REQUEST, NodeRef, Resolved, build_path, hops, observation_node
 from .model import ROLE_RANK, HopCheck, HopRef, PathVerdict
-from .profiles import PathProfile, localize_knowledge, profiles, text
+from ..messages import Localized, fill, joined, localized
+from .profiles import PathProfile, localize_knowledge, profiles
 
 _POD_VANTAGES = ("source_pod", "destination_pod", "other_pod")
 
@@ -101,12 +102,12 @@ def classify(path: list[Any], frm: int | None, to: int, direction: str) -> str:
     return "routing_out"
 
 
-def _hop_name(hop: Any, lang: str) -> str:
-    return text("hop_name", lang, index=hop.index, interface=hop.interface, node=hop.node or hop.node_ip or "?")  # type: ignore[arg-type]
+def _hop_name(hop: Any) -> Localized:
+    return localized("path", "hop_name", index=hop.index, interface=hop.interface, node=hop.node or hop.node_ip or "?")
 
 
-def _both(key: str, **values: Any) -> dict[str, str]:
-    return {lang: text(key, lang, **values) for lang in ("en", "zh")}  # type: ignore[arg-type]
+def _both(key: str, **values: Any) -> Localized:
+    return localized("path", key, **values)
 
 
 def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
@@ -159,7 +160,7 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
     failing: int | None = None
     frm: int | None = None
     segment: str | None = None
-    extra: list[dict[str, str]] = []
+    extra: list[Localized] = []
     if missing_after:
         direction, failing, frm = "request", min(missing_after), last_seen
         segment = classify(path, frm, failing, "request")
@@ -179,32 +180,31 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
                 direction, failing, segment = "reply", end, "no_reply"
             else:
                 nxt = path[last_seen + 1] if last_seen + 1 < len(path) else path[last_seen]
-                extra.append(_both("verdict_capture_further", last=_hop_name(path[last_seen], "en"), next=_hop_name(nxt, "en")))
-                extra[-1]["zh"] = text("verdict_capture_further", "zh", last=_hop_name(path[last_seen], "zh"), next=_hop_name(nxt, "zh"))
+                extra.append(_both("verdict_capture_further", last=_hop_name(path[last_seen]), next=_hop_name(nxt)))
         if failing is None and not extra and got and not lost:
             extra.append(_both("verdict_all_seen"))
 
     suspects: list[str] = []
-    parts: dict[str, list[str]] = {"en": [], "zh": []}
+    parts: list[Localized] = []
 
     def add_unregistered_evidence() -> None:
         """The outer source that no node is registered with points at one cause wherever it is seen."""
         obs, idx = unregistered[0]
         ev = kb.evidence["outer_src_unregistered"]
         suspects.extend(ev.suspects)
-        for lang in ("en", "zh"):
-            parts[lang].append(ev.explanation.get(lang).format(  # type: ignore[arg-type]
-                to=_hop_name(path[idx], lang), outer_src=obs.outer_src or "?", registered=", ".join(sorted(registered)) or "?"))
+        parts.append(fill(ev.explanation, "kb/paths/localize.yaml: evidence.outer_src_unregistered.explanation",
+                          to=_hop_name(path[idx]), outer_src=obs.outer_src or "?", registered=", ".join(sorted(registered)) or "?"))
 
     if failing is not None and segment is not None:
         spec = kb.segments[segment]
-        for lang in ("en", "zh"):
-            parts[lang].append(spec.explanation.get(lang).format(  # type: ignore[arg-type]
-                what=text(f"what_{direction}", lang),  # type: ignore[arg-type]
-                **{"from": _hop_name(path[frm], lang) if frm is not None else "?"},
-                to=_hop_name(path[failing], lang),
-                node=path[failing].node or path[failing].node_ip or "?",
-            ))
+        parts.append(fill(
+            spec.explanation,
+            f"kb/paths/localize.yaml: segments.{segment}.explanation",
+            what=localized("path", f"what_{direction}"),
+            **{"from": _hop_name(path[frm]) if frm is not None else "?"},
+            to=_hop_name(path[failing]),
+            node=path[failing].node or path[failing].node_ip or "?",
+        ))
         if unregistered:
             add_unregistered_evidence()
         suspects.extend(spec.suspects)
@@ -214,22 +214,18 @@ def localize(facts: FactFile, *, strict: bool = True) -> PathVerdict:
         add_unregistered_evidence()
     if retransmit_at:
         at = path[min(retransmit_at)]
-        for lang in ("en", "zh"):
-            parts[lang].append(kb.evidence["retransmissions"].explanation.get(lang).format(at=_hop_name(at, lang)))  # type: ignore[arg-type]
+        parts.append(fill(kb.evidence["retransmissions"].explanation, "kb/paths/localize.yaml: evidence.retransmissions.explanation",
+                          at=_hop_name(at)))
     if skipped:
-        for lang in ("en", "zh"):
-            names = ", ".join(_hop_name(path[i], lang) for i in skipped)
-            parts[lang].append(text("verdict_inconsistent", lang, hops=names))  # type: ignore[arg-type]
-    for item in extra:
-        for lang in ("en", "zh"):
-            parts[lang].append(item[lang])
+        parts.append(_both("verdict_inconsistent", hops=joined((_hop_name(path[i]) for i in skipped), ", ")))
+    parts.extend(extra)
 
     hop = path[failing] if failing is not None else None
     return PathVerdict(
         failing_hop=HopRef(index=hop.index, node=hop.node, interface=hop.interface, role=hop.role) if hop else None,
         direction=direction,  # type: ignore[arg-type]
         suspects=list(dict.fromkeys(suspects)),
-        explanation=Text(en=" ".join(parts["en"]), zh=" ".join(parts["zh"])) if parts["en"] else None,
+        explanation=Text(**joined(parts)) if parts else None,
         segment=segment,
         hops=ordered,
     )
