@@ -108,7 +108,7 @@ def text_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
     """The full report as styled lines (see :func:`render_text`)."""
     L = LABELS[d.lang]
     out = Lines()
-    out.add(f"{L['diagnosis']} — {L['case']}: {visible(d.case_id)}", STYLE["heading"])
+    out.extend(wrap(f"{L['diagnosis']} — {L['case']}: {d.case_id}", width), STYLE["heading"])
     if d.summary:
         out.extend(wrap(one_line(d.summary), width, "  "))
     out.add()
