@@ -42,12 +42,17 @@ def template_fields(template: str) -> set[str]:
     return {re.split(r"[.\[!:]", f)[0] for _, f, _, _ in string.Formatter().parse(template) if f is not None}
 
 
+def _root() -> Any:
+    """The folder of the catalogue's files (``kb/messages``)."""
+    return resources.files("podnet.kb") / "messages"
+
+
 def _parse(name: str) -> dict[str, dict[str, str]]:
     import yaml
 
     origin = _origin(name)
     try:
-        text = (resources.files("podnet.kb") / "messages" / f"{name}.yaml").read_text(encoding="utf-8")
+        text = (_root() / f"{name}.yaml").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KnowledgeError("file is missing", location=origin, code="E-KB-MISSING") from None
     try:
@@ -76,7 +81,7 @@ def _catalogues() -> dict[str, dict[str, dict[str, str]]]:
     a run parses no YAML)."""
     from .knowledge.cache import cached_plain, plain_data
 
-    root = resources.files("podnet.kb") / "messages"
+    root = _root()
 
     def build() -> dict[str, dict[str, dict[str, str]]]:
         return {name: _parse(name) for name in CATALOGUES}

@@ -68,6 +68,7 @@ def check_knowledge(rule_dirs: tuple[str, ...] = (), examples: Path | None = Non
     report.counts["rules"] = len(kb.rules)
     report.counts["causes"] = len(kb.causes)
     report.add(_template_problems(kb))
+    report.add(_catalogue_problems())
     report.add(_calibration_problems(kb))
     _check_rule_tests(kb, rule_dirs, report)
     if examples is not None:
@@ -86,6 +87,19 @@ def _calibration_problems(kb: Knowledge) -> list[PodnetError]:
     for line in calibration_problems(kb):
         cause, _, message = line.partition(": ")
         out.append(RuleError(message, location=f"kb/causes: {cause}", code="E-RULE-CALIBRATION"))
+    return out
+
+
+def _catalogue_problems() -> list[PodnetError]:
+    """Every area of the text catalogue (kb/messages), read fresh: both languages, same fields."""
+    from ..messages import CATALOGUES, _parse
+
+    out: list[PodnetError] = []
+    for area in CATALOGUES:
+        try:
+            _parse(area)
+        except KnowledgeError as exc:
+            out.append(exc)
     return out
 
 

@@ -155,7 +155,7 @@ def test_loader_refuses_languages_with_different_fields(tmp_path, monkeypatch) -
     folder = tmp_path / "messages"
     folder.mkdir()
     (folder / "report.yaml").write_text('case:\n  en: "Case {id}"\n  zh: "案例"\n', encoding="utf-8")
-    monkeypatch.setattr(messages.resources, "files", lambda _pkg: tmp_path)
+    monkeypatch.setattr(messages, "_root", lambda: folder)
     with pytest.raises(KnowledgeError) as err:
         messages._parse("report")
     assert err.value.code == "E-KB-SCHEMA"
@@ -189,3 +189,20 @@ def test_language_branch_pattern_finds_the_old_forms() -> None:
         assert LANG_BRANCH.search(line), line
     for line in ("if lang not in MESSAGES:", "if lang:  # given", "def text(self, lang):", "slang == 1"):
         assert not LANG_BRANCH.search(line), line
+
+
+def test_rules_check_reports_a_broken_catalogue_entry_located(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    import podnet.messages as messages
+    from podnet.knowledge.checks import check_knowledge
+
+    folder = tmp_path / "messages"
+    shutil.copytree(ROOT / "kb" / "messages", folder)
+    text = (folder / "reasoning.yaml").read_text(encoding="utf-8")
+    (folder / "reasoning.yaml").write_text(text.replace("用于判断属于哪一类网络异常", "用于判断属于哪一类网络异常 {x}"), encoding="utf-8")
+    monkeypatch.setattr(messages, "_root", lambda: folder)
+    problems = check_knowledge().problems
+    assert [p for p in problems if "kb/messages" in p] == [
+        "E-KB-SCHEMA kb/messages/reasoning.yaml: check_symptom_class: the languages use different fields (en: none; zh: x)"
+    ]
