@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
@@ -77,6 +78,57 @@ def cold(runs: int) -> dict[str, float]:
     return res
 
 
+_STAGES = r"""
+import sys, time
+marks = []
+def mark(name):
+    marks.append((name, time.process_time()))
+mark("start")
+import podnet, podnet.cli.main
+mark("podnet and its command line")
+import pydantic
+from pydantic import BaseModel
+mark("pydantic")
+import podnet.facts.model
+mark("the fact models (classes of every observation kind)")
+from podnet.facts.merge import load_many
+facts = load_many([sys.argv[1]])
+mark("the case read and validated (schemas of the kinds it uses)")
+import podnet.reasoning.diagnose
+mark("the reasoning modules (experta included)")
+from podnet.knowledge.load import load_knowledge
+load_knowledge(())
+mark("the knowledge, from its cache")
+result = podnet.diagnose(facts)
+mark("the diagnosis: rules compiled, engine built and run, texts (Jinja2...)")
+from podnet.cli.output import render_report
+render_report(result, "text")
+mark("the text report")
+print(repr([(n, t - marks[0][1]) for n, t in marks[1:]]))
+"""
+
+
+def stages(case: Path, runs: int) -> list[tuple[str, float]]:
+    """Where a cold diagnosis spends its CPU time: each stage's median over ``runs`` fresh
+    interpreters, in ms (the interpreter's own start is the bare Python figure)."""
+    import ast
+
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    per: dict[str, list[float]] = {}
+    order: list[str] = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", _STAGES, str(case)], capture_output=True, text=True, env=env, check=True).stdout
+        before = 0.0
+        for name, t in ast.literal_eval(out.strip().splitlines()[-1]):
+            if name not in per:
+                per[name] = []
+                order.append(name)
+            per[name].append((t - before) * 1000)
+            before = t
+    return [(name, statistics.median(per[name])) for name in order]
+
+
 def warm(n: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     t = time.perf_counter()
@@ -130,7 +182,8 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    res = {**cold(args.runs), **warm(args.warm)}
+    res: dict[str, Any] = {**cold(args.runs), **warm(args.warm)}
+    res["stages"] = {c.name: stages(c, max(5, args.runs // 2)) for c in (CASE, PLAIN)}
     if args.json:
         print(json.dumps(res, indent=2))
         return
@@ -148,7 +201,7 @@ def main() -> None:
         ("  ratio to bare Python", f"{res['plain_ratio']:.1f}x wall, {res['plain_cpu_ratio']:.1f}x CPU"),
         ("cold `podnet --help`", f"{res['cold_help_diagnose_ms']:.0f} ms wall, {res['cold_help_diagnose_cpu_ms']:.0f} ms CPU"),
         ("  ratio to bare Python", f"{res['help_ratio']:.1f}x wall, {res['help_cpu_ratio']:.1f}x CPU"),
-        ("knowledge load (cached) + rule compile, once per process", f"{res['load_and_compile_ms']:.0f} ms for {res['rules']} rules"),
+        ("knowledge load (cached) + rule index, once per process (each rule compiles on first use)", f"{res['load_and_compile_ms']:.0f} ms for {res['rules']} rules"),
         ("work unit (bench/workunit.py)", f"{res['work_unit_ms']:.2f} ms"),
         (
             f"warm diagnosis, full report model, median of the {res['examples']} curated examples",
@@ -164,13 +217,27 @@ def main() -> None:
             f"{res['warm_plain_diagnosis_ms']:.2f} ms = {res['warm_plain_units']:.1f} units ({res['plain_observations']} observations)",
         ),
     ]
+    bare = res["bare_python_cpu_ms"]
+    names = list(res["stages"])
+    stage_rows = [("interpreter start (bare `python -c pass`)", *[f"{bare:.0f} ms ({1:.1f}x)" for _ in names])]
+    for i, (stage, _) in enumerate(res["stages"][names[0]]):
+        stage_rows.append((stage, *[f"{res['stages'][n][i][1]:.0f} ms ({res['stages'][n][i][1] / bare:.1f}x)" for n in names]))
+    totals = [bare + sum(ms for _, ms in res["stages"][n]) for n in names]
+    stage_rows.append(("total", *[f"{t:.0f} ms ({t / bare:.1f}x)" for t in totals]))
     if args.markdown:
         print("| measure | value |\n|---|---|")
         for k, v in rows:
             print(f"| {k} | {v} |")
+        print(f"\nWhere a cold diagnosis spends its CPU time (median of fresh interpreters, ms, and as a multiple of a bare Python start):\n")
+        print("| stage | " + " | ".join(f"`{n}`" for n in names) + " |\n|---|" + "---|" * len(names))
+        for row in stage_rows:
+            print("| " + " | ".join(row) + " |")
     else:
         for k, v in rows:
             print(f"{k:<52} {v}")
+        print()
+        for row in stage_rows:
+            print(f"{row[0]:<70} " + "  ".join(f"{c:>16}" for c in row[1:]))
 
 
 if __name__ == "__main__":
