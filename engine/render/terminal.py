@@ -19,9 +19,6 @@ import re
 import shutil
 from typing import IO, Iterable, Literal, Mapping
 
-from rich.cells import cell_len, chop_cells, get_character_cell_size
-from rich.text import Text
-
 from .safe import visible
 
 __all__ = ["DEFAULT_WIDTH", "MAX_WIDTH", "MIN_WIDTH", "ColorMode", "Lines", "cell_len", "report_width", "truncate", "use_color", "wrap"]
@@ -41,6 +38,29 @@ ColorMode = Literal["auto", "always", "never"]
 _TOKEN = re.compile(r"\s+|[^\s]")
 _NO_LINE_START = set("，。、；：！？）」』】》〉”’,.;:!?)]}…%")
 _NO_LINE_END = set("（「『【《〈“‘")
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells ``text`` takes (rich's tables: a Chinese character takes two). ASCII is one
+    cell a character, counted without loading the tables (a plain English report loads no rich)."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len as cells
+
+    return cells(text)
+
+
+def chop_cells(text: str, width: int) -> list[str]:
+    """``text`` cut into pieces of at most ``width`` cells."""
+    if text.isascii():
+        return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    from rich.cells import chop_cells as chop
+
+    return chop(text, width)
+
+
+def _narrow(ch: str) -> bool:
+    return ch.isascii() or cell_len(ch) == 1
 
 
 def report_width(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) -> int:
@@ -82,7 +102,7 @@ def _words(text: str) -> list[str]:
         tok = m.group()
         if tok.isspace():
             out.append(" ")
-        elif out and out[-1] != " " and (tok in _NO_LINE_START or out[-1][-1] in _NO_LINE_END or (get_character_cell_size(tok) == 1 and get_character_cell_size(out[-1][-1]) == 1)):
+        elif out and out[-1] != " " and (tok in _NO_LINE_START or out[-1][-1] in _NO_LINE_END or (_narrow(tok) and _narrow(out[-1][-1]))):
             out[-1] += tok  # same word: narrow after narrow, or punctuation that must not start a line
         else:
             out.append(tok)
@@ -167,6 +187,7 @@ class Lines:
         import io
 
         from rich.console import Console
+        from rich.text import Text
 
         buf = io.StringIO()
         console = Console(
