@@ -84,3 +84,11 @@ def test_the_path_lists_no_ruled_out_suspect_and_wraps_its_explanation() -> None
     assert not any(c in suspects for c in ruled_out) and d.causes[0].id in suspects
     assert max(len(line) for line in full.splitlines() if not line.lstrip().startswith("$ ")) <= 100
     assert " ".join(d.path.explanation.split()) in " ".join(path.split())  # all of it, wrapped
+
+
+def test_an_english_sentence_quoting_chinese_uses_the_whole_width() -> None:
+    """Issue 15: a sentence with a few Chinese words wrapped at 60 columns (half the width)."""
+    full = render_text(diagnose(EXAMPLES / "clusterip-dual-address.json"), 100)
+    mixed = [line for line in full.splitlines() if re.search(r"[\u4e00-\u9fff]", line) and re.search(r"[a-z]{4} [a-z]{4}", line)]
+    assert mixed and all(cell_len(line) <= 100 for line in mixed)
+    assert max(cell_len(line) for line in mixed) > 80
