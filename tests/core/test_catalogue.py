@@ -22,10 +22,11 @@ AREA_FILES: dict[str, list[Path]] = {
     "reasoning": [*(ENGINE / "reasoning").rglob("*.py")],
     "path": [*(ENGINE / "path").rglob("*.py"), ENGINE / "web" / "svg.py", ENGINE / "cli" / "capture_plan_cmd.py"],
     "triage": [*(ENGINE / "triage").rglob("*.py"), ENGINE / "cli" / "triage_cmd.py", *(ENGINE / "web").rglob("*.py")],
+    "web": [*(ENGINE / "web").rglob("*.py")],
 }
 """Where each area's ids are used (the ingest and collect areas are checked by test_messages)."""
 
-TEMPLATE_NAMES = {"triage": "M", "report": "L"}
+TEMPLATE_NAMES = {"triage": "M", "report": "L", "web": "T"}
 """The names the web templates give an area's table (``{{ M.question }}``)."""
 
 
@@ -94,7 +95,9 @@ def _used_ids(area: str) -> set[str]:
     letter = TEMPLATE_NAMES.get(area)
     if letter:
         for page in (ENGINE / "web" / "templates").glob("*.html"):
-            words |= set(re.findall(rf"\b{letter}\.([a-z_]+)", page.read_text(encoding="utf-8")))
+            source = page.read_text(encoding="utf-8")
+            words |= set(re.findall(rf"\b{letter}\.([a-z_]+)", source)) | set(re.findall(rf"\b{letter}\['([a-z_]+)'\]", source))
+            prefixes |= set(re.findall(rf"\b{letter}\['([a-z_]+)' ~", source))  # T['probe_' ~ probe]
     return {code for code in catalogue(area) if code in words or any(p and code.startswith(p) for p in prefixes)}
 
 
