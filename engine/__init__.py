@@ -89,9 +89,10 @@ def diagnose(
     return diagnose_facts(facts, lang=lang, rule_dirs=tuple(str(d) for d in rule_dirs), strict=strict)
 
 
-def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None) -> str:
+def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None, width: int | None = None, color: bool = False) -> str:
     """The report of a diagnosis as ``"text"`` (compact), ``"wide"`` (the full text report),
-    ``"markdown"``, ``"json"`` or ``"yaml"``.
+    ``"markdown"``, ``"json"`` or ``"yaml"``; the text reports laid out at ``width`` terminal cells
+    (default 100) and, with ``color``, coloured with ANSI escapes.
 
     The report is in the diagnosis's language (``diagnose(..., lang=)``), or in ``lang`` when
     given: a diagnosis from :func:`diagnose` carries its texts in every language, so one run
@@ -121,7 +122,7 @@ def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None)
         diagnosis = localize(diagnosis, lang or "en")
     from .render.report import render_report
 
-    return render_report(diagnosis, fmt)
+    return render_report(diagnosis, fmt, width=width, color=color)
 
 
 _LAZY = {

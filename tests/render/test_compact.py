@@ -97,3 +97,14 @@ def test_a_warning_is_a_comment_right_before_the_command_to_run_now(lang: str) -
         at = next(i for i, line in enumerate(lines) if line.strip() == f"$ {first.command}")
         assert lines[at - 1].lstrip().startswith("# ") and "Restarts the network\\n$ touch pwned" in lines[at - 1]
         assert ("WARNING" if lang == "en" else "警告") in lines[at - 1]
+
+
+def test_library_render_gives_both_text_reports_at_any_width() -> None:
+    import podnet
+
+    d = diagnose(EXAMPLES / "clusterip-dual-address.json")
+    assert podnet.render(d) == podnet.render(d, "text") == render_compact(d)
+    wide = podnet.render(d, "wide", width=120)
+    assert wide.count("\n") > 3 * podnet.render(d).count("\n") and "\x1b" not in wide
+    assert "\x1b[" in podnet.render(d, "text", color=True)
+    assert podnet.render(d, "text", width=60) != podnet.render(d, "text")
