@@ -108,3 +108,15 @@ def test_library_render_gives_both_text_reports_at_any_width() -> None:
     assert wide.count("\n") > 3 * podnet.render(d).count("\n") and "\x1b" not in wide
     assert "\x1b[" in podnet.render(d, "text", color=True)
     assert podnet.render(d, "text", width=60) != podnet.render(d, "text")
+
+
+def test_warnings_are_counted_on_at_most_two_lines() -> None:
+    from podnet.diagnosis import DiagnosisWarning
+
+    d = diagnose(EXAMPLES / "clusterip-dual-address.json")
+    long = DiagnosisWarning(code="W-FACTS-CONFLICT", message="contradictory observations left out: " + "x " * 300, location="$.observations[1]")
+    d.warnings = [long, DiagnosisWarning(code="W-INGEST", message="second")]
+    lines = render_compact(d).splitlines()
+    shown = [i for i, line in enumerate(lines) if line.startswith("! ")]
+    assert len(shown) == 1 and "2 warning(s)" in lines[shown[0]] and "W-FACTS-CONFLICT" in lines[shown[0]]
+    assert lines[shown[0] + 1].endswith("…") and lines[shown[0] + 2].startswith("Full report")
