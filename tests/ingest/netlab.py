@@ -16,11 +16,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import signal
-import subprocess
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
+
+from .pairlab import Layout, LabUnavailable, PairLab
 
 LAB_NET = ipaddress.ip_network("198.18.200.0/23")
 A_IP, A_IP2, B_IP, B_DROP, B_LOSSY = "198.18.200.1", "198.18.200.11", "198.18.200.2", "198.18.200.3", "198.18.200.4"
@@ -31,43 +28,22 @@ NO_NET = "198.18.201.5"
 WEB_PORT, REFUSED_PORT, DROPPED_PORT, LOOPBACK_PORT = 8080, 8081, 8082, 8083
 NEEDED_TOOLS = ("ip", "ping", "busybox", "curl", "nc", "telnet", "dig", "nslookup", "ss", "netstat", "iptables", "iptables-save", "tcpdump", "dnsmasq")
 
+LAYOUT = Layout(tag="podnet-ingest", network=str(LAB_NET), client="a", server="b", client_dev="pi-a", server_dev="pi-b",
+                client_ips=(A_IP, A_IP2), server_ips=(B_IP, B_DROP, B_LOSSY), client_mtu=1400)
 
-class LabUnavailable(RuntimeError):
-    """The lab cannot be built here (not root, a tool missing, no netns support)."""
-
-
-@dataclass
-class Lab:
-    a: str
-    b: str
-    pids: list[int] = field(default_factory=list)
-
-    def _check(self, ns: str, targets: tuple[str, ...]) -> None:
-        # Safety: only our namespaces, only lab addresses.
-        if ns not in (self.a, self.b):
-            raise AssertionError(f"refusing to run outside the lab namespaces: {ns}")
-        for t in targets:
-            if ipaddress.ip_address(t) not in LAB_NET and not ipaddress.ip_address(t).is_loopback:
-                raise AssertionError(f"refusing to probe a non-lab address {t}")
-
-    def run(self, ns: str, cmd: list[str], *, targets: tuple[str, ...] = (), timeout: float = 20, stdin: str | None = None) -> str:
-        """Run inside a lab namespace; stdout and stderr interleaved, as a terminal shows them."""
-        self._check(ns, targets)
-        proc = subprocess.run(
-            ["ip", "netns", "exec", ns, *cmd], check=False, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, timeout=timeout, env={**os.environ, "LC_ALL": "C"},
-        )
-        return proc.stdout
-
-    def start(self, ns: str, cmd: list[str]) -> subprocess.Popen[bytes]:
-        self._check(ns, ())
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        self.pids.append(proc.pid)
-        return proc
+__all__ = ["LabUnavailable", "Lab", "build", "destroy"]
 
 
-def _sh(*cmd: str) -> None:
-    subprocess.run(list(cmd), check=True, capture_output=True, timeout=20)
+class Lab(PairLab):
+    """The ingest lab: namespace ``a`` is the client (a node or a Pod), ``b`` the server."""
+
+    @property
+    def a(self) -> str:
+        return self.client
+
+    @property
+    def b(self) -> str:
+        return self.server
 
 
 def build() -> Lab:
@@ -76,58 +52,21 @@ def build() -> Lab:
     missing = [t for t in NEEDED_TOOLS if shutil.which(t) is None]
     if missing:
         raise LabUnavailable(f"tools missing: {', '.join(missing)} (see .ci/apt-packages.txt)")
-    tag = f"podnet-ingest-{os.getpid()}"
-    lab = Lab(f"{tag}-a", f"{tag}-b")
+    lab = Lab(LAYOUT)
     try:
-        _sh("ip", "netns", "add", lab.a)
-        _sh("ip", "netns", "add", lab.b)
-        # Created inside namespace a, peer moved to b: the root namespace never holds either end.
-        _sh("ip", "-n", lab.a, "link", "add", "pi-a", "type", "veth", "peer", "name", "pi-b", "netns", lab.b)
-        for ns in (lab.a, lab.b):
-            _sh("ip", "-n", ns, "link", "set", "lo", "up")
-        _sh("ip", "-n", lab.a, "addr", "add", f"{A_IP}/24", "dev", "pi-a")
-        _sh("ip", "-n", lab.a, "addr", "add", f"{A_IP2}/24", "dev", "pi-a")
-        _sh("ip", "-n", lab.a, "link", "set", "pi-a", "mtu", "1400", "up")
-        for ip in (B_IP, B_DROP, B_LOSSY):
-            _sh("ip", "-n", lab.b, "addr", "add", f"{ip}/24", "dev", "pi-b")
-        _sh("ip", "-n", lab.b, "link", "set", "pi-b", "up")
-        ipt = ["ip", "netns", "exec", lab.b, "iptables"]
-        _sh(*ipt, "-A", "INPUT", "-d", f"{B_DROP}/32", "-j", "DROP")
-        _sh(*ipt, "-A", "INPUT", "-d", f"{B_LOSSY}/32", "-p", "icmp", "-m", "statistic", "--mode", "nth", "--every", "2", "--packet", "1", "-j", "DROP")
-        _sh(*ipt, "-A", "INPUT", "-p", "tcp", "--dport", str(DROPPED_PORT), "-j", "DROP")
+        lab.build()
+        lab.iptables("-A", "INPUT", "-d", f"{B_DROP}/32", "-j", "DROP")
+        lab.iptables("-A", "INPUT", "-d", f"{B_LOSSY}/32", "-p", "icmp", "-m", "statistic", "--mode", "nth", "--every", "2", "--packet", "1", "-j", "DROP")
+        lab.iptables("-A", "INPUT", "-p", "tcp", "--dport", str(DROPPED_PORT), "-j", "DROP")
         lab.start(lab.b, ["python3", "-m", "http.server", str(WEB_PORT), "--bind", B_IP])
         lab.start(lab.b, ["python3", "-m", "http.server", str(LOOPBACK_PORT), "--bind", "127.0.0.1"])
-        lab.start(lab.b, ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--listen-address={B_IP}", "--bind-interfaces",
-                          "--address=/web.example/198.18.200.50", "--local=/example/", f"--pid-file=/run/{tag}-dnsmasq.pid",
-                          "--log-facility=/dev/null"])
-        _wait_port(lab, B_IP, WEB_PORT)
-        _wait_port(lab, B_IP, 53)
+        lab.dnsmasq(B_IP, "--address=/web.example/198.18.200.50", "--local=/example/")
+        lab.wait_listening([f"{B_IP}:{WEB_PORT}", f"{B_IP}:53"])
     except BaseException:
-        destroy(lab)
+        lab.destroy()
         raise
     return lab
 
 
-def _wait_port(lab: Lab, ip: str, port: int) -> None:
-    for _ in range(50):
-        out = lab.run(lab.b, ["ss", "-ltn"])
-        if f"{ip}:{port}" in out:
-            return
-        time.sleep(0.1)
-    raise LabUnavailable(f"{ip}:{port} did not start listening in the lab")
-
-
 def destroy(lab: Lab) -> None:
-    for pid in lab.pids:
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    for pid in lab.pids:
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-    for ns in (lab.a, lab.b):
-        subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True, timeout=20)
-    Path(f"/run/{lab.a.rsplit('-', 1)[0]}-dnsmasq.pid").unlink(missing_ok=True)
+    lab.destroy()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus_lab import DNS_DOWN_IP, NO_ARP_IP, NO_NET_IP, SRV_IP, CorpusLab, Step  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # run as a script: the repository root
+from tests.ingest.corpus.corpus_lab import DNS_DOWN_IP, NO_ARP_IP, NO_NET_IP, SRV_IP, CorpusLab, Step  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "captured"
 S = SRV_IP

@@ -23,24 +23,22 @@ under /etc/netns and the server processes are removed by name/PID in ``finally``
 from __future__ import annotations
 
 import hashlib
-import io
-import ipaddress
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pexpect  # type: ignore[import-untyped]
 import yaml
 
 HERE = Path(__file__).resolve().parent
-LAB = ipaddress.ip_network("198.18.210.0/23")
+sys.path.insert(0, str(HERE.parents[2]))  # run as a script: the repository root
+
+from tests.ingest.pairlab import Layout, PairLab  # noqa: E402
+
 POD_IP, SRV_IP, DNS_DOWN_IP, NO_ARP_IP, NO_NET_IP = "198.18.210.1", "198.18.210.2", "198.18.210.3", "198.18.210.99", "198.18.211.5"
+LAYOUT = Layout(tag="rwcap", network="198.18.210.0/23", client="pod", server="srv", client_dev="rwc-pod", server_dev="rwc-srv",
+                client_ips=(POD_IP,), server_ips=(SRV_IP, DNS_DOWN_IP))
 WAIT = 5  # every client timeout, seconds
 
 # (mode, destination, port): what the lab does. What a person reads from each transcript is written by
@@ -100,99 +98,29 @@ def split_for(slug: str) -> str:
     return "holdout" if int(hashlib.sha256(slug.encode()).hexdigest()[:8], 16) % 5 < 2 else "tune"
 
 
-def sh(*cmd: str) -> None:
-    subprocess.run(list(cmd), check=True, capture_output=True, timeout=20)
-
-
-class Lab:
-    """Two namespaces, a veth pair created inside them, a web server and dnsmasq in the server one."""
+class Lab(PairLab):
+    """Two namespaces (tests/ingest/pairlab.py), a web server and dnsmasq in the server one."""
 
     def __init__(self) -> None:
-        tag = f"rwcap-{os.getpid()}"
-        self.pod, self.srv = f"{tag}-pod", f"{tag}-srv"
-        self.netns_dir = Path("/etc/netns") / self.pod
-        self.webroot = Path(tempfile.mkdtemp(prefix="rwcap-web-"))
-        self.procs: list[subprocess.Popen[bytes]] = []
-        # No bracketed-paste escapes around each prompt: the transcript then matches what a person copies.
-        self.inputrc = self.webroot / "inputrc"
-        self.inputrc.write_text("set enable-bracketed-paste off\n")
+        super().__init__(LAYOUT)
+
+    @property
+    def pod(self) -> str:
+        return self.client
 
     def build(self) -> None:
-        sh("ip", "netns", "add", self.pod)
-        sh("ip", "netns", "add", self.srv)
-        sh("ip", "-n", self.pod, "link", "add", "rwc-pod", "type", "veth", "peer", "name", "rwc-srv", "netns", self.srv)
-        for ns in (self.pod, self.srv):
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        sh("ip", "-n", self.pod, "addr", "add", f"{POD_IP}/24", "dev", "rwc-pod")
-        sh("ip", "-n", self.pod, "link", "set", "rwc-pod", "up")
-        for ip in (SRV_IP, DNS_DOWN_IP):
-            sh("ip", "-n", self.srv, "addr", "add", f"{ip}/24", "dev", "rwc-srv")
-        sh("ip", "-n", self.srv, "link", "set", "rwc-srv", "up")
-        ipt = ["ip", "netns", "exec", self.srv, "iptables"]
-        sh(*ipt, "-A", "INPUT", "-p", "tcp", "--dport", "8082", "-j", "DROP")
-        sh(*ipt, "-A", "INPUT", "-p", "tcp", "--dport", "8084", "-j", "REJECT", "--reject-with", "icmp-host-prohibited")
-        sh(*ipt, "-A", "INPUT", "-p", "tcp", "--dport", "8085", "-j", "REJECT", "--reject-with", "tcp-reset")
-        sh(*ipt, "-A", "INPUT", "-d", f"{DNS_DOWN_IP}/32", "-p", "udp", "--dport", "53", "-j", "DROP")
-        sh(*ipt, "-A", "INPUT", "-d", f"{DNS_DOWN_IP}/32", "-p", "tcp", "--dport", "53", "-j", "DROP")
-        (self.webroot / "index.html").write_text("<html><body>web-0 ok</body></html>\n")
-        self._start([sys.executable, "-m", "http.server", "8080", "--bind", SRV_IP, "--directory", str(self.webroot)])
-        self._start(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--listen-address={SRV_IP}", "--bind-interfaces",
-                     "--address=/web.example/198.18.210.50", "--local=/example/", f"--pid-file=/run/{self.srv}-dnsmasq.pid",
-                     "--log-facility=/dev/null"])
-        for _ in range(50):
-            out = subprocess.run(["ip", "netns", "exec", self.srv, "ss", "-ltnu"], capture_output=True, text=True, timeout=10).stdout
-            if f"{SRV_IP}:8080" in out and f"{SRV_IP}:53" in out:
-                return
-            time.sleep(0.1)
-        raise RuntimeError("lab servers did not start")
-
-    def _start(self, cmd: list[str]) -> None:
-        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.srv, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                           start_new_session=True))
-
-    def set_resolver(self, server: str) -> None:
-        self.netns_dir.mkdir(parents=True, exist_ok=True)
-        (self.netns_dir / "resolv.conf").write_text(f"nameserver {server}\noptions timeout:2 attempts:1\n")
-
-    def session(self, prompt: str | None, command: str, timeout: float) -> bytes:
-        """Type one command into an interactive bash on a pty inside the pod namespace; return every byte shown."""
-        for word in command.replace("/", " ").replace(":", " ").split():
-            try:
-                if ipaddress.ip_address(word) not in LAB:
-                    raise AssertionError(f"non-lab address in {command!r}")
-            except ValueError:
-                pass
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "xterm", "LC_ALL": "C", "HOME": "/root", "INPUTRC": str(self.inputrc)}
-        if prompt is not None:
-            env["PS1"] = prompt
-        child = pexpect.spawn("ip", ["netns", "exec", self.pod, "bash", "--norc", "--noprofile", "-i"], env=env, dimensions=(40, 160), timeout=timeout)
-        log = io.BytesIO()
-        child.logfile_read = log
-        shown = prompt if prompt is not None else "bash-5.2# "
-        try:
-            child.expect_exact(shown)
-            child.sendline(command)
-            child.expect_exact(command.encode()[-20:])
-            child.expect_exact(shown, timeout=timeout)
-        finally:
-            child.sendline("exit")
-            child.expect(pexpect.EOF, timeout=10)
-            child.close()
-        raw = log.getvalue()
-        return raw[: raw.rfind(shown.encode()) + len(shown)]
-
-    def destroy(self) -> None:
-        for proc in self.procs:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
-        for ns in (self.pod, self.srv):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True, timeout=20)
-        shutil.rmtree(self.netns_dir, ignore_errors=True)
-        shutil.rmtree(self.webroot, ignore_errors=True)
-        Path(f"/run/{self.srv}-dnsmasq.pid").unlink(missing_ok=True)
+        super().build()
+        self.iptables("-A", "INPUT", "-p", "tcp", "--dport", "8082", "-j", "DROP")
+        self.iptables("-A", "INPUT", "-p", "tcp", "--dport", "8084", "-j", "REJECT", "--reject-with", "icmp-host-prohibited")
+        self.iptables("-A", "INPUT", "-p", "tcp", "--dport", "8085", "-j", "REJECT", "--reject-with", "tcp-reset")
+        self.iptables("-A", "INPUT", "-d", f"{DNS_DOWN_IP}/32", "-p", "udp", "--dport", "53", "-j", "DROP")
+        self.iptables("-A", "INPUT", "-d", f"{DNS_DOWN_IP}/32", "-p", "tcp", "--dport", "53", "-j", "DROP")
+        web = self.tmp / "web"
+        web.mkdir()
+        (web / "index.html").write_text("<html><body>web-0 ok</body></html>\n")
+        self.start(self.server, [sys.executable, "-m", "http.server", "8080", "--bind", SRV_IP, "--directory", str(web)])
+        self.dnsmasq(SRV_IP, "--address=/web.example/198.18.210.50", "--local=/example/")
+        self.wait_listening([f"{SRV_IP}:8080", f"{SRV_IP}:53"], tries=50)
 
 
 def version(cmd: list[str]) -> str:
