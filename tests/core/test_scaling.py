@@ -175,3 +175,22 @@ def test_join_work_grows_linearly_with_distinct_targets(monkeypatch):
     a, b = _count_join_checks(monkeypatch, small), _count_join_checks(monkeypatch, large)
     assert a > 0
     assert b <= 2.2 * a, (a, b)
+
+
+def test_rules_compile_on_first_use_only_those_a_case_can_fire():
+    """A fresh reasoner compiles no rule until a case needs it, then exactly the rules its fact
+    kinds can fire; the firings are those of a reasoner that compiled every rule first."""
+    from podnet.reasoning.engine import Reasoner
+
+    reasoner = get_reasoner()
+    fresh = Reasoner(reasoner.knowledge)
+    assert not any(e.lhs is not None for e in fresh.compiled.entries)
+    facts = load_facts(EXAMPLES / "dns-coredns-crashloop.json")
+    firings = fresh.run(facts).firings
+    compiled = {e.index for e in fresh.compiled.entries if e.lhs is not None}
+    kinds = {"source", "destination", "cluster"} | {o.kind for o in facts.observations}
+    assert compiled == set(fresh.compiled.relevant(kinds & fresh.compiled.kinds))
+    assert 0 < len(compiled) < len(fresh.compiled.entries) // 2
+    eager = Reasoner(reasoner.knowledge)
+    eager.compiled.specs  # every rule compiled
+    assert [(f.rule.id, f.fact_indexes) for f in eager.run(facts).firings] == [(f.rule.id, f.fact_indexes) for f in firings]
