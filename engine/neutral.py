@@ -1,9 +1,9 @@
 """The language-neutral diagnosis the reasoning makes, and :func:`localize`, which every view calls.
 
 A :class:`NeutralDiagnosis` has the fields of :class:`~podnet.diagnosis.Diagnosis`, but each text
-(titles, rule messages, explanations, steps, reasons, warnings, the path's explanation and drawing)
-is given in every language, ``{"en": ..., "zh": ...}``, rendered from the knowledge's templates and
-the text catalogue when the case is diagnosed. :func:`localize` picks one language and gives the
+(titles, rule messages, explanations, steps, reasons, warnings, the path's explanation) is given in
+every language, ``{"en": ..., "zh": ...}``, rendered from the knowledge's templates and the text
+catalogue when the case is diagnosed, and the packet path is kept as data (drawn when localized). :func:`localize` picks one language and gives the
 published one-language :class:`~podnet.diagnosis.Diagnosis` (the JSON contract of ``podnet schema
 --diagnosis`` is unchanged); the localized diagnosis remembers its neutral source, so it can be
 shown in the other language without diagnosing again (:func:`podnet.render` with ``lang=``).
@@ -85,9 +85,13 @@ class NeutralNextCheck(NextCheck):
 
 
 class NeutralPathSummary(PathSummary):
-    TEXTS: ClassVar[tuple[str, ...]] = ("explanation", "drawing")
+    """The path summary with the path itself as data (:func:`podnet.path.render.path_data`); the
+    drawing is made from it in the language asked for."""
+
+    TEXTS: ClassVar[tuple[str, ...]] = ("explanation",)
     explanation: Localized | None = None  # type: ignore[assignment]
-    drawing: Localized | None = None  # type: ignore[assignment]
+    drawing: None = None  # type: ignore[assignment]
+    route: dict[str, Any] | None = Field(None, description="The request and reply paths and what the captures saw, as data.")
 
 
 class NeutralWarning(DiagnosisWarning):
@@ -121,6 +125,11 @@ def _pick(value: Any, lang: Lang) -> Any:
         for name in type(value).model_fields:
             item = getattr(value, name)
             out[name] = (item[lang] if item is not None else None) if name in texts else _pick(item, lang)
+        if isinstance(value, NeutralPathSummary):
+            from .path.render import draw_path
+
+            route = out.pop("route")
+            out["drawing"] = draw_path(route, lang) if route is not None else None
         return out
     if isinstance(value, list):
         return [_pick(v, lang) for v in value]

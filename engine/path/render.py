@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..knowledge.model import Lang
 from ..render.safe import md_fence, md_text, visible
@@ -140,6 +140,12 @@ def render_plan(plan: CapturePlan, fmt: Format = "text") -> str:
 
 def render_path(graph: PacketPath, verdict: PathVerdict | None = None, lang: Lang = "en") -> str:
     """The request and reply paths as text, with what the captures saw and the failing hop marked."""
+    return draw_path(path_data(graph, verdict), lang)
+
+
+def path_data(graph: PacketPath, verdict: PathVerdict | None = None) -> dict[str, Any]:
+    """The path of a case and what the captures saw, as plain language-neutral data (what a
+    diagnosis keeps; :func:`draw_path` draws it in a language)."""
     from .build import REPLY, REQUEST, hops
 
     checks = {c.index: c for c in (verdict.hops if verdict else [])}
@@ -155,20 +161,36 @@ def render_path(graph: PacketPath, verdict: PathVerdict | None = None, lang: Lan
             out[failing] = "X"
         return out
 
-    prof = profiles()[graph.graph["profile"]]
-    lines = [text("plan_setup", lang, cni=prof.title.get(lang), proxy=graph.graph["kube_proxy_mode"])]
-    lines.append(text("path_request", lang) + ":")
-    lines.extend(_path_lines(hops(graph, REQUEST), lang, marks(REQUEST)))
-    lines.append(text("path_reply", lang) + ":")
-    lines.extend(_path_lines(hops(graph, REPLY), lang, marks(REPLY)))
-    if checks:
+    fh = verdict.failing_hop if verdict is not None else None
+    return {
+        "profile": graph.graph["profile"],
+        "kube_proxy_mode": graph.graph["kube_proxy_mode"],
+        "request": [h.model_dump() for h in hops(graph, REQUEST)],
+        "reply": [h.model_dump() for h in hops(graph, REPLY)],
+        "marks": {"request": marks(REQUEST), "reply": marks(REPLY)},
+        "captured": bool(checks),
+        "failing": fh.model_dump() if fh is not None else None,
+        "direction": verdict.direction if verdict is not None else None,
+        "suspects": list(verdict.suspects) if verdict is not None else [],
+        "explanation": verdict.explanation.model_dump() if verdict is not None and verdict.explanation is not None else None,
+    }
+
+
+def draw_path(data: dict[str, Any], lang: Lang = "en") -> str:
+    """The path data of :func:`path_data` as text in ``lang``."""
+    prof = profiles()[data["profile"]]
+    lines = [text("plan_setup", lang, cni=prof.title.get(lang), proxy=data["kube_proxy_mode"])]
+    for direction, label in (("request", "path_request"), ("reply", "path_reply")):
+        lines.append(text(label, lang) + ":")
+        lines.extend(_path_lines([Hop.model_validate(h) for h in data[direction]], lang, data["marks"][direction]))
+    if data["captured"]:
         lines.append(text("legend", lang))
-    if verdict is not None and verdict.failing_hop is not None:
-        fh = verdict.failing_hop
-        lines.append(text("verdict_failing", lang, what=text(f"what_{verdict.direction}", lang), index=fh.index,
-                          node=fh.node or "?", interface=fh.interface))
-    if verdict is not None and verdict.suspects:
-        lines.append(text("verdict_suspects", lang, suspects=", ".join(verdict.suspects)))
-    if verdict is not None and verdict.explanation is not None:
-        lines.append(verdict.explanation.get(lang))
+    fh = data["failing"]
+    if fh is not None:
+        lines.append(text("verdict_failing", lang, what=text(f"what_{data['direction']}", lang), index=fh["index"],
+                          node=fh["node"] or "?", interface=fh["interface"]))
+    if data["suspects"]:
+        lines.append(text("verdict_suspects", lang, suspects=", ".join(data["suspects"])))
+    if data["explanation"] is not None:
+        lines.append(data["explanation"][lang])
     return "\n".join(visible(line) for line in "\n".join(lines).split("\n")) + "\n"

@@ -138,21 +138,21 @@ def _path_summary(verdict: Any, facts: FactFile) -> NeutralPathSummary | None:
     if verdict is None:
         return None
     from ..errors import PodnetError
-    from ..path import build_path, render_path
+    from ..path import build_path
+    from ..path.render import path_data
 
     hop = verdict.failing_hop
     try:
-        graph = build_path(facts)
-        drawing = {lang: render_path(graph, verdict, lang) for lang in LANGS}
+        route = path_data(build_path(facts), verdict)
     except PodnetError:
-        drawing = None
+        route = None
     return NeutralPathSummary(
         failing_hop=FailingHop(index=hop.index, node=hop.node, interface=hop.interface, role=hop.role) if hop else None,
         direction=verdict.direction,
         segment=verdict.segment,
         suspects=list(verdict.suspects),
         explanation=verdict.explanation.model_dump() if verdict.explanation else None,
-        drawing=drawing,
+        route=route,
     )
 
 

@@ -35,7 +35,7 @@ PLACES: dict[str, str] = {
     "podnet.render.safe": "base",  # terminal-safe text: errors print through it
     "podnet.netfilter": "netfilter",  # iptables/nft/ipvs parsers and the packet tracer: a library of its own
     "podnet.diagnosis": "diagnosis",  # the diagnosis model
-    "podnet.neutral": "diagnosis",  # the language-neutral diagnosis and localize()
+    "podnet.neutral": "reasoning",  # the language-neutral diagnosis the reasoning makes; localize() draws its path
     "podnet.facts": "facts",  # the fact model, its loading and validation
     "podnet.knowledge": "knowledge",
     "podnet.messages": "knowledge",  # message texts of kb/messages

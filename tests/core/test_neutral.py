@@ -88,3 +88,33 @@ def test_localize_keeps_a_diagnosis_already_in_that_language_and_refuses_one_wit
     bare = Diagnosis.model_validate(d.model_dump())
     with pytest.raises(ValueError, match="does not carry its other languages"):
         localize(bare, "en")
+
+
+CAPTURED = [c for c in CASES if '"capture"' in c.read_text()]
+
+
+@pytest.mark.parametrize("case", CAPTURED, ids=[c.name for c in CAPTURED])
+def test_the_neutral_diagnosis_keeps_the_path_as_data_and_draws_it_in_each_language(case) -> None:
+    from podnet.path import build_path, render_path
+    from podnet.path import localize as localize_path
+
+    from podnet.errors import PodnetError
+
+    facts = load_facts(case)
+    neutral = diagnose_neutral(facts)
+    assert neutral.path is not None and neutral.path.drawing is None
+    route = neutral.path.route
+    try:
+        build_path(facts)
+    except PodnetError:  # no path for this case (its verdict says why): nothing to draw
+        assert route is None and all(localize(neutral, lang).path.drawing is None for lang in ("en", "zh"))  # type: ignore[union-attr]
+        return
+    assert route is not None and route["request"] and route["reply"], case.name
+    assert {h["index"] for h in route["request"]} == set(range(len(route["request"])))
+    verdict = localize_path(facts, strict=False)
+    for lang in ("en", "zh"):
+        assert localize(neutral, lang).path.drawing == render_path(build_path(facts), verdict, lang)  # type: ignore[union-attr]
+
+
+def test_some_examples_have_captures() -> None:
+    assert len(CAPTURED) >= 3
