@@ -131,7 +131,30 @@ class Assembly:
                 continue
             sizes = ", ".join(str(r.data["size"]) for r in recs)
             self.emit(recs[-1], "mtu_probe", target=target, largest_ok_size=largest_ok, first_failed_size=first_failed,
+                      path_device_mtu=self._path_device_mtu(),
                       note=f"ping -M do -s {sizes} {target} ({', '.join(r.where() for r in recs)})")
+
+    def _path_device_mtu(self) -> int | None:
+        """The smallest MTU the devices of the case's path are set to (what an MTU probe is compared
+        with): the Pods' interfaces, the nodes' Pod bridges and tunnels, their host NICs less the
+        encapsulation overhead of the cluster's mode; None when no ``ip addr`` of the path shows them."""
+        overhead = {"vxlan": 50, "ipip": 20}.get(str(self.cluster.get("mode")), 0)
+        mtus: list[int] = []
+        for rec in self._of("addresses"):
+            at, _ = self.where[id(rec)]
+            if at not in ("source_pod", "source_node", "destination_node", "destination_pod"):
+                continue
+            for i in rec.data["interfaces"]:
+                if not i.get("mtu") or i["state"] != "up":
+                    continue
+                role = interface_role(i["name"], at)
+                if at.endswith("_pod") and role != "loopback" and i["addresses"]:
+                    mtus.append(i["mtu"])
+                elif at.endswith("_node") and (role == "tunnel" or role == "bridge" and i["addresses"]):
+                    mtus.append(i["mtu"])
+                elif at.endswith("_node") and role == "host_nic" and i["addresses"]:
+                    mtus.append(i["mtu"] - overhead)
+        return min(mtus) if mtus else None
 
     def _interfaces(self) -> None:
         ifcfg = {(self.where[id(r)], r.data["interface"]): r for r in self._of("ifcfg")}

@@ -27,12 +27,13 @@ def _commands(ns: str) -> list[str]:
             "cat /etc/resolv.conf",
             f"curl -sS -v --max-time 3 http://{t.WEB_SERVICE_IP}:80/",
             f"nslookup -timeout=2 -retry=1 {t.WEB_NAME}",
-            f"ping -c 3 -W 1 {WEB}",
-            f"ping -M do -s 1472 -c 2 -W 1 {WEB}",
-            f"ping -M do -s 1422 -c 2 -W 1 {WEB}",
+            # the backend as `kubectl get endpoints web` shows it: the Pod directly, then DF pings
+            f"curl -sS -v --max-time 3 http://{WEB}:80/",
+            f"ping -c 20 -i 0.2 -W 1 {WEB}",
+            *[f"ping -M do -s {size} -c 2 -W 1 {WEB}" for size in (1472, 1422, 1372, 1322)],
         ]
     if ns in (t.WEB, t.DNS):
-        return ["ip addr", "ss -ltn"]
+        return ["ip addr", "ss -ltn", "iptables-save"]
     return ["ip addr", "ip route", "iptables-save", "sysctl net.ipv4.ip_forward"]
 
 
