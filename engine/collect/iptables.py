@@ -98,20 +98,9 @@ def service_rules(ctx: Context, nat: Table, vip: str, port: int | None, proto: s
                    svc_chain=svc_ok, sep_dnat=found.backends if found else [], note=note)
 
 
-@dataclass(frozen=True)
-class Flow:
-    dst: str
-    proto: str  # tcp | udp | icmp
-    port: int | None
-    src: str | None = None
-
-
-def firewall(ctx: Context, flt: Table, flows: list[Flow]) -> Obs:
-    """The firewall observation: the whole dump with the host's addresses and routes.
-
-    ``flows`` are not judged here: the verdicts are traced from the fact file's endpoints when
-    it is read (one place for collected and pasted dumps); they are kept for the callers.
-    """
+def firewall(ctx: Context, flt: Table) -> Obs:
+    """The firewall observation: the whole dump with the host's addresses and routes (the verdicts
+    are traced from the fact file's endpoints when it is read: :mod:`podnet.facts.verdicts`)."""
     if len(flt.dump) > max_ruleset():
         raise Unobservable(("firewall",), "ruleset_too_large", size=str(len(flt.dump)), limit=str(max_ruleset()))
     fmt = flt.format

@@ -3,7 +3,8 @@
 Each vantage point gets its own thread pool whose threads entered its network namespace. Phase
 one reads local state (interfaces, routes, iptables, resolv.conf); it reveals the Service's
 backends when a node is among the vantage points. Phase two sends probes (ping, TCP, DNS, the
-DF sweep) and judges the rules read in phase one against the case's flows.
+DF sweep); the rules read in phase one travel whole in the firewall observation, whose verdicts
+for the case's flows are traced when the facts are read (one place for collected and pasted dumps).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ class _Runner:
                     if not ctx.is_source and src_ip and ip_in(src_ip, plan.pod_cidr):
                         s.observations.append(local.route_fact(ctx, s.view, src_ip, "return"))
             if s.filter is not None:
-                s.observations.append(iptables.firewall(ctx, s.filter, self.flows(backends, dns_backends, src_ip)))
+                s.observations.append(iptables.firewall(ctx, s.filter))
             if ctx.is_source:
                 jobs.append((s, submit(local.pressure, ctx), self._add))
                 for t in self.probe_targets(backends):
@@ -242,18 +243,6 @@ class _Runner:
             if b not in out:
                 out.append(b)
         return out
-
-    def flows(self, backends: list[Target], dns_backends: list[Target], src: str | None) -> list[iptables.Flow]:
-        flows = []
-        for t in self.probe_targets(backends):
-            flows.append(iptables.Flow(t.ip, "icmp", None, src))
-            if t.port is not None:
-                flows.append(iptables.Flow(t.ip, "tcp", t.port, src))
-        if self.plan.cluster_dns:
-            for ip in [self.plan.cluster_dns, *[b.ip for b in dns_backends]]:
-                flows.append(iptables.Flow(ip, "udp", 53, src))
-                flows.append(iptables.Flow(ip, "tcp", 53, src))
-        return flows
 
     def close(self, wait: bool) -> None:
         """Shut the pools down; the namespace files close with the last thread that uses them."""

@@ -67,7 +67,7 @@ def test_service_without_endpoints_and_unknown_service() -> None:
 
 def test_firewall_carries_the_dump_and_the_flows_are_traced_from_the_endpoints() -> None:
     flt = iptables.parse_save(FILTER)["filter"]
-    obs = iptables.firewall(ctx(), flt, [])
+    obs = iptables.firewall(ctx(), flt)
     assert (obs["ruleset"], obs["ruleset_format"], obs["at"]) == (FILTER, "iptables-save", "source_node")
     facts = FactFile.model_validate({
         "case": {"id": "t"},

@@ -129,5 +129,5 @@ def test_a_dump_larger_than_a_fact_file_may_be_is_refused_with_its_reason(monkey
         Firewall(kind="firewall", at="source_node", ruleset=big, ruleset_format="iptables-save")
     ctx = Context(Vantage("current"), "source_node", Plan(targets=[]), "node-a")  # type: ignore[arg-type]
     with pytest.raises(Unobservable) as exc:
-        iptables.firewall(ctx, iptables.parse_save(big)["filter"], [])
+        iptables.firewall(ctx, iptables.parse_save(big)["filter"])
     assert exc.value.note.code == "ruleset_too_large"
