@@ -84,3 +84,21 @@ def test_a_foreign_line_is_a_located_warning_and_changes_nothing(outputs: dict[s
     # not understood never becomes a reading: the records are those of the clean output
     assert _summary(records) == _summary(clean_records)
     assert len(warnings) == len(clean_warnings) + 1
+
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@pytest.mark.parametrize("sample", ["ipvsadm-Ln.txt", "tcpdump-ipip.txt"])
+def test_ipvsadm_and_tcpdump_locate_each_foreign_line(sample: str, tmp_path: Path) -> None:
+    """ipvsadm and tcpdump (samples starting with their prompt line): every stretch of foreign lines
+    is located (two pasted apart give two warnings), and read around."""
+    lines = (SAMPLES / sample).read_text().splitlines()
+    assert lines[0].startswith("[root@node-1 ~]# ")
+    clean_records, clean_warnings = _read(tmp_path, "\n".join(lines) + "\n")
+    assert not [w for w in clean_warnings if w.code == "lines_not_understood"]
+    pasted = [*lines[:3], FOREIGN, *lines[3:5], FOREIGN, *lines[5:]]
+    records, warnings = _read(tmp_path, "\n".join(pasted) + "\n")
+    located = [w.location.rsplit(":", 1)[1] for w in warnings if w.code == "lines_not_understood"]
+    assert located == ["4", "7"], [str(w) for w in warnings]
+    assert _summary(records) == _summary(clean_records)

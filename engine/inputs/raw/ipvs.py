@@ -20,7 +20,8 @@ def parse(run: CommandRun) -> ParseResult:
         for s in table.services
     ]
     if table.skipped:
-        res.warn(run, "ipvs_lines_unknown", table.skipped[0], count=len(table.skipped))
+        text = dict(run.output)
+        res.not_understood(run, [(n, text.get(n, "")) for n in table.skipped])
     if not services and not table.header:
         res.warn(run, "ipvs_no_table")
         return res

@@ -69,7 +69,7 @@ def parse(run: CommandRun) -> ParseResult:
     packets: list[dict[str, object]] = []
     named: list[int] = []
     captured = None
-    unknown: list[int] = []
+    unknown: list[tuple[int, str]] = []
     for n, text in run.nonblank:
         t = text.strip()
         m = re.search(r"listening on ([\w.@-]+)", t)
@@ -98,14 +98,14 @@ def parse(run: CommandRun) -> ParseResult:
         if _NAMED.match(t):
             named.append(n)  # read, but names cannot be tied to the flow's addresses
             continue
-        unknown.append(n)
+        unknown.append((n, text))
     if named:
         res.warn(run, "tcpdump_names", named[0], count=len(named))
     if not packets and captured is None and not named:
         res.warn(run, "tcpdump_empty")
         return res
     if unknown:
-        res.warn(run, "tcpdump_lines_unknown", unknown[0], count=len(unknown))
+        res.not_understood(run, unknown)
     if iface is None:
         res.warn(run, "tcpdump_no_interface")
         return res
