@@ -69,6 +69,9 @@ def _pid_setup(hop: Hop, lang: Lang) -> list[str]:
     lines.append(text("setup_pid", lang))
     pod = hop.pod or Placeholder("<source-name>" if hop.end == "source" else "<destination-pod>")
     ns = hop.pod_namespace or Placeholder("<source-namespace>" if hop.end == "source" else "<destination-namespace>")
+    missing = [shell_word(v) for v in (ns, pod) if PLACEHOLDER_RE.search(v)]
+    if missing:  # checked at the top level: inside "$(...)" an unset one would only empty PID
+        lines.append(": " + " ".join(missing))
     lines.append(f"PID={pod_pid(pod, ns)}")
     return lines
 
