@@ -57,6 +57,33 @@ def test_injected_cause_ranks_first(lab, scenario: sc.Scenario) -> None:
     assert outcome.facts["cluster"]["pod_cidr"] == t.CLUSTER_CIDR
 
 
+TRANSCRIPT_GAPS = {
+    "dns-server-down": "bind9 nslookup's ';; communications error to IP#53: connection refused' is read as a "
+                       "timeout without its server (engine/inputs/raw/dns.py), so dns-cluster-dns-refused cannot fire",
+}
+"""Scenarios whose transcript podnet does not yet read right, and why (strict xfail: a fix shows)."""
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [pytest.param(s, marks=pytest.mark.xfail(reason=TRANSCRIPT_GAPS[s.name], strict=True)) if s.name in TRANSCRIPT_GAPS else s
+     for s in sc.SCENARIOS],
+    ids=[s.name for s in sc.SCENARIOS],
+)
+def test_transcript_agrees(lab, scenario: sc.Scenario) -> None:
+    """The scenario's terminal transcript (prompts naming the hosts, no hints) diagnosed with
+    ``podnet diagnose --raw`` names the same fault first as the live collection."""
+    from .transcript import record
+
+    sc.set_up(scenario)
+    text = record(sc.ALL_VANTAGES)
+    outcome = sc.diagnose_transcript(scenario, text)
+    if scenario.expected is None:
+        assert outcome.causes == [], outcome.causes
+    else:
+        assert outcome.causes and outcome.causes[0][0] == scenario.expected, (outcome.causes, text[-3000:])
+
+
 def _podnet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "podnet", *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **(env or {})})
