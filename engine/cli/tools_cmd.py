@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import UsageError
     from ..knowledge.load import load_tools
-    from ..knowledge.templates import Placeholder, case_context, render
+    from ..knowledge.templates import Placeholder, case_context, render_command
     from ..render.safe import visible
 
     tools = load_tools()
@@ -71,6 +71,6 @@ def run(args: argparse.Namespace) -> int:
         print()
         for recipe in tool.recipes:
             print(f"  {recipe.title.get(lang)}")
-            print(f"    $ {visible(render(recipe.command, ctx, f'kb/tools.yaml: {tid}'))}")
+            print(f"    $ {visible(render_command(recipe.command, ctx, f'kb/tools.yaml: {tid}'))}")
         print()
     return 0
