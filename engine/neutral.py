@@ -43,7 +43,7 @@ __all__ = [
 
 Lang = Literal["en", "zh"]
 Localized = dict[Lang, str]
-"""A text in every language (the diagnosis model cannot import the knowledge's ``Text``)."""
+"""A text in every language, ``{"en": ..., "zh": ...}``."""
 
 
 class NeutralEvidence(Evidence):
@@ -60,8 +60,7 @@ class NeutralSymptomResult(SymptomResult):
 class NeutralStep(Step):
     TEXTS: ClassVar[tuple[str, ...]] = ("text", "warning")
     text: Localized  # type: ignore[assignment]
-    if "warning" in Step.model_fields:  # a command that changes the system: what it changes
-        warning: Localized | None = None  # type: ignore[assignment,no-redef]
+    warning: Localized | None = None  # type: ignore[assignment]
 
 
 class NeutralRankedCause(RankedCause):
