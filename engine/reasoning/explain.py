@@ -9,7 +9,8 @@ from ..facts.model import FactFile
 from ..knowledge.load import Knowledge
 from ..knowledge.model import LANGS, Text
 from ..neutral import Localized, NeutralEvidence, NeutralStep
-from ..knowledge.templates import case_context, obs_namespace, probe_context, render
+from ..knowledge.destructive import warning_for
+from ..knowledge.templates import case_context, obs_namespace, probe_context, render, render_command
 from .compile import Firing
 from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX
 
@@ -82,18 +83,28 @@ class Explainer:
         return merge_evidence(items)
 
     def steps(self, steps: list[Any], where: str) -> list[NeutralStep]:
+        """Cause steps for this case: texts and commands rendered (missing values as named fill-ins),
+        ``run_at: source`` made concrete, and a warning on a command that changes the system."""
         out = []
         for i, s in enumerate(steps):
             loc = f"{where}[{i}]"
+            run_at = self.source_vantage() if s.run_at == "source" else s.run_at
+            command = render_command(s.command, self.ctx, f"{loc}.command") if s.command else None
             out.append(
                 NeutralStep(
                     text=self.localized(s.text, self.ctx, f"{loc}.text"),
-                    command=render(s.command, self.ctx, f"{loc}.command") if s.command else None,
-                    run_at=s.run_at,
-                    run_on=self.host_for(s.run_at),
+                    command=command,
+                    run_at=run_at,
+                    run_on=self.host_for(run_at),
+                    warning=_warnings(s.command, s.warning) if s.command else None,
                 )
             )
         return out
+
+    def source_vantage(self) -> str:
+        """Where a ``run_at: source`` command runs: kubectl (``kubectl exec`` into the source Pod)
+        or the source node itself."""
+        return "source_node" if self.ctx["src"].get("kind") == "node" else "control_plane"
 
     def host_for(self, at: str | None) -> str | None:
         """The name of the machine or Pod a vantage point stands for in this case, if known."""
@@ -144,3 +155,9 @@ def _path_order(path: str) -> tuple[int, str, int]:
     if not path.startswith("$") and line.isdigit():
         return (0, file, int(line))
     return (-1, path, 0)
+
+
+def _warnings(command: str | None, own: Text | None) -> Localized | None:
+    """The warning printed before a command that changes the system, in every language (None if harmless)."""
+    texts = {lang: warning_for(command, lang, own) for lang in LANGS}
+    return None if any(t is None for t in texts.values()) else texts  # type: ignore[return-value]
