@@ -1,5 +1,5 @@
 """The text catalogue: every user-facing sentence of podnet's code, in every language, read from
-``kb/messages/<area>.yaml`` (report, reasoning, path, triage, web, ingest, collect).
+``kb/messages/<area>.yaml`` (report, reasoning, path, triage, web, cli, ingest, collect).
 
 Each file maps stable message ids to ``en`` and ``zh`` templates with ``str.format`` named fields
 (format specs allowed). Code passes the id and the fields; :func:`render` gives one language,
@@ -24,7 +24,7 @@ from .knowledge.model import LANGS, Lang
 
 __all__ = ["CATALOGUES", "Localized", "Message", "catalogue", "fill", "joined", "localized", "render", "table", "template_fields"]
 
-CATALOGUES = ("report", "reasoning", "path", "triage", "web", "ingest", "collect")
+CATALOGUES = ("report", "reasoning", "path", "triage", "web", "cli", "ingest", "collect")
 """The areas of the catalogue: one file ``kb/messages/<area>.yaml`` each."""
 
 Localized = dict[Lang, str]

@@ -21,13 +21,6 @@ BLANK_CASE = {
 }
 """A case that gives no value: every template value renders as its named fill-in."""
 
-SOURCE_AT = {
-    "en": "source (kubectl exec into the source Pod; on the source node itself when the source is a node)",
-    "zh": "源端（kubectl exec 进入源 Pod；源端是节点时直接在该节点上执行）",
-}
-"""What ``run_at: source`` means, where a case does not make it concrete."""
-
-
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("explain", help="show a cause: explanation, rules for and against, remediation")
     p.add_argument("cause", metavar="CAUSE_ID", help="a cause id, e.g. node_dual_address_vxlan ('podnet rules catalogue' lists them)")
@@ -40,7 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list[str]:
     from ..knowledge.destructive import warning_for
     from ..knowledge.templates import fill_ins, render
+    from ..messages import table
     from ..render.safe import visible
+
+    words = table("cli", lang)  # type: ignore[arg-type]
 
     out = []
     for i, s in enumerate(steps, 1):
@@ -50,13 +46,13 @@ def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list
             continue
         command = render(s.command, ctx, f"{loc}.command")
         if s.run_at:
-            at = SOURCE_AT[lang] if s.run_at == "source" else s.run_at
-            out.append(f"       # {'run at' if lang == 'en' else '执行位置'}: {at}")
+            at = words["explain_source_at"] if s.run_at == "source" else s.run_at  # what run_at: source means without a case
+            out.append(f"       # {words['explain_run_at']}: {at}")
         warning = warning_for(s.command, lang, s.warning)  # type: ignore[arg-type]
         if warning:
-            out.append(f"       # {'WARNING' if lang == 'en' else '警告'}: {visible(warning)}")
+            out.append(f"       # {words['explain_warning']}: {visible(warning)}")
         for var, what in fill_ins(command):
-            out.append(f"       # {'fill in' if lang == 'en' else '需填写'}: {var} — {what}")
+            out.append(f"       # {words['explain_fill_in']}: {var} — {what}")
         out.append(f"       $ {visible(command)}")
     return out
 
@@ -92,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {'+' if w > 0 else '-'} {r.id} ({w:+.2f}): {r.spec.title.get(lang)}  [{r.path}]")
     print()
     if not args.facts:
-        print("  " + ("Values in <angle brackets> and $VARIABLES are the case's: --facts FILE fills them in."
-                      if lang == "en" else "尖括号 <...> 和 $变量 处是案例中的值：使用 --facts FILE 自动填入。"))
+        from ..messages import render as message
+
+        print("  " + message("cli", "explain_values_hint", lang, {}))
         print()
     for label, steps in (("remediation", cause.remediation), ("verify", cause.verify)):
         print(f"  {label}:")

@@ -7,10 +7,10 @@ from .model import Lang
 
 
 def catalogue_markdown(kb: Knowledge, lang: Lang = "en") -> str:
-    head = {
-        "en": ("symptom class", "cause", "title", "rules for / against", "guide section"),
-        "zh": ("现象类别", "原因", "标题", "支持 / 反对规则数", "指南章节"),
-    }[lang]
+    from ..messages import table
+
+    words = table("cli", lang)
+    head = tuple(words[f"catalogue_{k}"] for k in ("symptom_class", "cause", "title", "rules_for_against", "guide_section"))
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for cid, cause in kb.causes.items():
         weights = [r.spec.then.weight or 0 for r in kb.rules if r.spec.then.cause == cid]
@@ -19,7 +19,7 @@ def catalogue_markdown(kb: Knowledge, lang: Lang = "en") -> str:
         title = cause.title.get(lang).replace("|", "\\|")
         lines.append(f"| {kb.symptoms[cause.symptom].title.get(lang)} | `{cid}` | {title} | {pos} / {neg} | {cause.guide} |")
     phases = {p: sum(1 for r in kb.rules if r.phase == p) for p in ("finding", "symptom", "cause")}
-    total = {"en": "rules", "zh": "条规则"}[lang]
+    total = words["catalogue_rules"]
     lines.append("")
     lines.append(f"{len(kb.rules)} {total} (finding {phases['finding']}, symptom {phases['symptom']}, cause {phases['cause']}), {len(kb.causes)} causes, {len(kb.observation_kinds)} observation kinds.")
     return "\n".join(lines)

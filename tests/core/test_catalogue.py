@@ -23,6 +23,7 @@ AREA_FILES: dict[str, list[Path]] = {
     "path": [*(ENGINE / "path").rglob("*.py"), ENGINE / "web" / "svg.py", ENGINE / "cli" / "capture_plan_cmd.py"],
     "triage": [*(ENGINE / "triage").rglob("*.py"), ENGINE / "cli" / "triage_cmd.py", *(ENGINE / "web").rglob("*.py")],
     "web": [*(ENGINE / "web").rglob("*.py")],
+    "cli": [*(ENGINE / "cli").rglob("*.py"), ENGINE / "knowledge" / "catalogue.py"],
 }
 """Where each area's ids are used (the ingest and collect areas are checked by test_messages)."""
 
