@@ -57,7 +57,8 @@ class LocalView:
 
     @property
     def looks_like_node(self) -> bool:
-        return any(l.role in ("bridge", "tunnel") for l in self.links)
+        """A Pod bridge or CNI tunnel, or kube-proxy's kube-ipvs0 (an IPVS node without a bridge)."""
+        return any(l.role in ("bridge", "tunnel") or l.name == "kube-ipvs0" for l in self.links)
 
     @property
     def tunnel(self) -> Link | None:

@@ -83,6 +83,12 @@ def assign(stations: list[_Station], plan: Plan, context: ClusterContext, backen
             s.ctx.role = "destination_pod"
         elif any(_owns(s, ip) for ip in dns_ips):
             s.ctx.role = "other_pod"
+    if not any(s.ctx is not None and s.ctx.is_source for s in stations):
+        # nothing else could have sent the failing traffic: the node the user ran on (the
+        # destination's node too, when source and destination share it) probes as the source node
+        node = next((s for s in stations if not s.vantage.role and s.ctx is not None and s.ctx.role == "destination_node"), None)
+        if node is not None and node.ctx is not None:
+            node.ctx.role = "source_node"
 
 
 def _failed(s: _Station) -> bool:

@@ -104,3 +104,14 @@ def test_as_overrides_the_inference() -> None:
     roles.assign([web], Plan([Target("198.18.128.10", 80)]), _ctx(), [Target("198.19.2.10", 80)], [], lambda ip: True)
     roles.settle_source([web], _ctx())
     assert web.ctx.role == "source_pod"
+
+
+def test_a_lone_node_hosting_the_destination_still_probes_as_the_source_node() -> None:
+    node2 = _station("node2", ["198.18.0.12/24"], True)
+    roles.assign([node2], Plan([Target("198.18.128.10", 80)]), _ctx(), [Target("198.19.2.10", 80)], [], lambda ip: True)
+    assert node2.ctx.role == "source_node"
+    # with a Pod that may be the source, the node is the destination's
+    node2 = _station("node2", ["198.18.0.12/24"], True)
+    client = _station("client", ["198.19.1.10/24"], False)
+    roles.assign([client, node2], Plan([Target("198.18.128.10", 80)]), _ctx(), [Target("198.19.2.10", 80)], [], lambda ip: True)
+    assert (client.ctx.role, node2.ctx.role) == ("source_pod", "destination_node")
