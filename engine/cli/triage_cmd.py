@@ -69,6 +69,7 @@ def _default_path(session: object) -> str:
 
 def _finish(session: object, args: argparse.Namespace, save_to: str | None, stop: str | None = None) -> int:
     from ..render import render
+    from ..render.terminal import report_width
     from ..triage.conversation import ranking_text, stop_text, summary_text
     from ..triage.messages import MESSAGES
 
@@ -85,7 +86,7 @@ def _finish(session: object, args: argparse.Namespace, save_to: str | None, stop
         diagnosis = session.diagnosis()  # type: ignore[attr-defined]
         _out("")
         _out(f"== {M['report']} ==")
-        sys.stdout.write(render(diagnosis, "text"))
+        sys.stdout.write(render(diagnosis, "wide", width=report_width(stream=sys.stdout)))  # the full report, as its heading says
         code = 0 if diagnosis.causes else 1
     if save_to:
         _save(session, save_to, args.lang)

@@ -68,7 +68,7 @@ def test_scripted_session_for_every_example(name, tmp_path):
         assert f"{o.kind}@{o.at}" in r.stdout
     assert len(saved_answers) <= len(script)
     # the report printed is `podnet diagnose` of the saved file
-    report = run_podnet_seeded("diagnose", str(saved)).stdout
+    report = run_podnet_seeded("diagnose", str(saved), "--verbose").stdout
     saved_line = f"Fact file written to {saved} ({len(got.observations)} observations): re-run it with `podnet diagnose {saved}`.\n"
     assert r.stdout.endswith(saved_line)
     printed = r.stdout[: -len(saved_line)].split("== Full report ==\n", 1)[1]
