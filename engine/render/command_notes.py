@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .labels import LABELS
 from .safe import md_code_span, md_text, visible
 
-_LABELS = {
-    "en": {"warning": "WARNING", "fill_in": "fill in", "fill_in_md": "Set first"},
-    "zh": {"warning": "警告", "fill_in": "需填写", "fill_in_md": "先设置"},
-}
-
-
 def _labels(lang: str) -> dict[str, str]:
-    return _LABELS.get(lang, _LABELS["en"])
+    """The report labels (``command_*`` in ``kb/messages/report.yaml``) in ``lang``."""
+    return LABELS.get(lang, LABELS["en"])
 
 
 def comment_lines(item: Any, lang: str) -> list[str]:
@@ -27,9 +23,9 @@ def comment_lines(item: Any, lang: str) -> list[str]:
     out = []
     warning = getattr(item, "warning", None)
     if warning:
-        out.append(f"# {L['warning']}: {visible(warning)}")
+        out.append(f"# {L['command_warning']}: {visible(warning)}")
     for f in getattr(item, "fill_in", None) or []:
-        out.append(f"# {L['fill_in']}: {visible(f.variable)} — {visible(f.what)}")
+        out.append(f"# {L['command_fill_in']}: {visible(f.variable)} — {visible(f.what)}")
     return out
 
 
@@ -39,9 +35,9 @@ def markdown_lines(item: Any, lang: str, indent: str = "") -> list[str]:
     out = []
     warning = getattr(item, "warning", None)
     if warning:
-        out += ["", f"{indent}> **⚠ {L['warning']}:** {md_text(warning)}"]
+        out += ["", f"{indent}> **⚠ {L['command_warning']}:** {md_text(warning)}"]
     fills = getattr(item, "fill_in", None) or []
     if fills:
         items = "; ".join(f"{md_code_span(f.variable)} — {md_text(f.what)}" for f in fills)
-        out += ["", f"{indent}{L['fill_in_md']}: {items}"]
+        out += ["", f"{indent}{L['command_fill_in_md']}: {items}"]
     return out
