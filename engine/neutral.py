@@ -11,7 +11,7 @@ shown in the other language without diagnosing again (:func:`podnet.render` with
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -116,31 +116,35 @@ class NeutralDiagnosis(Diagnosis):
         return localize(self, lang)
 
 
-def _pick(value: Any, lang: Lang) -> Any:
-    """``value`` with every neutral model in it turned into plain data in ``lang``."""
-    if isinstance(value, BaseModel):
-        texts: tuple[str, ...] = getattr(type(value), "TEXTS", ())
-        out = {}
-        for name in type(value).model_fields:
+def _local(value: Any, lang: Lang) -> Any:
+    """``value`` with every neutral model in it made into its one-language model in ``lang`` (the
+    neutral model's base class; built without validating again: the neutral one was validated)."""
+    if isinstance(value, list):
+        return [_local(v, lang) for v in value]
+    if not isinstance(value, _NEUTRAL):
+        return value  # plain data, or a part without texts (FailingHop, FillIn): shared
+    cls = type(value)
+    target: type[BaseModel] = cls.__mro__[1]
+    texts: tuple[str, ...] = getattr(cls, "TEXTS", ())
+    out: dict[str, Any] = {}
+    for name in target.model_fields:
+        if name in texts:
             item = getattr(value, name)
-            out[name] = (item[lang] if item is not None else None) if name in texts else _pick(item, lang)
-        if isinstance(value, NeutralPathSummary):
+            out[name] = item[lang] if item is not None else None
+        elif name == "drawing" and isinstance(value, NeutralPathSummary):
             from .path.render import draw_path
 
-            route = out.pop("route")
-            out["drawing"] = draw_path(route, lang) if route is not None else None
-        return out
-    if isinstance(value, list):
-        return [_pick(v, lang) for v in value]
-    return value
-
-
-M = TypeVar("M", bound=BaseModel)
+            out[name] = draw_path(value.route, lang) if value.route is not None else None
+        elif name == "lang" and isinstance(value, NeutralDiagnosis):
+            out[name] = lang
+        else:
+            out[name] = _local(getattr(value, name), lang)
+    return target.model_construct(**out)
 
 
 def localize(diagnosis: Diagnosis, lang: Lang) -> Diagnosis:
     """The diagnosis in ``lang``: a neutral diagnosis localized, or a localized one made again in
-    ``lang`` from the neutral diagnosis it came from (a copy when it is in ``lang`` already)."""
+    ``lang`` from the neutral diagnosis it came from (itself when it is in ``lang`` already)."""
     if not isinstance(diagnosis, NeutralDiagnosis):
         source = neutral_of(diagnosis)
         if diagnosis.lang == lang or source is None:
@@ -148,9 +152,7 @@ def localize(diagnosis: Diagnosis, lang: Lang) -> Diagnosis:
                 raise ValueError(f"this diagnosis is in {diagnosis.lang!r} and does not carry its other languages")
             return diagnosis
         diagnosis = source
-    data = _pick(diagnosis, lang)
-    data["lang"] = lang
-    out = Diagnosis.model_validate(data)
+    out: Diagnosis = _local(diagnosis, lang)
     out._neutral = diagnosis
     return out
 
@@ -159,3 +161,17 @@ def neutral_of(diagnosis: Diagnosis) -> NeutralDiagnosis | None:
     """The neutral diagnosis a localized one was made from (None for one built otherwise)."""
     source = getattr(diagnosis, "_neutral", None)
     return source if isinstance(source, NeutralDiagnosis) else None
+
+
+_NEUTRAL = (
+    NeutralEvidence,
+    NeutralSymptomResult,
+    NeutralStep,
+    NeutralRankedCause,
+    NeutralPossibleCause,
+    NeutralNextCheck,
+    NeutralPathSummary,
+    NeutralWarning,
+    NeutralDiagnosis,
+)
+"""The neutral models; each one's first base class is its one-language model."""
