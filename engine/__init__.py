@@ -76,7 +76,8 @@ def diagnose(
 
     from .errors import UsageError as _UsageError
     from .facts.model import FactFile as _FactFile
-    from .reasoning.diagnose import diagnose_facts
+    from .neutral import localize
+    from .reasoning.diagnose import diagnose_neutral
 
     if lang not in ("en", "zh"):
         raise _UsageError(f"unknown language {lang!r} (en or zh)", location="lang")
@@ -86,7 +87,7 @@ def diagnose(
         raise _wrong_type("diagnose(facts)", facts, "a FactFile, a dict in fact-file form or a path")
     if not isinstance(facts, _FactFile):
         facts = load_facts(facts)
-    return diagnose_facts(facts, lang=lang, rule_dirs=tuple(str(d) for d in rule_dirs), strict=strict)
+    return localize(diagnose_neutral(facts, rule_dirs=tuple(str(d) for d in rule_dirs), strict=strict), lang)
 
 
 def render(diagnosis: Diagnosis, fmt: str = "text", *, lang: Lang | None = None, width: int | None = None, color: bool = False) -> str:

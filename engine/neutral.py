@@ -11,7 +11,7 @@ shown in the other language without diagnosing again (:func:`podnet.render` with
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,7 @@ from .diagnosis import (
     Step,
     SymptomResult,
 )
+from .knowledge.model import Lang
 
 __all__ = [
     "Localized",
@@ -41,7 +42,6 @@ __all__ = [
     "localize",
 ]
 
-Lang = Literal["en", "zh"]
 Localized = dict[Lang, str]
 """A text in every language, ``{"en": ..., "zh": ...}``."""
 
