@@ -17,7 +17,8 @@ Prompts recognised (the host they name tells where the command ran); leading bla
 ``$ cmd``, ``# cmd``            a shell that does not say where it is (``# `` only when a known
                                 command follows, because comments look the same)
 no prompt at all                a known command line (``kubectl get svc``, ``curl -v URL``) on the
-                                first line or after a blank line: where it ran is not said
+                                first line or after a blank line, or the same command again right
+                                after the previous one's output: where it ran is not said
 ==============================  ===========================================================
 
 A ``kubectl exec POD [--] cmd`` (or ``docker exec``, ``nsenter -t PID -n``, ``ip netns exec NS``)
@@ -145,6 +146,7 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
     previous_blank = True
     seen_prompts: set[str] = set()
     more: list[str] = []  # continuation lines of the current command line
+    current_promptless = False  # the current run's command line had no prompt
     for index, text in enumerate(lines, start=1):
         if continuing and current is not None and not current.output and text.lstrip().startswith(">"):
             more.append(text.strip())
@@ -158,6 +160,11 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         prompt = match_prompt(text, seen_prompts)
         if prompt is None and previous_blank:
             prompt = promptless_command(text)
+        elif prompt is None and current is not None and current_promptless and current.output and current.family is not None:
+            # the same command again, pasted without a prompt straight after the last one's output
+            # (`curl URL1` / `curl: (7) ...` / `curl URL2`): only a command of the same family counts
+            again = promptless_command(text)
+            prompt = again if again is not None and parse_command(again.command).family == current.family else None
         elif prompt is not None and prompt.command and prompt.style in _NEEDS_KNOWN_COMMAND:
             seen_prompts.add(_prompt_text(text, prompt))
         previous_blank = not text.strip()
@@ -200,6 +207,7 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         if parsed.family and parsed.family.startswith("kubectl"):
             host = Host("control", host.name if host else None, None, "kubectl")
         current = CommandRun(origin, index, prompt.command, parsed.argv, parsed.family, [], host, parsed.piped)
+        current_promptless = prompt.style == "none"
         continuing = bool(_CONTINUES.search(prompt.command))
         runs.append(current)
     if more and current is not None:

@@ -6,6 +6,7 @@ clean (no such warning), then again with a foreign line pasted into the middle o
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,19 @@ def _summary(records: list[Record]) -> list[tuple[str, object]]:
     return [(r.type, _without_lines(r.data)) for r in records]
 
 
+def _settled(lab: netlab.Lab) -> None:
+    """Wait (at most 5 s) for IPv6 duplicate address detection on the lab link: while it runs,
+    ``ip`` may print "Dump was interrupted and may be inconsistent." (rightly a located warning)."""
+    for _ in range(50):
+        if "tentative" not in lab.run(lab.a, ["ip", "addr"]):
+            return
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def outputs(lab: netlab.Lab) -> dict[str, str]:
     targets = (B_IP, B_DROP, B_LOSSY)
+    _settled(lab)
     return {name: f"[root@lab-a ~]# {shlex.join(argv)}\n" + lab.run(lab.a if argv[0] != "ss" else lab.b, argv,
                                                                       targets=tuple(t for t in targets if t in argv))
             for name, argv in COMMANDS.items()}

@@ -9,6 +9,7 @@ from pathlib import Path
 from podnet.inputs.commands import parse_command, sniff_family
 from podnet.inputs.transcript import match_prompt
 
+from . import netlab
 from .corpus.reading import read
 
 PASTES = Path(__file__).resolve().parents[1] / "realworld" / "pastes"
@@ -155,3 +156,19 @@ def test_an_indented_journald_line_continues_the_klog_message_before_it(tmp_path
     r = read(text.encode())
     [log] = _kinds(r.readings, "log")
     assert log["findings"] == ["iptables_restore_failed"] and r.warnings == []
+
+
+def test_the_same_command_again_without_a_prompt_starts_a_new_run(lab: netlab.Lab) -> None:
+    """Real curl output from the lab, pasted as people do: each command line, no prompt, no blank
+    line between one command's output and the next command."""
+    from .netlab import B_IP, REFUSED_PORT, WEB_PORT
+
+    urls = [f"http://{B_IP}:{REFUSED_PORT}/", f"http://{B_IP}:{WEB_PORT}/"]
+    paste = "".join(f"curl -sS {u}\n" + lab.run(lab.a, ["curl", "-sS", "--max-time", "5", u], targets=(B_IP,)) for u in urls)
+    r = read(paste.encode())
+    got = [(c["dest"], c["port"], c["result"]) for c in _kinds(r.readings, "tcp_connect")]
+    assert got == [(B_IP, REFUSED_PORT, "failed"), (B_IP, WEB_PORT, "connected")], (paste, [str(w) for w in r.warnings])
+    # an output line that names another command is not taken for a command line
+    text = "curl -sS http://198.18.200.2:8081/\ncurl: (7) Failed to connect to 198.18.200.2 port 8081 after 0 ms: Couldn't connect to server\nping 198.18.200.2\n"
+    r2 = read(text.encode())
+    assert [c["port"] for c in _kinds(r2.readings, "tcp_connect")] == [8081] and not _kinds(r2.readings, "ping")
