@@ -21,9 +21,6 @@ import copy
 import json
 import os
 import re
-import shutil
-import stat
-import subprocess
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,15 +29,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from podnet import diagnose
-from podnet.errors import FactFileError, PodnetError
+from podnet.errors import FactFileError
 from podnet.facts.load import facts_from_data
-from podnet.path import capture_plan, render_plan
-from podnet.render import render
 from tests.conftest import EXAMPLES, run_podnet
-
-MARKER = "PWNED"
-"""A payload that runs creates this file in the working folder."""
+from tests.printed import MARKER, Run, fill_in_env, printed_commands, run_commands
 
 SHELL_PAYLOADS = [
     f"$(touch {MARKER})",
@@ -65,37 +57,6 @@ SHELL_PAYLOADS = [
 
 AWKWARD_VALID = ["fe80::1%eth0", "::ffff:198.18.0.5", "a-b.c-d", "n0.example.", "eth0.100", "_x._y.example", "br-1_a@b"]
 """Values some kinds accept: they must reach commands intact (they show the harness sees values)."""
-
-STUBS = sorted(
-    """kubectl tcpdump ping ping6 ip ethtool nslookup dig host iptables iptables-save ip6tables ipvsadm ss
-    netstat conntrack sysctl crictl docker nsenter sed curl wget nc ncat telnet systemctl journalctl
-    grep egrep awk cut sort uniq head tail wc tr cat ls route mtr traceroute tracepath firewall-cmd
-    dmesg sleep getenforce sestatus setenforce ausearch audit2why audit2allow semodule uptime nproc top sh bash
-    timeout xargs watch iptables-legacy iptables-nft lsmod modprobe nstat mpstat ps iptables-legacy-save iptables-nft-save
-    update-alternatives calicoctl aws az last uname""".split()
-)
-"""Programs the printed commands may run (each a stub that logs its argv)."""
-
-STUB = """#!/bin/bash
-printf '%s\\0' "$#" "${0##*/}" "$@" >> "$PODNET_STUB_LOG"
-"""
-
-UNEXPECTED = """#!/bin/bash
-printf '%s\\0' "$#" "@unexpected:${0##*/}" "$@" >> "$PODNET_STUB_LOG"
-: > "$PWD/{marker}"
-""".replace("{marker}", MARKER)
-
-RUNNER = r"""
-command_not_found_handle() { printf '%s\0' "$(($# - 1))" "@missing:$1" "${@:2}" >> "$PODNET_STUB_LOG"; return 127; }
-i=0
-while IFS= read -r -d '' cmd; do
-  printf '%s\0' 1 "@command" "$i" >> "$PODNET_STUB_LOG"
-  ( eval "$cmd" ) </dev/null >/dev/null 2>&1
-  if [ -e "$PWD/PWNED" ]; then printf '%s\0' 1 "@marker" "$i" >> "$PODNET_STUB_LOG"; "$PODNET_RM" -f "$PWD/PWNED"; fi
-  i=$((i + 1))
-done
-"""
-
 
 def _leaves(x: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(x, dict):
@@ -125,107 +86,6 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     for p in path:
         data = data[p]
     return data
-
-
-# --- extracting printed commands ---------------------------------------------------------------
-
-
-def _fences(md: str) -> list[str]:
-    from markdown_it import MarkdownIt
-
-    return [t.content for t in MarkdownIt("commonmark").parse(md) if t.type == "fence" and t.info.strip() == "sh"]
-
-
-def _dollar_lines(text: str) -> list[str]:
-    return [line.lstrip()[2:] for line in text.splitlines() if line.lstrip().startswith("$ ")]
-
-
-def printed_commands(facts: Any) -> dict[str, str]:
-    """Every command the views print for a case: command text -> the view it came from."""
-    out: dict[str, str] = {}
-    d = diagnose(facts)
-    doc = json.loads(render(d, "json"))
-    for c in doc["causes"] + doc.get("ruled_out", []):
-        for s in c["remediation"] + c["verify"]:
-            if s.get("command"):
-                out.setdefault(s["command"], "diagnosis json")
-    for chk in doc["next_checks"]:
-        out.setdefault(chk["command"], "diagnosis json")
-    for fmt in ("text", "wide"):  # the compact report's command to run now, and every command of the full one
-        for cmd in _dollar_lines(render(d, fmt)):
-            out.setdefault(cmd, f"diagnosis {fmt}")
-    for block in _fences(render(d, "markdown")):
-        out.setdefault(block.rstrip("\n"), "diagnosis markdown")
-    try:
-        plan = capture_plan(facts)
-    except PodnetError:
-        return out
-    for step in json.loads(plan.model_dump_json())["steps"]:
-        for cap in step["captures"]:
-            out.setdefault("\n".join([*cap["setup"], cap["command"]]), "capture-plan json")
-    for cmd in _dollar_lines(render_plan(plan, "text")):
-        out.setdefault(cmd, "capture-plan text")
-    for block in _fences(render_plan(plan, "markdown")):
-        out.setdefault(block.rstrip("\n"), "capture-plan markdown")
-    return out
-
-
-# --- running commands against stubs ------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    invocations: list[list[str]] = field(default_factory=list)  # [program, arg1, ...]
-    unexpected: list[list[str]] = field(default_factory=list)
-    marker: bool = False
-
-
-def _parse_log(raw: bytes, count: int) -> list[Run]:
-    runs = [Run() for _ in range(count)]
-    parts = raw.split(b"\0")
-    i, current = 0, None
-    while i < len(parts) - 1:
-        n = int(parts[i])
-        name = parts[i + 1].decode("utf-8", "surrogateescape")
-        args = [p.decode("utf-8", "surrogateescape") for p in parts[i + 2 : i + 2 + n]]
-        i += 2 + n
-        if name == "@command":
-            current = runs[int(args[0])]
-        elif name == "@marker":
-            runs[int(args[0])].marker = True
-        elif current is not None and name.startswith("@"):
-            current.unexpected.append([name, *args])
-        elif current is not None:
-            current.invocations.append([name, *args])
-    return runs
-
-
-def run_commands(commands: list[str], tmp: Path) -> list[Run]:
-    """Run each command in its own subshell of one bash, stubs first on PATH, cwd an empty folder."""
-    stubs, safe, cwd = tmp / "stubs", tmp / "safe", tmp / "cwd"
-    for d in (stubs, safe, cwd):
-        d.mkdir(exist_ok=True)
-    for name in STUBS:
-        (stubs / name).write_text(STUB)
-        (stubs / name).chmod(0o755)
-    for name in ("touch", "rm", "id", "whoami", "env", "python3", "perl"):  # what a payload would run
-        (safe / name).write_text(UNEXPECTED)
-        (safe / name).chmod(0o755)
-    log = tmp / "argv.log"
-    log.write_bytes(b"")
-    script = tmp / "runner.sh"
-    script.write_text(RUNNER)
-    rm = shutil.which("rm") or "/bin/rm"
-    env = {"PATH": f"{stubs}:{safe}", "PODNET_STUB_LOG": str(log), "PODNET_RM": rm, "HOME": str(cwd), "LC_ALL": "C.UTF-8",
-           "PATH_MTU": "1400"}  # printed commands ask the user to set it
-    bash = shutil.which("bash") or "/bin/bash"
-    data = b"".join(c.encode("utf-8", "surrogateescape") + b"\0" for c in commands)
-    subprocess.run([bash, "--norc", "--noprofile", str(script)], input=data, cwd=cwd, env=env, timeout=600, check=True)
-    runs = _parse_log(log.read_bytes(), len(commands))
-    leftovers = [p.name for p in cwd.iterdir()]
-    if leftovers:  # a file made by a redirection or a payload: attribute it to no command, fail
-        runs[-1].unexpected.append(["@files", *leftovers])
-    return runs
 
 
 # --- the test ----------------------------------------------------------------------------------
@@ -335,7 +195,7 @@ def test_no_printed_command_runs_a_payload_or_takes_a_value_as_an_option(tmp_pat
                     views(_set(base, path, value), {f"{example.name} {_json_path(path)}": value}, f"{example.name} {_json_path(path)}")
         assert base == json.loads(example.read_text()), "a variant changed the example it was made from"
     ordered = list(commands)
-    runs = dict(zip(ordered, run_commands(ordered, tmp_path)))
+    runs = dict(zip(ordered, run_commands(ordered, tmp_path, fill_in_env(ordered))))  # fill-ins set, as a user would
     tally.commands = len(ordered)
     for cmd, run in runs.items():
         if run.marker or run.unexpected:
