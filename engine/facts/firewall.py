@@ -38,7 +38,7 @@ FlowRole = Literal["destination", "backend", "icmp", "dns", "overlay"]
 class RouteLine(BaseModel):
     """One route of the vantage point's main table (as ``ip route`` shows it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     destination: IPNetworkStr
     via: IPAddressStr | None = None
@@ -50,7 +50,7 @@ class RouteLine(BaseModel):
 class FlowVerdict(BaseModel):
     """What the rules do with one of the case's flows at this vantage point, and which rule decides."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     flow: ShortText = Field(description="The flow as traced, e.g. 'tcp 10.244.1.5 -> 10.96.0.10:80 (forward)'.")
     role: FlowRole = Field(description="destination/backend: the case's connection; icmp: its ping; dns: to the "

@@ -383,7 +383,7 @@ class Route(Observation):
 class FirewallRule(BaseModel):
     """One DROP/REJECT rule that matches the failing flow."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     table: IptablesName = "filter"
     chain: IptablesName

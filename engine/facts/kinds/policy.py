@@ -55,7 +55,7 @@ class NetworkPolicy(Observation):
 class CloudAllowance(BaseModel):
     """One inbound allowance of a security group or provider firewall between the nodes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     protocol: Literal["tcp", "udp", "icmp", "ipip", "esp", "all"]
     port: int | None = Field(None, ge=1, le=65535, description="First (or only) port; absent: every port.")
