@@ -44,11 +44,16 @@ def chunked(items: Iterable[CaseInput], size: int) -> Iterator[list[CaseInput]]:
         yield chunk
 
 
-def prepare(options: BatchOptions) -> Any:
-    """Load, check and compile the knowledge in this process (a bad rule raises here, once)."""
+def prepare(options: BatchOptions, compile_all: bool = False) -> Any:
+    """Load and check the knowledge in this process (a bad rule raises here, once); with
+    ``compile_all``, before workers are forked, compile every rule too (rules otherwise compile
+    on first use, which each forked worker would repeat on its own)."""
     from ..reasoning.diagnose import get_reasoner
 
-    return get_reasoner(options.rule_dirs)
+    reasoner = get_reasoner(options.rule_dirs)
+    if compile_all:
+        reasoner.compiled.specs  # noqa: B018 - compiles every rule
+    return reasoner
 
 
 def _worker_init() -> None:
@@ -108,7 +113,7 @@ def _one_at_a_time(pool: _Pool, chunks: Iterable[list[CaseInput]], options: Batc
 def run_local(items: Iterable[CaseInput], options: BatchOptions, *, jobs: int = 1, chunk_size: int = CHUNK_SIZE) -> Iterator[dict[str, Any]]:
     """The record of every case, in input order: in this process (``jobs`` 1) or in ``jobs``
     forked worker processes."""
-    prepare(options)
+    prepare(options, compile_all=jobs > 1 and hasattr(os, "fork"))
     chunks = chunked(items, max(1, chunk_size))
     if jobs <= 1 or not hasattr(os, "fork"):
         for chunk in chunks:
