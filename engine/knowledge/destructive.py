@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from typing import Any
 
 from ..errors import KnowledgeError
@@ -19,10 +18,13 @@ from .model import Lang, Text
 
 @functools.lru_cache(maxsize=1)
 def _table() -> list[tuple[str, re.Pattern[str], Text]]:
-    from .load import read_yaml
+    from .cache import cached_plain, plain_data
+    from .load import _kb_root, read_yaml
 
     origin = "kb/destructive.yaml"
-    data: Any = read_yaml(resources.files("podnet.kb") / "destructive.yaml", origin)
+    root = _kb_root()
+    # through the knowledge cache (as podnet.messages and the path profiles): no YAML parsing on a warm start
+    data: Any = cached_plain("destructive", [root], lambda: read_yaml(root / "destructive.yaml", origin), plain_data, lambda d: d)
     if not isinstance(data, list):
         raise KnowledgeError("expected a list of {id, match, warning}", location=origin, code="E-KB-SCHEMA")
     out = []
