@@ -186,8 +186,14 @@ MIN_SHIFT = 0.05
 """An answer that moves the top cause's posterior by at least this much changes the ranking."""
 
 
-def moves_ranking(model: Model, post: dict[str, float], q: QuestionKey, threshold: float, min_shift: float = MIN_SHIFT) -> bool:
-    """Whether some answer of ``q`` (with probability at least 1 %) would change what triage
+MIN_ANSWER_P = 0.01
+"""Answers less likely than this are ignored when deciding whether a question could change the ranking."""
+
+
+def moves_ranking(
+    model: Model, post: dict[str, float], q: QuestionKey, threshold: float, min_shift: float = MIN_SHIFT, min_p: float = MIN_ANSWER_P
+) -> bool:
+    """Whether some answer of ``q`` (with probability at least ``min_p``) would change what triage
     concludes: another cause on top, the top cause crossing the threshold, or some cause's
     posterior moving by ``min_shift`` or more. A question none of whose answers does any of this
     would not change the ranking, whatever its gain in bits spread over unlikely causes."""
@@ -199,7 +205,7 @@ def moves_ranking(model: Model, post: dict[str, float], q: QuestionKey, threshol
     for a in model.answers[q]:
         joint = {c: post[c] * table[c][a] for c in post}
         pa = sum(joint.values())
-        if pa < 0.01:
+        if pa < min_p:
             continue
         new_top = max(joint, key=lambda c: joint[c])
         nt = joint[top] / pa
@@ -208,3 +214,4 @@ def moves_ranking(model: Model, post: dict[str, float], q: QuestionKey, threshol
         if any(abs(joint[c] / pa - post[c]) >= min_shift for c in post):
             return True
     return False
+

@@ -110,7 +110,24 @@ def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | Non
     from .posterior import symptom_likelihood
 
     cf = rule_certainty(diagnosis) if diagnosis is not None else None
-    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf, symptom_likelihood(kb, facts.case.symptom))
+    evidence = symptom_likelihood(kb, facts.case.symptom)
+    for cid in decisive_support(kb, diagnosis) if diagnosis is not None else ():
+        evidence[cid] = evidence.get(cid, 1.0) * DECISIVE_RATIO
+    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf, evidence)
+
+
+DECISIVE_RATIO = 10.0
+"""Likelihood ratio of a cause a decisive rule supports (``decisive: true``, positive weight: the
+rule reads the observation that confirms the cause), on top of the ratio of its certainty factor.
+The signatures give a decisive finding a share of an undeclared cause's likelihood
+(:data:`podnet.triage.posterior.UNDECLARED_SPREAD`), so without it a confirmed rare cause stays
+below the common causes of the stated symptom that the finding does not explain."""
+
+
+def decisive_support(kb: Knowledge, diagnosis: Diagnosis) -> set[str]:
+    """Causes of the diagnosis that a decisive rule with a positive weight supports."""
+    decisive = {r.id for r in kb.rules if r.spec.decisive and (r.spec.then.weight or 0) > 0}
+    return {c.id for c in diagnosis.causes if any(e.rule in decisive and (e.weight or 0) > 0 for e in c.evidence)}
 
 
 def _buildable(meta: Any, at: str, answer_id: str, facts: FactFile) -> bool:

@@ -54,6 +54,18 @@ SLOT_COST = 0.5
 """Effort of answering one value of the case, relative to a ping: a question that needs k values
 first is ranked by gain / (cost + k × SLOT_COST)."""
 
+CONFIRM_P = 0.05
+"""Before concluding, a check is still asked when its answer would put another cause first with
+at least this probability (one more question rather than a confident wrong answer)."""
+
+RUNNER_UP = 0.005
+"""... and only the decisive checks of the runner-up cause, when it has at least this posterior."""
+
+LONG_SHOT_P = 0.001
+"""When no likely answer would change the ranking, checks are still asked one of whose answers,
+at least this probable, would put another cause first or make one confident (the decisive check
+of a rare cause); triage stops when none is left."""
+
 STATE_MARK = "podnet_triage_session"
 """Key that marks a saved session (as opposed to a fact file)."""
 
@@ -356,7 +368,76 @@ class TriageSession:
         slot_id = self._rule_slot()
         if slot_id:
             return ("context", slot_id, None)
+        if self.strategy == "adaptive":
+            return self._long_shot()
         return None
+
+    def _long_shot(self) -> tuple[str, Any, Any] | None:
+        """When no likely answer would change the ranking: the decisive check of a less likely
+        cause, one of whose answers (probability at least :data:`LONG_SHOT_P`) would put another
+        cause first once recorded; the most likely overturn per effort, else None (stop)."""
+        return self._overturning(LONG_SHOT_P, "long_shot")
+
+    def _confirm(self) -> tuple[str, Any, Any] | None:
+        """Before concluding: a decisive check of the runner-up cause (the differential diagnosis)
+        whose answer would put another cause first with probability at least :data:`CONFIRM_P`,
+        else None (conclude)."""
+        return self._overturning(CONFIRM_P, "confirm", RUNNER_UP, 1)
+
+    def _overturning(self, min_p: float, key: str, min_posterior: float = 0.0, max_rivals: int = 0) -> tuple[str, Any, Any] | None:
+        """The open check (needing no further value, with a non-negligible expected gain) read by a
+        decisive rule of a cause other than the top one (of the ``max_rivals`` next ones, 0: any,
+        with at least ``min_posterior``),
+        with the highest chance per effort that its answer puts another cause first, if that
+        chance is at least ``min_p``."""
+        if key not in self._cache:
+            ev = self._evaluate()
+            kb = ev["kb"]
+            top = ev["beliefs"][0].id if ev["beliefs"] else None
+            readers = _decisive_kinds(kb)
+            finder = self._finder()
+            ranked = [b.id for b in ev["beliefs"][1 : 1 + max_rivals]] if max_rivals else list(ev["post"])
+            contenders = {c for c in ranked if ev["post"].get(c, 0.0) >= min_posterior}
+            best: tuple[float, Any] | None = None
+            for q in ev["open"]:
+                rivals = {c for c in readers.get(q[0], ()) if c != top and c in contenders}
+                if not rivals or ev["gains"][q] <= MIN_GAIN or finder.needs(q) != ():
+                    continue
+                chance = self._overturn(q, top, min_p)
+                if chance < min_p:
+                    continue
+                score = chance / kb.observation_kinds[q[0]].cost
+                if best is None or score > best[0] + 1e-12:
+                    best = (score, q)
+            self._cache[key] = ("observation", best[1], ev["gains"][best[1]]) if best else None
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def _overturn(self, q: tuple[str, str], top: str | None, min_p: float) -> float:
+        """Probability (by the signatures) of the answers to ``q``, each at least ``min_p``, that
+        once recorded would put another cause than ``top`` first in the posterior (signatures and
+        the rule engine's verdict, as for a real answer) or change the rule engine's first cause."""
+        from ..reasoning.diagnose import diagnose_facts
+
+        ev = self._evaluate()
+        kb, model, post = ev["kb"], ev["model"], ev["post"]
+        meta = kb.observation_kinds[q[0]]
+        facts = self.facts
+        rules_top = ev["diagnosis"].top.id if ev["diagnosis"].top is not None else None
+        chance = 0.0
+        for a in model.answers[q]:
+            pa = sum(post[c] * model.p(q, c, a) for c in post)
+            if pa < min_p or meta_answer_normal(meta, a):
+                continue
+            try:
+                obs = build_observations(meta, q[1], a, facts)
+            except NotAskable:
+                continue
+            trial = facts.model_copy(update={"observations": list(facts.observations) + list(obs)})
+            d = diagnose_facts(trial, lang=self.lang, rule_dirs=self.rule_dirs)
+            new = current_posterior(kb, trial, d)
+            if (new and max(new, key=lambda c: new[c]) != top) or (d.top is not None and d.top.id != rules_top):
+                chance += pa
+        return chance
 
     def _first(self, slot_id: str) -> str:
         """The slot to ask before ``slot_id`` (its ``ask_first`` that are still open), else itself."""
@@ -404,8 +485,11 @@ class TriageSession:
             if ctx.value_of(spec, self.head) is None:
                 return None if slot_id in self.unknown_slots else self._slot_prompt(slot_id, None)
         if self._evaluate()["confident"]:
-            return None
-        choice = self._choose()
+            choice: tuple[str, Any, Any] | None = self._confirm()
+            if choice is None:
+                return None
+        else:
+            choice = self._choose()
         if choice is None:
             return None
         if choice[0] == "context":
@@ -963,6 +1047,36 @@ def _open_questions(kb: Any, model: Any, facts: FactFile) -> list[tuple[str, str
         out.append(q)
     how_ix = {(k, at): i for k, m in kb.observation_kinds.items() for i, at in enumerate(m.how)}
     return sorted(out, key=lambda q: (kb.observation_kinds[q[0]].order, how_ix[q], q))
+
+
+def meta_answer_normal(meta: Any, answer_id: str) -> bool:
+    """Whether ``answer_id`` is the kind's "looks normal" answer (it confirms no cause decisively)."""
+    return any(a.id == answer_id and a.normal for a in meta.answers)
+
+
+def _decisive_kinds(kb: Any) -> dict[str, set[str]]:
+    """Observation kind -> the causes a decisive rule reading it concludes (positive weight)."""
+    cached = getattr(kb, "_triage_decisive_kinds", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    out: dict[str, set[str]] = {}
+
+    def walk(node: Any, cause: str) -> None:
+        kind = getattr(node, "kind", None)
+        if isinstance(kind, str):
+            out.setdefault(kind, set()).add(cause)
+        for item in getattr(node, "items", ()) or ():
+            walk(item, cause)
+        inner = getattr(node, "item", None)
+        if inner is not None:
+            walk(inner, cause)
+
+    for rule in kb.rules:
+        weight = getattr(rule.spec.then, "weight", None) or 0
+        if rule.conclusion in kb.causes and getattr(rule.spec, "decisive", False) and weight > 0:
+            walk(rule.condition, rule.conclusion)
+    object.__setattr__(kb, "_triage_decisive_kinds", out)
+    return out
 
 
 def _slot_label(spec: ctx.SlotSpec, lang: str) -> str:

@@ -1,0 +1,58 @@
+"""Decisive checks in a triage: a rare cause's confirming observation is still asked when no likely
+answer would move the ranking, the runner-up's is asked before concluding, and a cause a decisive
+rule confirms outweighs the common causes of the stated symptom that the finding does not explain."""
+
+from __future__ import annotations
+
+from podnet.triage.session import TriageSession
+
+
+def _until(s: TriageSession, replies: dict[str, str], limit: int = 60) -> list[str]:
+    """Answer every prompt from ``replies`` (by prompt key; "unknown" otherwise); the keys asked."""
+    asked = []
+    for _ in range(limit):
+        p = s.current_question()
+        if p is None:
+            return asked
+        asked.append(p.key)
+        s.answer(replies.get(p.key, "unknown"))
+    raise AssertionError(f"triage did not stop: {asked}")
+
+
+DNS_TICKET = {
+    "symptom": "dns_failure",
+    "context:source_kind": "pod",
+    "context:destination_kind": "service",
+    "context:destination": "198.19.0.10:53",
+    "context:destination_name": "kube-system/kube-dns",
+    "context:dns_name": "kubernetes.default.svc.cluster.local",
+    "dns_lookup@source_pod": "timeout",
+}
+
+
+def test_a_rare_causes_decisive_check_is_asked_when_nothing_likely_moves_the_ranking():
+    """Names time out, nothing else is known; bridge netfilter off on the node (br_netfilter_off,
+    a CNI cause with a small prior) is found by its decisive check, asked after the likely ones."""
+    s = TriageSession.start(case_id="T-BR")
+    asked = _until(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
+    assert "sysctl@source_node" in asked
+    r = s.ranking()
+    assert s.stop_reason() == "confident" and r.beliefs[0].id == "br_netfilter_off" and r.rules[0].id == "br_netfilter_off"
+    # when that check looks normal too, triage stops without naming a cause
+    s2 = TriageSession.start(case_id="T-BR2")
+    asked2 = _until(s2, {**DNS_TICKET, "sysctl@source_node": "ip_forward_on"})
+    assert "sysctl@source_node" in asked2 and s2.stop_reason() == "no_gain" and not s2.ranking().confident
+
+
+def test_the_runner_ups_decisive_check_comes_before_a_conclusion():
+    """CoreDNS is down: dns_service_down is likely, but the CoreDNS log (the loop cause's decisive
+    check) is read before concluding, and a loop in it names coredns_forward_loop instead."""
+    replies = {**DNS_TICKET, "dns_service@control_plane": "down", "tcp_connect@source_pod": "connected"}
+    s = TriageSession.start(case_id="T-LOOP")
+    asked = _until(s, {**replies, "coredns_log@control_plane": "loop"})
+    assert "coredns_log@control_plane" in asked
+    assert s.stop_reason() == "confident" and s.ranking().beliefs[0].id == "coredns_forward_loop"
+    s2 = TriageSession.start(case_id="T-DOWN")
+    asked2 = _until(s2, {**replies, "coredns_log@control_plane": "clean"})
+    assert "coredns_log@control_plane" in asked2
+    assert s2.stop_reason() == "confident" and s2.ranking().beliefs[0].id == "dns_service_down"
