@@ -57,6 +57,8 @@ from podnet.triage.session import DEFAULT_THRESHOLD, TriageSession
 
 MAX_QUESTIONS = 80
 README_START, README_END = "<!-- triage:start -->", "<!-- triage:end -->"
+NOTES_HEADING = "## Why some examples are not reached"
+"""docs/triage-bench.md keeps what follows this heading (written by hand) when the bench rewrites the table."""
 
 
 @dataclass
@@ -335,7 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     text, _summary, _figures = run(args.threshold)
     sys.stdout.write(text)
     if args.write != "-" and not args.only and args.start == "sentence":
-        Path(args.write).write_text(text, encoding="utf-8")
+        out = Path(args.write)
+        old = out.read_text(encoding="utf-8") if out.exists() else ""
+        if NOTES_HEADING in old:  # the hand-written analysis below the generated table is kept
+            text = text.rstrip("\n") + "\n\n" + old[old.index(NOTES_HEADING) :]
+        out.write_text(text, encoding="utf-8")
         update_readme(text)
     return 0
 
