@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 DIAGNOSIS_SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -51,12 +51,6 @@ class FillIn(_Model):
     what: str = Field(description="What value it stands for and where to find it (English, as in the command's message).")
 
 
-def _fill_ins(command: str | None) -> list[FillIn]:
-    from .knowledge.templates import fill_ins
-
-    return [FillIn(variable=v, what=w) for v, w in fill_ins(command)]
-
-
 class Step(_Model):
     """One remediation or verification step: what to do and, if any, the command to run and where."""
 
@@ -79,14 +73,8 @@ class Step(_Model):
     )
     fill_in: list[FillIn] = Field(
         default_factory=list,
-        description="Values the command needs that the case does not give (shell variables to set first); filled from the command.",
+        description="Values the command needs that the case does not give (shell variables to set first), as the command names them.",
     )
-
-    @model_validator(mode="after")
-    def _read_fill_ins(self) -> Step:
-        if self.command and not self.fill_in:
-            self.fill_in = _fill_ins(self.command)
-        return self
 
 
 class RankedCause(_Model):
@@ -134,14 +122,8 @@ class NextCheck(_Model):
     )
     fill_in: list[FillIn] = Field(
         default_factory=list,
-        description="Values the command needs that the case does not give (shell variables to set first); filled from the command.",
+        description="Values the command needs that the case does not give (shell variables to set first), as the command names them.",
     )
-
-    @model_validator(mode="after")
-    def _read_fill_ins(self) -> NextCheck:
-        if self.command and not self.fill_in:
-            self.fill_in = _fill_ins(self.command)
-        return self
 
 
 class FailingHop(_Model):

@@ -10,7 +10,8 @@ from ..knowledge.load import Knowledge
 from ..knowledge.model import LANGS, Text
 from ..neutral import Localized, NeutralEvidence, NeutralStep
 from ..knowledge.destructive import warning_for
-from ..knowledge.templates import case_context, obs_namespace, probe_context, render, render_command
+from ..diagnosis import FillIn
+from ..knowledge.templates import case_context, fill_ins, obs_namespace, probe_context, render, render_command
 from .compile import Firing
 from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX
 
@@ -33,6 +34,11 @@ def _paths(firing: Firing, captures: list[str], located: dict[int, str] | None =
         elif ix <= PATH_IX:
             out.update(dict.fromkeys(captures))
     return list(out)
+
+
+def fill_in_list(command: str | None) -> list[FillIn]:
+    """The values a rendered command asks the user to set first, each with what it is and where to find it."""
+    return [FillIn(variable=v, what=w) for v, w in fill_ins(command)]
 
 
 class Explainer:
@@ -97,6 +103,7 @@ class Explainer:
                     run_at=run_at,
                     run_on=self.host_for(run_at),
                     warning=_warnings(s.command, s.warning) if s.command else None,
+                    fill_in=fill_in_list(command),
                 )
             )
         return out

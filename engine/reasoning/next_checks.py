@@ -18,7 +18,7 @@ from ..knowledge.load import Knowledge
 from ..knowledge.model import LANGS
 from ..messages import localized
 from ..neutral import NeutralNextCheck
-from .explain import Explainer
+from .explain import Explainer, fill_in_list
 
 MAX_NEXT_CHECKS = 5
 
@@ -171,6 +171,7 @@ def next_checks(
                 causes=causes,
                 value=round(value[key], 4),
                 decides=list(decides.get(key, ())),
+                fill_in=fill_in_list(command),
             )
         )
     return out

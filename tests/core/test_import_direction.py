@@ -4,8 +4,9 @@ The issue's pipeline, inputs -> facts -> knowledge -> reasoning -> diagnosis -> 
 command line on top, is the way data flows. In imports it reads: the fact model and the diagnosis
 model are near the bottom (everything reads them, they read nothing of podnet's but the base); the
 knowledge reads the fact model (its conditions name fact kinds); what turns input into facts
-(``inputs`` for pasted output, ``collect`` for live probes) reads the facts and the knowledge; the
-packet path reads both; the reasoning reads all of these and makes the diagnosis; the renderers
+(``inputs`` for pasted output, ``collect`` for live probes) reads the facts and the knowledge, and
+live collection reads what the pasted-output side knows (one acquisition pipeline: the cluster context
+inferred from hosts, the parsers); the packet path reads both; the reasoning reads all of these and makes the diagnosis; the renderers
 read the diagnosis; triage, batch, the facade (``import podnet``), the web app and the command line
 sit on top, in that order. :data:`ALLOWED` is that table; it is itself checked to have no cycle.
 
@@ -63,7 +64,7 @@ ALLOWED: dict[str, set[str]] = {
     "facts": {"base", "netfilter"},
     "knowledge": {"base", "facts"},
     "inputs": {"base", "netfilter", "facts", "knowledge"},
-    "collect": {"base", "netfilter", "facts", "knowledge"},
+    "collect": {"base", "netfilter", "facts", "knowledge", "inputs"},
     "path": {"base", "facts", "knowledge"},
     "reasoning": {"base", "netfilter", "diagnosis", "facts", "knowledge", "path"},
     "render": {"base", "diagnosis", "knowledge"},
