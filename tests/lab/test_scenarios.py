@@ -57,19 +57,7 @@ def test_injected_cause_ranks_first(lab, scenario: sc.Scenario) -> None:
     assert outcome.facts["cluster"]["pod_cidr"] == t.CLUSTER_CIDR
 
 
-TRANSCRIPT_GAPS = {
-    "dns-server-down": "bind9 nslookup's ';; communications error to IP#53: connection refused' is read as a "
-                       "timeout without its server (engine/inputs/raw/dns.py), so dns-cluster-dns-refused cannot fire",
-}
-"""Scenarios whose transcript podnet does not yet read right, and why (strict xfail: a fix shows)."""
-
-
-@pytest.mark.parametrize(
-    "scenario",
-    [pytest.param(s, marks=pytest.mark.xfail(reason=TRANSCRIPT_GAPS[s.name], strict=True)) if s.name in TRANSCRIPT_GAPS else s
-     for s in sc.SCENARIOS],
-    ids=[s.name for s in sc.SCENARIOS],
-)
+@pytest.mark.parametrize("scenario", sc.SCENARIOS, ids=[s.name for s in sc.SCENARIOS])
 def test_transcript_agrees(lab, scenario: sc.Scenario) -> None:
     """The scenario's terminal transcript (prompts naming the hosts, no hints) diagnosed with
     ``podnet diagnose --raw`` names the same fault first as the live collection."""

@@ -17,6 +17,31 @@ from .connect import is_noise
 _TIMEOUT = re.compile(r"connection timed out; no servers could be reached|no servers could be reached|DNS request timed out|请求 .*超时|timed out|超时", re.IGNORECASE)
 _STATUS = {"NOERROR": "ok", "NXDOMAIN": "nxdomain", "SERVFAIL": "servfail", "REFUSED": "refused"}
 
+_TRANSPORT_ERROR = re.compile(
+    r";; (?:communications error to ([0-9a-fA-F:.]+)#\d+|Connection to ([0-9a-fA-F:.]+)#\d+\(\S*\) for \S+ failed): (.+?)\.?$"
+)
+"""BIND's (dig, nslookup, host) line for a query that got no reply: 9.18 prints ``;; communications error
+to 10.96.0.10#53: connection refused`` (or ``timed out``, ``host unreachable``...) for each try, over TCP
+``;; Connection to IP#53(IP) for NAME failed: connection refused.``; the closing ``;; no servers could be
+reached`` only sums them up."""
+
+
+def _transport_error(run: CommandRun) -> tuple[int, str, str] | None:
+    """(first line, server, result) of the tries BIND reports failed, or None: ``refused`` when every try
+    met a connection refused (ICMP port unreachable: nothing listens, or a REJECT), ``timeout`` when every
+    try timed out, ``failed`` for unreachable hosts or a mix (the mode is not one)."""
+    seen: list[tuple[int, str, str]] = []
+    for n, t in run.nonblank:
+        m = _TRANSPORT_ERROR.search(t.strip())
+        if m:
+            why = m.group(3).lower()
+            result = "refused" if "refused" in why else "timeout" if "timed out" in why else "failed"
+            seen.append((n, m.group(1) or m.group(2), result))
+    if not seen:
+        return None
+    results = {r for _, _, r in seen}
+    return seen[0][0], seen[0][1], results.pop() if len(results) == 1 else "failed"
+
 
 _NSLOOKUP_KNOWN = re.compile(
     r"^(?:Non-authoritative answer:|Authoritative answers can be found from:|非权威应答:|Aliases:|别名:|Default Server:|默认服务器:|"
@@ -44,8 +69,20 @@ def _dig_understood(run: CommandRun, res: ParseResult) -> str:
     return "\n".join(t for n, t in run.output if n not in skip)
 
 
+_DIG_VALUE_OPTIONS = frozenset({"-p", "-b", "-c", "-f", "-k", "-t", "-y", "-m"})
+"""dig options whose value is the next word (a port, a source address...), not the name looked up."""
+
+
 def _name_and_server(argv: list[str]) -> tuple[str | None, str | None]:
-    words = [w for w in argv[1:] if not w.startswith(("-", "+"))]
+    words: list[str] = []
+    skip = False
+    for w in argv[1:]:
+        if skip:
+            skip = False
+        elif w in _DIG_VALUE_OPTIONS:
+            skip = True
+        elif not w.startswith(("-", "+")):
+            words.append(w)
     server = next((w[1:] for w in words if w.startswith("@")), None)
     names = [w for w in words if not w.startswith("@") and w.upper() not in ("A", "AAAA", "SRV", "PTR", "CNAME", "MX", "TXT", "NS", "ANY", "IN")]
     name = names[0] if names else None
@@ -87,6 +124,9 @@ def parse_dig(run: CommandRun) -> ParseResult:
         server = m.group(1) if m else server
         answers = [a["data"] for a in entry.get("answer") or [] if a.get("type") in ("A", "AAAA") and a.get("data")]
         return _emit(run, res, name, server, result, answers, line)
+    if failed := _transport_error(run):
+        n, error_server, result = failed
+        return _emit(run, res, name, server if server and is_ip(server) else error_server, result, [], n)
     for n, t in run.nonblank:
         if _TIMEOUT.search(t):
             return _emit(run, res, name, server, "timeout", [], n)
@@ -115,8 +155,11 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     line: int | None = None
     in_answer = False
     unknown: list[tuple[int, str]] = []
+    failed = _transport_error(run)
     for n, text in run.nonblank:
         t = text.strip()
+        if failed and _TRANSPORT_ERROR.search(t):
+            continue
         m = re.match(rf"^(?:Server|服务器):\s+({IPV4})$", t)
         if m:
             server = m.group(1)
@@ -167,6 +210,10 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     if answers:
         # A NXDOMAIN next to answers is the AAAA (or search-list) query failing: the name resolved.
         return _emit(run, res, name, server, "ok", answers, line or (run.nonblank[0][0] if run.nonblank else None))
+    if failed and result in (None, "TIMEOUT", "REFUSED"):
+        # the tries' own errors say more than the closing "no servers could be reached"
+        n, error_server, transport = failed
+        return _emit(run, res, name, server or error_server, transport, [], n)
     if result is None:
         res.warn(run, "nslookup_no_result", run.nonblank[-1][0] if run.nonblank else None)
         return res
