@@ -54,6 +54,21 @@ class Context:
         return self.role.startswith("source")
 
 
+def parse_output(family: str, command: str, text: str, origin: str) -> list[dict[str, Any]]:
+    """What ``podnet ingest`` reads from ``text`` as the output of ``command`` (parser ``family`` of
+    :data:`podnet.inputs.raw.PARSERS`): live collection and a pasted transcript read a file or a
+    command's output with the same parser. Returns the records' data (warnings are the pasted side's
+    concern: collect reports what it could not observe itself)."""
+    from ..inputs.raw import PARSERS  # first: inputs.commands imported alone goes round through inputs.raw
+    from ..inputs.commands import split_words
+    from ..inputs.model import CommandRun
+
+    lines = list(enumerate(text.splitlines(), start=2))
+    run = CommandRun(origin=origin, line=1, command=command, argv=split_words(command), family=family,
+                     output=lines, ended_by_prompt=True)
+    return [dict(r.data) for r in PARSERS[family](run).records]
+
+
 def tool(name: str, kinds: tuple[str, ...] | str) -> str:
     """Path of a system tool, or :class:`Unobservable` naming the kinds it would have observed."""
     path = shutil.which(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypedDict
 
-from .base import Context, Obs, Unobservable
+from .base import Context, Obs, Unobservable, parse_output
 from .safety import check_may_send
 
 
@@ -16,23 +16,13 @@ class ResolvConf(TypedDict):
 
 
 def read_resolv_conf(path: Path) -> ResolvConf:
-    """nameservers, search and ndots of a resolv.conf (the file's own keywords, nothing guessed)."""
-    servers: list[str] = []
-    search: list[str] = []
-    ndots: int | None = None
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
-        if words[0] == "nameserver" and len(words) > 1:
-            servers.append(words[1].split("%", 1)[0])
-        elif words[0] in ("search", "domain"):
-            search = words[1:]
-        elif words[0] == "options":
-            for opt in words[1:]:
-                if opt.startswith("ndots:") and opt[6:].isdigit():
-                    ndots = min(int(opt[6:]), 15)
-    return {"nameservers": servers, "search": search, "ndots": ndots}
+    """nameservers, search and ndots of a resolv.conf, read by the parser pasted resolv.conf files
+    go through (:func:`podnet.inputs.raw.dns.parse_resolv_conf`)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = parse_output("resolv_conf", f"cat {path}", text, str(path))
+    data = found[0] if found else {}
+    return {"nameservers": list(data.get("nameservers") or []), "search": list(data.get("search") or []),
+            "ndots": data.get("ndots")}
 
 
 def pod_dns_config(ctx: Context) -> Obs:

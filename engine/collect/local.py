@@ -13,7 +13,7 @@ from typing import Any
 
 from ..facts.base import HopRole
 from ..netfilter.routes import RouteEntry, classify
-from .base import Context, Obs, Unobservable
+from .base import Context, Obs, Unobservable, parse_output
 
 TUNNEL_KINDS = ("vxlan", "ipip", "gre", "geneve", "wireguard")
 
@@ -185,7 +185,8 @@ def interface_facts(ctx: Context, view: LocalView) -> list[Obs]:
 
 
 def _ifcfg(ctx: Context, nic: str) -> dict[str, str]:
-    """BOOTPROTO and IPADDR of a RHEL-style ifcfg file, read only on the machine itself."""
+    """BOOTPROTO and IPADDR of a RHEL-style ifcfg file, read only on the machine itself (by the parser
+    pasted ifcfg files go through: :mod:`podnet.inputs.raw.ifcfg`)."""
     if ctx.vantage.kind != "current":
         return {}
     path = Path("/etc/sysconfig/network-scripts") / f"ifcfg-{nic}"
@@ -193,16 +194,9 @@ def _ifcfg(ctx: Context, nic: str) -> dict[str, str]:
         text = path.read_text()
     except OSError:
         return {}
-    values = {}
-    for line in text.splitlines():
-        key, _, value = line.partition("=")
-        values[key.strip()] = value.strip().strip('"').strip("'")
-    out = {}
-    if values.get("BOOTPROTO", "").lower() in ("dhcp", "none", "static", "bootp"):
-        out["bootproto"] = values["BOOTPROTO"].lower()
-    if values.get("IPADDR"):
-        out["static_ip"] = values["IPADDR"]
-    return out
+    found = parse_output("ifcfg", f"cat {path}", text, str(path))
+    data = found[0] if found else {}
+    return {k: str(data[k]) for k in ("bootproto", "static_ip") if data.get(k)}
 
 
 def route_fact(ctx: Context, view: LocalView, ip: str, direction: str = "forward") -> Obs:

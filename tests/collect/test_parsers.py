@@ -164,3 +164,26 @@ TCP  10.233.0.100:5000 rr
     # The weight-0 real server is quiesced (its Pod is terminating): not a backend.
     assert iptables.parse_ipvsadm(text) == (True, ["10.233.65.46:5000"])
     assert iptables.parse_ipvsadm("") == (False, [])
+
+
+def test_resolv_conf_domain_line_is_the_search_list_and_live_and_pasted_read_the_same(tmp_path) -> None:
+    """One parser for a resolv.conf: collect reads the file with the parser a pasted `cat /etc/resolv.conf` goes through."""
+    from podnet.collect.base import parse_output
+
+    text = "domain corp.example\nnameserver 10.96.0.10\noptions ndots:2\n"
+    path = tmp_path / "resolv.conf"
+    path.write_text(text)
+    assert read_resolv_conf(path) == {"nameservers": ["10.96.0.10"], "search": ["corp.example"], "ndots": 2}
+    [pasted] = parse_output("resolv_conf", "cat /etc/resolv.conf", text, "paste.txt")
+    assert {k: pasted[k] for k in ("nameservers", "search", "ndots")} == read_resolv_conf(path)
+
+
+def test_ifcfg_read_by_the_pasted_file_parser() -> None:
+    from podnet.collect.base import parse_output
+
+    text = 'TYPE=Ethernet\nBOOTPROTO="static"\nDEVICE=eth0\nIPADDR=192.168.1.10\nPREFIX=24\n'
+    [data] = parse_output("ifcfg", "cat /etc/sysconfig/network-scripts/ifcfg-eth0", text, "ifcfg-eth0")
+    assert (data["interface"], data["bootproto"], data["static_ip"]) == ("eth0", "static", "192.168.1.10")
+    # a line that is no assignment is passed over, not taken for a value
+    [dhcp] = parse_output("ifcfg", "cat /etc/sysconfig/network-scripts/ifcfg-eth1", "DEVICE=eth1\nBOOTPROTO=dhcp\nnot a line\n", "ifcfg-eth1")
+    assert (dhcp["bootproto"], dhcp["static_ip"]) == ("dhcp", None)

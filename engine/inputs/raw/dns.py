@@ -231,11 +231,14 @@ def parse_resolv_conf(run: CommandRun) -> ParseResult:
     if not isinstance(parsed, dict):
         res.warn(run, "resolv_conf_not_understood")
         return res
-    nameservers = [ns for ns in parsed.get("nameservers") or [] if is_ip(ns)]
-    if not nameservers and not parsed.get("search"):
+    # a link-local server's zone (fe80::1%eth0) is not part of its address
+    nameservers = [ns.split("%", 1)[0] for ns in parsed.get("nameservers") or [] if is_ip(str(ns).split("%", 1)[0])]
+    # a "domain" line is the search list when no "search" line gives one (resolv.conf(5))
+    search = list(parsed.get("search") or ([parsed["domain"]] if parsed.get("domain") else []))
+    if not nameservers and not search:
         res.warn(run, "resolv_conf_empty")
         return res
-    data: dict[str, object] = {"nameservers": nameservers, "search": list(parsed.get("search") or [])}
+    data: dict[str, object] = {"nameservers": nameservers, "search": search}
     for opt in parsed.get("options") or []:
         m = re.match(r"ndots:(\d+)$", str(opt))
         if m:
