@@ -698,7 +698,12 @@ class TriageSession:
 
     # ---- pastes -----------------------------------------------------------------------------
 
-    def _paste(self, text: str, p: Prompt) -> Outcome:
+    def paste(self, text: str) -> Outcome:
+        """Pasted command output, at the current prompt or after triage has stopped (new facts may
+        open new questions): what :meth:`answer` does with ``paste=``, without needing a prompt."""
+        return self._paste(text, self.current_question())
+
+    def _paste(self, text: str, p: Prompt | None) -> Outcome:
         from .paste import PasteError, read_paste
 
         name = f"paste-{len(self.log) + 1}.txt"
@@ -724,14 +729,16 @@ class TriageSession:
         self.head = head
         self._obs.extend(new)
         self._tags.extend([tag] * len(new))
-        if p.type == "symptom":
+        if p is not None and p.type == "symptom":
             self.symptom_asked = True
         self._changed()
         M = self.M
         lines = [M["took"].format(what=self._describe(o)) for o in new]
         lines += [M["took"].format(what=f"{path} = {_short(_dig(self.head, path))}") for path in reading.added if not path.startswith("cluster.nodes")]
         answered = True
-        if p.type == "context":
+        if p is None:
+            pass
+        elif p.type == "context":
             spec = ctx.slot(p.key.partition(":")[2])
             answered = ctx.value_of(spec, self.head) is not None
         elif p.type == "observation" and self.kinds_known:
@@ -740,11 +747,13 @@ class TriageSession:
             answered = any(probe_match(meta, p.at or "", o, self.facts) for o in new)
         elif p.type == "conflict":
             answered = False
-        lines.append(M["paste_answers"] if answered else M["paste_not_answers"])
-        self.log.append(Entry("paste", p.key, len(new), lines))
+        if p is not None:
+            lines.append(M["paste_answers"] if answered else M["paste_not_answers"])
+        key = p.key if p is not None else "paste"
+        self.log.append(Entry("paste", key, len(new), lines))
         self._detect_conflict(tag)
         _ = was_open
-        return Outcome(key=p.key, answered=answered, recorded=lines, warnings=[M["paste_warning"].format(warning=w) for w in reading.warnings], conflict=self.pending is not None)
+        return Outcome(key=key, answered=answered, recorded=lines, warnings=[M["paste_warning"].format(warning=w) for w in reading.warnings], conflict=self.pending is not None)
 
     def _describe(self, o: Any) -> str:
         """One observation in a few words: the question it answers and how, else its main fields."""

@@ -75,17 +75,24 @@ class RawRequest(_Model):
 
 
 class TriageStart(_Model):
-    """A new triage session."""
+    """A new triage session: from the ticket's sentence (`summary`, nothing else needed), from a
+    (partial) fact file (`facts`), or resumed from a saved session (`session`: what
+    `GET /v1/triage/{id}/session` returned, or what `podnet triage` saved)."""
 
-    facts: dict[str, Any] = Field(description="A (partial) fact file: at least the case and the endpoints of the failing connection.")
+    facts: dict[str, Any] | None = Field(None, description="A (partial) fact file.")
+    session: dict[str, Any] | None = Field(None, description="A saved session (or fact file) to resume.")
+    summary: str = Field("", max_length=2000, description="The ticket's sentence, when starting from nothing else.")
+    case_id: str | None = Field(None, max_length=200, description="The ticket's id.")
     lang: Lang = "en"
     threshold: float = Field(0.5, gt=0, le=1, description="Posterior the top cause needs before triage stops.")
 
 
 class TriageAnswer(_Model):
-    """An answer: an answer id of the question (`lost`, `timeout`...) or `unknown` (don't know / can't run it)."""
+    """An answer to the prompt asked now: an option id (`network_unreachable`, `lost`, `timeout`...),
+    a typed value at a question about the case (`10.96.0.10`, `10.244.2.31:8080, 10.244.1.7:8080`),
+    or `unknown` (don't know / can't run it)."""
 
-    answer: str = Field(min_length=1, max_length=64)
+    answer: str = Field(max_length=4000)
     kind: str | None = Field(None, max_length=64, description="The question's observation kind; default: the question asked now.")
     at: str | None = Field(None, max_length=64, description="The question's vantage point; default: the question asked now.")
     probe: Literal["backend", "destination"] | None = Field(None, description="The answer is about the Service's backend Pod / ClusterIP instead.")
@@ -158,9 +165,14 @@ def build_router() -> APIRouter:
         start = TriageStart.model_validate(data) if isinstance(data, dict) else TriageStart.model_validate({})
 
         def work() -> dict[str, Any]:
-            facts = service.facts_from_dict(start.facts, "request body: $.facts")
-            session = WebTriage(facts, lang=start.lang, threshold=start.threshold, rule_dirs=state.config.rule_dirs)
-            session.status()
+            if start.session is not None:
+                session = WebTriage.resume(start.session, lang=start.lang, rule_dirs=state.config.rule_dirs, origin="request body: $.session")
+            elif start.facts is not None:
+                facts = service.facts_from_dict(start.facts, "request body: $.facts")
+                session = WebTriage(facts, lang=start.lang, threshold=start.threshold, rule_dirs=state.config.rule_dirs)
+            else:
+                session = WebTriage(None, lang=start.lang, threshold=start.threshold, rule_dirs=state.config.rule_dirs, case_id=start.case_id, summary=start.summary)
+            session.view()
             sid = state.sessions.add(session)
             return status_dict(sid, session)
 
@@ -190,14 +202,16 @@ def build_router() -> APIRouter:
 
     @router.post("/triage/{session_id}/paste", tags=["triage"], summary="Add pasted command output")
     async def triage_paste(request: Request, session_id: str, body: TriagePaste) -> JSONResponse:
-        """The output is ingested with the case's endpoints; its observations join the case."""
+        """The output is read as `podnet triage` reads a paste (with the case's endpoints as
+        context); its observations and values join the case (`last.recorded` says what was taken,
+        `warnings` the lines it could not use). Also after triage has stopped."""
         session = _state(request).sessions.get(session_id)
 
         def work() -> dict[str, Any]:
             with session.lock:
-                entry = session.paste(service.RawInput(body.text))
+                outcome = session.paste(body.text)
                 out = status_dict(session_id, session)
-                out["warnings"] = service.warning_dicts(entry.warnings or [], session.lang)
+                out["warnings"] = list(outcome.warnings)
                 return out
 
         return JSONResponse(await run_in_threadpool(work))
@@ -215,9 +229,20 @@ def build_router() -> APIRouter:
 
     @router.get("/triage/{session_id}/facts", tags=["triage"], summary="The case gathered so far, as a fact file")
     async def triage_facts(request: Request, session_id: str) -> Response:
+        """The fact file (`podnet diagnose` reads it); before both ends' kinds are known, the partial case."""
         session = _state(request).sessions.get(session_id)
         with session.lock:
+            if not session.kinds_known:
+                return JSONResponse(session.fact_data())
             return Response(service.fact_file_json(session.facts), media_type="application/json")
+
+    @router.get("/triage/{session_id}/session", tags=["triage"], summary="The whole session, to save and resume")
+    async def triage_session(request: Request, session_id: str) -> JSONResponse:
+        """The session with its undo history: `POST /v1/triage` with `{"session": ...}` and
+        `podnet triage --facts FILE` resume from it."""
+        session = _state(request).sessions.get(session_id)
+        with session.lock:
+            return JSONResponse(session.state())
 
     @router.delete("/triage/{session_id}", tags=["triage"], summary="End a session", status_code=204)
     async def triage_delete(request: Request, session_id: str) -> Response:

@@ -2,7 +2,8 @@
 
 The codes are podnet's own (``E-FACTS-*``, ``E-INGEST-*``, ``E-USAGE``...), plus those of the
 server: ``E-AUTH`` (401), ``E-HOST`` (400), ``E-REQUEST-SIZE`` (413), ``E-TRIAGE-SESSION`` and
-``E-CASE`` (404: unknown or expired), ``E-TRIAGE-DONE`` (409: nothing left to answer).
+``E-CASE`` (404: unknown or expired), ``E-TRIAGE-DONE`` (409: nothing left to answer),
+``E-TRIAGE-ANSWER`` (400: an answer the prompt cannot take, worded in the session's language).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _BY_CODE: dict[str, int] = {
     "E-TRIAGE-SESSION": 404,
     "E-CASE": 404,
     "E-TRIAGE-DONE": 409,
+    "E-TRIAGE-ANSWER": 400,
     "E-FACTS-TOO-MANY": 413,
 }
 

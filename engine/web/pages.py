@@ -8,6 +8,7 @@ copy buttons.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -115,21 +116,28 @@ def result_context(request: Request, case_id: str, case: Case) -> dict[str, Any]
 
 
 def triage_context(request: Request, session_id: str, session: WebTriage, lang: str, note: Any = None) -> dict[str, Any]:
+    """What ``_triage.html`` shows: the prompt asked now (any type), the rankings, and once
+    stopped why, the summary and the report."""
     from .svg import path_view
 
-    st = session.status(lang)
-    q = st.questions[0] if st.questions and not st.done else None
+    v = session.view(lang)
+    st, p = v.status, v.prompt
+    q = p.question if p is not None else None
+    facts = session.facts if session.kinds_known else None
     return {
-        "stop": stop_message(st, lang) if st.done else "",
+        "stop": stop_message(v.stop_reason, st, lang) if p is None else "",
         "sid": session_id,
         "s": session,
         "st": st,
+        "p": p,
         "q": q,
-        "probe": probe_choice(session.facts, q.kind, q.at, session.rule_dirs) if q else None,
-        "d": st.diagnosis,
-        "facts": session.facts,
-        "path": path_view(session.facts, st.diagnosis) if st.done else None,
-        "note": note,
+        "summary": v.summary,
+        "probe": probe_choice(session.facts, q.kind, q.at, session.rule_dirs) if q is not None and facts is not None else None,
+        "d": st.diagnosis if st else None,
+        "facts": facts,
+        "case_id": session.case_id,
+        "path": path_view(facts, st.diagnosis) if p is None and st is not None and facts is not None else None,
+        "note": note if note is not None else session.last,
     }
 
 
@@ -198,8 +206,11 @@ def build_pages() -> APIRouter:
         state = _state(request)
 
         def work() -> tuple[str, WebTriage]:
-            session = WebTriage(facts, lang=lang, threshold=threshold, rule_dirs=state.config.rule_dirs)
-            session.status()
+            if isinstance(facts, dict):  # a saved session (or fact file) to resume
+                session = WebTriage.resume(facts, lang=lang, rule_dirs=state.config.rule_dirs, origin="saved session")  # type: ignore[arg-type]
+            else:
+                session = WebTriage(facts, lang=lang, threshold=threshold, rule_dirs=state.config.rule_dirs)  # type: ignore[arg-type]
+            session.view()
             return state.sessions.add(session), session
 
         sid, session = await run_in_threadpool(work)
@@ -225,7 +236,23 @@ def build_pages() -> APIRouter:
         uploads = files_of(form, "facts")
         if uploads:
             data = await upload_bytes(uploads[0], max_fact_bytes(), "E-FACTS", "PODNET_MAX_FACT_BYTES")
-            facts = service.parse_fact_bytes(data, uploads[0].filename or "facts.json")
+            name = uploads[0].filename or "facts.json"
+            if _is_saved_session(data):
+                from ..facts.load import parse_json
+
+                facts = parse_json(data.decode("utf-8", errors="replace"), name)
+            else:
+                facts = service.parse_fact_bytes(data, name)
+        elif not any(str(form.get(f) or "").strip() for f in _ENDPOINT_VALUES):
+            # nothing about the connection: start from the ticket, as `podnet triage` does (what fails?)
+            case_id = str(form.get("case_id") or "").strip() or None
+            facts = None
+            state = _state(request)
+            session = await run_in_threadpool(lambda: _fresh(WebTriage(None, lang=lang, threshold=threshold, rule_dirs=state.config.rule_dirs, case_id=case_id, summary=str(form.get("summary") or "").strip())))  # type: ignore[arg-type]
+            sid = state.sessions.add(session)
+            response = render(request, "_triage.html", lang, **(await run_in_threadpool(triage_context, request, sid, session, lang)))
+            response.headers["hx-push-url"] = f"/ui/triage/{sid}"
+            return response
         else:
             facts = service.facts_from_dict(endpoints_from_form(form), "form")
         return await _start(request, facts, lang, threshold)
@@ -243,16 +270,14 @@ def build_pages() -> APIRouter:
         form = await read_form(request)
         lang = _lang(request, str(form.get("lang") or ""))
         session = _state(request).sessions.get(session_id)
-        kind, at, answer = (str(form.get(k) or "") or None for k in ("kind", "at", "answer"))
+        answer = str(form.get("answer") or form.get("value") or "")
         probe = str(form.get("probe") or "") or None
-        if answer is None:
-            raise UsageError("choose an answer", location="answer")
         if probe not in (None, "backend", "destination"):
             raise UsageError("probe is backend or destination", location="probe")
 
         def work() -> dict[str, Any]:
             with session.lock:
-                session.answer(answer, kind, at, probe)
+                session.reply(answer, probe)  # an empty answer is refused in the session's language
                 return triage_context(request, session_id, session, lang)
 
         return render(request, "_triage.html", lang, **(await run_in_threadpool(work)))
@@ -266,8 +291,8 @@ def build_pages() -> APIRouter:
 
         def work() -> dict[str, Any]:
             with session.lock:
-                entry = session.paste(service.RawInput(text))
-                return triage_context(request, session_id, session, lang, note=entry)
+                session.paste(text)
+                return triage_context(request, session_id, session, lang)
 
         return render(request, "_triage.html", lang, **(await run_in_threadpool(work)))
 
@@ -288,7 +313,16 @@ def build_pages() -> APIRouter:
     async def triage_facts(request: Request, session_id: str) -> Response:
         session = _state(request).sessions.get(session_id)
         with session.lock:
-            return _download(service.fact_file_json(session.facts), f"{_safe_file_name(session.facts.case.id)}.json", "application/json")
+            text = service.fact_file_json(session.facts) if session.kinds_known else json.dumps(session.fact_data(), indent=2, ensure_ascii=False) + "\n"
+            return _download(text, f"{_safe_file_name(session.case_id)}.json", "application/json")
+
+    @router.get("/ui/triage/{session_id}/session.json")
+    async def triage_session(request: Request, session_id: str) -> Response:
+        """The whole session (undo history included): the start form and ``podnet triage --facts`` resume from it."""
+        session = _state(request).sessions.get(session_id)
+        with session.lock:
+            text = json.dumps(session.state(), indent=2, ensure_ascii=False) + "\n"
+            return _download(text, f"{_safe_file_name(session.case_id)}-session.json", "application/json")
 
     @router.get("/ui/triage/{session_id}/report.md")
     async def triage_report(request: Request, session_id: str) -> Response:
@@ -296,7 +330,7 @@ def build_pages() -> APIRouter:
         session = _state(request).sessions.get(session_id)
         with session.lock:
             d = await run_in_threadpool(session.status, lang)
-            return _download(service.report(d.diagnosis, "markdown"), f"{_safe_file_name(session.facts.case.id)}.md", "text/markdown; charset=utf-8")
+            return _download(service.report(d.diagnosis, "markdown"), f"{_safe_file_name(session.case_id)}.md", "text/markdown; charset=utf-8")
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request) -> HTMLResponse:
@@ -346,3 +380,19 @@ def endpoints_from_form(form: Any) -> dict[str, Any]:
 
 def lang_links(path: str, params: dict[str, str]) -> dict[str, str]:
     return {lang: f"{path}?{urlencode({**params, 'lang': lang})}" for lang in LANGS}
+
+
+def _is_saved_session(data: bytes) -> bool:
+    """An uploaded file is a saved triage session (``podnet triage`` or the page's download)."""
+    from ..triage.session import STATE_MARK
+
+    return f'"{STATE_MARK}"'.encode() in data[:4096]
+
+
+_ENDPOINT_VALUES = ("src_name", "src_ip", "src_node", "src_node_ip", "dst_name", "dst_ip", "dst_port", "dst_dns_name")
+"""Start-form fields that say something about the failing connection (the kinds have defaults)."""
+
+
+def _fresh(session: WebTriage) -> WebTriage:
+    session.view()  # the first prompt computed off the event loop
+    return session

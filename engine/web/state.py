@@ -31,9 +31,13 @@ class ServerState:
 
 
 def status_dict(session_id: str, session: WebTriage, lang: str | None = None) -> dict[str, Any]:
-    """A triage session's state as the API returns it."""
+    """A triage session's state as the API returns it: the prompt asked now (any type: what fails,
+    a value of the case, an observation question, a contradiction), ``question`` (the prompt's
+    observation question, when it is one), the rankings, the steps, and once stopped the summary."""
     lang = lang or session.lang
-    st = session.status(lang)
+    v = session.view(lang)
+    st = v.status
+    p = v.prompt
 
     def question(q: Any) -> dict[str, Any]:
         return {**q.model_dump(), "key": q.key}
@@ -42,14 +46,16 @@ def status_dict(session_id: str, session: WebTriage, lang: str | None = None) ->
         "id": session_id,
         "lang": lang,
         "threshold": session.threshold,
-        "done": st.done,
-        "stop_reason": st.stop_reason,
-        "confident": st.confident,
-        "rules_agree": st.rules_agree,
-        "question": question(st.questions[0]) if st.questions and not st.done else None,
-        "questions": [question(q) for q in st.questions] if not st.done else [],
-        "beliefs": [b.model_dump() for b in st.beliefs[:10]],
+        "done": p is None,
+        "stop_reason": v.stop_reason,
+        "confident": bool(st and st.confident),
+        "rules_agree": bool(st and st.rules_agree),
+        "prompt": p.model_dump(exclude={"question"}) if p is not None else None,
+        "question": question(p.question) if p is not None and p.question is not None else None,
+        "beliefs": [b.model_dump() for b in st.beliefs[:10]] if st else [],
         "steps": [e.to_dict() for e in session.log],
-        "observations": len(session.facts.observations),
-        "diagnosis": st.diagnosis.model_dump(mode="json"),
+        "last": session.last.model_dump() if session.last is not None else None,
+        "observations": len(session.facts.observations) if session.kinds_known else 0,
+        "diagnosis": st.diagnosis.model_dump(mode="json") if st else None,
+        "summary": v.summary.model_dump() if v.summary is not None else None,
     }

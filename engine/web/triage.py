@@ -1,132 +1,190 @@
-"""A triage session as the server runs it: a thin adapter over :class:`podnet.triage.session.TriageSession`.
+"""A triage session as the server runs it: the terminal's :class:`podnet.triage.session.TriageSession`
+itself, with what a browser needs around it.
 
-The adapter adds what a browser needs and the terminal session does not have:
+The web page and the API drive the session exactly as ``podnet triage`` does: the current prompt
+(what fails, a value of the case, an observation question, a contradiction to settle), an answer
+(an option id, a typed value, "unknown"), pasted output (read by triage's own paste reader, also
+after triage has stopped), undo (*back*), and save/resume (:meth:`TriageSession.state`, the same
+data ``podnet triage --facts`` resumes from). The adapter adds only:
 
-* **pasted output** as an answer: the output is ingested (:func:`podnet.web.service.ingest_raw`)
-  and its observations join the case; the session goes on from the merged case (a new
-  ``TriageSession``, the previous one kept for *back*);
-* **back** over answers and pastes alike;
-* **another language** for the same state: the page can switch language mid-session (a throwaway
-  session over the same facts renders the questions in it);
-* a lock, since two requests of one browser may arrive at once.
-
-Only public functions of :mod:`podnet.triage` are used.
+* **another language** for the same state: a throwaway copy of the session (from its state) in
+  that language renders the prompt and the rankings in it;
+* a lock, since two requests of one browser may arrive at once;
+* the last step's outcome (what was recorded, what a paste gave), for the page to show.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..facts.model import FactFile
-from ..triage.session import DEFAULT_THRESHOLD, Status, TriageSession
+from ..knowledge.model import Lang
+from ..triage.model import Outcome, Prompt, Summary
+from ..triage.session import DEFAULT_THRESHOLD, Entry, Status, TriageSession
 from .errors import WebError
-from .service import RawInput, ingest_raw
-
-Action = Literal["answer", "unknown", "paste"]
 
 
 @dataclass
-class LogEntry:
-    """One step of the session, as the page lists it."""
+class View:
+    """Where a session stands, in one language: what to ask now (None when triage has stopped),
+    why it stopped, the rankings (``status``: None before both ends' kinds are known) and, once
+    stopped, the summary (what is known, what is not, what to check next)."""
 
-    action: Action
-    kind: str | None = None
-    at: str | None = None
-    answer: str | None = None
-    probe: str | None = None
-    observations: int = 0
-    """Observations the step added."""
-    warnings: list[Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {"action": self.action, "kind": self.kind, "at": self.at, "answer": self.answer, "probe": self.probe, "observations": self.observations}
-        return {k: v for k, v in out.items() if v is not None}
+    prompt: Prompt | None
+    stop_reason: str | None
+    status: Status | None
+    summary: Summary | None
 
 
 class WebTriage:
     """One browser's (or API client's) triage session."""
 
-    def __init__(self, facts: FactFile, *, lang: str = "en", threshold: float = DEFAULT_THRESHOLD, rule_dirs: tuple[str, ...] = ()) -> None:
-        self.lang = lang
-        self.threshold = threshold
-        self.rule_dirs = tuple(rule_dirs)
+    def __init__(
+        self,
+        facts: FactFile | None = None,
+        *,
+        lang: Lang = "en",
+        threshold: float = DEFAULT_THRESHOLD,
+        rule_dirs: tuple[str, ...] = (),
+        case_id: str | None = None,
+        summary: str = "",
+        session: TriageSession | None = None,
+    ) -> None:
+        if session is None:
+            session = TriageSession(facts, lang, threshold, tuple(rule_dirs), case_id=case_id, summary=summary)
+        self.session = session
         self.lock = threading.RLock()
-        self._sessions = [self._session(facts, lang)]
-        self.log: list[LogEntry] = []
-        self._views: dict[tuple[int, str], Status] = {}
+        self.last: Outcome | None = None
+        self._rev = 0
+        self._views: dict[tuple[int, str], TriageSession] = {}
 
-    def _session(self, facts: FactFile, lang: str) -> TriageSession:
-        return TriageSession(facts, lang=lang, threshold=self.threshold, rule_dirs=self.rule_dirs)  # type: ignore[arg-type]
+    @classmethod
+    def resume(cls, data: dict[str, Any], *, lang: Lang | None = None, rule_dirs: tuple[str, ...] = (), origin: str = "<session>") -> WebTriage:
+        """A session from saved data: a session's :meth:`state` (back and undo history included)
+        or a (partial) fact file, as ``podnet triage --facts`` reads them."""
+        from ..errors import InputError
+        from ..triage.session import STATE_MARK
+
+        if isinstance(data, dict) and STATE_MARK in data:
+            try:
+                s = TriageSession.from_state(data, origin)
+            except InputError as exc:  # E-TRIAGE-SESSION is the server's "no such session" (404)
+                raise InputError(exc.message, location=exc.location, code="E-TRIAGE-SAVED") from None
+            if lang:
+                s.lang = lang
+            if rule_dirs:
+                s.rule_dirs = tuple(rule_dirs)
+            s._changed()
+            return cls(session=s)
+        return cls(session=TriageSession.load(data, lang=lang, rule_dirs=rule_dirs))
+
+    # ---- what the page reads ----------------------------------------------------------------
 
     @property
-    def current(self) -> TriageSession:
-        return self._sessions[-1]
+    def lang(self) -> Lang:
+        return self.session.lang
+
+    @property
+    def threshold(self) -> float:
+        return self.session.threshold
+
+    @property
+    def rule_dirs(self) -> tuple[str, ...]:
+        return self.session.rule_dirs
+
+    @property
+    def log(self) -> list[Entry]:
+        """The steps so far (answers, "don't know", pastes, settled contradictions)."""
+        return self.session.log
+
+    @property
+    def kinds_known(self) -> bool:
+        return self.session.kinds_known
 
     @property
     def facts(self) -> FactFile:
-        """The case as gathered so far."""
-        return self.current.facts
+        """The case as gathered so far (both ends' kinds must be known)."""
+        return self.session.facts
 
-    def status(self, lang: str | None = None) -> Status:
-        """Rankings and next questions; in ``lang`` when given (the session's own language otherwise)."""
-        lang = lang or self.lang
-        if lang == self.lang:
-            return self.current.status()
-        key = (len(self.log), lang)
+    @property
+    def case_id(self) -> str:
+        return str(self.session.head["case"]["id"])
+
+    def fact_data(self) -> dict[str, Any]:
+        """The fact file, or the partial case before both ends' kinds are known."""
+        return self.session.fact_data()
+
+    def state(self) -> dict[str, Any]:
+        """The whole session, to save (:meth:`resume` and ``podnet triage --facts`` read it)."""
+        return self.session.state()
+
+    def _in(self, lang: str | None) -> TriageSession:
+        if not lang or lang == self.session.lang:
+            return self.session
+        key = (self._rev, lang)
         if key not in self._views:
-            self._views = {key: self._session(self.facts, lang).status()}
+            self._views = {key: TriageSession.from_state({**self.session.state(), "lang": lang})}
         return self._views[key]
 
-    def _changed(self) -> None:
+    def view(self, lang: str | None = None) -> View:
+        """The prompt, the rankings and (once stopped) the summary, in ``lang`` (default: the session's)."""
+        s = self._in(lang)
+        prompt = s.current_question()
+        return View(
+            prompt=prompt,
+            stop_reason=s.stop_reason(),
+            status=s.status() if s.kinds_known else None,
+            summary=s.summary() if prompt is None else None,
+        )
+
+    def status(self, lang: str | None = None) -> Status:
+        """Rankings and ranked observation questions (both ends' kinds must be known)."""
+        return self._in(lang).status()
+
+    # ---- what the page does -----------------------------------------------------------------
+
+    def _done(self) -> WebError:
+        return WebError(self.session.M["done"], code="E-TRIAGE-DONE", location="answer")
+
+    def _step(self, out: Outcome) -> Outcome:
+        self._rev += 1
         self._views = {}
+        self.last = out
+        return out
 
-    def answer(self, answer: str, kind: str | None = None, at: str | None = None, probe: str | None = None) -> LogEntry:
-        """Answer ``kind@at`` (by default the question asked now) with an answer id or ``unknown``."""
+    def reply(self, value: str, probe: str | None = None) -> Outcome:
+        """Answer the current prompt as the terminal does: an option id, a typed value or
+        "unknown"; ``probe`` ("backend" / "destination"): the answer is about the Service's other
+        end than the one the observation question names."""
+        p = self.session.current_question()
+        if p is None:
+            raise self._done()
+        if probe and p.type == "observation" and p.at is not None and value.strip() in {o.id for o in p.options}:
+            return self._step(self.session.record(p.key.partition("@")[0], p.at, value.strip(), probe))
+        return self._step(self.session.answer(value))
+
+    def answer(self, answer: str, kind: str | None = None, at: str | None = None, probe: str | None = None) -> Outcome:
+        """Answer ``kind@at`` (asked or not) with an answer id or "unknown"; without ``kind`` and
+        ``at``, the current prompt (:meth:`reply`)."""
         if kind is None or at is None:
-            st = self.current.status()
-            q = st.questions[0] if st.questions and not st.done else None
-            if q is None:
-                raise WebError("triage has stopped: there is no question to answer (go back, or paste more output)", code="E-TRIAGE-DONE", location="answer")
-            kind, at = q.kind, q.at
-        before = len(self.facts.observations)
+            return self.reply(answer, probe)
         if answer == "unknown":
-            self.current.unknown(kind, at)
-            entry = LogEntry("unknown", kind, at, None)
-        else:
-            self.current.answer(kind, at, answer, probe=probe or None)
-            entry = LogEntry("answer", kind, at, answer, probe or None)
-        entry.observations = len(self.facts.observations) - before
-        self.log.append(entry)
-        self._changed()
-        return entry
+            return self._step(self.session.mark_unknown(kind, at))
+        return self._step(self.session.record(kind, at, answer, probe or None))
 
-    def paste(self, raw: RawInput) -> LogEntry:
-        """Pasted command output joins the case (ingested with the case's id and endpoints as context)."""
-        from ..facts.merge import merge
+    def paste(self, text: str) -> Outcome:
+        """Pasted command output (at the prompt, or after triage stopped): read by triage's paste
+        reader; what it took is in the outcome's lines, what it could not use in its warnings."""
+        return self._step(self.session.paste(text))
 
-        facts = self.facts
-        data = facts.to_json_dict()
-        raw.context = {"case": {"id": facts.case.id}, **({"endpoints": data["endpoints"]} if "endpoints" in data else {})}
-        got = ingest_raw(raw)
-        merged = merge([facts, got.facts], ["<triage>", "<paste>"])
-        self._sessions.append(self._session(merged, self.lang))
-        entry = LogEntry("paste", observations=len(got.facts.observations), warnings=got.warnings)
-        self.log.append(entry)
-        self._changed()
-        return entry
-
-    def back(self) -> LogEntry | None:
-        """Undo the last step (answer, "don't know" or paste); None when there is none."""
-        if not self.log:
-            return None
-        entry = self.log.pop()
-        if entry.action == "paste":
-            self._sessions.pop()
-        else:
-            self.current.back()
-        self._changed()
+    def back(self) -> Entry | None:
+        """Undo the last step; None when there is none."""
+        entry = self.session.undo()
+        if entry is not None:
+            self._step(Outcome(key=entry.key, answered=False))
+            self.last = None
         return entry
 
 
@@ -148,12 +206,14 @@ def probe_choice(facts: FactFile, kind: str, at: str, rule_dirs: tuple[str, ...]
     return alt
 
 
-def stop_message(status: Status, lang: str) -> str:
+def stop_message(stop_reason: str | None, status: Status | None, lang: str) -> str:
     """Why triage stopped, in the words of :data:`podnet.triage.messages.MESSAGES`."""
     from ..triage.messages import MESSAGES
 
     M = MESSAGES[lang]
-    top = status.top
-    if status.stop_reason == "confident" and top is not None:
+    top = status.top if status is not None else None
+    if stop_reason == "confident" and top is not None and status is not None:
         return M["stop_confident"].format(title=top.title, id=top.id, p=top.posterior, t=status.threshold)
+    if stop_reason == "no_endpoints":
+        return M["stop_no_endpoints"]
     return M["stop_no_gain"]

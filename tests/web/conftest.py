@@ -59,6 +59,17 @@ class Customer:
         self.kinds = knowledge().observation_kinds
         self.truth = observed_probes(load_facts(str(path)), self.kinds)
 
+    def reply(self, prompt: dict[str, Any]) -> tuple[str, str | None]:
+        """The reply to any prompt the API returns: what fails (the guide's class the recorded
+        observations show: the ClusterIP times out, nothing else answers either), an observation
+        question from the file, "unknown" for anything else."""
+        if prompt["type"] == "symptom":
+            return "network_unreachable", None
+        if prompt["type"] == "observation":
+            kind, _, at = prompt["key"].partition("@")
+            return self.answer(kind, at)
+        return "unknown", None
+
     def answer(self, kind: str, at: str) -> tuple[str, str | None]:
         from podnet.triage.answers import probe_name
 

@@ -100,21 +100,23 @@ def test_click_through_a_triage_in_chinese(page: Any, tmp_path: Path) -> None:
     page.click("#start-button")
     page.wait_for_selector("#triage-panel")
     page.screenshot(path=str(tmp_path / "triage-zh-0.png"), full_page=True)
-    # "back" undoes an answer: the same question comes again
+    # the same session as the terminal: what fails comes first; "back" undoes an answer and the
+    # same question comes again
     first = page.locator("#question")
-    key = (first.get_attribute("data-kind"), first.get_attribute("data-at"))
+    assert first.get_attribute("data-type") == "symptom"
+    key = first.get_attribute("data-key")
     assert CJK.search(first.locator(".qtext").inner_text())
     page.click('#question button[data-answer="unknown"]')
     page.locator('#triage-panel[data-steps="1"]').wait_for()
     page.click("#back-button")
     page.locator('#triage-panel[data-steps="0"]').wait_for()
-    assert (page.locator("#question").get_attribute("data-kind"), page.locator("#question").get_attribute("data-at")) == key
+    assert page.locator("#question").get_attribute("data-key") == key
     rankings = [page.locator("#ranking-posterior li").first.inner_text()]
-    for n in range(1, 15):
+    for n in range(1, 17):
         if page.locator("#question").count() == 0:
             break
         q = page.locator("#question")
-        answer, probe = customer.answer(q.get_attribute("data-kind"), q.get_attribute("data-at"))
+        answer, probe = customer.reply({"type": q.get_attribute("data-type"), "key": q.get_attribute("data-key")})
         if probe:
             page.check("#probe")
         page.click(f'#question button[data-answer="{answer}"]')
