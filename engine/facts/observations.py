@@ -553,6 +553,20 @@ class ResourcePressure(Observation):
     softnet_time_squeeze: int | None = Field(
         None, ge=0, description="Times receive processing ran out of its budget with packets left (/proc/net/softnet_stat, 3rd column, summed)."
     )
+    # Stated without values (a triage answer): what the person saw, never turned into invented numbers.
+    overloaded: bool | None = Field(None, description="Stated: the load is far above the CPU count (true) or not (false); no value implied.")
+    conntrack_full: bool | None = Field(None, description="Stated: the conntrack count is at its maximum (true) or far from it (false); no value implied.")
+    nic_overflowing: bool | None = Field(
+        None, description="Stated: the NIC counts many queue overflows or drops (true) or none (false); no value implied."
+    )
+    ports_exhausted: bool | None = Field(
+        None, description="Stated: nearly all ephemeral ports are in use (true) or far from it (false); no value implied."
+    )
+    softirq_pinned: bool | None = Field(
+        None,
+        description="Stated: a CPU is pinned in softirq and softnet_stat counts backlog drops (true), or neither (false); "
+        "no value implied.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
