@@ -134,11 +134,18 @@ def _quote(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, ShellText):
         return str(value)
+    if isinstance(value, Label) and not _SHELL.get():
+        return str(value)
     if isinstance(value, (list, tuple)):
         return " ".join(_quote(v) for v in value)
     if _SHELL.get():
         return shell_word(str(value))
     return shlex.quote(str(value))
+
+
+class Label(str):
+    """A word of one language standing for an id of the model (``source_node`` -> "the source
+    node", "源节点"): printed as it is in prose, shell-quoted in a command."""
 
 
 class _ShellMode:
@@ -318,6 +325,13 @@ class _Ns(dict):  # type: ignore[type-arg]
         if value is None:
             return Placeholder(f"<{self._prefix}-{name.replace('_', '-')}>")
         return value
+
+
+def relabel(ns: Any, labels: dict[str, str]) -> Any:
+    """A copy of an observation's namespace (:func:`obs_namespace`) with some fields given as
+    :class:`Label` words of one language."""
+    out = _Ns({**ns, **{k: Label(v) for k, v in labels.items()}}, ns._prefix)
+    return out
 
 
 def case_context(facts: FactFile) -> dict[str, Any]:

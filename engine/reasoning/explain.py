@@ -3,15 +3,18 @@ and steps rendered for the case, in every language (the neutral diagnosis of :mo
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import re
+from typing import Any, Iterable, get_args
 
+from ..facts.base import HopRole, Vantage
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge
-from ..knowledge.model import LANGS, Text
+from ..knowledge.model import LANGS, Lang, Text
+from ..messages import table
 from ..neutral import Localized, NeutralEvidence, NeutralStep
 from ..knowledge.destructive import warning_for
 from ..diagnosis import FillIn
-from ..knowledge.templates import case_context, fill_ins, obs_namespace, probe_context, render, render_command
+from ..knowledge.templates import Label, case_context, fill_ins, obs_namespace, probe_context, relabel, render, render_command
 from .compile import Firing
 from .engine import CLUSTER_IX, DESTINATION_IX, PATH_IX, SOURCE_IX
 
@@ -34,6 +37,60 @@ def _paths(firing: Firing, captures: list[str], located: dict[int, str] | None =
         elif ix <= PATH_IX:
             out.update(dict.fromkeys(captures))
     return list(out)
+
+
+ROLE_WORDS: dict[str, tuple[str, str, frozenset[str]]] = {
+    "at": ("reasoning", "at_", frozenset(get_args(Vantage))),
+    "hop_role": ("reasoning", "hop_", frozenset(get_args(HopRole))),
+    "role": ("reasoning", "hop_", frozenset(get_args(HopRole))),
+    "direction": ("report", "what_", frozenset({"request", "reply"})),
+}
+"""Observation fields whose value is an id of the model (a vantage point, an interface role, the
+direction of a packet), rendered in a message as the words of its language: ``field: (catalogue
+area, id prefix, the ids)`` (``at: source_node`` -> ``reasoning.at_source_node``, "the source node"; ``hop_role: tunnel`` ->
+``reasoning.hop_tunnel``, "tunnel", "隧道")."""
+
+
+def role_words(fields: Any, lang: Lang) -> dict[str, str]:
+    """The fields of an observation (or context fact) holding a role id, as words of ``lang``."""
+    out = {}
+    for name, (area, prefix, ids) in ROLE_WORDS.items():
+        value = fields.get(name)
+        if isinstance(value, str) and value in ids:
+            out[name] = table(area, lang)[prefix + value]
+    return out
+
+
+_VANTAGES = ROLE_WORDS["at"][2]
+
+
+def _in_language(ctx: dict[str, Any], lang: Lang) -> tuple[dict[str, Any], list[str]]:
+    """The context of a message in one language: roles as that language's words (and those words):
+    an observation's role fields, and a rule's variable bound to a vantage point (``at: $vantage``)."""
+    out = dict(ctx)
+    used: list[str] = []
+    for name, value in ctx.items():
+        if isinstance(value, str) and value in _VANTAGES:
+            out[name] = Label(table("reasoning", lang)[f"at_{value}"])
+            used.append(out[name])
+        elif isinstance(value, dict) and hasattr(value, "_prefix"):
+            words = role_words(value, lang)
+            if words:
+                out[name] = relabel(value, words)
+                used.extend(words.values())
+    return out, used
+
+
+_CJK = "\u3000-\u9fff\uff00-\uffef"
+
+
+def _tight(text: str, words: list[str]) -> str:
+    """No space between a role's words and the CJK text around them (the template spaced an id:
+    "在 source_node 访问" reads "在源节点访问"); text in other scripts keeps its spaces."""
+    for w in set(words):
+        if re.search(f"[{_CJK}]", w):
+            text = re.sub(f"(?<=[{_CJK}]) (?={re.escape(w)})|(?<={re.escape(w)}) (?=[{_CJK}])", "", text)
+    return text
 
 
 def fill_in_list(command: str | None) -> list[FillIn]:
@@ -129,8 +186,17 @@ class Explainer:
         return render(template, probe_context(self.ctx, target_role), where)
 
     def localized(self, texts: Text, ctx: dict[str, Any] | None, where: str) -> Localized:
-        """A text of the knowledge rendered for the case in every language."""
-        return {lang: render(texts.get(lang), self.ctx if ctx is None else ctx, f"{where}.{lang}") for lang in LANGS}
+        """A text of the knowledge rendered for the case in every language; an observation's role
+        (``at: source_node``...) reads as the words of that language, and a sentence that starts
+        with one starts with a capital."""
+        out: Localized = {}
+        for lang in LANGS:
+            words, used = _in_language(self.ctx if ctx is None else ctx, lang)
+            text = render(texts.get(lang), words, f"{where}.{lang}")
+            if any(text.startswith(w) for w in used):
+                text = text[:1].upper() + text[1:]
+            out[lang] = _tight(text, used)
+        return out
 
 
 def merge_evidence(items: Any) -> list[NeutralEvidence]:

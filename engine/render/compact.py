@@ -18,7 +18,7 @@ from ..diagnosis import Diagnosis, Evidence, NextCheck, RankedCause, Step
 from .labels import LABELS
 from .safe import visible
 from .terminal import DEFAULT_WIDTH, Lines, cell_len, truncate, wrap
-from .text import STYLE, notes, role_label, where
+from .text import STYLE, check_place, notes, where
 
 __all__ = ["TOP_CAUSES", "WHY_LINES", "compact_lines", "render_compact"]
 
@@ -59,7 +59,7 @@ def _run_now(out: Lines, d: Diagnosis, width: int) -> None:
         out.add(f"  $ {visible(step.command or '')}", STYLE["command"])
         out.extend(wrap(step.text, width, "    ", "    "), STYLE["comment"])
     elif check is not None:
-        place = ", ".join([role_label(check.at, d.lang)] + [f"{k}={v}" for k, v in check.detail.items()])
+        place = check_place(check, d.lang)
         out.extend(wrap(L["check_next_on"].format(where=place, title=check.title), width), STYLE["heading"])
         notes(out, check, "  ", d.lang, width)
         out.add(f"  $ {visible(check.command)}", STYLE["command"])

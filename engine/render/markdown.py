@@ -12,6 +12,7 @@ from ..diagnosis import Diagnosis, Evidence, Step
 from .command_notes import markdown_lines
 from .labels import LABELS
 from .safe import md_code_span, md_fence, md_text, one_line
+from .text import check_place, where
 
 
 def _evidence(ev: Evidence) -> str:
@@ -24,8 +25,8 @@ def _evidence(ev: Evidence) -> str:
 def _steps(steps: list[Step], run_on: str, lang: str) -> list[str]:
     out = []
     for i, s in enumerate(steps, 1):
-        where = " ".join(x for x in (s.run_on, f"({s.run_at})" if s.run_on and s.run_at else s.run_at) if x)
-        label = f" *({md_text(run_on)} {md_text(where)})*" if where else ""
+        place = where(s, lang)  # type: ignore[arg-type]
+        label = f" *({md_text(run_on)} {md_text(place)})*" if place else ""
         out.append(f"{i}. {md_text(s.text)}{label}")
         if s.command:
             out += [*markdown_lines(s, lang, "   "), "", *md_fence([s.command], "sh", indent="   ")]
@@ -64,8 +65,7 @@ def render_markdown(d: Diagnosis) -> str:
     if not d.next_checks:
         out.append(L["no_checks"])
     for i, chk in enumerate(d.next_checks, 1):
-        where = ", ".join([chk.at] + [f"{k}={v}" for k, v in chk.detail.items()])
-        out += [f"{i}. **{md_text(chk.title)}** ({md_text(where)}) — {md_text(chk.reason)}", *markdown_lines(chk, d.lang, "   "), ""]
+        out += [f"{i}. **{md_text(chk.title)}** ({md_text(check_place(chk, d.lang))}) — {md_text(chk.reason)}", *markdown_lines(chk, d.lang, "   "), ""]
         out += md_fence([chk.command], "sh", indent="   ")
     if d.path and (d.path.explanation or d.path.drawing):
         out += ["", f"## {L['path']}", ""]

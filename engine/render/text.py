@@ -44,6 +44,15 @@ def role_label(role: str, lang: Lang) -> str:
     return LABELS[lang].get(f"vantage_{role}", role)
 
 
+def check_place(check: NextCheck, lang: Lang) -> str:
+    """Where a next check runs and what it is about, for people: "source node, to the destination
+    node"; a qualifier without a label (``scope=same_node``) as ``key=value``."""
+    words = [role_label(check.at, lang)]
+    for key, value in check.detail.items():
+        words.append(LABELS[lang].get(f"check_{key}_{value}", f"{key}={value}"))
+    return ", ".join(words)
+
+
 def where(s: Step, lang: Lang) -> str | None:
     """Where a step's command runs: ``yq01-aip-aikefu12 (source node)``, or the role alone."""
     role = role_label(s.run_at, lang) if s.run_at else None
@@ -147,7 +156,7 @@ def text_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
     if not d.next_checks:
         out.extend(wrap(L["no_checks"], width, "  "))
     for i, chk in enumerate(d.next_checks, 1):
-        place = ", ".join([role_label(chk.at, d.lang)] + [f"{k}={v}" for k, v in chk.detail.items()])
+        place = check_place(chk, d.lang)
         out.extend(wrap(f"{i}. {chk.title} ({place}) — {chk.reason}", width, "  ", "     "))
         notes(out, chk, "     ", d.lang, width)
         out.add(f"     $ {visible(chk.command)}", STYLE["command"])

@@ -93,6 +93,8 @@ def _used_ids(area: str) -> set[str]:
                 prefixes.add(p)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith" and node.args:
                 prefixes.add(_const(node.args[0]) or "")
+            if isinstance(node, ast.Tuple) and len(node.elts) >= 2 and _const(node.elts[0]) == area and (p := _const(node.elts[1])):
+                prefixes.add(p)  # ("reasoning", "hop_", ids): an id prefix of this area (reasoning/explain.py ROLE_WORDS)
     letter = TEMPLATE_NAMES.get(area)
     if letter:
         for page in (ENGINE / "web" / "templates").glob("*.html"):
