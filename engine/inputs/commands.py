@@ -200,6 +200,8 @@ def family_of(argv: list[str]) -> str | None:
         return "dmesg" if any(a in ("-k", "--dmesg") for a in args) else "kubectl_logs"
     if name in ("docker", "crictl", "nerdctl") and args[:1] == ["logs"]:
         return "kubectl_logs"
+    if name == "systemctl" and "status" in args:
+        return "kubectl_logs"  # a unit's state, then its last journald lines
     if name in ("ping", "ping6", "busybox") and (name != "busybox" or args[:1] == ["ping"]):
         return "ping"
     if name == "busybox" and args:
@@ -385,7 +387,8 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^(NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP", "kubectl_services"),
     (r"^(NAMESPACE\s+)?NAME\s+ENDPOINTS\s+AGE", "kubectl_endpoints"),
     (r"^(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON", "kubectl_events"),
-    (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$|^(Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S", "kubectl_describe"),
+    (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$|^(Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S"
+     r"|^FirstSeen\s+LastSeen\s+Count\s+From\s|^\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}\S", "kubectl_describe"),
     (r"^(\S+\s+)?\S+\s+\d+/\d+\s+(Running|Pending|CrashLoopBackOff|ContainerCreating|PodInitializing|Error|Completed|Init:\S+|"
      r"ImagePullBackOff|ErrImagePull|Terminating|Evicted|Unknown|OOMKilled)\s+\d+", "kubectl_pods"),
     (r"^curl: \(\d+\) ", "curl"),
@@ -399,8 +402,10 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|\bIN=\S* OUT=\S* .*\bSRC=\S+ DST=", "dmesg"),
     (r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|\S+ \S+ [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\])"
      r"|\[(INFO|ERROR|WARNING|FATAL)\] plugin/|^\.:53$|^CoreDNS-\d"
-     r"|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL)\]\[\d+\]|^\d{4}/\d\d/\d\d [\d:]+ \[(INFO|ERROR|FATAL)\] ", "kubectl_logs"),
+     r"|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL)\]\[\d+\]|^\d{4}/\d\d/\d\d [\d:]+ \[(INFO|ERROR|FATAL)\] "
+     r"|^\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] [\w./-]+\.go \d+: ", "kubectl_logs"),
     (BARE_MESSAGE.pattern, "kubectl_logs"),
+    (r"^(?:[●○×*] )?[\w@.-]+\.service - \S", "kubectl_logs"),  # `systemctl status UNIT` without its command line
     (r"^\w{3} +\d+ [\d:]+ \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
      r"|^\w{3} +\d+ [\d:]+ \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),
     (r"^net\.\S+ = ", "sysctl"),

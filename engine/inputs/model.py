@@ -130,9 +130,10 @@ class ParseResult:
         self.records.append(rec)
         return rec
 
-    def not_understood(self, run: CommandRun, lines: list[tuple[int, str]], *, limit: int = 5) -> None:
+    def not_understood(self, run: CommandRun, lines: list[tuple[int, str]], *, limit: int = 5, code: str = "lines_not_understood") -> None:
         """One located warning per stretch of consecutive output lines the parser did not understand
-        (``lines_not_understood``), at most ``limit`` per command and then one that counts the rest:
+        (message ``code``, with ``first``, ``last`` and ``text``: ``lines_not_understood``, or a
+        parser's own wording), at most ``limit`` per command and then one that counts the rest:
         nothing not understood is dropped silently, and a 100k-line paste gives a few warnings."""
         nonblank = [n for n, t in run.output if t.strip()]
         rank = {n: i for i, n in enumerate(nonblank)}
@@ -147,7 +148,7 @@ class ParseResult:
                 stretches.append([(n, text)])
         for stretch in stretches[:limit]:
             first, last = stretch[0][0], stretch[-1][0]
-            self.warn(run, "lines_not_understood", first, first=first, last=last, text=stretch[0][1].strip()[:80])
+            self.warn(run, code, first, first=first, last=last, text=stretch[0][1].strip()[:80])
         if len(stretches) > limit:
             rest = sum(len(s) for s in stretches[limit:])
             self.warn(run, "more_lines_not_understood", stretches[limit][0][0], count=rest)

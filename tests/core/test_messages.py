@@ -62,6 +62,15 @@ def _call_sites() -> list[tuple[str, str, list[str], set[str] | None]]:
                     assert codes is not None, f"{where}: the message id must be a literal"
                     sites.append((where, cat.value, codes, fields))
                     continue
+                if name == "not_understood" and isinstance(func, ast.Attribute):
+                    # ParseResult.not_understood(run, lines, code=...): one warning per stretch, with first, last and text
+                    code_kw = next((k.value for k in node.keywords if k.arg == "code"), None)
+                    codes = ["lines_not_understood"] if code_kw is None else _code_values(code_kw)
+                    if code_kw is not None and _passes_id_on(code_kw):
+                        continue  # its own default and wrappers
+                    assert codes is not None, f"{where}: the message id must be a literal"
+                    sites.append((where, "ingest", codes, {"first", "last", "text"}))
+                    continue
                 is_ingest_warning = name == "of" and getattr(getattr(func, "value", None), "id", None) == "IngestWarning"
                 if (name == "warn" and isinstance(func, ast.Attribute)) or is_ingest_warning:
                     cat = "ingest"
@@ -130,19 +139,23 @@ def test_ingest_samples_render_in_both_languages() -> None:
     assert seen >= 3
     result = ingest(SAMPLES / "transcript-busybox-pod.txt")
     (w,) = result.warnings
-    assert (w.code, w.message, w.message_zh) == ("no_parser", "no parser for `systemctl`; its output was skipped", "没有 `systemctl` 的解析器；其输出已跳过")
+    assert (w.code, w.message, w.message_zh) == ("unit_status_without_log", "`systemctl status` shows only the unit's state (active (running)), no log lines; not used",
+                                                 "`systemctl status` 只显示了单元状态（active (running)），没有日志行；未使用")
+
+
+ZH_UNIT = "`systemctl status` 只显示了单元状态（active (running)），没有日志行；未使用"
 
 
 def test_ingest_and_diagnose_raw_print_chinese_warnings_with_lang_zh() -> None:
     sample = str(SAMPLES / "transcript-busybox-pod.txt")
     proc = run_podnet("ingest", sample, "--lang", "zh")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.strip() == f"podnet: warning: {sample}:33: 没有 `systemctl` 的解析器；其输出已跳过"
+    assert proc.stderr.strip() == f"podnet: warning: {sample}:33: {ZH_UNIT}"
     proc = run_podnet("diagnose", "--raw", sample, "--lang", "zh", "--format", "json")
     warnings = [w for w in json.loads(proc.stdout)["warnings"] if w["code"] == "W-INGEST"]
-    assert [(w["location"], w["message"]) for w in warnings] == [(f"{sample}:33", "没有 `systemctl` 的解析器；其输出已跳过")]
+    assert [(w["location"], w["message"]) for w in warnings] == [(f"{sample}:33", ZH_UNIT)]
     proc = run_podnet("diagnose", "--raw", sample, "--format", "json")
-    assert [w["message"] for w in json.loads(proc.stdout)["warnings"] if w["code"] == "W-INGEST"] == ["no parser for `systemctl`; its output was skipped"]
+    assert [w["message"] for w in json.loads(proc.stdout)["warnings"] if w["code"] == "W-INGEST"] == ["`systemctl status` shows only the unit's state (active (running)), no log lines; not used"]
 
 
 def test_collect_gap_renders_its_reason_in_the_same_language() -> None:

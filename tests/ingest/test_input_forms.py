@@ -98,14 +98,14 @@ def test_unknown_output_unknown_commands_binary_and_empty_files_are_warnings(tmp
     (tmp_path / "notes.txt").write_text("the customer says it broke on Monday\n")
     (tmp_path / "capture.pcap").write_bytes(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + b"\x00" * 32)
     (tmp_path / "empty.txt").write_text("")
-    (tmp_path / "session.txt").write_text("$ systemctl status kubelet\n-- Logs begin --\n$ ping -c 1 10.244.2.15\n" + PING_OK)
+    (tmp_path / "session.txt").write_text("$ lsblk\nNAME MAJ:MIN RM SIZE RO TYPE MOUNTPOINT\n$ ping -c 1 10.244.2.15\n" + PING_OK)
     result = ingest(tmp_path, _ctx())
     assert len(observations(result, "ping")) == 2
     where = {Path(w.location.rsplit(":", 1)[0]).name + ":" + w.location.rsplit(":", 1)[1]: w.message for w in result.warnings}
     assert "output not recognised" in where["notes.txt:1"]
     assert "binary file" in where["capture.pcap:1"]
     assert "empty file" in where["empty.txt:1"]
-    assert "no parser for `systemctl`" in where["session.txt:1"]
+    assert "no parser for `lsblk`" in where["session.txt:1"]
 
 
 def test_odd_output_of_a_known_command_is_a_warning_not_a_crash(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ of known messages. Line shapes understood (anything else is reported as not unde
   its banner (``.:53``, ``CoreDNS-1.5.0``, ``linux/amd64, go1.12.2, ...``);
 * calico-node: ``2020-01-01 12:00:00.000 [INFO][8] startup/startup.go 123: msg``, ``bird: ...``;
 * logfmt (``level=error msg="..."``) and JSON (``{"level":"error",...}``) lines;
+* ``systemctl status UNIT``: its unit header, ``Key: value`` lines and cgroup tree are skipped, the
+  journald lines after them read as above (jc's ``systemctl`` parsers read only the list forms);
 * a known message pasted without any prefix (:data:`messages.BARE_MESSAGE`), read as an error line.
 
 The component comes from the Pod name (``kubectl logs kube-proxy-x``, a ``POD CONTAINER`` prefix)
@@ -34,6 +36,11 @@ _KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+(\S+?)(?::\d+)?\
 _PREFIXED = re.compile(r"^(\S+) (\S+) (.*)$")
 _JOURNAL = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
 _JOURNAL_HEADER = re.compile(r"^-- (?:Logs begin at .*|No entries|Reboot) --$")
+_UNIT_STATUS = re.compile(r"^(?:[●○×*] )?[\w@.-]+\.service - \S|^\s*(?:Loaded|Active|Docs|Process|Main PID|Tasks|Memory|CPU|CGroup|Status"
+                          r"|Drop-In|TriggeredBy|Invocation|IP|IO|Mem peak|Warning):\s|^\s+(?:[│├└]─|\|-|`-)\s*\d+ |^\s+/\S+\.conf$")
+"""``systemctl status UNIT``'s unit header, its ``Key: value`` lines and its cgroup tree, before the journald lines."""
+_SYSTEMD = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ systemd\[\d+\]: (.*)$")
+"""A journald line of systemd itself about the unit (started, exited, entered failed state...)."""
 _COREDNS = re.compile(r"^(?:\S+Z |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
 _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d|^\[INFO\] plugin/reload|^\.{3}$")
 _CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) \d+: (.*)$")
@@ -106,6 +113,8 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
     prefix = None
     if (m := _PREFIXED.match(t)) and not _KLOG.match(t) and _KLOG.match(m.group(3)):
         prefix, t = m.group(1), m.group(3)
+    if m := _SYSTEMD.match(t):
+        return "info", m.group(1), prefix
     if m := _JOURNAL.match(t):
         t = m.group(1)
     if m := _KLOG.match(t):
@@ -164,6 +173,7 @@ def parse_logs(run: CommandRun) -> ParseResult:
     prefixes: set[str] = set()
     messages: list[tuple[int, str | None, str]] = []
     last_prefix = None
+    unit_state: str | None = None
     for n, text in run.nonblank:
         parsed = _line(text)
         if parsed is None:
@@ -177,7 +187,9 @@ def parse_logs(run: CommandRun) -> ParseResult:
                 n0, level0, msg0 = messages[-1]
                 messages[-1] = (n0, level0, f"{msg0} {j.group(1).strip()}")
                 continue
-            if _JOURNAL_HEADER.match(text.strip()):
+            if _JOURNAL_HEADER.match(text.strip()) or _UNIT_STATUS.match(text):
+                if m := re.match(r"^\s*Active:\s+(.+?)(?:\s+since\s.*)?$", text):
+                    unit_state = m.group(1)
                 continue
             if is_noise(text):
                 continue
@@ -215,6 +227,8 @@ def parse_logs(run: CommandRun) -> ParseResult:
     if unknown:
         res.not_understood(run, unknown)
     if not messages:
+        if unit_state is not None:
+            res.warn(run, "unit_status_without_log", state=unit_state)  # `systemctl status X | head -3`
         return res
     res.add(run, "pod_log", {"pod": pod, "component": component, "errors": errors, "mode": mode, "findings": findings,
                              "lines": lines, "complete": not run.piped}, run.nonblank[0][0])

@@ -215,7 +215,9 @@ _METER = re.compile(r"^\s*(?:% Total|Dload\s+Upload|\d+(?:\.\d+)?[kMG]?\s+\d+(?:
 _METER_ROW = re.compile(r"^\s*\d+\s+(\d+(?:\.\d+)?[kMG]?)\s+\d+\s+(\d+(?:\.\d+)?[kMG]?)\s")
 _VERBOSE = re.compile(r"^(?:\*|>|<|\{ \[|\} \[)(?:\s|$)")
 _CURL_ERROR = re.compile(r"curl: \((\d+)\) ?(.*)")
-_TRYING = re.compile(r"Trying (\[[0-9A-Fa-f:.]+\]|[\d.]+)(?::(\d+))?")
+_TRYING = re.compile(r"Trying (\[[0-9A-Fa-f:.]+\]|\d+(?:\.\d+){3})(?::(\d+))?")
+"""curl -v's ``Trying 10.0.0.1:80...`` (>= 7.55 with the port), ``Trying 10.0.0.1...`` (older, 7.29 of CentOS 7:
+the trailing dots are not part of the address)."""
 _CONNECTED = re.compile(r"Connected to (\S+) \(([0-9A-Fa-f:.]+)\) port (\d+)")
 _FAILED_TO = re.compile(r"Failed (?:to )?connect to (\S+?)(?: port |:)(\d+)")
 _REASON = re.compile(r"\* (?:connect to \S+ port \d+ failed: |Immediate connect fail for \S+: |Failed to connect to .*: )(.*)")

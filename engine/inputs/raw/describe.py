@@ -25,6 +25,10 @@ _HEADER_WORDS = ("Type", "Reason", "Age", "From", "Message", "LAST SEEN", "REASO
 _EVENT_ROW = re.compile(r"^\s*(?:Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S")
 _DEFAULT_HEADER = "Type    Reason    Age    From    Message"
 """The columns of ``kubectl describe``'s events table, for rows pasted without their header."""
+_OLD_EVENT_ROW = re.compile(r"^\s*\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}(?:\S+\s{2,})?(?:Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S")
+"""A row of the events table of kubectl before 1.5 (``2m  8s  9  {kubelet 127.0.0.1}  spec.containers{kubedns}  Warning
+Unhealthy  Readiness probe failed: ...``): the source in braces, the sub-object path (empty for the Pod itself)."""
+_OLD_DEFAULT_HEADER = "FirstSeen    LastSeen    Count    From    SubobjectPath    Type    Reason    Message"
 
 
 def _kind(run: CommandRun, keys: set[str]) -> str:
@@ -52,7 +56,7 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     """The events of a table given from its header line on (raw lines, tabs expanded)."""
     if not lines:
         return [], []
-    headerless = lines[0][1] == _DEFAULT_HEADER
+    headerless = lines[0][1] in (_DEFAULT_HEADER, _OLD_DEFAULT_HEADER)
     cols = _columns(lines[0][1])
     names = [c.lower().replace(" ", "_") for c, _ in cols]
     events: list[dict[str, object]] = []
@@ -61,7 +65,7 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     for n, raw in lines[1:]:
         if re.fullmatch(r"[\s-]+", raw):
             continue
-        if msg_start is not None and events and (raw[:msg_start].strip() == "" or headerless and not _EVENT_ROW.match(raw)):
+        if msg_start is not None and events and (raw[:msg_start].strip() == "" or headerless and not (_EVENT_ROW.match(raw) or _OLD_EVENT_ROW.match(raw))):
             events[-1]["message"] = f"{events[-1]['message']} {raw.strip()}".strip()  # a wrapped message
             continue
         row: dict[str, object] = {"line": n}
@@ -78,11 +82,14 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
                     row["message"] = "  ".join(parts[len(names) - 1 :])
             elif "type" in names and (t := next((p for p in parts if p in ("Normal", "Warning")), None)):
                 i = parts.index(t)
-                row.update({"type": t, "reason": parts[i + 1] if i + 1 < len(parts) else "", "message": parts[-1] if len(parts) > i + 2 else ""})
+                row.update({"type": t, "reason": parts[i + 1] if i + 1 < len(parts) else "", "message": "  ".join(parts[i + 2 :])})
+                if source := next((p for p in parts[:i] if re.fullmatch(r"\{[^{}]+\}", p)), None):
+                    row["from"] = source
             else:
                 unknown.append((n, raw))
                 continue
-        events.append({"type": row.get("type"), "reason": row.get("reason"), "from": row.get("from") or row.get("source"),
+        source = re.sub(r"^\{(\S+) (\S+)\}$", r"\1, \2", str(row.get("from") or row.get("source") or "")) or None  # old kubectl: {kubelet node-1}
+        events.append({"type": row.get("type"), "reason": row.get("reason"), "from": source,
                        "object": row.get("object") or row.get("name"), "message": str(row.get("message") or ""), "line": n})
     return events, unknown
 
@@ -122,10 +129,15 @@ def parse_describe(run: CommandRun) -> ParseResult:
             in_events = True
             event_lines.append((n, text.strip()))
             continue
-        if not event_lines and _EVENT_ROW.match(text):
+        if not event_lines and re.match(r"\s*FirstSeen\s+LastSeen\s+Count\s+From", text):
+            in_events = True  # the old events table (kubectl before 1.5) without its Events: line
+            event_lines.append((n, text.strip()))
+            continue
+        if not event_lines and (_EVENT_ROW.match(text) or _OLD_EVENT_ROW.match(text)):
             # event rows pasted without the Events: header: the usual columns, split at double blanks
             in_events = True
-            event_lines += [(n, _DEFAULT_HEADER), (n, text.strip())]
+            header = _DEFAULT_HEADER if _EVENT_ROW.match(text) else _OLD_DEFAULT_HEADER
+            event_lines += [(n, header), (n, text.strip())]
             continue
         if not is_noise(text):
             unknown.append((n, text))

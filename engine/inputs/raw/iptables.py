@@ -54,7 +54,11 @@ def parse_save(run: CommandRun) -> ParseResult:
         res.warn(run, "iptables_no_rules")
         return res
     if unread:
-        res.warn(run, "iptables_lines_unknown", unread[0].line, count=len(unread))
+        # one located warning per stretch of lines not read as rules (the "..." a reporter put for a
+        # cut, a line pasted into the dump), in the iptables wording; their text from the paste
+        text = dict(run.nonblank)
+        res.not_understood(run, [(p.line, text.get(p.line, p.detail)) for p in unread if p.line is not None],
+                           code="iptables_lines_not_understood")
     for p in rs.problems:
         if p.code == "table_not_committed":
             res.warn(run, "iptables_not_committed", run.nonblank[-1][0], table=p.detail)

@@ -13,6 +13,7 @@ from ..model import CommandRun, ParseResult
 from ._util import quiet_jc
 
 _SPECIAL = re.compile(r"^(blackhole|unreachable|prohibit|throw)\s+(\S+)")
+_ROUTE_HEADER = re.compile(r"^Kernel IP routing table$|^Destination\s+Gateway\s+Genmask\s")
 
 
 def _network(dest: str) -> str | None:
@@ -43,13 +44,17 @@ def parse_ip_route(run: CommandRun) -> ParseResult:
     except Exception as exc:  # noqa: BLE001
         res.warn(run, "ip_route_not_understood", error=str(exc))
         return res
-    lines = [n for n, t in body if not _SPECIAL.match(t.strip())]
-    for item, n in zip(parsed if isinstance(parsed, list) else [], lines):
+    lines = [(n, t) for n, t in body if not _SPECIAL.match(t.strip())]
+    unknown: list[tuple[int, str]] = []
+    # jc gives one item per line, in order (an unknown line becomes {"ip": its first word})
+    for item, (n, text) in zip(parsed if isinstance(parsed, list) else [], lines):
         net = _network(str(item.get("ip", "")))
         if net is None:
-            res.warn(run, "route_line_unknown", n, text=item.get("ip"))
+            unknown.append((n, text))
             continue
         routes.append({"destination": net, "via": item.get("via"), "dev": item.get("dev"), "kind": "unicast", "line": n})
+    if unknown:
+        res.not_understood(run, unknown, code="route_lines_not_understood")
     if not routes:
         res.warn(run, "ip_route_no_routes")
         return res
@@ -63,17 +68,25 @@ def parse_route(run: CommandRun) -> ParseResult:
     routes: list[dict[str, object]] = []
     name = run.argv[0] if run.argv else "route"
     try:
-        parsed = quiet_jc("netstat" if name == "netstat" else "route", run.text)
+        parsed = quiet_jc("netstat" if name == "netstat" else "route", "\n".join(t for _, t in run.nonblank) + "\n")
     except Exception as exc:  # noqa: BLE001
         res.warn(run, "route_output_not_understood", command=name, error=str(exc))
         return res
-    for item in parsed if isinstance(parsed, list) else []:
+    # jc gives one item per line after the two header lines, in order: each route keeps its line
+    rows = [(n, t) for n, t in run.nonblank if not _ROUTE_HEADER.match(t.strip())]
+    items = parsed if isinstance(parsed, list) else []
+    located = len(items) == len(rows)
+    unknown: list[tuple[int, str]] = []
+    for i, item in enumerate(items):
+        n, text = rows[i] if located else (None, str(item.get("destination")))
         dest, mask = item.get("destination"), item.get("genmask")
-        if dest is None or mask is None:
-            continue
         try:
+            if dest is None or mask is None:
+                raise ValueError(dest)
             net = str(ipaddress.ip_network(f"{'0.0.0.0' if dest == 'default' else dest}/{mask}", strict=False))
         except ValueError:
+            if n is not None:
+                unknown.append((n, text))
             continue
         gw = item.get("gateway")
         flags = str(item.get("flags") or item.get("route_flags") or "")
@@ -82,8 +95,12 @@ def parse_route(run: CommandRun) -> ParseResult:
             "via": gw if gw not in (None, "0.0.0.0", "*") else None,
             "dev": item.get("iface"),
             "kind": "blackhole" if "!" in flags or "R" in flags and "U" not in flags else "unicast",
-            "line": None,
+            "line": n,
         })
+    if unknown:
+        res.not_understood(run, unknown, code="route_lines_not_understood")
+    elif not located:
+        res.warn(run, "route_output_not_understood", command=name, error=f"{len(items)} rows read from {len(rows)} lines: rows not located")
     if not routes:
         res.warn(run, "route_output_no_routes", command=name)
         return res
