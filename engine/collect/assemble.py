@@ -14,6 +14,7 @@ from ..cidr import ip_in
 from .targets import Target
 
 if TYPE_CHECKING:
+    from ..inputs.model import IngestWarning
     from .run import _Runner
 
 
@@ -23,6 +24,9 @@ class Collected:
 
     facts: FactFile
     notes: list[Message] = field(default_factory=list)
+    readings: list[tuple[str, IngestWarning]] = field(default_factory=list)
+    """(vantage point, located warning) of the outputs read there, as ``podnet ingest`` words them:
+    ``node-a (source_node): iptables-save:7: the filter table has no COMMIT line ...``."""
 
     @property
     def warnings(self) -> list[str]:
@@ -31,7 +35,7 @@ class Collected:
 
     def texts(self, lang: str = "en") -> list[str]:
         """The notes in ``lang`` (``en`` or ``zh``)."""
-        return [n.text(lang) for n in self.notes]  # type: ignore[arg-type]
+        return [n.text(lang) for n in self.notes] + [f"{where}: {w.location}: {w.text(lang)}" for where, w in self.readings]  # type: ignore[arg-type]
 
 
 ALL_KINDS_TRIED = (
@@ -173,6 +177,7 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
         for kinds, reason in dict.fromkeys(s.gaps):
             warnings.append(Message("collect", "could_not_observe", {"kinds": ", ".join(kinds), "where": where, "reason": reason}))
             missing.update(k for k in kinds if k != "probe")
+    readings = [(f"{s.vantage.label} ({s.ctx.role if s.ctx else '?'})", w) for s in runner.stations for w in s.readings]
     vantages = ", ".join(f"{s.ctx.host} as {s.ctx.role}" for s in stations if s.ctx)
     targets = ", ".join([*(str(t) for t in plan.targets), *plan.names])
     data = {
@@ -185,4 +190,4 @@ def assemble(runner: _Runner, backends: list[Target]) -> Collected:
         "observations": observations,
         "unobservable": sorted(k for k in missing if k not in seen),
     }
-    return Collected(facts_from_data(data, "<collect>"), warnings)
+    return Collected(facts_from_data(data, "<collect>"), warnings, readings)

@@ -6,12 +6,15 @@ import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..facts.base import Vantage as VantagePoint
 from ..messages import Message
 from .netns import Vantage
 from .targets import Plan
+
+if TYPE_CHECKING:
+    from ..inputs.model import ParseResult
 
 Obs = dict[str, Any]
 """An observation in fact-file form (validated when the fact file is assembled)."""
@@ -54,19 +57,24 @@ class Context:
         return self.role.startswith("source")
 
 
-def parse_output(family: str, command: str, text: str, origin: str) -> list[dict[str, Any]]:
+def read_output(family: str, command: str, text: str, origin: str) -> ParseResult:
     """What ``podnet ingest`` reads from ``text`` as the output of ``command`` (parser ``family`` of
     :data:`podnet.inputs.raw.PARSERS`): live collection and a pasted transcript read a file or a
-    command's output with the same parser. Returns the records' data (warnings are the pasted side's
-    concern: collect reports what it could not observe itself)."""
+    command's output with the same parser, and get the same located warnings (``origin:LINE``, the
+    line of ``text``)."""
     from ..inputs.raw import PARSERS  # first: inputs.commands imported alone goes round through inputs.raw
     from ..inputs.commands import split_words
     from ..inputs.model import CommandRun
 
-    lines = list(enumerate(text.splitlines(), start=2))
+    lines = list(enumerate(text.splitlines(), start=1))
     run = CommandRun(origin=origin, line=1, command=command, argv=split_words(command), family=family,
                      output=lines, ended_by_prompt=True)
-    return [dict(r.data) for r in PARSERS[family](run).records]
+    return PARSERS[family](run)
+
+
+def parse_output(family: str, command: str, text: str, origin: str) -> list[dict[str, Any]]:
+    """The records' data of :func:`read_output` (its warnings left out)."""
+    return [dict(r.data) for r in read_output(family, command, text, origin).records]
 
 
 def tool(name: str, kinds: tuple[str, ...] | str) -> str:

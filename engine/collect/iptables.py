@@ -9,6 +9,7 @@ its routes; the case's flows are traced through it when the facts are read
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from ..cidr import ip_in
 from ..facts.firewall import max_ruleset
@@ -17,7 +18,10 @@ from ..netfilter import ipvs, model
 from ..netfilter import nft as nft_parser
 from ..netfilter.model import Ruleset
 from ..netfilter.services import service_rules as kube_service_rules
-from .base import Context, Obs, Unobservable, run_tool, tool
+from .base import Context, Obs, Unobservable, read_output, run_tool, tool
+
+if TYPE_CHECKING:
+    from ..inputs.model import IngestWarning
 
 KINDS = ("service_rules", "firewall")
 
@@ -32,12 +36,25 @@ class Table(model.Table):
     ruleset: Ruleset | None = None
     local: list[str] = field(default_factory=list)
     routes: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[IngestWarning] = field(default_factory=list)
+    """What the parser could not read or the tracer cannot evaluate, located in the dump."""
+
+
+def read_save(text: str, origin: str = "iptables-save") -> tuple[dict[str, Table], list[IngestWarning]]:
+    """Every table of an ``iptables-save`` dump, by name, read by the parser a pasted dump goes
+    through (:func:`podnet.inputs.raw.iptables.parse_save`), and its located warnings (``origin:LINE``):
+    a dump cut off (no COMMIT), lines that are no rule, matches the tracer does not evaluate."""
+    res = read_output("iptables_save", "iptables-save", text, origin)
+    rs = next((r.data["ruleset"] for r in res.records if r.type == "iptables"), None)
+    if rs is None:  # no rule at all (the parser says so; an nftables-only host is tried next)
+        rs = save_parser.parse(text)
+        res.warnings = []
+    return {t.name: Table(t.name, t.family, t.chains, dump=text, ruleset=rs) for t in rs.tables}, res.warnings
 
 
 def parse_save(text: str) -> dict[str, Table]:
     """Every table of an ``iptables-save`` dump, by name."""
-    rs = save_parser.parse(text)
-    return {t.name: Table(t.name, t.family, t.chains, dump=text, ruleset=rs) for t in rs.tables}
+    return read_save(text)[0]
 
 
 def _addresses_and_routes() -> tuple[list[str], list[dict[str, object]]]:
@@ -60,11 +77,13 @@ def iptables_save(table: str, timeout: float) -> Table:
     if proc.returncode != 0:
         msg = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
         raise Unobservable(KINDS, "iptables_save_failed", table=table, error=msg)
-    tables = parse_save(proc.stdout)
+    tables, warnings = read_save(proc.stdout)
     local, routes = _addresses_and_routes()
     found = tables.get(table) or Table(table, dump=proc.stdout, ruleset=save_parser.parse(proc.stdout))
     if not any(t.rules for t in tables.values()):
         found = _native_nft(table, timeout) or found  # no iptables rules: maybe nftables ones (kube-proxy nftables mode)
+    else:
+        found.warnings = warnings
     found.local, found.routes = local, routes
     return found
 

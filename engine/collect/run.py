@@ -26,6 +26,7 @@ from ..cidr import ip_in
 from .targets import Plan, Target
 
 if TYPE_CHECKING:
+    from ..inputs.model import IngestWarning
     from .assemble import Collected
 
 ROLES: tuple[VantagePoint, ...] = ("source_pod", "source_node", "destination_pod", "destination_node")
@@ -43,6 +44,8 @@ class _Station:
     filter: iptables.Table | None = None
     observations: list[Obs] = field(default_factory=list)
     gaps: list[tuple[tuple[str, ...], Message]] = field(default_factory=list)
+    readings: list[IngestWarning] = field(default_factory=list)
+    """Located warnings of the outputs read here (the parsers' own, as ``podnet ingest`` gives them)."""
 
 
 _Job = tuple[_Station, "Future[Any]", Callable[[_Station, Any], None]]
@@ -113,9 +116,11 @@ class _Runner:
 
     def _set_filter(self, s: _Station, table: iptables.Table) -> None:
         s.filter = table
+        s.readings.extend(w for w in table.warnings if w not in s.readings)
 
     def _set_nat(self, s: _Station, table: iptables.Table) -> None:
         s.nat = table
+        s.readings.extend(w for w in table.warnings if w not in s.readings)
 
     # -- what phase one tells ----------------------------------------------------------------
     def service_ips(self) -> list[tuple[str, int | None, str]]:
