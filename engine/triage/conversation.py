@@ -141,7 +141,7 @@ class Terminal:
         from prompt_toolkit.completion import WordCompleter
 
         completer = WordCompleter(words, ignore_case=True) if words else None
-        session: Any = PromptSession(history=self.history, completer=completer)
+        session: Any = PromptSession(history=self.history, completer=completer, key_bindings=_literal_sequences())
         return str(session.prompt(label))
 
     def paste(self, first: str | None = None) -> str:
@@ -150,7 +150,7 @@ class Terminal:
 
         self.out(self.M["paste_prompt"])
         lines = [first] if first is not None else []
-        session: Any = PromptSession()
+        session: Any = PromptSession(key_bindings=_literal_sequences())
         while len(lines) <= MAX_PASTE_LINES:
             try:
                 text = str(session.prompt(""))
@@ -160,6 +160,22 @@ class Terminal:
                 break
             lines.append(text)
         return "\n".join(lines) + "\n"
+
+
+def _literal_sequences() -> Any:
+    """Key bindings for the prompts: a colour code inside pasted text (``ESC[31m``, ``ESC[0m``:
+    coloured ``ip -c`` or ``grep --color`` output), which prompt_toolkit reads as a mouse event
+    and fails on, is kept as text (ingest ignores it) instead of ending the program."""
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
+
+    kb = KeyBindings()
+
+    @kb.add(Keys.Vt100MouseEvent)
+    def _keep(event: Any) -> None:
+        event.current_buffer.insert_text(event.data)
+
+    return kb
 
 
 def parse_reply(text: str, p: Prompt) -> tuple[str, str | None]:

@@ -255,3 +255,49 @@ def test_garbage_paste_is_refused_and_the_question_stays(tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert "Traceback" not in ANSI.sub("", child.before)
+
+
+@pytest.mark.parametrize("lang, how", [("zh", "ctrl-c"), ("en", "eof")])
+def test_bad_input_at_an_observation_question_then_interrupt(lang, how, tmp_path):
+    """At an observation question (not only the opening one): a number out of range, an empty
+    answer, a paste podnet cannot read, each one line in the session's language with the same
+    question again; then Ctrl-C or end of input saves the fact file and says how to resume."""
+    W = WORDS[lang]
+    nothing = {"en": "Nothing in the paste could be used", "zh": "粘贴的内容无法使用"}[lang]
+    interrupted = {"en": "Interrupted: ", "zh": "已中断："}[lang]
+    child = spawn("--lang", lang, "--case-id", "T-BAD", cwd=tmp_path)
+    for reply in ("3", "1", "service"):  # DNS, from a Pod, to a Service
+        ask(child, W["prompt"])
+        child.send(reply + "\r")
+    key = key_of(ask(child, W["prompt"]))
+    for _ in range(MAX_STEPS):
+        if "@" in key:
+            break
+        child.send("u\r")
+        key = key_of(ask(child, W["prompt"]))
+    assert "@" in key, key
+    child.send("99\r")
+    shown = ask(child, W["prompt"])
+    assert W["bad"] in shown and key_of(shown) == key
+    child.send("\r")
+    shown = ask(child, W["prompt"])
+    assert W["empty"] in shown and key_of(shown) == key
+    child.send("p\r")
+    child.expect(W["paste"])
+    time.sleep(0.3)
+    child.send("lorem ipsum\r\x1b[31m#!@ 1.2.3\r.\r")
+    shown = ask(child, W["prompt"])
+    assert nothing in shown and key_of(shown) == key
+    time.sleep(0.5)
+    if how == "ctrl-c":
+        child.sendcontrol("c")
+    else:
+        child.sendeof()
+    child.expect(pexpect.EOF)
+    out = ANSI.sub("", child.before)
+    child.close()
+    assert child.exitstatus == 130, out
+    assert "Traceback" not in out and interrupted in out
+    assert f"{W['resume']} podnet-triage-T-BAD.json" in out
+    facts = load_facts(tmp_path / "podnet-triage-T-BAD.json")
+    assert facts.case.symptom == "dns_failure" and facts.endpoints.destination.kind == "service"
