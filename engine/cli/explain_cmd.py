@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list[str]:
     from ..knowledge.destructive import warning_for
-    from ..knowledge.templates import fill_ins, render
+    from ..knowledge.templates import fill_in_words, fill_ins, render
     from ..messages import table
     from ..render.safe import visible
 
@@ -52,6 +52,7 @@ def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list
         if warning:
             out.append(f"       # {words['explain_warning']}: {visible(warning)}")
         for var, what in fill_ins(command):
+            what = fill_in_words(var.lower().replace("_", "-"), lang) or what  # type: ignore[arg-type]
             out.append(f"       # {words['explain_fill_in']}: {var} — {what}")
         out.append(f"       $ {visible(command)}")
     return out

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import TemplateError
 from ..facts.model import FactFile
+from .model import Lang
 
 
 class Placeholder(str):
@@ -37,40 +38,6 @@ _SHELL = contextvars.ContextVar("podnet_template_shell", default=False)
 
 PLACEHOLDER_RE = re.compile(r"<([a-z][a-z0-9]*(?:-[a-z0-9]+)*)>")
 
-FILL_IN_TEXTS: dict[str, str] = {
-    "source-name": "the source Pod name (kubectl get pods -A -o wide)",
-    "source-namespace": "the source Pod namespace",
-    "source-ip": "the source IP address",
-    "source-node": "the source node name",
-    "source-node-ip": "the source node IP address",
-    "destination-ip": "the destination IP address (Pod IP or Service ClusterIP)",
-    "destination-target-ip": "the destination IP address (Pod IP or Service ClusterIP)",
-    "destination-port": "the destination port",
-    "port": "the destination port",
-    "destination-name": "the destination Service or Pod name",
-    "destination-namespace": "the destination namespace",
-    "destination-dns-name": "the name that does not resolve",
-    "destination-node": "the destination node name",
-    "destination-node-ip": "the destination node IP address",
-    "backend-pod": "a backend Pod name (kubectl get endpoints)",
-    "backend-ip": "a backend Pod IP address (kubectl get endpoints)",
-    "backend-port": "the backend Pod port (the Service targetPort)",
-    "source-node-name": "the source node name (kubectl get nodes -o wide)",
-    "destination-node-name": "the destination node name (kubectl get nodes -o wide)",
-    "source-node-nic": "the source node NIC (ip -o link on that node)",
-    "destination-node-nic": "the destination node NIC (ip -o link on that node)",
-    "source-node-internal-ip": "the source node InternalIP (kubectl get nodes -o wide)",
-    "destination-node-internal-ip": "the destination node InternalIP (kubectl get nodes -o wide)",
-    "source-node-pod-cidr": "the source node PodCIDR (kubectl get node NAME -o jsonpath={.spec.podCIDR})",
-    "destination-node-pod-cidr": "the destination node PodCIDR",
-    "cluster-dns-service-ip": "the cluster DNS Service IP (kubectl get svc -n kube-system kube-dns)",
-    "cluster-pod-cidr": "the cluster Pod CIDR (kube-controller-manager --cluster-cidr)",
-    "cluster-service-cidr": "the cluster Service CIDR",
-    "pod-pid": "the Pod sandbox PID (crictl inspectp or docker inspect)",
-    "destination-pod": "the destination Pod name (a backend Pod of the Service: kubectl get endpoints)",
-}
-"""What to fill in for a placeholder, by its name (a name not listed is described from its words)."""
-
 _SAFE_TEXT = re.compile(r"[^A-Za-z0-9 ,.:()/=_-]")
 
 
@@ -84,13 +51,23 @@ def fill_in_variable(name: str) -> str:
     return ALIASES.get(name, name).upper().replace("-", "_")
 
 
+def fill_in_words(name: str, lang: Lang = "en", hint: bool = True) -> str | None:
+    """What a placeholder stands for (with where to find it unless ``hint`` is false) in ``lang``:
+    ``fill_in_<name>`` of ``kb/messages/report.yaml``; None for a name the catalogue does not describe."""
+    from ..messages import catalogue, render as render_message
+
+    code = "fill_in_" + ALIASES.get(name, name).replace("-", "_")
+    if code not in catalogue("report"):
+        return None
+    words = render_message("report", code, lang, {})
+    return words if hint else re.split(r" \(|（", words)[0]
+
+
 def fill_in_text(name: str, hint: bool = True) -> str:
-    """What a placeholder stands for (with where to find it unless ``hint`` is false), in words
-    safe inside ``"${VAR:?...}"`` (no quotes, ``$`` or braces)."""
-    name = ALIASES.get(name, name)
-    words = FILL_IN_TEXTS.get(name) or "the " + name.replace("-", " ")
-    if not hint:
-        words = words.split(" (")[0]
+    """What a placeholder stands for (with where to find it unless ``hint`` is false), in English
+    words safe inside ``"${VAR:?...}"`` (no quotes, ``$`` or braces): the command is the same in
+    every language; people read :func:`fill_in_words` in theirs."""
+    words = fill_in_words(name, "en", hint) or "the " + ALIASES.get(name, name).replace("-", " ")
     return _SAFE_TEXT.sub("", words.replace("{", "").replace("}", ""))
 
 
@@ -109,7 +86,7 @@ def fill_ins(command: str | None) -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for m in _FILL_IN.finditer(command or ""):
         name = m.group(1).lower().replace("_", "-")
-        out.setdefault(m.group(1), fill_in_text(name) if name in FILL_IN_TEXTS else m.group(2))
+        out.setdefault(m.group(1), fill_in_text(name) if fill_in_words(name) is not None else m.group(2))
     return list(out.items())
 
 

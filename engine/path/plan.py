@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
-from ..knowledge.templates import PLACEHOLDER_RE, Placeholder, fill_in_text, fill_in_variable, pod_pid, shell_word
+from ..knowledge.templates import PLACEHOLDER_RE, Placeholder, fill_in_text, fill_in_variable, fill_in_words, pod_pid, shell_word
 from .build import REQUEST, Resolved, build_path, hops
 from .model import ROLE_RANK, CaptureCommand, CapturePlan, CaptureStep, Hop
 from .profiles import PathProfile, profiles, text
@@ -185,7 +185,7 @@ def capture_plan(facts: FactFile, lang: Lang = "en") -> CapturePlan:
     fills = [n.partition(":")[2] for n in graph.graph["notes"] if n.startswith("fill_in:")]
     notes = [text("note_" + n.split(":")[0], lang, value=n.partition(":")[2]) for n in graph.graph["notes"] if not n.startswith("fill_in:")]
     if fills:
-        names = ", ".join(dict.fromkeys(f"{fill_in_variable(n)} ({fill_in_text(n, hint=False)})" for n in fills))
+        names = ", ".join(dict.fromkeys(f"{fill_in_variable(n)} ({fill_in_words(n, lang, hint=False) or fill_in_text(n, hint=False)})" for n in fills))
         notes.append(text("note_fill_in", lang, value=names))
     if any(h.role == "veth" and not h.interface_known for h in path):
         notes.append(text("note_veth", lang))

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..knowledge.templates import fill_in_words
 from .labels import LABELS
 from .safe import md_code_span, md_text, visible
+
+
+def _what(fill: Any, lang: str) -> str:
+    """What a fill-in stands for, in ``lang`` (``fill_in_<variable>`` of the catalogue); the
+    diagnosis's English words (the command's own message) for a value the catalogue does not name."""
+    return fill_in_words(fill.variable.lower().replace("_", "-"), lang) or fill.what  # type: ignore[arg-type]
+
 
 def _labels(lang: str) -> dict[str, str]:
     """The report labels (``command_*`` in ``kb/messages/report.yaml``) in ``lang``."""
@@ -25,7 +33,7 @@ def comment_lines(item: Any, lang: str) -> list[str]:
     if warning:
         out.append(f"# {L['command_warning']}: {visible(warning)}")
     for f in getattr(item, "fill_in", None) or []:
-        out.append(f"# {L['command_fill_in']}: {visible(f.variable)} — {visible(f.what)}")
+        out.append(f"# {L['command_fill_in']}: {visible(f.variable)} — {visible(_what(f, lang))}")
     return out
 
 
@@ -38,6 +46,6 @@ def markdown_lines(item: Any, lang: str, indent: str = "") -> list[str]:
         out += ["", f"{indent}> **⚠ {L['command_warning']}:** {md_text(warning)}"]
     fills = getattr(item, "fill_in", None) or []
     if fills:
-        items = "; ".join(f"{md_code_span(f.variable)} — {md_text(f.what)}" for f in fills)
+        items = "; ".join(f"{md_code_span(f.variable)} — {md_text(_what(f, lang))}" for f in fills)
         out += ["", f"{indent}{L['command_fill_in_md']}: {items}"]
     return out

@@ -18,7 +18,7 @@ from ..conftest import ROOT
 ENGINE = ROOT / "engine"
 
 AREA_FILES: dict[str, list[Path]] = {
-    "report": [*(ENGINE / "render").rglob("*.py"), *(ENGINE / "web").rglob("*.py"), *(ENGINE / "cli").rglob("*.py")],
+    "report": [*(ENGINE / "render").rglob("*.py"), *(ENGINE / "web").rglob("*.py"), *(ENGINE / "cli").rglob("*.py"), ENGINE / "knowledge" / "templates.py"],
     "reasoning": [*(ENGINE / "reasoning").rglob("*.py")],
     "path": [*(ENGINE / "path").rglob("*.py"), ENGINE / "web" / "svg.py", ENGINE / "cli" / "capture_plan_cmd.py"],
     "triage": [*(ENGINE / "triage").rglob("*.py"), ENGINE / "cli" / "triage_cmd.py", *(ENGINE / "web").rglob("*.py")],
