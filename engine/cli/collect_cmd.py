@@ -9,7 +9,7 @@ import sys
 from typing import Any, Iterator
 
 from .common import add_lang, add_rules, write_output
-from .output import REPORT_FORMATS, add_output, render_report
+from .output import REPORT_FORMATS, add_output, add_view, report_for
 
 ROLES = ("source_pod", "source_node", "destination_pod", "destination_node")
 
@@ -66,6 +66,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--case", metavar="ID", help="case id (default collect-<UTC time>)")
     p.add_argument("--diagnose", action="store_true", help="diagnose the collected facts and print the report instead")
     add_output(p, REPORT_FORMATS, default=None, what="the fact file (or with --diagnose the report)")
+    add_view(p)
     add_lang(p)
     add_rules(p)
     p.set_defaults(run=run)
@@ -139,6 +140,9 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("text" if args.diagnose else "json")
     if not args.diagnose and fmt != "json":
         raise UsageError(f"-o {fmt} needs --diagnose (without it, collect writes the fact file: json)", location="-o/--output")
+    if not args.diagnose and args.verbose:
+        raise UsageError("--verbose needs --diagnose (without it, collect writes the fact file: json)", location="-v/--verbose")
+    args.format = fmt
     plan = Plan(
         targets=[parse_target(t) for t in args.targets],
         names=list(args.names),
@@ -160,5 +164,5 @@ def run(args: argparse.Namespace) -> int:
     from .. import diagnose
 
     diagnosis = diagnose(result.facts, lang=args.lang, rule_dirs=tuple(args.rules))
-    write_output(render_report(diagnosis, fmt), args.out)
+    write_output(report_for(diagnosis, args), args.out)
     return 0 if diagnosis.causes else 1

@@ -308,3 +308,56 @@ def test_debug_lists_every_schema_problem_one_per_line(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and lines[0] == first
     assert lines[1:] == [f"  {bad}: $.observations[{i}].colour: unknown field" for i in range(5)]
+
+
+# --- collect --diagnose: the same report options as diagnose -----------------------------------
+
+class _Collected:
+    """What podnet.collect.collect returns, for a case read from an example (no probe runs)."""
+
+    def __init__(self) -> None:
+        from podnet.facts.load import load_facts
+
+        self.facts = load_facts(EXAMPLES / "nu-icmp-filtered.json")
+
+    def texts(self, lang: str = "en") -> list[str]:
+        return []
+
+
+def _collect_report(monkeypatch, capsys, *options: str) -> str:
+    import podnet.collect
+    from podnet.cli.collect_cmd import run
+
+    monkeypatch.setattr(podnet.collect, "collect", lambda vantages, plan: _Collected())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    args = build_parser("collect").parse_args(["collect", "--to", "198.18.0.1:80", "--diagnose", *options])
+    assert run(args) in (0, 1)
+    return capsys.readouterr().out
+
+
+def test_collect_diagnose_has_diagnose_view_options(monkeypatch, capsys):
+    """--verbose / -o wide print the full report, the default the compact one; --color always colours it."""
+    compact = _collect_report(monkeypatch, capsys)
+    verbose = _collect_report(monkeypatch, capsys, "--verbose")
+    wide = _collect_report(monkeypatch, capsys, "-o", "wide")
+    coloured = _collect_report(monkeypatch, capsys, "-v", "--color", "always")
+    plain = _collect_report(monkeypatch, capsys, "-v", "--color", "never")
+    assert "--verbose (or -o wide)" in compact and "--verbose (or -o wide)" not in verbose
+    assert verbose == wide == plain and len(verbose.splitlines()) > len(compact.splitlines())
+    assert "\x1b[" in coloured and "\x1b[" not in verbose
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+def test_collect_verbose_needs_diagnose(monkeypatch):
+    import podnet.collect
+    from podnet.cli.collect_cmd import run
+
+    def no_probe(*a, **k):
+        raise AssertionError("probes must not run")
+
+    monkeypatch.setattr(podnet.collect, "collect", no_probe)
+    args = build_parser("collect").parse_args(["collect", "--to", "198.18.0.1:80", "--verbose"])
+    with pytest.raises(UsageError, match="--verbose needs --diagnose"):
+        run(args)
+    r = run_podnet("collect", "--to", "198.18.0.1:80", "--diagnose", "--color", "sometimes")
+    assert r.returncode == 2 and "--color" in r.stderr and "Traceback" not in r.stderr
