@@ -1,7 +1,8 @@
 """Reachability probes: ping, TCP connect, and the don't-fragment ping sweep.
 
 ``ping`` is iputils' (as a subprocess: nothing in Python sets don't-fragment on ICMP, see
-docs/collect.md), its output parsed with jc; TCP uses a plain socket, which tells a refusal
+docs/collect.md), its output read by the parser pasted ping output goes through
+(:mod:`podnet.inputs.raw.ping`); TCP uses a plain socket, which tells a refusal
 (RST or ICMP port-unreachable) from a timeout (DROP) and a reset.
 """
 
@@ -9,18 +10,15 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import select
+import shlex
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .base import CHILDREN, Cancelled, Context, Obs, Unobservable, run_tool, tool
+from .base import CHILDREN, Cancelled, Context, Obs, Unobservable, parse_output, run_tool, tool
 from .safety import check_may_send
-
-_ICMP_ERROR = re.compile(r"(Destination [A-Za-z ]+Unreachable|Frag needed[^\n]*|Time to live exceeded|Packet filtered)")
-_LOCAL_ERROR = re.compile(r"\S*ping: (?:local error: |connect: |sendmsg: )?(.+)")
 
 SWEEP_SIZES = (56, 500, 1000, 1200, 1300, 1372, 1400, 1410, 1422, 1432, 1442, 1452, 1462, 1472)
 """ICMP payload sizes of the don't-fragment sweep (1472 + 28 = a full 1500-byte packet)."""
@@ -28,7 +26,10 @@ JUMBO_SIZES = (1972, 2972, 4472, 6972, 8872)
 """Added when the sending device's MTU is larger than 1500 (with its own MTU less 28)."""
 
 
-def _ping(target: str, *, count: int, interval: float, size: int | None, df: bool, wait: float) -> tuple[dict, str]:
+def _ping(target: str, *, count: int, interval: float, size: int | None, df: bool, wait: float) -> dict[str, Any] | None:
+    """Run iputils ping and read its output with the parser a pasted ping goes through
+    (:mod:`podnet.inputs.raw.ping`): the ``ping`` record's data (result, loss_percent, error), or
+    None when the output tells nothing (no statistics, no error line)."""
     cmd = [tool("ping", ("ping", "mtu_probe")), "-n", "-c", str(count), "-i", f"{interval:g}", "-W", f"{wait:g}"]
     if size is not None:
         cmd += ["-s", str(size)]
@@ -38,30 +39,18 @@ def _ping(target: str, *, count: int, interval: float, size: int | None, df: boo
     proc = run_tool(cmd, ("ping",), timeout=count * interval + wait + 5)
     if "Operation not permitted" in proc.stderr or "permission denied" in proc.stderr.lower():
         raise Unobservable(("ping", "mtu_probe"), "ping_not_permitted")
-    import jc
-
-    parsed: dict[str, Any] = {}
-    try:
-        if "packets transmitted" in proc.stdout:
-            result = jc.parse("ping", proc.stdout, quiet=True)
-            parsed = result if isinstance(result, dict) else {}
-    except Exception:  # noqa: BLE001 - an unparsable output is reported, not guessed
-        pass
-    errors = _ICMP_ERROR.findall(proc.stdout)
-    errors += [m.group(1).strip() for m in map(_LOCAL_ERROR.match, proc.stderr.splitlines()) if m]
-    return parsed, (errors[0] if errors else "")
+    # as a terminal shows it: the replies and statistics, then ping's own error lines (stderr:
+    # "ping: local error: message too long, mtu=1450", "ping: connect: Network is unreachable")
+    found = parse_output("ping", shlex.join(["ping", *cmd[1:]]), proc.stdout + proc.stderr, "ping")
+    return found[0] if found else None
 
 
-def _ping_result(parsed: dict, error: str) -> tuple[str, float | None]:
-    sent, got = parsed.get("packets_transmitted"), parsed.get("packets_received")
-    if not sent:
-        return "error", None
-    loss = round(100.0 * (sent - (got or 0)) / sent, 1)
-    if loss == 0:
-        return "ok", 0.0
-    if loss == 100:
-        return ("error" if error else "lost"), 100.0
-    return "partial_loss", loss
+def _ping_result(read: dict[str, Any] | None) -> tuple[str, float | None, str | None]:
+    """(result, loss percent, first error) of a ping; an output without statistics or error: ``error``."""
+    if read is None:
+        return "error", None, None
+    loss = read.get("loss_percent")
+    return str(read["result"]), None if loss is None else round(float(loss), 1), read.get("error")
 
 
 def ping(ctx: Context, target: str) -> Obs:
@@ -69,9 +58,9 @@ def ping(ctx: Context, target: str) -> Obs:
     check_may_send(target)
     root = os.geteuid() == 0
     count = ctx.plan.ping_count if root else min(ctx.plan.ping_count, 5)
-    parsed, error = _ping(target, count=count, interval=0.05 if root else 0.2, size=None, df=False, wait=1)
-    result, loss = _ping_result(parsed, error)
-    return ctx.obs("ping", target=target, result=result, loss_percent=loss, error=error or None,
+    read = _ping(target, count=count, interval=0.05 if root else 0.2, size=None, df=False, wait=1)
+    result, loss, error = _ping_result(read)
+    return ctx.obs("ping", target=target, result=result, loss_percent=loss, error=error,
                    note=f"ping -n -c {count} {target}")
 
 
@@ -151,8 +140,9 @@ def mtu_sweep(ctx: Context, target: str) -> Obs | None:
 
     def one(size: int) -> tuple[int, bool]:
         check_may_send(target)  # a new thread: check its namespace again
-        parsed, _err = _ping(target, count=4, interval=0.2, size=size, df=True, wait=1)
-        return size, bool(parsed.get("packets_received"))
+        read = _ping(target, count=4, interval=0.2, size=size, df=True, wait=1)
+        loss = read.get("loss_percent") if read else None
+        return size, loss is not None and float(loss) < 100
 
     with ThreadPoolExecutor(max_workers=len(sizes)) as pool:
         results = dict(pool.map(one, sizes))

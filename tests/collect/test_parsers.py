@@ -11,6 +11,7 @@ from podnet.collect.base import Context
 from podnet.collect.dns_probe import read_resolv_conf
 from podnet.collect.local import Link, LocalView, route_fact
 from podnet.collect.netns import Vantage
+from podnet.collect.base import parse_output
 from podnet.collect.reach import _ping_result
 from podnet.collect.targets import Plan, Target, parse_target
 from podnet.errors import UsageError
@@ -93,15 +94,47 @@ def test_resolv_conf(tmp_path) -> None:
     }
 
 
-@pytest.mark.parametrize("parsed,error,expected", [
-    ({"packets_transmitted": 20, "packets_received": 20}, "", ("ok", 0.0)),
-    ({"packets_transmitted": 20, "packets_received": 17}, "", ("partial_loss", 15.0)),
-    ({"packets_transmitted": 3, "packets_received": 0}, "", ("lost", 100.0)),
-    ({"packets_transmitted": 3, "packets_received": 0}, "Frag needed and DF set (mtu = 1450)", ("error", 100.0)),
-    ({}, "Network is unreachable", ("error", None)),
+_PING_OK = """PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.
+64 bytes from 127.0.0.1: icmp_seq=1 ttl=64 time=0.045 ms
+64 bytes from 127.0.0.1: icmp_seq=2 ttl=64 time=0.045 ms
+64 bytes from 127.0.0.1: icmp_seq=3 ttl=64 time=0.046 ms
+
+--- 127.0.0.1 ping statistics ---
+3 packets transmitted, 3 received, 0% packet loss, time 116ms
+rtt min/avg/max/mdev = 0.045/0.045/0.046/0.000 ms
+"""
+_PING_DF = """PING 127.0.0.1 (127.0.0.1) 1600(1628) bytes of data.
+
+--- 127.0.0.1 ping statistics ---
+2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 208ms
+
+ping: local error: message too long, mtu=1500
+ping: local error: message too long, mtu=1500
+"""
+_PING_LOSS = """PING 10.244.2.7 (10.244.2.7) 56(84) bytes of data.
+64 bytes from 10.244.2.7: icmp_seq=1 ttl=62 time=0.61 ms
+64 bytes from 10.244.2.7: icmp_seq=3 ttl=62 time=0.58 ms
+
+--- 10.244.2.7 ping statistics ---
+20 packets transmitted, 17 received, 15% packet loss, time 1023ms
+rtt min/avg/max/mdev = 0.512/0.598/0.701/0.041 ms
+"""
+
+
+@pytest.mark.parametrize("command,text,expected", [
+    ("ping -n -c 3 -i 0.05 -W 1 127.0.0.1", _PING_OK, ("ok", 0.0, None)),
+    ("ping -n -c 20 -i 0.05 -W 1 10.244.2.7", _PING_LOSS, ("partial_loss", 15.0, None)),
+    ("ping -n -c 3 -i 0.2 -W 1 10.244.2.7", "PING 10.244.2.7 (10.244.2.7) 56(84) bytes of data.\n\n--- 10.244.2.7 ping statistics ---\n"
+     "3 packets transmitted, 0 received, 100% packet loss, time 2041ms\n\n", ("lost", 100.0, None)),
+    ("ping -n -c 2 -i 0.2 -W 1 -s 1600 -M do 127.0.0.1", _PING_DF, ("error", 100.0, "message too long, mtu=1500")),
+    ("ping -n -c 2 -i 0.2 -W 1 198.18.250.9", "ping: connect: Network is unreachable\n", ("error", None, "Network is unreachable")),
+    ("ping -n -c 2 -i 0.2 -W 1 198.18.250.9", "", ("error", None, None)),
 ])
-def test_ping_result(parsed, error, expected) -> None:
-    assert _ping_result(parsed, error) == expected
+def test_ping_result(command: str, text: str, expected: tuple[str, float | None, str | None]) -> None:
+    """Live pings are read by the parser pasted ping output goes through (iputils 20221126 output;
+    stderr's "ping:" lines after stdout, as collect joins them); no output at all is an error, not a guess."""
+    found = parse_output("ping", command, text, "ping")
+    assert _ping_result(found[0] if found else None) == expected
 
 
 def _view(routes: list[dict]) -> LocalView:

@@ -106,12 +106,17 @@ class LabError(RuntimeError):
     """The lab cannot be built here (not root, a tool missing, the kernel refuses)."""
 
 
-def run(cmd: list[str], *, stdin: str | None = None, check: bool = True, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    """Run a command (never through a shell); failures raise :class:`LabError` with its stderr."""
+def run(cmd: list[str], *, stdin: str | None = None, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run a command (never through a shell); failures raise :class:`LabError` with its stderr.
+
+    The bound is generous: on a loaded 2-core machine (the whole test suite running beside the lab)
+    ``ip netns list`` was measured taking over 20 s."""
     try:
         proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
     except FileNotFoundError:
         raise LabError(f"command not found: {cmd[0]} (install the packages in .ci/apt-packages.txt)") from None
+    except subprocess.TimeoutExpired:
+        raise LabError(f"{' '.join(cmd)} did not finish within {timeout:g} s") from None
     if check and proc.returncode != 0:
         raise LabError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
     return proc
