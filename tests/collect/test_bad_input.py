@@ -101,3 +101,28 @@ def test_an_unreadable_ruleset_is_a_stated_gap_and_the_rest_is_kept(tmp_path: Pa
     facts = json.loads(out.read_text())
     assert "firewall" in facts["unobservable"]
     assert {"tcp_connect", "route", "sysctl"} <= {o["kind"] for o in facts["observations"]}
+
+
+def test_the_same_namespace_and_process_errors_in_a_transcript_are_located_warnings(tmp_path: Path) -> None:
+    """Pasted, a namespace or process that does not exist is what ip netns exec / nsenter printed:
+    a located warning for that command, every other command of the transcript still read (exit 0)."""
+    paste = tmp_path / "node-a.txt"
+    paste.write_text(
+        "[root@node-a ~]# ip netns exec cni-1234 ping -c 2 10.244.2.7\n"
+        'Cannot open network namespace "cni-1234": No such file or directory\n'
+        "[root@node-a ~]# nsenter -t 424242 -n ping -c 2 10.244.2.7\n"
+        "nsenter: cannot open /proc/424242/ns/net: No such file or directory\n"
+        "[root@node-a ~]# curl -v http://10.244.2.7:8080/\n"
+        "*   Trying 10.244.2.7:8080...\n"
+        "* connect to 10.244.2.7 port 8080 failed: Connection refused\n"
+        "curl: (7) Failed to connect to 10.244.2.7 port 8080 after 0 ms: Connection refused\n"
+        "[root@node-a ~]#\n"
+    )
+    out = tmp_path / "facts.json"
+    proc = _podnet("ingest", str(paste), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"podnet: warning: {paste}:2: " in proc.stderr and "cni-1234" in proc.stderr
+    assert f"podnet: warning: {paste}:4: " in proc.stderr and "/proc/424242/ns/net" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    facts = json.loads(out.read_text())
+    assert [(o["kind"], o["result"]) for o in facts["observations"]] == [("tcp_connect", "refused")]
