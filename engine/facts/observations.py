@@ -295,6 +295,9 @@ class ServiceRules(Observation):
     kube_services_entry: bool | None = None
     svc_chain: bool | None = None
     sep_dnat: list[ShortText] | None = Field(None, description="DNAT targets ip:port of KUBE-SEP chains; absent: not listed.")
+    sep_dnat_present: bool | None = Field(
+        None, description="Stated without the targets: KUBE-SEP DNAT rules to a backend exist (true) or not (false)."
+    )
     ipvs_virtual_server: bool | None = None
     ipvs_real_servers: list[ShortText] | None = Field(None, description="Absent: not listed.")
 
@@ -306,7 +309,7 @@ class ServiceRules(Observation):
         if self.mode == "ipvs":
             links = [self.ipvs_virtual_server, None if self.ipvs_real_servers is None else bool(self.ipvs_real_servers)]
         else:
-            links = [self.kube_services_entry, self.svc_chain, None if self.sep_dnat is None else bool(self.sep_dnat)]
+            links = [self.kube_services_entry, self.svc_chain, self.sep_dnat_present if self.sep_dnat is None else bool(self.sep_dnat)]
         if False in links:
             return False
         return True if all(links) else None
@@ -403,6 +406,9 @@ class Firewall(Observation):
     )
     selinux: Literal["enforcing", "permissive", "disabled"] | None = None
     selinux_denials: int | None = Field(None, ge=0, description="AVC denials seen for the flow.")
+    selinux_denials_stated: bool | None = Field(
+        None, description="Stated without a count: AVC denials are logged for the flow (true) or none (false); no count implied."
+    )
     ruleset: RulesetText | None = Field(
         None, description="The whole dump (iptables-save text or nft -j list ruleset JSON); the case's flows are traced through it."
     )
@@ -415,6 +421,19 @@ class Firewall(Observation):
     verdicts: list[FlowVerdict] | None = Field(
         None, description="Derived from the ruleset: per flow of the case, accept/drop/reject/undecided and the deciding rule."
     )
+
+    @model_validator(mode="after")
+    def _denials_consistent(self) -> "Firewall":
+        if self.selinux_denials is not None and self.selinux_denials_stated is not None:
+            if (self.selinux_denials > 0) != self.selinux_denials_stated:
+                raise ValueError("selinux_denials_stated contradicts selinux_denials")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def selinux_denied(self) -> bool | None:
+        """AVC denials are logged for the flow: from the count, else as stated; None when neither was given."""
+        return self.selinux_denials_stated if self.selinux_denials is None else self.selinux_denials > 0
 
     def _any(self, test: Callable[[FirewallRule], bool]) -> bool | None:
         """Whether a listed rule passes ``test``; None when the rules were not looked at."""
@@ -718,20 +737,30 @@ class CniPods(Observation):
     node_pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"] | None = None
     errors: list[Text] | None = Field(None, description="Error lines of its log or events; absent: not read.")
     config_present: bool | None = Field(None, description="/etc/cni/net.d has a config on the node.")
+    ready_stated: bool | None = Field(
+        None, description="Stated without counts: every CNI Pod is Ready (true) or some are not (false); no count implied."
+    )
 
     @model_validator(mode="after")
     def _counts(self) -> "CniPods":
         if self.ready is not None and self.total is not None and self.ready > self.total:
             raise ValueError("ready is larger than total")
+        counted = self._counted_all_ready()
+        if counted is not None and self.ready_stated is not None and counted != self.ready_stated:
+            raise ValueError("ready_stated contradicts ready and total")
         return self
+
+    def _counted_all_ready(self) -> bool | None:
+        if self.ready is None or self.total is None:
+            return None
+        return self.total > 0 and self.ready == self.total
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def all_ready(self) -> bool | None:
-        """None when the counts were not given."""
-        if self.ready is None or self.total is None:
-            return None
-        return self.total > 0 and self.ready == self.total
+        """From the counts, else as stated; None when neither was given."""
+        counted = self._counted_all_ready()
+        return self.ready_stated if counted is None else counted
 
 
 class Capture(Observation):
@@ -760,6 +789,9 @@ class LinkStatus(Observation):
     interface: IfName
     state: Literal["up", "down", "no_carrier"]
     errors: int | None = Field(None, ge=0)
+    errors_reported: bool | None = Field(
+        None, description="Stated without counts: the interface counts many RX/TX errors (true) or none (false); no count implied."
+    )
 
 
 class Sysctl(Observation):

@@ -222,6 +222,9 @@ class NodeCidrAllocation(Observation):
     node_cidr_mask_size: int | None = Field(None, ge=1, le=128)
     node_count: int | None = Field(None, ge=0)
     nodes_without_pod_cidr: int | None = Field(None, ge=0)
+    some_nodes_without_pod_cidr: bool | None = Field(
+        None, description="Stated without a count: some nodes got no PodCIDR (true) or every node has one (false); no count implied."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

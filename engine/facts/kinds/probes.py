@@ -86,6 +86,9 @@ class Latency(Observation):
     kind: Literal["latency"]
     operation: Literal["dns_lookup", "tcp_connect", "tls_handshake", "http_request", "ping", "other"]
     value_ms: float | None = Field(None, ge=0, description="The typical slow duration, in milliseconds.")
+    noticeable: bool | None = Field(
+        None, description="Stated without a value: the delay is noticeable (true) or there is none to notice (false); no value implied."
+    )
     pattern: Literal["every_request", "some_requests", "first_attempt", "periodic", "under_load"] | None = Field(
         None, description="When it is slow: every request, some, the first attempt, periodically, under load."
     )
