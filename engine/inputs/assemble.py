@@ -98,7 +98,8 @@ class Assembly:
             out["host"] = host
         command = rec.run.command or rec.run.family or "output"
         out["note"] = obs.pop("note", None) or f"{command} ({rec.where()})"
-        out["source_line"] = rec.where()  # evidence points at the raw input, not at the fact file's JSON
+        # evidence points at the raw input (the line that shows it, when a record holds many), not at the fact file's JSON
+        out["source_line"] = obs.pop("source_line", None) or rec.where()
         out.update({k: v for k, v in obs.items() if v is not None})
         return out
 

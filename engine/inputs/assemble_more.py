@@ -101,6 +101,7 @@ def _describe(asm: Assembly) -> None:
                          note=f"{rec.run.command or 'kubectl events'}: event {e.get('reason')} ({rec.run.where(e['line'])})")
             elif d.get("node"):
                 asm.emit(rec, "node_conditions", at="control_plane", host=None, node=d["node"], messages=[msg[:300]])
+    _cidr_events(asm)
     for rec in asm.inv.of("node_describe"):
         d = rec.data
         cond = d.get("conditions") or {}
@@ -108,6 +109,25 @@ def _describe(asm: Assembly) -> None:
         asm.emit(rec, "node_conditions", at="control_plane", host=None, node=d.get("name"), ready=truth("Ready"),
                  network_unavailable=truth("NetworkUnavailable"), memory_pressure=truth("MemoryPressure"), disk_pressure=truth("DiskPressure"),
                  pid_pressure=truth("PIDPressure"), messages=[str(m)[:300] for m in d.get("messages") or []])
+
+
+_CIDR_EVENT = re.compile(r"Node (\S+) status is now: CIDRNotAvailable")
+
+
+def _cidr_events(asm: Assembly) -> None:
+    """The CIDR allocator's ``CIDRNotAvailable`` event of a node (``kubectl get events``, ``describe
+    node``: ``Node worker-3 status is now: CIDRNotAvailable``) -> that node's ``pod_cidr`` with the event."""
+    for rec in asm.inv.of("events") + asm.inv.of("node_describe"):
+        for e in rec.data.get("events") or []:
+            msg = str(e.get("message") or "")
+            if e.get("reason") != "CIDRNotAvailable" and not _CIDR_EVENT.search(msg):
+                continue
+            named = _CIDR_EVENT.search(msg)
+            obj = str(e.get("object") or "")
+            node = named.group(1) if named else obj.split("/", 1)[1] if obj.startswith("node/") else rec.data.get("name") if rec.type == "node_describe" else None
+            if node:
+                asm.emit(rec, "pod_cidr", at="control_plane", host=None, node=node, events=[msg[:300]], source_line=rec.run.where(e["line"]),
+                         note=f"{rec.run.command or 'kubectl events'}: event CIDRNotAvailable ({rec.run.where(e['line'])})")
 
 
 def _services(asm: Assembly) -> None:

@@ -90,19 +90,32 @@ def test_cli_context_file_and_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "E-INGEST-MISSING" in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
+CONFIRMED = 0.8
+"""A cause at this confidence or more is reported as confirmed."""
+
+
 def test_raw_examples_diagnose_to_the_same_top_cause_as_their_fact_files() -> None:
+    """``diagnose --raw`` agrees with the fact-file form on every example that has a raw form: the same
+    top cause (the one examples/expected.yaml names) and the same causes confirmed (>= 0.8). The other
+    tickets typed from public threads hold the reporter's prose (``reachability ... failed``), not
+    command output, and have no raw form, except where the thread's own paste carries the case
+    (ticket-coredns-loop-systemd-resolved); docs/ingest.md lists which and why."""
     import yaml
     from podnet import diagnose, load_facts
 
     expected = yaml.safe_load((EXAMPLES / "expected.yaml").read_text())
     folders = sorted(p for p in (EXAMPLES / "raw").iterdir() if p.is_dir())
-    assert folders, "no raw examples"
+    assert len(folders) >= 25, "raw examples missing"
     for folder in folders:
-        want = expected[f"{folder.name}.json"]
+        entry = expected[f"{folder.name}.json"]  # a cause id, or a ticket's {expect: top, confirmed_cause: ...}
+        assert isinstance(entry, str) or entry["expect"] == "top", folder.name
+        want = entry if isinstance(entry, str) else entry["confirmed_cause"]
         from_json = diagnose(load_facts(EXAMPLES / f"{folder.name}.json"))
         from_raw = diagnose(ingest(folder).facts)
+        ranking = f"{folder.name}: raw {[(c.id, c.confidence) for c in from_raw.causes]} json {[(c.id, c.confidence) for c in from_json.causes]}"
         assert from_json.causes[0].id == want
-        assert [c.id for c in from_raw.causes][:1] == [want], f"{folder.name}: {[(c.id, c.confidence) for c in from_raw.causes]}"
+        assert [c.id for c in from_raw.causes][:1] == [want], ranking
+        assert {c.id for c in from_raw.causes if c.confidence >= CONFIRMED} == {c.id for c in from_json.causes if c.confidence >= CONFIRMED}, ranking
 
 
 def test_cli_diagnose_raw_names_the_guide_cause() -> None:

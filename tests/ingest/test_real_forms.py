@@ -222,3 +222,20 @@ def test_kubectl_before_1_5_event_rows_without_their_header() -> None:
     assert sniff_family([" 2m  8s  9  {kubelet node-1}  spec.containers{web}  Warning  Unhealthy  Liveness probe failed"]) == "kubectl_describe"
     # near miss: a current row is still read with today's columns
     assert sniff_family(["  Warning  Unhealthy  5s  kubelet  Liveness probe failed"]) == "kubectl_describe"
+
+
+def test_a_cidr_not_available_event_is_the_nodes_pod_cidr_finding(tmp_path: Path) -> None:
+    # https://github.com/k3s-io/k3s/issues/7662: the Events block of `kubectl describe node node1`
+    paste = tmp_path / "paste.txt"
+    paste.write_text("$ kubectl describe node node1\nEvents:\n"
+                     "  Type    Reason            Age                      From           Message\n"
+                     "  ----    ------            ----                     ----           -------\n"
+                     "  Normal  CIDRNotAvailable  107s (x1025 over 3d14h)  cidrAllocator  Node node1 status is now: CIDRNotAvailable\n")
+    context = {"endpoints": {"source": {"kind": "node", "name": "node1"}, "destination": {"kind": "pod", "ip": "10.42.1.5"}}}
+    from podnet.inputs.ingest import ingest
+    [cidr] = [o for o in ingest(paste, context).facts.observations if o.kind == "pod_cidr"]
+    assert (cidr.node, cidr.events, cidr.cidr_not_available, cidr.source_line) == (  # type: ignore[attr-defined]
+        "node1", ["Node node1 status is now: CIDRNotAvailable"], True, f"{paste}:5")  # the event's row
+    # near miss: another node event is no PodCIDR finding
+    paste.write_text(paste.read_text().replace("CIDRNotAvailable  107s", "NodeNotReady      107s").replace("status is now: CIDRNotAvailable", "status is now: NodeNotReady"))
+    assert not [o for o in ingest(paste, context).facts.observations if o.kind == "pod_cidr"]

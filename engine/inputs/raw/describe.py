@@ -165,14 +165,16 @@ def parse_describe(run: CommandRun) -> ParseResult:
             addrs = [] if eps in (None, "<none>") else [a for a in eps.split(",") if a]
             res.add(run, "endpoints", {"endpoints": [{"namespace": data["namespace"], "name": data["name"], "addresses": addrs,
                                                       "truncated": "more..." in (eps or ""), "line": fields["Endpoints"][0]}]}, fields["Endpoints"][0])
-    elif kind == "node" and fields:
+    elif kind == "node" and (fields or events):
         conditions = {}
         for n, text in blocks.get("Conditions", []):
             parts = text.split()
             if len(parts) >= 2 and parts[1] in ("True", "False", "Unknown"):
                 conditions[parts[0]] = (parts[1], n, " ".join(parts[2:]))
         internal = next((t.split(":", 1)[1].strip() for _, t in blocks.get("Addresses", []) if t.startswith("InternalIP:")), None)
-        res.add(run, "node_describe", {"name": value("Name"), "conditions": {k: v[0] for k, v in conditions.items()},
+        words = [w for w in run.argv[2:] if not w.startswith("-")]
+        named = words[1] if len(words) > 1 and "/" not in words[0] else words[0].split("/", 1)[1] if words and "/" in words[0] else None
+        res.add(run, "node_describe", {"name": value("Name") or named, "conditions": {k: v[0] for k, v in conditions.items()},
                                        "messages": [v[2] for v in conditions.values() if v[2]] + [str(e["message"]) for e in events if e["type"] == "Warning"],
                                        "internal_ip": internal if is_ip(internal) else None,
                                        "pod_cidr": value("PodCIDR") or value("PodCIDRs"), "events": events}, first)
