@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from ..knowledge.model import Lang
 
 
 class Progress:
@@ -16,7 +19,7 @@ class Progress:
 
     INTERVAL = 0.1
 
-    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None, lang: Lang = "en") -> None:
         stream = stream or sys.stderr
         self.enabled = stream.isatty() if enabled is None else enabled
         self._bar: Any = None
@@ -28,10 +31,12 @@ class Progress:
             from rich.console import Console
             from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
+            from ..messages import table
+
             self._bar = RichProgress(
                 TextColumn("podnet batch"),
                 BarColumn(),
-                TextColumn("{task.completed:,} cases, {task.fields[errors]:,} errors, {task.fields[rate]}"),
+                TextColumn(table("cli", lang)["batch_progress"]),  # rich fills in its fields
                 TimeElapsedColumn(),
                 console=Console(file=stream),
                 auto_refresh=False,

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..knowledge.model import Lang
 
 SHOWN_ERRORS = 3
 """Error records named (by location) in the summary; every one is in the output."""
@@ -51,27 +54,38 @@ class Summary:
             return max(self.error_exits)
         return 0
 
-    def lines(self, seconds: float, engine: str) -> list[str]:
-        """The summary, one line each (values are already one-line and escaped in the records)."""
+    def lines(self, seconds: float, engine: str, lang: Lang = "en") -> list[str]:
+        """The summary in ``lang`` (``batch_*`` of kb/messages/cli.yaml), one line each (values are
+        already one-line and escaped in the records)."""
+        from ..messages import render
         from ..render.safe import visible
+        from ..render.terminal import cell_len
 
-        rate = f", {self.cases / seconds:,.0f} cases/s" if seconds > 0 and self.cases else ""
+        def say(code: str, **fields: object) -> str:
+            return render("cli", code, lang, fields)
+
+        rate = say("batch_rate", rate=self.cases / seconds) if seconds > 0 and self.cases else ""
         errors = self.statuses.get("error", 0)
         out = [
-            f"podnet batch: {self.cases:,} cases in {seconds:.1f} s ({engine}{rate}): "
-            f"{self.statuses.get('cause', 0):,} with a cause, {self.statuses.get('no_cause', 0):,} without, {errors:,} errors"
+            say("batch_summary", cases=self.cases, seconds=seconds, engine=engine, rate=rate,
+                with_cause=self.statuses.get("cause", 0), without=self.statuses.get("no_cause", 0), errors=errors)
         ]
         if self.top_causes or self.statuses.get("no_cause"):
-            width = max([len(c) for c in self.top_causes] + [len("(no cause)")])
-            out.append(f"  {'top cause':<{width}}  cases")
+            no_cause = say("batch_no_cause")
+            width = max([cell_len(c) for c in self.top_causes] + [cell_len(no_cause)])
+
+            def pad(text: str) -> str:
+                return text + " " * (width - cell_len(text))
+
+            out.append(f"  {pad(say('batch_top_cause'))}  {say('batch_cases')}")
             for cause, count in sorted(self.top_causes.items(), key=lambda kv: (-kv[1], kv[0])):
-                out.append(f"  {cause:<{width}}  {count:>5,}")
+                out.append(f"  {pad(cause)}  {count:>5,}")
             if self.statuses.get("no_cause"):
-                out.append(f"  {'(no cause)':<{width}}  {self.statuses['no_cause']:>5,}")
+                out.append(f"  {pad(no_cause)}  {self.statuses['no_cause']:>5,}")
         if errors:
             codes = ", ".join(f"{code} {count:,}" for code, count in sorted(self.error_codes.items(), key=lambda kv: (-kv[1], kv[0])))
-            out.append(f"  errors: {codes}")
+            out.append(f"  {say('batch_errors')}: {codes}")
             out += [f"    {visible(e)}" for e in self.first_errors]
             if errors > len(self.first_errors):
-                out.append(f"    ... every error is in its case's record (\"status\": \"error\")")
+                out.append(f"    {say('batch_more_errors')}")
         return out

@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     summary = Summary()
     start = time.perf_counter()
     try:
-        with Progress() as progress:
+        with Progress(lang=args.lang) as progress:
             for record in run_batch(items, options, jobs=jobs, engine=args.engine, address=args.address, chunk_size=args.chunk_size):
                 out.stream.write(record_line(record))
                 summary.add(record)
@@ -131,6 +131,6 @@ def run(args: argparse.Namespace) -> int:
         out.abandon()
     if not args.quiet:
         engine = f"ray, {args.address}" if args.address else f"{args.engine}, {jobs} job{'s' if jobs != 1 else ''}"
-        for line in summary.lines(time.perf_counter() - start, engine):
+        for line in summary.lines(time.perf_counter() - start, engine, args.lang):
             print(line, file=sys.stderr)
     return summary.exit_code

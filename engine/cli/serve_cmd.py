@@ -97,15 +97,20 @@ def run(args: argparse.Namespace) -> int:
     from ..web import ServeConfig, create_app
     from ..web.config import LOOPBACK_HOSTS
     from ..web.security import read_token_file, token_file_readable_by_others
+    from ..messages import render
+
+    def say(code: str, **fields: object) -> str:
+        """A console message of ``podnet serve`` (kb/messages/cli.yaml; the server's pages choose their own language)."""
+        return render("cli", code, "en", fields)
 
     token = None
     if args.token_file:
         token = read_token_file(args.token_file)
         if token_file_readable_by_others(args.token_file):
-            print(f"podnet: warning: {args.token_file} can be read by other users (chmod 600 it)", file=sys.stderr)
+            print(f"podnet: warning: {say('serve_token_readable', file=args.token_file)}", file=sys.stderr)
     loopback = _is_loopback(args.host)
     if not loopback and token is None:
-        print(f"podnet: warning: listening on {args.host} without --token-file: anyone who reaches the port can use the server", file=sys.stderr)
+        print(f"podnet: warning: {say('serve_no_token', host=args.host)}", file=sys.stderr)
     config = ServeConfig(
         token=token,
         rule_dirs=tuple(args.rules),
@@ -117,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(config)  # compiles the engine before the first request
     port = sock.getsockname()[1]  # type: ignore[attr-defined]
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"podnet serve: http://{shown}:{port}/  (API /v1, reference /docs{', token required' if token else ''}; Ctrl-C stops)", file=sys.stderr, flush=True)
+    required = say("serve_token_required") if token else ""
+    print(say("serve_listening", url=f"http://{shown}:{port}/", token=required), file=sys.stderr, flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="info" if args.access_log else "warning", access_log=args.access_log, server_header=False, proxy_headers=False))
     server.run(sockets=[sock])  # type: ignore[list-item]
     return 0

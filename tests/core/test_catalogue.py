@@ -23,7 +23,7 @@ AREA_FILES: dict[str, list[Path]] = {
     "path": [*(ENGINE / "path").rglob("*.py"), ENGINE / "web" / "svg.py", ENGINE / "cli" / "capture_plan_cmd.py"],
     "triage": [*(ENGINE / "triage").rglob("*.py"), ENGINE / "cli" / "triage_cmd.py", *(ENGINE / "web").rglob("*.py")],
     "web": [*(ENGINE / "web").rglob("*.py")],
-    "cli": [*(ENGINE / "cli").rglob("*.py"), ENGINE / "knowledge" / "catalogue.py"],
+    "cli": [*(ENGINE / "cli").rglob("*.py"), ENGINE / "knowledge" / "catalogue.py", *(ENGINE / "batch").rglob("*.py")],
 }
 """Where each area's ids are used (the ingest and collect areas are checked by test_messages)."""
 
@@ -106,7 +106,7 @@ def _used_ids(area: str) -> set[str]:
 
 def test_call_sites_are_found() -> None:
     areas = {area for _, area, _, _, _ in SITES}
-    assert areas == {"reasoning", "path"}, areas
+    assert areas == {"reasoning", "path", "cli"}, areas
     assert len(SITES) >= 40
 
 
@@ -212,3 +212,127 @@ def test_rules_check_reports_a_broken_catalogue_entry_located(tmp_path, monkeypa
     assert [p for p in problems if "kb/messages" in p] == [
         "E-KB-SCHEMA kb/messages/reasoning.yaml: check_symptom_class: the languages use different fields (en: none; zh: x)"
     ]
+
+
+# --- no user-facing sentence in Python -------------------------------------------------------------
+
+SPEAKING = ("engine/cli/", "engine/batch/", "engine/triage/", "engine/reasoning/", "engine/path/", "engine/collect/", "engine/__init__.py", "engine/neutral.py", "engine/diagnosis.py")
+"""The parts whose output people read besides the views (engine/render/, engine/web/): what they
+print or put in a diagnosis must come from the catalogue. The parts left out make data, not words
+for people: the fact model and its loading (field descriptions are the JSON schema's reference
+documentation), inputs/ and netfilter/ (the literals there are other tools' output they parse), and
+knowledge/ (the loader's located errors and the knowledge authors' checks)."""
+
+DOC_KEYWORDS = {"help", "description", "epilog", "metavar", "what", "usage"}
+"""Keyword arguments that document the command line or the model (argparse help, pydantic Field):
+reference text in English, like ``kubectl --help``; --lang chooses the language of results, and the
+help is printed before any option is read."""
+
+NOT_WORDS_CALLS = {
+    # located errors (E-* codes, one line, English: stable for scripts and for searching a support base)
+    "error", "exit", "fail", "_missing", "_wrong_type", "ArgumentTypeError", "Forbidden", "LimitExceeded",
+    "NotAskable", "NotPlain", "Problem", "need", "node_or_fill",
+    # patterns of other tools' output, and commands podnet runs or prints
+    "compile", "search", "match", "fullmatch", "sub", "split", "findall", "finditer", "render_command", "obs", "emit",
+    # the command line's reference documentation
+    "Field", "add_argument", "add_parser", "add_subparsers", "_Parser", "ArgumentParser", "add_output", "add_out",
+}
+
+SENTENCE_ALLOWED: dict[str, str] = {
+    "podnet collect from {} towards {}": "the collected case's summary: data in the fact file, like a summary a user writes",
+    "TCP connect {}:{} (timeout {} s)": "what a probe ran (an observation's provenance note: a command)",
+    "ping -M do -s SIZE {} for SIZE in {}..{}": "what a probe ran (a command)",
+    " (capped at the local interface MTU {})": "part of that probe's provenance note",
+    "; the server answers with ICMP port unreachable (connection refused)": "part of a probe's error detail (the tool's own words follow)",
+    "iptables-save -t nat | grep -e KUBE-SERVICES -e {}": "a command",
+    "the worker process diagnosing this case's chunk died (killed or out of memory)": "a located error in a batch record (E-BATCH-WORKER)",
+    "the Ray task diagnosing this case's chunk failed: {}: {}": "a located error in a batch record",
+    "; did you mean {}?": "part of a located usage error",
+    " (see 'podnet rules list')": "part of a located usage error",
+    "{}invalid choice: {}{} (choose from {})": "argparse's usage error, reworded",
+    "podnet: E-INTERNAL: {}: {} (run with --debug for details)": "the internal error line",
+    ", examples not checked (no examples/ folder; pass --examples DIR)": "podnet rules check: the knowledge authors' tool (English, like its problems)",
+    "is not set": "part of a located usage error (JOB_COMPLETION_INDEX ...)",
+    "is {}, not a number": "part of a located usage error",
+    "not a namespace file": "part of a located usage error",
+    "No such service": "ipvsadm's own output, matched",
+    "Operation not permitted": "ping's own output, matched",
+    "ip route get {}": "a command (an observation's provenance note)",
+    "#   kubectl get pods -A -o wide{}": "a commented command in a capture plan",
+    'VETH=$(ip -o link | awk -F\': \' -v idx="$(nsenter -t "$PID" -n cat /sys/class/net/eth0/iflink)" \'$1 == idx {sub(/@.*/, "", $2); print $2}\')': "a command",
+    'nsenter -t "$PID" -n tcpdump -nn -i {}{}': "a command",
+    'tcpdump -nn -i "$VETH"{}': "a command",
+}
+"""Literal sentences in :data:`SPEAKING` that are not words for people in a report, each with why.
+A new sentence goes to kb/messages (both languages), or here with its reason."""
+
+
+def _literal_sentences(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of each string literal (f-strings with their fields as ``{}``) of three words or
+    more that is not a docstring nor given to a call of :data:`NOT_WORDS_CALLS` or a keyword of
+    :data:`DOC_KEYWORDS`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parent: dict[int, ast.AST] = {}
+    docs: set[int] = set()
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parent[id(child)] = node
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            docs.add(id(node.value))  # docstrings, and the attribute docstrings after an assignment
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs and not isinstance(parent.get(id(node)), ast.JoinedStr):
+            text = node.value
+        else:
+            continue
+        if len(re.findall(r"[A-Za-z]{2,}", text)) < 3 or " " not in text.strip() or text.startswith(("kb/", "rules/")):
+            continue  # a word or two, or where in the knowledge a text comes from
+        up, exempt = node, False
+        while (up := parent.get(id(up))) is not None and not isinstance(up, ast.stmt):
+            if isinstance(up, ast.keyword) and up.arg in DOC_KEYWORDS:
+                exempt = True
+            if isinstance(up, ast.Call):
+                name = up.func.id if isinstance(up.func, ast.Name) else up.func.attr if isinstance(up.func, ast.Attribute) else ""
+                if name in NOT_WORDS_CALLS or name.endswith(("Error", "Exception")):
+                    exempt = True
+        if isinstance(up, ast.Raise):
+            exempt = True
+        if not exempt:
+            out.append((node.lineno, text))
+    return sorted(out)
+
+
+def test_no_user_facing_sentence_outside_the_catalogue() -> None:
+    found = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(SPEAKING):
+            found += [f"{rel}:{line}: {text!r}" for line, text in _literal_sentences(path) if text not in SENTENCE_ALLOWED]
+    assert not found, "sentences for people in Python (move them to kb/messages, en and zh):\n" + "\n".join(found)
+
+
+def test_sentence_finder_finds_a_new_one(tmp_path) -> None:
+    """The finder is not blind: a printed sentence, a warning put in a diagnosis and a sentence
+    assigned first are found; errors, help, docstrings and patterns are not."""
+    source = tmp_path / "speaking.py"
+    source.write_text(
+        '"""A module docstring with many words."""\n'
+        'import argparse, re, sys\n'
+        'def f(p, d, n):\n'
+        '    """A function docstring with words."""\n'
+        '    print(f"checked {n} cases and found nothing")\n'
+        '    d.warnings.append(Warning(message="the input looks cut off"))\n'
+        '    note = "this one is assigned first"\n'
+        '    p.add_argument("--x", help="the help of an option")\n'
+        '    raise UsageError(f"must be between 0 and {n} seconds", location="--x")\n'
+        'PATTERN = re.compile(r"^Kernel IP routing table")\n',
+        encoding="utf-8",
+    )
+    assert [t for _, t in _literal_sentences(source)] == ["checked {} cases and found nothing", "the input looks cut off", "this one is assigned first"]
+
+
+def test_every_allowed_sentence_is_still_there() -> None:
+    seen = {text for path in ENGINE.rglob("*.py") if path.relative_to(ROOT).as_posix().startswith(SPEAKING) for _, text in _literal_sentences(path)}
+    assert not set(SENTENCE_ALLOWED) - seen, f"allowed but gone (remove from SENTENCE_ALLOWED): {sorted(set(SENTENCE_ALLOWED) - seen)}"
