@@ -10,7 +10,10 @@ Sources (referenced in place, never copied):
 * ``tests/ingest/corpus/tune_pastes/*.txt`` + ``.yaml``: public pastes added as tune examples when a
   held-out item revealed a bug (the bug is fixed on these, never on the held-out item) (tune);
 * ``tests/ingest/corpus/holdout2/*.txt`` + ``.yaml``: the second held-out batch (public pastes,
-  expected readings written in the corpus vocabulary before any podnet run), split ``holdout2``.
+  expected readings written in the corpus vocabulary before any podnet run), split ``holdout2``
+  (read once in session 3, tuned on since);
+* ``tests/ingest/corpus/holdout3/*.txt`` + ``.yaml``: the third held-out batch (session 4, the same
+  rule: expectations committed before the first run), split ``holdout3``.
 """
 
 from __future__ import annotations
@@ -59,10 +62,11 @@ def samples(splits: tuple[str, ...] = ("tune",)) -> Iterator[Sample]:
             yield Sample(f"tune_pastes/{y.stem}", y.with_suffix(".txt"), "tune", doc["expect"], source="tests/ingest/corpus/tune_pastes")
         for name, doc in yaml.safe_load((HERE / "samples.yaml").read_text()).items():
             yield Sample(f"samples/{name}", SAMPLES / name, "tune", doc["expect"], source="tests/ingest/samples")
-    if "holdout2" in splits:
-        for y in sorted((HERE / "holdout2").glob("*.yaml")):
-            doc = yaml.safe_load(y.read_text())
-            yield Sample(f"holdout2/{y.stem}", y.with_suffix(".txt"), "holdout2", doc["expect"], source="tests/ingest/corpus/holdout2")
+    for batch in ("holdout2", "holdout3"):
+        if batch in splits:
+            for y in sorted((HERE / batch).glob("*.yaml")):
+                doc = yaml.safe_load(y.read_text())
+                yield Sample(f"{batch}/{y.stem}", y.with_suffix(".txt"), batch, doc["expect"], source=f"tests/ingest/corpus/{batch}")
     for folder in ("pastes", "captured"):
         for y in sorted((REALWORLD / folder).glob("*.yaml")):
             if split_of(y.stem) not in splits:

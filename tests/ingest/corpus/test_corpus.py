@@ -43,7 +43,7 @@ def test_corpus_has_the_samples_it_promises() -> None:
     assert by_source["tests/ingest/corpus/captured"] >= 50 and by_source["tests/ingest/samples"] >= 15
     assert by_source["tests/realworld/pastes"] == 60 and by_source["tests/realworld/captured"] == 44
     assert {s.split for s in every} == {"tune", "holdout"}
-    assert len(list(samples(("holdout2",)))) >= 30
+    assert len(list(samples(("holdout2",)))) >= 30 and len(list(samples(("holdout3",)))) >= 10
     for s in every:
         assert s.path.is_file(), s.path
 
@@ -56,7 +56,7 @@ def test_tune_rate() -> None:
     assert rate >= TUNE_FLOOR, report
 
 
-@pytest.mark.parametrize("split", ["holdout", "holdout2"])
+@pytest.mark.parametrize("split", ["holdout", "holdout2", "holdout3"])
 def test_holdout_floor(split: str) -> None:
     """Measured, not tuned on: no crash, and nothing read silently -- each sample gives readings or
     located warnings (FILE:LINE). ``holdout`` is the first held-out batch (tests/realworld, read once
