@@ -88,3 +88,31 @@ def test_every_role_of_the_model_has_words_in_every_language() -> None:
     for field, (area, prefix, ids) in ROLE_WORDS.items():
         missing = sorted(i for i in ids if prefix + i not in catalogue(area))
         assert not missing, f"{field}: no {area}.{prefix}<id> for {missing}"
+
+
+def test_next_check_qualifiers_of_the_model_all_have_words() -> None:
+    """Every value a next check can be qualified by (observations.yaml distinguish_by: target_role,
+    role, direction, scope, a latency's operation) reads as words in both languages."""
+    from podnet.facts.kinds.probes import ReachScope
+    from podnet.facts.kinds.probes import Latency
+    from podnet.facts.observations import Route
+    from podnet.facts.kinds.policy import NetworkPolicy
+    from podnet.messages import catalogue
+
+    values = {
+        "target_role": typing.get_args(TargetRole),
+        "role": typing.get_args(HopRole),
+        "scope": typing.get_args(ReachScope),
+        "direction": [*typing.get_args(Route.model_fields["direction"].annotation),
+                      *typing.get_args(typing.get_args(NetworkPolicy.model_fields["direction"].annotation)[0])],
+        "operation": typing.get_args(Latency.model_fields["operation"].annotation),
+    }
+    missing = [f"check_{k}_{v}" for k, vs in values.items() for v in vs if f"check_{k}_{v}" not in catalogue("report")]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_key_value_qualifier_in_any_report(lang: str) -> None:
+    found = [f"{name}: {m.group(0)}" for name in NAMES for fmt in ("text", "wide", "markdown")
+             for m in re.finditer(r"\((?:[^()]*, )?(target_role|role|direction|scope|operation)=\w+", render(_diagnosis(name, lang), fmt).replace("\\_", "_"))]
+    assert not found, found[:10]
