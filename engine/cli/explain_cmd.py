@@ -35,6 +35,7 @@ def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list
     from ..knowledge.templates import fill_in_words, fill_ins, render
     from ..messages import table
     from ..render.safe import visible
+    from ..render.text import role_label
 
     words = table("cli", lang)  # type: ignore[arg-type]
 
@@ -46,7 +47,7 @@ def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list
             continue
         command = render(s.command, ctx, f"{loc}.command")
         if s.run_at:
-            at = words["explain_source_at"] if s.run_at == "source" else s.run_at  # what run_at: source means without a case
+            at = words["explain_source_at"] if s.run_at == "source" else role_label(s.run_at, lang)  # type: ignore[arg-type]  # source: without a case
             out.append(f"       # {words['explain_run_at']}: {at}")
         warning = warning_for(s.command, lang, s.warning)  # type: ignore[arg-type]
         if warning:
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from ..facts.load import facts_from_data, load_facts
     from ..knowledge.load import load_knowledge
     from ..knowledge.templates import case_context, render
+    from ..messages import table
     from ..render.safe import visible
 
     kb = load_knowledge(tuple(args.rules))
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
         print("  " + message("cli", "explain_values_hint", lang, {}))
         print()
+    words = table("cli", lang)
     for label, steps in (("remediation", cause.remediation), ("verify", cause.verify)):
-        print(f"  {label}:")
+        print(f"  {words['explain_' + label]}:")
         print("\n".join(_steps(steps, ctx, lang, f"{where}.{label}")))
     return 0

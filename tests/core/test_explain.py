@@ -56,3 +56,16 @@ def test_an_unknown_cause_is_a_usage_error(capsys):
     assert main(["explain", "mtu_host_nc"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "podnet: E-USAGE CAUSE_ID: unknown cause 'mtu_host_nc'; did you mean 'mtu_host_nic'?"
+
+
+def test_chinese_explain_names_roles_and_sections_in_chinese(capsys):
+    """Where a step runs and the section headings read in the language asked for (issue 15: every
+    label translated); the command keeps its English shell message."""
+    raw = re.compile(r"(?<![\w.-])(source_node|destination_node|source_pod|destination_pod|control_plane)(?![\w-])")
+    for cause in CAUSES:
+        out = _explain(capsys, cause, "--lang", "zh")
+        prose = [line for line in out.splitlines() if not line.lstrip().startswith("$ ")]
+        assert not [line for line in prose if raw.search(line)], cause
+        assert "  remediation:" not in out and "  verify:" not in out and "  处理步骤:" in out, cause
+    en = _explain(capsys, "node_dual_address_vxlan")
+    assert "# run at: source node" in en and "  remediation:" in en
