@@ -26,6 +26,7 @@ Besides the knowledge, the packet-path profiles' YAML (``kb/paths``) is cached t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -123,7 +124,7 @@ def fingerprint(roots: Iterable[Any]) -> str | None:
         path = getattr(module, "__file__", None)
         if not path:
             return None
-        _stat_tree(Path(path).parent, parts, ".py")
+        parts.extend(_code_files(str(Path(path).parent)))
     for root in roots:
         path = Path(str(root))
         if not path.is_dir():
@@ -131,6 +132,16 @@ def fingerprint(roots: Iterable[Any]) -> str | None:
         parts.append(f"root {path}")  # an empty --rules folder still makes another knowledge (its rule_dirs)
         _stat_tree(path, parts)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=len(_CODE_PACKAGES))
+def _code_files(folder: str) -> tuple[str, ...]:
+    """The key's lines for the code in ``folder`` (each .py file by path, size, inode and times),
+    read once per process: the code a process runs does not change under it, and every cached kind
+    (knowledge, messages, path profiles, destructive patterns) would otherwise walk it again."""
+    out: list[str] = []
+    _stat_tree(Path(folder), out, ".py")
+    return tuple(out)
 
 
 def _private(st: os.stat_result) -> str | None:
