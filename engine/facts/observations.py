@@ -169,6 +169,9 @@ class MtuProbe(Observation):
         "failed: large DF pings fail; intermittent: they pass sometimes. Derived from the sizes when absent.",
     )
     success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
+    small_ok: bool | None = Field(
+        None, description="Stated without sizes: small DF pings pass (true) or not even they do (false); no size implied."
+    )
     target_role: TargetRole | None = None
     path_device_mtu: int | None = Field(
         None, ge=68, le=65536,
@@ -207,6 +210,24 @@ class MtuProbe(Observation):
             return self.result
         fails = self.full_size_fails
         return None if fails is None else ("failed" if fails else "ok")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def small_passes(self) -> bool | None:
+        """Some payload passes (a size was measured, or small pings are stated to pass): the path works
+        at all, so failing sizes are about size. None when unknown."""
+        return True if self.largest_ok_size is not None else self.small_ok
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def overlay_size_fails(self) -> bool | None:
+        """A 1400-byte payload, which every overlay carries over a 1500 underlay, does not pass: the
+        largest passing payload is below 1400, or one of 1400 or less failed. False when 1400 passes."""
+        if self.largest_ok_size is not None and self.largest_ok_size >= 1400:
+            return False
+        if self.first_failed_size is not None and self.first_failed_size <= 1400:
+            return True
+        return None if self.largest_ok_size is None else True
 
     @computed_field  # type: ignore[prop-decorator]
     @property

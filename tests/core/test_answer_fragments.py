@@ -31,7 +31,6 @@ _MTU = (
     "node's other devices, derived in podnet.reasoning.enrich): a stated form needs a stated field there and in those rules"
 )
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("mtu_probe", "small_only"): _MTU,
     ("interface_mtu", "docker0_oversized"): _MTU,
     ("interface_mtu", "cni_bridge_oversized"): _MTU,
     ("interface_mtu", "tunnel_oversized"): _MTU,
