@@ -216,3 +216,21 @@ def test_no_route_and_network_unreachable(lab: netlab.Lab, tmp_path: Path) -> No
                    ("nc", NO_NET, "unreachable")]
     (ping,) = observations(result, "ping")
     assert (ping["target"], ping["result"], ping["error"]) == (NO_NET, "error", "Network is unreachable")
+
+
+def test_curl_trace_ascii_lines_are_its_verbose_lines(lab: netlab.Lab, tmp_path: Path) -> None:
+    """curl --trace-ascii prints its -v lines as '== Info: ...' (a public paste showed them; holdout3):
+    they are curl's own, never a body that proves a connection, and they name the address it tried.
+    Typed into a terminal (pseudo-terminal session), so stdout and stderr arrive in the order shown."""
+    url = f"http://{B_IP}:{{}}/"
+    runs = [f"curl -sS --trace-ascii - --max-time 3 {url.format(WEB_PORT)}", f"curl -sS --trace-ascii - --max-time 3 {url.format(REFUSED_PORT)}",
+            f"curl -sS --trace-ascii - --connect-timeout 2 {url.format(DROPPED_PORT)}"]
+    shown = [lab.session(PROMPT_A, cmd).decode() for cmd in runs]  # each from its prompt to the next one
+    text = "".join(out[: out.rfind(PROMPT_A)] for out in shown) + PROMPT_A
+    assert text.count("== Info:") >= 6, text
+    result = ingest_text(tmp_path, text, context())
+    got = [(o["target"], o["port"], o["result"]) for o in observations(result, "tcp_connect")]
+    assert got == [(B_IP, WEB_PORT, "connected"), (B_IP, REFUSED_PORT, "refused"), (B_IP, DROPPED_PORT, "timeout")], text
+    # near miss: without its trace lines the refused run is read from curl's error line alone, which does not say how
+    bare = "\n".join(line for line in text.splitlines() if not line.startswith(("== Info:", "=> ", "<= ", "0000:")))
+    assert [o["result"] for o in observations(ingest_text(tmp_path, bare + "\n", context()), "tcp_connect")][1] == "failed"

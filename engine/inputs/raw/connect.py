@@ -49,7 +49,15 @@ def _addr_not_available(run: CommandRun) -> int | None:
 
 
 def verbose(argv: list[str]) -> bool:
-    return any(a == "--verbose" or (a.startswith("-") and not a.startswith("--") and "v" in a[1:]) for a in argv[1:])
+    return any(a in ("--verbose", "--trace", "--trace-ascii") or a.startswith(("--trace=", "--trace-ascii="))
+               or (a.startswith("-") and not a.startswith("--") and "v" in a[1:]) for a in argv[1:])
+
+
+_TRACE_INFO = re.compile(r"^== Info: ?(.*)$")
+_TRACE_RECEIVED = re.compile(r"^<= Recv (?:header|data)\b")
+_TRACE_OTHER = re.compile(r"^(?:=> Send (?:header|data|SSL data)|<= Recv SSL data)\b|^[0-9a-f]{4}: ")
+"""curl ``--trace-ascii`` / ``--trace``: ``== Info:`` lines are the ``-v`` lines; ``<= Recv header|data``
+is what the server sent; ``=> Send ...`` and the ``0000: ...`` dump lines are curl's own."""
 
 
 def outcome(text: str) -> str | None:
@@ -275,10 +283,14 @@ def parse_curl(run: CommandRun) -> ParseResult:
             cut = t.find("* ")
             received = max(received, _meter_received(t[:cut] if cut > 0 else t) or 0.0)
             t = t[cut:] if cut > 0 else ""
+        if m := _TRACE_INFO.match(t):
+            t = f"* {m.group(1)}"  # --trace-ascii's form of a -v line
         if t and not run.argv and not seen_curl:
             unknown.append((n, text))  # no command line: only what follows curl's own lines is its output
-        elif not t or is_noise(t) or re.match(r"^(?:>|\{ \[|\} \[)(?:\s|$)", t):
+        elif not t or is_noise(t) or re.match(r"^(?:>|\{ \[|\} \[)(?:\s|$)", t) or _TRACE_OTHER.match(t):
             pass
+        elif _TRACE_RECEIVED.match(t):
+            http_status = http_status or n  # the server sent headers or data: connected
         elif re.match(r"^\*(?:\s|$)", t):
             if m := _TRYING.search(t):
                 ip, trying = m.group(1).strip("[]"), True
