@@ -251,6 +251,8 @@ def family_of(argv: list[str]) -> str | None:
     if name in ("kubectl", "k", "oc"):
         words = positional(args, {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "--container", "--context", "--kubeconfig", "--tail", "--since", "--field-selector"})
         if words[:1] == ["get"] and len(words) > 1:
+            if words[1] == "all" or "," in words[1]:
+                return "kubectl_listing"  # one table per kind
             resource = words[1].split("/")[0].split(",")[0]
             return _KUBECTL_RESOURCES.get(resource)
         if words[:1] == ["logs"]:

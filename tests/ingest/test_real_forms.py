@@ -239,3 +239,20 @@ def test_a_cidr_not_available_event_is_the_nodes_pod_cidr_finding(tmp_path: Path
     # near miss: another node event is no PodCIDR finding
     paste.write_text(paste.read_text().replace("CIDRNotAvailable  107s", "NodeNotReady      107s").replace("status is now: CIDRNotAvailable", "status is now: NodeNotReady"))
     assert not [o for o in ingest(paste, context).facts.observations if o.kind == "pod_cidr"]
+
+
+def test_kubectl_get_all_reads_each_table_by_its_kind(tmp_path: Path) -> None:
+    # https://github.com/overhangio/tutor/pull/632: a node, a Service and Pods, rows named KIND/NAME
+    r = read((TUNE / "kubectl-get-all-node-service-and-pods.txt").read_bytes())
+    assert [x["name"] for x in _kinds(r.readings, "node")] == ["minikube"]
+    assert [(x["name"], x["cluster_ip"]) for x in _kinds(r.readings, "service")] == [("caddy", "10.111.24.176")]
+    assert len(_kinds(r.readings, "pod")) == 5 and all("/" not in str(x["name"]) for x in _kinds(r.readings, "pod"))
+    assert r.warnings == []
+    # https://github.com/kubernetes/kubernetes/issues/51881: kubectl 1.7's po/ prefix behind a namespace column (-A -o wide)
+    paste = ("# kubectl get all --all-namespaces -o wide\n"
+             "NAMESPACE     NAME                                  READY     STATUS    RESTARTS   AGE       IP           NODE\n"
+             "default       po/nginx-deployment-431080787-ks1tz   1/1       Running   0          8s        10.244.0.2   k8s-node-1\n")
+    [pod] = _kinds(read(paste.encode()).readings, "pod")
+    assert (pod["namespace"], pod["name"], pod["ip"], pod["node"]) == ("default", "nginx-deployment-431080787-ks1tz", "10.244.0.2", "k8s-node-1")
+    # near miss: a plain pods listing (no KIND/ prefix) is still the pods parser's, unchanged
+    assert parse_command("kubectl get pods -A").family == "kubectl_pods" and parse_command("kubectl get po,svc").family == "kubectl_listing"

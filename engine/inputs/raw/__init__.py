@@ -58,6 +58,7 @@ PARSERS: dict[str, Parser] = {
     "netstat": sockets.parse_netstat,
     "netstat_i": sockets.parse_netstat_interfaces,
     "kubectl_pods": kubectl.parse_pods,
+    "kubectl_listing": kubectl.parse_listing,
     "kubectl_nodes": kubectl.parse_nodes,
     "kubectl_endpoints": kubectl.parse_endpoints,
     "kubectl_services": kubectl.parse_services,

@@ -1,4 +1,5 @@
-"""kubectl: ``get pods`` / ``get nodes`` / ``get endpoints`` (table or ``-o json``) and ``logs``.
+"""kubectl: ``get pods`` / ``get nodes`` / ``get endpoints`` (table or ``-o json``) and ``logs``;
+``get all`` / ``get pods,svc`` (one table per kind, rows named ``pod/NAME``, ``service/NAME``).
 
 jc has no kubectl parsers. ``-o json`` is read with :mod:`json`; the tables are read by column
 position from the end of the row's fixed fields, because customers often paste them through
@@ -7,6 +8,7 @@ position from the end of the row's fixed fields, because customers often paste t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -69,7 +71,57 @@ def pod_role(name: str) -> str | None:
     return None
 
 
+_KIND_ROW = re.compile(r"^(?:(\S+)\s+)?([a-z][\w.-]*)/(\S+)(?=\s)")
+"""A row of ``kubectl get all`` or ``get pods,svc``: [NAMESPACE] KIND/NAME ..."""
+_SECTION_KINDS = {"pod": "pods", "po": "pods", "service": "services", "svc": "services", "node": "nodes", "no": "nodes",
+                  "endpoints": "endpoints", "ep": "endpoints"}
+"""The kinds read (kubectl before 1.10 named rows po/, svc/, no/, ep/)."""
+
+
+def _sections(run: CommandRun) -> list[list[tuple[int, str]]] | None:
+    """The tables of a listing of several kinds (each from its header to the next blank line), or None
+    when the output is one table of rows without a ``kind/`` prefix."""
+    tables: list[list[tuple[int, str]]] = [[]]
+    for n, text in run.output:
+        if not text.strip():
+            if tables[-1]:
+                tables.append([])
+            continue
+        tables[-1].append((n, text))
+    tables = [t for t in tables if t]
+    rows = [text for table in tables for _, text in table if text.split()[:1] not in (["NAME"], ["NAMESPACE"])]
+    if not rows or not all(_KIND_ROW.match(text) for text in rows[:1]):
+        return None
+    return tables
+
+
+def parse_listing(run: CommandRun) -> ParseResult:
+    """``kubectl get all`` / ``get pods,svc`` (or such output pasted alone): each table is read by the
+    parser of its kind, its rows' ``kind/`` prefix taken off; a table of another kind (deployments,
+    replica sets...) is not used, with one warning."""
+    res = ParseResult()
+    tables = _sections(run)
+    if tables is None:
+        res.warn(run, "kubectl_listing_not_understood")
+        return res
+    for table in tables:
+        body = [(n, t) for n, t in table if t.split()[:1] not in (["NAME"], ["NAMESPACE"])]
+        m = _KIND_ROW.match(body[0][1]) if body else None
+        kind = _SECTION_KINDS.get(m.group(2).split(".")[0]) if m else None
+        if m is None or kind is None:
+            res.warn(run, "kubectl_listing_kind_not_used", table[0][0], kind=m.group(2) if m else table[0][1].split()[0])
+            continue
+        prefix = re.compile(rf"^(\s*(?:\S+\s+)?){re.escape(m.group(2))}/")
+        sub = dataclasses.replace(run, output=[(n, prefix.sub(r"\1", t, count=1)) for n, t in table])
+        part = {"pods": parse_pods, "services": parse_services, "nodes": parse_nodes, "endpoints": parse_endpoints}[kind](sub)
+        res.records += part.records
+        res.warnings += part.warnings
+    return res
+
+
 def parse_pods(run: CommandRun) -> ParseResult:
+    if _sections(run) is not None:
+        return parse_listing(run)  # `kubectl get all` output pasted alone: recognised by its pods table
     res = ParseResult()
     namespace = option_value(run.argv, "-n", "--namespace")
     data = _json(run, res)
@@ -203,6 +255,8 @@ _SVC_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 
 def parse_services(run: CommandRun) -> ParseResult:
     """``kubectl get svc [-A] [-o wide|json|yaml]``: Services with their ClusterIP, ports and selector."""
+    if _sections(run) is not None:
+        return parse_listing(run)
     res = ParseResult()
     namespace = option_value(run.argv, "-n", "--namespace")
     data = _json(run, res)
