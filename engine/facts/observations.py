@@ -251,7 +251,13 @@ class InterfaceMtu(Observation):
 
     kind: Literal["interface_mtu"]
     interface: IfName | None = Field(None, description="Absent when the ticket gives only the role ('the Pod MTU is 1500').")
-    mtu: int = Field(ge=68, le=65536)
+    mtu: int | None = Field(None, ge=68, le=65536, description="Absent when only a comparison was stated (oversized_stated...).")
+    oversized_stated: bool | None = Field(
+        None, description="Stated without values: the device is larger than the next device allows (true) or fits (false)."
+    )
+    nic_standard_stated: bool | None = Field(
+        None, description="Stated without values: the host NIC (this one, or this device's node's) is 1500 or more (true) or below (false)."
+    )
     role: HopRole | None = Field(None, description="Derived from the name when absent.")
     underlay_mtu: int | None = Field(
         None, description="Derived: host NIC MTU at the same vantage (for a Pod's interface: on its node)."
@@ -270,7 +276,10 @@ class InterfaceMtu(Observation):
     def oversized(self) -> bool | None:
         """Too large for the next device: a tunnel must leave the encapsulation overhead free on the
         host NIC; a bridge, veth or Pod interface must not exceed the tunnel (or, without one, the
-        host NIC less the overhead). None when the devices or the overhead are not known."""
+        host NIC less the overhead). As stated when no MTU was given; None when the devices or the
+        overhead are not known."""
+        if self.mtu is None:
+            return self.oversized_stated
         if self.role == "tunnel":
             if self.underlay_mtu is None or self.encap_overhead is None:
                 return None
@@ -286,8 +295,20 @@ class InterfaceMtu(Observation):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def below_standard(self) -> bool | None:
-        """A host NIC with an MTU under the usual 1500."""
-        return self.mtu < 1500 if self.role == "host_nic" else None
+        """A host NIC with an MTU under the usual 1500 (as stated when no MTU was given)."""
+        if self.role != "host_nic":
+            return None
+        if self.mtu is None:
+            return None if self.nic_standard_stated is None else not self.nic_standard_stated
+        return self.mtu < 1500
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def underlay_standard(self) -> bool | None:
+        """The host NIC under this device carries 1500 or more: from its MTU, else as stated."""
+        if self.underlay_mtu is not None:
+            return self.underlay_mtu >= 1500
+        return self.nic_standard_stated
 
 
 class KubeProxy(Observation):

@@ -135,7 +135,7 @@ def _mtus(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> 
         if o.role is None and o.interface:
             o.role = interface_role(o.interface, o.at)  # type: ignore[assignment]
         slot = slots[(o.at, o.host)]
-        if o.role in ("host_nic", "tunnel"):
+        if o.role in ("host_nic", "tunnel") and o.mtu is not None:  # a stated comparison has no MTU
             slot[o.role] = min(o.mtu, slot.get(o.role, o.mtu))
     tunnel_names = [o.interface for o in mtus if o.role == "tunnel"]
     if encap is ...:

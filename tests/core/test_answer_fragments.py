@@ -26,16 +26,7 @@ NEGATION = re.compile(r"\b(no|none|nothing|not|never|without|zero)\b", re.I)
 # Fragments whose numbers the answer does not state and that still await a stated form: each entry
 # is (kind, answer id) with the reason. The test fails when an entry is no longer needed, so the
 # list can only shrink.
-_MTU = (
-    "the MTU rules compare sizes (largest_ok_size; oversized/below_standard from this device's MTU and the "
-    "node's other devices, derived in podnet.reasoning.enrich): a stated form needs a stated field there and in those rules"
-)
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("interface_mtu", "docker0_oversized"): _MTU,
-    ("interface_mtu", "cni_bridge_oversized"): _MTU,
-    ("interface_mtu", "tunnel_oversized"): _MTU,
-    ("interface_mtu", "nic_below_standard"): _MTU,
-    ("interface_mtu", "fits"): _MTU,
     ("coredns_config", "loopback"): "upstream_loopback is derived in podnet.reasoning.enrich from the listed forward targets",
 }
 

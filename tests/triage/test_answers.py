@@ -54,8 +54,9 @@ def test_answers_fill_templates_from_the_case(case_facts):
 
 def test_one_answer_can_stand_for_several_observations(case_facts):
     kinds = knowledge().observation_kinds
-    mtus = build_observations(kinds["interface_mtu"], "source_node", "docker0_oversized", case_facts)
-    assert [(o.interface, o.mtu) for o in mtus] == [("eth0", 1500), ("flannel.1", 1450), ("docker0", 1500)]
+    # a stated comparison: the host NIC and the tunnel, no MTU values (issue 14 point 3)
+    mtus = build_observations(kinds["interface_mtu"], "source_node", "nic_below_standard", case_facts)
+    assert [(o.interface, o.mtu, o.oversized_stated, o.nic_standard_stated) for o in mtus] == [("eth0", None, None, False), ("flannel.1", None, True, False)]
     calico = case_facts.model_copy(update={"cluster": case_facts.cluster.model_copy(update={"cni": "calico"})})
     assert build_observations(kinds["interface_mtu"], "source_node", "tunnel_oversized", calico)[1].interface == "vxlan.calico"
     both = build_observations(kinds["tcp_connect"], "source_pod", "service_fails_pod_works", case_facts)
