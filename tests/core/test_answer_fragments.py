@@ -23,14 +23,6 @@ NUMBER = re.compile(r"\d+(?:\.\d+)*")
 SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*s\b")
 NEGATION = re.compile(r"\b(no|none|nothing|not|never|without|zero)\b", re.I)
 
-# Fragments whose numbers the answer does not state and that still await a stated form: each entry
-# is (kind, answer id) with the reason. The test fails when an entry is no longer needed, so the
-# list can only shrink.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("coredns_config", "loopback"): "upstream_loopback is derived in podnet.reasoning.enrich from the listed forward targets",
-}
-
-
 def _values(node: Any) -> Iterator[Any]:
     if isinstance(node, dict):
         for v in node.values():
@@ -97,7 +89,4 @@ def test_scanner_catches_an_invented_number(tmp_path):
 
 
 def test_every_answer_fragment_states_only_what_its_text_says():
-    found = unstated_numbers()
-    unexpected = {k: v for k, v in found.items() if k not in KNOWN_GAPS}
-    assert unexpected == {}, "answer fragments with values nobody gave (use a stated field instead)"
-    assert set(KNOWN_GAPS) - set(found) == set(), "known gaps now fixed: remove them from KNOWN_GAPS"
+    assert unstated_numbers() == {}, "answer fragments with values nobody gave (use a stated field instead)"

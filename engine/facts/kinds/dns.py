@@ -142,7 +142,7 @@ class CorednsConfig(Observation):
     upstream_loopback: bool | None = Field(
         None,
         description="Derived: it forwards to a loopback address, or to /etc/resolv.conf while the file CoreDNS "
-        "gets from the node (node_resolver) names one.",
+        "gets from the node (node_resolver) names one. May be stated ('it forwards to a loopback address').",
     )
 
     @computed_field  # type: ignore[prop-decorator]
