@@ -329,6 +329,34 @@ def matches(want: dict[str, Any], got: dict[str, Any]) -> bool:
     return want["kind"] == got["kind"] and all(_same(k, v, got) for k, v in want.items() if k != "kind")
 
 
+_SUCCESS = ("ok", "connected")
+
+
+def contradictions(expected: list[dict[str, Any]], reading: Reading) -> list[dict[str, Any]]:
+    """Connection, lookup and ping readings whose result differs from an expected reading of the same
+    probe (the same port, and the same address or only a name where an address is expected; the same
+    looked-up name; the same ping target), whatever else the verdict says: a wrong reading is a
+    floor failure even when the sample also misses something."""
+    def same_probe(w: dict[str, Any], g: dict[str, Any]) -> bool:
+        if w["kind"] != g["kind"]:
+            return False
+        if w["kind"] == "tcp_connect":
+            named_only = g.get("dest_name") is not None and g.get("dest") == g.get("dest_name")
+            return w.get("port") == g.get("port") and (str(w.get("dest")) == str(g.get("dest")) or named_only)
+        if w["kind"] == "dns_lookup":
+            return str(w.get("name")).rstrip(".") == str(g.get("name")).rstrip(".") and w.get("server") in (None, g.get("server"))
+        return str(w.get("dest")) == str(g.get("dest"))
+    found = []
+    for g in reading.readings:
+        if g["kind"] not in PROBES:
+            continue
+        same = [w for w in expected if w["kind"] in PROBES and same_probe(w, g)]
+        vaguer = g.get("result") == "failed"  # a failure of unknown mode contradicts no failure mode
+        if same and not any(w.get("result") in (None, g.get("result")) or (vaguer and w.get("result") not in _SUCCESS) for w in same):
+            found.append(g)
+    return found
+
+
 def judge(expected: list[dict[str, Any]], reading: Reading) -> Verdict:
     if reading.crash:
         return Verdict(False, f"crash: {reading.crash}")
