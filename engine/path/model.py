@@ -18,7 +18,7 @@ ROLE_RANK: dict[str, int] = {"pod": 0, "veth": 1, "bridge": 2, "tunnel": 3, "hos
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Address(_Model):

@@ -16,7 +16,7 @@ from ..knowledge.model import Lang, Text
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class DeviceSpec(_Strict):
