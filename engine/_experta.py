@@ -24,6 +24,12 @@ Speed fixes, same semantics (the same activations, in the same order):
   experta's own activation code only the tokens of the matching group (in memory order), so
   experta's matcher still decides every pair it sees and the activations are the same, in the
   same order (:data:`JOIN_INDEX` turns it off, for the tests that compare both).
+* To take a removed activation off the agenda, experta's depth strategy compares it with the
+  agenda's entries at its sort key's place; most such comparisons are with another activation
+  (one already fired is no longer there), and ``Activation.__eq__`` compared the bound context
+  and the sets of facts (every fact's fields) before the cheap sort key. :func:`_activation_eq`
+  asks the same four questions, the cheap ones first: the same answer, about a tenth of a warm
+  diagnosis of the ClusterIP example less.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from experta.matchers.rete.check import FeatureCheck, SameContextCheck, TypeChec
 from experta.matchers.rete import ReteMatcher  # noqa: E402
 from experta.matchers.rete.nodes import BusNode, ConflictSetNode, NotNode, OrdinaryMatchNode  # noqa: E402
 from experta.matchers.rete.token import Token  # noqa: E402
+from experta.activation import Activation  # noqa: E402
 
 
 def _children_for(bus: Any, fact_type: type) -> list[Any]:
@@ -319,6 +326,16 @@ def _reset_join(original: Any) -> Any:
     return reset
 
 
+def _activation_eq(self: Any, other: Any) -> bool:
+    """experta's ``Activation.__eq__`` (context, facts, rule and sort key all equal; False for
+    what lacks them), the cheap comparisons first."""
+    try:
+        return bool(self.key == other.key and self.rule == other.rule and self.facts == other.facts and self.context == other.context)
+    except AttributeError:
+        return False
+
+
+Activation.__eq__ = _activation_eq  # type: ignore[assignment,method-assign]
 ConflictSetNode._activate = _csn_activate_tracked
 OrdinaryMatchNode._activate_left = _tracked(_ordinary(0, OrdinaryMatchNode._activate_left))
 OrdinaryMatchNode._activate_right = _tracked(_ordinary(1, OrdinaryMatchNode._activate_right))
