@@ -623,6 +623,9 @@ class ResourcePressure(Observation):
     ports_exhausted: bool | None = Field(
         None, description="Stated: nearly all ephemeral ports are in use (true) or far from it (false); no value implied."
     )
+    time_squeeze_growing: bool | None = Field(
+        None, description="Stated: softnet_stat's time_squeeze column grows (true) or not (false); no value implied."
+    )
     softirq_pinned: bool | None = Field(
         None,
         description="Stated: a CPU is pinned in softirq and softnet_stat counts backlog drops (true), or neither (false); "
