@@ -132,6 +132,8 @@ def _cidr_events(asm: Assembly) -> None:
 
 def _services(asm: Assembly) -> None:
     dst = asm.endpoints["destination"]
+    if dst.get("kind") == "service" and not dst.get("ip") and dst.get("name"):
+        _named_service_endpoints(asm, dst)
     if dst.get("kind") != "service" or not dst.get("ip"):
         return
     eps = {(e.get("namespace"), e["name"]): e for r in asm.inv.of("endpoints") for e in r.data["endpoints"]}
@@ -147,6 +149,20 @@ def _services(asm: Assembly) -> None:
             asm.emit(rec, "service_spec", at="control_plane", host=None, service=svc["name"], namespace=svc.get("namespace"), type=kind_type,
                      cluster_ip=svc["cluster_ip"], port=port, target_port=target, selector=svc.get("selector") or None,
                      endpoints=None if ep is None or ep.get("truncated") else list(ep["addresses"]))
+            return
+
+
+def _named_service_endpoints(asm: Assembly, dst: dict[str, Any]) -> None:
+    """A destination Service the ticket names without its address (no Service listing gives one):
+    its Endpoints listing (same name, and namespace when both say it) is its ``service_spec.endpoints``."""
+    for rec in asm.inv.of("endpoints"):
+        for ep in rec.data["endpoints"]:
+            if ep["name"] != dst["name"] or (dst.get("namespace") and ep.get("namespace") and ep["namespace"] != dst["namespace"]):
+                continue
+            if ep.get("truncated"):
+                continue
+            asm.emit(rec, "service_spec", at="control_plane", host=None, service=ep["name"], namespace=ep.get("namespace") or dst.get("namespace"),
+                     endpoints=list(ep["addresses"]), source_line=rec.run.where(ep["line"]))
             return
 
 

@@ -256,3 +256,16 @@ def test_kubectl_get_all_reads_each_table_by_its_kind(tmp_path: Path) -> None:
     assert (pod["namespace"], pod["name"], pod["ip"], pod["node"]) == ("default", "nginx-deployment-431080787-ks1tz", "10.244.0.2", "k8s-node-1")
     # near miss: a plain pods listing (no KIND/ prefix) is still the pods parser's, unchanged
     assert parse_command("kubectl get pods -A").family == "kubectl_pods" and parse_command("kubectl get po,svc").family == "kubectl_listing"
+
+
+def test_a_named_service_takes_its_endpoints_listing(tmp_path: Path) -> None:
+    # https://github.com/kubernetes/kubernetes/issues/47711: the ticket names the Service, the paste shows its empty Endpoints
+    from podnet.inputs.ingest import ingest
+    paste = tmp_path / "paste.txt"
+    paste.write_bytes(_paste("get-pods-selector-and-empty-endpoints-yaml"))
+    dst = {"kind": "service", "name": "nginx-ing-svc", "namespace": "default"}
+    [spec] = [o for o in ingest(paste, {"endpoints": {"source": {"kind": "pod"}, "destination": dst}}).facts.observations if o.kind == "service_spec"]
+    assert (spec.service, spec.namespace, spec.endpoints, spec.has_endpoints) == ("nginx-ing-svc", "default", [], False)  # type: ignore[attr-defined]
+    # near miss: another Service's name takes nothing
+    other = {**dst, "name": "web"}
+    assert not [o for o in ingest(paste, {"endpoints": {"source": {"kind": "pod"}, "destination": other}}).facts.observations if o.kind == "service_spec"]
