@@ -237,14 +237,24 @@ def ratio(a: float, f: float) -> str:
     return f"{a / f:.2f}" if f not in (0, math.inf) and not math.isnan(f) and a != math.inf and not math.isnan(a) else "n/a"
 
 
-def run(threshold: float) -> tuple[str, str, dict[str, Any]]:
+def _both(args: tuple[Case, float]) -> tuple[Outcome, Outcome]:
+    case, threshold = args
+    return simulate(case, "adaptive", threshold), simulate(case, "fixed", threshold)
+
+
+def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
     cases = load_cases()
     rows = []
     ad: list[Outcome] = []
     fx: list[Outcome] = []
-    for c in cases:
-        a = simulate(c, "adaptive", threshold)
-        f = simulate(c, "fixed", threshold)
+    if jobs > 1:  # cases are independent: one process each, in the cases' order
+        from multiprocessing import get_context
+
+        with get_context("fork").Pool(jobs) as pool:
+            results = pool.map(_both, [(c, threshold) for c in cases], chunksize=1)
+    else:
+        results = [_both((c, threshold)) for c in cases]
+    for c, (a, f) in zip(cases, results):
         ad.append(a)
         fx.append(f)
         rows.append(f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.context} | {a.unknowns} | {'yes' if a.rules_first else 'no'} |")
@@ -326,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     p.add_argument("--write", default=str(ROOT / "docs" / "triage-bench.md"), help="also write the table here, and README's triage summary ('-': neither)")
     p.add_argument("--only", help="run only cases whose name contains this text (no files written)")
+    p.add_argument("--jobs", type=int, default=1, help="cases simulated in this many processes at once (the figures do not change; ms per question does under load)")
     p.add_argument("--start", choices=["sentence", "endpoints"], default="sentence", help="endpoints: start from the full file's endpoints and cluster context, for comparison (no files written)")
     args = p.parse_args(argv)
     global START
@@ -334,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         global load_cases
         every = load_cases
         load_cases = lambda: [c for c in every() if args.only in c.name]  # noqa: E731
-    text, _summary, _figures = run(args.threshold)
+    text, _summary, _figures = run(args.threshold, args.jobs)
     sys.stdout.write(text)
     if args.write != "-" and not args.only and args.start == "sentence":
         out = Path(args.write)

@@ -20,6 +20,16 @@ telnet fails, names fail...). How gaps are treated:
 * **Answer ids an entry names that the kind does not have** are ignored.
 * Every likelihood is at least :data:`FLOOR` (then the entry is renormalised), so one answer a
   signature calls impossible lowers a cause a lot but cannot erase it: signatures are estimates.
+* **Specific findings.** An abnormal answer to a reading of a node's or the cluster's state (not a
+  probe of the failing traffic) that at most :data:`SPECIFIC_MAX_CAUSES` causes predict (their
+  signature gives it more than the undeclared share), at least one of them with a decisive rule
+  reading that kind (``bridge-nf-call-iptables = 0``, "the iptables backends differ", "the
+  SNAT ports are exhausted"), is what the knowledge base holds to establish those causes: under a
+  cause that does not declare the question it gets :data:`FLOOR` (as an answer a signature calls
+  impossible), not the undeclared
+  share ``ε/k`` (which would make it as common as one cluster in four), the rest going to the
+  normal answer. Otherwise a confirmed rare cause stays below the common causes of the stated
+  symptom, and the check that would confirm it looks worth a hundredth of a bit.
 
 Questions are ``KIND@VANTAGE`` pairs of the kinds in ``kb/observations.yaml`` that have
 ``answers``. The expected information gain of a question is the expected drop in entropy (bits)
@@ -40,7 +50,7 @@ signatures only (the rule engine is not run on hypothetical answers).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..knowledge.load import Knowledge
 
@@ -50,6 +60,9 @@ FLOOR = 0.01
 UNDECLARED_SPREAD = 0.5
 """ε: share of an undeclared question's likelihood spread evenly over all answers (the rest goes to
 the ``normal`` answer)."""
+
+SPECIFIC_MAX_CAUSES = 2
+"""An answer declared as the finding of more causes than this is not specific to any of them."""
 
 QuestionKey = tuple[str, str]
 """(kind, vantage)."""
@@ -63,6 +76,8 @@ class Model:
     prior: dict[str, float]
     answers: dict[QuestionKey, tuple[str, ...]]
     likelihood: dict[QuestionKey, dict[str, dict[str, float]]]  # question -> cause -> answer -> P
+    specific: dict[QuestionKey, frozenset[str]] = field(default_factory=dict)
+    """The specific findings of each question (see the module docstring)."""
 
     def p(self, q: QuestionKey, cause: str, answer: str) -> float:
         return self.likelihood[q][cause][answer]
@@ -93,14 +108,17 @@ def build_model(kb: Knowledge) -> Model:
                     answers[(kind, at)] = ids
     causes = tuple(kb.causes)
     likelihood: dict[QuestionKey, dict[str, dict[str, float]]] = {}
+    normals: dict[QuestionKey, set[str]] = {}
     for q, ids in answers.items():
         normal = {a.id for a in kb.observation_kinds[q[0]].answers if a.normal and a.id in ids}
+        normals[q] = normal
         if normal:
             spread = UNDECLARED_SPREAD / len(ids)
             default = {a: spread + ((1 - UNDECLARED_SPREAD) / len(normal) if a in normal else 0.0) for a in ids}
         else:
             default = {a: 1.0 / len(ids) for a in ids}
         likelihood[q] = {c: default for c in causes}
+    declared: set[tuple[QuestionKey, str]] = set()
     for cid, cause in kb.causes.items():
         symptom = kb.symptoms.get(cause.symptom)
         inherited = list(symptom.signature) if symptom is not None else []
@@ -109,9 +127,75 @@ def build_model(kb: Knowledge) -> Model:
             q = (kind, at)
             if q in likelihood:
                 likelihood[q][cid] = _entry(entry.answers, answers[q])
-    model = Model(causes, {c: kb.causes[c].prior for c in causes}, answers, likelihood)
+                declared.add((q, cid))
+    readers = decisive_kinds(kb)
+    specifics: dict[QuestionKey, frozenset[str]] = {}
+    for q, ids in answers.items():
+        if _is_probe(q[0]):
+            continue  # what happened to traffic is shared by every cause on its path
+        base = next((likelihood[q][c] for c in causes if (q, c) not in declared), None)
+        if base is None:
+            continue  # every cause declares this question: nothing is left to the default
+        specific = set()
+        for a in ids:
+            if a in normals[q]:
+                continue
+            # the causes that predict the finding: more likely under them than under a cause
+            # that does not mention the question
+            holders = [c for c in causes if (q, c) in declared and likelihood[q][c][a] > base[a]]
+            if 0 < len(holders) <= SPECIFIC_MAX_CAUSES and any(c in readers.get(q[0], ()) for c in holders):
+                specific.add(a)
+        if specific and normals[q]:
+            default = dict(base)
+            freed = sum(default[a] - FLOOR for a in specific if default[a] > FLOOR)
+            for a in specific:
+                default[a] = min(default[a], FLOOR)
+            for a in normals[q]:
+                default[a] += freed / len(normals[q])
+            for c in causes:
+                if (q, c) not in declared:
+                    likelihood[q][c] = default
+            specifics[q] = frozenset(specific)
+    model = Model(causes, {c: kb.causes[c].prior for c in causes}, answers, likelihood, specifics)
     object.__setattr__(kb, "_triage_model", model)
     return model
+
+
+def _is_probe(kind: str) -> bool:
+    """A probe of the failing traffic (its observation has a ``result`` or a ``target``: ping,
+    tcp_connect, a lookup, an MTU probe...), as opposed to a reading of a node's or the cluster's
+    state (a sysctl, the iptables backends, a Pod's resolv.conf)."""
+    from ..facts.observations import OBSERVATION_MODELS
+
+    model = OBSERVATION_MODELS.get(kind)
+    return model is None or "result" in model.model_fields or "target" in model.model_fields
+
+
+def decisive_kinds(kb: Knowledge) -> dict[str, set[str]]:
+    """Observation kind -> the causes a decisive rule reading it concludes (positive weight)."""
+    from typing import Any
+
+    cached = getattr(kb, "_triage_decisive_kinds", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    out: dict[str, set[str]] = {}
+
+    def walk(node: Any, cause: str) -> None:
+        kind = getattr(node, "kind", None)
+        if isinstance(kind, str):
+            out.setdefault(kind, set()).add(cause)
+        for item in getattr(node, "items", ()) or ():
+            walk(item, cause)
+        inner = getattr(node, "item", None)
+        if inner is not None:
+            walk(inner, cause)
+
+    for rule in kb.rules:
+        weight = getattr(rule.spec.then, "weight", None) or 0
+        if rule.conclusion in kb.causes and getattr(rule.spec, "decisive", False) and weight > 0:
+            walk(rule.condition, rule.conclusion)
+    object.__setattr__(kb, "_triage_decisive_kinds", out)
+    return out
 
 
 MAX_RULE_CF = 0.99

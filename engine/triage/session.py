@@ -45,6 +45,7 @@ from .answers import NotAskable, build_observations, observed_probes, probe_matc
 from .defaults import DEFAULT_THRESHOLD  # callers import it from the session too
 from .messages import MESSAGES, UNKNOWN_WORDS, VANTAGES
 from .model import AnswerOption, CauseBelief, NextStep, Outcome, Prompt, Question, Ranking, RuleCause, Summary
+from .posterior import decisive_kinds
 from .questions import MIN_GAIN, beliefs, current_posterior, knowledge, rank_questions, render_question, rule_certainty
 
 SHOWN_QUESTIONS = 3
@@ -394,7 +395,7 @@ class TriageSession:
             ev = self._evaluate()
             kb = ev["kb"]
             top = ev["beliefs"][0].id if ev["beliefs"] else None
-            readers = _decisive_kinds(kb)
+            readers = decisive_kinds(kb)
             finder = self._finder()
             ranked = [b.id for b in ev["beliefs"][1 : 1 + max_rivals]] if max_rivals else list(ev["post"])
             contenders = {c for c in ranked if ev["post"].get(c, 0.0) >= min_posterior}
@@ -1061,31 +1062,6 @@ def _open_questions(kb: Any, model: Any, facts: FactFile) -> list[tuple[str, str
 def meta_answer_normal(meta: Any, answer_id: str) -> bool:
     """Whether ``answer_id`` is the kind's "looks normal" answer (it confirms no cause decisively)."""
     return any(a.id == answer_id and a.normal for a in meta.answers)
-
-
-def _decisive_kinds(kb: Any) -> dict[str, set[str]]:
-    """Observation kind -> the causes a decisive rule reading it concludes (positive weight)."""
-    cached = getattr(kb, "_triage_decisive_kinds", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    out: dict[str, set[str]] = {}
-
-    def walk(node: Any, cause: str) -> None:
-        kind = getattr(node, "kind", None)
-        if isinstance(kind, str):
-            out.setdefault(kind, set()).add(cause)
-        for item in getattr(node, "items", ()) or ():
-            walk(item, cause)
-        inner = getattr(node, "item", None)
-        if inner is not None:
-            walk(inner, cause)
-
-    for rule in kb.rules:
-        weight = getattr(rule.spec.then, "weight", None) or 0
-        if rule.conclusion in kb.causes and getattr(rule.spec, "decisive", False) and weight > 0:
-            walk(rule.condition, rule.conclusion)
-    object.__setattr__(kb, "_triage_decisive_kinds", out)
-    return out
 
 
 def _slot_label(spec: ctx.SlotSpec, lang: str) -> str:

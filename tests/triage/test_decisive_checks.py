@@ -57,3 +57,15 @@ def test_the_runner_ups_decisive_check_comes_before_a_conclusion():
     asked2 = _until(s2, {**replies, "coredns_log@control_plane": "clean"})
     assert "coredns_log@control_plane" in asked2
     assert s2.stop_reason() == "confident" and s2.ranking().beliefs[0].id == "dns_service_down"
+
+
+def test_a_confirmed_rare_cause_is_concluded_over_the_common_causes_of_the_symptom():
+    """Names time out, the DNS checks are not known, bridge-nf-call-iptables is 0 on the node: the
+    rule engine names br_netfilter_off decisively, and the posterior follows (a specific finding is
+    rare under causes that do not declare it), so triage concludes it; with the check normal it
+    does not."""
+    s = TriageSession.start(case_id="T-BR3")
+    _until(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
+    r = s.ranking()
+    assert s.stop_reason() == "confident" and r.beliefs[0].id == "br_netfilter_off" and r.rules[0].id == "br_netfilter_off"
+    assert r.beliefs[1].posterior < 0.2

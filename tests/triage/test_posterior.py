@@ -9,6 +9,7 @@ import pytest
 from podnet.knowledge.model import SignatureEntry
 from podnet.triage.posterior import (
     FLOOR,
+    SPECIFIC_MAX_CAUSES,
     UNDECLARED_SPREAD,
     _entry,
     build_model,
@@ -54,6 +55,46 @@ def test_absent_signature_entry_leans_to_the_normal_answer_and_declared_entry_is
     eps = UNDECLARED_SPREAD
     assert m.likelihood[q]["b"] == {"ok": pytest.approx(1 - eps + eps / 3), "lost": pytest.approx(eps / 3), "partial_loss": pytest.approx(eps / 3)}
     assert m.likelihood[q]["a"]["lost"] == pytest.approx(0.9)
+
+
+BACKEND = ("iptables_backend", "source_node")
+MISMATCH = {"mismatch": 0.9, "same": 0.1}
+
+
+def test_a_specific_finding_is_rare_under_a_cause_that_does_not_declare_it():
+    """iptables_backend_mismatch declares 'the backends differ' and a decisive rule of it reads
+    that kind: a cause that does not mention the check gives the finding the floor, not ε/k (one
+    cluster in four), and the rest to the normal answer."""
+    kb = _kb_with({"iptables_backend_mismatch": (0.5, [("iptables_backend@source_node", MISMATCH)]), "b": (0.5, [])})
+    m = build_model(kb)
+    assert m.specific[BACKEND] == {"mismatch"}
+    assert m.likelihood[BACKEND]["b"] == {"mismatch": pytest.approx(FLOOR), "same": pytest.approx(1 - FLOOR)}
+    assert m.likelihood[BACKEND]["iptables_backend_mismatch"]["mismatch"] == pytest.approx(0.9)
+    # so finding it moves a rare cause far more than the undeclared share would
+    post = posterior(m, {BACKEND: "mismatch"}, evidence={"iptables_backend_mismatch": 0.02 / 0.5, "b": 0.98 / 0.5})
+    assert post["iptables_backend_mismatch"] > 0.45
+
+
+@pytest.mark.parametrize(
+    "causes",
+    [
+        # a probe of the failing traffic: a lost ping is shared by every cause on the path
+        {"icmp_filtered": (0.5, [("ping@source_pod", {"lost": 0.95, "ok": 0.05})]), "b": (0.5, [])},
+        # declared by more causes than SPECIFIC_MAX_CAUSES: not specific to any
+        {**{f"c{i}": (0.1, [("iptables_backend@source_node", MISMATCH)]) for i in range(SPECIFIC_MAX_CAUSES)},
+         "iptables_backend_mismatch": (0.1, [("iptables_backend@source_node", MISMATCH)]), "b": (0.5, [])},
+        # no decisive rule of the causes that declare it reads the kind
+        {"a": (0.5, [("iptables_backend@source_node", MISMATCH)]), "b": (0.5, [])},
+    ],
+)
+def test_findings_that_are_not_specific_keep_the_undeclared_share(causes):
+    kb = _kb_with(causes)
+    m = build_model(kb)
+    q = ("ping", "source_pod") if "icmp_filtered" in causes else BACKEND
+    k = len(m.answers[q])
+    abnormal = "lost" if q[0] == "ping" else "mismatch"
+    assert q not in m.specific
+    assert m.likelihood[q]["b"][abnormal] == pytest.approx(UNDECLARED_SPREAD / k)
 
 
 def test_a_kind_without_a_normal_answer_is_flat_when_undeclared():
