@@ -156,7 +156,9 @@ def slot_reply(full_head: dict[str, Any], slot_id: str) -> str:
     return str(value)
 
 
-_TRUTH: dict[int, dict[tuple[str, str], tuple[str, int]]] = {}
+_TRUTH: dict[int, tuple[FactFile, dict[tuple[str, str], tuple[str, int]]]] = {}
+"""The recorded probes of each full fact file, by id() (the file is kept with them: an id can be
+reused once its object is freed)."""
 
 
 def truthful_answer(full: FactFile, kind: str, at: str) -> tuple[str, str | None] | None:
@@ -164,9 +166,10 @@ def truthful_answer(full: FactFile, kind: str, at: str) -> tuple[str, str | None
     When the file holds the same probe of the Service's backend Pod rather than of the ClusterIP,
     the customer says so (probe "backend"), and the answer becomes an observation of the backend
     Pod: what was really probed."""
-    if id(full) not in _TRUTH:
-        _TRUTH[id(full)] = observed_probes(full, knowledge().observation_kinds)
-    got = _TRUTH[id(full)].get((kind, at))
+    cached = _TRUTH.get(id(full))
+    if cached is None or cached[0] is not full:
+        cached = _TRUTH[id(full)] = (full, observed_probes(full, knowledge().observation_kinds))
+    got = cached[1].get((kind, at))
     if got is None:
         return None
     return got[0], probe_name(knowledge().observation_kinds[kind], at, got[1])
@@ -237,13 +240,18 @@ def ratio(a: float, f: float) -> str:
     return f"{a / f:.2f}" if f not in (0, math.inf) and not math.isnan(f) and a != math.inf and not math.isnan(a) else "n/a"
 
 
-def _both(args: tuple[Case, float]) -> tuple[Outcome, Outcome]:
-    case, threshold = args
-    return simulate(case, "adaptive", threshold), simulate(case, "fixed", threshold)
+_CASES: list[Case] = []
+"""The cases of the current run (forked workers read them by index, nothing is pickled)."""
+
+
+def _both(args: tuple[int, float]) -> tuple[Outcome, Outcome]:
+    i, threshold = args
+    return simulate(_CASES[i], "adaptive", threshold), simulate(_CASES[i], "fixed", threshold)
 
 
 def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
     cases = load_cases()
+    _CASES[:] = cases
     rows = []
     ad: list[Outcome] = []
     fx: list[Outcome] = []
@@ -251,9 +259,9 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         from multiprocessing import get_context
 
         with get_context("fork").Pool(jobs) as pool:
-            results = pool.map(_both, [(c, threshold) for c in cases], chunksize=1)
+            results = pool.map(_both, [(i, threshold) for i in range(len(cases))], chunksize=1)
     else:
-        results = [_both((c, threshold)) for c in cases]
+        results = [_both((i, threshold)) for i in range(len(cases))]
     for c, (a, f) in zip(cases, results):
         ad.append(a)
         fx.append(f)
