@@ -64,9 +64,15 @@ def role_words(fields: Any, lang: Lang) -> dict[str, str]:
 _VANTAGES = ROLE_WORDS["at"][2]
 
 
-def _in_language(ctx: dict[str, Any], lang: Lang) -> tuple[dict[str, Any], list[str]]:
+_Memo = dict[tuple[int, str], tuple[Any, Any, dict[str, str]]]
+"""(id of an observation, language) -> (the observation, it relabelled, its role words)."""
+
+
+def _in_language(ctx: dict[str, Any], lang: Lang, memo: _Memo | None = None) -> tuple[dict[str, Any], list[str]]:
     """The context of a message in one language: roles as that language's words (and those words):
-    an observation's role fields, and a rule's variable bound to a vantage point (``at: $vantage``)."""
+    an observation's role fields, and a rule's variable bound to a vantage point (``at: $vantage``).
+    ``memo`` keeps each relabelled observation per language (the explainer's observations are the
+    same objects from one message to the next)."""
     out = dict(ctx)
     used: list[str] = []
     for name, value in ctx.items():
@@ -74,9 +80,17 @@ def _in_language(ctx: dict[str, Any], lang: Lang) -> tuple[dict[str, Any], list[
             out[name] = Label(table("reasoning", lang)[f"at_{value}"])
             used.append(out[name])
         elif isinstance(value, dict) and hasattr(value, "_prefix"):
-            words = role_words(value, lang)
+            key = (id(value), lang)
+            hit = memo.get(key) if memo is not None else None
+            if hit is not None and hit[0] is value:
+                relabelled, words = hit[1], hit[2]
+            else:
+                words = role_words(value, lang)
+                relabelled = relabel(value, words) if words else value
+                if memo is not None:
+                    memo[key] = (value, relabelled, words)
             if words:
-                out[name] = relabel(value, words)
+                out[name] = relabelled
                 used.extend(words.values())
     return out, used
 
@@ -106,6 +120,7 @@ class Explainer:
         self.facts = facts
         self.ctx = case_context(facts)
         self._obs_dump: dict[int, Any] = {}
+        self._words: _Memo = {}
         self._context = {PATH_IX - k: obs_namespace(fields, kind) for k, (kind, fields) in enumerate(context)}
         self._located = {i: str(o.source_line) for i, o in enumerate(facts.observations) if getattr(o, "source_line", None)}
         self._captures = [self._located.get(i) or f"$.observations[{i}]" for i, o in enumerate(facts.observations) if o.kind == "capture"]  # type: ignore[attr-defined]
@@ -191,7 +206,7 @@ class Explainer:
         with one starts with a capital."""
         out: Localized = {}
         for lang in LANGS:
-            words, used = _in_language(self.ctx if ctx is None else ctx, lang)
+            words, used = _in_language(self.ctx if ctx is None else ctx, lang, self._words)
             text = render(texts.get(lang), words, f"{where}.{lang}")
             if any(text.startswith(w) for w in used):
                 text = text[:1].upper() + text[1:]
