@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass
 
 from .model import Host
+from .raw._util import positional
 from .raw.messages import BARE_MESSAGE
 
 KNOWN_COMMANDS = frozenset(
@@ -158,19 +159,6 @@ def _option(words: list[str], *names: str) -> str | None:
             if len(n) == 2 and w.startswith(n) and len(w) > 2 and not n.startswith("--"):
                 return w[2:]
     return None
-
-
-def positional(words: list[str], with_value: set[str]) -> list[str]:
-    """The non-option words of a command line; options in ``with_value`` take the next word."""
-    out, skip = [], False
-    for w in words:
-        if skip:
-            skip = False
-        elif w in with_value:
-            skip = True
-        elif not w.startswith("-"):
-            out.append(w)
-    return out
 
 
 _KUBECTL_RESOURCES = {

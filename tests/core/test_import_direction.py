@@ -196,3 +196,26 @@ def test_the_parser_resolves_relative_imports():
     users = [m for m, (path, pkg) in MODULES.items() if not pkg and m.count(".") == 2 and "from ..errors import" in path.read_text()]
     assert len(users) > 10
     assert all("podnet.errors" in {t for t, _l, _t in imports(m)} for m in users)
+
+
+def test_every_module_imports_on_its_own():
+    """A library user may import any module first: none may depend on another having been imported
+    before it (``podnet.inputs.commands`` alone once failed on a cycle through ``inputs.raw``)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import importlib, sys\n"
+        "bad = []\n"
+        "for m in sys.argv[1:]:\n"
+        "    for k in [k for k in sys.modules if k == 'podnet' or k.startswith('podnet.')]:\n"
+        "        del sys.modules[k]\n"
+        "    try:\n"
+        "        importlib.import_module(m)\n"
+        "    except Exception as e:\n"
+        "        bad.append(f'{m}: {e!r}')\n"
+        "print('\\n'.join(bad))\n"
+    )
+    names = [m for m in MODULES if not m.endswith("__main__")]
+    out = subprocess.run([sys.executable, "-c", script, *names], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "", out.stdout

@@ -50,3 +50,16 @@ def to_int(text: str | None) -> int | None:
         return None
     m = re.match(r"\s*(\d+)", text)
     return int(m.group(1)) if m else None
+
+
+def positional(words: list[str], with_value: set[str]) -> list[str]:
+    """The non-option words of a command line; options in ``with_value`` take the next word."""
+    out, skip = [], False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in with_value:
+            skip = True
+        elif not w.startswith("-"):
+            out.append(w)
+    return out

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 
-from ..commands import positional
 from ..model import CommandRun, ParseResult
-from ._util import is_ip
+from ._util import is_ip, positional
 
 _TIME = r"(?:\d{4}-\d\d-\d\d )?(?:\d+:\d\d:\d\d\.\d+|\d{9,}\.\d+)"
 _PACKET = re.compile(rf"^(?:{_TIME}\s+)?(?:(?P<iface>[\w.@-]+)\s+(?:In|Out|P|M)\s+)?(?:[0-9a-f:]{{17}} > [0-9a-f:]{{17}}, .*?length \d+: )?IP (?P<body>.*)$")
