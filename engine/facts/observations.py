@@ -47,6 +47,7 @@ class Ping(Observation):
     )
     success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
     loss_percent: float | None = Field(None, ge=0, le=100)
+    packets_sent: int | None = Field(None, ge=0, description="Packets transmitted, as ping's statistics line counts them.")
     error: Text | None = Field(None, description="e.g. 'message too long', 'Frag needed'.")
     target_role: TargetRole | None = None
 

@@ -135,6 +135,7 @@ def parse(run: CommandRun) -> ParseResult:
             return res
         loss = round(100.0 * (tx - rx) / tx, 3)
         data["loss_percent"] = loss
+        data["packets_sent"] = tx
         if rx == tx and not (error and not replies and not windows_replies):
             data["result"] = "ok"
         elif rx == 0 or rx == tx:
