@@ -301,7 +301,6 @@ def build(lab: Lab) -> None:
 
     start_web(lab)
     start_dns(lab)
-    lab.save()
     wait_listening(lab)
 
 
@@ -526,42 +525,22 @@ def run_podnet(lab: Lab, variant: str, outdir: Path, fault: str) -> dict[str, An
         (outdir / f"{fault}.{variant}.txt").write_text(t.stdout + "\n--- stderr ---\n" + t.stderr)
     except subprocess.TimeoutExpired:
         (outdir / f"{fault}.{variant}.txt").write_text("TIMEOUT")
-    causes: list[tuple[str, float]] = []
+    causes: list[tuple[str, float, str]] = []
+    symptoms: list[str] = []
     try:
         data = json.loads(stdout)
         causes = extract_causes(data)
-    except (json.JSONDecodeError, ValueError):
+        symptoms = [str(s.get("id")) for s in data.get("symptoms", [])]
+    except (json.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError):
         pass
     return {"fault": fault, "variant": variant, "rc": rc, "seconds": round(elapsed, 1),
-            "causes": causes, "command": " ".join(cmd)}
+            "causes": causes, "symptoms": symptoms, "command": " ".join(cmd)}
 
 
-def extract_causes(data: Any) -> list[tuple[str, float]]:
-    """Cause ids and confidences from the JSON report, whatever its nesting."""
-    found: list[tuple[str, float]] = []
-    if isinstance(data, dict):
-        for key in ("diagnoses", "causes", "results"):
-            if isinstance(data.get(key), list):
-                for item in data[key]:
-                    if isinstance(item, dict):
-                        cid = item.get("cause") or item.get("cause_id") or item.get("id")
-                        conf = item.get("confidence") or item.get("score") or 0.0
-                        if isinstance(cid, dict):
-                            cid = cid.get("id")
-                        if cid:
-                            found.append((str(cid), float(conf)))
-                if found:
-                    return found
-        for value in data.values():
-            found = extract_causes(value)
-            if found:
-                return found
-    elif isinstance(data, list):
-        for value in data:
-            found = extract_causes(value)
-            if found:
-                return found
-    return found
+def extract_causes(data: Any) -> list[tuple[str, float, str]]:
+    """(id, confidence, title) of the ranked causes of a JSON diagnosis (podnet schema --diagnosis)."""
+    return [(str(c["id"]), float(c["confidence"]), str(c.get("title", "")))
+            for c in data.get("causes", [])]
 
 
 def run_faults(faults: list[str], outdir: Path, variants: list[str]) -> list[dict[str, Any]]:
@@ -582,7 +561,7 @@ def run_faults(faults: list[str], outdir: Path, variants: list[str]) -> list[dic
                 res["lab_check_fault"] = broken
                 results.append(res)
                 print(json.dumps({k: res[k] for k in ("fault", "variant", "rc", "seconds",
-                                                       "causes")}), flush=True)
+                                                       "symptoms", "causes")}), flush=True)
         finally:
             destroy(lab)
     (outdir / "results.json").write_text(json.dumps(results, indent=1))
@@ -615,6 +594,7 @@ def main() -> int:
         except BaseException:
             destroy(lab)
             raise
+        lab.save()
         print(lab.prefix)
         return 0
     if args.cmd == "run":
