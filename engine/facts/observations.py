@@ -782,6 +782,10 @@ class CniPods(Observation):
     total: int | None = Field(None, ge=0)
     node_pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"] | None = None
     errors: list[Text] | None = Field(None, description="Error lines of its log or events; absent: not read.")
+    error_findings: list[ShortText] | None = Field(
+        None, description="Known messages among the errors, as finding ids of kb/component_messages.yaml "
+        "(e.g. pod_cidr_overlaps_host_route); derived from errors when absent.",
+    )
     config_present: bool | None = Field(None, description="/etc/cni/net.d has a config on the node.")
     ready_stated: bool | None = Field(
         None, description="Stated without counts: every CNI Pod is Ready (true) or some are not (false); no count implied."

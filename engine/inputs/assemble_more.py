@@ -75,7 +75,7 @@ def _logs(asm: Assembly) -> None:
                 text = next((m for n, m in d.get("lines") or [] if n == f["line"]), None)
                 asm.emit(rec, "pod_cidr", at="control_plane", host=None, node=f["node"], events=[text] if text else None,
                          cluster_cidr_exhausted=True if any(x["finding"] == "cidr_exhausted" for x in d.get("findings") or []) else None)
-        plugin = {"flannel": "flannel", "calico-node": "calico"}.get(component or "")
+        plugin = {"flannel": "flannel", "calico-node": "calico", "weave": "weave"}.get(component or "")
         if plugin and not d.get("pod") and plugin not in listed_plugins:
             asm.emit(rec, "cni_pods", at="control_plane", host=None, plugin=plugin, errors=list(dict.fromkeys(str(m)[:300] for m in d.get("errors") or [])))
         elif component in ("kube-proxy",) and not d.get("pod"):

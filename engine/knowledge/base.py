@@ -6,11 +6,17 @@ disk cache's codec (:mod:`.plain`) among them, need not import the loader back.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from .conditions import Node
-from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom
+from .model import Cause, ComponentMessage, InterfaceRole, ObservationKind, RuleSpec, Symptom
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
 
 __all__ = ["Knowledge", "Rule"]
 
@@ -52,6 +58,13 @@ class Knowledge:
     interface_roles: list[InterfaceRole]
     rules: list[Rule] = field(default_factory=list)
     rule_dirs: tuple[str, ...] = ()
+    component_messages: list[ComponentMessage] = field(default_factory=list)
+
+    def message_findings(self, component: str | None, message: str) -> list[tuple[str, str, re.Match[str]]]:
+        """(component, finding, match) of every known message of ``component`` (any, when None)
+        found in ``message`` (``kb/component_messages.yaml``)."""
+        return [(m.component, m.finding, hit) for m in self.component_messages
+                if (component is None or m.component == component) and (hit := _compiled(m.pattern, m.ignore_case).search(message))]
 
     def interface_role(self, name: str, at: str | None = None) -> str:
         """Role of an interface on the path, from the name patterns in ``kb/interfaces.yaml``."""

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import KnowledgeError, RuleError
 from .base import Knowledge, Rule  # noqa: F401 - Rule re-exported: the loader's result types
 from .conditions import parse_condition, patterns
-from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
+from .model import Cause, ComponentMessage, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
 from .schema import rule_fact_schema
 from .template_lint import lint_cause, lint_observation_kind, lint_tool
 
@@ -155,7 +155,11 @@ def load_kb() -> Knowledge:
     _raise_first(kb_problems(root, causes, kinds, signatures))
     origin = "kb/interfaces.yaml"
     roles = [_validate(InterfaceRole, item, origin, f"roles[{i}]") for i, item in enumerate(_items(read_yaml(root / "interfaces.yaml", origin), "roles", origin))]
-    return Knowledge(symptoms=symptoms, findings=findings, causes=causes, observation_kinds=kinds, interface_roles=roles)
+    origin = "kb/component_messages.yaml"
+    messages = [_validate(ComponentMessage, item, origin, f"messages[{i}]")
+                for i, item in enumerate(_items(read_yaml(root / "component_messages.yaml", origin), "messages", origin))]
+    return Knowledge(symptoms=symptoms, findings=findings, causes=causes, observation_kinds=kinds, interface_roles=roles,
+                     component_messages=messages)
 
 
 def kb_problems(root: Any, causes: dict[str, Cause], kinds: dict[str, ObservationKind], signatures: list[tuple[str, Any]]) -> list[KnowledgeError]:

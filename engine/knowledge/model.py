@@ -168,6 +168,28 @@ class InterfaceRole(_Strict):
     at: list[Vantage] | None = Field(None, description="Only at these vantage points.")
 
 
+class ComponentMessage(_Strict):
+    """A known message of a cluster network component (kube-proxy, flannel, calico-node, weave,
+    CoreDNS...) and what it means: a finding id that rules read."""
+
+    component: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    finding: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    pattern: str = Field(min_length=1, max_length=400, description="Python regular expression, searched in one message.")
+    ignore_case: bool = False
+    source: str | None = Field(None, description="Where the message was seen (a public issue or the component's code).")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        import re
+
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
 class RuleThen(_Strict):
     """The conclusion of a rule: exactly one of finding, symptom or cause (with a weight)."""
 

@@ -17,9 +17,9 @@ from pydantic import BaseModel
 
 from .conditions import All, AnyOf, Constraint, Node, Not, Pattern
 from .base import Knowledge, Rule
-from .model import Cause, InterfaceRole, ObservationKind, RuleSpec, Symptom
+from .model import Cause, ComponentMessage, InterfaceRole, ObservationKind, RuleSpec, Symptom
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the shape below changes (part of the cache key)."""
 
 
@@ -60,7 +60,7 @@ def _node(node: Node) -> list[Any]:
     return ["all" if isinstance(node, All) else "any", [_node(item) for item in node.items]]
 
 
-_KNOWLEDGE_FIELDS = {"symptoms", "findings", "causes", "observation_kinds", "interface_roles", "rules", "rule_dirs"}
+_KNOWLEDGE_FIELDS = {"symptoms", "findings", "causes", "observation_kinds", "interface_roles", "rules", "rule_dirs", "component_messages"}
 _RULE_FIELDS = {"spec", "condition", "phase", "path", "symptom_dir"}
 
 
@@ -84,6 +84,7 @@ def to_plain(kb: Knowledge) -> dict[str, Any]:
             for r in kb.rules
         ],
         "rule_dirs": list(kb.rule_dirs),
+        "component_messages": [_model(m) for m in kb.component_messages],
     }
 
 
@@ -127,4 +128,5 @@ def from_plain(data: dict[str, Any]) -> Knowledge:
         interface_roles=[InterfaceRole.model_validate(r) for r in data["interface_roles"]],
         rules=rules,
         rule_dirs=tuple(data["rule_dirs"]),
+        component_messages=[ComponentMessage.model_validate(m) for m in data["component_messages"]],
     )

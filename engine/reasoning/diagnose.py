@@ -126,7 +126,7 @@ def analyse(
     kb = reasoner.knowledge
     repeated, warnings = _repeat_warnings(facts)
     # enrich() only assigns derived attributes of observations: shallow copies keep the input intact
-    facts = enrich(facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]}), kb.interface_role)
+    facts = enrich(facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]}), kb.interface_role, kb.message_findings)
     skip, conflict_warnings = _conflict_warnings(facts, strict)
     skip |= repeated
     warnings += conflict_warnings

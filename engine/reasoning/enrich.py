@@ -28,6 +28,7 @@ from ..facts.model import FactFile
 from ..facts.nodes import registered_node_ips
 from ..facts.observations import (
     Capture,
+    CniPods,
     DnsLookup,
     InterfaceMtu,
     ListeningSockets,
@@ -231,7 +232,23 @@ def _cloud_firewalls(facts: FactFile) -> None:
         o.overlay_allowed = o.allows_port(encap.protocol, encap.port)
 
 
-def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> FactFile:
+_PLUGIN_COMPONENT = {"calico": "calico-node", "canal": "calico-node"}
+"""The component of ``kb/component_messages.yaml`` whose messages a CNI plugin's Pods print."""
+
+
+def _cni_errors(facts: FactFile, message_findings: Callable[[str | None, str], list[Any]]) -> None:
+    """A CNI plugin's error lines (typed into the fact file or read from its log) against the known
+    messages of that plugin: ``cni_pods.error_findings``."""
+    for o in facts.observations:
+        if isinstance(o, CniPods) and o.error_findings is None and o.errors:
+            plugin = (o.plugin or "").lower() or None
+            component = _PLUGIN_COMPONENT.get(plugin or "", plugin)
+            found = [f for e in o.errors for _, f, _ in message_findings(component, str(e))]
+            o.error_findings = list(dict.fromkeys(found))
+
+
+def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str],
+           message_findings: Callable[[str | None, str], list[Any]] | None = None) -> FactFile:
     """Set derived fields of the observations in place (callers pass copies) and return the fact file."""
     roles = _roles(facts)
     dns_ip = facts.cluster.dns_service_ip
@@ -265,6 +282,8 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str]) ->
     _cni_addresses(facts)
     _coredns_upstream(facts)
     _cloud_firewalls(facts)
+    if message_findings is not None:
+        _cni_errors(facts, message_findings)
     if any(o.kind == "firewall" and getattr(o, "ruleset", None) is not None for o in facts.observations):
         from ..facts.verdicts import enrich_firewalls  # the netfilter tracer: only for a case with a ruleset (start-up)
 

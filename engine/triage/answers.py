@@ -533,7 +533,8 @@ def _enriched(facts: FactFile) -> FactFile:
     from ..knowledge.load import load_knowledge
 
     copy = facts.model_copy(update={"observations": [o.model_copy() for o in facts.observations]})
-    return enrich(copy, load_knowledge(()).interface_role)
+    kb = load_knowledge(())
+    return enrich(copy, kb.interface_role, kb.message_findings)
 
 
 def observed_answers(facts: FactFile, kinds: dict[str, ObservationKind], min_level: int = BACKEND) -> dict[tuple[str, str], str]:

@@ -352,3 +352,24 @@ def test_listings_pasted_without_their_commands_are_cut_at_each_new_header() -> 
     # near miss: rows of the same listing after a blank line stay in it
     same = text.split("\n\n")[0] + "\n\nkube-system   coredns-66bff467f8-t92zn   1/1     Running   0          3d1h   10.217.99.130\n"
     assert len(_kinds(read(same.encode()).readings, "pod")) == 2
+
+
+def test_weaves_overlap_message_pasted_bare_is_its_log_and_diagnosed(tmp_path: Path) -> None:
+    """weave launch refusing its range (weaveworks/weave#1076's output: the message alone, after an
+    unknown command): read as weave's log, the message a known one, and diagnosed."""
+    from podnet import diagnose
+    from podnet.inputs.ingest import ingest
+
+    text = ("$ weave launch\n"
+            "Network 10.128.0.0/10 overlaps with existing route 10.128.0.0/10 on host.\n"
+            "Default -iprange 10.128.0.0/10 overlaps with existing route on host.\n"
+            "Please pick another range and set it on all hosts.\n")
+    [log] = _kinds(read(text.encode()).readings, "log")
+    assert log["component"] == "weave" and log["findings"] == ["pod_cidr_overlaps_host_route"]
+    (tmp_path / "t.txt").write_text(text)
+    result = ingest(tmp_path / "t.txt", {"case": {"id": "w"}, "endpoints": {"source": {"kind": "pod"}, "destination": {"kind": "pod", "ip": "10.128.0.5"}}})
+    d = diagnose(result.facts)
+    assert d.causes and d.causes[0].id == "pod_cidr_overlaps_host"
+    # near miss: weave's peer-consensus error is weave's log, not an overlap
+    other = "$ weave launch\nError checking peers: ipalloc: no consensus on the IP range\n"
+    assert all("pod_cidr_overlaps_host_route" not in r.get("findings", []) for r in _kinds(read(other.encode()).readings, "log"))

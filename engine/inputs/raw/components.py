@@ -18,7 +18,7 @@ of known messages. Line shapes understood (anything else is reported as not unde
 The component comes from the Pod name (``kubectl logs kube-proxy-x``, a ``POD CONTAINER`` prefix)
 or, for a bare paste, from what its lines say (CoreDNS's plugin lines, kube-proxy's proxier files,
 flannel's lease and subnet messages, the controller manager's CIDR allocator, calico's startup and
-felix lines). Known messages become findings (a closed list, :data:`FINDINGS`); error and fatal
+felix lines). Known messages become findings (a closed list, ``kb/component_messages.yaml``); error and fatal
 lines and the lines carrying a finding are the ``errors`` kept.
 """
 
@@ -51,32 +51,12 @@ _LEVELS = {"E": "error", "F": "fatal", "W": "warning", "I": "info", "ERROR": "er
            "INFO": "info", "DEBUG": "info", "PANIC": "fatal", "error": "error", "fatal": "fatal", "warning": "warning", "warn": "warning",
            "info": "info", "debug": "info", "panic": "fatal", "crit": "fatal"}
 
-FINDINGS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("coredns", "loop_detected", re.compile(r"plugin/loop: Loop \(.*\) detected|\bloop\b.*\bdetected\b", re.I)),
-    ("coredns", "upstream_timeout", re.compile(r"read udp \S+->\S+:53: i/o timeout|unreachable backend.*i/o timeout|dial udp \S+:53: i/o timeout")),
-    ("coredns", "upstream_unreachable", re.compile(r"(?:read|dial) udp \S+:53: (?:connect: )?(?:no route to host|network is unreachable|connection refused)")),
-    ("coredns", "api_unreachable", re.compile(r"(?:Failed to list|failed to list|Failed to watch).*dial tcp [\d.]+:(?:443|6443|8443): (?:i/o timeout|connect: .*)")),
-    ("flannel", "pod_cidr_unassigned", re.compile(r'node "([^"]+)" pod cidr not assigned')),
-    ("flannel", "lease_failed", re.compile(r"failed to acquire lease", re.I)),
-    ("flannel", "register_failed", re.compile(r"(?:Error|failed to) regist(?:er|ering) network", re.I)),
-    ("flannel", "subnet_manager_failed", re.compile(r"Failed to create SubnetManager", re.I)),
-    ("flannel", "br_netfilter_missing", re.compile(r"bridge-nf-call-iptables.*no such file|br_netfilter", re.I)),
-    ("flannel", "api_unreachable", re.compile(r"dial tcp [\d.]+:(?:443|6443|8443): (?:i/o timeout|connect: )")),
-    ("flannel", "interface_not_found", re.compile(r"failed to find (?:interface|the interface)|Could not find valid interface", re.I)),
-    ("kube-proxy", "iptables_restore_failed", re.compile(r"Failed to execute iptables-restore")),
-    ("kube-proxy", "nat_table_missing", re.compile(r"can't initialize iptables table `nat'|Table does not exist \(do you need to insmod")),
-    ("kube-proxy", "conntrack_setup_failed", re.compile(r"nf_conntrack_max: permission denied|nf_conntrack/parameters/hashsize: operation not supported|"
-                                                          r"Error running ProxyServer")),
-    ("kube-proxy", "api_unreachable", re.compile(r"dial tcp [\d.]+:(?:443|6443|8443): (?:i/o timeout|connect: )")),
-    ("kube-controller-manager", "cidr_exhausted", re.compile(r"no remaining CIDRs left to allocate|CIDR allocation failed")),
-    ("kube-controller-manager", "cidr_not_available", re.compile(r'reason="?CIDRNotAvailable|CIDRNotAvailable')),
-    ("calico-node", "autodetect_failed", re.compile(r"Unable to auto-detect (?:an )?IPv4 address|Couldn't autodetect|failed to autodetect"
-                                                     r"|Invalid IP autodetection method", re.I)),
-    ("calico-node", "node_failed_to_start", re.compile(r"Calico node failed to start|startup\.go \d+: Terminating|\bTerminating\b$")),
-    ("calico-node", "bgp_not_established", re.compile(r"BGP not established with", re.I)),
-    ("calico-node", "datastore_unreachable", re.compile(r"(?:Failed to|Unable to) (?:connect to|reach) (?:the )?datastore|connection is unauthorized", re.I)),
-)
-"""(component, finding, pattern): the known messages and what they mean."""
+def _findings(component: str | None, message: str) -> list[tuple[str, str, re.Match[str]]]:
+    """(component, finding, match) of the known messages in ``message``: the table of
+    ``kb/component_messages.yaml`` (one place, also read by the reasoning for typed error lines)."""
+    from ...knowledge.load import load_knowledge
+
+    return load_knowledge().message_findings(component, message)
 
 _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("coredns", re.compile(r"\[(?:INFO|ERROR|WARNING|FATAL)\] plugin/|^CoreDNS-\d", re.M)),
@@ -85,6 +65,7 @@ _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("kube-proxy", re.compile(r"\b(?:proxier|server_others|server_linux|proxier_ipvs)\.go\b|Using (?:iptables|ipvs) (?:Proxier|proxy)|kube-proxy"
                               r"|ProxyServer")),
     ("calico-node", re.compile(r"startup/startup\.go|\bfelix\b|calico/node|\bbird\b|calico-node")),
+    ("weave", re.compile(r"\bweave(?:-net|-kube)?\b|\bipalloc\b", re.I)),
     ("flannel", re.compile(r"subnet\.env|SubnetManager|acquire lease|register(?:ing)? network|vxlan_network\.go|flanneld|kube-flannel|Failed to check br_netfilter"
                            r"|\bflannel\b", re.I)),
     ("kubelet", re.compile(r"\bkubelet\.go\b|pod_workers\.go|cni\.go|kuberuntime_")),
@@ -206,8 +187,12 @@ def parse_logs(run: CommandRun) -> ParseResult:
         text = "\n".join(m for _, _, m in messages) + "\n" + "\n".join(t for _, t in run.nonblank[:50])
         votes = [c for c, pattern in _COMPONENT_HINTS if pattern.search(text)]
         component = votes[0] if votes else None
+    if component is None:
+        # no name or hint says whose log this is: the one component whose known messages it shows
+        owners = {c for _, _, msg in messages for c, _, _ in _findings(None, msg)}
+        component = owners.pop() if len(owners) == 1 else None
     for n, level, msg in messages:
-        hit = [(c, f, m) for c, f, p in FINDINGS if (component is None or c == component) and (m := p.search(msg)) is not None]
+        hit = _findings(component, msg)
         for c, f, m in hit:
             finding: dict[str, object] = {"finding": f, "line": n}
             if f == "pod_cidr_unassigned" and m.groups():

@@ -14,6 +14,7 @@ BARE_MESSAGE = re.compile(
     r"^(?:Failed to check br_netfilter: |Error registering network: |Failed to create SubnetManager: |"
     r"failed to acquire lease: |node \"[\w.-]+\" pod cidr not assigned|"
     r"Failed to find any valid interface to use: |plugin/loop: Loop \(|Calico node failed to start|"
-    r"calico/node is not ready: BIRD is not ready: |Failed to execute iptables-restore: )"
+    r"calico/node is not ready: BIRD is not ready: |Failed to execute iptables-restore: |"
+    r"Network \S+ overlaps with existing route \S+ on host)"
 )
-"""A bare known message of flannel, CoreDNS, calico-node or kube-proxy."""
+"""A bare known message of flannel, CoreDNS, calico-node, kube-proxy or weave."""
