@@ -28,17 +28,48 @@ class NetworkPolicy(Observation):
         None, description="The allow rule's namespaceSelector / podSelector matches the peer's labels."
     )
     namespace_labels: list[ShortText] | None = Field(None, description="Labels of the peer's namespace, key=value.")
+    peer_namespace_selector: list[ShortText] | None = Field(
+        None, description="The allow rule's namespaceSelector matchLabels, key=value (e.g. name=kube-system)."
+    )
+    selected_stated: bool | None = Field(
+        None, description="Stated without policy names: some policy selects the Pod in this direction (true) or none does (false)."
+    )
     enforced: bool | None = Field(None, description="The CNI enforces NetworkPolicies (flannel alone does not).")
+
+    @model_validator(mode="after")
+    def _selected_agrees(self) -> "NetworkPolicy":
+        if self.selected_stated is not None and self.policies is not None and bool(self.policies) != self.selected_stated:
+            raise ValueError("selected_stated contradicts policies")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def isolated(self) -> bool | None:
         """The Pod is selected by some policy in this direction (so only allowed traffic passes)."""
-        if self.default_deny or self.policies:
+        if self.default_deny or self.policies or self.selected_stated:
             return True
-        if self.policies == [] and self.default_deny is not True:
+        if (self.policies == [] or self.selected_stated is False) and self.default_deny is not True:
             return False
         return None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def selector_matches_namespace(self) -> bool | None:
+        """The allow rule's namespaceSelector against the peer namespace's labels: every
+        matchLabels pair among them; None when either is not known."""
+        if self.peer_namespace_selector is None or self.namespace_labels is None:
+            return None
+        return set(self.peer_namespace_selector) <= set(self.namespace_labels)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def selector_uses_name_label(self) -> bool | None:
+        """The namespaceSelector matches on ``name=...``, a label Kubernetes never sets on a
+        namespace (it sets ``kubernetes.io/metadata.name``, since 1.21): it matches only namespaces
+        someone labelled by hand. None when the selector is not known."""
+        if self.peer_namespace_selector is None:
+            return None
+        return any(sel.split("=", 1)[0] == "name" for sel in self.peer_namespace_selector)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -47,7 +78,7 @@ class NetworkPolicy(Observation):
         rule allows it (or the allow rule's selector misses the peer); None when undecided."""
         if self.enforced is False or self.isolated is False or self.allows_flow is True:
             return False
-        if self.allows_flow is False or (self.isolated and self.peer_selector_matches is False):
+        if self.allows_flow is False or (self.isolated and False in (self.peer_selector_matches, self.selector_matches_namespace)):
             return True
         return None
 
