@@ -28,6 +28,7 @@ import json
 import re
 
 from ..model import CommandRun, ParseResult
+from ._util import positional
 from .connect import is_noise
 from .kubectl import pod_role
 from .messages import BARE_MESSAGE
@@ -127,14 +128,7 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
 
 def _pod_from_argv(argv: list[str]) -> str | None:
     values = {"-n", "--namespace", "-c", "--container", "--tail", "--since", "-l", "--selector", "--context", "--kubeconfig", "--since-time"}
-    words, skip = [], False
-    for w in argv[1:] if argv[:1] in (["kubectl"], ["k"], ["oc"], ["docker"], ["crictl"]) else []:
-        if skip:
-            skip = False
-        elif w in values:
-            skip = True
-        elif not w.startswith("-"):
-            words.append(w)
+    words = positional(argv[1:], values) if argv[:1] in (["kubectl"], ["k"], ["oc"], ["docker"], ["crictl"]) else []
     pods = [w.split("/", 1)[-1] for w in words if w not in ("logs",)]
     return pods[0] if pods else None
 
