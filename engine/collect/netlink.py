@@ -10,6 +10,7 @@ pasted ``ip addr`` and ``ip route``. pyroute2 is imported lazily.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import Context, Unobservable
@@ -68,6 +69,27 @@ def read(ctx: Context) -> list[Record]:
     out = [ctx.record("addresses", {"interfaces": interfaces}, "ip -4 addr")]
     if routes:
         out.append(ctx.record("routes", {"routes": routes}, "ip -4 route"))
+    return out
+
+
+IFCFG_DIR = Path("/etc/sysconfig/network-scripts")
+
+
+def ifcfg_files(ctx: Context) -> list[Record]:
+    """The ``ifcfg`` records of the RHEL-style interface files (BOOTPROTO, IPADDR), read only on the
+    machine itself (a namespace has no files of its own) by the parser pasted ifcfg files go
+    through (:mod:`podnet.inputs.raw.ifcfg`); the assembly pairs each with its NIC's addresses."""
+    if ctx.vantage.kind != "current":
+        return []
+    out: list[Record] = []
+    for path in sorted(IFCFG_DIR.glob("ifcfg-*")):
+        if path.name == "ifcfg-lo":
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        out += ctx.read("ifcfg", f"cat {path}", text, str(path)).records
     return out
 
 

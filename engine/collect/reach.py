@@ -45,7 +45,10 @@ def _ping(ctx: Context, target: str, *, count: int, interval: float, size: int |
         raise Unobservable(("ping", "mtu_probe"), "ping_not_permitted")
     # as a terminal shows it: the replies and statistics, then ping's own error lines (stderr:
     # "ping: local error: message too long, mtu=1450", "ping: connect: Network is unreachable")
-    return ctx.read("ping", shlex.join(["ping", *cmd[1:]]), proc.stdout + proc.stderr).records
+    found = ctx.read("ping", shlex.join(["ping", *cmd[1:]]), proc.stdout + proc.stderr).records
+    if not found:
+        raise Unobservable(("ping", "mtu_probe") if df else ("ping",), "ping_no_output")
+    return found
 
 
 def ping(ctx: Context, target: str) -> list[Record]:
@@ -117,7 +120,12 @@ def mtu_sweep(ctx: Context, target: str) -> list[Record]:
 
     def one(size: int) -> list[Record]:
         check_may_send(target)  # a new thread: check its namespace again
-        return _ping(ctx, target, count=4, interval=0.2, size=size, df=True, wait=1)
+        try:
+            return _ping(ctx, target, count=4, interval=0.2, size=size, df=True, wait=1)
+        except Unobservable as exc:
+            if exc.note.code != "ping_no_output":
+                raise
+            return []  # this size told nothing; the others still do
 
     with ThreadPoolExecutor(max_workers=len(sizes)) as pool:
         return [r for found in pool.map(one, sizes) for r in found]

@@ -170,6 +170,7 @@ class _Runner:
         jobs: list[_Job] = []
         for s in self.stations:
             jobs.append((s, s.pool.submit(netlink.read, s.ctx), self._read))
+            jobs.append((s, s.pool.submit(netlink.ifcfg_files, s.ctx), self._read))
             jobs.append((s, s.pool.submit(iptables.iptables_save, s.ctx, timeout), self._rules))
         self._gather(jobs)
         jobs = [(s, s.pool.submit(iptables.ipvs_rules, s.ctx, timeout), self._read) for s in self.stations
@@ -197,7 +198,7 @@ class _Runner:
         from ..inputs.raw.iptables import service_rules
 
         assert self.placed is not None
-        dns = self.plan.cluster_dns
+        dns = self.plan.cluster_dns or self.placed.cluster.get("dns_service_ip")
         if not dns:
             return set()
         out: set[str] = set()
