@@ -51,9 +51,9 @@ class Context:
         return CommandRun(origin=origin or command.split()[0], line=1, command=command, argv=split_words(command),
                           family=family, output=lines, host=self.host, ended_by_prompt=True)
 
-    def record(self, type_: str, data: dict[str, Any], command: str, origin: str | None = None) -> Record:
-        """A record of an in-process reading (netlink, /proc, a socket, dnspython) in the shape the
-        parser of ``command``'s output yields."""
+    def record(self, type_: str, data: dict[str, Any], command: str, origin: str) -> Record:
+        """A record of an in-process reading (``origin``: netlink, /proc, socket, dnspython) in the
+        shape the parser of ``command``'s output yields."""
         from ..inputs.model import Record
 
         return Record(type_, data, self.run(command, None, "", origin), None)

@@ -83,12 +83,12 @@ def lookup(ctx: Context, name: str, server: str | None) -> Record:
         if not servers:
             raise Unobservable("dns_lookup", "no_nameserver", path=path)
         resolver = dns.resolver.Resolver(filename=str(path))
-        command = f"dig +search {name}"
+        command = f"lookup {name} via {path} ({', '.join(servers)})"
     else:
         servers = [server]
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [server]
-        command = f"dig @{server} {name}"
+        command = f"lookup {name} @{server}"
     for s in servers:
         check_may_send(s)
     resolver.timeout = timeout / 2  # several tries within the lifetime: one lost datagram is not a failure
@@ -112,4 +112,4 @@ def lookup(ctx: Context, name: str, server: str | None) -> Record:
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
     if server is not None:
         data["server"] = server
-    return ctx.record("dns_lookup", data, command)
+    return ctx.record("dns_lookup", data, command, "dnspython")

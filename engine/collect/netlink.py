@@ -66,9 +66,9 @@ def read(ctx: Context) -> list[Record]:
             dev = by_index.get(msg.get("RTA_OIF") or -1)
             routes.append({"destination": f"{msg.get('RTA_DST') or '0.0.0.0'}/{msg['dst_len']}", "via": msg.get("RTA_GATEWAY"),
                            "dev": dev["name"] if dev else None, "kind": kind, "line": None})
-    out = [ctx.record("addresses", {"interfaces": interfaces}, "ip -4 addr")]
+    out = [ctx.record("addresses", {"interfaces": interfaces}, "ip -4 addr", "netlink")]
     if routes:
-        out.append(ctx.record("routes", {"routes": routes}, "ip -4 route"))
+        out.append(ctx.record("routes", {"routes": routes}, "ip -4 route", "netlink"))
     return out
 
 

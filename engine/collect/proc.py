@@ -37,7 +37,7 @@ def sysctls(ctx: Context, names: list[str], kinds: tuple[str, ...] | str = "sysc
     for name in names:
         value = read_sysctl(name)
         if value is not None:
-            out.append(ctx.record("sysctl", {"name": name, "value": value}, f"sysctl {name}"))
+            out.append(ctx.record("sysctl", {"name": name, "value": value}, f"sysctl {name}", "/proc/sys"))
     if not out:
         raise Unobservable(kinds, "proc_sys_unreadable" if kinds == "sysctl" else "pressure_unreadable")
     return out
@@ -73,7 +73,7 @@ def listening(ctx: Context) -> Record:
     if socks is None:
         raise Unobservable("listening_sockets", "proc_net_tcp_unreadable")
     listeners = [{"port": p, "address": a, "process": None, "line": None} for a, p, st in socks if st == "0A"]
-    return ctx.record("sockets", {"listeners": listeners, "complete": True}, "ss -ltn")
+    return ctx.record("sockets", {"listeners": listeners, "complete": True}, "ss -ltn", "/proc/net/tcp")
 
 
 def pressure(ctx: Context) -> list[Record]:
@@ -84,5 +84,5 @@ def pressure(ctx: Context) -> list[Record]:
     if rng and socks is not None:
         low, high = (int(x) for x in rng.split())
         used = sum(1 for _a, p, st in socks if low <= p <= high and st != "0A")
-        out.append(ctx.record("counters", {"ephemeral_ports_in_use": used}, "ss -s"))
+        out.append(ctx.record("counters", {"ephemeral_ports_in_use": used}, "ss -s", "/proc/net/tcp"))
     return out

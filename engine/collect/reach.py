@@ -79,8 +79,8 @@ def tcp_connect(ctx: Context, target: str, port: int) -> Record:
         result = "reset"
     else:
         result = {errno.ENETUNREACH: "no_route", errno.EHOSTUNREACH: "unreachable"}.get(code, "unreachable")
-    command = shlex.join(["nc", "-zv", "-w", f"{ctx.plan.timeout:g}", target, str(port)])
-    return ctx.record("tcp_connect", {"target": target, "port": port, "result": result, "tool": "socket"}, command)
+    command = f"TCP connect {target}:{port} (timeout {ctx.plan.timeout:g} s)"
+    return ctx.record("tcp_connect", {"target": target, "port": port, "result": result, "tool": "socket"}, command, "socket")
 
 
 def _connect(sock: socket.socket, address: tuple[str, int], timeout: float) -> int | None:

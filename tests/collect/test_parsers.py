@@ -151,8 +151,8 @@ def _routes(*routes: dict[str, Any]) -> list[Record]:
     c = ctx()
     eth0 = {"name": "eth0", "mtu": 1500, "state": "up", "addresses": ["192.168.0.5/24"], "line": None}
     flannel = {"name": "flannel.1", "mtu": 1450, "state": "up", "addresses": [], "line": None, "kind": "vxlan"}
-    return [c.record("addresses", {"interfaces": [eth0, flannel]}, "ip -4 addr"),
-            c.record("routes", {"routes": [{"line": None, "kind": "unicast", **r} for r in routes]}, "ip -4 route")]
+    return [c.record("addresses", {"interfaces": [eth0, flannel]}, "ip -4 addr", "netlink"),
+            c.record("routes", {"routes": [{"line": None, "kind": "unicast", **r} for r in routes]}, "ip -4 route", "netlink")]
 
 
 _ENDS = {"source": {"kind": "pod", "ip": "192.168.1.7", "node": "node-a"}, "destination": {"kind": "pod", "ip": "192.168.2.7", "port": 80}}

@@ -68,11 +68,11 @@ def _read(s: _Station, addrs: list[str], node: str | None = None) -> None:
         interfaces += [{"name": "cni0", "mtu": 1450, "state": "up", "addresses": [f"198.19.{node}.1/24"], "line": None, "kind": "bridge"},
                        {"name": "flannel.1", "mtu": 1450, "state": "up", "addresses": [f"198.19.{node}.0/32"], "line": None, "kind": "vxlan"}]
         s.records += s.ctx.read("iptables_save", "iptables-save", lab.kube_proxy_nat() + lab.vxlan_allowlist()).records
-    s.records.append(s.ctx.record("addresses", {"interfaces": interfaces}, "ip -4 addr"))
+    s.records.append(s.ctx.record("addresses", {"interfaces": interfaces}, "ip -4 addr", "netlink"))
 
 
 def _tcp(s: _Station, result: str) -> None:
-    s.probes.append(s.ctx.record("tcp_connect", {"target": SERVICE.ip, "port": 80, "result": result, "tool": "socket"}, "nc -zv 198.18.128.10 80"))
+    s.probes.append(s.ctx.record("tcp_connect", {"target": SERVICE.ip, "port": 80, "result": result, "tool": "socket"}, "TCP connect 198.18.128.10:80", "socket"))
 
 
 def _place(runner: _Runner) -> None:
