@@ -10,6 +10,7 @@ the facts are read (:mod:`podnet.facts.verdicts`).
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from ..facts.firewall import max_ruleset
@@ -43,12 +44,13 @@ def iptables_save(ctx: Context, timeout: float) -> tuple[list[Record], list[Inge
 def _native_nft(ctx: Context, timeout: float) -> list[Record]:
     """The records of ``nft -j list ruleset`` when it has rules; none without nft or rules."""
     try:
-        proc = run_tool([tool("nft", KINDS), "-j", "list", "ruleset"], KINDS, timeout=timeout)
+        cmd = [tool("nft", KINDS), "-j", "list", "ruleset"]
+        proc = run_tool(cmd, KINDS, timeout=timeout)
     except Unobservable:
         return []
     if proc.returncode != 0:
         return []
-    return [r for r in ctx.read("nft", "nft -j list ruleset", proc.stdout).records if r.data["rules"]]
+    return [r for r in ctx.read("nft", shlex.join(["nft", *cmd[1:]]), proc.stdout).records if r.data["rules"]]
 
 
 def ipvs_rules(ctx: Context, timeout: float) -> list[Record]:
