@@ -92,6 +92,9 @@ class RankedCause(_Model):
     remediation: list[Step] = Field(description="Steps that fix the cause, in order.")
     verify: list[Step] = Field(description="Steps that show the fix worked.")
     guide: str = Field(description="The section of the field guide the cause comes from.")
+    sources: list[str] = Field(
+        default_factory=list, description="Public incident reports (org/repo#n) the cause was learned from, beyond the guide."
+    )
 
 
 class PossibleCause(_Model):

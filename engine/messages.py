@@ -17,7 +17,7 @@ import functools
 import string
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import KnowledgeError
 from .knowledge.model import LANGS, Lang
@@ -170,3 +170,11 @@ class Message:
 
     def __hash__(self) -> int:
         return hash((self.catalogue, self.code, tuple(sorted((k, repr(v)) for k, v in self.fields.items()))))
+
+
+def guide_citation(guide: str, sources: Sequence[str], lang: Lang) -> str:
+    """A cause's guide section, with the public reports it was learned from beyond the guide
+    (``report`` messages ``guide_only`` / ``guide_sources``) in ``lang``."""
+    if not sources:
+        return render("report", "guide_only", lang, {"guide": guide})
+    return render("report", "guide_sources", lang, {"guide": guide, "sources": ", ".join(sources)})

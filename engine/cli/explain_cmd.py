@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from ..facts.load import facts_from_data, load_facts
     from ..knowledge.load import load_knowledge
     from ..knowledge.templates import case_context, render
-    from ..messages import table
+    from ..messages import guide_citation, table
     from ..render.safe import visible
 
     kb = load_knowledge(tuple(args.rules))
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     where = f"kb/causes: {cause.id}"
     symptom = kb.symptoms[cause.symptom]
     print(f"{cause.title.get(lang)} [{cause.id}]")
-    print(f"  {symptom.title.get(lang)} — {cause.guide}")
+    print(f"  {symptom.title.get(lang)} — {guide_citation(cause.guide, cause.sources, lang)}")
     print()
     print(f"  {visible(render(cause.explanation.get(lang), ctx, f'{where}.explanation.{lang}'))}")
     print()

@@ -25,7 +25,8 @@ from ..facts.verdicts import enrich_firewalls
 from ..files import check_regular, read_regular, too_large
 from ..limits import max_fact_bytes, max_raw_bytes
 from .assemble import Assembly
-from .model import IngestWarning, Record
+from .commands import sniff_family
+from .model import Host, IngestWarning, Record
 from .transcript import read_input
 
 MAX_RAW_BYTES = 16 * 1024 * 1024
@@ -84,6 +85,13 @@ def parse_runs(path: Path, warnings: list[IngestWarning]) -> list[Record]:
 
     records: list[Record] = []
     for run in read_input(path, warnings):
+        if run.family is None and run.command and (sniffed := sniff_family([t for _, t in run.output])) is not None:
+            # an alias or a wrapper podnet does not know (`pods | grep coredns`) whose output is recognisable
+            word = run.argv[0] if run.argv else run.command.split()[0]
+            warnings.append(IngestWarning.of(run.where(), "output_sniffed", word=word, family=sniffed))
+            run.family = sniffed
+            if sniffed.startswith("kubectl_") and sniffed != "kubectl_logs":
+                run.host = Host("control", run.host.name if run.host else None, None, "kubectl")
         if run.family is None:
             if run.command:
                 word = run.argv[0] if run.argv else run.command.split()[0]

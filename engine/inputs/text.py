@@ -33,7 +33,25 @@ def strip_ansi(line: str) -> str:
     return _CONTROL.sub("", line)
 
 
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_CODE_SPAN_LINE = re.compile(r"^\s*`(?!`)")
+_BOLD_LINE = re.compile(r"^(\s*)\*\*(\S.*?)\*\*\s*$")
+
+
+def unmarkdown(line: str) -> str:
+    """A line as the terminal showed it, when it was pasted into an issue as Markdown: a code fence
+    (```` ``` ````) is a blank line; a line opened by a code span (`` `user@host:~$ curl ...` ``)
+    loses its backticks; a row made bold (``**name  1/1  Running**``) loses its stars."""
+    if _FENCE.match(line):
+        return ""
+    if _CODE_SPAN_LINE.match(line):
+        return line.replace("`", "")
+    m = _BOLD_LINE.match(line)
+    return m.group(1) + m.group(2) if m else line
+
+
 def clean_lines(text: str) -> list[str]:
-    """Split text into lines without ANSI codes or carriage returns (CRLF, CR or LF endings)."""
+    """Split text into lines without ANSI codes or carriage returns (CRLF, CR or LF endings), and
+    without the Markdown an issue thread wraps around a paste (:func:`unmarkdown`)."""
     text = text.replace("\r\n", "\n")
-    return [strip_ansi(line) for line in text.split("\n")]
+    return [unmarkdown(strip_ansi(line)) for line in text.split("\n")]

@@ -52,6 +52,8 @@ _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+):[^\s#$]*\s?[#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+) [^\s#$]+ [#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?:/[^\s#$]*|~)\s[#$]\s?(?P<cmd>.*)$"), "ash"),
+    # a bracket prompt whose "[" was lost when copied (``root@kc0 ~]# kubectl get pods``)
+    (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)\s[^\]\s]*\]\s?[#$]\s?(?P<cmd>.*)$"), "host_cut"),
     (re.compile(r"^(?:bash|sh)-\d+(?:\.\d+)*[#$]\s?(?P<cmd>.*)$"), "container"),
     (re.compile(r"^(?:PS )?[A-Za-z]:\\[^>]*>\s?(?P<cmd>.*)$"), "windows"),
     (re.compile(r"^(?P<host>[A-Za-z][\w.-]*)(?::[/~][^\s#$]*)?\s?[#$]\s?(?P<cmd>\S.*)$"), "host_only"),
@@ -130,6 +132,19 @@ def promptless_command(line: str) -> _Prompt | None:
     return _Prompt("none", None, line.strip())
 
 
+_OUTPUT_ENDS: dict[str, re.Pattern[str]] = {
+    "ping": re.compile(r"(?:rtt|round-trip) min/avg/max|\d+(?:\.\d+)?% packet loss"),
+    "dig": re.compile(r"^;; MSG SIZE\s+rcvd:|^;; connection timed out|^;; communications error"),
+}
+"""The line a command's output ends with (ping's statistics, dig's footer): a command line typed
+without a prompt right after it is the next command, whatever its family."""
+
+
+def _output_complete(run: CommandRun) -> bool:
+    end = _OUTPUT_ENDS.get(run.family or "")
+    return end is not None and any(end.search(text) for _, text in run.output[-2:])
+
+
 _CONTINUES = re.compile(r"^\s*(?:for|while|until|if|case|select)\b|\\$")
 """A command line the shell continues on the next lines (PS2 ``> ``)."""
 
@@ -160,6 +175,9 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         prompt = match_prompt(text, seen_prompts)
         if prompt is None and previous_blank:
             prompt = promptless_command(text)
+        elif prompt is None and current is not None and current.output and _output_complete(current):
+            # a command line straight after an output that has ended (ping's statistics): the next command
+            prompt = promptless_command(text)
         elif prompt is None and current is not None and current_promptless and current.output and current.family is not None:
             # the same command again, pasted without a prompt straight after the last one's output
             # (`curl URL1` / `curl: (7) ...` / `curl URL2`): only a command of the same family counts
@@ -177,7 +195,7 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         if current is not None:
             current.ended_by_prompt = True
         # Which host does this prompt name?
-        if prompt.style in ("host", "host_only") or prompt.style == "zsh_arrow" and prompt.host:
+        if prompt.style in ("host", "host_only", "host_cut") or prompt.style == "zsh_arrow" and prompt.host:
             host: Host | None = Host(None, prompt.host, None, "prompt")
             exec_pod = None
         elif prompt.style in ("ash", "container"):
@@ -251,19 +269,44 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
         warnings.append(IngestWarning.of(f"{origin}:{first[0]}", "lines_before_prompt", first=first[0], last=any_prompt - 1))
         return runs
     family = family_of_file_name(name_hint) if name_hint else None
-    how = "file name"
-    if family is None:
-        family = sniff_family(lines)
-        how = "content"
-    output = [(i, t) for i, t in enumerate(lines, start=1)]
-    run = CommandRun(origin, first[0], "", [], family, output, default_host, False)
-    if family is None:
-        return [run]
-    if family.startswith("kubectl"):
+    if family is not None:
+        # A file named like the command may still hold its arguments (`ping-s-1472-M-do-10.0.0.1`): unused.
+        return [_recognised(CommandRun(origin, first[0], "", [], family, list(enumerate(lines, start=1)), default_host, False), "file name")]
+    return [_recognised(run, "content") if run.family else run for run in _blocks(lines, origin, default_host)]
+
+
+_TABLE_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z][A-Z()/-]*(?:\s+[A-Z][A-Z()/-]*)+\s*$")
+"""A kubectl listing's header row: a new table after a blank line in a paste without commands."""
+
+
+def _blocks(lines: list[str], origin: str, default_host: Host | None) -> list[CommandRun]:
+    """Output pasted without its commands: one run, recognised from its content, cut where a blank
+    line is followed by a listing header of another kind (``get pods`` then ``get svc``)."""
+    runs: list[CommandRun] = []
+    start = 0
+    for k in range(1, len(lines)):
+        if lines[k - 1].strip() or not _TABLE_HEADER.match(lines[k].strip()):
+            continue
+        family = sniff_family(lines[k:k + 2])
+        if family is not None and family != sniff_family(lines[start:k]):
+            runs.append(_block(lines, start, k, origin, default_host))
+            start = k
+    runs.append(_block(lines, start, len(lines), origin, default_host))
+    return [r for r in runs if r.nonblank]
+
+
+def _block(lines: list[str], start: int, end: int, origin: str, default_host: Host | None) -> CommandRun:
+    output = [(i, lines[i - 1]) for i in range(start + 1, end + 1)]
+    first = next((i for i, t in output if t.strip()), start + 1)
+    return CommandRun(origin, first, "", [], sniff_family(lines[start:end]), output, default_host, False)
+
+
+def _recognised(run: CommandRun, how: str) -> CommandRun:
+    """A run without a command line, named by the family its file name or content showed."""
+    if run.family and run.family.startswith("kubectl"):
         run.host = Host("control", None, None, "kubectl")
-    run.command = f"<{family} recognised from its {how}>"
-    # A file named like the command may still hold its arguments (`ping-s-1472-M-do-10.0.0.1`): unused.
-    return [run]
+    run.command = f"<{run.family} recognised from its {how}>"
+    return run
 
 
 _CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 13, 27})

@@ -7,7 +7,7 @@ from .model import Lang
 
 
 def catalogue_markdown(kb: Knowledge, lang: Lang = "en") -> str:
-    from ..messages import table
+    from ..messages import guide_citation, table
 
     words = table("cli", lang)
     head = tuple(words[f"catalogue_{k}"] for k in ("symptom_class", "cause", "title", "rules_for_against", "guide_section"))
@@ -17,7 +17,7 @@ def catalogue_markdown(kb: Knowledge, lang: Lang = "en") -> str:
         pos = sum(1 for w in weights if w > 0)
         neg = sum(1 for w in weights if w < 0)
         title = cause.title.get(lang).replace("|", "\\|")
-        lines.append(f"| {kb.symptoms[cause.symptom].title.get(lang)} | `{cid}` | {title} | {pos} / {neg} | {cause.guide} |")
+        lines.append(f"| {kb.symptoms[cause.symptom].title.get(lang)} | `{cid}` | {title} | {pos} / {neg} | {guide_citation(cause.guide, cause.sources, lang)} |")
     phases = {p: sum(1 for r in kb.rules if r.phase == p) for p in ("finding", "symptom", "cause")}
     total = words["catalogue_rules"]
     lines.append("")

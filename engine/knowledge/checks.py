@@ -189,6 +189,8 @@ def _entry_problems(kb: Knowledge, entry: Any, where: str, labels_only: bool) ->
 
     if isinstance(entry, str):
         entry = {"expect": "top", "confirmed_cause": entry}
+    if labels_only and isinstance(entry, dict) and "confirmed_cause" in entry and entry["confirmed_cause"] is None:
+        return []  # a held-out ticket whose confirmed cause the knowledge does not have: right is no confident cause
     if not isinstance(entry, dict) or not isinstance(entry.get("confirmed_cause"), str):
         return [KnowledgeError("an entry is a cause id or a mapping with confirmed_cause", location=where, code="E-KB-EXAMPLE")]
     cause = entry["confirmed_cause"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ..facts.base import HopRole, TargetRole, Vantage
 
@@ -72,6 +72,10 @@ class Cause(_Strict):
     remediation: list[Step] = Field(min_length=1)
     verify: list[Step] = Field(min_length=1)
     guide: str = Field(min_length=1, description="The guide section the cause comes from.")
+    sources: list[Annotated[str, StringConstraints(pattern=r"^[\w.-]+/[\w.-]+#\d+$")]] = Field(
+        default_factory=list,
+        description="Public incident reports (org/repo#n) the cause was learned from, beyond the guide.",
+    )
     prior: float = Field(0.05, gt=0, lt=1)
     signature: list[SignatureEntry] = Field(default_factory=list)
     false_positives: list[Text] = Field(

@@ -28,6 +28,15 @@ class Placeholder(str):
     """A value the case does not give; its text is ``<name>`` (lower case, dashes)."""
 
 
+class Missing(Placeholder):
+    """A field an observation or endpoint does not have, as a template reads it: printed as its
+    placeholder, false in a test (``{% if sn.egress_ip %}``, ``sn.gateway or 'egress NAT'``) as
+    the missing value is."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
 class ShellText(str):
     """Shell text podnet builds itself, every value in it already quoted (e.g. the command
     substitution that finds a Pod's PID): a template prints it as it is."""
@@ -300,7 +309,7 @@ class _Ns(dict):  # type: ignore[type-arg]
             raise AttributeError(name)
         value = self.get(name)
         if value is None:
-            return Placeholder(f"<{self._prefix}-{name.replace('_', '-')}>")
+            return Missing(f"<{self._prefix}-{name.replace('_', '-')}>")
         return value
 
 

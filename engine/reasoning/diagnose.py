@@ -245,6 +245,7 @@ def diagnose_neutral(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict
             remediation=explainer.steps(cause.remediation, f"{where}.remediation"),
             verify=explainer.steps(cause.verify, f"{where}.verify"),
             guide=cause.guide,
+            sources=list(cause.sources),
         )
 
     causes: list[NeutralRankedCause] = []

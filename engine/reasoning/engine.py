@@ -199,6 +199,8 @@ def _outside_in_range(facts: FactFile) -> bool | None:
     if dst.kind in ("external", "node"):
         return cluster.in_cluster_range(dst.ip)
     node_ips = {n.internal_ip for n in cluster.nodes if n.internal_ip} | {b.node_ip for b in dst.backends if b.node_ip}
+    if dst.node_ip:  # the destination's node (a Service's: its backend's), as a triage answer gives it
+        node_ips.add(dst.node_ip)
     hosts = [b.ip for b in dst.backends if b.ip in node_ips]
     found = [cluster.in_cluster_range(ip) for ip in hosts]
     known = [f for f in found if f is not None]

@@ -9,6 +9,7 @@ to run them said before the block.
 from __future__ import annotations
 
 from ..diagnosis import Diagnosis, Evidence, Step
+from ..messages import guide_citation
 from .command_notes import markdown_lines
 from .labels import LABELS
 from .safe import md_code_span, md_fence, md_text, one_line
@@ -56,7 +57,7 @@ def render_markdown(d: Diagnosis) -> str:
         out += [_evidence(ev) for ev in c.evidence]
         out += ["", f"**{L['remediation']}**", ""] + _steps(c.remediation, L["run_on"], d.lang)
         out += ["", f"**{L['verify']}**", ""] + _steps(c.verify, L["run_on"], d.lang)
-        out += ["", f"*{L['guide']}: {md_text(c.guide)}*", ""]
+        out += ["", f"*{L['guide']}: {md_text(guide_citation(c.guide, c.sources, d.lang))}*", ""]
     if d.possible:
         out += [f"**{L['possible']}:**", ""] + [f"- {_titled(p.title, p.id)}" for p in d.possible] + [""]
     if d.ruled_out:

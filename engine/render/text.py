@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..diagnosis import Diagnosis, Evidence, NextCheck, PathSummary, Step
 from ..knowledge.model import Lang
+from ..messages import guide_citation
 from .command_notes import comment_lines
 from .labels import LABELS
 from .safe import one_line, visible
@@ -142,7 +143,7 @@ def text_lines(d: Diagnosis, width: int = DEFAULT_WIDTH) -> Lines:
         _steps(out, c.remediation, "     ", d.lang, width)
         out.add(f"   {L['verify']}:")
         _steps(out, c.verify, "     ", d.lang, width)
-        out.extend(wrap(f"{L['guide']}: {c.guide}", width, "   "))
+        out.extend(wrap(f"{L['guide']}: {guide_citation(c.guide, c.sources, d.lang)}", width, "   "))
     if d.possible:
         out.add()
         out.extend(wrap(f"{L['possible']}:", width))

@@ -73,10 +73,36 @@ def _pod_cidr_of_other_end(f: FactFile, at: str) -> Any:
     return other.pod_cidr if other else None
 
 
+CLUSTER_PROBE_NAME = "kubernetes.default.svc.cluster.local"
+"""The name a lookup checks when the destination is the cluster's DNS Service itself and the
+ticket names none: every cluster serves it (the Kubernetes DNS debugging page's first check,
+``nslookup kubernetes.default``)."""
+
+DNS_SERVICE_NAMES = frozenset({"kube-dns", "coredns"})
+"""Names of the cluster DNS Service in kube-system (kubeadm, k3s, kOps, RKE2 and most installers)."""
+
+
+def is_cluster_dns(f: FactFile) -> bool:
+    """Whether the destination is the cluster's DNS Service (by its address, or its name in kube-system)."""
+    dst = f.endpoints.destination
+    if dst.kind != "service":
+        return False
+    if dst.ip is not None and f.cluster.dns_service_ip is not None:
+        return str(dst.ip) == str(f.cluster.dns_service_ip)
+    return dst.name in DNS_SERVICE_NAMES and dst.namespace in (None, "kube-system")
+
+
+def _lookup_name(f: FactFile, at: str) -> Any:
+    """What a lookup resolves: the destination's DNS name; when the destination is the cluster DNS
+    Service and no name is given, :data:`CLUSTER_PROBE_NAME`."""
+    return f.endpoints.destination.dns_name or (CLUSTER_PROBE_NAME if is_cluster_dns(f) else None)
+
+
 CASE_FIELDS: dict[str, Callable[[FactFile, str], Any]] = {
     "target": _target,
     "port": _port,
     "name": lambda f, at: f.endpoints.destination.dns_name,
+    "dns_lookup.name": _lookup_name,
     "service_ip": lambda f, at: f.endpoints.destination.ip if f.endpoints.destination.kind == "service" else None,
     "dns_service.service_ip": lambda f, at: f.cluster.dns_service_ip,
     "node": _node_name,
@@ -150,9 +176,10 @@ def case_values(kind: str, at: str, facts: FactFile, target: str | None = None) 
             if value is not None:
                 out[name] = value
     aimed = role_target(facts, target)
-    if aimed is None and target == "backend" and facts.endpoints.destination.kind == "service" and "target" in out:
+    if aimed is None and target == "backend" and facts.endpoints.destination.kind == "service" and "target" in out and kind in ICMP_KINDS:
         # the Service's backend is not known: never fall back to the ClusterIP (it does not answer
-        # ICMP, and a ping or MTU probe of it says nothing about the network)
+        # ICMP, and a ping or MTU probe of it says nothing about the network). A TCP connect keeps
+        # the ClusterIP and the Service's port: kube-proxy answers it as it answers the client.
         out.pop("target")
         out.pop("port", None)
     if aimed is not None and "target" in out:
@@ -225,6 +252,10 @@ def build_observations(
     values = case_values(meta.kind, at, facts, role)
     if probe == "backend" and own != "backend" and "target" in values and role_target(facts, "backend") is None:
         raise NotAskable(f"{meta.kind}: the case names no backend Pod to probe")
+    if _about_backend(answer) and role_target(facts, "backend") is None:
+        # "the backend Pod connects, the ClusterIP times out" needs both addresses: without a known
+        # backend it would record two contradicting probes of the ClusterIP
+        raise NotAskable(f"{meta.kind}: {answer_id} is about the Service's backend Pod, and the case names none")
     from ..errors import FactFileError, TemplateError
 
     where = f"kb/observations.yaml: {meta.kind}.answers.{answer_id}"
@@ -243,6 +274,11 @@ def build_observations(
         except FactFileError as exc:
             raise NotAskable(exc.one_line()) from None
     return out
+
+
+def _about_backend(answer: Any) -> bool:
+    """Whether one of the answer's observations is, by its ``match_all``, of the Service's backend Pod."""
+    return any((c or {}).get("target_role") == "backend" for c in answer.match_all or [])
 
 
 def build_observation(
@@ -418,8 +454,8 @@ def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile)
 
     own = probe_role(meta, at)
     service = facts.endpoints.destination.kind == "service"
-    if own == "backend" and service and not facts.endpoints.destination.backends:
-        return 0  # what backs the Service is not known: nothing answers a question about its backend yet
+    if own == "backend" and service and not facts.endpoints.destination.backends and meta.kind in ICMP_KINDS:
+        return 0  # what backs the Service is not known: no ping or MTU probe of it yet (a TCP connect probes the ClusterIP)
     identity = _identity(meta, at, facts, own)
     if same(identity):
         return EXACT

@@ -189,6 +189,13 @@ def value_of(spec: SlotSpec, head: dict[str, Any]) -> Any:
         return _node_name(head, "source" if spec.id == "source_node" else "destination")
     if spec.value == "address":
         return _dig(head, spec.sets + ".ip")
+    if spec.value == "ip" and spec.sets in ("endpoints.source.node_ip", "endpoints.destination.node_ip"):
+        # also known from the node's entry (a pasted `kubectl get nodes -o wide`) or the backend on that node
+        end = spec.sets.split(".")[1]
+        entry = _node_entry(head, end, create=False)
+        name = _node_name(head, end)
+        on_node = [b.get("node_ip") for b in ((head.get("endpoints") or {}).get(end) or {}).get("backends") or [] if b.get("node") == name]
+        return _dig(head, spec.sets) or (entry or {}).get("internal_ip") or next((ip for ip in on_node if ip), None)
     if spec.value == "object":
         return _dig(head, spec.sets + ".name")
     if spec.value == "backends":

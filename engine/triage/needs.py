@@ -15,6 +15,7 @@ Service" concludes ``kube_proxy_no_rules`` only once the Service is known to hav
 from __future__ import annotations
 
 import functools
+import ipaddress
 from typing import Any
 
 from ..facts.model import FactFile
@@ -119,6 +120,38 @@ def _choices(slot_id: str) -> tuple[Any, ...]:
     return (ctx.stand_in(spec),)
 
 
+COVER_PREFIX = 16
+"""A CIDR slot is also tried as the /16 around each address of the case (see :func:`_trial_values`)."""
+
+
+def _trial_values(slot_id: str, head: dict[str, Any]) -> list[Any]:
+    """The values a rule-need trial fills a slot with: its choices or a stand-in and, for a CIDR,
+    the /16 around each address the case names (the destination, its backends, the nodes): rules
+    ask whether a range covers an address (a Pod CIDR over the API server's node), which a stand-in
+    range never does."""
+    values = list(_choices(slot_id))
+    spec = ctx.slot(slot_id)
+    if spec.value != "cidr":
+        return values
+    ep = head.get("endpoints") or {}
+    dst, src = ep.get("destination") or {}, ep.get("source") or {}
+    addresses = [dst.get("ip"), dst.get("node_ip"), src.get("node_ip")]
+    addresses += [b.get(k) for b in dst.get("backends") or [] for k in ("ip", "node_ip")]
+    addresses += [n.get("internal_ip") for n in (head.get("cluster") or {}).get("nodes") or []]
+    seen: set[str] = set()
+    for ip in addresses:
+        if not ip:
+            continue
+        try:
+            net = str(ipaddress.ip_network(f"{ip}/{COVER_PREFIX}", strict=False))
+        except ValueError:
+            continue
+        if net not in seen:
+            seen.add(net)
+            values.append(ctx.parse_value(spec, net))
+    return values
+
+
 def rule_need(
     facts: FactFile, head: dict[str, Any], open_ids: tuple[str, ...], cf_now: dict[str, float], post: dict[str, float], lang: str, rule_dirs: tuple[str, ...]
 ) -> str | None:
@@ -130,7 +163,7 @@ def rule_need(
     contenders = {c for c, p in post.items() if p >= RULE_NEED_MIN_POSTERIOR}
     for slot_id in open_ids:
         spec = ctx.slot(slot_id)
-        for value in _choices(slot_id):
+        for value in _trial_values(slot_id, head):
             try:
                 trial = ctx.build_facts(ctx.assign(spec, head, value, check=False), list(facts.observations))
             except Exception:  # noqa: BLE001 - a value the case refuses

@@ -20,10 +20,11 @@ from ..diagnosis import Diagnosis
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
-from ..knowledge.templates import case_context, probe_context, render
+from ..knowledge.templates import case_context, obs_namespace, probe_context, render
 from .answers import (
     NotAskable,
     build_observation,
+    case_values,
     observed_answers,
     probe_match,
     probe_role,
@@ -149,6 +150,10 @@ def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float,
     role = probe_role(meta, at)
     if role != "destination" and role_target(facts, role) is not None:
         ctx = probe_context(ctx, role)  # the check probes the backend Pod, a node, the DNS Service
+    looked_up = case_values(kind, at, facts, role).get("name") if kind == "dns_lookup" else None
+    if looked_up and not facts.endpoints.destination.dns_name:
+        # the name the lookup checks although the ticket gave none (the cluster DNS Service: a name every cluster serves)
+        ctx = {**ctx, "dst": obs_namespace({**ctx["dst"], "dns_name": looked_up}, "destination")}
     where = f"kb/observations.yaml: {kind}"
     return Question(
         kind=kind,

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..knowledge.model import Lang
 from ..limits import max_fact_bytes
+from ..messages import guide_citation
 from . import service
 from .requests import read_json_body, read_raw
 from .state import ServerState, status_dict
@@ -267,7 +268,7 @@ def build_router() -> APIRouter:
                 "title": c.title.get(lang),
                 "explanation": c.explanation.get(lang),
                 "prior": c.prior,
-                "guide": c.guide,
+                "guide": guide_citation(c.guide, c.sources, lang),
                 "rules_for": sum(1 for w in weights if w > 0),
                 "rules_against": sum(1 for w in weights if w < 0),
             })

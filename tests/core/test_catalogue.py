@@ -18,7 +18,7 @@ from ..conftest import ROOT
 ENGINE = ROOT / "engine"
 
 AREA_FILES: dict[str, list[Path]] = {
-    "report": [*(ENGINE / "render").rglob("*.py"), *(ENGINE / "web").rglob("*.py"), *(ENGINE / "cli").rglob("*.py"), ENGINE / "knowledge" / "templates.py"],
+    "report": [*(ENGINE / "render").rglob("*.py"), *(ENGINE / "web").rglob("*.py"), *(ENGINE / "cli").rglob("*.py"), ENGINE / "knowledge" / "templates.py", ENGINE / "messages.py"],
     "reasoning": [*(ENGINE / "reasoning").rglob("*.py")],
     "path": [*(ENGINE / "path").rglob("*.py"), ENGINE / "web" / "svg.py", ENGINE / "cli" / "capture_plan_cmd.py"],
     "triage": [*(ENGINE / "triage").rglob("*.py"), ENGINE / "cli" / "triage_cmd.py", *(ENGINE / "web").rglob("*.py")],
@@ -106,7 +106,7 @@ def _used_ids(area: str) -> set[str]:
 
 def test_call_sites_are_found() -> None:
     areas = {area for _, area, _, _, _ in SITES}
-    assert areas == {"reasoning", "path", "cli"}, areas
+    assert areas == {"reasoning", "path", "cli", "report"}, areas
     assert len(SITES) >= 40
 
 

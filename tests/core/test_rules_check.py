@@ -173,3 +173,16 @@ def test_a_circumstantial_rule_that_could_make_a_claim_is_refused(tmp_path):
     report = check_knowledge((str(tmp_path / "site"),), None)
     hits = [p for p in report.problems if p.startswith("E-RULE-CALIBRATION kb/causes: link_failure:")]
     assert hits and "site-x +0.79" in hits[0], report.problems
+
+
+def test_a_held_out_ticket_may_name_no_known_cause_an_example_may_not():
+    """``confirmed_cause: null`` in examples/heldout/expected.yaml: the knowledge has no such cause
+    (the right answer is no confident cause); in examples/expected.yaml it stays an error."""
+    from podnet.knowledge.checks import _entry_problems
+    from podnet.knowledge.load import load_knowledge
+
+    kb = load_knowledge()
+    assert _entry_problems(kb, {"confirmed_cause": None, "source": "x"}, "heldout/expected.yaml: a.json", labels_only=True) == []
+    [problem] = _entry_problems(kb, {"confirmed_cause": None}, "examples/expected.yaml: a.json", labels_only=False)
+    assert "confirmed_cause" in str(problem)
+    assert _entry_problems(kb, {"source": "x"}, "heldout/expected.yaml: b.json", labels_only=True)  # no label at all: refused

@@ -269,3 +269,86 @@ def test_a_named_service_takes_its_endpoints_listing(tmp_path: Path) -> None:
     # near miss: another Service's name takes nothing
     other = {**dst, "name": "web"}
     assert not [o for o in ingest(paste, {"endpoints": {"source": {"kind": "pod"}, "destination": other}}).facts.observations if o.kind == "service_spec"]
+
+
+def test_a_command_line_straight_after_pings_statistics_is_the_next_command(lab: netlab.Lab) -> None:
+    """busybox shells pasted with the next command's prompt lost (coredns#3099's form), on real
+    output: ping's statistics end its output, so the prompt-less nslookup after them is a command."""
+    from .netlab import B_IP
+
+    ping = lab.run(lab.a, ["ping", "-c", "2", "-i", "0.2", B_IP], targets=(B_IP,))
+    lookup = lab.run(lab.a, ["nslookup", "web.example", B_IP], targets=(B_IP,))
+    r = read(f"/ # ping -c 2 {B_IP}\n{ping}nslookup web.example {B_IP}\n{lookup}".encode())
+    assert [(p["dest"], p["result"]) for p in _kinds(r.readings, "ping")] == [(B_IP, "ok")]
+    assert [(d["name"], d["result"]) for d in _kinds(r.readings, "dns_lookup")] == [("web.example", "ok")], [str(w) for w in r.warnings]
+    # near miss: before the statistics (output cut after the replies), the line stays ping's output
+    cut = "\n".join(ping.splitlines()[:2])
+    r2 = read(f"/ # ping -c 2 {B_IP}\n{cut}\nnslookup web.example {B_IP}\n".encode())
+    assert _kinds(r2.readings, "dns_lookup") == []
+
+
+def test_a_paste_wrapped_in_markdown_reads_as_the_terminal_showed_it(lab: netlab.Lab) -> None:
+    """An issue's Markdown around a paste (QT-DevOps/DevOpsIssues#48's form): code fences, prompt
+    lines written as code spans, a listing row made bold. Real curl output from the lab."""
+    from .netlab import B_IP, REFUSED_PORT, WEB_PORT
+
+    ok = lab.run(lab.a, ["curl", "-sS", "--max-time", "5", f"{B_IP}:{WEB_PORT}"], targets=(B_IP,))
+    refused = lab.run(lab.a, ["curl", "-sS", "--max-time", "5", f"{B_IP}:{REFUSED_PORT}"], targets=(B_IP,))
+    text = (f"```\n`ubuntu@ip-10-0-0-5:~$` kubectl get pods -o wide`\n\n"
+            "NAME        READY     STATUS    RESTARTS   AGE       IP          NODE\n"
+            "web-7mj65   1/1       Running   0          1h        10.44.0.1   node-1\n"
+            "**web-test  1/1       Running   0          36m       10.44.0.4   node-1**\n\n"
+            f"`ubuntu@ip-10-0-0-5:~$ curl {B_IP}:{WEB_PORT}`\n{ok}\n"
+            f"`ubuntu@ip-10-0-0-5:~$ curl {B_IP}:{REFUSED_PORT}`\n{refused}```\n")
+    r = read(text.encode())
+    assert [p["name"] for p in _kinds(r.readings, "pod")] == ["web-7mj65", "web-test"]
+    assert [(c["port"], c["result"]) for c in _kinds(r.readings, "tcp_connect")] == [(WEB_PORT, "connected"), (REFUSED_PORT, "failed")]
+    # near miss: backticks inside a command line (command substitution) are the command's own
+    from podnet.inputs.text import unmarkdown
+
+    line = "kubectl exec `kubectl get pod -l app=web -o name` -- nslookup web"
+    assert unmarkdown(line) == line and unmarkdown("  **bold** and more") == "  **bold** and more"
+
+
+def test_a_bracket_prompt_that_lost_its_bracket_and_an_alias_whose_output_is_a_listing() -> None:
+    """coredns#2444's form: ``root@kc0 ~]# pods |grep coredns`` (the ``[`` lost, ``pods`` an alias)."""
+    prompt = match_prompt("root@kc0 ~]# pods |grep coredns")
+    assert prompt is not None and (prompt.host, prompt.command) == ("kc0", "pods |grep coredns")
+    assert match_prompt("see the log at root@kc0 ~]# below") is None  # near miss: not at the line's start
+    text = ("root@kc0 ~]# pods |grep coredns\n"
+            "kube-system   coredns-86c58d9df4-dcl97   1/1     Running   3          17d   192.168.0.7      kc0    <none>           <none>\n\n"
+            "root@kc0 ~]# frobnicate --all\nsomething it printed\n")
+    r = read(text.encode())
+    assert [(p["name"], p["ip"], p["node"]) for p in _kinds(r.readings, "pod")] == [("coredns-86c58d9df4-dcl97", "192.168.0.7", "kc0")]
+    assert any("`pods` is not a command podnet knows" in w.message for w in r.warnings)
+    # near miss: an unknown command whose output is not recognisable stays unread, with its warning
+    assert any("no parser for `frobnicate`" in w.message for w in r.warnings)
+
+
+def test_kube_proxy_that_cannot_reach_the_apiserver_on_443() -> None:
+    """kubeadm#570 (https://github.com/kubernetes/kubeadm/issues/570): kube-proxy dials the
+    kubernetes Service on 443, not only an apiserver on 6443."""
+    text = ("$ kubectl logs -n kube-system kube-proxy-x2b9q\n"
+            "I1124 08:04:24.893532       1 server_others.go:124] Using iptables Proxier.\n"
+            "W1124 08:04:54.893960       1 server.go:580] Failed to retrieve node info: Get https://10.96.0.1:443/api/v1/nodes/szx1000358392: "
+            "dial tcp 10.96.0.1:443: i/o timeout\n")
+    [log] = _kinds(read(text.encode()).readings, "log")
+    assert log["component"] == "kube-proxy" and log["findings"] == ["api_unreachable"]
+    # near miss (kops#2915): the node is not registered; the apiserver answered
+    other = text.replace("Get https://10.96.0.1:443/api/v1/nodes/szx1000358392: dial tcp 10.96.0.1:443: i/o timeout", 'nodes "ip-172-20-78-251" not found')
+    [log2] = _kinds(read(other.encode()).readings, "log")
+    assert "api_unreachable" not in log2["findings"]
+
+
+def test_listings_pasted_without_their_commands_are_cut_at_each_new_header() -> None:
+    """kubernetes#91895's form: a pods listing, a blank line, then a Service listing, no command lines."""
+    text = ("NAMESPACE     NAME                       READY   STATUS    RESTARTS   AGE    IP\n"
+            "kube-system   coredns-66bff467f8-d9622   1/1     Running   0          3d1h   10.217.99.129\n\n"
+            "NAMESPACE     NAME                 TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)                  AGE\n"
+            "kube-system   service/kube-dns     ClusterIP   10.96.0.10     <none>        53/UDP,53/TCP,9153/TCP   3d1h\n")
+    r = read(text.encode())
+    assert [p["name"] for p in _kinds(r.readings, "pod")] == ["coredns-66bff467f8-d9622"]
+    assert [(s["name"], s["cluster_ip"]) for s in _kinds(r.readings, "service")] == [("kube-dns", "10.96.0.10")]
+    # near miss: rows of the same listing after a blank line stay in it
+    same = text.split("\n\n")[0] + "\n\nkube-system   coredns-66bff467f8-t92zn   1/1     Running   0          3d1h   10.217.99.130\n"
+    assert len(_kinds(read(same.encode()).readings, "pod")) == 2

@@ -145,6 +145,72 @@ def test_a_service_without_a_known_backend_is_never_pinged(case_facts):
     assert build_observation(kinds["tcp_connect"], "source_pod", "timeout", case_facts, probe="destination").target == "198.19.0.80"
 
 
+def test_a_service_without_a_known_backend_is_connected_to_on_its_cluster_ip(case_facts):
+    """A TCP port of a ClusterIP answers (kube-proxy DNATs it), so the connect question is asked of
+    the ClusterIP until a backend is known; "the backend connects, the ClusterIP times out" needs
+    the backend and is not offered (it would record two contradicting probes of one address)."""
+    from podnet.triage.questions import askable, render_question
+
+    kb = knowledge()
+    meta = kb.observation_kinds["tcp_connect"]
+    case_facts.endpoints.destination.backends = []
+    o = build_observation(meta, "source_pod", "refused", case_facts)
+    assert (o.target, o.port, o.result) == ("198.19.0.80", 80, "refused")
+    assert probe_match(meta, "source_pod", o, case_facts) == EXACT
+    assert observed_answers(case_facts.model_copy(update={"observations": [o]}), kb.observation_kinds) == {("tcp_connect", "source_pod"): "refused"}
+    with pytest.raises(NotAskable):
+        build_observations(meta, "source_pod", "service_fails_pod_works", case_facts)
+    q = render_question(kb, case_facts, ("tcp_connect", "source_pod"), 0.0, "en")
+    assert "service_fails_pod_works" not in [a.id for a in q.answers]
+    assert q.text == "Does a TCP connection from the source to 198.19.0.80:80 succeed?" and "198.19.0.80 80" in q.command
+    assert not askable(kb, case_facts, ("ping", "source_pod"))
+    # near miss: with a backend known, the question probes the backend Pod and names the ClusterIP too
+    with_backend = facts_from_data(case_data())
+    q = render_question(kb, with_backend, ("tcp_connect", "source_pod"), 0.0, "en")
+    assert "198.18.2.20:8080" in q.text and "Service 198.19.0.80:80" in q.text and "service_fails_pod_works" in [a.id for a in q.answers]
+    assert probe_match(meta, "source_pod", o, with_backend) == BACKEND  # the ClusterIP probe: the Service's other end
+
+
+def test_a_lookup_through_the_cluster_dns_service_checks_a_name_every_cluster_serves():
+    """A ticket whose destination is the cluster DNS Service and names no name: the lookup checks
+    kubernetes.default.svc.cluster.local (the Kubernetes DNS debugging page's first check)."""
+    from podnet.triage.answers import CLUSTER_PROBE_NAME
+    from podnet.triage.questions import askable, render_question
+
+    kb = knowledge()
+    meta = kb.observation_kinds["dns_lookup"]
+    data = case_data()
+    data["endpoints"]["destination"] = {"kind": "service", "name": "kube-dns", "namespace": "kube-system", "port": 53, "protocol": "udp"}
+    facts = facts_from_data(data)
+    o = build_observation(meta, "source_pod", "failed", facts)
+    assert (o.name, o.result) == (CLUSTER_PROBE_NAME, "failed")
+    q = render_question(kb, facts, ("dns_lookup", "source_pod"), 0.0, "en")
+    assert q.text == f"Does {CLUSTER_PROBE_NAME} resolve from the source Pod?" and q.command.endswith(f"nslookup {CLUSTER_PROBE_NAME}")
+    # a recorded lookup of another name does not answer it
+    other = _obs({"kind": "dns_lookup", "at": "source_pod", "name": "github.com", "result": "timeout"})
+    assert not probe_match(meta, "source_pod", other, facts)
+    # the cluster DNS by its address
+    data["endpoints"]["destination"] = {"kind": "service", "name": "dns", "namespace": "infra", "ip": "198.19.0.10", "port": 53}
+    data["cluster"]["dns_service_ip"] = "198.19.0.10"
+    assert build_observation(meta, "source_pod", "ok", facts_from_data(data)).name == CLUSTER_PROBE_NAME
+    # near misses: another Service without a name, or the DNS Service when the ticket names the name
+    data["endpoints"]["destination"] = {"kind": "service", "name": "web", "namespace": "default", "ip": "198.19.0.80", "port": 80}
+    assert not askable(kb, facts_from_data(data), ("dns_lookup", "source_pod"))
+    data["endpoints"]["destination"] = {"kind": "service", "name": "kube-dns", "namespace": "kube-system", "port": 53, "dns_name": "api.shop.svc.cluster.local"}
+    assert build_observation(meta, "source_pod", "ok", facts_from_data(data)).name == "api.shop.svc.cluster.local"
+
+
+def test_a_stated_overlay_block_maps_to_its_answer(case_facts):
+    """No security group to read (vSphere): "the overlay's port does not arrive, other traffic does"."""
+    kinds = knowledge().observation_kinds
+    stated = _obs({"kind": "cloud_firewall", "at": "control_plane", "provider": "vsphere", "overlay_allowed": False})
+    assert answer_for(kinds["cloud_firewall"], "control_plane", stated, case_facts) == "overlay_blocked"
+    listed = _obs({"kind": "cloud_firewall", "at": "control_plane", "allows": [{"protocol": "tcp"}]})
+    assert answer_for(kinds["cloud_firewall"], "control_plane", listed, case_facts) == "tcp_only"
+    allowed = _obs({"kind": "cloud_firewall", "at": "control_plane", "allows": [{"protocol": "all"}]})
+    assert answer_for(kinds["cloud_firewall"], "control_plane", allowed, case_facts) == "overlay_allowed"
+
+
 def test_several_observations_of_one_check_give_one_answer(case_facts):
     kinds = knowledge().observation_kinds
     case_facts.observations = [

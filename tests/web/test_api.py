@@ -547,3 +547,17 @@ def test_every_word_the_templates_use_exists_in_both_languages():
         assert used
         for lang in ("en", "zh"):
             assert used - {"format"} <= set(table[lang]), (name, lang, used - set(table[lang]))
+
+
+def test_ui_triage_start_page_takes_the_tickets_sentence(client):
+    """The start page has a field for the ticket's sentence; given alone, triage starts from it
+    (what fails?) and the saved facts keep it as the case summary."""
+    page = client.get("/triage?lang=en")
+    assert page.status_code == 200 and 'name="summary"' in page.text
+    assert 'name="summary"' in client.get("/triage?lang=zh").text
+    sentence = "checkout Pods cannot reach the orders Service since this morning"
+    r = client.post("/ui/triage", data={"lang": "en", "summary": sentence, "src_kind": "pod", "dst_kind": "service",
+                                        "src_namespace": "default", "dst_namespace": "default"}, headers={"hx-request": "true"})
+    assert r.status_code == 200 and 'data-prompt="symptom"' in r.text
+    facts = client.get(f"/ui/triage/{_sid(r.text)}/facts.json").json()
+    assert facts["case"]["summary"] == sentence
