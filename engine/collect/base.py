@@ -8,16 +8,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..facts.base import Vantage as VantagePoint
 from ..messages import Message
 from .netns import Vantage
 from .targets import Plan
 
 if TYPE_CHECKING:
-    from ..inputs.model import ParseResult
-
-Obs = dict[str, Any]
-"""An observation in fact-file form (validated when the fact file is assembled)."""
+    from ..inputs.model import CommandRun, Host, ParseResult, Record
 
 
 class Unobservable(Exception):
@@ -35,29 +31,39 @@ class Unobservable(Exception):
 
 @dataclass
 class Context:
-    """One vantage point: where, as what, and what the run is about."""
+    """One vantage point: where, the host its command runs name, and what the run is about.
+
+    Every probe yields the records a pasted transcript's commands yield (:class:`podnet.inputs.model.Record`),
+    each with a command run whose :class:`~podnet.inputs.model.Host` is this vantage point: the
+    ingest assembly places them (endpoints, roles, context) as it places a transcript's."""
 
     vantage: Vantage
-    role: VantagePoint
     plan: Plan
-    host: str
-    discovered_backends: list[Any] = field(default_factory=list)
+    host: Host
 
-    def obs(self, kind: str, **fields: Any) -> Obs:
-        out: Obs = {"kind": kind, "at": self.role, "host": self.host}
-        out.update({k: v for k, v in fields.items() if v is not None})
-        return out
+    def run(self, command: str, family: str | None, text: str = "", origin: str | None = None) -> CommandRun:
+        """The command run of ``command`` here (its output ``text``), as a transcript would hold it."""
+        from ..inputs.raw import PARSERS  # noqa: F401  first: inputs.commands imported alone goes round through inputs.raw
+        from ..inputs.commands import split_words
+        from ..inputs.model import CommandRun
 
-    @property
-    def is_node(self) -> bool:
-        return self.role.endswith("_node")
+        lines = list(enumerate(text.splitlines(), start=1))
+        return CommandRun(origin=origin or command.split()[0], line=1, command=command, argv=split_words(command),
+                          family=family, output=lines, host=self.host, ended_by_prompt=True)
 
-    @property
-    def is_source(self) -> bool:
-        return self.role.startswith("source")
+    def record(self, type_: str, data: dict[str, Any], command: str, origin: str) -> Record:
+        """A record of an in-process reading (``origin``: netlink, /proc, socket, dnspython) in the
+        shape the parser of ``command``'s output yields."""
+        from ..inputs.model import Record
+
+        return Record(type_, data, self.run(command, None, "", origin), None)
+
+    def read(self, family: str, command: str, text: str, origin: str | None = None) -> ParseResult:
+        """``command``'s output ``text`` read by its parser, with this vantage point as the host."""
+        return read_output(family, command, text, origin or command.split()[0], self.host)
 
 
-def read_output(family: str, command: str, text: str, origin: str) -> ParseResult:
+def read_output(family: str, command: str, text: str, origin: str, host: Host | None = None) -> ParseResult:
     """What ``podnet ingest`` reads from ``text`` as the output of ``command`` (parser ``family`` of
     :data:`podnet.inputs.raw.PARSERS`): live collection and a pasted transcript read a file or a
     command's output with the same parser, and get the same located warnings (``origin:LINE``, the
@@ -68,7 +74,7 @@ def read_output(family: str, command: str, text: str, origin: str) -> ParseResul
 
     lines = list(enumerate(text.splitlines(), start=1))
     run = CommandRun(origin=origin, line=1, command=command, argv=split_words(command), family=family,
-                     output=lines, ended_by_prompt=True)
+                     output=lines, host=host, ended_by_prompt=True)
     return PARSERS[family](run)
 
 

@@ -1,12 +1,20 @@
-"""DNS: the vantage's resolv.conf and lookups (dnspython) against its servers and given ones."""
+"""DNS: the vantage's resolv.conf and lookups (dnspython) against its servers and given ones.
+
+The resolv.conf is read by the parser a pasted one goes through (its ``pod_dns_config`` record);
+a dnspython lookup becomes the ``dns_lookup`` record a pasted ``dig``/``nslookup`` yields (name,
+result, answers, the server asked when one was given).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from .base import Context, Obs, Unobservable, parse_output
+from .base import Context, Unobservable, parse_output
 from .safety import check_may_send
+
+if TYPE_CHECKING:
+    from ..inputs.model import Record
 
 
 class ResolvConf(TypedDict):
@@ -25,13 +33,14 @@ def read_resolv_conf(path: Path) -> ResolvConf:
             "ndots": data.get("ndots")}
 
 
-def pod_dns_config(ctx: Context) -> Obs:
+def pod_dns_config(ctx: Context) -> list[Record]:
+    """The ``pod_dns_config`` record of ``cat /etc/resolv.conf`` here."""
     path = ctx.vantage.resolv_conf
     try:
-        conf = read_resolv_conf(path)
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise Unobservable("pod_dns_config", "cannot_read", path=path, error=exc.strerror) from None
-    return ctx.obs("pod_dns_config", cluster_dns_ip=ctx.plan.cluster_dns, note=f"cat {path}", **conf)
+    return ctx.read("resolv_conf", f"cat {path}", text, str(path)).records
 
 
 def _refused(server: str, name: str, timeout: float) -> bool:
@@ -56,7 +65,7 @@ def _refused(server: str, name: str, timeout: float) -> bool:
     return False
 
 
-def lookup(ctx: Context, name: str, server: str | None) -> Obs:
+def lookup(ctx: Context, name: str, server: str | None) -> Record:
     """Resolve ``name`` (A) with the resolv.conf servers (``server`` None) or one given server."""
     try:
         import dns.exception
@@ -74,12 +83,12 @@ def lookup(ctx: Context, name: str, server: str | None) -> Obs:
         if not servers:
             raise Unobservable("dns_lookup", "no_nameserver", path=path)
         resolver = dns.resolver.Resolver(filename=str(path))
-        note = f"lookup {name} via {path} ({', '.join(servers)})"
+        command = f"lookup {name} via {path} ({', '.join(servers)})"
     else:
         servers = [server]
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [server]
-        note = f"lookup {name} @{server}"
+        command = f"lookup {name} @{server}"
     for s in servers:
         check_may_send(s)
     resolver.timeout = timeout / 2  # several tries within the lifetime: one lost datagram is not a failure
@@ -100,5 +109,7 @@ def lookup(ctx: Context, name: str, server: str | None) -> Obs:
         result = "timeout"
         if any(_refused(s, name, timeout) for s in servers):
             result = "refused"
-            note += "; the server answers with ICMP port unreachable (connection refused)"
-    return ctx.obs("dns_lookup", name=name, server=server, result=result, answers=answers, note=note)
+    data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
+    if server is not None:
+        data["server"] = server
+    return ctx.record("dns_lookup", data, command, "dnspython")

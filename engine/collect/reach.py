@@ -3,7 +3,8 @@
 ``ping`` is iputils' (as a subprocess: nothing in Python sets don't-fragment on ICMP, see
 docs/collect.md), its output read by the parser pasted ping output goes through
 (:mod:`podnet.inputs.raw.ping`); TCP uses a plain socket, which tells a refusal
-(RST or ICMP port-unreachable) from a timeout (DROP) and a reset.
+(RST or ICMP port-unreachable) from a timeout (DROP) and a reset, and yields the record a pasted
+``nc -zv`` does. Every probe yields records for the ingest assembly.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ import shlex
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .base import CHILDREN, Cancelled, Context, Obs, Unobservable, parse_output, run_tool, tool
+from .base import CHILDREN, Cancelled, Context, Unobservable, run_tool, tool
+from .netlink import local_mtu
 from .safety import check_may_send
+
+if TYPE_CHECKING:
+    from ..inputs.model import Record
 
 SWEEP_SIZES = (56, 500, 1000, 1200, 1300, 1372, 1400, 1410, 1422, 1432, 1442, 1452, 1462, 1472)
 """ICMP payload sizes of the don't-fragment sweep (1472 + 28 = a full 1500-byte packet)."""
@@ -26,10 +31,9 @@ JUMBO_SIZES = (1972, 2972, 4472, 6972, 8872)
 """Added when the sending device's MTU is larger than 1500 (with its own MTU less 28)."""
 
 
-def _ping(target: str, *, count: int, interval: float, size: int | None, df: bool, wait: float) -> dict[str, Any] | None:
+def _ping(ctx: Context, target: str, *, count: int, interval: float, size: int | None, df: bool, wait: float) -> list[Record]:
     """Run iputils ping and read its output with the parser a pasted ping goes through
-    (:mod:`podnet.inputs.raw.ping`): the ``ping`` record's data (result, loss_percent, error), or
-    None when the output tells nothing (no statistics, no error line)."""
+    (:mod:`podnet.inputs.raw.ping`): its ``ping`` record (none when the output tells nothing)."""
     cmd = [tool("ping", ("ping", "mtu_probe")), "-n", "-c", str(count), "-i", f"{interval:g}", "-W", f"{wait:g}"]
     if size is not None:
         cmd += ["-s", str(size)]
@@ -41,37 +45,28 @@ def _ping(target: str, *, count: int, interval: float, size: int | None, df: boo
         raise Unobservable(("ping", "mtu_probe"), "ping_not_permitted")
     # as a terminal shows it: the replies and statistics, then ping's own error lines (stderr:
     # "ping: local error: message too long, mtu=1450", "ping: connect: Network is unreachable")
-    found = parse_output("ping", shlex.join(["ping", *cmd[1:]]), proc.stdout + proc.stderr, "ping")
-    return found[0] if found else None
+    found = ctx.read("ping", shlex.join(["ping", *cmd[1:]]), proc.stdout + proc.stderr).records
+    if not found:
+        raise Unobservable(("ping", "mtu_probe") if df else ("ping",), "ping_no_output")
+    return found
 
 
-def _ping_result(read: dict[str, Any] | None) -> tuple[str, float | None, str | None]:
-    """(result, loss percent, first error) of a ping; an output without statistics or error: ``error``."""
-    if read is None:
-        return "error", None, None
-    loss = read.get("loss_percent")
-    return str(read["result"]), None if loss is None else round(float(loss), 1), read.get("error")
-
-
-def ping(ctx: Context, target: str) -> Obs:
+def ping(ctx: Context, target: str) -> list[Record]:
     """Small pings; as root many (20 at 50 ms) so that partial loss shows."""
     check_may_send(target)
     root = os.geteuid() == 0
     count = ctx.plan.ping_count if root else min(ctx.plan.ping_count, 5)
-    read = _ping(target, count=count, interval=0.05 if root else 0.2, size=None, df=False, wait=1)
-    result, loss, error = _ping_result(read)
-    return ctx.obs("ping", target=target, result=result, loss_percent=loss, error=error,
-                   note=f"ping -n -c {count} {target}")
+    return _ping(ctx, target, count=count, interval=0.05 if root else 0.2, size=None, df=False, wait=1)
 
 
-def tcp_connect(ctx: Context, target: str, port: int) -> Obs:
-    """One TCP connection attempt with a timeout: connected, refused, timeout, reset, no_route, unreachable.
+def tcp_connect(ctx: Context, target: str, port: int) -> Record:
+    """One TCP connection attempt with a timeout: connected, refused, timeout, reset, no_route,
+    unreachable; the ``tcp_connect`` record a pasted ``nc -zv``/``curl -v`` yields.
 
     The socket is non-blocking and polled in short slices, so an interrupt (Ctrl-C, SIGTERM)
     stops a connect that hangs on a DROP at once instead of after the timeout."""
     check_may_send(target)
     family = socket.AF_INET6 if ":" in target else socket.AF_INET
-    note = f"TCP connect {target}:{port} (timeout {ctx.plan.timeout:g} s)"
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         code = _connect(sock, (target, port), ctx.plan.timeout)
     if code is None:
@@ -84,8 +79,8 @@ def tcp_connect(ctx: Context, target: str, port: int) -> Obs:
         result = "reset"
     else:
         result = {errno.ENETUNREACH: "no_route", errno.EHOSTUNREACH: "unreachable"}.get(code, "unreachable")
-        note += f": {os.strerror(code)}"
-    return ctx.obs("tcp_connect", target=target, port=port, result=result, tool="socket", note=note)
+    command = f"TCP connect {target}:{port} (timeout {ctx.plan.timeout:g} s)"
+    return ctx.record("tcp_connect", {"target": target, "port": port, "result": result, "tool": "socket"}, command, "socket")
 
 
 def _connect(sock: socket.socket, address: tuple[str, int], timeout: float) -> int | None:
@@ -107,29 +102,14 @@ def _connect(sock: socket.socket, address: tuple[str, int], timeout: float) -> i
             return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 
 
-def _local_mtu(target: str) -> int | None:
-    """MTU of the interface the route to ``target`` leaves by (the sweep stops there)."""
-    try:
-        from pyroute2 import IPRoute
-    except ImportError:
-        return None
-    try:
-        with IPRoute() as ipr:
-            route = ipr.route("get", dst=target)[0]
-            mtu = route.get(("RTA_METRICS", "RTAX_MTU"))
-            link = ipr.get_links(route.get("RTA_OIF"))[0]
-            return min(x for x in (mtu, link.get("mtu")) if x)
-    except Exception:  # noqa: BLE001 - no route: the sweep is capped at 1472
-        return None
+def mtu_sweep(ctx: Context, target: str) -> list[Record]:
+    """Don't-fragment pings of growing size, concurrently: one ``ping -M do -s SIZE`` record each,
+    which the ingest assembly reads as an MTU probe (as it reads pasted DF pings).
 
-
-def mtu_sweep(ctx: Context, target: str) -> Obs | None:
-    """Don't-fragment pings of growing size, concurrently; None when even small ones fail.
-
-    A size passes when any of its 4 pings is answered, so random loss on the path does not pass
-    for an MTU limit (all 4 lost at 10 % loss each way: about 0.1 %)."""
+    Each size sends 4 pings, so random loss on the path does not pass for an MTU limit (all 4 lost
+    at 10 % loss each way: about 0.1 %)."""
     check_may_send(target)
-    local = _local_mtu(target)
+    local = local_mtu(target)
     sizes = [s for s in SWEEP_SIZES if local is None or s + 28 <= local]
     if local is not None and local > SWEEP_SIZES[-1] + 28:
         # jumbo devices: whether the path carries what they are set for, not only 1500
@@ -138,20 +118,14 @@ def mtu_sweep(ctx: Context, target: str) -> Obs | None:
         sizes.append(local - 28)
     sizes.sort()
 
-    def one(size: int) -> tuple[int, bool]:
+    def one(size: int) -> list[Record]:
         check_may_send(target)  # a new thread: check its namespace again
-        read = _ping(target, count=4, interval=0.2, size=size, df=True, wait=1)
-        loss = read.get("loss_percent") if read else None
-        return size, loss is not None and float(loss) < 100
+        try:
+            return _ping(ctx, target, count=4, interval=0.2, size=size, df=True, wait=1)
+        except Unobservable as exc:
+            if exc.note.code != "ping_no_output":
+                raise
+            return []  # this size told nothing; the others still do
 
     with ThreadPoolExecutor(max_workers=len(sizes)) as pool:
-        results = dict(pool.map(one, sizes))
-    passed = [s for s, ok in results.items() if ok]
-    if not passed:
-        return None
-    largest = max(passed)
-    failed = [s for s, ok in results.items() if not ok and s > largest]
-    note = f"ping -M do -s SIZE {target} for SIZE in {sizes[0]}..{sizes[-1]}"
-    if local is not None:
-        note += f" (capped at the local interface MTU {local})"
-    return ctx.obs("mtu_probe", target=target, largest_ok_size=largest, first_failed_size=min(failed) if failed else None, note=note)
+        return [r for found in pool.map(one, sizes) for r in found]

@@ -1,36 +1,54 @@
-"""Run the probes at every vantage point, concurrently, and assemble one fact file.
+"""Run the probes at every vantage point, concurrently, and hand their records to the ingest assembly.
 
-Each vantage point gets its own thread pool whose threads entered its network namespace. Phase
-one reads local state (interfaces, routes, iptables, resolv.conf); it reveals the Service's
-backends when a node is among the vantage points. Phase two sends probes (ping, TCP, DNS, the
-DF sweep); the rules read in phase one travel whole in the firewall observation, whose verdicts
-for the case's flows are traced when the facts are read (one place for collected and pasted dumps).
+Live collection only runs commands and readings; it decides neither roles nor endpoints. Each
+vantage point gets its own thread pool whose threads entered its network namespace, and every
+reading becomes the record a pasted transcript's command yields, with the vantage point as the
+command's host (:mod:`.base`). Phase one reads local state (``ip addr``/``ip route`` over netlink,
+``iptables-save``, ``ipvsadm``, resolv.conf). The one ingest assembly
+(:class:`podnet.inputs.assemble.Assembly`) then places each vantage point from the addresses it
+owns, as it places a transcript's hosts: the owner of the destination or of a Service backend is
+the destination side, so it sends no probes; the owner of a cluster DNS backend neither. Phase two
+sends the probes from the rest (Pods before nodes) and reads the destination Pods' listening
+sockets and the nodes' sysctls. All records then go through the assembly again, which takes the
+source from the failing probe (:mod:`podnet.inputs.endpoints`) and builds the observations; the
+vantage points off the case's path are left out, so a healthy peer never stands for a faulty host.
 """
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..cidr import ip_in
 from ..errors import UsageError
 from ..facts.base import Vantage as VantagePoint
 from ..messages import Message
-from . import dns_probe, iptables, local, reach
-from . import roles as role_inference
-from ..inputs.cluster_context import ClusterContext
-from .base import CHILDREN, Context, Obs, Unobservable
+from . import dns_probe, iptables, netlink, proc, reach
+from .base import CHILDREN, Context, Unobservable
 from .netns import NamespaceHandle, Vantage, in_initial_netns, initial_netns_inode
 from .safety import check_may_send
-from ..cidr import ip_in
 from .targets import Plan, Target
 
 if TYPE_CHECKING:
-    from ..inputs.model import IngestWarning
+    from ..inputs.assemble import Assembly
+    from ..inputs.model import Host, IngestWarning, Record
     from .assemble import Collected
 
 ROLES: tuple[VantagePoint, ...] = ("source_pod", "source_node", "destination_pod", "destination_node")
 """The vantage points probes can run at (``podnet collect --as``)."""
+
+
+def host_of(vantage: Vantage) -> Host:
+    """The host a vantage point's command runs name: its label, and a role given with ``--as`` as a
+    fixed vantage (as a folder named ``source-pod`` fixes it for pasted output)."""
+    from ..inputs.model import Host
+
+    role = vantage.role
+    if role is None:
+        return Host(name=vantage.label, how="collect")
+    return Host(kind="node" if role.endswith("_node") else "pod", name=vantage.label, how="--as", vantage=role)
 
 
 @dataclass
@@ -38,18 +56,50 @@ class _Station:
     vantage: Vantage
     pool: ThreadPoolExecutor
     handle: NamespaceHandle
-    ctx: Context | None = None
-    view: local.LocalView | None = None
-    nat: iptables.Table | None = None
-    filter: iptables.Table | None = None
-    observations: list[Obs] = field(default_factory=list)
+    ctx: Context
+    records: list[Record] = field(default_factory=list)
+    """What phase one read here (addresses, routes, rules, resolv.conf)."""
+    probes: list[Record] = field(default_factory=list)
+    """What phase two found here (probes, sockets, sysctls)."""
     gaps: list[tuple[tuple[str, ...], Message]] = field(default_factory=list)
     readings: list[IngestWarning] = field(default_factory=list)
     """Located warnings of the outputs read here (the parsers' own, as ``podnet ingest`` gives them)."""
+    at: str | None = None
+    """Where the assembly placed it (``destination_pod``...), after phase one and at the end."""
+
+    @property
+    def label(self) -> str:
+        return self.vantage.label
+
+    @property
+    def is_node(self) -> bool:
+        return bool(self.at and self.at.endswith("_node"))
 
 
 _Job = tuple[_Station, "Future[Any]", Callable[[_Station, Any], None]]
 """A probe submitted to a station's pool, and what to do with its result."""
+
+
+def context_of(plan: Plan) -> dict[str, Any]:
+    """What the command line says, as the context a ``context.json`` gives ``podnet ingest``: the
+    destination (``--to``, ``--name``, ``--backend``) and the ranges and DNS IP given; the rest is
+    inferred from the records, field by field."""
+    from ..inputs.endpoints import name_kind
+
+    dst: dict[str, Any] = {}
+    if plan.destination is not None:
+        dst["ip"] = plan.destination.ip
+        if plan.destination.port:
+            dst["port"] = plan.destination.port
+    if plan.names:
+        dst["dns_name"] = plan.names[0]
+        if "ip" not in dst:
+            dst["kind"] = name_kind(plan.names[0])
+    if plan.backends and plan.destination is not None:
+        dst["backends"] = [{"ip": b.ip, **({"port": b.port} if b.port else {})} for b in plan.backends]
+    cluster = {k: v for k, v in (("service_cidr", plan.service_cidr), ("pod_cidr", plan.pod_cidr),
+                                 ("dns_service_ip", plan.cluster_dns)) if v}
+    return {"cluster": cluster, "endpoints": {"destination": dst}}
 
 
 class _Runner:
@@ -60,11 +110,13 @@ class _Runner:
                 h.vantage,
                 ThreadPoolExecutor(max_workers=12, initializer=h.enter, thread_name_prefix=f"podnet-{h.vantage.label}"),
                 h,
+                Context(h.vantage, plan, host_of(h.vantage)),
             )
             for h in handles
         ]
         self.budget = plan.timeout * 3 + 20
-        self.context = ClusterContext()
+        self.case_id = plan.case_id or time.strftime("collect-%Y%m%dT%H%M%SZ", time.gmtime())
+        self.placed: Assembly | None = None
 
     # -- plumbing -------------------------------------------------------------------------
     def _gather(self, jobs: list[_Job]) -> None:
@@ -87,167 +139,142 @@ class _Runner:
                 station.gaps.append((("probe",), Message("collect", "probe_os_error", {"error": f"{type(exc).__name__}: {exc}"})))
 
     @staticmethod
-    def _add(station: _Station, result: Any) -> None:
-        if result is None:
-            return
-        station.observations.extend(result if isinstance(result, list) else [result])
+    def _read(station: _Station, result: Any) -> None:
+        station.records.extend(result if isinstance(result, list) else [result])
+
+    @staticmethod
+    def _rules(station: _Station, result: tuple[list[Record], list[IngestWarning]]) -> None:
+        records, warnings = result
+        station.records.extend(records)
+        station.readings.extend(w for w in warnings if w not in station.readings)
+
+    @staticmethod
+    def _probed(station: _Station, result: Any) -> None:
+        station.probes.extend(result if isinstance(result, list) else [result])
+
+    def assembly(self, records: list[Record], warnings: list[IngestWarning]) -> tuple[Assembly, dict[str, Any]]:
+        """The ingest assembly over ``records`` and its fact file data (endpoints, placement,
+        observations); each vantage point's ``at`` is where it placed that point's records."""
+        from ..inputs.assemble import Assembly
+
+        asm = Assembly(records, context_of(self.plan), warnings, self.case_id)
+        data = asm.build()
+        for s in self.stations:
+            placed = [asm.where[id(r)][0] for r in [*s.records, *s.probes] if id(r) in asm.where]
+            s.at = placed[0] if placed else s.vantage.role
+        return asm, data
 
     # -- phase one: local state --------------------------------------------------------------
     def phase_one(self) -> None:
-        jobs: list[_Job] = [(s, s.pool.submit(local.read_local), self._set_view) for s in self.stations]
-        self._gather(jobs)
+        timeout = self.plan.timeout + 5
+        jobs: list[_Job] = []
         for s in self.stations:
-            node = s.vantage.role.endswith("_node") if s.vantage.role else s.view is not None and s.view.looks_like_node
-            # provisional: every vantage point not told otherwise may be the source until the
-            # addresses (assign_roles) and the probes' results (settle_source) say which it is
-            role = s.vantage.role or ("source_node" if node else "source_pod")
-            s.ctx = Context(s.vantage, role, self.plan, s.vantage.label)
-        jobs = []
-        for s in self.stations:
-            jobs.append((s, s.pool.submit(iptables.iptables_save, "filter", self.plan.timeout + 5), self._set_filter))
-            if s.ctx.is_node:  # type: ignore[union-attr]
-                jobs.append((s, s.pool.submit(iptables.iptables_save, "nat", self.plan.timeout + 5), self._set_nat))
+            jobs.append((s, s.pool.submit(netlink.read, s.ctx), self._read))
+            jobs.append((s, s.pool.submit(netlink.ifcfg_files, s.ctx), self._read))
+            jobs.append((s, s.pool.submit(iptables.iptables_save, s.ctx, timeout), self._rules))
         self._gather(jobs)
-        self.context = role_inference.infer(self.stations)
-        role_inference.complete_plan(self.plan, self.context)
-
-    def _set_view(self, s: _Station, view: local.LocalView) -> None:
-        s.view = view
-
-    def _set_filter(self, s: _Station, table: iptables.Table) -> None:
-        s.filter = table
-        s.readings.extend(w for w in table.warnings if w not in s.readings)
-
-    def _set_nat(self, s: _Station, table: iptables.Table) -> None:
-        s.nat = table
-        s.readings.extend(w for w in table.warnings if w not in s.readings)
+        jobs = [(s, s.pool.submit(iptables.ipvs_rules, s.ctx, timeout), self._read) for s in self.stations
+                if any(i["name"] == "kube-ipvs0" for r in s.records if r.type == "addresses" for i in r.data["interfaces"])]
+        self._gather(jobs)
+        self.placed = self.assembly([r for s in self.stations for r in s.records], [])[0]
+        cluster = self.placed.cluster
+        if self.plan.cluster_dns is None and cluster.get("dns_service_ip"):
+            self.plan.cluster_dns = cluster["dns_service_ip"]
 
     # -- what phase one tells ----------------------------------------------------------------
-    def service_ips(self) -> list[tuple[str, int | None, str]]:
-        """(ClusterIP, port, protocol) of the case: the destination when it is a Service, the DNS Service."""
-        out = []
-        dst = self.plan.destination
-        if dst is not None and self.is_service(dst.ip):
-            out.append((dst.ip, dst.port, "tcp"))
-        if self.plan.cluster_dns:
-            out.append((self.plan.cluster_dns, 53, "udp"))
+    def is_service(self, ip: str) -> bool:
+        assert self.placed is not None
+        return (self.plan.is_service_ip(ip) or ip in self.placed.inv.services
+                or ip_in(ip, self.placed.cluster.get("service_cidr")) or ip == self.placed.cluster.get("dns_service_ip"))
+
+    def backends(self) -> list[Target]:
+        """The Service's backends the assembly found (kube-proxy's chains, IPVS) or that were given."""
+        assert self.placed is not None
+        found = [Target(b["ip"], b.get("port")) for b in self.placed.endpoints["destination"].get("backends") or []]
+        return list(dict.fromkeys([*self.plan.backends, *found]))
+
+    def dns_backends(self) -> set[str]:
+        """Addresses of the cluster DNS Service's backends (kube-proxy's chains for port 53)."""
+        from ..inputs.raw.iptables import service_rules
+
+        assert self.placed is not None
+        dns = self.plan.cluster_dns or self.placed.cluster.get("dns_service_ip")
+        if not dns:
+            return set()
+        out: set[str] = set()
+        for rec in self.placed.inv.of("iptables"):
+            found = service_rules(rec.data, dns, 53) or {}
+            out |= {to.rpartition(":")[0] or to for to in found.get("sep_dnat") or []}
         return out
 
-    def is_service(self, ip: str) -> bool:
-        if self.plan.is_service_ip(ip):
-            return True
-        for s in self.stations:
-            if s.nat is not None and any(
-                iptables.ip_matches(r.opt("-d")[0], False, ip) and r.opt("-d")[0] is not None
-                for r in s.nat.chain("KUBE-SERVICES")
-            ):
-                return True
-        return False
+    def senders(self) -> list[_Station]:
+        """The vantage points the probes go from: those told to be the source (``--as``), else every
+        one the assembly did not place on the destination side nor as a cluster DNS server, Pods
+        first (the source is the one whose probe fails: :mod:`podnet.inputs.endpoints`); when none
+        is left, the destination's node (the node the user ran on may send the failing traffic)."""
+        told = [s for s in self.stations if s.vantage.role and s.vantage.role.startswith("source")]
+        if told:
+            return told
+        assert self.placed is not None
+        dns = self.dns_backends()
+        owned = self.placed.inv.host_ips
+        open_ = [s for s in self.stations if not s.vantage.role and not str(s.at).startswith("destination")
+                 and not owned.get(s.label, set()) & dns]
+        if not open_:
+            open_ = [s for s in self.stations if not s.vantage.role and s.at == "destination_node"]
+        return [s for s in open_ if not s.is_node] + [s for s in open_ if s.is_node]
 
-    def service_facts(self) -> tuple[list[Target], list[Target]]:
-        """ServiceRules at every node; returns the destination's and the DNS Service's backends."""
-        dst_backends: list[Target] = []
-        dns_backends: list[Target] = []
-        dst = self.plan.destination
-        for s in self.stations:
-            if s.ctx is None or not s.ctx.is_node:
-                continue
-            ipvs = s.view is not None and s.view.by_name("kube-ipvs0") is not None
-            if s.nat is None and not ipvs:
-                continue
-            for vip, port, proto in self.service_ips():
-                if ipvs:
-                    try:
-                        fact = s.pool.submit(iptables.ipvs_rules, s.ctx, vip, port, proto, self.plan.timeout + 5).result()
-                    except Unobservable as exc:
-                        s.gaps.append((exc.kinds, exc.note))
-                        continue
-                    targets = fact.get("ipvs_real_servers", [])
-                else:
-                    fact = iptables.service_rules(s.ctx, s.nat, vip, port, proto)  # type: ignore[arg-type]
-                    targets = fact.get("sep_dnat", [])
-                s.observations.append(fact)
-                for to in targets:
-                    ip, _, p = to.rpartition(":")
-                    t = Target(ip, int(p)) if p.isdigit() else Target(to)
-                    bucket = dst_backends if dst is not None and vip == dst.ip else dns_backends
-                    if t not in bucket:
-                        bucket.append(t)
-        for b in self.plan.backends:
-            if b not in dst_backends:
-                dst_backends.insert(0, b)
-        return dst_backends, dns_backends
-
-    def source_ip(self) -> str | None:
-        for s in self.stations:
-            if s.ctx is not None and s.ctx.is_source and s.view is not None:
-                tunnel = s.view.tunnel
-                if s.ctx.is_node and tunnel is not None and tunnel.vxlan_local:
-                    return tunnel.vxlan_local
-                return s.view.first_ipv4()
-        return None
-
-    # -- phase two: probes and judgements ------------------------------------------------
-    def phase_two(self, backends: list[Target], dns_backends: list[Target]) -> None:
+    # -- phase two: probes --------------------------------------------------------------------
+    def phase_two(self) -> None:
         plan = self.plan
         dst = plan.destination
-        src_ip = self.source_ip()
+        backends = self.backends()
         pod_ips = [b.ip for b in backends]
         if dst is not None and not self.is_service(dst.ip):
             pod_ips.insert(0, dst.ip)
-        jobs: list[tuple[_Station, Future[Any], Callable[[_Station, Any], None]]] = []
+        targets = list(dict.fromkeys([*plan.targets, *backends]))
+        senders = self.senders()
+        jobs: list[_Job] = []
         for s in self.stations:
-            ctx = s.ctx
-            assert ctx is not None
-            if ctx.role.startswith("other"):
-                continue  # not on the case's path (roles.assign): nothing to read there
-            submit = s.pool.submit
-            if s.view is not None:
-                jobs.append((s, submit(local.interface_facts, ctx, s.view), self._add))
-            if ctx.is_node:
-                jobs.append((s, submit(local.sysctl_facts, ctx, s.view or local.LocalView([], [])), self._add))
-                if s.view is not None:
-                    for ip in dict.fromkeys(pod_ips):
-                        if ctx.is_source:
-                            s.observations.append(local.route_fact(ctx, s.view, ip, "forward"))
-                    if not ctx.is_source and src_ip and ip_in(src_ip, plan.pod_cidr):
-                        s.observations.append(local.route_fact(ctx, s.view, src_ip, "return"))
-            if s.filter is not None:
-                s.observations.append(iptables.firewall(ctx, s.filter))
-            if ctx.is_source:
-                jobs.append((s, submit(local.pressure, ctx), self._add))
-                for t in self.probe_targets(backends):
-                    if not self.is_service(t.ip):
-                        jobs.append((s, submit(reach.ping, ctx, t.ip), self._add))
-                    if t.port is not None:
-                        jobs.append((s, submit(reach.tcp_connect, ctx, t.ip, t.port), self._add))
-                sweep_to = next(iter(dict.fromkeys(pod_ips)), None)
-                if sweep_to is None and dst is not None and not self.is_service(dst.ip):
-                    sweep_to = dst.ip
-                if sweep_to is not None:
-                    jobs.append((s, submit(reach.mtu_sweep, ctx, sweep_to), self._add))
-                if not ctx.is_node:
-                    jobs.append((s, submit(dns_probe.pod_dns_config, ctx), self._add))
-                    servers = list(dict.fromkeys([*plan.dns_servers, *([plan.cluster_dns] if plan.cluster_dns else [])]))
-                    for name in plan.names:
-                        jobs.append((s, submit(dns_probe.lookup, ctx, name, None), self._add))
-                        for server in servers:
-                            jobs.append((s, submit(dns_probe.lookup, ctx, name, server), self._add))
-                    if plan.names and plan.cluster_dns:
-                        jobs.append((s, submit(reach.tcp_connect, ctx, plan.cluster_dns, 53), self._add))
-            else:
-                if not ctx.is_node:
-                    ports = [t.port for t in backends if t.port] or ([dst.port] if dst is not None and dst.port else [])
-                    for port in dict.fromkeys(ports):
-                        jobs.append((s, submit(local.listening, ctx, port), self._add))
+            submit, ctx = s.pool.submit, s.ctx
+            if s.is_node and not str(s.at).startswith("other") or s in senders and s.is_node:
+                jobs.append((s, submit(proc.sysctls, ctx, self.node_sysctls(s)), self._probed))
+            if s.at == "destination_pod":
+                jobs.append((s, submit(proc.listening, ctx), self._probed))
+            if s not in senders:
+                continue
+            jobs.append((s, submit(proc.pressure, ctx), self._probed))
+            for t in targets:
+                if not self.is_service(t.ip):
+                    jobs.append((s, submit(reach.ping, ctx, t.ip), self._probed))
+                if t.port is not None:
+                    jobs.append((s, submit(reach.tcp_connect, ctx, t.ip, t.port), self._probed))
+            sweep_to = next(iter(dict.fromkeys(pod_ips)), None)
+            if sweep_to is not None:
+                jobs.append((s, submit(reach.mtu_sweep, ctx, sweep_to), self._probed))
+            if not s.is_node:
+                jobs.append((s, submit(dns_probe.pod_dns_config, ctx), self._probed))
+                servers = list(dict.fromkeys([*plan.dns_servers, *([plan.cluster_dns] if plan.cluster_dns else [])]))
+                for name in plan.names:
+                    jobs.append((s, submit(dns_probe.lookup, ctx, name, None), self._probed))
+                    for server in servers:
+                        jobs.append((s, submit(dns_probe.lookup, ctx, name, server), self._probed))
+                if plan.names and plan.cluster_dns:
+                    jobs.append((s, submit(reach.tcp_connect, ctx, plan.cluster_dns, 53), self._probed))
         self._gather(jobs)
+        # the probes in the senders' order (Pods first): the first failing one names the source
+        order = {id(s): i for i, s in enumerate(senders)}
+        self.stations.sort(key=lambda s: order.get(id(s), len(order)))
 
-    def probe_targets(self, backends: list[Target]) -> list[Target]:
-        out = list(self.plan.targets)
-        for b in backends:
-            if b not in out:
-                out.append(b)
-        return out
+    @staticmethod
+    def node_sysctls(s: _Station) -> list[str]:
+        """A node's forwarding and filter switches, with the rp_filter of its default route's NIC."""
+        names = list(proc.NODE_SYSCTLS)
+        dev = next((r.get("dev") for rec in s.records if rec.type == "routes" for r in rec.data["routes"]
+                    if r["destination"] == "0.0.0.0/0" and r.get("dev")), None)
+        if dev and "." not in dev:
+            names.insert(2, f"net.ipv4.conf.{dev}.rp_filter")
+        return names
 
     def close(self, wait: bool) -> None:
         """Shut the pools down; the namespace files close with the last thread that uses them."""
@@ -289,10 +316,7 @@ def collect(vantages: list[Vantage], plan: Plan) -> Collected:
     finished = False
     try:
         runner.phase_one()
-        backends, dns_backends = runner.service_facts()
-        role_inference.assign(runner.stations, runner.plan, runner.context, backends, dns_backends, runner.is_service)
-        runner.phase_two(backends, dns_backends)
-        role_inference.settle_source(runner.stations, runner.context)
+        runner.phase_two()
         finished = True
     except BaseException:
         # Ctrl-C, SIGTERM or an error: kill the probes' children now and stop the waiting ones,
@@ -301,10 +325,6 @@ def collect(vantages: list[Vantage], plan: Plan) -> Collected:
         raise
     finally:
         runner.close(wait=finished)
-    return _assemble(runner, backends)
-
-
-def _assemble(runner: _Runner, backends: list[Target]) -> Collected:
     from .assemble import assemble
 
-    return assemble(runner, backends)
+    return assemble(runner)

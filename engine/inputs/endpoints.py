@@ -190,9 +190,9 @@ class EndpointInference:
         host = probe.run.host if probe is not None else None
         if given.get("kind") and (given.get("name") or given.get("ip")):
             host = None  # the caller said who the source is
-        if host is not None and host.kind in ("pod", None) and host.name:
-            pod = self.inv.pod_named(host.name, host.namespace)
-            if host.kind == "pod" or pod or host.name in self.inv.pod_hosts():
+        if host is not None and host.kind in ("pod", "node", None) and host.name:
+            pod = self.inv.pod_named(host.name, host.namespace) if host.kind != "node" else None
+            if host.kind == "pod" or pod or host.kind is None and host.name in self.inv.pod_hosts():
                 src = {"kind": "pod", "name": host.name}
                 if host.namespace:
                     src["namespace"] = host.namespace

@@ -129,9 +129,16 @@ def ingest(path: str | Path, context: dict[str, Any] | None = None) -> IngestRes
     stem = "stdin" if str(path) == "-" else path.stem if path.is_file() else path.name
     case_id = re.sub(r"[^\w.-]+", "-", stem).strip("-") or "raw-input"
     data = Assembly(records, ctx, warnings, f"raw-{case_id}").build()
+    return IngestResult(assembled_facts(data, warnings, str(path)), warnings)
+
+
+def assembled_facts(data: dict[str, Any], warnings: list[IngestWarning], origin: str) -> FactFile:
+    """The fact file of :meth:`Assembly.build`'s data: each observation validated on its own (an
+    invalid one is a located warning, the rest kept), each firewall's verdicts traced. Shared by
+    ``podnet ingest`` and ``podnet collect`` (whose records go through the same assembly)."""
     observations = data.pop("observations")
-    check_observation_count(len(observations), str(path))
-    facts = facts_from_data({**data, "observations": []}, origin=f"{path} (context + inferred endpoints)")
+    check_observation_count(len(observations), origin)
+    facts = facts_from_data({**data, "observations": []}, origin=f"{origin} (context + inferred endpoints)")
     kept: list[Any] = []
     for where, item in observations:
         try:
@@ -140,4 +147,4 @@ def ingest(path: str | Path, context: dict[str, Any] | None = None) -> IngestRes
             warnings.append(IngestWarning.of(where, "observation_invalid", kind=item["kind"], error=exc.one_line()))
     facts.observations = kept  # type: ignore[assignment]
     enrich_firewalls(facts)  # the fact file shows each flow's verdict and deciding rule
-    return IngestResult(facts, warnings)
+    return facts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..facts.base import Vantage
 from ..messages import Message
 
 HostKind = Literal["pod", "node", "control", "workstation"]
@@ -25,6 +26,8 @@ class Host:
     """What told us (``prompt``, ``kubectl exec``, ``folder`` ...), for notes and docs."""
     node: str | None = None
     """For a container entered on a node (``nsenter``, ``docker exec`` after ``[root@node1 ~]#``): that node."""
+    vantage: Vantage | None = None
+    """A vantage point the user fixed (``podnet collect --as ROLE``): kept as given, like a folder's."""
 
 
 @dataclass

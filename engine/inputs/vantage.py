@@ -16,6 +16,7 @@ Mapping, applied after the endpoints are known (given or inferred):
   ``ip addr`` shows.
 * a sub-folder named ``source``, ``source-node``, ``source-pod``, ``destination``, ``destination-node``,
   ``destination-pod`` or ``control-plane``: that vantage
+* a host whose vantage the user fixed (``podnet collect --as ROLE``): that vantage
 * no host at all (``$ `` prompt, or a file without a prompt): the source (``source_pod`` or
   ``source_node`` by the source's kind); a warning says so
 * a Windows prompt: a workstation outside the cluster: ``source_node`` when the failing probe ran
@@ -65,6 +66,8 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
     backends = dst.get("backends") or []
     if host is None or (host.kind is None and host.name is None):
         return ("source_pod" if src.get("kind") == "pod" else "source_node"), src.get("name"), True
+    if host.vantage is not None:
+        return host.vantage, host.name, False
     if host.kind == "control":
         return "control_plane", host.name, False
     if host.kind == "workstation":

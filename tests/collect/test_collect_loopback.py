@@ -35,14 +35,22 @@ def test_connected_and_refused_on_loopback() -> None:
 
 
 def test_destination_without_known_ranges_is_flagged() -> None:
-    result = collect([Vantage("current", role="source_pod")], Plan(targets=[Target("127.0.0.1", _free_port())], timeout=1))
+    # 127.0.0.2: no range and no vantage point's own address holds it (127.0.0.1 is lo's: a node's address)
+    result = collect([Vantage("current", role="source_pod")], Plan(targets=[Target("127.0.0.2", _free_port())], timeout=1))
     assert any("taken as a Pod" in w for w in result.warnings)
+    assert result.facts.endpoints.destination.kind == "pod"
+
+
+def test_the_vantage_points_own_address_is_a_node_and_no_guess() -> None:
+    result = collect([Vantage("current", role="source_node")], Plan(targets=[Target("127.0.0.1", _free_port())], timeout=1))
+    assert result.facts.endpoints.destination.kind == "node"
+    assert not any("taken as a Pod" in w for w in result.warnings)
 
 
 def test_collect_prints_its_warnings_in_chinese_with_lang_zh() -> None:
     from ..conftest import run_podnet
 
-    proc = run_podnet("collect", "--here", "--as", "source_pod", "--to", f"127.0.0.1:{_free_port()}", "--timeout", "1", "--lang", "zh")
+    proc = run_podnet("collect", "--here", "--as", "source_pod", "--to", f"127.0.0.2:{_free_port()}", "--timeout", "1", "--lang", "zh")
     assert proc.returncode == 0, proc.stderr
-    assert "podnet: warning: 目标 127.0.0.1 不在任何已知网段中：视为 Pod（请传入 --service-cidr 和 --pod-cidr）" in proc.stderr.splitlines()
+    assert "podnet: warning: 目标 127.0.0.2 不在任何已知网段中：视为 Pod（请传入 --service-cidr 和 --pod-cidr）" in proc.stderr.splitlines()
     assert "taken as a Pod" not in proc.stderr

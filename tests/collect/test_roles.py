@@ -1,14 +1,14 @@
-"""Roles from addresses and the cluster context from collected state (no lab: the hosts' views are given)."""
+"""Roles from addresses through the one ingest assembly, and the cluster context from collected state
+(no lab: each vantage point's records are given, as netlink, iptables-save and the probes yield them)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
 
-from podnet.collect import roles
-from podnet.collect.base import Context
-from podnet.collect.local import Link, LocalView
+from podnet.collect.assemble import Collected, assemble
 from podnet.collect.netns import Vantage
+from podnet.collect.run import _Runner, _Station
 from podnet.collect.targets import Plan, Target
 from podnet.inputs.cluster_context import HostView, Interface, infer_context, read_subnet_env
 from podnet.netfilter import iptables_save
@@ -53,65 +53,103 @@ def test_flannel_subnet_env() -> None:
     assert node.pod_cidr() == "10.244.3.0/24"
 
 
-def _station(label: str, addrs: list[str], node: bool, observations: list[dict[str, Any]] | None = None) -> Any:
-    links = [Link(1, "eth0", "veth", 1450, "UP", True, True, addrs)]
+SERVICE = Target("198.18.128.10", 80)
+
+
+def _runner(*hosts: tuple[str, str | None]) -> _Runner:
+    handles = [SimpleNamespace(vantage=Vantage("netns", name, role), enter=lambda: None, close=lambda: None) for name, role in hosts]
+    return _Runner(handles, Plan([SERVICE], timeout=1))  # type: ignore[arg-type]
+
+
+def _read(s: _Station, addrs: list[str], node: str | None = None) -> None:
+    """What phase one reads: `ip addr` (over netlink) and, on a node, kube-proxy's rules (iptables-save)."""
+    interfaces: list[dict[str, Any]] = [{"name": "eth0", "mtu": 1450, "state": "up", "addresses": addrs, "line": None}]
     if node:
-        links.append(Link(2, "cni0", "bridge", 1450, "UP", True, True, []))
-    v = Vantage("netns", label)
-    ctx = Context(v, "source_node" if node else "source_pod", Plan([Target("198.18.128.10", 80)]), label)
-    return SimpleNamespace(vantage=v, view=LocalView(links, []), ctx=ctx, observations=observations or [], gaps=[],
-                           nat=None, filter=None)
+        interfaces += [{"name": "cni0", "mtu": 1450, "state": "up", "addresses": [f"198.19.{node}.1/24"], "line": None, "kind": "bridge"},
+                       {"name": "flannel.1", "mtu": 1450, "state": "up", "addresses": [f"198.19.{node}.0/32"], "line": None, "kind": "vxlan"}]
+        s.records += s.ctx.read("iptables_save", "iptables-save", lab.kube_proxy_nat() + lab.vxlan_allowlist()).records
+    s.records.append(s.ctx.record("addresses", {"interfaces": interfaces}, "ip -4 addr", "netlink"))
 
 
-def _ctx() -> Any:
-    return infer_context([_node("node1", "198.18.0.11", "198.19.1.1/24"), _node("node2", "198.18.0.12", "198.19.2.1/24")])
+def _tcp(s: _Station, result: str) -> None:
+    s.probes.append(s.ctx.record("tcp_connect", {"target": SERVICE.ip, "port": 80, "result": result, "tool": "socket"}, "TCP connect 198.18.128.10:80", "socket"))
+
+
+def _place(runner: _Runner) -> None:
+    runner.placed = runner.assembly([r for s in runner.stations for r in s.records], [])[0]
+
+
+def _roles(result: Collected) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for o in result.facts.observations:
+        out.setdefault(str(o.host), set()).add(o.at)
+    return out
+
+
+def _lab() -> tuple[_Runner, dict[str, _Station]]:
+    runner = _runner(*[(n, None) for n in ("healthy-pod", "client", "node1", "node2", "web", "dns")])
+    st = {s.label: s for s in runner.stations}
+    _read(st["healthy-pod"], ["198.19.1.20/24"])
+    _read(st["client"], ["198.19.1.10/24"])
+    _read(st["node1"], ["198.18.0.11/24"], "1")
+    _read(st["node2"], ["198.18.0.12/24"], "2")
+    _read(st["web"], ["198.19.2.10/24"])
+    _read(st["dns"], ["198.19.2.53/24"])
+    _place(runner)
+    return runner, st
 
 
 def test_destination_is_the_owner_of_the_backend_and_source_the_failing_pod() -> None:
-    ok = [{"kind": "tcp_connect", "result": "connected", "at": "source_pod"}]
-    bad = [{"kind": "tcp_connect", "result": "timeout", "at": "source_pod"}]
-    st = {
-        "healthy-pod": _station("healthy-pod", ["198.19.1.20/24"], False, list(ok)),
-        "client": _station("client", ["198.19.1.10/24"], False, list(bad)),
-        "node1": _station("node1", ["198.18.0.11/24"], True, [{"kind": "route", "at": "source_node"}]),
-        "node2": _station("node2", ["198.18.0.12/24"], True),
-        "web": _station("web", ["198.19.2.10/24"], False),
-        "dns": _station("dns", ["198.19.2.53/24"], False),
-    }
-    stations = list(st.values())
-    plan = Plan([Target("198.18.128.10", 80)])
-    roles.assign(stations, plan, _ctx(), [Target("198.19.2.10", 80)], [Target("198.19.2.53", 53)], lambda ip: ip.startswith("198.18.128."))
-    assert st["web"].ctx.role == "destination_pod" and st["node2"].ctx.role == "destination_node"
-    assert st["dns"].ctx.role == "other_pod"
-    roles.settle_source(stations, _ctx())
-    assert st["client"].ctx.role == "source_pod" and st["node1"].ctx.role == "source_node"
-    # the healthy Pod's connected probe does not stand for the source's failure
-    assert st["healthy-pod"].ctx.role == "other_pod" and st["healthy-pod"].observations == []
-    assert st["node1"].observations == [{"kind": "route", "at": "source_node"}]
+    runner, st = _lab()
+    # the owner of the Service's backend and its node are the destination side, the DNS Pod (a
+    # backend of the kube-dns Service) is off the path: none of them sends probes; Pods go first
+    assert (st["web"].at, st["node2"].at) == ("destination_pod", "destination_node")
+    assert [s.label for s in runner.senders()] == ["healthy-pod", "client", "node1"]
+    _tcp(st["healthy-pod"], "connected")
+    _tcp(st["client"], "timeout")
+    _tcp(st["node1"], "connected")
+    roles = _roles(assemble(runner))
+    assert roles["client"] == {"source_pod"} and roles["node1"] == {"source_node"}
+    assert roles["web"] == {"destination_pod"} and roles["node2"] == {"destination_node"}
+    # the healthy Pod's connected probe does not stand for the source's failure; the DNS Pod is left out
+    assert "healthy-pod" not in roles and "dns" not in roles
 
 
 def test_a_failing_node_is_the_source_when_every_pod_succeeds() -> None:
-    client = _station("client", ["198.19.1.10/24"], False, [{"kind": "tcp_connect", "result": "connected", "at": "source_pod"}])
-    node1 = _station("node1", ["198.18.0.211/24", "198.18.0.11/24"], True, [{"kind": "tcp_connect", "result": "timeout", "at": "source_node"}])
-    roles.settle_source([client, node1], _ctx())
-    assert node1.ctx.role == "source_node" and client.ctx.role == "other_pod"
+    runner, st = _lab()
+    _tcp(st["healthy-pod"], "connected")
+    _tcp(st["client"], "connected")
+    _tcp(st["node1"], "timeout")
+    result = assemble(runner)
+    roles = _roles(result)
+    assert roles["node1"] == {"source_node"} and "client" not in roles
+    assert result.facts.endpoints.source.kind == "node" and result.facts.endpoints.source.name == "node1"
 
 
 def test_as_overrides_the_inference() -> None:
-    web = _station("web", ["198.19.2.10/24"], False)
-    web.vantage = Vantage("netns", "web", "source_pod")
-    web.ctx.role = "source_pod"
-    roles.assign([web], Plan([Target("198.18.128.10", 80)]), _ctx(), [Target("198.19.2.10", 80)], [], lambda ip: True)
-    roles.settle_source([web], _ctx())
-    assert web.ctx.role == "source_pod"
+    runner = _runner(("web", "source_pod"), ("node2", None))
+    web, node2 = runner.stations
+    _read(web, ["198.19.2.10/24"])
+    _read(node2, ["198.18.0.12/24"], "2")
+    _place(runner)
+    assert web.at == "source_pod" and runner.senders() == [web]
+    _tcp(web, "timeout")
+    roles = _roles(assemble(runner))
+    assert roles["web"] == {"source_pod"} and roles["node2"] == {"source_node"}
 
 
 def test_a_lone_node_hosting_the_destination_still_probes_as_the_source_node() -> None:
-    node2 = _station("node2", ["198.18.0.12/24"], True)
-    roles.assign([node2], Plan([Target("198.18.128.10", 80)]), _ctx(), [Target("198.19.2.10", 80)], [], lambda ip: True)
-    assert node2.ctx.role == "source_node"
+    runner = _runner(("node2", None))
+    [node2] = runner.stations
+    _read(node2, ["198.18.0.12/24"], "2")
+    _place(runner)
+    assert node2.at == "destination_node" and runner.senders() == [node2]
+    _tcp(node2, "timeout")
+    assert _roles(assemble(runner))["node2"] == {"source_node"}
     # with a Pod that may be the source, the node is the destination's
-    node2 = _station("node2", ["198.18.0.12/24"], True)
-    client = _station("client", ["198.19.1.10/24"], False)
-    roles.assign([client, node2], Plan([Target("198.18.128.10", 80)]), _ctx(), [Target("198.19.2.10", 80)], [], lambda ip: True)
-    assert (client.ctx.role, node2.ctx.role) == ("source_pod", "destination_node")
+    runner = _runner(("client", None), ("node2", None))
+    client, node2 = runner.stations
+    _read(client, ["198.19.1.10/24"])
+    _read(node2, ["198.18.0.12/24"], "2")
+    _place(runner)
+    assert runner.senders() == [client]

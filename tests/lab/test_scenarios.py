@@ -89,7 +89,8 @@ def test_cli_collect_then_diagnose_the_written_file(lab, tmp_path: Path) -> None
     assert hosts == {t.CLIENT, t.NODE1, t.WEB}
     assert facts["endpoints"]["destination"]["backends"] == [{"ip": t.WEB_POD.ip, "port": 80}]
     listening = [o for o in facts["observations"] if o["kind"] == "listening_sockets"]
-    assert listening == [{"at": "destination_pod", "host": t.WEB, "note": "ss -ltn 'sport = :80'",
+    # the reading of /proc/thread-self/net/tcp is the record `ss -ltn` gives, placed by the ingest assembly
+    assert listening == [{"at": "destination_pod", "host": t.WEB, "note": "ss -ltn (/proc/net/tcp:1)", "source_line": "/proc/net/tcp:1",
                           "kind": "listening_sockets", "port": 80, "listening": True, "addresses": ["127.0.0.1"]}]
     diag = _podnet("diagnose", str(out), "--format", "json")
     assert diag.returncode == 0, diag.stdout + diag.stderr

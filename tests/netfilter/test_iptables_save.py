@@ -113,7 +113,7 @@ def test_quoted_comments_come_back_as_written(comment: str) -> None:
     assert [m.value for m in rule.matches if m.kind == "comment"] == [comment.replace("\\'", "'")]
 
 
-def test_a_dump_larger_than_a_fact_file_may_be_is_refused_with_its_reason(monkeypatch) -> None:
+def test_a_dump_larger_than_a_fact_file_may_be_is_refused_with_its_reason(monkeypatch, tmp_path) -> None:
     import pytest
     from pydantic import ValidationError
 
@@ -122,12 +122,17 @@ def test_a_dump_larger_than_a_fact_file_may_be_is_refused_with_its_reason(monkey
     from podnet.collect.netns import Vantage
     from podnet.collect.targets import Plan
     from podnet.facts.observations import Firewall
+    from podnet.inputs.model import Host
 
     monkeypatch.setenv("PODNET_MAX_FACT_BYTES", "1024")
     big = "*filter\n:FORWARD ACCEPT [0:0]\n" + "-A FORWARD -j ACCEPT\n" * 100 + "COMMIT\n"
     with pytest.raises(ValidationError, match="PODNET_MAX_FACT_BYTES"):
         Firewall(kind="firewall", at="source_node", ruleset=big, ruleset_format="iptables-save")
-    ctx = Context(Vantage("current"), "source_node", Plan(targets=[]), "node-a")  # type: ignore[arg-type]
+    # the live dump (a stand-in iptables-save printing it) is a stated gap before it is read
+    (tmp_path / "iptables-save").write_text(f"#!/bin/sh\ncat <<'EOF'\n{big}EOF\n")
+    (tmp_path / "iptables-save").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    ctx = Context(Vantage("current"), Plan(targets=[]), Host(name="node-a"))
     with pytest.raises(Unobservable) as exc:
-        iptables.firewall(ctx, iptables.parse_save(big)["filter"])
+        iptables.iptables_save(ctx, 5)
     assert exc.value.note.code == "ruleset_too_large"

@@ -127,8 +127,12 @@ def test_native_nftables_ruleset_traces_as_the_kernel_acts(lab: Lab) -> None:
     assert (dns.verdict, dns.dnat) == ("drop", ["198.19.20.7:53", "198.19.20.8:53"])  # numgen vmap: both endpoints
 
 
-COLLECT = ("import json; from podnet.collect import iptables; t = iptables.iptables_save('filter', 10); "
-           "print(json.dumps([t.format, t.dump == '' , sorted(t.local), sorted(r['destination'] for r in t.routes)]))")
+COLLECT = ("import json; from podnet.collect import iptables, netlink; from podnet.collect.base import Context; "
+           "from podnet.collect.netns import Vantage; from podnet.collect.targets import Plan; from podnet.inputs.model import Host; "
+           "c = Context(Vantage('current'), Plan(targets=[]), Host(name='node')); [t], _ = iptables.iptables_save(c, 10); "
+           "a, r = netlink.read(c); "
+           "print(json.dumps([t.data['format'], t.data['text'] == '', sorted(x.split('/')[0] for i in a.data['interfaces'] for x in i['addresses']), "
+           "sorted(x['destination'] for x in r.data['routes'])]))")
 
 
 def test_collect_reads_the_dump_addresses_and_routes_inside_the_namespace(lab: Lab) -> None:
