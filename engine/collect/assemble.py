@@ -26,7 +26,7 @@ class Collected:
 
     facts: FactFile
     notes: list[Message] = field(default_factory=list)
-    readings: list[tuple[str, IngestWarning]] = field(default_factory=list)
+    readings: list[tuple[str | Message, IngestWarning]] = field(default_factory=list)
     """(vantage point, located warning) of the outputs read there, as ``podnet ingest`` words them:
     ``node-a (source_node): iptables-save:7: the filter table has no COMMIT line ...``."""
 
@@ -37,7 +37,20 @@ class Collected:
 
     def texts(self, lang: str = "en") -> list[str]:
         """The notes in ``lang`` (``en`` or ``zh``)."""
-        return [n.text(lang) for n in self.notes] + [f"{where}: {w.location}: {w.text(lang)}" for where, w in self.readings]  # type: ignore[arg-type]
+        return [n.text(lang) for n in self.notes] + [f"{_text(where, lang)}: {w.location}: {w.text(lang)}" for where, w in self.readings]  # type: ignore[arg-type]
+
+
+def _text(where: str | Message, lang: str) -> str:
+    return where.text(lang) if isinstance(where, Message) else where  # type: ignore[arg-type]
+
+
+def vantage_where(label: str, at: str | None) -> Message:
+    """A vantage point for people, in the note's language: ``node-a (source node)``, ``node-a（源节点）``."""
+    from ..knowledge.model import LANGS
+    from ..messages import table
+
+    role = {lang: table("report", lang).get(f"vantage_{at}", at or "?") for lang in LANGS}
+    return Message("collect", "vantage_where", {"label": label, "role": role})
 
 
 _SHOWN = ("mtu_loss_by_chance", "observation_invalid")
@@ -61,7 +74,7 @@ def assemble(runner: _Runner) -> Collected:
             notes.append(Message("collect", "destination_taken_as_pod", {"ip": w.fields["ip"]}))
     missing: set[str] = set()
     for s in kept:
-        where = f"{s.label} ({s.at or '?'})"
+        where = vantage_where(s.label, s.at)
         for kinds, reason in dict.fromkeys(s.gaps):
             notes.append(Message("collect", "could_not_observe", {"kinds": ", ".join(kinds), "where": where, "reason": reason}))
             missing.update(k for k in kinds if k != "probe")
@@ -69,6 +82,6 @@ def assemble(runner: _Runner) -> Collected:
     data["unobservable"] = sorted(k for k in missing if k not in seen)
     after: list[IngestWarning] = []
     facts = assembled_facts(data, after, "<collect>")
-    readings = [(f"{s.label} ({s.at or '?'})", w) for s in kept for w in s.readings]
+    readings: list[tuple[str | Message, IngestWarning]] = [(vantage_where(s.label, s.at), w) for s in kept for w in s.readings]
     readings += [("collect", w) for w in [*warnings, *after] if w.code in _SHOWN]
     return Collected(facts, notes, readings)

@@ -81,7 +81,7 @@ def test_a_cut_ruleset_and_an_unknown_match_are_located_warnings_and_the_rest_is
     assert any(w.endswith("iptables-save:7: the filter table has no COMMIT line: the dump looks cut off here; "
                           "flows that reach the missing part are undecided") for w in warnings), proc.stderr
     assert any("iptables-save:6: " in w and "(u32" in w and "undecided, not blocked" in w for w in warnings), proc.stderr
-    assert all(w.startswith("podnet: warning: ") and "(source_node): iptables-save:" in w for w in warnings)
+    assert all(w.startswith("podnet: warning: ") and "(source node): iptables-save:" in w for w in warnings)
     facts = json.loads(out.read_text())
     kinds = {o["kind"] for o in facts["observations"]}
     assert {"tcp_connect", "route", "firewall", "sysctl"} <= kinds  # gathered before and after the dump: kept
@@ -98,7 +98,7 @@ def test_an_unreadable_ruleset_is_a_stated_gap_and_the_rest_is_kept(tmp_path: Pa
                    "--out", str(out), path=bin_dir)
     assert proc.returncode == 0, proc.stderr
     gap = [w for w in proc.stderr.splitlines() if "could not observe" in w and "firewall" in w]
-    assert gap and "Permission denied (you must be root)" in gap[0] and "(source_node)" in gap[0], proc.stderr
+    assert gap and "Permission denied (you must be root)" in gap[0] and "(source node)" in gap[0], proc.stderr
     facts = json.loads(out.read_text())
     assert "firewall" in facts["unobservable"]
     assert {"tcp_connect", "route", "sysctl"} <= {o["kind"] for o in facts["observations"]}
