@@ -24,6 +24,8 @@ def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str], cause_ids: 
         # the flow targets a host (a node or external destination, or a Service backend that is a node address)
         # at an address inside the Pod or Service CIDR (podnet.reasoning.engine)
         "in_cluster_range": FieldType("bool"),
+        # the source Pod is one of the Service's backends: it reaches itself (podnet.reasoning.engine)
+        "source_is_backend": FieldType("bool"),
     }
     schema["cluster"] = model_fields(Cluster, skip=("nodes",))
     # one per cause the packet-path reading (podnet.path.localize) names for the failing segment

@@ -136,7 +136,8 @@ class Reasoner:
         dst = facts.endpoints.destination
         items: list[tuple[str, Any, int, dict[str, Any] | None]] = [
             ("source", facts.endpoints.source, SOURCE_IX, None),
-            ("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends), "in_cluster_range": _outside_in_range(facts)}),
+            ("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends), "in_cluster_range": _outside_in_range(facts),
+                                                  "source_is_backend": _source_is_backend(facts)}),
             ("cluster", facts.cluster, CLUSTER_IX, None),
         ]
         items += [(o.kind, o, i, None) for i, o in enumerate(facts.observations) if i not in skip]  # type: ignore[attr-defined]
@@ -189,6 +190,15 @@ class Reasoner:
             for f in firings:
                 f.copies = specs.copies_of(f, copies)
         return RunResult(firings=firings)
+
+
+def _source_is_backend(facts: FactFile) -> bool | None:
+    """The source Pod is itself one of the destination Service's backends (a Pod reaching itself
+    through its own Service: hairpin traffic); None when the backends or the source are not known."""
+    src, dst = facts.endpoints.source, facts.endpoints.destination
+    if dst.kind != "service" or src.kind != "pod" or not dst.backends or not (src.ip or src.name):
+        return None
+    return any((src.ip and b.ip == src.ip) or (src.name and b.pod == src.name) for b in dst.backends)
 
 
 def _outside_in_range(facts: FactFile) -> bool | None:

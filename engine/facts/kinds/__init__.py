@@ -9,6 +9,7 @@ from __future__ import annotations
 from .change import RecentChange
 from .dns import CorednsConfig, CorednsLog, NodeResolver, PodDnsPolicy
 from .node import (
+    BridgePort,
     ChecksumErrors,
     CniNodeAddress,
     ConntrackStats,
@@ -37,6 +38,7 @@ KINDS = (
     KernelModules,
     ConntrackStats,
     NicOffload,
+    BridgePort,
     ChecksumErrors,
     NodeConditions,
     NodeCidrAllocation,

@@ -148,6 +148,30 @@ class NicOffload(Observation):
         return self.tx_checksum_ip_generic if self.tx_checksum_ip_generic is not None else self.tx_checksumming
 
 
+class BridgePort(Observation):
+    """A Pod's port on the node's bridge (``/sys/class/net/BRIDGE/brif/PORT/hairpin_mode``,
+    ``bridge -d link show``): whether hairpin mode lets a packet leave by the port it came in on,
+    which a Pod reaching itself through its own Service needs."""
+
+    kind: Literal["bridge_port"]
+    bridge: IfName | None = Field(None, description="cni0, cbr0, docker0...")
+    interface: IfName | None = Field(None, description="The Pod's veth on the bridge; absent: the bridge's ports as a whole.")
+    hairpin: bool | None = Field(None, description="hairpin_mode is 1 (true) or 0 (false).")
+    promiscuous_bridge: bool | None = Field(
+        None, description="The bridge is promiscuous (kubelet --hairpin-mode=promiscuous-bridge): hairpin traffic passes without per-port hairpin."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def hairpin_works(self) -> bool | None:
+        """A packet can come back out of the port it entered by: hairpin on, or a promiscuous bridge."""
+        if self.hairpin or self.promiscuous_bridge:
+            return True
+        if self.hairpin is False and self.promiscuous_bridge is not True:
+            return False
+        return None
+
+
 class ChecksumErrors(Observation):
     """Checksum errors a node counts: UDP InCsumErrors (``netstat -s``, ``nstat``), a NIC's
     ``rx_csum`` errors (``ethtool -S``), "UDP: bad checksum" in dmesg."""
