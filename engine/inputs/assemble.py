@@ -115,6 +115,8 @@ class Assembly:
                 self.emit(rec, rec.type, **data)
             elif rec.type == "pod_dns_config":
                 self.emit(rec, "pod_dns_config", **rec.data, cluster_dns_ip=dns_ip)
+            elif rec.type == "bridge_port":
+                self.emit(rec, "bridge_port", **rec.data)
 
     def _mtu_probes(self) -> None:
         groups: dict[tuple[str, str | None, str], list[Record]] = defaultdict(list)

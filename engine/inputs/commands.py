@@ -176,6 +176,8 @@ def family_of(argv: list[str]) -> str | None:
         return None
     if any("/dev/tcp/" in w for w in argv):
         return "devtcp"  # bash's /dev/tcp/HOST/PORT redirection, whatever command carries it
+    if any(_HAIRPIN_PATH.search(w) for w in argv):
+        return "hairpin_mode"  # cat / grep -H . of a bridge port's hairpin_mode in sysfs
     name = os.path.basename(argv[0])
     args = argv[1:]
     if name == "wget":
@@ -277,6 +279,9 @@ def family_of_file(path: str) -> str | None:
     return None
 
 
+_HAIRPIN_PATH = re.compile(r"/brif/\S*hairpin_mode")
+"""A bridge port's hairpin switch in sysfs (``/sys/class/net/cni0/brif/veth.../hairpin_mode``)."""
+
 _LOOP = re.compile(r"^\s*(?:for|while|until)\b.*?\bdo\b(.*?)(?:\bdone\b|$)", re.S)
 
 
@@ -287,6 +292,9 @@ def parse_command(command: str) -> ParsedCommand:
     its output counts as piped when later stages (``| grep``, ``| head``) filtered it.
     """
     loop = _LOOP.match(command)
+    if loop and _HAIRPIN_PATH.search(command.split(" do ", 1)[0]):
+        # `for f in /sys/class/net/*/brif/*/hairpin_mode; do printf ...; done`: the loop reads the files
+        return ParsedCommand(split_words(command.split(";", 1)[0]), "hairpin_mode", None, False)
     if loop:
         # for/while loops: the first command podnet knows in the body is what printed the output
         for piece in re.split(r"[;\n]", loop.group(1)):

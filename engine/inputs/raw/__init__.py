@@ -69,6 +69,7 @@ PARSERS: dict[str, Parser] = {
     "tshark": tcpdump.parse_tshark,
     "sysctl": kernel.parse_sysctl,
     "proc_sys": kernel.parse_proc_sys,
+    "hairpin_mode": kernel.parse_hairpin_mode,
     "conntrack": kernel.parse_conntrack,
     "getenforce": kernel.parse_getenforce,
     "ausearch": kernel.parse_ausearch,

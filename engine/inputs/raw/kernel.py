@@ -127,3 +127,37 @@ def parse_ausearch(run: CommandRun) -> ParseResult:
     elif lines:
         res.warn(run, "ausearch_unknown", lines[0][0])
     return res
+
+
+_HAIRPIN_LINE = re.compile(r"^(?:/sys/(?:class|devices/virtual)/net/(?P<bridge>[^/\s]+)/brif/(?P<port>[^/\s]+)/hairpin_mode)?[:\s]*(?P<value>[01])$")
+
+
+def parse_hairpin_mode(run: CommandRun) -> ParseResult:
+    """Bridge ports' ``hairpin_mode`` from sysfs: ``grep -H . /sys/class/net/*/brif/*/hairpin_mode``,
+    a loop printing ``PATH VALUE``, or ``cat`` of one file (its path on the command line). One
+    ``bridge_port`` record per bridge: hairpin off when any of its ports reads 0 (the kubelet or
+    the CNI sets all of a node's Pod ports alike), naming the first such port."""
+    res = ParseResult()
+    path = next((a for a in run.argv if "/brif/" in a and "*" not in a), None)
+    ports: dict[str, list[tuple[int, str, bool]]] = {}
+    unknown = []
+    for n, text in run.nonblank:
+        m = _HAIRPIN_LINE.match(text.strip())
+        if m is None:
+            unknown.append((n, text))
+            continue
+        bridge, port = m.group("bridge"), m.group("port")
+        if bridge is None and path is not None:
+            parts = path.split("/")
+            bridge, port = parts[parts.index("brif") - 1], parts[parts.index("brif") + 1]
+        if bridge is None:
+            unknown.append((n, text))
+            continue
+        ports.setdefault(bridge, []).append((n, port or "", m.group("value") == "1"))
+    if unknown:
+        res.not_understood(run, unknown)
+    for bridge, rows in ports.items():
+        off = [r for r in rows if not r[2]]
+        n, port, _ = off[0] if off else rows[0]
+        res.add(run, "bridge_port", {"bridge": bridge, "interface": port if off else None, "hairpin": not off}, n)
+    return res
