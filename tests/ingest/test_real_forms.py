@@ -373,3 +373,18 @@ def test_weaves_overlap_message_pasted_bare_is_its_log_and_diagnosed(tmp_path: P
     # near miss: weave's peer-consensus error is weave's log, not an overlap
     other = "$ weave launch\nError checking peers: ipalloc: no consensus on the IP range\n"
     assert all("pod_cidr_overlaps_host_route" not in r.get("findings", []) for r in _kinds(read(other.encode()).readings, "log"))
+
+
+def test_net_tools_1_60_ifconfig_flags_line_gives_the_state() -> None:
+    """net-tools 1.60 prints the flags as a line of words (``UP BROADCAST RUNNING MULTICAST``),
+    which jc returns as one string: every interface was read as down (holdout4's
+    ifconfig-old-format sample). A form test in the format of that net-tools version."""
+    text = ("$ ifconfig\n"
+            "cni0      Link encap:Ethernet  HWaddr 0a:58:0a:f4:01:01  \n"
+            "          inet addr:10.244.1.1  Bcast:0.0.0.0  Mask:255.255.255.0\n"
+            "          UP BROADCAST RUNNING MULTICAST  MTU:1450  Metric:1\n\n"
+            "docker0   Link encap:Ethernet  HWaddr 02:42:9c:3a:7e:11  \n"
+            "          inet addr:172.17.0.1  Bcast:0.0.0.0  Mask:255.255.0.0\n"
+            "          UP BROADCAST MULTICAST  MTU:1500  Metric:1\n")
+    states = {i["name"]: i["state"] for i in _kinds(read(text.encode()).readings, "interface")}
+    assert states == {"cni0": "up", "docker0": "no_carrier"}

@@ -147,7 +147,8 @@ def parse_ifconfig(run: CommandRun) -> ParseResult:
             import ipaddress
 
             addresses.append(f"{item['ipv4_addr']}/{ipaddress.IPv4Network('0.0.0.0/' + item['ipv4_mask']).prefixlen}")
-        flags = item.get("state") or []
+        # jc gives the flags as words (new format) or as one string (net-tools 1.60: "UP BROADCAST RUNNING ...")
+        flags = {word for f in item.get("state") or [] for word in str(f).split()}
         interfaces.append({
             "name": name.split(":")[0],
             "mtu": item.get("mtu"),
