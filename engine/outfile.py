@@ -1,15 +1,26 @@
 """Writing a user-named output file: atomically (a temporary file in the same folder, renamed over
 the target once complete), with a one-line ``E-USAGE`` error naming the path as the user typed it.
+A target that exists and is not a regular file (``/dev/null``, a FIFO, a terminal) is written in
+place: renaming over it would replace the device with a file.
 Used by ``--out`` (:mod:`podnet.cli.output`) and triage's ``--save``."""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from .errors import UsageError
 
-__all__ = ["check_output_path", "write_output"]
+__all__ = ["check_output_path", "is_special_file", "write_output"]
+
+
+def is_special_file(target: str) -> bool:
+    """True for an existing target that is not a regular file (a device, FIFO or socket)."""
+    try:
+        return not stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:
+        return False
 
 
 def check_output_path(path: str | None, option: str = "--out") -> None:
@@ -50,6 +61,13 @@ def write_output(text: str, path: str | None, option: str = "--out") -> None:
 
     check_output_path(path, option)
     target = os.path.realpath(path)  # through a symlink: the link stays, its target is replaced
+    if is_special_file(target):
+        try:
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write: {exc.strerror or exc}", location=f"{option} {path}") from None
+        return
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")

@@ -34,3 +34,27 @@ def run_podnet(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subpro
 @pytest.fixture
 def podnet_cli():
     return run_podnet
+
+
+def _dev_null_state() -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat("/dev/null")
+    except OSError:
+        return None
+    return (st.st_mode, st.st_rdev, st.st_uid, st.st_gid)
+
+
+_DEV_NULL = _dev_null_state()
+
+
+@pytest.fixture(autouse=True)
+def dev_null_stays_a_device(request):
+    """Fail the test after which /dev/null is no longer the device it was (a lab's dnsmasq once
+    chowned it to nobody through ``--log-facility=/dev/null``; ``--out /dev/null`` renamed a file
+    over it). The test that changed it is named, instead of later tests failing strangely."""
+    yield
+    import stat
+
+    now = _dev_null_state()
+    if _DEV_NULL is not None and stat.S_ISCHR(_DEV_NULL[0]) and now != _DEV_NULL:
+        pytest.fail(f"/dev/null changed during {request.node.nodeid}: mode/rdev/uid/gid {_DEV_NULL} -> {now}", pytrace=False)

@@ -8,6 +8,7 @@ import sys
 from typing import IO
 
 from .common import add_lang, add_rules
+from ..outfile import is_special_file
 from .output import add_out, check_output_path
 
 
@@ -69,12 +70,17 @@ class _Out:
 
             check_output_path(self.path)
             target = os.path.realpath(self.path)
+            if is_special_file(target):  # /dev/null, a FIFO: written in place, never renamed over
+                self.stream = open(target, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish/abandon
+                return
             fd, self.tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
             self.stream = os.fdopen(fd, "w", encoding="utf-8")
 
     def finish(self) -> None:
         if self.tmp is None:
             self.stream.flush()
+            if self.stream is not sys.stdout:
+                self.stream.close()
             return
         from ..outfile import _new_file_mode
 
@@ -88,6 +94,8 @@ class _Out:
         self.tmp = None
 
     def abandon(self) -> None:
+        if self.tmp is None and self.stream is not sys.stdout:
+            self.stream.close()
         if self.tmp is not None:
             self.stream.close()
             if os.path.exists(self.tmp):

@@ -361,3 +361,40 @@ def test_collect_verbose_needs_diagnose(monkeypatch):
         run(args)
     r = run_podnet("collect", "--to", "198.18.0.1:80", "--diagnose", "--color", "sometimes")
     assert r.returncode == 2 and "--color" in r.stderr and "Traceback" not in r.stderr
+
+
+def _read_fifo(path, sink: list[str]):
+    import threading
+
+    def reader():
+        with open(path, encoding="utf-8") as fh:
+            sink.append(fh.read())
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    return t
+
+
+def test_out_to_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path):
+    """A target that is not a regular file is written in place: renaming a temporary file over
+    `/dev/null` (as root) replaced the machine's /dev/null with a regular file."""
+    import stat
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    t = _read_fifo(fifo, got)
+    write_output("through the pipe\n", str(fifo))
+    t.join(timeout=10)
+    assert got == ["through the pipe\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and [p.name for p in tmp_path.iterdir()] == ["report.fifo"]
+
+
+def test_diagnose_and_batch_out_dev_null_leave_it_a_device():
+    import stat
+
+    before = os.stat("/dev/null")
+    assert run_podnet("diagnose", CASE, "--out", "/dev/null").returncode == 0
+    assert run_podnet("batch", CASE, "--out", "/dev/null").returncode in (0, 1)
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_rdev, after.st_uid, after.st_mode) == (before.st_rdev, before.st_uid, before.st_mode)

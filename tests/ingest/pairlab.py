@@ -114,7 +114,9 @@ class PairLab:
     def dnsmasq(self, listen: str, *options: str) -> None:
         """dnsmasq in the server namespace, never forwarding (``--no-resolv``), plus ``options``."""
         self.start(self.server, ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--listen-address={listen}", "--bind-interfaces",
-                                 *options, f"--pid-file={self.tmp}/dnsmasq.pid", "--log-facility=/dev/null"])
+                                 *options, f"--pid-file={self.tmp}/dnsmasq.pid", "--log-facility=-"])
+        # never a log file outside the lab folder: dnsmasq chowns its log file to the user it drops to
+        # (nobody), and --log-facility=/dev/null did exactly that to the machine's /dev/null
 
     def wait_listening(self, endpoints: list[str], tries: int = 80) -> None:
         """Wait until every ``ip:port`` listens (TCP or UDP) in the server namespace."""
