@@ -13,6 +13,7 @@ table is the events of an unnamed object.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..model import CommandRun, ParseResult
 from ._util import is_ip
@@ -94,6 +95,41 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     return events, unknown
 
 
+_PORT_KEYS = ("Port", "TargetPort", "NodePort", "Endpoints")
+"""The keys ``kubectl describe svc`` repeats once per port, in this order (kubectl before 1.5 has no TargetPort)."""
+
+
+@dataclass
+class _ServicePort:
+    """One ``Port:`` block of a described Service."""
+
+    port: str | None  # ``80/TCP``; None when the paste lost the Port: line
+    name: str | None  # ``http``; None for ``<unset>`` or none shown
+    target_port: str | None
+    node_port: str | None
+    endpoints_line: int | None  # None when the block shows no Endpoints: line
+    addresses: list[str]  # ``<none>``: none
+    truncated: bool  # ``... + 3 more...``
+
+
+def _service_ports(blocks: list[dict[str, tuple[int, str]]]) -> list[_ServicePort]:
+    """Each ``Port:`` block of a described Service with its target port, node port and endpoints."""
+    out: list[_ServicePort] = []
+    for block in blocks:
+        words = block.get("Port", (0, ""))[1].split()
+        eps = block.get("Endpoints", (0, ""))[1]
+        node = block.get("NodePort", (0, ""))[1].split()
+        listed = re.sub(r"\s*\+\s*\d+\s+more\.\.\.\s*$", "", eps)  # "10.0.0.1:80,10.0.0.2:80 + 3 more..."
+        out.append(_ServicePort(port=words[-1] if words else None,
+                                name=words[0] if len(words) > 1 and words[0] not in ("<unset>", "<unnamed>") else None,
+                                target_port=block.get("TargetPort", (0, ""))[1].split("/")[0] or None,
+                                node_port=node[-1].split("/")[0] if node else None,
+                                endpoints_line=block["Endpoints"][0] if "Endpoints" in block else None,
+                                addresses=[a.strip() for a in listed.split(",") if a.strip() and a.strip() != "<none>"],
+                                truncated="more..." in eps))
+    return out
+
+
 def parse_describe(run: CommandRun) -> ParseResult:
     res = ParseResult()
     lines = [(n, t.expandtabs(8).rstrip()) for n, t in run.output if t.strip()]
@@ -102,6 +138,7 @@ def parse_describe(run: CommandRun) -> ParseResult:
     current: str | None = None
     unknown: list[tuple[int, str]] = []
     event_lines: list[tuple[int, str]] = []
+    service_ports: list[dict[str, tuple[int, str]]] = []  # a Service's Port: blocks, each with its TargetPort/NodePort/Endpoints
     in_events = False
     for n, text in lines:
         if in_events:
@@ -121,6 +158,10 @@ def parse_describe(run: CommandRun) -> ParseResult:
             current = m.group(1)
             fields[current] = (n, (m.group(2) or "").strip())
             blocks[current] = []
+            if current in _PORT_KEYS:
+                if current == "Port" or not service_ports or current in service_ports[-1]:
+                    service_ports.append({})  # a new port, or a key repeated without its Port: line
+                service_ports[-1][current] = fields[current]
             continue
         if text.startswith(" ") and current is not None:
             blocks[current].append((n, text.strip()))
@@ -149,22 +190,23 @@ def parse_describe(run: CommandRun) -> ParseResult:
     if unknown:
         res.not_understood(run, unknown)
     if kind == "service" and fields:
-        eps = value("Endpoints")
-        ports = [p for k in ("Port",) for p in [value(k)] if p]
-        target = value("TargetPort")
+        blocks_read = _service_ports(service_ports)
+        ports = [p for p in blocks_read if p.port is not None]
         ip = (value("IP") or value("IPs") or "").split(",")[0].strip()
         data = {"namespace": value("Namespace"), "name": value("Name"), "type": value("Type"),
                 "cluster_ip": ip if is_ip(ip) else None, "headless": ip == "None",
-                "ports": [p.split()[-1] for p in ports],
-                "port_names": [p.split()[0] if len(p.split()) > 1 and p.split()[0] != "<unset>" else None for p in ports],
-                "target_ports": [t.split("/")[0] for t in [target] if t],
+                "ports": [p.port for p in ports], "port_names": [p.name for p in ports],
+                "target_ports": [p.target_port for p in ports], "node_ports": [p.node_port for p in ports],
                 "selector": [s for s in (value("Selector") or "").split(",") if s and s != "<none>"],
                 "line": first}
         res.add(run, "services", {"services": [data], "complete": True}, first)
-        if "Endpoints" in fields:
-            addrs = [] if eps in (None, "<none>") else [a for a in eps.split(",") if a]
-            res.add(run, "endpoints", {"endpoints": [{"namespace": data["namespace"], "name": data["name"], "addresses": addrs,
-                                                      "truncated": "more..." in (eps or ""), "line": fields["Endpoints"][0]}]}, fields["Endpoints"][0])
+        shown = [p for p in blocks_read if p.endpoints_line is not None]
+        if shown:
+            line = min(p.endpoints_line for p in shown if p.endpoints_line is not None)
+            res.add(run, "endpoints", {"endpoints": [{"namespace": data["namespace"], "name": data["name"],
+                                                      "addresses": [a for p in shown for a in p.addresses],
+                                                      "ports": [{"port": p.port, "name": p.name, "addresses": p.addresses} for p in shown],
+                                                      "truncated": any(p.truncated for p in shown), "line": line}]}, line)
     elif kind == "node" and (fields or events):
         conditions = {}
         for n, text in blocks.get("Conditions", []):
