@@ -8,8 +8,8 @@ dicts (``{kind: tcp_connect, dest: 10.0.0.1, port: 80, result: refused}``), and 
   capture (written by another helper, in its own words) into the same vocabulary, mechanically, kind
   by kind; a kind it has no translation for makes the sample a miss with that reason.
 * :func:`judge` compares: every expected reading must be matched by a reading (only the keys the
-  expectation gives are compared), and no connection, lookup or ping may be read that the sample
-  does not expect (a guessed observation).
+  expectation gives are compared; lists as sets, addresses as addresses), and no connection, lookup
+  or ping may be read that the sample does not expect (a guessed observation).
 """
 
 from __future__ import annotations
@@ -292,14 +292,13 @@ def _same(key: str, want: Any, got: dict[str, Any]) -> bool:
     if key == "ports" and isinstance(want, list) and isinstance(have, list):
         # a port expected without its name matches the port read with one (`80/TCP` ~ `http 80/TCP`)
         strip = lambda p, named: str(p).split()[-1] if not named else str(p)  # noqa: E731
-        return sorted(str(w) for w in want) == sorted(strip(h, any(" " in str(w) and str(w).split()[-1] == str(h).split()[-1] for w in want))
-                                                       for h in have)
+        return {str(w) for w in want} == {strip(h, any(" " in str(w) and str(w).split()[-1] == str(h).split()[-1] for w in want)) for h in have}
     if key == "message_contains":
         return str(want).lower() in str(got.get("message") or "").lower()
     if isinstance(want, list):
         if not isinstance(have, list):
             return False
-        return sorted(_norm(x) for x in want) == sorted(_norm(x) for x in have)
+        return {_norm(x) for x in want} == {_norm(x) for x in have}  # lists as sets (README.md)
     return _norm(want) == _norm(have)
 
 
@@ -314,15 +313,35 @@ def _in_order(fragments: list[str], line: str) -> bool:
 
 
 def _norm(v: Any) -> str:
+    """A value as compared: an address (``10.0.0.1``, ``10.0.0.1/24``, ``10.0.0.1:53``, ``[fd00::1]:53``)
+    in its canonical form, so that equal addresses written differently compare equal; else the text."""
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     s = str(v).strip().rstrip(".")
+    return _address(s) or s
+
+
+def _address(s: str) -> str | None:
+    """``s`` as a canonical address, address/prefix or address:port; None when it is none of these."""
     try:
         return str(ipaddress.ip_address(s))
     except ValueError:
-        return s
+        pass
+    if "/" in s:
+        try:
+            return str(ipaddress.ip_interface(s))
+        except ValueError:
+            return None
+    if m := re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d+)|([\d.]+):(\d+)", s):
+        host, port = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        return f"[{ip}]:{int(port)}" if ip.version == 6 else f"{ip}:{int(port)}"
+    return None
 
 
 def matches(want: dict[str, Any], got: dict[str, Any]) -> bool:
