@@ -26,6 +26,8 @@ def rule_fact_schema(symptom_ids: list[str], finding_ids: list[str], cause_ids: 
         "in_cluster_range": FieldType("bool"),
         # the source Pod is one of the Service's backends: it reaches itself (podnet.reasoning.engine)
         "source_is_backend": FieldType("bool"),
+        # the source Pod is the destination Pod, or one of the Service's backends (podnet.reasoning.engine)
+        "source_is_destination": FieldType("bool"),
     }
     schema["cluster"] = model_fields(Cluster, skip=("nodes",))
     # one per cause the packet-path reading (podnet.path.localize) names for the failing segment

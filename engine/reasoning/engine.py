@@ -137,7 +137,8 @@ class Reasoner:
         items: list[tuple[str, Any, int, dict[str, Any] | None]] = [
             ("source", facts.endpoints.source, SOURCE_IX, None),
             ("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends), "in_cluster_range": _outside_in_range(facts),
-                                                  "source_is_backend": _source_is_backend(facts)}),
+                                                  "source_is_backend": _source_is_backend(facts),
+                                                  "source_is_destination": _source_is_destination(facts)}),
             ("cluster", facts.cluster, CLUSTER_IX, None),
         ]
         items += [(o.kind, o, i, None) for i, o in enumerate(facts.observations) if i not in skip]  # type: ignore[attr-defined]
@@ -199,6 +200,17 @@ def _source_is_backend(facts: FactFile) -> bool | None:
     if dst.kind != "service" or src.kind != "pod" or not dst.backends or not (src.ip or src.name):
         return None
     return any((src.ip and b.ip == src.ip) or (src.name and b.pod == src.name) for b in dst.backends)
+
+
+def _source_is_destination(facts: FactFile) -> bool | None:
+    """The source Pod is the destination Pod itself, or one of the Service's backends: a probe run in
+    the source Pod is run inside the destination Pod. None when the source or destination is not known."""
+    src, dst = facts.endpoints.source, facts.endpoints.destination
+    if dst.kind == "service":
+        return _source_is_backend(facts)
+    if dst.kind != "pod" or src.kind != "pod" or not (src.ip or src.name) or not (dst.ip or dst.name):
+        return None
+    return bool((src.ip and src.ip == dst.ip) or (src.name and src.name == dst.name and src.namespace == dst.namespace))
 
 
 def _outside_in_range(facts: FactFile) -> bool | None:
