@@ -91,6 +91,8 @@ def stop_text(session: TriageSession) -> str:
         return M["stop_confident"].format(title=top.title, id=top.id, p=top.posterior, t=r.threshold)
     if reason == "no_endpoints":
         return M["stop_no_endpoints"]
+    if reason == "unknowns":
+        return M["stop_unknowns"].format(n=session.unknown_streak())
     return M["stop_no_gain"]
 
 

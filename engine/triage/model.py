@@ -92,7 +92,7 @@ class Ranking(_Model):
     threshold: float
     confident: bool
     rules_agree: bool
-    stop_reason: Literal["confident", "no_gain", "no_endpoints"] | None
+    stop_reason: Literal["confident", "no_gain", "no_endpoints", "unknowns"] | None
 
 
 class NextStep(_Model):
@@ -106,7 +106,7 @@ class Summary(_Model):
     """What is known, what is not, the rankings, what to check next and how to resume."""
 
     case_id: str
-    stop_reason: Literal["confident", "no_gain", "no_endpoints"] | None
+    stop_reason: Literal["confident", "no_gain", "no_endpoints", "unknowns"] | None
     known: list[str]
     unknown: list[str]
     ranking: Ranking

@@ -22,7 +22,7 @@ symptom, the rule engine's certainty as likelihood ratios) and the **rule engine
 (``podnet diagnose``). Stopping rule: *confident* when the posterior's top cause has at least the
 threshold and the rule engine ranks the same cause first; otherwise stop when no open question
 has a non-negligible expected gain (:data:`podnet.triage.questions.MIN_GAIN`) and no value of the
-case would let a rule conclude.
+case would let a rule conclude; or after :data:`UNKNOWN_STREAK` "don't know" answers in a row.
 
 The older, lower-level calls remain: ``status()``, ``question`` (the best observation question),
 ``answer(kind, at, answer_id, probe=None)``, ``unknown(kind, at)``.
@@ -70,8 +70,12 @@ of a rare cause); triage stops when none is left."""
 STATE_MARK = "podnet_triage_session"
 """Key that marks a saved session (as opposed to a fact file)."""
 
+UNKNOWN_STREAK = 8
+"""Triage stops after this many "don't know" answers in a row (nothing learnt from any of them): it
+says what is known, what to check next and how to resume, rather than asking on (issue #14)."""
+
 UNKNOWN = "unknown"
-StopReason = Literal["confident", "no_gain", "no_endpoints"]
+StopReason = Literal["confident", "no_gain", "no_endpoints", "unknowns"]
 
 
 class AnswerError(UsageError):
@@ -179,13 +183,17 @@ class TriageSession:
         strategy: Literal["adaptive", "fixed"] = "adaptive",
         case_id: str | None = None,
         summary: str = "",
+        unknown_limit: int | None = UNKNOWN_STREAK,
     ) -> None:
         if not 0 < threshold <= 1:
             raise UsageError(f"threshold must be in (0, 1], not {threshold}", location="--threshold")
         if lang not in MESSAGES:
             raise UsageError(f"unknown language {lang!r} (en or zh)", location="--lang")
+        if unknown_limit is not None and unknown_limit < 1:
+            raise UsageError(f"unknown_limit must be at least 1 (or None), not {unknown_limit}", location="unknown_limit")
         self.lang: Lang = lang
         self.threshold = threshold
+        self.unknown_limit = unknown_limit
         self.rule_dirs = tuple(rule_dirs)
         self.strategy = strategy
         if facts is None:
@@ -201,6 +209,7 @@ class TriageSession:
         self.unknown_slots: set[str] = set()
         self.pending: _Conflict | None = None
         self.log: list[Entry] = []
+        self._streak_from = 0  # "don't know" answers before this log index (a resumed session's) do not count
         self._undo: list[_Snapshot] = []
         self._version = 0
         self._cache: dict[str, Any] = {}
@@ -218,10 +227,12 @@ class TriageSession:
         threshold: float = DEFAULT_THRESHOLD,
         rule_dirs: tuple[str, ...] = (),
         strategy: Literal["adaptive", "fixed"] = "adaptive",
+        unknown_limit: int | None = UNKNOWN_STREAK,
     ) -> TriageSession:
         """A session from nothing but the ticket (its id and sentence); ``symptom`` answers the
-        opening question at once (a class id, "other", or None to ask it)."""
-        s = cls(None, lang, threshold, rule_dirs, strategy=strategy, case_id=case_id, summary=summary)
+        opening question at once (a class id, "other", or None to ask it); ``unknown_limit``: stop
+        after that many "don't know" answers in a row (None: never for that reason)."""
+        s = cls(None, lang, threshold, rule_dirs, strategy=strategy, case_id=case_id, summary=summary, unknown_limit=unknown_limit)
         if symptom is not None:
             s.answer(symptom)
         return s
@@ -462,7 +473,26 @@ class TriageSession:
             return None
         if not self.kinds_known:
             return "no_endpoints"
-        return "confident" if self._evaluate()["confident"] else "no_gain"
+        if self._evaluate()["confident"]:
+            return "confident"
+        return "unknowns" if self._too_many_unknowns() else "no_gain"
+
+    def restart_unknown_count(self) -> None:
+        """A resumed session asks again: earlier "don't know" answers no longer count to the stop."""
+        self._streak_from = len(self.log)
+        self._changed()
+
+    def _too_many_unknowns(self) -> bool:
+        return self.unknown_limit is not None and self.unknown_streak() >= self.unknown_limit
+
+    def unknown_streak(self) -> int:
+        """"Don't know" answers in a row at the end of the conversation (since it was resumed)."""
+        n = 0
+        for e in reversed(self.log[self._streak_from :]):
+            if e.value is not None and e.value != UNKNOWN:
+                break
+            n += 1
+        return n
 
     @property
     def done(self) -> bool:
@@ -485,6 +515,8 @@ class TriageSession:
             spec = ctx.slot(slot_id)
             if ctx.value_of(spec, self.head) is None:
                 return None if slot_id in self.unknown_slots else self._slot_prompt(slot_id, None)
+        if self._too_many_unknowns():
+            return None
         if self._evaluate()["confident"]:
             choice: tuple[str, Any, Any] | None = self._confirm()
             if choice is None:
@@ -848,6 +880,7 @@ class TriageSession:
         self.head, self._obs, self._tags = snap.head, snap.obs, snap.tags
         self.symptom_asked, self.unknown_slots, self.pending = snap.symptom_asked, snap.unknown_slots, snap.pending
         del self.log[snap.log_len :]
+        self._streak_from = min(self._streak_from, len(self.log))
         self._changed()
         return entry
 
@@ -970,6 +1003,7 @@ class TriageSession:
             "unknown_slots": sorted(self.unknown_slots),
             "pending": conflict(self.pending),
             "log": [e.to_dict() for e in self.log],
+            "streak_from": self._streak_from,
             "undo": undo,
         }
 
@@ -994,6 +1028,7 @@ class TriageSession:
             conflict = lambda c: None if c is None else _Conflict(list(c["old"]), list(c["new"]), c["old_text"], c["new_text"])  # noqa: E731
             s.pending = conflict(data.get("pending"))
             s.log = [Entry(e["type"], e["key"], e.get("value"), list(e.get("lines") or [])) for e in data["log"]]
+            s._streak_from = min(int(data.get("streak_from", 0)), len(s.log))
             s._undo = [
                 _Snapshot(u["head"], [pool[i] for i in u["observations"]], list(u["tags"]), bool(u["symptom_asked"]), set(u["unknown_slots"]), conflict(u.get("pending")), int(u["log_len"]))
                 for u in data["undo"]
@@ -1032,7 +1067,7 @@ class TriageSession:
                 s.threshold = threshold
             if rule_dirs:
                 s.rule_dirs = tuple(rule_dirs)
-            s._changed()
+            s.restart_unknown_count()
             return s
         facts = facts_from_data(data, origin)
         return cls(facts, lang or "en", threshold or DEFAULT_THRESHOLD, tuple(rule_dirs))

@@ -22,7 +22,7 @@ from typing import Any
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
 from ..triage.model import Outcome, Prompt, Summary
-from ..triage.session import DEFAULT_THRESHOLD, Entry, Status, TriageSession
+from ..triage.session import DEFAULT_THRESHOLD, UNKNOWN_STREAK, Entry, Status, TriageSession
 from .errors import WebError
 
 
@@ -76,7 +76,7 @@ class WebTriage:
                 s.lang = lang
             if rule_dirs:
                 s.rule_dirs = tuple(rule_dirs)
-            s._changed()
+            s.restart_unknown_count()
             return cls(session=s)
         return cls(session=TriageSession.load(data, lang=lang, rule_dirs=rule_dirs))
 
@@ -216,4 +216,6 @@ def stop_message(stop_reason: str | None, status: Status | None, lang: str) -> s
         return M["stop_confident"].format(title=top.title, id=top.id, p=top.posterior, t=status.threshold)
     if stop_reason == "no_endpoints":
         return M["stop_no_endpoints"]
+    if stop_reason == "unknowns":
+        return M["stop_unknowns"].format(n=UNKNOWN_STREAK)
     return M["stop_no_gain"]

@@ -1,5 +1,7 @@
 """Decisive checks in a triage: a rare cause's confirming observation is still asked when no likely
-answer would move the ranking, and the runner-up's is asked before concluding."""
+answer would move the ranking, and the runner-up's is asked before concluding. The customers here
+know only the decisive answer, so the stop after too many "don't know" answers is switched off
+(``unknown_limit=None``): the order of the questions is what is tested."""
 
 from __future__ import annotations
 
@@ -33,13 +35,13 @@ def test_a_rare_causes_decisive_check_is_asked_when_nothing_likely_moves_the_ran
     """Names time out, nothing else is known; bridge netfilter off on the node (br_netfilter_off,
     a CNI cause with a small prior) is looked for by its decisive check, asked after the likely
     ones, and the rule engine then names it."""
-    s = TriageSession.start(case_id="T-BR")
+    s = TriageSession.start(case_id="T-BR", unknown_limit=None)
     asked = _until(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
     assert "sysctl@source_node" in asked
     r = s.ranking()
     assert r.rules[0].id == "br_netfilter_off" and "br_netfilter_off" in [b.id for b in r.beliefs[:3]]
     # when that check looks normal, nothing names it
-    s2 = TriageSession.start(case_id="T-BR2")
+    s2 = TriageSession.start(case_id="T-BR2", unknown_limit=None)
     asked2 = _until(s2, {**DNS_TICKET, "sysctl@source_node": "ip_forward_on"})
     assert "sysctl@source_node" in asked2 and s2.stop_reason() == "no_gain"
     assert "br_netfilter_off" not in [c.id for c in s2.ranking().rules]
@@ -64,7 +66,7 @@ def test_a_confirmed_rare_cause_is_concluded_over_the_common_causes_of_the_sympt
     rule engine names br_netfilter_off decisively, and the posterior follows (a specific finding is
     rare under causes that do not declare it), so triage concludes it; with the check normal it
     does not."""
-    s = TriageSession.start(case_id="T-BR3")
+    s = TriageSession.start(case_id="T-BR3", unknown_limit=None)
     _until(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
     r = s.ranking()
     assert s.stop_reason() == "confident" and r.beliefs[0].id == "br_netfilter_off" and r.rules[0].id == "br_netfilter_off"
