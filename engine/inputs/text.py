@@ -50,8 +50,48 @@ def unmarkdown(line: str) -> str:
     return m.group(1) + m.group(2) if m else line
 
 
+_EM_OPEN = re.compile(r"^(\s*)([*_])(?![*_\s])")
+_EM_CLOSE = re.compile(r"(?<![\s*_])([*_])\s*$")
+_NOT_EMPHASIS = re.compile(r"^\s*\*(?:filter|nat|mangle|raw|security)\s*$|^\s*\*(?:\.|/\S)|^\s*_gateway\b")
+"""``*filter`` opens an iptables-save table, ``*.txt`` / ``*/5`` is a glob or crontab and ``_gateway`` is
+systemd-resolved's name for the default gateway (``arp -a``): not Markdown."""
+
+
+def unemphasize(lines: list[str]) -> list[str]:
+    """Lines without the Markdown emphasis an issue thread puts around a paste: ``*text*`` or
+    ``_text_`` around a whole line, or opened at the start of one line and closed at the end of a
+    later line of the same paragraph (``_telnet 10.0.0.5 53`` ... ``Trying 10.0.0.5..._``). Inside a
+    code fence, and where the marker is shell (a glob, ``-j KUBE-SVC-*``, ``*filter``), nothing changes."""
+    out = list(lines)
+    in_fence, i = False, 0
+    while i < len(out):
+        line = out[i]
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        opened = None if in_fence else _EM_OPEN.match(line)
+        if opened is None or _NOT_EMPHASIS.match(line):
+            i += 1
+            continue
+        marker = opened.group(2)
+        for j in range(i, len(out)):
+            if j > i and (not out[j].strip() or _FENCE.match(out[j])):
+                break  # emphasis does not cross a paragraph
+            body = out[j][opened.end() :] if j == i else out[j]
+            closed = _EM_CLOSE.search(body)
+            if closed and closed.group(1) == marker and body[: closed.start()].strip():
+                out[i] = opened.group(1) + line[opened.end() :]
+                if j == i:
+                    out[i] = opened.group(1) + body[: closed.start()]
+                else:
+                    out[j] = body[: closed.start()]
+                i = j
+                break
+        i += 1
+    return out
+
+
 def clean_lines(text: str) -> list[str]:
     """Split text into lines without ANSI codes or carriage returns (CRLF, CR or LF endings), and
-    without the Markdown an issue thread wraps around a paste (:func:`unmarkdown`)."""
+    without the Markdown an issue thread wraps around a paste (:func:`unemphasize`, :func:`unmarkdown`)."""
     text = text.replace("\r\n", "\n")
-    return [unmarkdown(strip_ansi(line)) for line in text.split("\n")]
+    return [unmarkdown(line) for line in unemphasize([strip_ansi(line) for line in text.split("\n")])]

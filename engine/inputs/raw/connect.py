@@ -136,11 +136,26 @@ def _hung(run: CommandRun, res: ParseResult, tool: str, started: bool) -> tuple[
     return "timeout", line
 
 
+_BUSYBOX_REMOTE = re.compile(rf"can't connect to remote host \(({IPV4})\)")
+
+
+def _name_and_port(words: list[str]) -> tuple[str | None, int | None]:
+    """``telnet NAME [PORT]``: the host name and the port, when the first argument is a name."""
+    positional = [w for w in words if not w.startswith("-")]
+    if not positional or not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", positional[0]):
+        return None, None
+    port = int(positional[1]) if len(positional) > 1 and positional[1].isdigit() else None
+    return positional[0], port
+
+
 def parse_telnet(run: CommandRun) -> ParseResult:
     res = ParseResult()
     argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
     target, port = _target_from_args(argv[1:])
-    port = port or (23 if target else None)
+    name = None
+    if target is None:  # telnet NAME [PORT]: the address comes from Trying or busybox's error line
+        name, port = _name_and_port(argv[1:])
+    port = port or (23 if target or name else None)
     result, line, trying = None, None, False
     unknown = []
     for n, text in run.nonblank:
@@ -149,6 +164,9 @@ def parse_telnet(run: CommandRun) -> ParseResult:
         if m:
             target, trying = target or m.group(1), True
             continue
+        m = _BUSYBOX_REMOTE.search(t)
+        if m:  # busybox: ``telnet: can't connect to remote host (10.96.0.10): Connection refused``
+            target = target or m.group(1)
         if re.search(r"^Connected to |^Escape character is", t):
             result, line = result or "connected", line or n
             continue
@@ -161,7 +179,7 @@ def parse_telnet(run: CommandRun) -> ParseResult:
         unknown.append((n, text))
     if result is None:
         result, line = _hung(run, res, "telnet", trying)
-    return emit(run, res, "telnet", target, port, result, line, unknown=unknown if result is None else None)
+    return emit(run, res, "telnet", target, port, result, line, name=name, unknown=unknown if result is None else None)
 
 
 _HTTP_STATUS = re.compile(r"^(?:< )?HTTP/[\d.]+ \d{3}\b")

@@ -157,6 +157,8 @@ CASES = [
          note="+short prints nothing when there is no address: no answer"),
     Case("dig-short-timeout", WEB, "dig +short +tries=1 +time=2 web.example", [dns("web.example", "timeout")], resolver=DNS_DOWN_IP, mode="dns-timeout"),
     # busybox nslookup
+    Case("busybox-telnet-name-refused", ASH, "busybox telnet web.example 8081", [tcp(S, 8081, "refused")], mode="refused",
+         note="telnet to a name: busybox names the resolved address only in its error line"),
     Case("busybox-nslookup-ok", ASH, "busybox nslookup web.example", [dns("web.example", "ok", answers=[S])], mode="ok",
          note="the NXDOMAIN line is the AAAA query"),
 ]
