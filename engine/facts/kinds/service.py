@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
@@ -27,6 +28,14 @@ class ServiceSpec(Observation):
     pods_matching_selector: int | None = Field(None, ge=0, description="Pods whose labels match the selector.")
     endpoints: list[ShortText] | None = Field(None, description="ip:port of the ready endpoints; [] when there are none; absent: not listed.")
     not_ready_endpoints: int | None = Field(None, ge=0)
+    pod_ips: list[IPAddressStr] | None = Field(
+        None,
+        description="IPs of running Pods: every Pod the selector matches, or every Pod of the Service's namespace "
+        "(an unfiltered kubectl get pods -o wide); an endpoint outside them is stale. Absent: not listed.",
+    )
+    endpoints_stale: bool | None = Field(
+        None, description="Stated: an endpoint's address is held by no running Pod (a stale endpoint). Derived from endpoints and pod_ips when both are listed."
+    )
     container_port: int | None = Field(None, ge=1, le=65535, description="The port the container declares or listens on.")
     target_port_listening: bool | None = Field(
         None, description="Derived: something listens on targetPort in the destination Pod (listening_sockets). May be stated."
@@ -44,7 +53,26 @@ class ServiceSpec(Observation):
         derived = self.derived_target_port_matches()
         if derived is not None and self.target_port_matches_container not in (None, derived):
             raise ValueError("target_port_matches_container contradicts target_port and container_port")
+        stale = self.endpoints_without_pod
+        if stale is not None and self.endpoints_stale not in (None, bool(stale)):
+            raise ValueError("endpoints_stale contradicts endpoints and pod_ips")
         return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def endpoints_without_pod(self) -> list[str] | None:
+        """The endpoints (ip:port) whose address no listed Pod holds; None unless both are listed."""
+        if self.endpoints is None or self.pod_ips is None:
+            return None
+        held = {ipaddress.ip_address(ip) for ip in self.pod_ips}
+        return [e for e in self.endpoints if (a := _address(e)) is not None and a not in held]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stale_endpoints(self) -> bool | None:
+        """An endpoint points at an address no running Pod holds: stated, or derived from the listings."""
+        listed = self.endpoints_without_pod
+        return self.endpoints_stale if listed is None else bool(listed)
 
     def derived_target_port_matches(self) -> bool | None:
         """targetPort (a number) is the container's port; None when either is unknown or named."""
@@ -61,3 +89,19 @@ class ServiceSpec(Observation):
     @property
     def selector_matches_pods(self) -> bool | None:
         return None if self.pods_matching_selector is None else self.pods_matching_selector > 0
+
+
+def _address(endpoint: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address of ``ip``, ``ip:port`` or ``[v6]:port``; None when it is not one."""
+    text = endpoint.strip()
+    candidates = [text]
+    if text.startswith("[") and "]" in text:
+        candidates = [text[1 : text.index("]")]]
+    elif text.count(":") == 1:
+        candidates = [text.rsplit(":", 1)[0]]
+    for c in candidates:
+        try:
+            return ipaddress.ip_address(c)
+        except ValueError:
+            continue
+    return None
