@@ -70,7 +70,7 @@ of a rare cause); triage stops when none is left."""
 STATE_MARK = "podnet_triage_session"
 """Key that marks a saved session (as opposed to a fact file)."""
 
-UNKNOWN_STREAK = 8
+UNKNOWN_STREAK = 15
 """Triage stops after this many "don't know" answers in a row (nothing learnt from any of them): it
 says what is known, what to check next and how to resume, rather than asking on (issue #14)."""
 
