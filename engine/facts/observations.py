@@ -452,6 +452,11 @@ class Firewall(Observation):
     selinux_denials_stated: bool | None = Field(
         None, description="Stated without a count: AVC denials are logged for the flow (true) or none (false); no count implied."
     )
+    firewalld_running: bool | None = Field(
+        None,
+        description="`firewall-cmd --state` (or `systemctl is-active firewalld`) on this node: running (true) or not "
+        "(false). Its zones end in REJECT --reject-with icmp-host-prohibited, which clients report as 'No route to host'.",
+    )
     ruleset: RulesetText | None = Field(
         None, description="The whole dump (iptables-save text or nft -j list ruleset JSON); the case's flows are traced through it."
     )
