@@ -57,3 +57,33 @@ def test_a_single_port_service_reads_one_port(tmp_path: Path) -> None:
     svc, eps, _ = _records((REALWORLD / "describe-service-empty-endpoints.txt").read_bytes(), tmp_path)
     assert svc["ports"] == ["80/TCP"] and svc["port_names"] == ["http"] and len(svc["target_ports"]) == 1
     assert eps["addresses"] == [] and len(eps["ports"]) == 1
+
+
+def _services(text: bytes, tmp_path: Path) -> tuple[list[Record], list[IngestWarning]]:
+    paste = tmp_path / "paste.txt"
+    paste.write_bytes(text)
+    warnings: list[IngestWarning] = []
+    return parse_runs(paste, warnings), warnings
+
+
+def test_describe_without_a_name_reads_each_service_on_its_own(tmp_path: Path) -> None:
+    # https://github.com/kubernetes/kubernetes/issues/5875 (`kubectl describe services`, two Services, tabs)
+    records, warnings = _services((TUNE / "describe-services-two-stanzas-tabs.txt").read_bytes(), tmp_path)
+    services = [s for r in records if r.type == "services" for s in r.data["services"]]
+    assert [(s["name"], s["cluster_ip"], s["ports"]) for s in services] == [
+        ("kubernetes", "10.0.0.1", ["443/TCP"]), ("nginxsvc", "10.0.0.171", ["80/TCP", "443/TCP"])]
+    assert [s["line"] for s in services] == [2, 14] and services[1]["node_ports"] == ["31237", "32133"]
+    endpoints = [e for r in records if r.type == "endpoints" for e in r.data["endpoints"]]
+    assert [(e["name"], e["addresses"], e["line"]) for e in endpoints] == [("kubernetes", [], 10), ("nginxsvc", [], 22)]
+    assert all(r.run.command == "kubectl describe services" for r in records) and warnings == []
+
+
+def test_an_indented_name_is_no_new_object(tmp_path: Path) -> None:
+    """Near miss: a sub-block's ``Name:`` (a ConfigMap volume of a described Pod) stays in its Pod."""
+    # written here (not a paste): a ConfigMap volume block in the layout kubectl >= 1.10 prints
+    text = ("$ kubectl describe pod coredns-1 -n kube-system\nName:         coredns-1\nNamespace:    kube-system\n"
+            "Node:         node-1/10.0.0.4\nStatus:       Running\nIP:           10.2.68.3\nVolumes:\n  config-volume:\n"
+            "    Type:      ConfigMap (a volume populated by a ConfigMap)\n    Name:      coredns\n    Optional:  false\n")
+    records, _ = _services(text.encode(), tmp_path)
+    [pod] = [r.data for r in records if r.type == "pod_describe"]
+    assert (pod["name"], pod["ip"], pod["node"]) == ("coredns-1", "10.2.68.3", "node-1")

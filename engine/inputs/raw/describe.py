@@ -13,7 +13,7 @@ table is the events of an unnamed object.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import CommandRun, ParseResult
 from ._util import is_ip
@@ -130,7 +130,35 @@ def _service_ports(blocks: list[dict[str, tuple[int, str]]]) -> list[_ServicePor
     return out
 
 
+_STANZA = re.compile(r"^Name:\s")
+"""The first line of each object's stanza in ``kubectl describe`` (a sub-block's ``Name:`` is indented)."""
+
+
+def stanzas(output: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The output of ``kubectl describe svc|pods|nodes`` (no name: every object) cut before each
+    unindented ``Name:`` line after the first: one stanza per object."""
+    cuts = [i for i, (_, text) in enumerate(output) if _STANZA.match(text)][1:]
+    return [output[a:b] for a, b in zip([0, *cuts], [*cuts, len(output)])]
+
+
 def parse_describe(run: CommandRun) -> ParseResult:
+    """Each described object of the output (several when ``kubectl describe`` named none), read
+    on its own: a Service's ports or a Pod's events never mix with the next object's."""
+    parts = stanzas(run.output)
+    if len(parts) == 1:
+        return _parse_object(run)
+    res = ParseResult()
+    for part in parts:
+        one = _parse_object(replace(run, output=part))
+        for rec in one.records:
+            rec.run = run  # the records point at the command, as a single object's do
+        res.records += one.records
+        res.warnings += one.warnings
+    return res
+
+
+def _parse_object(run: CommandRun) -> ParseResult:
+    """One described object (the whole output, or one :func:`stanzas` part of it)."""
     res = ParseResult()
     lines = [(n, t.expandtabs(8).rstrip()) for n, t in run.output if t.strip()]
     fields: dict[str, tuple[int, str]] = {}
