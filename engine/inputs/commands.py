@@ -207,8 +207,8 @@ def family_of(argv: list[str]) -> str | None:
     if name == "dig":
         return "dig"
     if name in ("cat", "less", "more", "head", "tail"):
-        files = [a for a in args if not a.startswith("-")]
-        return family_of_file(files[0]) if files else None
+        # the first word naming a file podnet reads (`tail -n 100 FILE`: "100" is no file)
+        return next((family for a in args if not a.startswith("-") and (family := family_of_file(a))), None)
     if name == "ip":
         words = [a for a in args if not a.startswith("-")]
         obj = words[0] if words else ""
@@ -276,6 +276,8 @@ def family_of_file(path: str) -> str | None:
         return "ifcfg"
     if path.startswith("/proc/sys/"):
         return "proc_sys"
+    if re.search(r"^/var/log/(?:containers|pods)/\S+\.log$|^/var/lib/docker/containers/\S+-json\.log$", path):
+        return "kubectl_logs"  # a container's log file on the node (docker json-file or CRI lines)
     return None
 
 
@@ -403,6 +405,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL)\]\[\d+\]|^\d{4}/\d\d/\d\d [\d:]+ \[(INFO|ERROR|FATAL)\] "
      r"|^\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] [\w./-]+\.go \d+: ", "kubectl_logs"),
     (BARE_MESSAGE.pattern, "kubectl_logs"),
+    (r'^\{"log":".*","stream":"std(?:out|err)"|^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) std(?:out|err) [FP] ', "kubectl_logs"),
     (r"^(?:[●○×*] )?[\w@.-]+\.service - \S", "kubectl_logs"),  # `systemctl status UNIT` without its command line
     (r"^\w{3} +\d+ [\d:]+ \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
      r"|^\w{3} +\d+ [\d:]+ \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),

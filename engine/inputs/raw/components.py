@@ -89,8 +89,46 @@ def component_of_pod(name: str | None) -> str | None:
     return None
 
 
+_CRI_LINE = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] (.*)$")
+"""A line of a container log file as containerd/CRI-O write it (``/var/log/pods/...``): time, stream, tag, then the line."""
+
+
+def unwrap_container_line(text: str) -> str | None:
+    """The line the container printed, from a line of its log file on the node: docker's json-file
+    (``{"log":"E0414 ...\\n","stream":"stderr","time":"..."}``) or the CRI form (``TIME stderr F ...``);
+    None for any other line."""
+    t = text.strip()
+    if m := _CRI_LINE.match(t):
+        return m.group(1)
+    if not t.startswith('{"log":') or not t.endswith("}"):
+        return None
+    try:
+        data = json.loads(t)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("log"), str) and "stream" in data:
+        return str(data["log"]).rstrip("\n")
+    return None
+
+
+def pod_of_log_path(path: str) -> str | None:
+    """The Pod (or, in kubelet's layout before 1.14, the container) a node's container log file
+    belongs to: ``/var/log/containers/POD_NS_CONTAINER-ID.log``, ``/var/log/pods/NS_POD_UID/CONTAINER/0.log``,
+    ``/var/log/pods/UID/CONTAINER_0.log``; None for another path."""
+    if m := re.search(r"/var/log/containers/([\w.-]+?)_[\w.-]+?_[\w.-]+\.log$", path):
+        return m.group(1)
+    if m := re.search(r"/var/log/pods/[\w.-]+?_([\w.-]+?)_[\w-]+/[\w.-]+/\d+\.log$", path):
+        return m.group(1)
+    if m := re.search(r"/var/log/pods/[\w-]+/([\w.-]+?)_\d+\.log$", path):
+        return m.group(1)
+    return None
+
+
 def _line(text: str) -> tuple[str | None, str, str | None] | None:
-    """(level, message, prefix Pod) of a log line of a known shape, or None."""
+    """(level, message, prefix Pod) of a log line of a known shape (also inside a container log
+    file's wrapper, :func:`unwrap_container_line`), or None."""
+    if (inner := unwrap_container_line(text)) is not None:
+        return _line(inner) if inner.strip() else ("info", "", None)
     t = text.strip()
     prefix = None
     if (m := _PREFIXED.match(t)) and not _KLOG.match(t) and _KLOG.match(m.group(3)):
@@ -128,6 +166,8 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
 
 def _pod_from_argv(argv: list[str]) -> str | None:
     values = {"-n", "--namespace", "-c", "--container", "--tail", "--since", "-l", "--selector", "--context", "--kubeconfig", "--since-time"}
+    if argv[:1] and argv[0].split("/")[-1] in ("cat", "tail", "head", "less", "more"):
+        return next((pod for a in argv[1:] if (pod := pod_of_log_path(a))), None)
     words = positional(argv[1:], values) if argv[:1] in (["kubectl"], ["k"], ["oc"], ["docker"], ["crictl"]) else []
     pods = [w.split("/", 1)[-1] for w in words if w not in ("logs",)]
     return pods[0] if pods else None
