@@ -381,7 +381,9 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^; <<>> DiG", "dig"),
     (r"^(tcpdump: |listening on |\d\d:\d\d:\d\d\.\d+ (IP|ARP) )", "tcpdump"),
     (r"^\d+\s+[\d.]+\s+\S+\s+(->|→)\s+\S*\s+[A-Z][\w.-]*\s+\d+\b|^INFO\[\d+\] executing command: .*tcpdump", "tshark"),
-    (r"^Kernel IP routing table", "route"),
+    (r"^Kernel IP routing table|^Destination\s+Gateway\s+Genmask\s+Flags\s", "route"),
+    (r"^(?:default|\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?) (?:via \d{1,3}(?:\.\d{1,3}){3} )?dev [\w.@-]+(?:\s|$)", "ip_route"),
+    (r"^[A-Za-z][\w.:@-]*: flags=\d+<[A-Z,_]*>\s+mtu \d+$|^[A-Za-z][\w.:@-]*\s+Link encap:", "ifconfig"),
     (r"load average: [\d.]+, [\d.]+, [\d.]+$", "uptime"),
     (r"^NIC statistics:$", "ethtool"),
     (r"^(NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP", "kubectl_services"),
@@ -411,6 +413,11 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|^\w{3} +\d+ [\d:]+ \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),
     (r"^net\.\S+ = ", "sysctl"),
 )
+
+
+SHAPE_FAMILIES = frozenset(["ip_route", "route", "ifconfig", "ip_addr"])
+"""Outputs whose shape alone names their command (a routing table, an interface stanza): pasted
+after another command's output without their own command line, they are still recognised."""
 
 
 def sniff_family(lines: list[str]) -> str | None:

@@ -39,6 +39,7 @@ from ..files import kind_of, read_source, too_large
 from ..limits import max_raw_bytes
 from .commands import (
     KNOWN_COMMANDS,
+    SHAPE_FAMILIES,
     family_of_file_name,
     parse_command,
     sniff_family,
@@ -185,6 +186,13 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
             prompt = again if again is not None and parse_command(again.command).family == current.family else None
         elif prompt is not None and prompt.command and prompt.style in _NEEDS_KNOWN_COMMAND:
             seen_prompts.add(_prompt_text(text, prompt))
+        if prompt is None and previous_blank and current is not None and current.output and text.strip():
+            # a routing table or interface stanza pasted after another command's output, without its own command
+            shape = sniff_family(lines[index - 1 : index + 1])
+            if shape in SHAPE_FAMILIES and shape != current.family:
+                current = _recognised(CommandRun(origin, index, "", [], shape, [], exec_pod or default_host, False), "content", warnings)
+                current_promptless = True
+                runs.append(current)
         previous_blank = not text.strip()
         if prompt is None:
             if current is not None:
@@ -272,7 +280,9 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
     if family is not None:
         # A file named like the command may still hold its arguments (`ping-s-1472-M-do-10.0.0.1`): unused.
         return [_recognised(CommandRun(origin, first[0], "", [], family, list(enumerate(lines, start=1)), default_host, False), "file name")]
-    return [_recognised(run, "content") if run.family else run for run in _blocks(lines, origin, default_host)]
+    # a routing table or interface stanza says which command printed it, with a warning; a listing or log says so silently
+    return [_recognised(run, "content", warnings if run.family in SHAPE_FAMILIES else None) if run.family else run
+            for run in _blocks(lines, origin, default_host)]
 
 
 _TABLE_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z][A-Z()/-]*(?:\s+[A-Z][A-Z()/-]*)+\s*$")
@@ -301,11 +311,20 @@ def _block(lines: list[str], start: int, end: int, origin: str, default_host: Ho
     return CommandRun(origin, first, "", [], sniff_family(lines[start:end]), output, default_host, False)
 
 
-def _recognised(run: CommandRun, how: str) -> CommandRun:
-    """A run without a command line, named by the family its file name or content showed."""
+_INFERRED_COMMAND = {"ip_route": "ip route", "route": "route -n", "ip_addr": "ip addr", "ifconfig": "ifconfig"}
+"""How a warning names a command inferred from its output's shape (:data:`commands.SHAPE_FAMILIES`)."""
+
+
+def _recognised(run: CommandRun, how: str, warnings: list[IngestWarning] | None = None) -> CommandRun:
+    """A run without a command line, named by the family its file name or content showed; with
+    ``warnings``, a located warning says the command was inferred from the output's shape."""
     if run.family and run.family.startswith("kubectl"):
         run.host = Host("control", None, None, "kubectl")
     run.command = f"<{run.family} recognised from its {how}>"
+    if warnings is not None:
+        first = next((n for n, t in run.output if t.strip()), run.line)
+        shown = _INFERRED_COMMAND.get(run.family or "", run.family)
+        warnings.append(IngestWarning.of(run.where(first), "command_inferred", family=f"`{shown}`"))
     return run
 
 

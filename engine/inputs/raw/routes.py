@@ -25,6 +25,14 @@ def _network(dest: str) -> str | None:
         return None
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_ip_route(run: CommandRun) -> ParseResult:
     res = ParseResult()
     routes: list[dict[str, object]] = []
@@ -67,8 +75,11 @@ def parse_route(run: CommandRun) -> ParseResult:
     res = ParseResult()
     routes: list[dict[str, object]] = []
     name = run.argv[0] if run.argv else "route"
+    text = [t for _, t in run.nonblank]
+    if text and text[0].strip() != "Kernel IP routing table" and re.match(r"\s*Destination\s+Gateway\s", text[0]):
+        text.insert(0, "Kernel IP routing table")  # a table copied from its column header: jc skips the title line
     try:
-        parsed = quiet_jc("netstat" if name == "netstat" else "route", "\n".join(t for _, t in run.nonblank) + "\n")
+        parsed = quiet_jc("netstat" if name == "netstat" else "route", "\n".join(text) + "\n")
     except Exception as exc:  # noqa: BLE001
         res.warn(run, "route_output_not_understood", command=name, error=str(exc))
         return res
@@ -89,6 +100,9 @@ def parse_route(run: CommandRun) -> ParseResult:
                 unknown.append((n, text))
             continue
         gw = item.get("gateway")
+        if gw not in (None, "0.0.0.0", "*") and not _is_address(str(gw)):
+            res.warn(run, "route_gateway_named", n, name=str(gw))  # the route exists; its next hop is not known
+            gw = None
         flags = str(item.get("flags") or item.get("route_flags") or "")
         routes.append({
             "destination": net,
