@@ -91,3 +91,29 @@ def test_emphasis_stays_inside_its_paragraph_and_outside_fences() -> None:
     assert clean_lines("_telnet 10.0.0.5 53\n\nConnected to 10.0.0.5._") == ["_telnet 10.0.0.5 53", "", "Connected to 10.0.0.5._"]
     assert clean_lines("```\n*a*\n```") == ["", "*a*", ""]
     assert clean_lines("* a list item\n* another*") == ["* a list item", "* another*"]
+
+
+def test_emphasis_removal_touches_no_other_line_of_the_corpus() -> None:
+    """Near misses in bulk (session 7): over every paste of the corpus (public pastes and lab captures,
+    ~280 files with globs, ``*nat``, ``-j KUBE-SVC-*``, ``tx_dropped``, ``net.ipv4.ip_forward``,
+    ``cali-INPUT``...), Markdown emphasis removal changes only the lines of the two pastes in italics."""
+    from podnet.inputs.text import strip_ansi, unmarkdown
+
+    corpus = HERE / "corpus"
+    folders = [HERE.parent / "realworld" / "pastes", HERE.parent / "realworld" / "captured", HERE / "samples",
+               *(corpus / name for name in ("captured", "holdout2", "holdout3", "holdout4", "tune_pastes"))]
+    changed = {}
+    for path in (p for folder in folders for p in sorted(folder.iterdir()) if p.suffix in (".txt", "")):
+        text = path.read_text(errors="replace").replace("\r\n", "\n")
+        plain = [unmarkdown(strip_ansi(line)) for line in text.split("\n")]
+        if diff := [(a, b) for a, b in zip(plain, clean_lines(text)) if a != b]:
+            changed[path.name] = diff
+    assert sorted(changed) == ["italic-telnet-connected-and-trying-bold-describe.txt", "route-n-with-mss-window-irtt-italic.txt"]
+    assert all(a.strip("_") == b for diffs in changed.values() for a, b in diffs)
+
+
+def test_identifiers_with_underscores_survive() -> None:
+    lines = ["     rx_dropped: 0", "     tx_dropped: 12", "net.ipv4.ip_forward = 1", ":cali_INPUT - [0:0]",
+             "-A cali_INPUT -m comment --comment \"cali:PgIW-V0nEjwPhF_8\" -j cali_forward_check", "__pycache__",
+             "_net.ipv4.ip_forward = 1 and cali_INPUT_"]  # the last: Markdown italics around a line (only its ends go)
+    assert clean_lines("\n".join(lines)) == lines[:-1] + ["net.ipv4.ip_forward = 1 and cali_INPUT"]
