@@ -48,6 +48,12 @@ def _kind(run: CommandRun, keys: set[str]) -> str:
     return "pod"
 
 
+def _is_row(raw: str) -> bool:
+    """Whether a line of an events table is a row: its type (``Normal``/``Warning``) stands as a
+    column of its own (two blanks on either side), whatever the alignment."""
+    return bool(_EVENT_ROW.match(raw) or _OLD_EVENT_ROW.match(raw)) or any(p in ("Normal", "Warning") for p in re.split(r"\s{2,}", raw.strip()))
+
+
 def _columns(header: str) -> list[tuple[str, int]]:
     """(column name, start offset) from a header line whose columns are at least two blanks apart."""
     return [(m.group(0).strip(), m.start()) for m in re.finditer(r"\S+(?: \S+)*", header)]
@@ -63,18 +69,21 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     events: list[dict[str, object]] = []
     unknown: list[tuple[int, str]] = []
     msg_start = dict(zip(names, (o for _, o in cols))).get("message")
+    starts = [o for _, o in cols]
     for n, raw in lines[1:]:
         if re.fullmatch(r"[\s-]+", raw):
             continue
-        if msg_start is not None and events and (raw[:msg_start].strip() == "" or headerless and not (_EVENT_ROW.match(raw) or _OLD_EVENT_ROW.match(raw))):
-            events[-1]["message"] = f"{events[-1]['message']} {raw.strip()}".strip()  # a wrapped message
+        if msg_start is not None and events and (raw[:msg_start].strip() == "" or not _is_row(raw)):
+            # a wrapped message, or one kubectl printed over several lines (a probe's output): unindented
+            events[-1]["message"] = f"{events[-1]['message']} {raw.strip()}".strip()
             continue
         row: dict[str, object] = {"line": n}
-        for i, (name, start) in enumerate(zip(names, (o for _, o in cols))):
+        for i, (name, start) in enumerate(zip(names, starts)):
             end = cols[i + 1][1] if i + 1 < len(cols) else None
             value = raw[start:end] if end is not None else raw[start:]
             row[name] = value.strip()
-        if headerless or row.get("type") not in ("Normal", "Warning") or not row.get("reason"):
+        aligned = not any(0 < s < len(raw) and raw[s - 1] != " " and raw[s] != " " for s in starts)  # no column cut mid-word
+        if headerless or not aligned or row.get("type") not in ("Normal", "Warning") or not row.get("reason"):
             # columns not aligned (a paste that lost its blanks): split at runs of two blanks
             parts = re.split(r"\s{2,}", raw.strip())
             if len(parts) >= len(names) - 1 and parts[0] in ("Normal", "Warning"):
@@ -182,7 +191,7 @@ def _parse_object(run: CommandRun) -> ParseResult:
             continue
         if text.strip().startswith("No events"):
             continue
-        if not text.startswith(" ") and (m := _KEY.match(text)):
+        if not text.startswith(" ") and (m := _KEY.match(text)) and not _EVENT_ROW.match(text):
             current = m.group(1)
             fields[current] = (n, (m.group(2) or "").strip())
             blocks[current] = []
