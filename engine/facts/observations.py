@@ -33,6 +33,7 @@ from .values import (
 
 from .base import HopRole, Observation, TargetRole, Vantage  # noqa: F401 - re-exported
 from .kinds import KINDS as _MORE_KINDS
+from .kinds.service import same_endpoint
 
 
 class Ping(Observation):
@@ -343,6 +344,28 @@ class ServiceRules(Observation):
     )
     ipvs_virtual_server: bool | None = None
     ipvs_real_servers: list[ShortText] | None = Field(None, description="Absent: not listed.")
+    service_endpoints: list[ShortText] | None = Field(
+        None,
+        description="The Service's current endpoints (ip:port) to compare the targets with: derived from a service_spec "
+        "of the same Service that lists them; [] when it has none; absent: not known.",
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def targets_not_endpoints(self) -> list[str] | None:
+        """DNAT targets (or ipvs real servers) that are none of the Service's current endpoints: rules
+        kube-proxy still holds for backends the Service no longer has. None unless both are listed."""
+        targets = self.ipvs_real_servers if self.mode == "ipvs" else self.sep_dnat
+        if targets is None or self.service_endpoints is None:
+            return None
+        return [t for t in targets if not any(same_endpoint(t, e) for e in self.service_endpoints)]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stale_targets(self) -> bool | None:
+        """Some target is no current endpoint (see :attr:`targets_not_endpoints`); None when not compared."""
+        found = self.targets_not_endpoints
+        return None if found is None else bool(found)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

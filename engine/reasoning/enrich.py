@@ -10,6 +10,7 @@ vantage points:
   (``kb/paths``: VXLAN 50, IPIP 20, Geneve 50, WireGuard 60);
 * whether a VXLAN outer source is a registered node address;
 * a Service's targetPort against what listens in the destination Pod;
+* a Service's DNAT targets (or ipvs real servers) against the endpoints its service_spec lists;
 * the address the CNI chose for a node against its registered InternalIP and NIC addresses;
 * CoreDNS forwarding to ``/etc/resolv.conf`` against the node's resolver that file comes from;
 * a cloud firewall's allowances against the encapsulation of the case's CNI mode.
@@ -172,6 +173,22 @@ def _service_ports(facts: FactFile) -> None:
             spec.target_port_matches_container = spec.derived_target_port_matches()
 
 
+def _service_rule_endpoints(facts: FactFile) -> None:
+    """Give a Service's rules the endpoints a service_spec of the same Service lists (the same ClusterIP,
+    or a spec without one when the rules are the case's Service's), to compare the DNAT targets with."""
+    dst = facts.endpoints.destination
+    dst_service_ip = dst.ip if dst.kind == "service" else None
+    specs = [o for o in facts.observations if isinstance(o, ServiceSpec) and o.endpoints is not None]
+    for rules in facts.observations:
+        if not isinstance(rules, ServiceRules) or rules.service_endpoints is not None:
+            continue
+        same = [s for s in specs if s.cluster_ip is not None and s.cluster_ip == rules.service_ip]
+        if not same and rules.service_ip is not None and rules.service_ip == dst_service_ip:
+            same = [s for s in specs if s.cluster_ip is None]
+        if len(same) == 1:
+            rules.service_endpoints = list(same[0].endpoints or [])
+
+
 def _node_internal_ip(facts: FactFile, o: CniNodeAddress) -> str | None:
     if o.node:
         found = next((n.internal_ip for n in facts.cluster.nodes if n.name == o.node and n.internal_ip), None)
@@ -278,6 +295,7 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str],
             if o.flow_role is None and o.flow_target:
                 o.flow_role = roles.get(o.flow_target, "other")  # type: ignore[assignment]
     _mtus(facts, interface_role)
+    _service_rule_endpoints(facts)
     _service_ports(facts)
     _cni_addresses(facts)
     _coredns_upstream(facts)

@@ -216,6 +216,26 @@ def test_service_target_port_is_compared_with_what_listens_in_the_pod():
     assert spec.target_port_listening is False
 
 
+def test_service_dnat_targets_are_compared_with_the_endpoints_of_the_same_service():
+    """A KUBE-SEP DNAT to an address the Service's endpoints no longer list is a stale target; an
+    endpoint given without a port matches any port of its address; another Service's spec is not used."""
+    _spec, rules = _enriched(
+        {"kind": "service_spec", "at": "control_plane", "cluster_ip": "198.19.0.80", "endpoints": ["198.18.2.20:8080", "198.18.3.30"]},
+        {"kind": "service_rules", "at": "source_node", "mode": "iptables", "sep_dnat": ["198.18.3.30:8080", "198.18.2.21:8080"]},
+    )
+    assert rules.service_ip == "198.19.0.80" and rules.targets_not_endpoints == ["198.18.2.21:8080"] and rules.stale_targets is True
+    _other, rules = _enriched(
+        {"kind": "service_spec", "at": "control_plane", "cluster_ip": "198.19.0.99", "endpoints": ["198.18.2.20:8080"]},
+        {"kind": "service_rules", "at": "source_node", "mode": "ipvs", "ipvs_real_servers": ["198.18.2.21:8080"]},
+    )
+    assert rules.service_endpoints is None and rules.stale_targets is None
+    _same, rules = _enriched(
+        {"kind": "service_spec", "at": "control_plane", "endpoints": ["[fd00::20]:8080"]},
+        {"kind": "service_rules", "at": "source_node", "mode": "ipvs", "service_ip": "198.19.0.80", "ipvs_real_servers": ["[fd00::20]:8080"]},
+    )
+    assert rules.targets_not_endpoints == [] and rules.stale_targets is False
+
+
 def test_the_cni_address_is_compared_with_the_registered_internal_ip():
     (wrong,) = _enriched({"kind": "cni_node_address", "at": "control_plane", "node": "node-a", "cni_address": "10.0.2.15"})
     assert wrong.internal_ip == "198.18.100.1" and wrong.matches_internal_ip is False

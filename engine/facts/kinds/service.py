@@ -91,6 +91,26 @@ class ServiceSpec(Observation):
         return None if self.pods_matching_selector is None else self.pods_matching_selector > 0
 
 
+def endpoint_key(endpoint: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int | None] | None:
+    """The address and port of ``ip``, ``ip:port`` or ``[v6]:port`` (port None when not given);
+    None when it is not an address."""
+    address = _address(endpoint)
+    if address is None:
+        return None
+    text = endpoint.strip()
+    tail = text.rsplit("]", 1)[1] if text.startswith("[") else (text if text.count(":") == 1 else "")
+    port = tail.rsplit(":", 1)[1] if ":" in tail else ""
+    return address, int(port) if port.isdigit() else None
+
+
+def same_endpoint(a: str, b: str) -> bool:
+    """Two ``ip[:port]`` texts name the same endpoint: the same address, and the same port where both give one."""
+    ka, kb = endpoint_key(a), endpoint_key(b)
+    if ka is None or kb is None or ka[0] != kb[0]:
+        return False
+    return ka[1] is None or kb[1] is None or ka[1] == kb[1]
+
+
 def _address(endpoint: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address of ``ip``, ``ip:port`` or ``[v6]:port``; None when it is not one."""
     text = endpoint.strip()
