@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .model import Host
 from .raw._util import positional
-from .raw.messages import BARE_MESSAGE
+from .raw.messages import BARE_MESSAGE, JOURNAL_STAMP
 
 KNOWN_COMMANDS = frozenset(
     ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
@@ -400,7 +400,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^bash: (connect: |/dev/tcp/|line \d+: /dev/tcp/)", "devtcp"),
     (r"^cpu=\d+\s+found=\d+", "conntrack"),
     (r"^(Kernel Interface table|Iface\s+MTU\s)", "netstat_i"),
-    (r"^\[\s*\d+\.\d+\] |^\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d+ [\d:]+ \d{4}\] |^\w{3} +\d+ [\d:]+ \S+ kernel: "
+    (r"^\[\s*\d+\.\d+\] |^\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d+ [\d:]+ \d{4}\] |^" + JOURNAL_STAMP + r" \S+ kernel: "
      r"|\bIN=\S* OUT=\S* .*\bSRC=\S+ DST=", "dmesg"),
     (r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|\S+ \S+ [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\])"
      r"|\[(INFO|ERROR|WARNING|FATAL)\] plugin/|^\.:53$|^CoreDNS-\d"
@@ -409,8 +409,8 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (BARE_MESSAGE.pattern, "kubectl_logs"),
     (r'^\{"log":".*","stream":"std(?:out|err)"|^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) std(?:out|err) [FP] ', "kubectl_logs"),
     (r"^(?:[●○×*] )?[\w@.-]+\.service - \S", "kubectl_logs"),  # `systemctl status UNIT` without its command line
-    (r"^\w{3} +\d+ [\d:]+ \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
-     r"|^\w{3} +\d+ [\d:]+ \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),
+    (r"^" + JOURNAL_STAMP + r" \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
+     r"|^" + JOURNAL_STAMP + r" \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),
     (r"^net\.\S+ = ", "sysctl"),
 )
 

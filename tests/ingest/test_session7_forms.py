@@ -50,3 +50,48 @@ def test_an_unindented_event_row_whose_source_has_no_node_is_a_row_not_a_key() -
     assert event["message"] == "Liveness probe failed: calico/node is not ready: Felix is not live: liveness probe reporting 503"
     # near miss: a describe key line stays a key (no event read from it)
     assert _kinds(read(b"Name:         calico-node-x\nNamespace:    kube-system\nStatus:       Running\n").readings, "pod_event") == []
+
+
+def test_coredns_kubernetes_plugin_klog_lines_name_coredns_by_their_file_path() -> None:
+    # https://github.com/kubernetes/minikube/issues/3828
+    [log] = _kinds(read(_paste("coredns-klog-list-refused-plugin-path-no-command")).readings, "log")
+    assert log["component"] == "coredns" and log["findings"] == ["api_unreachable"] and len(log["lines"]) == 4
+    # near miss: the same list error of another client-go user (kubelet's own file path) is not CoreDNS's
+    other = b"E0402 04:00:04.643604 12180 reflector.go:205] k8s.io/kubernetes/pkg/kubelet/kubelet.go:451: Failed to list *v1.Service: x\n"
+    assert all(r.get("component") != "coredns" for r in _kinds(read(other).readings, "log"))
+
+
+def test_coredns_api_connection_failure_warning_is_the_api_unreachable() -> None:
+    # https://github.com/rancher/rancher/issues/10322
+    [log] = _kinds(read(_paste("coredns-log-api-connection-failure-no-route-no-command")).readings, "log")
+    assert log["component"] == "coredns" and set(log["findings"]) == {"upstream_timeout", "api_unreachable"}
+    assert any("Kubernetes API connection failure" in str(line) for line in log["lines"])
+    # near miss: CoreDNS starting before it synced with the API says nothing of a dial that failed
+    near = b"[WARNING] plugin/kubernetes: starting server with unsynced Kubernetes API\n[INFO] plugin/reload: Running configuration MD5 = 1\n"
+    [log2] = _kinds(read(near).readings, "log")
+    assert log2["component"] == "coredns" and "api_unreachable" not in log2["findings"]
+
+
+def test_kube_proxy_listing_from_an_apiserver_on_8080_that_refuses() -> None:
+    # https://github.com/kubernetes/kubernetes/issues/12660 (journalctl -r -u kube-proxy, 2015: `dial tcp IP:8080: connection refused`)
+    [log] = _kinds(read(_paste("journald-kube-proxy-list-8080-refused-reverse")).readings, "log")
+    assert log["component"] == "kube-proxy" and log["findings"] == ["api_unreachable"] and len(log["lines"]) == 3
+    # near miss: kube-proxy's health check of a backend on 8080 is no API list
+    near = (b"Aug 18 22:11:20 n1 kube-proxy[725]: E0818 22:11:20.096749     725 proxier.go:1]"
+            b" Failed to sync: dial tcp 10.244.1.5:8080: connection refused\n")
+    [log2] = _kinds(read(near).readings, "log")
+    assert log2["component"] == "kube-proxy" and "api_unreachable" not in log2["findings"]
+
+
+def test_journald_lines_with_a_localised_month_are_the_components_log() -> None:
+    # https://github.com/kubernetes/kubernetes/issues/59407 (a Chinese locale: `2月 06 17:37:56 HOST kubelet[PID]: ...`)
+    r = read(_paste("journald-chinese-month-kubelet-list-8080-refused"))
+    [log] = _kinds(r.readings, "log")
+    assert log["component"] == "kubelet" and len(log["lines"]) == 3 and r.warnings == []
+    # the same line with the month as other locales write it (German, French, Korean) is read the same way
+    line = "{} 06 17:37:56 node1 kubelet[28541]: E0206 17:37:56.269360   28541 reflector.go:205] kubelet.go:465: Failed to list *v1.Service: x\n"
+    for month in ("Feb", "Dez", "févr.", "2월"):
+        [log2] = _kinds(read(line.format(month).encode()).readings, "log")
+        assert log2["component"] == "kubelet" and len(log2["lines"]) == 1, month
+    # near miss: a line that only looks dated (no host and program) is not a journald line
+    assert _kinds(read("2月 06 17:37:56 nothing else\n".encode()).readings, "log") == []

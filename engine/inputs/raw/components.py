@@ -31,16 +31,16 @@ from ..model import CommandRun, ParseResult
 from ._util import positional
 from .connect import is_noise
 from .kubectl import pod_role
-from .messages import BARE_MESSAGE
+from .messages import BARE_MESSAGE, JOURNAL_STAMP
 
 _KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+(\S+?)(?::\d+)?\]\s*(.*)$")
 _PREFIXED = re.compile(r"^(\S+) (\S+) (.*)$")
-_JOURNAL = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
+_JOURNAL = re.compile(rf"^{JOURNAL_STAMP} \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
 _JOURNAL_HEADER = re.compile(r"^-- (?:Logs begin at .*|No entries|Reboot) --$")
 _UNIT_STATUS = re.compile(r"^(?:[●○×*] )?[\w@.-]+\.service - \S|^\s*(?:Loaded|Active|Docs|Process|Main PID|Tasks|Memory|CPU|CGroup|Status"
                           r"|Drop-In|TriggeredBy|Invocation|IP|IO|Mem peak|Warning):\s|^\s+(?:[│├└]─|\|-|`-)\s*\d+ |^\s+/\S+\.conf$")
 """``systemctl status UNIT``'s unit header, its ``Key: value`` lines and its cgroup tree, before the journald lines."""
-_SYSTEMD = re.compile(r"^\w{3} +\d+ [\d:]+ \S+ systemd\[\d+\]: (.*)$")
+_SYSTEMD = re.compile(rf"^{JOURNAL_STAMP} \S+ systemd\[\d+\]: (.*)$")
 """A journald line of systemd itself about the unit (started, exited, entered failed state...)."""
 _COREDNS = re.compile(r"^(?:\S+Z |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
 _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d|^\[INFO\] plugin/reload|^\.{3}$")
@@ -60,7 +60,7 @@ def _findings(component: str | None, message: str) -> list[tuple[str, str, re.Ma
     return load_knowledge().message_findings(component, message)
 
 _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("coredns", re.compile(r"\[(?:INFO|ERROR|WARNING|FATAL)\] plugin/|^CoreDNS-\d", re.M)),
+    ("coredns", re.compile(r"\[(?:INFO|ERROR|WARNING|FATAL)\] plugin/|^CoreDNS-\d|\bgithub\.com/coredns/coredns/plugin/", re.M)),
     ("kube-controller-manager", re.compile(r"range_allocator\.go|CIDRNotAvailable|cidr_allocator|node_lifecycle_controller|controller_utils\.go"
                                            r"|CIDR allocation failed")),
     ("kube-proxy", re.compile(r"\b(?:proxier|server_others|server_linux|proxier_ipvs)\.go\b|Using (?:iptables|ipvs) (?:Proxier|proxy)|kube-proxy"

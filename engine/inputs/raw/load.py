@@ -13,6 +13,7 @@ import re
 
 from ..model import CommandRun, ParseResult
 from ._util import quiet_jc
+from .messages import JOURNAL_STAMP
 
 # ethtool -S counters (driver-specific names, whole-device totals; per-queue ``rx_queue_0_*`` are not summed).
 _QUEUE_OVERFLOW = ("rx_fifo_errors", "rx_missed_errors", "rx_over_errors", "rx_no_buffer_count", "rx_no_dma_resources", "rx_missed")
@@ -80,7 +81,7 @@ def parse_ethtool(run: CommandRun) -> ParseResult:
 _TABLE_FULL = re.compile(r"nf_conntrack: table full, dropping packet|ip_conntrack: table full, dropping packet")
 _BAD_CHECKSUM = re.compile(r"UDP(?:v6)?: bad checksum\. From ([\d.]+):(\d+) to ([\d.]+):(\d+)")
 _NF_LOG = re.compile(r"(?:^|\s)(?P<prefix>[^\s=]*?)\s*IN=(?P<in>\S*) OUT=(?P<out>\S*) .*?\bSRC=(?P<src>\S+) DST=(?P<dst>\S+)")
-_KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\] |^\[\w{3} \w{3} +\d+ [\d:]+ \d{4}\] |^\w{3} +\d+ [\d:]+ \S+ kernel: |^[\w-]+:? ?IN=")
+_KERNEL_LINE = re.compile(rf"^\[\s*\d+\.\d+\] |^\[\w{{3}} \w{{3}} +\d+ [\d:]+ \d{{4}}\] |^{JOURNAL_STAMP} \S+ kernel: |^[\w-]+:? ?IN=")
 
 
 def parse_dmesg(run: CommandRun) -> ParseResult:

@@ -18,3 +18,9 @@ BARE_MESSAGE = re.compile(
     r"Network \S+ overlaps with existing route \S+ on host)"
 )
 """A bare known message of flannel, CoreDNS, calico-node, kube-proxy or weave."""
+
+
+JOURNAL_STAMP = r"(?:[^\W\d_]{3,4}\.?|\d{1,2}[月월]) +\d+ [\d:]+"
+"""The time at the start of a syslog/journald line, its month as the locale wrote it: ``Sep 06 14:15:54``,
+``Dez 05 ...`` (German), ``déc. 05 ...`` (French), ``сен 06 ...`` (Russian), ``9月 06 ...`` (Chinese, Japanese),
+``9월 06 ...`` (Korean). A regular expression fragment, shared by the recognisers and the parsers."""
