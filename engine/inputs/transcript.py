@@ -289,18 +289,29 @@ _TABLE_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z][A-Z()/-]*(?:\s+[A-Z]
 """A kubectl listing's header row: a new table after a blank line in a paste without commands."""
 
 
+_CUT_FAMILIES = SHAPE_FAMILIES | {"dmesg", "iptables_save", "iptables_list"}
+"""Outputs recognised from one line of their own: after a blank line they start a new block of a
+paste without commands (an iptables fragment, then a kernel line)."""
+
+
 def _blocks(lines: list[str], origin: str, default_host: Host | None) -> list[CommandRun]:
     """Output pasted without its commands: one run, recognised from its content, cut where a blank
-    line is followed by a listing header of another kind (``get pods`` then ``get svc``)."""
+    line is followed by a listing header of another kind (``get pods`` then ``get svc``) or by a
+    line of a :data:`_CUT_FAMILIES` output of another kind."""
     runs: list[CommandRun] = []
     start = 0
+    current: str | None | bool = False  # the family of the block from `start` (False: not sniffed yet)
     for k in range(1, len(lines)):
-        if lines[k - 1].strip() or not _TABLE_HEADER.match(lines[k].strip()):
+        if lines[k - 1].strip() or not lines[k].strip():
             continue
         family = sniff_family(lines[k:k + 2])
-        if family is not None and family != sniff_family(lines[start:k]):
+        if not _TABLE_HEADER.match(lines[k].strip()) and family not in _CUT_FAMILIES:
+            continue
+        if current is False:
+            current = sniff_family(lines[start:k])
+        if family is not None and family != current:
             runs.append(_block(lines, start, k, origin, default_host))
-            start = k
+            start, current = k, False
     runs.append(_block(lines, start, len(lines), origin, default_host))
     return [r for r in runs if r.nonblank]
 

@@ -8,6 +8,7 @@ dump's text: the firewall observation carries it, and the case's flows are trace
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...netfilter import iptables_list, iptables_save, nft
@@ -35,11 +36,32 @@ def _not_evaluated(res: ParseResult, run: CommandRun, rs: Ruleset) -> None:
                  matches=", ".join(names[:4]) + (", ..." if len(names) > 4 else ""))
 
 
-def _record(res: ParseResult, run: CommandRun, rs: Ruleset, text: str, fmt: str) -> None:
+_NAT_TARGETS = re.compile(r"(?:^|\s)(?:-j\s+)?(?:DNAT|SNAT|MASQUERADE|KUBE-MARK-MASQ)(?:\s|$)")
+_NAT_CHAINS = re.compile(r"^-[AI]\s+(?:KUBE-SEP-|KUBE-SVC-|KUBE-NODEPORTS|KUBE-POSTROUTING|KUBE-MARK-MASQ)\b")
+_FILTER_TARGETS = re.compile(r"(?:^|\s)(?:-j\s+)?(?:REJECT|DROP)(?:\s|$)")
+
+
+def fragment_table(lines: list[str]) -> str | None:
+    """The table of rules pasted without their ``*table`` line or ``Chain`` heading: ``nat`` when
+    they DNAT/SNAT/masquerade or are kube-proxy's nat chains (and never REJECT or DROP, which only
+    filter does), else None (read as filter, iptables' own default)."""
+    nat = any(_NAT_TARGETS.search(t) or _NAT_CHAINS.match(t.strip()) for t in lines)
+    return "nat" if nat and not any(_FILTER_TARGETS.search(t) for t in lines) else None
+
+
+def _headerless(run: CommandRun) -> bool:
+    """Rules pasted without a table (no ``*table`` line, no ``-t``/``-S`` on a command line): a fragment."""
+    return not run.argv and not any(t.strip().startswith("*") for _, t in run.nonblank)
+
+
+def _record(res: ParseResult, run: CommandRun, rs: Ruleset, text: str, fmt: str, fragment: bool = False) -> None:
+    """The rules of one dump; a ``fragment`` (rows without their table or chain heading) counts as
+    filtered output, like a grep'd dump: what it shows is read, what it lacks proves nothing."""
     committed = not any(p.code == "table_not_committed" for p in rs.problems)
+    piped = run.piped or fragment
     data: dict[str, Any] = {
         "ruleset": rs, "rules": rs.rules, "tables": sorted({t.name for t in rs.tables}), "text": text, "format": fmt,
-        "complete": not run.piped and committed, "piped": run.piped,
+        "complete": not piped and committed, "piped": piped,
     }
     res.add(run, "iptables", data, run.nonblank[0][0])
 
@@ -47,7 +69,10 @@ def _record(res: ParseResult, run: CommandRun, rs: Ruleset, text: str, fmt: str)
 def parse_save(run: CommandRun) -> ParseResult:
     res = ParseResult()
     six = bool(run.argv) and run.argv[0].startswith("ip6tables")
+    fragment = _headerless(run)
     table = _table_from_argv(run) or ("filter" if run.argv[:1] in (["iptables"], ["ip6tables"]) else None)
+    if fragment:
+        table = fragment_table([t for _, t in run.nonblank])
     rs = iptables_save.parse_lines(run.nonblank, family="ip6" if six else None, table=table)
     unread = [p for p in rs.problems if p.code in _UNREAD]
     if not rs.rules and not any(t.chains for t in rs.tables):
@@ -65,15 +90,27 @@ def parse_save(run: CommandRun) -> ParseResult:
         elif p.code == "legacy_tables_present":
             res.warn(run, "iptables_legacy_tables", p.line)
     _not_evaluated(res, run, rs)
-    _record(res, run, rs, run.text, "ip6tables-save" if rs.family == "ip6" else "iptables-save")
+    _record(res, run, rs, run.text, "ip6tables-save" if rs.family == "ip6" else "iptables-save", fragment)
     return res
+
+
+_LIST_ROW_V = re.compile(r"^\s*\d+[KMG]?\s+\d+[KMG]?\s+\S+\s+(?:all|tcp|udp|icmp|sctp|\d+)\s")
+"""A row of ``iptables -L -v``: packet and byte counters first."""
 
 
 def parse_list(run: CommandRun) -> ParseResult:
     """``iptables -L -n [-v]`` via jc, read into the same model (fewer matches are known)."""
     res = ParseResult()
+    text = run.text
+    rows = [t for _, t in run.nonblank if not t.lstrip().startswith("#")]
+    fragment = bool(rows) and not rows[0].startswith("Chain ")
+    if fragment:
+        # rows without their `Chain NAME` heading (`iptables -L -v | grep ...`): one chain whose name is not shown
+        header = " pkts bytes target     prot opt in     out     source               destination" if _LIST_ROW_V.match(rows[0]) else \
+            "target     prot opt source               destination"
+        text = "Chain ? (0 references)\n" + ("" if re.match(r"\s*(?:pkts|target)\s", rows[0]) else header + "\n") + "\n".join(rows) + "\n"
     try:
-        parsed = quiet_jc("iptables", run.text)
+        parsed = quiet_jc("iptables", text)
     except Exception as exc:  # noqa: BLE001
         res.warn(run, "iptables_list_not_understood", error=type(exc).__name__)
         return res
@@ -81,8 +118,9 @@ def parse_list(run: CommandRun) -> ParseResult:
     if not chains:
         res.warn(run, "iptables_list_no_chains")
         return res
-    rs = iptables_list.from_jc(chains, _table_from_argv(run) or "filter")
-    _record(res, run, rs, run.text, "iptables-list")
+    table = _table_from_argv(run) or (fragment_table(rows) if fragment and not run.argv else None) or "filter"
+    rs = iptables_list.from_jc(chains, table)
+    _record(res, run, rs, run.text, "iptables-list", fragment)
     return res
 
 
