@@ -220,28 +220,66 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     return _emit(run, res, name, server, {"TIMEOUT": "timeout", "FAILED": "failed"}.get(result) or _STATUS.get(result, "servfail"), [], line)
 
 
+_RESOLV_KEY = re.compile(r"^\s*(nameserver|search|domain|options|sortlist)(?:\s+(\S+))?")
+
+
+def resolv_files(output: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The resolv.conf files one paste shows (the node's and the Pod's, pasted one after the other):
+    a stretch after a blank line starts a new file when it repeats the search list (``search`` or
+    ``domain``) or the ``options`` of the file before, which already names a nameserver; else it goes
+    on with that file (a trailing comment block such as Docker's ``# Based on host file: ...`` does)."""
+    stretches: list[list[tuple[int, str]]] = [[]]
+    for n, text in output:
+        if not text.strip():
+            if stretches[-1]:
+                stretches.append([])
+            continue
+        stretches[-1].append((n, text))
+    keys = lambda lines: {m.group(1) if m.group(1) != "domain" else "search" for _, t in lines if (m := _RESOLV_KEY.match(t))}  # noqa: E731
+    files: list[list[tuple[int, str]]] = []
+    for stretch in (s for s in stretches if s):
+        if files and "nameserver" in keys(files[-1]) and keys(stretch) & keys(files[-1]) & {"search", "options"}:
+            files.append(list(stretch))
+        elif files:
+            files[-1].extend(stretch)
+        else:
+            files.append(list(stretch))
+    return files
+
+
 def parse_resolv_conf(run: CommandRun) -> ParseResult:
-    """/etc/resolv.conf via jc ``resolve_conf``."""
+    """/etc/resolv.conf via jc ``resolve_conf``, each file of the paste (:func:`resolv_files`) on its own;
+    a nameserver listed twice is one server, and a ``nameserver`` line without an address is warned."""
     res = ParseResult()
+    for lines in resolv_files(run.output):
+        _one_resolv_conf(run, lines, res)
+    if not res.records and not res.warnings:
+        res.warn(run, "resolv_conf_empty")
+    return res
+
+
+def _one_resolv_conf(run: CommandRun, lines: list[tuple[int, str]], res: ParseResult) -> None:
     try:
-        parsed = quiet_jc("resolve_conf", run.text)
+        parsed = quiet_jc("resolve_conf", "\n".join(t for _, t in lines))
     except Exception as exc:  # noqa: BLE001
-        res.warn(run, "resolv_conf_error", error=str(exc))
-        return res
+        res.warn(run, "resolv_conf_error", lines[0][0], error=str(exc))
+        return
     if not isinstance(parsed, dict):
-        res.warn(run, "resolv_conf_not_understood")
-        return res
+        res.warn(run, "resolv_conf_not_understood", lines[0][0])
+        return
     # a link-local server's zone (fe80::1%eth0) is not part of its address
-    nameservers = [ns.split("%", 1)[0] for ns in parsed.get("nameservers") or [] if is_ip(str(ns).split("%", 1)[0])]
+    nameservers = list(dict.fromkeys(ns.split("%", 1)[0] for ns in parsed.get("nameservers") or [] if is_ip(str(ns).split("%", 1)[0])))
+    bad = [(n, t) for n, t in lines if (m := _RESOLV_KEY.match(t)) and m.group(1) == "nameserver" and not is_ip(str(m.group(2)).split("%", 1)[0])]
+    if bad:
+        res.not_understood(run, bad)  # `nameserver #`, `nameserver updated`: no server
     # a "domain" line is the search list when no "search" line gives one (resolv.conf(5))
     search = list(parsed.get("search") or ([parsed["domain"]] if parsed.get("domain") else []))
     if not nameservers and not search:
-        res.warn(run, "resolv_conf_empty")
-        return res
+        res.warn(run, "resolv_conf_empty", lines[0][0])
+        return
     data: dict[str, object] = {"nameservers": nameservers, "search": search}
     for opt in parsed.get("options") or []:
         m = re.match(r"ndots:(\d+)$", str(opt))
         if m:
             data["ndots"] = min(int(m.group(1)), 15)
-    res.add(run, "pod_dns_config", data, run.nonblank[0][0] if run.nonblank else None)
-    return res
+    res.add(run, "pod_dns_config", data, lines[0][0])
