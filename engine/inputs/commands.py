@@ -395,7 +395,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|^FirstSeen\s+LastSeen\s+Count\s+From\s|^\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}\S", "kubectl_describe"),
     (r"^(\S+\s+)?\S+\s+\d+/\d+\s+(Running|Pending|CrashLoopBackOff|ContainerCreating|PodInitializing|Error|Completed|Init:\S+|"
      r"ImagePullBackOff|ErrImagePull|Terminating|Evicted|Unknown|OOMKilled)\s+\d+", "kubectl_pods"),
-    (r"^curl: \(\d+\) ", "curl"),
+    (r"^curl: \(\d+\) |^\*\s+Trying \[?[\da-fA-F.:]+\]?(?::\d+)?\.\.\.$", "curl"),  # an error, or a -v trace without its command
     (r"^--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d--\s|^wget: |^Connecting to \S+ \(\S+:\d+\)$", "wget"),
     (r"^Host \S+ not found: \d\(|^\S+ has (IPv6 )?address \S+$", "host"),
     (r"^nslookup: can't resolve|^\*\* server can't find |^Server:\s+\S+$", "nslookup"),
@@ -409,6 +409,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(INFO|WARNING|ERROR|FATAL)\]\[\d+\]|^\d{4}/\d\d/\d\d [\d:]+ \[(INFO|ERROR|FATAL)\] "
      r"|^\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] [\w./-]+\.go \d+: ", "kubectl_logs"),
     (BARE_MESSAGE.pattern, "kubectl_logs"),
+    (r"^\d+ [\w.-]+\.go:\d+\] \S", "kubectl_logs"),  # a klog line whose level and time were cut off
     (r'^\{"log":".*","stream":"std(?:out|err)"|^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) std(?:out|err) [FP] ', "kubectl_logs"),
     (r"^(?:[●○×*] )?[\w@.-]+\.service - \S", "kubectl_logs"),  # `systemctl status UNIT` without its command line
     (r"^" + JOURNAL_STAMP + r" \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "

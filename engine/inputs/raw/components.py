@@ -34,11 +34,15 @@ from .kubectl import pod_role
 from .messages import BARE_MESSAGE, JOURNAL_STAMP
 
 _KLOG = re.compile(r"^([EWIF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+(\S+?)(?::\d+)?\]\s*(.*)$")
+_KLOG_CUT = re.compile(r"^\d+ [\w.-]+\.go:\d+\]\s*(.*)$")
+"""A klog line whose head (level, date, time) was cut off, as ``systemctl status`` ellipsizes or a
+reporter copies it: ``897 conntrack.go:42] conntrack returned error: ...``."""
 _PREFIXED = re.compile(r"^(\S+) (\S+) (.*)$")
 _JOURNAL = re.compile(rf"^{JOURNAL_STAMP} \S+ [\w./-]+(?:\[\d+\])?: (.*)$")
 _JOURNAL_HEADER = re.compile(r"^-- (?:Logs begin at .*|No entries|Reboot) --$")
 _UNIT_STATUS = re.compile(r"^(?:[●○×*] )?[\w@.-]+\.service - \S|^\s*(?:Loaded|Active|Docs|Process|Main PID|Tasks|Memory|CPU|CGroup|Status"
-                          r"|Drop-In|TriggeredBy|Invocation|IP|IO|Mem peak|Warning):\s|^\s+(?:[│├└]─|\|-|`-)\s*\d+ |^\s+/\S+\.conf$")
+                          r"|Drop-In|TriggeredBy|Invocation|IP|IO|Mem peak|Warning):\s|^\s+(?:[│├└]─|\|-|`-)\s*\d+ |^\s+/\S+\.conf$"
+                          r"|^Hint: Some lines were ellipsized, use -l to show in full\.$")
 """``systemctl status UNIT``'s unit header, its ``Key: value`` lines and its cgroup tree, before the journald lines."""
 _SYSTEMD = re.compile(rf"^{JOURNAL_STAMP} \S+ systemd\[\d+\]: (.*)$")
 """A journald line of systemd itself about the unit (started, exited, entered failed state...)."""
@@ -139,6 +143,8 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
         t = m.group(1)
     if m := _KLOG.match(t):
         return _LEVELS[m.group(1)], m.group(3), prefix
+    if m := _KLOG_CUT.match(t):
+        return "info", m.group(1), prefix  # the level went with the cut head: only a known message flags it
     if m := _COREDNS.match(t):
         return _LEVELS[m.group(1)], m.group(2), prefix
     if m := _CALICO.match(t):
