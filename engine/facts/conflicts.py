@@ -30,8 +30,9 @@ def _key(o: Observation) -> tuple[Any, ...] | None:
     if isinstance(o, TcpConnect):
         return ("tcp_connect", o.at, o.host, o.target, o.port)
     if isinstance(o, DnsLookup):
-        # a final dot is a different probe: the fully qualified name skips the search list (ndots)
-        return ("dns_lookup", o.at, o.host, o.name.lower(), o.server)
+        # a final dot is a different probe: the fully qualified name skips the search list (ndots);
+        # so is a query over TCP (dig +tcp), which a UDP 53 filter lets through
+        return ("dns_lookup", o.at, o.host, o.name.lower(), o.server, o.over_tcp)
     if isinstance(o, MtuProbe):
         return ("mtu_probe", o.at, o.host, o.target)
     return None

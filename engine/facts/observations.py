@@ -121,6 +121,11 @@ class DnsLookup(Observation):
     success_ratio: float | None = Field(None, ge=0, le=1, description=SUCCESS_RATIO_DOC)
     answers: list[Text] | None = Field(None, description="Addresses or records returned; absent: not listed.")
     server_role: Literal["cluster_dns", "other", "resolv_conf"] | None = None
+    transport: Literal["udp", "tcp"] | None = Field(
+        None,
+        description="How the query went: tcp for `dig +tcp` / `dig +vc` / `nslookup -vc`; udp when stated; absent: not "
+        "stated, which is the resolvers' default, UDP (TCP only after a truncated answer).",
+    )
 
     @model_validator(mode="after")
     def _ratio(self) -> "DnsLookup":
@@ -132,6 +137,12 @@ class DnsLookup(Observation):
     def outcome(self) -> Outcome | None:
         """ok, intermittent, or failed (nxdomain, servfail, timeout, refused, failed)."""
         return outcome_of(self.result, ("ok",))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def over_tcp(self) -> bool:
+        """The query was sent over TCP (stated); an answer over TCP says nothing about UDP 53."""
+        return self.transport == "tcp"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from podnet import FactFileError, diagnose, load_facts
+from podnet.facts.conflicts import find_conflicts
 from tests.conftest import EXAMPLES, run_podnet
 
 GOOD = json.loads((EXAMPLES / "clusterip-dual-address.json").read_text())
@@ -85,6 +86,19 @@ def test_contradiction_is_a_warning_and_strict_makes_it_an_error(tmp_path):
     assert "clusterip_fails_pod_ip_works" not in {s.id for s in d.findings}
     r = run_podnet("diagnose", str(f), "--strict")
     assert r.returncode == 2 and "E-FACTS-CONFLICT" in r.stderr
+
+
+def test_a_lookup_over_tcp_and_one_over_udp_are_two_probes_not_a_contradiction():
+    """dig +tcp answering while plain dig to the same server times out is the UDP 53 filter's mark,
+    not a contradiction; the same transport twice with opposite results still is."""
+    def lookup(**extra):
+        return {"kind": "dns_lookup", "at": "source_pod", "name": "web.default.svc.cluster.local", "server": "198.19.0.10", **extra}
+
+    base = {"case": {"id": "tcp-udp"}, "endpoints": {"source": {"kind": "pod"}, "destination": {"kind": "service", "ip": "198.19.0.80"}}}
+    mixed = load_facts(dict(base, observations=[lookup(result="ok", transport="tcp"), lookup(result="timeout")]))
+    assert find_conflicts(mixed) == []
+    same = load_facts(dict(base, observations=[lookup(result="ok", transport="udp"), lookup(result="timeout")]))
+    assert [c.probe for c in find_conflicts(same)] and len(find_conflicts(same)[0].paths) == 2
 
 
 def test_library_raises_typed_error_with_location():

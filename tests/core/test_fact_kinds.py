@@ -26,7 +26,8 @@ TOOL_DEFAULTS = {"ping": {"size": 56, "dont_fragment": False}, "route": {"direct
 DERIVABLE = {
     "ping": {"outcome", "packet_size", "large"},
     "tcp_connect": {"outcome"},
-    "dns_lookup": {"outcome", "name_scope", "name_dots", "fully_qualified", "name_key"},  # from the required name
+    # from the required name; over_tcp is false unless TCP is stated (resolvers query over UDP first)
+    "dns_lookup": {"outcome", "name_scope", "name_dots", "fully_qualified", "name_key", "over_tcp"},
     "reachability": {"outcome"},
     "payload_size": {"large_only_fails"},
     "sysctl": {"key", "interface", "number"},
