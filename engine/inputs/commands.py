@@ -388,8 +388,9 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^[A-Za-z][\w.:@-]*: flags=\d+<[A-Z,_]*>\s+mtu \d+$|^[A-Za-z][\w.:@-]*\s+Link encap:", "ifconfig"),
     (r"load average: [\d.]+, [\d.]+, [\d.]+$", "uptime"),
     (r"^NIC statistics:$", "ethtool"),
-    (r"^(NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP", "kubectl_services"),
-    (r"^(NAMESPACE\s+)?NAME\s+ENDPOINTS\s+AGE", "kubectl_endpoints"),
+    (r"^(NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP|^(NAMESPACE\s+)?NAME\s+(?:LABELS\s+SELECTOR\s+IP(?:\(S\))?\s+PORT|CLUSTER[-_]IP\s+EXTERNAL[-_]IP\s+PORT\(S\))",
+     "kubectl_services"),
+    (r"^(NAMESPACE\s+)?NAME\s+ENDPOINTS(?:\s+AGE)?$", "kubectl_endpoints"),
     (r"^(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON", "kubectl_events"),
     (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$|^(Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S"
      r"|^FirstSeen\s+LastSeen\s+Count\s+From\s|^\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}\S", "kubectl_describe"),

@@ -229,6 +229,8 @@ def parse_endpoints(run: CommandRun) -> ParseResult:
             words = text.split()
             if words[:1] in (["NAME"], ["NAMESPACE"]):
                 continue
+            if len(words) == 2 and re.search(r":\d+|<none>", words[1]):
+                words = [*words, ""]  # kubectl 1.0: NAME ENDPOINTS, no AGE column
             if len(words) < 3:
                 res.warn(run, "kubectl_endpoints_row_unknown", n, text=text.strip()[:80])
                 continue
@@ -253,11 +255,77 @@ def parse_endpoints(run: CommandRun) -> ParseResult:
 _SVC_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 
 
+_OLD_SVC_COLUMNS = {"NAMESPACE": "namespace", "NAME": "name", "LABELS": "labels", "SELECTOR": "selector", "IP(S)": "ip", "IP": "ip",
+                    "CLUSTER_IP": "ip", "CLUSTER-IP": "ip", "EXTERNAL_IP": "external", "EXTERNAL-IP": "external", "PORT(S)": "ports",
+                    "PORT": "ports", "AGE": "age"}
+"""Columns of ``kubectl get svc`` before the TYPE column (kubectl 1.0-1.6): ``NAME LABELS SELECTOR IP(S) PORT(S)``,
+``NAME CLUSTER_IP EXTERNAL_IP PORT(S) SELECTOR AGE``, ``NAME CLUSTER-IP EXTERNAL-IP PORT(S) AGE``."""
+
+
+def _header_cells(header: str, row: str) -> dict[str, str] | None:
+    """The cells of a table row, by the header's column names: sliced at the header's column starts
+    (kubectl aligns every column), or split at blanks when the row has exactly one word per column
+    (a paste that lost its alignment); None when neither fits."""
+    starts = [(m.group(0), m.start()) for m in re.finditer(r"\S+", header)]
+    words = row.split()
+    if len(words) == len(starts) and not row.startswith(" "):
+        return {name: w for (name, _), w in zip(starts, words)}
+    cells = {}
+    for i, (name, start) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else None
+        cell = row[start:end]
+        if start > 0 and row[start - 1 : start].strip():
+            return None  # a value runs across the column start: not aligned with this header
+        cells[name] = cell.strip()
+    return cells
+
+
+def _old_services(run: CommandRun, namespace: str | None, res: ParseResult) -> list[dict[str, object]] | None:
+    """``kubectl get svc`` of kubectl before 1.7 (no TYPE column), read by its header's column names;
+    a port or address wrapped onto a line of its own (kubectl 1.0) joins the Service above. None when
+    the output has no such header."""
+    lines = [(n, t.expandtabs(8).rstrip()) for n, t in run.nonblank]
+    if not lines or lines[0][1].split()[:1] not in (["NAME"], ["NAMESPACE"]):
+        return None
+    names = lines[0][1].split()
+    if "TYPE" in names or not all(w in _OLD_SVC_COLUMNS for w in names) or "ports" not in {_OLD_SVC_COLUMNS[w] for w in names}:
+        return None
+    services: list[dict[str, object]] = []
+    unknown: list[tuple[int, str]] = []
+    for n, text in lines[1:]:
+        cells = _header_cells(lines[0][1], text)
+        if cells is None:
+            unknown.append((n, text))
+            continue
+        cell = {_OLD_SVC_COLUMNS[k]: v for k, v in cells.items()}
+        ports = [p for p in cell.get("ports", "").split(",") if p and p != "<none>"]
+        if not cell.get("name") and services:
+            services[-1]["ports"] += ports  # type: ignore[operator]  # kubectl 1.0 wraps each further port (or IP) below
+            continue
+        ip = cell.get("ip", "")
+        selector = cell.get("selector", "")
+        if not cell.get("name") or not (is_ip(ip) or ip == "None"):
+            unknown.append((n, text))
+            continue
+        services.append({"namespace": cell.get("namespace") or namespace, "name": cell["name"], "type": None,
+                         "cluster_ip": ip if is_ip(ip) else None, "headless": ip == "None", "ports": ports,
+                         "selector": None if "selector" not in cell else [x for x in selector.split(",") if x and x != "<none>"], "line": n})
+    if unknown:
+        res.not_understood(run, unknown)
+    return services
+
+
 def parse_services(run: CommandRun) -> ParseResult:
     """``kubectl get svc [-A] [-o wide|json|yaml]``: Services with their ClusterIP, ports and selector."""
     if _sections(run) is not None:
         return parse_listing(run)
     res = ParseResult()
+    if (old := _old_services(run, option_value(run.argv, "-n", "--namespace"), res)) is not None:
+        if not old:
+            res.warn(run, "kubectl_no_services")
+        else:
+            res.add(run, "services", {"services": old, "complete": not run.piped}, run.nonblank[0][0])
+        return res
     namespace = option_value(run.argv, "-n", "--namespace")
     data = _json(run, res)
     if data is False:
