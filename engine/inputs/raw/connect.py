@@ -303,6 +303,8 @@ def parse_curl(run: CommandRun) -> ParseResult:
             t = t[cut:] if cut > 0 else ""
         if m := _TRACE_INFO.match(t):
             t = f"* {m.group(1)}"  # --trace-ascii's form of a -v line
+        if t and not run.argv and not seen_curl and re.match(r"^\*\s+Trying ", t) and _TRYING.search(t):
+            seen_curl = True  # no command line, but -v's first line is curl's own: a trace pasted alone
         if t and not run.argv and not seen_curl:
             unknown.append((n, text))  # no command line: only what follows curl's own lines is its output
         elif not t or is_noise(t) or re.match(r"^(?:>|\{ \[|\} \[)(?:\s|$)", t) or _TRACE_OTHER.match(t):
