@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>]")
@@ -90,8 +91,32 @@ def unemphasize(lines: list[str]) -> list[str]:
     return out
 
 
+_PRE_OPEN = re.compile(r"^\s*<pre(?:\s[^>]*)?>(?:<code(?:\s[^>]*)?>)?", re.IGNORECASE)
+_PRE_CLOSE = re.compile(r"(?:</code>)?</pre>\s*$", re.IGNORECASE)
+
+
+def unhtml(lines: list[str]) -> list[str]:
+    """Lines without the HTML block an issue thread wraps around a paste (``<pre><code>NAME  READY ...``
+    ... ``k8s-3</code></pre>``): the tags at the start of the first line and the end of the last go, and
+    the lines between are unescaped (``&lt;none&gt;`` is ``<none>``). Tags inside a line are left alone."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        opened = _PRE_OPEN.match(line)
+        if opened:
+            line, inside = line[opened.end() :], True
+        if inside:
+            closed = _PRE_CLOSE.search(line)
+            if closed:
+                line, inside = line[: closed.start()], False
+            line = html.unescape(line)
+        out.append(line)
+    return out
+
+
 def clean_lines(text: str) -> list[str]:
     """Split text into lines without ANSI codes or carriage returns (CRLF, CR or LF endings), and
-    without the Markdown an issue thread wraps around a paste (:func:`unemphasize`, :func:`unmarkdown`)."""
+    without the Markdown or HTML an issue thread wraps around a paste (:func:`unhtml`, :func:`unemphasize`,
+    :func:`unmarkdown`)."""
     text = text.replace("\r\n", "\n")
-    return [unmarkdown(line) for line in unemphasize([strip_ansi(line) for line in text.split("\n")])]
+    return [unmarkdown(line) for line in unemphasize(unhtml([strip_ansi(line) for line in text.split("\n")]))]

@@ -274,8 +274,7 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
         return split_transcript(lines, origin, warnings, default_host)
     if any_prompt is not None:
         runs = split_transcript(lines, origin, warnings, default_host)
-        warnings.append(IngestWarning.of(f"{origin}:{first[0]}", "lines_before_prompt", first=first[0], last=any_prompt - 1))
-        return runs
+        return _before_first_prompt(lines[: any_prompt - 1], origin, warnings, default_host) + runs
     family = family_of_file_name(name_hint) if name_hint else None
     if family is not None:
         # A file named like the command may still hold its arguments (`ping-s-1472-M-do-10.0.0.1`): unused.
@@ -283,6 +282,20 @@ def runs_from_text(text: str, origin: str, warnings: list[IngestWarning], name_h
     # a routing table or interface stanza says which command printed it, with a warning; a listing or log says so silently
     return [_recognised(run, "content", warnings if run.family in SHAPE_FAMILIES else None) if run.family else run
             for run in _blocks(lines, origin, default_host)]
+
+
+def _before_first_prompt(lines: list[str], origin: str, warnings: list[IngestWarning], default_host: Host | None) -> list[CommandRun]:
+    """Output pasted above the first command of a transcript (a Pod listing, a curl error, then
+    ``$ ping ...``): read like a paste without commands, each block by its content (:func:`_blocks`);
+    a block nothing recognises is warned as lines before the first prompt, never guessed at."""
+    runs: list[CommandRun] = []
+    for run in _blocks(lines, origin, default_host):
+        if run.family:
+            runs.append(_recognised(run, "content", warnings if run.family in SHAPE_FAMILIES else None))
+        else:
+            numbers = [n for n, t in run.output if t.strip()]
+            warnings.append(IngestWarning.of(f"{origin}:{numbers[0]}", "lines_before_prompt", first=numbers[0], last=numbers[-1]))
+    return runs
 
 
 _TABLE_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z][A-Z()/-]*(?:\s+[A-Z][A-Z()/-]*)+\s*$")

@@ -121,3 +121,62 @@ def test_a_nameserver_line_without_an_address_is_warned_and_a_repeated_one_count
     [conf] = _kinds(r.readings, "resolv_conf")
     assert conf["nameservers"] == ["192.0.2.53"]
     assert [w.location.rsplit(":", 1)[-1] for w in r.warnings] == ["5"] and "nameserver #" in r.warnings[0].message
+
+
+_REALWORLD = Path(__file__).resolve().parents[1] / "realworld"
+_CAPTURED = Path(__file__).resolve().parent / "corpus" / "captured"
+
+
+def _output_of(path: Path) -> bytes:
+    """A transcript's output without its command line and its closing prompt (as a reporter pastes it)."""
+    lines = path.read_bytes().split(b"\n")[1:]
+    return b"\n".join(line for line in lines if not line.rstrip().endswith((b"# ", b"#", b"$ ", b"$"))) + b"\n"
+
+
+def test_output_above_the_first_prompt_is_read_by_its_content() -> None:
+    # a Pod listing (https://github.com/tsl0922/kubeadm-vagrant/pull/1, without its command line) and a curl error
+    # (lab capture, tests/ingest/corpus/captured/curl-sS-refused.txt) pasted above a lab transcript's first prompt
+    table = _output_of(_REALWORLD / "pastes" / "get-pods-wide-vagrant-flannel.txt")
+    curl = _output_of(_CAPTURED / "curl-sS-refused.txt")
+    below = (_REALWORLD / "captured" / "busybox-nslookup-timeout.txt").read_bytes()
+    r = read(b"```\n" + table + b"```\n" + below)
+    assert len(_kinds(r.readings, "pod")) == len(_kinds(read((_REALWORLD / "pastes" / "get-pods-wide-vagrant-flannel.txt").read_bytes()).readings, "pod")) > 0
+    assert [d["result"] for d in _kinds(r.readings, "dns_lookup")] == ["timeout"]
+    assert not any("before the first prompt" in w.message for w in r.warnings)
+    r2 = read(b"```\n" + curl + b"```\n\n" + below)
+    assert _kinds(r2.readings, "tcp_connect") == [{"kind": "tcp_connect", "dest": "198.18.212.2", "port": 8081, "result": "failed", "tool": "curl"}]
+    assert [d["result"] for d in _kinds(r2.readings, "dns_lookup")] == ["timeout"] and r2.warnings == []
+
+
+def test_prose_above_the_first_prompt_is_still_only_warned() -> None:
+    # near miss (https://github.com/kubernetes/kops/issues/4391): a sentence above the prompt is no output
+    r = read((_REALWORLD / "pastes" / "dig-reply-from-unexpected-source.txt").read_bytes())
+    assert [w.location.rsplit(":", 1)[-1] for w in r.warnings if "before the first prompt" in w.message] == ["1"]
+    assert [x["kind"] for x in r.readings] == ["dns_lookup"]
+
+
+def test_a_listing_inside_an_html_pre_code_block_is_read() -> None:
+    # the same public listing (https://github.com/tsl0922/kubeadm-vagrant/pull/1) as an issue written in HTML shows it:
+    # `<pre><code>` opening its first line, `</code></pre>` closing its last, `&lt;none&gt;` for `<none>`
+    plain = (_REALWORLD / "pastes" / "get-pods-wide-vagrant-flannel.txt").read_bytes()
+    lines = plain.rstrip(b"\n").split(b"\n")
+    wrapped = b"\n".join([b"<pre><code>" + lines[0], *lines[1:-1], lines[-1] + b"</code></pre>"]).replace(b"<none>", b"&lt;none&gt;")
+    r = read(wrapped)
+    assert _kinds(r.readings, "pod") == _kinds(read(plain).readings, "pod") and r.warnings == read(plain).warnings == []
+    # near miss: an inline <code> inside a prose line is not a block (the line stays as written, warned)
+    prose = read(b"I ran <code>kubectl get pods</code> and got nothing\n")
+    assert prose.readings == [] and [w.location.rsplit(":", 1)[-1] for w in prose.warnings] == ["1"]
+
+
+def test_a_curl_verbose_trace_pasted_without_its_command_reads_as_with_it() -> None:
+    # lab captures (tests/ingest/corpus/captured, tests/realworld/captured: real curl 7.88 in namespaces, 198.18.0.0/15)
+    paths = [*_CAPTURED.glob("curl-v-*.txt"), *(_REALWORLD / "captured").glob("curl-v-*.txt")]
+    assert len(paths) >= 8
+    for path in paths:
+        if "hang-ctrl-c" in path.name:
+            continue  # a trace ended by ^C: its timeout is read from the command's run, checked below
+        alone = _kinds(read(_output_of(path)).readings, "tcp_connect")
+        assert alone == _kinds(read(path.read_bytes()).readings, "tcp_connect") and len(alone) == 1, path.name
+    # near miss: a trace that stops after `Trying` says nothing of the connection: warned, never guessed
+    hang = read(_output_of(_CAPTURED / "curl-v-hang-ctrl-c.txt"))
+    assert _kinds(hang.readings, "tcp_connect") == [] and hang.warnings
