@@ -82,9 +82,12 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def parse_runs(path: Path, warnings: list[IngestWarning]) -> list[Record]:
     """Split the input into command runs and parse each; problems become warnings."""
     from .raw import PARSERS, QUIET_WHEN_OK
+    from .raw.sudo import sudo_lookups
 
     records: list[Record] = []
     for run in read_input(path, warnings):
+        found, run = sudo_lookups(run)  # sudo's own "unable to resolve host" lines, before its command's output
+        records.extend(found.records)
         if run.family is None and run.command and (sniffed := sniff_family([t for _, t in run.output])) is not None:
             # an alias or a wrapper podnet does not know (`pods | grep coredns`) whose output is recognisable
             word = run.argv[0] if run.argv else run.command.split()[0]

@@ -180,3 +180,16 @@ def test_a_curl_verbose_trace_pasted_without_its_command_reads_as_with_it() -> N
     # near miss: a trace that stops after `Trying` says nothing of the connection: warned, never guessed
     hang = read(_output_of(_CAPTURED / "curl-v-hang-ctrl-c.txt"))
     assert _kinds(hang.readings, "tcp_connect") == [] and hang.warnings
+
+
+def test_sudo_unable_to_resolve_the_hosts_own_name_is_a_failed_lookup_of_it() -> None:
+    # https://github.com/kelseyhightower/kubernetes-the-hard-way/issues/53 (sudo prints no reason: the mode is not shown)
+    r = read(_paste("sudo-unable-to-resolve-host-then-systemctl-status-kubelet"))
+    assert _kinds(r.readings, "dns_lookup") == [{"kind": "dns_lookup", "name": "ip-10-240-0-32", "result": "failed", "answers": []}]
+    assert [x["component"] for x in _kinds(r.readings, "log")] == ["kubelet"]  # the unit's status is read as before
+    # the reason sudo prints (https://github.com/kubernetes/kubeadm/issues/2856: `Name or service not known`) names the mode
+    nx = read(b"user@master:~$ sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\nsudo: unable to resolve host master: Name or service not known\n")
+    assert _kinds(nx.readings, "dns_lookup") == [{"kind": "dns_lookup", "name": "master", "result": "nxdomain", "answers": []}]
+    # near miss: the same words in another tool's message are no sudo line
+    other = read(b"$ cat notes.txt\nwhy does sudo: unable to resolve host x happen\n")
+    assert _kinds(other.readings, "dns_lookup") == []
