@@ -193,3 +193,25 @@ def test_sudo_unable_to_resolve_the_hosts_own_name_is_a_failed_lookup_of_it() ->
     # near miss: the same words in another tool's message are no sudo line
     other = read(b"$ cat notes.txt\nwhy does sudo: unable to resolve host x happen\n")
     assert _kinds(other.readings, "dns_lookup") == []
+
+
+def test_a_node_row_carries_its_status_column_beside_ready() -> None:
+    # https://github.com/overhangio/tutor/pull/632 (tune paste) and https://github.com/nginx/kubernetes-ingress/issues/912
+    [node] = _kinds(read(_paste("kubectl-get-all-node-service-and-pods")).readings, "node")
+    assert node["ready"] is True and node["status"] == "Ready"
+    rows = (b"[causer@master deployments]$ kubectl get nodes\nNAME     STATUS   ROLES    AGE    VERSION\n"
+            b"master   Ready    master   9d     v1.18.0\nnode1    Ready    <none>   7d8h   v1.18.0\n")
+    assert [(n["name"], n["status"]) for n in _kinds(read(rows).readings, "node")] == [("master", "Ready"), ("node1", "Ready")]
+    # near miss: a cordoned NotReady node keeps its whole STATUS and is not ready
+    cordoned = rows.replace(b"node1    Ready   ", b"node1    NotReady,SchedulingDisabled")
+    node1 = _kinds(read(cordoned).readings, "node")[1]
+    assert node1["status"] == "NotReady,SchedulingDisabled" and node1["ready"] is False
+
+
+def test_the_corpus_compares_an_interface_state_without_case() -> None:
+    from .corpus.reading import matches
+
+    got = {"kind": "interface", "name": "tunl0", "mtu": 1480, "state": "down"}
+    assert matches({"kind": "interface", "name": "tunl0", "state": "DOWN"}, got)
+    assert not matches({"kind": "interface", "name": "tunl0", "state": "UP"}, got)  # near miss: another state
+    assert not matches({"kind": "pod", "name": "x", "status": "running"}, {"kind": "pod", "name": "x", "status": "Running"})  # only `state`

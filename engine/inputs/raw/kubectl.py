@@ -200,7 +200,7 @@ def parse_nodes(run: CommandRun) -> ParseResult:
                 continue
             internal = words[5] if len(words) > 5 and is_ip(words[5]) else None
             nodes.append({"name": words[0], "internal_ip": internal, "pod_cidr": None, "pod_cidr_known": False,
-                          "flannel_public_ip": None, "ready": words[1].split(",")[0] == "Ready", "line": n})
+                          "flannel_public_ip": None, "ready": words[1].split(",")[0] == "Ready", "status": words[1], "line": n})
     if not nodes:
         res.warn(run, "kubectl_no_nodes")
         return res

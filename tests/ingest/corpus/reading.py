@@ -79,7 +79,8 @@ def readings_of(rec: Record) -> list[dict[str, Any]]:
         return [_clean({"kind": "pod", "namespace": p.get("namespace"), "name": p["name"], "ready": f"{p['ready']}/{p['containers']}",
                         "status": p["status"], "restarts": p.get("restarts"), "ip": p.get("ip"), "node": p.get("node")}) for p in d["pods"]]
     if t == "nodes":
-        return [_clean({"kind": "node", "name": n["name"], "ready": n.get("ready"), "internal_ip": n.get("internal_ip")}) for n in d["nodes"]]
+        return [_clean({"kind": "node", "name": n["name"], "ready": n.get("ready"), "status": n.get("status"), "internal_ip": n.get("internal_ip")})
+                for n in d["nodes"]]
     if t == "services":
         return [_clean({"kind": "service", "namespace": s.get("namespace"), "name": s["name"], "type": s.get("type"), "cluster_ip": s.get("cluster_ip"),
                         "ports": _named_ports(s), "selector": s.get("selector")}) for s in d["services"]]
@@ -293,6 +294,8 @@ def _same(key: str, want: Any, got: dict[str, Any]) -> bool:
         # a port expected without its name matches the port read with one (`80/TCP` ~ `http 80/TCP`)
         strip = lambda p, named: str(p).split()[-1] if not named else str(p)  # noqa: E731
         return {str(w) for w in want} == {strip(h, any(" " in str(w) and str(w).split()[-1] == str(h).split()[-1] for w in want)) for h in have}
+    if key == "state":
+        return str(want).lower() == str(have).lower()  # an interface's state as `ip` prints it (UP) or podnet keeps it (up)
     if key == "message_contains":
         return str(want).lower() in str(got.get("message") or "").lower()
     if isinstance(want, list):
