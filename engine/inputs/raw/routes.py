@@ -89,7 +89,7 @@ def parse_route(run: CommandRun) -> ParseResult:
     located = len(items) == len(rows)
     unknown: list[tuple[int, str]] = []
     for i, item in enumerate(items):
-        n, text = rows[i] if located else (None, str(item.get("destination")))
+        n, line = rows[i] if located else (None, str(item.get("destination")))
         dest, mask = item.get("destination"), item.get("genmask")
         try:
             if dest is None or mask is None:
@@ -97,7 +97,7 @@ def parse_route(run: CommandRun) -> ParseResult:
             net = str(ipaddress.ip_network(f"{'0.0.0.0' if dest == 'default' else dest}/{mask}", strict=False))
         except ValueError:
             if n is not None:
-                unknown.append((n, text))
+                unknown.append((n, line))
             continue
         gw = item.get("gateway")
         if gw not in (None, "0.0.0.0", "*") and not _is_address(str(gw)):
