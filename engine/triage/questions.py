@@ -56,9 +56,20 @@ def _blocked(facts: FactFile) -> tuple[set[str], set[QuestionKey]]:
     return kinds, keys
 
 
+def in_case(facts: FactFile, at: str) -> bool:
+    """Whether a question's place (``VANTAGE`` or ``VANTAGE>ROLE``) exists in this case: the
+    vantage exists (:meth:`FactFileHead.has_vantage`), and neither the vantage nor the role it aims
+    at is the destination's node when the destination is outside the cluster (an external address
+    has no node whose sysctls, firewall or counters the customer could read)."""
+    place, _, role = at.partition(">")
+    if facts.endpoints.destination.kind == "external" and "destination_node" in (place, role):
+        return False
+    return facts.has_vantage(place)
+
+
 def askable(kb: Knowledge, facts: FactFile, q: QuestionKey) -> bool:
-    """The vantage exists in this case and the case has every value the observation needs."""
-    if not facts.has_vantage(vantage(q[1])):
+    """The place exists in this case (:func:`in_case`) and the case has every value the observation needs."""
+    if not in_case(facts, q[1]) or not facts.has_vantage(vantage(q[1])):
         return False
     meta = kb.observation_kinds[q[0]]
     try:
@@ -111,10 +122,28 @@ def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | Non
     from .posterior import symptom_likelihood
 
     cf = rule_certainty(diagnosis) if diagnosis is not None else None
-    evidence = symptom_likelihood(kb, facts.case.symptom)
+    evidence = symptom_likelihood(kb, stated_class(kb, facts))
     for cid in decisive_support(kb, diagnosis) if diagnosis is not None else ():
         evidence[cid] = evidence.get(cid, 1.0) * DECISIVE_RATIO
     return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf, evidence)
+
+
+CLUSTER_DNS_CLASS = "dns_failure"
+"""The guide's class of a failure whose destination is the cluster's DNS Service."""
+
+
+def stated_class(kb: Knowledge, facts: FactFile) -> str | None:
+    """The symptom class the case states: the person's answer to "what fails?", or, when that names
+    none of the guide's classes ("something else", not asked), :data:`CLUSTER_DNS_CLASS` if the
+    traffic that fails goes to the cluster's DNS Service (:func:`podnet.triage.answers.is_cluster_dns`):
+    whatever words the customer chose, a failing kube-dns Service is a DNS failure. A class the
+    person named is never overridden."""
+    from .answers import is_cluster_dns
+
+    said = facts.case.symptom
+    if said in kb.symptoms or CLUSTER_DNS_CLASS not in kb.symptoms:
+        return said
+    return CLUSTER_DNS_CLASS if is_cluster_dns(facts) else said
 
 
 DECISIVE_RATIO = 1.0

@@ -22,7 +22,9 @@ symptom, the rule engine's certainty as likelihood ratios) and the **rule engine
 (``podnet diagnose``). Stopping rule: *confident* when the posterior's top cause has at least the
 threshold and the rule engine ranks the same cause first; otherwise stop when no open question
 has a non-negligible expected gain (:data:`podnet.triage.questions.MIN_GAIN`) and no value of the
-case would let a rule conclude; or after :data:`UNKNOWN_STREAK` "don't know" answers in a row.
+case would let a rule conclude; or when, after a run of "don't know" answers, the customer is
+unlikely to answer any of the next questions (:meth:`TriageSession._too_many_unknowns`: after
+:data:`UNKNOWN_STREAK` for a customer who has answered nothing, later for one who has).
 
 The older, lower-level calls remain: ``status()``, ``question`` (the best observation question),
 ``answer(kind, at, answer_id, probe=None)``, ``unknown(kind, at)``.
@@ -67,12 +69,28 @@ LONG_SHOT_P = 0.001
 at least this probable, would put another cause first or make one confident (the decisive check
 of a rare cause); triage stops when none is left."""
 
+SIBLING_UNKNOWN = 0.5
+"""Learning from "don't know": a customer who cannot run a check at one place likely cannot run the
+same check at the case's other places either (the same command, the same access, the same files).
+Each "don't know" to ``KIND@VANTAGE`` multiplies the priority of the open questions of that kind by
+this factor (gain per effort × factor): they are asked after the checks of other kinds, not struck
+off (the same check on another node may still be at hand)."""
+
 STATE_MARK = "podnet_triage_session"
 """Key that marks a saved session (as opposed to a fact file)."""
 
 UNKNOWN_STREAK = 15
-"""Triage stops after this many "don't know" answers in a row (nothing learnt from any of them): it
-says what is known, what to check next and how to resume, rather than asking on (issue #14)."""
+"""A customer who has answered none of this many questions in a row is stopped (nothing learnt from
+any of them): triage says what is known, what to check next and how to resume, rather than asking
+on (issue #14). One who answered earlier is asked on while an answer to the next questions is
+likelier than for that customer (:meth:`TriageSession._too_many_unknowns`)."""
+
+STOP_WINDOW = 10
+"""The "don't know" stop looks this many questions ahead: triage stops when the customer is unlikely
+to answer any of them (:meth:`TriageSession._too_many_unknowns`)."""
+
+OPENING_KEYS = frozenset({"context:source_kind", "context:destination_kind"})
+"""Prompts of the opening that do not count to the customer's record (with "what fails")."""
 
 UNKNOWN = "unknown"
 StopReason = Literal["confident", "no_gain", "no_endpoints", "unknowns"]
@@ -369,7 +387,7 @@ class TriageSession:
                 needs = finder.needs(q)
                 if needs is None:
                     continue
-                eff = gains[q] / (cost(q) + SLOT_COST * len(needs))
+                eff = gains[q] / (cost(q) + SLOT_COST * len(needs)) * self._answerable(q)
                 if best is None or eff > best[0] + 1e-12:
                     best = (eff, q, needs, gains[q])
         if best is not None:
@@ -418,11 +436,17 @@ class TriageSession:
                 chance = self._overturn(q, top, min_p)
                 if chance < min_p:
                     continue
-                score = chance / kb.observation_kinds[q[0]].cost
+                score = chance / kb.observation_kinds[q[0]].cost * self._answerable(q)
                 if best is None or score > best[0] + 1e-12:
                     best = (score, q)
             self._cache[key] = ("observation", best[1], ev["gains"][best[1]]) if best else None
         return self._cache[key]  # type: ignore[no-any-return]
+
+    def _answerable(self, q: tuple[str, str]) -> float:
+        """How the "don't know" answers so far weigh on asking ``q``: :data:`SIBLING_UNKNOWN` to the
+        power of the places where the customer could not run a check of the same kind (1.0: none)."""
+        unknown = [item.partition("@") for item in self.head.get("unobservable") or []]
+        return SIBLING_UNKNOWN ** sum(1 for kind, sep, _ in unknown if sep and kind == q[0])
 
     def _overturn(self, q: tuple[str, str], top: str | None, min_p: float) -> float:
         """Probability (by the signatures) of the answers to ``q``, each at least ``min_p``, that
@@ -483,7 +507,30 @@ class TriageSession:
         self._changed()
 
     def _too_many_unknowns(self) -> bool:
-        return self.unknown_limit is not None and self.unknown_streak() >= self.unknown_limit
+        """The "don't know" stop: a run of at least ``min(STOP_WINDOW, unknown_limit)`` "don't know"
+        answers, and the customer's record in this session (answers against "don't know", the
+        opening excepted) makes an answer to any of the next :data:`STOP_WINDOW` questions no more
+        likely than for a customer who has answered none of ``unknown_limit`` questions
+        (:func:`no_answer_ahead`). A customer who never answers is stopped after ``unknown_limit``
+        (as before); one who has answered checks earlier is asked on, less the fewer they answered."""
+        if self.unknown_limit is None or self.unknown_streak() < min(STOP_WINDOW, self.unknown_limit):
+            return False
+        answered, unknown = self.answer_record()
+        return no_answer_ahead(answered, unknown, STOP_WINDOW) >= no_answer_ahead(0, self.unknown_limit, STOP_WINDOW) - 1e-12
+
+    def answer_record(self) -> tuple[int, int]:
+        """(answered, "don't know") over the questions put since the start or the resume, without
+        the opening (what fails, where the traffic starts and what it reaches: every customer
+        answers those); a paste counts as an answer, a settled contradiction as neither."""
+        answered = unknown = 0
+        for e in self.log[self._streak_from :]:
+            if e.type in ("symptom", "conflict") or (e.type == "context" and e.key in OPENING_KEYS):
+                continue
+            if e.value is None or e.value == UNKNOWN:
+                unknown += 1
+            else:
+                answered += 1
+        return answered, unknown
 
     def unknown_streak(self) -> int:
         """"Don't know" answers in a row at the end of the conversation (since it was resumed)."""
@@ -1076,15 +1123,25 @@ class TriageSession:
 # ---- helpers ---------------------------------------------------------------------------------
 
 
+def no_answer_ahead(answered: int, unknown: int, window: int) -> float:
+    """Probability that a customer with this record answers none of the next ``window`` questions:
+    the rule of succession (a uniform prior on the customer's answer rate, updated by ``answered``
+    answers and ``unknown`` "don't know"s; the Beta-binomial predictive of ``window`` misses)."""
+    p = 1.0
+    for i in range(window):
+        p *= (unknown + 1 + i) / (answered + unknown + 2 + i)
+    return p
+
+
 def _open_questions(kb: Any, model: Any, facts: FactFile) -> list[tuple[str, str]]:
     """Questions not answered and not blocked, whose vantage exists in the case, in the guide's
     order (whether the case has the values to ask them is :mod:`podnet.triage.needs`'s business)."""
-    from .questions import _blocked
+    from .questions import _blocked, in_case
 
     blocked_kinds, blocked_keys = _blocked(facts)
     out = []
     for q in model.answers:
-        if q[0] in blocked_kinds or q in blocked_keys or not facts.has_vantage(q[1].partition(">")[0]):
+        if q[0] in blocked_kinds or q in blocked_keys or not in_case(facts, q[1]):
             continue
         meta = kb.observation_kinds[q[0]]
         if any(probe_match(meta, q[1], o, facts) for o in facts.observations):
