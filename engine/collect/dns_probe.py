@@ -1,8 +1,8 @@
 """DNS: the vantage's resolv.conf and lookups (dnspython) against its servers and given ones.
 
 The resolv.conf is read by the parser a pasted one goes through (its ``pod_dns_config`` record);
-a dnspython lookup becomes the ``dns_lookup`` record a pasted ``dig``/``nslookup`` yields (name,
-result, answers, the server asked when one was given).
+a dnspython lookup becomes the ``dns_lookup`` record a pasted ``dig``/``nslookup`` (or ``dig +tcp``) yields (name,
+result, answers, the server asked when one was given, the transport).
 """
 
 from __future__ import annotations
@@ -44,20 +44,31 @@ def pod_dns_config(ctx: Context) -> list[Record]:
 
 
 def _refused(server: str, name: str, timeout: float) -> bool:
-    """One query on a connected UDP socket, as dig and nslookup send it: only a connected socket
-    learns of an ICMP port-unreachable answer ("connection refused"); dnspython's are unconnected."""
+    """Whether ``server`` refuses UDP 53 (an ICMP port unreachable), asked on a connected UDP socket
+    as dig and nslookup ask: only a connected socket learns of the ICMP error ("connection refused");
+    dnspython's sockets are unconnected and wait out their timeout instead.
+
+    Asked before the resolver's own queries (a refusing server is read from the first datagram, and
+    the lookup need not wait out the resolver's lifetime), and once more after half a timeout of
+    silence, so that one lost datagram or ICMP error does not decide."""
     import socket
 
     import dns.message
 
     family = socket.AF_INET6 if ":" in server else socket.AF_INET
     wire = dns.message.make_query(name, "A").to_wire()
+    wait = max(min(timeout / 2, 1.0), 0.05)
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(min(timeout, 1.0))
+        sock.settimeout(wait)
         try:
             sock.connect((server, 53))
-            sock.send(wire)
-            sock.recv(4096)
+            for _try in range(2):
+                sock.send(wire)
+                try:
+                    sock.recv(4096)
+                    return False
+                except TimeoutError:
+                    continue
         except ConnectionRefusedError:
             return True
         except OSError:
@@ -65,24 +76,65 @@ def _refused(server: str, name: str, timeout: float) -> bool:
     return False
 
 
-def lookup(ctx: Context, name: str, server: str | None) -> Record:
-    """Resolve ``name`` (A) with the resolv.conf servers (``server`` None) or one given server."""
+def _over_tcp(ctx: Context, name: str, servers: list[str], server: str | None, conf: str | None,
+              timeout: float) -> Record:
+    """The same lookup over TCP (``dig +tcp``): the one that tells a server that drops UDP 53 from
+    one that is gone. Through resolv.conf's servers (``conf``, its search list) or the one ``server``."""
+    import dns.exception
+    import dns.resolver
+
+    if conf is not None:
+        resolver = dns.resolver.Resolver(filename=conf)
+        command = f"lookup {name} via {conf} ({', '.join(servers)}) over TCP"
+    else:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = list(servers)
+        command = f"lookup {name} @{server} over TCP"
+    resolver.timeout = timeout
+    resolver.lifetime = timeout * len(servers)
+    answers: list[str] = []
+    try:
+        answer = resolver.resolve(name, "A", search=True, tcp=True)
+        answers = sorted(r.address for r in answer)
+        result = "ok"
+    except dns.resolver.NXDOMAIN:
+        result = "nxdomain"
+    except dns.resolver.NoAnswer:
+        result = "ok"
+    except dns.resolver.NoNameservers as exc:
+        # every server failed: a reset connection is refused, a DNS error answer servfail/refused
+        text = str(exc)
+        result = "refused" if "REFUSED" in text or "refused" in text else "servfail"
+    except dns.exception.Timeout:
+        result = "timeout"
+    data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers, "transport": "tcp"}
+    if server is not None:
+        data["server"] = server
+    return ctx.record("dns_lookup", data, command, "dnspython")
+
+
+def lookup(ctx: Context, name: str, server: str | None) -> list[Record]:
+    """Resolve ``name`` (A) with the resolv.conf servers (``server`` None) or one given server, over
+    UDP; when that times out or is refused, the same lookup over TCP too (two records, each with its
+    transport), as an engineer follows a failed ``dig`` with ``dig +tcp``."""
     try:
         import dns.exception
         import dns.resolver
     except ImportError:
         raise Unobservable("dns_lookup", "dnspython_missing") from None
     timeout = min(ctx.plan.timeout, 2.0)
+    conf: str | None = None
     if server is None:
         path = ctx.vantage.resolv_conf
         try:
-            conf = read_resolv_conf(path)
+            conf_data = read_resolv_conf(path)
         except OSError as exc:
             raise Unobservable("dns_lookup", "cannot_read", path=path, error=exc.strerror) from None
-        servers = list(conf["nameservers"])
+        servers = list(conf_data["nameservers"])
         if not servers:
             raise Unobservable("dns_lookup", "no_nameserver", path=path)
-        resolver = dns.resolver.Resolver(filename=str(path))
+        conf = str(path)
+        resolver = dns.resolver.Resolver(filename=conf)
         command = f"lookup {name} via {path} ({', '.join(servers)})"
     else:
         servers = [server]
@@ -91,25 +143,30 @@ def lookup(ctx: Context, name: str, server: str | None) -> Record:
         command = f"lookup {name} @{server}"
     for s in servers:
         check_may_send(s)
+    refusing = [s for s in servers if _refused(s, name, timeout)]
     resolver.timeout = timeout / 2  # several tries within the lifetime: one lost datagram is not a failure
     resolver.lifetime = timeout * 1.5
     answers: list[str] = []
-    try:
-        answer = resolver.resolve(name, "A", search=True)
-        answers = sorted(r.address for r in answer)
-        result = "ok"
-    except dns.resolver.NXDOMAIN:
-        result = "nxdomain"
-    except dns.resolver.NoAnswer:
-        result = "ok"
-    except dns.resolver.NoNameservers as exc:
-        text = str(exc)
-        result = "refused" if "REFUSED" in text else "servfail"
-    except dns.exception.Timeout:
-        result = "timeout"
-        if any(_refused(s, name, timeout) for s in servers):
-            result = "refused"
-    data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
+    if len(refusing) == len(servers):
+        result = "refused"  # every server answered the first query with an ICMP port unreachable
+    else:
+        try:
+            answer = resolver.resolve(name, "A", search=True)
+            answers = sorted(r.address for r in answer)
+            result = "ok"
+        except dns.resolver.NXDOMAIN:
+            result = "nxdomain"
+        except dns.resolver.NoAnswer:
+            result = "ok"
+        except dns.resolver.NoNameservers as exc:
+            text = str(exc)
+            result = "refused" if "REFUSED" in text else "servfail"
+        except dns.exception.Timeout:
+            result = "refused" if refusing else "timeout"
+    data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers, "transport": "udp"}
     if server is not None:
         data["server"] = server
-    return ctx.record("dns_lookup", data, command, "dnspython")
+    records = [ctx.record("dns_lookup", data, command, "dnspython")]
+    if result in ("timeout", "refused"):
+        records.append(_over_tcp(ctx, name, servers, server, conf, timeout))
+    return records
