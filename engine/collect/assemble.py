@@ -9,8 +9,9 @@ the vantage points off the case's path (``other_pod``/``other_node``).
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..facts.model import FactFile
 from ..messages import Message
@@ -57,12 +58,30 @@ _SHOWN = ("mtu_loss_by_chance", "observation_invalid")
 """The assembly's own warnings a live run shows (the others concern how a paste names its hosts)."""
 
 
+def _named_destination_pod(runner: _Runner, host_ips: dict[str, set[str]], data: dict[str, Any]) -> None:
+    """A Service destination gets the address of the vantage point told to be the destination Pod
+    (``--as destination_pod``, its one address besides loopback and link-local): where the user says the connection
+    should land, which the Service's DNAT targets are compared with. Only a told role counts: a Pod
+    the assembly placed there because it owns a DNAT target says nothing new."""
+    dst = (data.get("endpoints") or {}).get("destination")
+    if not isinstance(dst, dict) or dst.get("kind") != "service" or dst.get("pod_ip"):
+        return
+    told = [s for s in runner.stations if s.vantage.role == "destination_pod"]
+    if len(told) != 1:
+        return
+    own = sorted(ip for ip in host_ips.get(told[0].label, set())
+                 if not (a := ipaddress.ip_address(ip.split("%")[0])).is_loopback and not a.is_link_local)
+    if len(own) == 1:
+        dst["pod_ip"] = own[0]
+
+
 def assemble(runner: _Runner) -> Collected:
     from ..inputs.ingest import assembled_facts
 
     warnings: list[IngestWarning] = []
     records = [r for s in runner.stations for r in s.records] + [r for s in runner.stations for r in s.probes]
-    data = runner.assembly(records, warnings)[1]
+    asm, data = runner.assembly(records, warnings)
+    _named_destination_pod(runner, asm.inv.host_ips, data)
     kept = [s for s in runner.stations if not str(s.at).startswith("other")]
     data["observations"] = [(where, o) for where, o in data["observations"] if not str(o.get("at")).startswith("other")]
     hosts = ", ".join(f"{s.label} as {s.at}" for s in kept)

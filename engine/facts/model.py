@@ -111,6 +111,11 @@ class Destination(_Strict):
     node: K8sName | None = None
     node_ip: IPAddressStr | None = None
     backends: list[Backend] = Field(default_factory=list)
+    pod_ip: IPAddressStr | None = Field(
+        None,
+        description="A Service destination: the address of the Pod named as where the connection should land "
+        "(collect's destination_pod vantage point told with --as); naming it does not show that it backs the Service.",
+    )
 
     @field_validator("name")
     @classmethod

@@ -360,6 +360,21 @@ class ServiceRules(Observation):
         description="The Service's current endpoints (ip:port) to compare the targets with: derived from a service_spec "
         "of the same Service that lists them; [] when it has none; absent: not known.",
     )
+    destination_pod_ip: IPAddressStr | None = Field(
+        None,
+        description="The address of the Pod named as the destination of this Service (derived from the case's "
+        "destination pod_ip when the rules are the destination Service's); absent: none named.",
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def targets_miss_destination_pod(self) -> bool | None:
+        """The DNAT targets (or ipvs real servers) are listed, there is at least one, and none is the
+        named destination Pod's address; False when one is; None when either is not known."""
+        targets = self.ipvs_real_servers if self.mode == "ipvs" else self.sep_dnat
+        if not targets or self.destination_pod_ip is None:
+            return None
+        return not any(same_endpoint(t, self.destination_pod_ip) for t in targets)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

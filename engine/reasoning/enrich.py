@@ -11,6 +11,7 @@ vantage points:
 * whether a VXLAN outer source is a registered node address;
 * a Service's targetPort against what listens in the destination Pod;
 * a Service's DNAT targets (or ipvs real servers) against the endpoints its service_spec lists;
+* the destination Service's DNAT targets against the address of the Pod named as its destination;
 * the address the CNI chose for a node against its registered InternalIP and NIC addresses;
 * CoreDNS forwarding to ``/etc/resolv.conf`` against the node's resolver that file comes from;
 * a cloud firewall's allowances against the encapsulation of the case's CNI mode.
@@ -189,6 +190,17 @@ def _service_rule_endpoints(facts: FactFile) -> None:
             rules.service_endpoints = list(same[0].endpoints or [])
 
 
+def _service_rule_destination_pod(facts: FactFile) -> None:
+    """Give the destination Service's rules the address of the Pod named as its destination, to
+    compare the DNAT targets with (:attr:`ServiceRules.targets_miss_destination_pod`)."""
+    dst = facts.endpoints.destination
+    if dst.kind != "service" or dst.ip is None or dst.pod_ip is None:
+        return
+    for rules in facts.observations:
+        if isinstance(rules, ServiceRules) and rules.destination_pod_ip is None and rules.service_ip == dst.ip:
+            rules.destination_pod_ip = dst.pod_ip
+
+
 def _node_internal_ip(facts: FactFile, o: CniNodeAddress) -> str | None:
     if o.node:
         found = next((n.internal_ip for n in facts.cluster.nodes if n.name == o.node and n.internal_ip), None)
@@ -296,6 +308,7 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str],
                 o.flow_role = roles.get(o.flow_target, "other")  # type: ignore[assignment]
     _mtus(facts, interface_role)
     _service_rule_endpoints(facts)
+    _service_rule_destination_pod(facts)
     _service_ports(facts)
     _cni_addresses(facts)
     _coredns_upstream(facts)

@@ -237,6 +237,32 @@ def test_service_dnat_targets_are_compared_with_the_endpoints_of_the_same_servic
     assert rules.targets_not_endpoints == [] and rules.stale_targets is False
 
 
+def _with_destination_pod(pod_ip: str | None, *observations: dict) -> list:
+    data = _case(*observations)
+    if pod_ip is not None:
+        data["endpoints"]["destination"]["pod_ip"] = pod_ip
+    return analyse(facts_from_data(data)).facts.observations
+
+
+def test_service_dnat_targets_are_compared_with_the_destination_pod_named():
+    """The destination Service's targets against the Pod named as its destination: missed when no
+    target is its address, not when one is (with another port or beside others); unknown without a
+    named Pod, without targets, or for another Service's rules."""
+    rules = {"kind": "service_rules", "at": "source_node", "mode": "iptables", "service_ip": "198.19.0.80"}
+    (missed,) = _with_destination_pod("198.18.2.10", {**rules, "sep_dnat": ["198.18.2.77:8080"]})
+    assert missed.destination_pod_ip == "198.18.2.10" and missed.targets_miss_destination_pod is True
+    (among,) = _with_destination_pod("198.18.2.10", {**rules, "sep_dnat": ["198.18.2.77:8080", "198.18.2.10:8080"]})
+    assert among.targets_miss_destination_pod is False
+    (ipvs,) = _with_destination_pod("198.18.2.10", {**rules, "mode": "ipvs", "ipvs_real_servers": ["198.18.2.10:80"]})
+    assert ipvs.targets_miss_destination_pod is False
+    (unnamed,) = _with_destination_pod(None, {**rules, "sep_dnat": ["198.18.2.77:8080"]})
+    assert unnamed.destination_pod_ip is None and unnamed.targets_miss_destination_pod is None
+    (no_targets,) = _with_destination_pod("198.18.2.10", {**rules, "sep_dnat": []})
+    assert no_targets.targets_miss_destination_pod is None
+    (other,) = _with_destination_pod("198.18.2.10", {**rules, "service_ip": "198.19.0.99", "sep_dnat": ["198.18.2.77:8080"]})
+    assert other.destination_pod_ip is None and other.targets_miss_destination_pod is None
+
+
 def test_the_cni_address_is_compared_with_the_registered_internal_ip():
     (wrong,) = _enriched({"kind": "cni_node_address", "at": "control_plane", "node": "node-a", "cni_address": "10.0.2.15"})
     assert wrong.internal_ip == "198.18.100.1" and wrong.matches_internal_ip is False
