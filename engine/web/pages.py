@@ -125,7 +125,7 @@ def triage_context(request: Request, session_id: str, session: WebTriage, lang: 
     q = p.question if p is not None else None
     facts = session.facts if session.kinds_known else None
     return {
-        "stop": stop_message(v.stop_reason, st, lang) if p is None else "",
+        "stop": stop_message(v.stop_reason, st, lang, session.session.unknown_streak()) if p is None else "",
         "sid": session_id,
         "s": session,
         "st": st,

@@ -206,8 +206,10 @@ def probe_choice(facts: FactFile, kind: str, at: str, rule_dirs: tuple[str, ...]
     return alt
 
 
-def stop_message(stop_reason: str | None, status: Status | None, lang: str) -> str:
-    """Why triage stopped, in the words of :data:`podnet.triage.messages.MESSAGES`."""
+def stop_message(stop_reason: str | None, status: Status | None, lang: str, unknowns: int = UNKNOWN_STREAK) -> str:
+    """Why triage stopped, in the words of :data:`podnet.triage.messages.MESSAGES`; ``unknowns`` is the
+    session's own run of "don't know" answers (the stop weighs the customer's record, so it may exceed
+    the streak a silent customer is stopped at)."""
     from ..triage.messages import MESSAGES
 
     M = MESSAGES[lang]
@@ -217,5 +219,5 @@ def stop_message(stop_reason: str | None, status: Status | None, lang: str) -> s
     if stop_reason == "no_endpoints":
         return M["stop_no_endpoints"]
     if stop_reason == "unknowns":
-        return M["stop_unknowns"].format(n=UNKNOWN_STREAK)
+        return M["stop_unknowns"].format(n=unknowns)
     return M["stop_no_gain"]

@@ -37,7 +37,8 @@ def test_stops_after_a_streak_of_dont_know_and_says_what_next(lang):
     text = stop_text(s)
     assert text == MESSAGES[lang]["stop_unknowns"].format(n=UNKNOWN_STREAK) and "podnet triage --facts" in text
     assert str(UNKNOWN_STREAK) in text and text != MESSAGES["zh" if lang == "en" else "en"]["stop_unknowns"].format(n=UNKNOWN_STREAK)
-    assert stop_message("unknowns", None, lang) == text  # the web page says the same
+    assert stop_message("unknowns", None, lang, s.unknown_streak()) == text  # the web page says the same
+    assert str(UNKNOWN_STREAK + 7) in stop_message("unknowns", None, lang, UNKNOWN_STREAK + 7)  # the run it was given, not a constant
     summary = s.summary("case.json")
     assert summary.stop_reason == "unknowns" and summary.ranking.stop_reason == "unknowns"
     assert len(summary.unknown) == UNKNOWN_STREAK  # each "don't know" is listed
