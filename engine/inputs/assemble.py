@@ -303,6 +303,7 @@ class Assembly:
         dst = self.endpoints["destination"]
         selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
         denials = {self.where[id(r)]: r.data["denials"] for r in self._of("selinux_avc")}
+        firewalld = {self.where[id(r)]: r for r in self._of("firewalld")}  # the last state read at each vantage
         used_selinux = set()
         # each vantage point's routes, once each (built once: per dump it made a long transcript
         # with many `ip route` runs quadratic in time and memory)
@@ -327,12 +328,18 @@ class Assembly:
             used_selinux.add(key)
             host = rec.run.host.name if rec.run.host else None
             routes = [dict(entry) for entry in routes_at.get(key, {}).values()]
+            running = firewalld[key].data["running"] if key in firewalld else None
             self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key), selinux_denials=denials.get(key),
+                      firewalld_running=running,
                       ruleset_line=rec.run.output[0][0] if rec.run.output else None,
                       local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else None, routes=routes or None)
         for rec in self._of("selinux"):
-            if self.where[id(rec)] not in used_selinux:
+            if self.where[id(rec)] not in used_selinux and self.where[id(rec)] not in firewalld:
                 self.warnings.append(IngestWarning.of(rec.where(), "getenforce_alone"))
+        for key, rec in firewalld.items():
+            if key not in used_selinux:
+                # firewalld's state alone is a firewall observation of its own (no rules looked at)
+                self.emit(rec, "firewall", firewalld_running=rec.data["running"], selinux=selinux.get(key))
 
     def _ipvs(self) -> None:
         dst = self.endpoints["destination"]

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from .model import Host
 from .raw._util import positional
+from .raw.firewalld import is_firewalld
 from .raw.messages import BARE_MESSAGE, JOURNAL_STAMP
 
 KNOWN_COMMANDS = frozenset(
-    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
+    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "kdig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "firewall-cmd", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
 )
 """Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
 
@@ -190,6 +191,8 @@ def family_of(argv: list[str]) -> str | None:
         return "dmesg" if any(a in ("-k", "--dmesg") for a in args) else "kubectl_logs"
     if name in ("docker", "crictl", "nerdctl") and args[:1] == ["logs"]:
         return "kubectl_logs"
+    if is_firewalld(argv):
+        return "firewalld"  # firewall-cmd; systemctl status|is-active firewalld
     if name == "systemctl" and "status" in args:
         return "kubectl_logs"  # a unit's state, then its last journald lines
     if name in ("ping", "ping6", "busybox") and (name != "busybox" or args[:1] == ["ping"]):
@@ -206,6 +209,8 @@ def family_of(argv: list[str]) -> str | None:
         return "nslookup"
     if name == "dig":
         return "dig"
+    if name == "kdig":
+        return "kdig"
     if name in ("cat", "less", "more", "head", "tail"):
         # the first word naming a file podnet reads (`tail -n 100 FILE`: "100" is no file)
         return next((family for a in args if not a.startswith("-") and (family := family_of_file(a))), None)
@@ -412,6 +417,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (BARE_MESSAGE.pattern, "kubectl_logs"),
     (r"^\d+ [\w.-]+\.go:\d+\] \S", "kubectl_logs"),  # a klog line whose level and time were cut off
     (r'^\{"log":".*","stream":"std(?:out|err)"|^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) std(?:out|err) [FP] ', "kubectl_logs"),
+    (r"^[●○×*]? ?firewalld\.service - ", "firewalld"),  # `systemctl status firewalld` without its command line
     (r"^(?:[●○×*] )?[\w@.-]+\.service - \S", "kubectl_logs"),  # `systemctl status UNIT` without its command line
     (r"^" + JOURNAL_STAMP + r" \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
      r"|^" + JOURNAL_STAMP + r" \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),

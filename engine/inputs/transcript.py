@@ -67,10 +67,10 @@ _NEEDS_KNOWN_COMMAND = ("bare_hash", "host_only", "zsh_arrow")
 """Prompt styles that look like text (``# comment``, ``word# ...``): a prompt only before a known command."""
 
 _PROMPTLESS = frozenset(
-    ["kubectl", "k", "oc", "curl", "wget", "ping", "ping6", "nslookup", "dig", "host", "getent", "telnet", "nc", "ncat", "netcat",
+    ["kubectl", "k", "oc", "curl", "wget", "ping", "ping6", "nslookup", "dig", "kdig", "host", "getent", "telnet", "nc", "ncat", "netcat",
      "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ipvsadm", "ip", "ss", "netstat",
      "tcpdump", "conntrack", "sysctl", "cat", "dmesg", "journalctl", "sudo", "docker", "crictl", "busybox", "timeout", "route",
-     "ethtool", "ifconfig", "nft", "uptime", "nproc", "getenforce", "ausearch", "traceroute", "tracepath", "mtr", "arp"]
+     "ethtool", "ifconfig", "nft", "uptime", "nproc", "getenforce", "firewall-cmd", "ausearch", "traceroute", "tracepath", "mtr", "arp"]
 )
 """Commands recognised on a line of their own without any prompt (first line, or after a blank line)."""
 _NO_ARGS_OK = frozenset(["iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "dmesg", "uptime", "nproc",

@@ -20,7 +20,9 @@ from ._util import IPV4, is_ip
 # Outcome phrasings, most specific first. Shared by all tools.
 _OUTCOMES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Connection refused|ECONNREFUSED|拒绝连接|连接被拒绝", re.IGNORECASE), "refused"),
-    (re.compile(r"No route to host|没有到主机的路由|EHOSTUNREACH", re.IGNORECASE), "no_route"),
+    # musl (Alpine, busybox images) words EHOSTUNREACH "Host is unreachable"; ping's "Destination Host
+    # Unreachable" is an ICMP reply, not a connect() error
+    (re.compile(r"No route to host|没有到主机的路由|EHOSTUNREACH|(?<!Destination )\bHost is unreachable", re.IGNORECASE), "no_route"),
     (re.compile(r"Network is unreachable|网络不可达|ENETUNREACH", re.IGNORECASE), "unreachable"),
     (re.compile(r"Connection reset by peer|ECONNRESET|连接被对方重设|Recv failure", re.IGNORECASE), "reset"),
     (re.compile(r"timed out|Timeout was reached|TIMEOUT|连接超时|Operation timed out|ETIMEDOUT", re.IGNORECASE), "timeout"),

@@ -91,6 +91,47 @@ def _name_and_server(argv: list[str]) -> tuple[str | None, str | None]:
     return name, server
 
 
+_TCP_OPTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "dig": (frozenset({"+tcp", "+vc"}), frozenset({"+notcp", "+novc"})),
+    "kdig": (frozenset({"+tcp"}), frozenset({"+notcp"})),
+    "nslookup": (frozenset({"-vc"}), frozenset({"-novc"})),
+    "host": (frozenset({"-T"}), frozenset()),
+}
+"""Per tool, the options that send the query over TCP, and those that undo them (the last one given wins)."""
+
+_SAYS_TCP = re.compile(r"^;; SERVER: \S+#\d+\(\S*\) \(TCP\)$|^;; From \S+@\d+\(TCP\) in ")
+"""The footer line that names the transport: dig 9.18's ``;; SERVER: IP#53(IP) (TCP)``, kdig's
+``;; From IP@53(TCP) in 1.9 ms``."""
+
+
+_DIG_HEADER = re.compile(r"^; <<>> DiG \S+ <<>> (.*)$")
+_TRUNCATED = re.compile(r";; Truncated, retrying in TCP mode")
+
+
+def query_transport(run: CommandRun) -> str | None:
+    """``tcp`` when the command line asks for TCP (``dig +tcp``/``+vc``, ``kdig +tcp``, ``nslookup -vc``,
+    ``host -T``) or the output's footer says the answer came over TCP; else None (not stated: the
+    resolvers' default is UDP, and a truncated UDP answer retried over TCP is still a UDP lookup)."""
+    tool = run.argv[0].rsplit("/", 1)[-1] if run.argv else ""
+    words = run.argv[1:]
+    header = next((m for _, t in run.nonblank if (m := _DIG_HEADER.match(t.strip()))), None)
+    if header:
+        tool, words = "dig", [*words, *header.group(1).split()]  # dig repeats its options (a paste without the command)
+    on, off = _TCP_OPTIONS.get(tool, (frozenset(), frozenset()))
+    tcp = False
+    for word in words:
+        if word in on or tool == "host" and re.fullmatch(r"-[46acdilrsvwCT]*T[46acdilrsvwCT]*", word):  # host -vT
+            tcp = True
+        elif word in off:
+            tcp = False
+    if tcp:
+        return "tcp"
+    lines = [t.strip() for _, t in run.nonblank]
+    if any(_SAYS_TCP.match(t) for t in lines) and not any(_TRUNCATED.search(t) for t in lines):
+        return "tcp"
+    return None
+
+
 def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | None, result: str, answers: list[str], line: int | None) -> ParseResult:
     if not name:
         res.warn(run, "lookup_name_unknown", line)
@@ -98,6 +139,8 @@ def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | Non
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
     if server and is_ip(server):
         data["server"] = server
+    if transport := query_transport(run):
+        data["transport"] = transport
     res.add(run, "dns_lookup", data, line)
     return res
 
@@ -143,6 +186,49 @@ def parse_dig(run: CommandRun) -> ParseResult:
         if m := re.search(r"reply from unexpected source: ([0-9a-fA-F:.]+)#\d+, expected ([0-9a-fA-F:.]+)#", t):
             # dig drops the reply (not from the address it asked: an un-NATed answer) and gets none other
             return _emit(run, res, name, server or m.group(2), "failed", [], n)
+    res.warn(run, "dig_no_status", line)
+    return res
+
+
+_KDIG_STATUS = re.compile(r"^;; ->>HEADER<<- opcode: \w+; status: (\w+);")
+_KDIG_FROM = re.compile(r"^;; From ([0-9a-fA-F:.]+)@\d+\((?:UDP|TCP)\) in ")
+_KDIG_FAILED_TRY = re.compile(r"^;; WARNING: (response timeout|can't connect|can't send query|connection refused)\b.*? (?:for |to )?([0-9a-fA-F:.]+)@\d+\((?:UDP|TCP)\)")
+
+
+def parse_kdig(run: CommandRun) -> ParseResult:
+    """Knot's ``kdig``: its header (``;; ->>HEADER<<- opcode: QUERY; status: NOERROR; id: N``), dig-like
+    resource records and the footer ``;; From IP@53(TCP) in 1.9 ms``; a query without reply prints
+    ``;; WARNING: response timeout for IP@53(UDP)`` (``can't connect to`` over TCP) per try and ``;; ERROR:
+    failed to query server ...``. jc has no kdig parser (its dig parser expects BIND's header)."""
+    res = ParseResult()
+    name, server = _name_and_server(run.argv)
+    status, answers, tries = None, [], []
+    line = run.nonblank[0][0] if run.nonblank else run.line
+    for n, text in run.nonblank:
+        t = text.strip()
+        if m := _KDIG_STATUS.match(t):
+            status, line = m.group(1).upper(), n
+        elif m := _KDIG_FROM.match(t):
+            server = m.group(1)
+        elif m := _KDIG_FAILED_TRY.match(t):
+            tries.append((n, m.group(2), "timeout" if m.group(1) == "response timeout" else "failed"))
+        elif _DIG_RR.match(t):
+            parts = t.split()
+            if parts[3] in ("A", "AAAA") and is_ip(parts[4]):
+                answers.append(parts[4])
+        elif "+short" in run.argv and is_ip(t):
+            answers.append(t)
+    if status is not None:
+        result = _STATUS.get(status)
+        if result is None:
+            res.warn(run, "dig_status_unknown", line, status=status)
+            return res
+        return _emit(run, res, name, server, result, answers, line)
+    if answers:
+        return _emit(run, res, name, server, "ok", answers, line)
+    if tries:
+        results = {r for _, _, r in tries}
+        return _emit(run, res, name, server or tries[0][1], results.pop() if len(results) == 1 else "failed", [], tries[0][0])
     res.warn(run, "dig_no_status", line)
     return res
 

@@ -21,6 +21,7 @@ import re
 from ..model import CommandRun, ParseResult
 from ._util import IPV4, is_ip, quiet_jc
 from .connect import exit_status, is_noise
+from .dns import query_transport
 
 _NOT_FOUND = re.compile(r"^Host (\S+?)\.? not found: (\d+)\((\w+)\)")
 _TIMEOUT = re.compile(r"connection timed out; no servers could be reached|no servers could be reached")
@@ -60,6 +61,8 @@ def parse_host(run: CommandRun) -> ParseResult:
                 server = m.group(1)
                 in_server_block = False
             continue
+        if t.startswith("Aliases:"):
+            continue  # the closing line of the "Using domain server:" block (host -T and BIND 9.18 print it empty)
         if m := _NOT_FOUND.match(t):
             name = name or m.group(1)
             failure, line = failure or _STATUS.get(m.group(3).upper(), "failed"), line or n
@@ -96,6 +99,8 @@ def parse_host(run: CommandRun) -> ParseResult:
     data: dict[str, object] = {"name": name.rstrip("."), "answers": answers}
     if server and is_ip(server):
         data["server"] = server
+    if transport := query_transport(run):
+        data["transport"] = transport  # host -T
     if answers:
         res.add(run, "dns_lookup", {**data, "result": "ok"}, first)
     elif failure:

@@ -72,7 +72,10 @@ def readings_of(rec: Record) -> list[dict[str, Any]]:
         return [_clean({"kind": t, "dest": d.get("target") or d.get("target_name"), "dest_name": d.get("target_name"), "port": d["port"],
                         "result": d["result"], "tool": d.get("tool")})]
     if t == "dns_lookup":
-        return [_clean({"kind": t, "name": d["name"], "server": d.get("server"), "result": d["result"], "answers": d.get("answers")})]
+        return [_clean({"kind": t, "name": d["name"], "server": d.get("server"), "result": d["result"], "answers": d.get("answers"),
+                        "transport": d.get("transport")})]
+    if t == "firewalld":
+        return [{"kind": t, "running": d["running"]}]
     if t == "ping":
         return [_clean({"kind": t, "dest": d["target"], "result": d["result"], "size": d.get("size")})]
     if t == "pods":
