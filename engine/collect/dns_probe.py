@@ -8,7 +8,7 @@ result, answers, the server asked when one was given, the transport).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .base import Context, Unobservable, parse_output
 from .safety import check_may_send
@@ -76,11 +76,32 @@ def _refused(server: str, name: str, timeout: float) -> bool:
     return False
 
 
+def _resolve(resolver: Any, name: str, *, tcp: bool) -> tuple[str, list[str]]:
+    """One A lookup with ``resolver`` (a ``dns.resolver.Resolver``) and its result in the fact
+    vocabulary: every server failing is ``refused`` when one said so (over TCP a reset connection;
+    a REFUSED answer), else ``servfail``."""
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = resolver.resolve(name, "A", search=True, tcp=tcp)
+        return "ok", sorted(r.address for r in answer)
+    except dns.resolver.NXDOMAIN:
+        return "nxdomain", []
+    except dns.resolver.NoAnswer:
+        return "ok", []
+    except dns.resolver.NoNameservers as exc:
+        text = str(exc)
+        refused = "REFUSED" in text or (tcp and "refused" in text)
+        return ("refused" if refused else "servfail"), []
+    except dns.exception.Timeout:
+        return "timeout", []
+
+
 def _over_tcp(ctx: Context, name: str, servers: list[str], server: str | None, conf: str | None,
               timeout: float) -> Record:
     """The same lookup over TCP (``dig +tcp``): the one that tells a server that drops UDP 53 from
     one that is gone. Through resolv.conf's servers (``conf``, its search list) or the one ``server``."""
-    import dns.exception
     import dns.resolver
 
     if conf is not None:
@@ -92,21 +113,7 @@ def _over_tcp(ctx: Context, name: str, servers: list[str], server: str | None, c
         command = f"lookup {name} @{server} over TCP"
     resolver.timeout = timeout
     resolver.lifetime = timeout * len(servers)
-    answers: list[str] = []
-    try:
-        answer = resolver.resolve(name, "A", search=True, tcp=True)
-        answers = sorted(r.address for r in answer)
-        result = "ok"
-    except dns.resolver.NXDOMAIN:
-        result = "nxdomain"
-    except dns.resolver.NoAnswer:
-        result = "ok"
-    except dns.resolver.NoNameservers as exc:
-        # every server failed: a reset connection is refused, a DNS error answer servfail/refused
-        text = str(exc)
-        result = "refused" if "REFUSED" in text or "refused" in text else "servfail"
-    except dns.exception.Timeout:
-        result = "timeout"
+    result, answers = _resolve(resolver, name, tcp=True)
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers, "transport": "tcp"}
     if server is not None:
         data["server"] = server
@@ -150,19 +157,9 @@ def lookup(ctx: Context, name: str, server: str | None) -> list[Record]:
     if len(refusing) == len(servers):
         result = "refused"  # every server answered the first query with an ICMP port unreachable
     else:
-        try:
-            answer = resolver.resolve(name, "A", search=True)
-            answers = sorted(r.address for r in answer)
-            result = "ok"
-        except dns.resolver.NXDOMAIN:
-            result = "nxdomain"
-        except dns.resolver.NoAnswer:
-            result = "ok"
-        except dns.resolver.NoNameservers as exc:
-            text = str(exc)
-            result = "refused" if "REFUSED" in text else "servfail"
-        except dns.exception.Timeout:
-            result = "refused" if refusing else "timeout"
+        result, answers = _resolve(resolver, name, tcp=False)
+        if result == "timeout" and refusing:
+            result = "refused"
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers, "transport": "udp"}
     if server is not None:
         data["server"] = server
