@@ -67,7 +67,9 @@ def signature_problems(entries: Iterable[tuple[str, SignatureEntry]], kinds: dic
 
 
 def answer_problems(kinds: Iterable[tuple[str, ObservationKind]]) -> list[KnowledgeError]:
-    """Duplicate answer ids, or more than one answer marked normal, per observation kind."""
+    """Duplicate answer ids per observation kind, or more than one answer marked normal at one
+    vantage point (answers limited by ``at`` to different places may each have their own normal one,
+    e.g. the node's devices and the Pod's eth0)."""
     out: list[KnowledgeError] = []
     for where, meta in kinds:
         seen: set[str] = set()
@@ -75,9 +77,11 @@ def answer_problems(kinds: Iterable[tuple[str, ObservationKind]]) -> list[Knowle
             if a.id in seen:
                 out.append(KnowledgeError(f"duplicate answer id {a.id!r}", location=f"{where}.answers[{j}].id", code="E-KB-DUPLICATE"))
             seen.add(a.id)
-        normal = [j for j, a in enumerate(meta.answers) if a.normal]
-        if len(normal) > 1:
-            out.append(KnowledgeError("more than one answer is marked normal", location=f"{where}.answers[{normal[1]}].normal", code="E-KB-SCHEMA"))
+        for at in meta.how:  # never empty
+            normal = [j for j, a in enumerate(meta.answers) if a.normal and (not a.at or at in a.at)]
+            if len(normal) > 1:
+                out.append(KnowledgeError("more than one answer is marked normal", location=f"{where}.answers[{normal[1]}].normal", code="E-KB-SCHEMA"))
+                break
     return out
 
 

@@ -444,9 +444,18 @@ class TriageSession:
 
     def _answerable(self, q: tuple[str, str]) -> float:
         """How the "don't know" answers so far weigh on asking ``q``: :data:`SIBLING_UNKNOWN` to the
-        power of the places where the customer could not run a check of the same kind (1.0: none)."""
+        power of the places where the customer could not run the same check (1.0: none): a question
+        of the same kind with an answer in common (not the Pod's eth0 against the node's devices of
+        ``interface_mtu``: another command, with answers of its own)."""
+        answers = self._evaluate()["model"].answers
+        own = set(answers.get(q, ()))
+
+        def same_check(kind: str, at: str) -> bool:
+            other = answers.get((kind, at))
+            return kind == q[0] and (other is None or not own or bool(own & set(other)))
+
         unknown = [item.partition("@") for item in self.head.get("unobservable") or []]
-        return SIBLING_UNKNOWN ** sum(1 for kind, sep, _ in unknown if sep and kind == q[0])
+        return SIBLING_UNKNOWN ** sum(1 for kind, sep, at in unknown if sep and same_check(kind, at))
 
     def _overturn(self, q: tuple[str, str], top: str | None, min_p: float) -> float:
         """Probability (by the signatures) of the answers to ``q``, each at least ``min_p``, that
