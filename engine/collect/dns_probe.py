@@ -106,13 +106,14 @@ def _over_tcp(ctx: Context, name: str, servers: list[str], server: str | None, c
 
     if conf is not None:
         resolver = dns.resolver.Resolver(filename=conf)
-        command = f"lookup {name} via {conf} ({', '.join(servers)}) over TCP"
+        command = f"lookup {name} via {conf} ({', '.join(servers)})"
     else:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = list(servers)
-        command = f"lookup {name} @{server} over TCP"
+        command = f"lookup {name} @{server}"
     resolver.timeout = timeout
     resolver.lifetime = timeout * len(servers)
+    command += " +tcp"  # as dig writes it: the record's command line, not a sentence
     result, answers = _resolve(resolver, name, tcp=True)
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers, "transport": "tcp"}
     if server is not None:
