@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from podnet.inputs.ingest import IngestResult, ingest
+from podnet.inputs.ingest import IngestResult, ingest, parse_runs
+from podnet.inputs.model import IngestWarning, Record
 
 from ..labpolicy import lab_unavailable
 from . import netlab
@@ -58,3 +59,11 @@ def context(dst_ip: str = netlab.B_IP, port: int | None = netlab.WEB_PORT, kind:
     if port:
         dst["port"] = port
     return {"case": {"id": "lab"}, "endpoints": {"source": dict(NODE_A), "destination": dst}}
+
+
+def read_paste(text: str, tmp_path: Path) -> tuple[list[Record], list[IngestWarning]]:
+    """The runs ingest reads from ``text`` pasted as ``paste.txt``, and its warnings."""
+    paste = tmp_path / "paste.txt"
+    paste.write_text(text)
+    warnings: list[IngestWarning] = []
+    return parse_runs(paste, warnings), warnings

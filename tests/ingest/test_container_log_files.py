@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from podnet.inputs.ingest import parse_runs
-from podnet.inputs.model import IngestWarning, Record
 from podnet.inputs.raw.components import pod_of_log_path, unwrap_container_line
+
+from .conftest import read_paste
 
 TUNE = Path(__file__).resolve().parent / "corpus" / "tune_pastes"
 
 
-def _read(text: str, tmp_path: Path) -> tuple[list[Record], list[IngestWarning]]:
-    paste = tmp_path / "paste.txt"
-    paste.write_text(text)
-    warnings: list[IngestWarning] = []
-    return parse_runs(paste, warnings), warnings
+_read = read_paste
 
 
 def test_json_file_lines_pasted_alone_are_read_inside_their_wrapper(tmp_path: Path) -> None:

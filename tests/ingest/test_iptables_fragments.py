@@ -9,19 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from podnet.inputs.commands import sniff_family
-from podnet.inputs.ingest import parse_runs
-from podnet.inputs.model import IngestWarning, Record
 from podnet.inputs.raw.iptables import fragment_table, service_rules
+
+from .conftest import read_paste
 
 HERE = Path(__file__).resolve().parent
 CAPTURED = HERE / "corpus" / "captured"
 
 
-def _read(text: str, tmp_path: Path) -> tuple[list[Record], list[IngestWarning]]:
-    paste = tmp_path / "paste.txt"
-    paste.write_text(text)
-    warnings: list[IngestWarning] = []
-    return parse_runs(paste, warnings), warnings
+_read = read_paste
 
 
 def test_list_rows_without_a_chain_heading_are_nat_rules_of_a_fragment(tmp_path: Path) -> None:

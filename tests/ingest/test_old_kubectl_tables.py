@@ -9,17 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from podnet.inputs.ingest import parse_runs
-from podnet.inputs.model import IngestWarning, Record
+from podnet.inputs.model import Record
+
+from .conftest import read_paste
 
 TUNE = Path(__file__).resolve().parent / "corpus" / "tune_pastes"
 
 
-def _read(text: str, tmp_path: Path) -> tuple[list[Record], list[IngestWarning]]:
-    paste = tmp_path / "paste.txt"
-    paste.write_text(text)
-    warnings: list[IngestWarning] = []
-    return parse_runs(paste, warnings), warnings
+_read = read_paste
 
 
 def _services(records: list[Record]) -> list[dict[str, Any]]:

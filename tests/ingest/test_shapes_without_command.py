@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from podnet.inputs.ingest import parse_runs
 from podnet.inputs.model import IngestWarning, Record
+
+from .conftest import read_paste
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
-def _read(text: str, tmp_path: Path) -> tuple[list[Record], list[IngestWarning]]:
-    paste = tmp_path / "paste.txt"
-    paste.write_text(text)
-    warnings: list[IngestWarning] = []
-    return parse_runs(paste, warnings), warnings
+_read = read_paste
 
 
 def _routes(records: list[Record]) -> list[tuple[str, str | None, str | None, int]]:
