@@ -65,7 +65,7 @@ NOTES_HEADING = "## Why some examples are not reached"
 class Case:
     name: str
     origin: str
-    cause: str
+    cause: str | None  # None: a held-out ticket whose cause podnet's knowledge does not have
     facts: FactFile
 
 
@@ -78,6 +78,8 @@ class Outcome:
     rules_first: bool  # the rule engine ranks the true cause first at the end
     unknowns: int
     ms_per_question: float
+    file_first: bool = False  # the rule engine ranks the true cause first on the full fact file
+    file_confidence: float = 0.0  # and gives it this confidence
 
     @property
     def count(self) -> float:
@@ -106,6 +108,30 @@ def load_cases() -> list[Case]:
             facts = facts_from_data(overlay(defaults, case.get("facts") or {}), f"{origin}: cases[{i}]")
             cases.append(Case(f"{doc.get('rule')}: {case.get('name', i)}", "rule test", cause, facts))
     return cases
+
+
+def load_heldout(names: str) -> list[Case]:
+    """Held-out tickets (``examples/heldout/expected.yaml``): ``names`` is a comma-separated list
+    of their files, or ``all``. A ticket whose confirmed cause podnet does not know (``null``) is
+    never reached; a confident answer on it counts as wrong."""
+    folder = ROOT / "examples" / "heldout"
+    expected = yaml.safe_load((folder / "expected.yaml").read_text()) or {}
+    wanted = set(expected) if names == "all" else {n.strip() for n in names.split(",") if n.strip()}
+    unknown = wanted - set(expected)
+    if unknown:
+        raise SystemExit(f"triage_bench: not in examples/heldout/expected.yaml: {', '.join(sorted(unknown))}")
+    return [Case(n, "held-out", expected[n].get("confirmed_cause"), load_facts(folder / n)) for n in sorted(wanted)]
+
+
+def full_file_rules(case: Case) -> tuple[bool, float]:
+    """What the rule engine makes of the case's **full** fact file: whether it ranks the true
+    cause first, and that cause's confidence (0 when not ranked). Triage asks for what the file
+    holds, so below the threshold the file itself lacks the evidence a confident answer needs."""
+    from podnet.reasoning.diagnose import diagnose_neutral
+
+    ranked = diagnose_neutral(case.facts).causes
+    conf = next((c.confidence for c in ranked if c.id == case.cause), 0.0)
+    return bool(ranked and ranked[0].id == case.cause), conf
 
 
 # ---- the customer -------------------------------------------------------------------------------
@@ -221,7 +247,12 @@ def simulate(case: Case, strategy: str, threshold: float) -> Outcome:
         top = ranking.beliefs[0].id
         reached, wrong = top == case.cause, (None if top == case.cause else top)
     d = session.diagnosis() if session.kinds_known else None
-    return Outcome(asked, context, bool(reached), wrong, bool(d and d.top and d.top.id == case.cause), unknowns, 1000 * elapsed / max(asked, 1))
+    first, conf = full_file_rules(case)
+    return Outcome(asked, context, bool(reached), wrong, bool(d and d.top and d.top.id == case.cause), unknowns, 1000 * elapsed / max(asked, 1), first, conf)
+
+
+def fmt_file(o: Outcome) -> str:
+    return f"{o.file_confidence:.2f}{'' if o.file_first else ' (not first)'}"
 
 
 def fmt(o: Outcome) -> str:
@@ -265,8 +296,9 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
     for c, (a, f) in zip(cases, results):
         ad.append(a)
         fx.append(f)
-        rows.append(f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.context} | {a.unknowns} | {'yes' if a.rules_first else 'no'} |")
-    ex = [i for i, c in enumerate(cases) if c.origin == "example"]
+        rows.append(f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.context} | {a.unknowns} | {'yes' if a.rules_first else 'no'} | {fmt_file(a)} |")
+    ex = [i for i, c in enumerate(cases) if c.origin in ("example", "held-out")]
+    backed = [i for i in ex if ad[i].file_first and ad[i].file_confidence >= threshold]
     F: dict[str, Any] = {
         "cases": len(cases),
         "examples": len(ex),
@@ -277,6 +309,9 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         "examples_reached": sum(ad[i].reached for i in ex),
         "examples_reached_fixed": sum(fx[i].reached for i in ex),
         "examples_unreached": [cases[i].name for i in ex if not ad[i].reached],
+        "examples_backed": len(backed),
+        "examples_backed_reached": sum(ad[i].reached for i in backed),
+        "examples_unbacked": [f"{cases[i].name} ({fmt_file(ad[i])})" for i in ex if i not in backed],
         "examples_median_adaptive": median([ad[i].count for i in ex]),
         "examples_median_fixed": median([fx[i].count for i in ex]),
         "examples_median_context": median([ad[i].context for i in ex]),
@@ -294,6 +329,9 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         f"median questions {F['examples_median_adaptive']} against {F['examples_median_fixed']} in the guide's fixed order, ratio {ratio(F['examples_median_adaptive'], F['examples_median_fixed'])} "
         f"(target ≤ 0.50); of them values of the case (median) {F['examples_median_context']}",
         f"- examples never reached: {', '.join(F['examples_unreached']) or 'none'}",
+        f"- examples whose full fact file the rule engine ranks first at ≥ {threshold} (what triage can reach if it asks for the right facts): "
+        f"{F['examples_backed']}, reached {F['examples_backed_reached']}; the others' files lack the evidence for a confident answer: "
+        f"{', '.join(F['examples_unbacked']) or 'none'}",
         f"- all {F['cases']} cases (examples and rule test cases): reached adaptive {F['reached_adaptive']}, fixed order {F['reached_fixed']}; "
         f"median over all (not reached = ∞) {F['median_adaptive']} against {F['median_fixed']}, ratio {ratio(F['median_adaptive'], F['median_fixed'])}; "
         f"cases both reach ({F['both']}): median {F['both_median_adaptive']} against {F['both_median_fixed']}, ratio {ratio(F['both_median_adaptive'], F['both_median_fixed'])}",
@@ -311,10 +349,12 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         "(ping, telnet, DNS, large packets, CNI checks, capture) with the same values-when-needed and stopping rule.",
         f"Figures are the number of prompts until the true cause is ranked first with posterior ≥ {threshold} and the rule",
         "engine ranks it first too; *values* counts the prompts for values of the case, *unknown* the \"don't know\"",
-        "answers (adaptive run); *rules first*: `podnet diagnose` of the gathered facts ranks the true cause first.",
+        "answers (adaptive run); *rules first*: `podnet diagnose` of the gathered facts ranks the true cause first;",
+        "*full file*: what `podnet diagnose` of the case's full fact file gives the true cause (its confidence, and",
+        "whether it ranks first): below the threshold the file itself lacks the evidence for a confident answer.",
         "",
-        "| case | from | true cause | adaptive | fixed order | values | unknown | rules first |",
-        "|---|---|---|---|---|---|---|---|",
+        "| case | from | true cause | adaptive | fixed order | values | unknown | rules first | full file |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         *summary,
@@ -345,17 +385,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", default=str(ROOT / "docs" / "triage-bench.md"), help="also write the table here, and README's triage summary ('-': neither)")
     p.add_argument("--only", help="run only cases whose name contains this text (no files written)")
     p.add_argument("--jobs", type=int, default=1, help="cases simulated in this many processes at once (the figures do not change; ms per question does under load)")
+    p.add_argument("--heldout", metavar="NAMES", help="run held-out tickets instead (examples/heldout: comma-separated files, or 'all'; no files written)")
     p.add_argument("--start", choices=["sentence", "endpoints"], default="sentence", help="endpoints: start from the full file's endpoints and cluster context, for comparison (no files written)")
     args = p.parse_args(argv)
     global START
     START = args.start
+    global load_cases
+    if args.heldout:
+        load_cases = lambda: load_heldout(args.heldout)  # noqa: E731
     if args.only:
-        global load_cases
         every = load_cases
         load_cases = lambda: [c for c in every() if args.only in c.name]  # noqa: E731
     text, _summary, _figures = run(args.threshold, args.jobs)
     sys.stdout.write(text)
-    if args.write != "-" and not args.only and args.start == "sentence":
+    if args.write != "-" and not args.only and not args.heldout and args.start == "sentence":
         out = Path(args.write)
         old = out.read_text(encoding="utf-8") if out.exists() else ""
         if NOTES_HEADING in old:  # the hand-written analysis below the generated table is kept
