@@ -47,7 +47,7 @@ def _steps(steps: list[Any], ctx: dict[str, Any], lang: str, where: str) -> list
             continue
         command = render(s.command, ctx, f"{loc}.command")
         if s.run_at:
-            at = words["explain_source_at"] if s.run_at == "source" else role_label(s.run_at, lang)  # type: ignore[arg-type]  # source: without a case
+            at = words[f"explain_{s.run_at}_at"] if s.run_at in ("source", "evidence_node") else role_label(s.run_at, lang)  # type: ignore[arg-type]  # without a case
             out.append(f"       # {words['explain_run_at']}: {at}")
         warning = warning_for(s.command, lang, s.warning)  # type: ignore[arg-type]
         if warning:

@@ -353,6 +353,7 @@ def case_context(facts: FactFile) -> dict[str, Any]:
         "cluster": _Ns(cluster, "cluster"),
         "src_node": _Ns(src_node, "source-node"),
         "dst_node": _Ns(dst_node, "destination-node"),
+        "evidence_side": "source",  # a cause's steps for the case: the side its evidence was seen on (Explainer.steps)
     }
 
 

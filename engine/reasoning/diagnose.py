@@ -233,6 +233,7 @@ def diagnose_neutral(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict
         cause = kb.causes[cid]
         t = tallies[cid]
         evidence = explainer.merged_evidence(t.firings, weighted=True)
+        side = explainer.evidence_side(t.firings)
         where = f"kb/causes: {cid}"
         return NeutralRankedCause(
             rank=rank,
@@ -242,8 +243,8 @@ def diagnose_neutral(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict
             confidence=round(max(0.0, cf), 4),
             explanation=explainer.localized(cause.explanation, None, f"{where}.explanation"),
             evidence=evidence,
-            remediation=explainer.steps(cause.remediation, f"{where}.remediation"),
-            verify=explainer.steps(cause.verify, f"{where}.verify"),
+            remediation=explainer.steps(cause.remediation, f"{where}.remediation", side),
+            verify=explainer.steps(cause.verify, f"{where}.verify", side),
             guide=cause.guide,
             sources=list(cause.sources),
         )

@@ -160,14 +160,30 @@ class Explainer:
             items.append(ev)
         return merge_evidence(items)
 
-    def steps(self, steps: list[Any], where: str) -> list[NeutralStep]:
+    def evidence_side(self, firings: Iterable[Firing]) -> str:
+        """``destination`` when the strongest supporting firing of a cause matched observations
+        made only at the destination (its node or Pod), else ``source``: the side whose node a
+        ``run_at: evidence_node`` step runs on (an oversized device found on the destination node
+        is fixed there)."""
+        support = sorted((f for f in firings if f.rule.spec.then.weight > 0), key=lambda f: -f.rule.spec.then.weight)
+        for f in support:
+            sides = {str(getattr(self.facts.observations[ix], "at", "")).partition("_")[0] for ix in f.fact_indexes.values() if ix >= 0}
+            sides &= {"source", "destination"}
+            if sides:
+                return "destination" if sides == {"destination"} else "source"
+        return "source"
+
+    def steps(self, steps: list[Any], where: str, side: str = "source") -> list[NeutralStep]:
         """Cause steps for this case: texts and commands rendered (missing values as named fill-ins),
-        ``run_at: source`` made concrete, and a warning on a command that changes the system."""
+        ``run_at: source`` made concrete, ``run_at: evidence_node`` as the node of the evidence's
+        ``side`` (templates read it as ``evidence_side``), and a warning on a command that changes
+        the system."""
         out = []
+        ctx = dict(self.ctx, evidence_side=side)
         for i, s in enumerate(steps):
             loc = f"{where}[{i}]"
-            run_at = self.source_vantage() if s.run_at == "source" else s.run_at
-            command = render_command(s.command, self.ctx, f"{loc}.command") if s.command else None
+            run_at = self.source_vantage() if s.run_at == "source" else f"{side}_node" if s.run_at == "evidence_node" else s.run_at
+            command = render_command(s.command, ctx, f"{loc}.command") if s.command else None
             out.append(
                 NeutralStep(
                     text=self.localized(s.text, self.ctx, f"{loc}.text"),
