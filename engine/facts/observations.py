@@ -669,6 +669,16 @@ class ResourcePressure(Observation):
     softnet_time_squeeze: int | None = Field(
         None, ge=0, description="Times receive processing ran out of its budget with packets left (/proc/net/softnet_stat, 3rd column, summed)."
     )
+    time_squeeze_by_cpu: dict[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None = Field(
+        None,
+        description="time_squeeze per CPU (/proc/net/softnet_stat, one row per CPU, 3rd column), CPU number -> count; "
+        "only the CPUs read. The sum fills softnet_time_squeeze when that is absent.",
+    )
+    nic_irq_cpus: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None,
+        description="CPUs that serve the node NIC's receive interrupts (/proc/interrupts: the CPU columns holding "
+        "the NIC queues' counts).",
+    )
     # Stated without values (a triage answer): what the person saw, never turned into invented numbers.
     overloaded: bool | None = Field(None, description="Stated: the load is far above the CPU count (true) or not (false); no value implied.")
     conntrack_full: bool | None = Field(None, description="Stated: the conntrack count is at its maximum (true) or far from it (false); no value implied.")
@@ -680,6 +690,11 @@ class ResourcePressure(Observation):
     )
     time_squeeze_growing: bool | None = Field(
         None, description="Stated: softnet_stat's time_squeeze column grows (true) or not (false); no value implied."
+    )
+    squeeze_on_nic_cpus: bool | None = Field(
+        None,
+        description="Stated: softnet_stat's time_squeeze piles up on the one or few CPUs that serve the NIC's interrupts "
+        "(true), or is spread over the CPUs (false); no value implied.",
     )
     softirq_pinned: bool | None = Field(
         None,
@@ -707,6 +722,49 @@ class ResourcePressure(Observation):
         if self.ephemeral_ports_in_use is None or self.ephemeral_port_range is None:
             return None
         return round(self.ephemeral_ports_in_use / self.ephemeral_port_range, 4)
+
+    @model_validator(mode="after")
+    def _squeeze_total(self) -> "ResourcePressure":
+        """The per-CPU counts stand for the total when no total was given."""
+        if self.softnet_time_squeeze is None and self.time_squeeze_by_cpu:
+            self.softnet_time_squeeze = sum(self.time_squeeze_by_cpu.values())
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def nic_cpus_squeeze_share(self) -> float | None:
+        """The share of the per-CPU time_squeeze counted on the CPUs serving the NIC's interrupts
+        (receive processing runs where the interrupt was taken); None without both readings or
+        without any squeeze."""
+        if not self.time_squeeze_by_cpu or not self.nic_irq_cpus:
+            return None
+        total = sum(self.time_squeeze_by_cpu.values())
+        if total == 0:
+            return None
+        on_nic = sum(v for cpu, v in self.time_squeeze_by_cpu.items() if cpu in set(self.nic_irq_cpus))
+        return round(on_nic / total, 4)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def nic_cpus_fraction(self) -> float | None:
+        """The CPUs serving the NIC's interrupts, as a share of the node's CPUs (``cpus``, else
+        the CPUs softnet_stat listed): small when one or a few CPUs take all receive work."""
+        count = self.cpus or (len(self.time_squeeze_by_cpu) if self.time_squeeze_by_cpu else None)
+        if not self.nic_irq_cpus or not count:
+            return None
+        return round(min(1.0, len(set(self.nic_irq_cpus)) / count), 4)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def softirq_reported(self) -> bool | None:
+        """Stated, without values: receive processing cannot keep up, in either form the person saw
+        (a CPU pinned in softirq with backlog drops, or time_squeeze piling up on the NIC's CPUs);
+        one reading, so the two statements never count as two pieces of evidence."""
+        if self.softirq_pinned or self.squeeze_on_nic_cpus:
+            return True
+        if self.softirq_pinned is False or self.squeeze_on_nic_cpus is False:
+            return False
+        return None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

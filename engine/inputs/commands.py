@@ -273,7 +273,7 @@ def family_of(argv: list[str]) -> str | None:
 
 
 def family_of_file(path: str) -> str | None:
-    """The family of a file shown with cat: resolv.conf, ifcfg-*, /proc/sys/* values."""
+    """The family of a file shown with cat: resolv.conf, ifcfg-*, /proc/sys/* values, softnet_stat, interrupts."""
     base = os.path.basename(path)
     if base == "resolv.conf":
         return "resolv_conf"
@@ -281,6 +281,10 @@ def family_of_file(path: str) -> str | None:
         return "ifcfg"
     if path.startswith("/proc/sys/"):
         return "proc_sys"
+    if path == "/proc/net/softnet_stat":
+        return "softnet_stat"
+    if path == "/proc/interrupts":
+        return "interrupts"
     if re.search(r"^/var/log/(?:containers|pods)/\S+\.log$|^/var/lib/docker/containers/\S+-json\.log$", path):
         return "kubectl_logs"  # a container's log file on the node (docker json-file or CRI lines)
     return None

@@ -28,6 +28,7 @@ from . import (
     ping,
     routes,
     sockets,
+    softnet,
     tcpdump,
     wget,
 )
@@ -80,6 +81,8 @@ PARSERS: dict[str, Parser] = {
     "nproc": load.parse_nproc,
     "ethtool": load.parse_ethtool,
     "dmesg": load.parse_dmesg,
+    "softnet_stat": softnet.parse_softnet_stat,
+    "interrupts": softnet.parse_interrupts,
 }
 """Parser family -> parser."""
 
