@@ -14,6 +14,7 @@ from typing import Any
 from ..facts.model import FactFile
 from ..knowledge.calibration import CONFIDENT
 from ..knowledge.conditions import patterns
+from ..knowledge.destructive import is_destructive
 from ..knowledge.load import Knowledge
 from ..knowledge.model import LANGS
 from ..messages import localized
@@ -144,6 +145,8 @@ def next_checks(
         kind, at, quals = key
         meta = kb.observation_kinds[kind]
         how = meta.how[at]
+        if is_destructive(how.command):
+            continue  # trying a change (kind workaround) is asked in triage with its warning; a next check only observes
         causes = sorted(about[key], key=lambda c: (c not in decides.get(key, ()), -weight_of.get(c, 0), c))
         if decides.get(key):
             reason = localized("reasoning", "check_decides", titles=_titles(kb, decides[key]))

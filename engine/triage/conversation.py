@@ -68,6 +68,8 @@ def prompt_text(p: Prompt, n: int, lang: str) -> str:
     if p.command:
         where = VANTAGES[lang].get(p.at or "", p.at or "")
         label = M["run"].format(run_in=p.run_in, where=where) if p.type == "observation" else M["show"].format(run_in=p.run_in)
+        if p.question is not None and p.question.warning:
+            lines.append(f"  ⚠ {p.question.warning}")  # the command changes the node: said before it
         lines += [f"  {label}{M['colon']}", f"    $ {p.command}"]
     for i, a in enumerate(p.options, 1):
         lines.append(f"  {i}) {a.text}  ({a.id})")

@@ -27,6 +27,9 @@ class Question(_Model):
     text: str = Field(description="The question, with the case's values filled in.")
     command: str = Field(description="Command to run, every value shell-quoted.")
     run_in: str = Field(description="Where the command runs: kubectl, node, nsenter or pod.")
+    warning: str | None = Field(
+        None, description="What the command changes on the node (kb/destructive.yaml), for a question that asks to try a change."
+    )
     answers: list[AnswerOption]
     expected_gain: float = Field(ge=0, description="Expected information gain in bits.")
 

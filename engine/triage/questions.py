@@ -18,6 +18,7 @@ from typing import Any
 
 from ..diagnosis import Diagnosis
 from ..facts.model import FactFile
+from ..knowledge.destructive import warning_for
 from ..knowledge.load import Knowledge, load_knowledge
 from ..knowledge.model import Lang
 from ..knowledge.templates import case_context, obs_namespace, probe_context, render
@@ -184,13 +185,15 @@ def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float,
         # the name the lookup checks although the ticket gave none (the cluster DNS Service: a name every cluster serves)
         ctx = {**ctx, "dst": obs_namespace({**ctx["dst"], "dns_name": looked_up}, "destination")}
     where = f"kb/observations.yaml: {kind}"
+    command = render(how.command, ctx, f"{where}.how.{at}.command")
     return Question(
         kind=kind,
         at=at,
         title=meta.title.get(lang),
         text=render(meta.question.get(lang), ctx, f"{where}.question.{lang}"),
-        command=render(how.command, ctx, f"{where}.how.{at}.command"),
+        command=command,
         run_in=how.run_in,
+        warning=warning_for(command, lang),  # a question asking to try a change (kind workaround)
         answers=[
             AnswerOption(id=a.id, text=render(a.text.get(lang), ctx, f"{where}.answers.{a.id}.text"))
             for a in meta.answers

@@ -6,7 +6,7 @@ union in :mod:`podnet.facts.observations`. They build on :class:`podnet.facts.ba
 
 from __future__ import annotations
 
-from .change import RecentChange
+from .change import RecentChange, Workaround
 from .dns import CorednsConfig, CorednsLog, NodeResolver, PodDnsPolicy
 from .node import (
     BridgePort,
@@ -46,6 +46,7 @@ KINDS = (
     SnatPorts,
     ServiceSpec,
     RecentChange,
+    Workaround,
 )
 """The new kinds, in the order ``podnet schema`` lists them."""
 

@@ -1,13 +1,14 @@
-"""What changed shortly before the failure began."""
+"""What changed shortly before the failure began, and what a change tried against it did."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from typing import Literal
 
-import re
-
-from pydantic import Field, computed_field
+from pydantic import Field, computed_field, field_validator
 
 from ..base import Observation
 from ..values import ShortText, Text
@@ -34,3 +35,32 @@ class RecentChange(Observation):
 
 
 _NETWORK_POLICY = re.compile(r"network\s*-?\s*polic(y|ies)|\bnetpol\b", re.I)
+
+
+@cache
+def workaround_changes() -> tuple[str, ...]:
+    """The ids of ``kb/workarounds.yaml``: the changes a ``workaround`` observation may name (data,
+    read as a file: the fact model imports nothing of the knowledge)."""
+    import yaml  # only when a workaround is read: start-up loads no YAML library
+
+    text = resources.files("podnet.kb").joinpath("workarounds.yaml").read_text(encoding="utf-8")
+    return tuple(entry["id"] for entry in yaml.safe_load(text)["changes"])
+
+
+class Workaround(Observation):
+    """A change tried to get around the failure, and its effect: "turning tx-checksum-ip-generic off on
+    flannel.1 makes traffic work until reboot", "modprobe br_netfilter fixed it"."""
+
+    kind: Literal["workaround"]
+    change: ShortText = Field(description="What was changed: an id of kb/workarounds.yaml (tunnel_checksum_offload_off, br_netfilter_loaded, mtu_lowered...).")
+    effect: Literal["fixed", "partly", "no_effect"] = Field(description="fixed: the failure went away; partly: some of it; no_effect: nothing changed.")
+    interface: ShortText | None = Field(None, description="The device changed, when the change is to one (flannel.1, eth0).")
+    description: Text | None = Field(None, description="What was done and seen, in the person's words (\"works until the next reboot\").")
+
+    @field_validator("change")
+    @classmethod
+    def _known_change(cls, value: str) -> str:
+        known = workaround_changes()
+        if value not in known:
+            raise ValueError(f"unknown change {value!r}; one of: {', '.join(known)}")
+        return value
