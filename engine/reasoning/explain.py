@@ -165,7 +165,8 @@ class Explainer:
         made only at the destination (its node or Pod), else ``source``: the side whose node a
         ``run_at: evidence_node`` step runs on (an oversized device found on the destination node
         is fixed there)."""
-        support = sorted((f for f in firings if f.rule.spec.then.weight > 0), key=lambda f: -f.rule.spec.then.weight)
+        weight = lambda f: f.rule.spec.then.weight or 0.0  # noqa: E731
+        support = sorted((f for f in firings if weight(f) > 0), key=lambda f: -weight(f))
         for f in support:
             sides = {str(getattr(self.facts.observations[ix], "at", "")).partition("_")[0] for ix in f.fact_indexes.values() if ix >= 0}
             sides &= {"source", "destination"}
