@@ -784,6 +784,13 @@ class PodDnsConfig(Observation):
     kind: Literal["pod_dns_config"]
     nameservers: list[IPAddressStr] | None = Field(None, description="Absent: not listed.")
     search: list[DnsName] | None = Field(None, description="Absent: not listed; [] when resolv.conf has no search line.")
+    search_domains: int | None = Field(
+        None,
+        ge=0,
+        le=32,
+        description="Stated without listing them: how many search domains resolv.conf has (a triage answer's "
+        "'four or more' records its lower bound, 4).",
+    )
     ndots: int | None = Field(None, ge=0, le=15)
     cluster_dns_ip: IPAddressStr | None = None
     nameserver_is_cluster_dns: bool | None = Field(
@@ -797,6 +804,8 @@ class PodDnsConfig(Observation):
         derived = self.derived_nameserver_is_cluster_dns()
         if derived is not None and self.nameserver_is_cluster_dns not in (None, derived):
             raise ValueError("nameserver_is_cluster_dns contradicts nameservers and cluster_dns_ip")
+        if self.search is not None and self.search_domains is not None and self.search_domains != len(self.search):
+            raise ValueError("search_domains contradicts the search list")
         return self
 
     def derived_nameserver_is_cluster_dns(self) -> bool | None:
@@ -815,8 +824,8 @@ class PodDnsConfig(Observation):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def search_count(self) -> int | None:
-        """Search domains listed (a long list with a high ndots multiplies the queries per name)."""
-        return None if self.search is None else len(self.search)
+        """Search domains listed, else as stated (a long list with a high ndots multiplies the queries per name)."""
+        return self.search_domains if self.search is None else len(self.search)
 
 
 class DnsService(Observation):

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .conditions import Node
-from .model import Cause, ComponentMessage, InterfaceRole, ObservationKind, RuleSpec, Symptom
+from .model import Cause, ComponentMessage, DerivedFinding, InterfaceRole, ObservationKind, RuleSpec, Symptom
 
 
 @functools.lru_cache(maxsize=512)
@@ -59,6 +59,8 @@ class Knowledge:
     rules: list[Rule] = field(default_factory=list)
     rule_dirs: tuple[str, ...] = ()
     component_messages: list[ComponentMessage] = field(default_factory=list)
+    derived_findings: dict[str, DerivedFinding] = field(default_factory=dict)
+    """Findings triage computes from the values of the case (``derived`` in ``kb/observations.yaml``)."""
 
     def message_findings(self, component: str | None, message: str) -> list[tuple[str, str, re.Match[str]]]:
         """(component, finding, match) of every known message of ``component`` (any, when None)

@@ -4,9 +4,11 @@ What one file says about another must hold, or podnet would fail later, quietly 
 middle of a diagnosis:
 
 - a cause's or symptom class's triage ``signature`` observes ``kind@vantage`` where that kind has
-  answers and is observed at that vantage (``kb/observations.yaml``), names only its answer ids,
-  and gives probabilities in [0, 1] summing to at most 1 (``E-KB-REFERENCE``, ``E-KB-SCHEMA``);
-- an observation kind's answers have distinct ids and at most one ``normal`` one, and every kind
+  answers and is observed at that vantage (``kb/observations.yaml``), or a derived finding at
+  ``case``, names only its answer ids, and gives probabilities in [0, 1] summing to at most 1
+  (``E-KB-REFERENCE``, ``E-KB-SCHEMA``);
+- an observation kind's answers have distinct ids and at most one ``normal`` one, their
+  ``undeclared`` shares leave room for an answer without one, and every kind
   of the fact model has its entry in ``kb/observations.yaml`` and no entry lacks a model;
 - the path read's suspects (``kb/paths/localize.yaml``) are causes of the catalogue;
 - every cause has a rule that supports it, and every finding or symptom class a rule reads is
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import KnowledgeError, RuleError
 from .conditions import patterns
-from .model import ObservationKind, SignatureEntry
+from .model import DERIVED_AT, DerivedFinding, ObservationKind, SignatureEntry
 
 if TYPE_CHECKING:
     from .load import Knowledge
@@ -38,22 +40,33 @@ def _hint(word: str, options: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def signature_problems(entries: Iterable[tuple[str, SignatureEntry]], kinds: dict[str, ObservationKind]) -> list[KnowledgeError]:
-    """Problems of signature entries, each given with its location (``file: causes[3].signature[1]``)."""
+def signature_problems(
+    entries: Iterable[tuple[str, SignatureEntry]], kinds: dict[str, ObservationKind], derived: dict[str, DerivedFinding] | None = None
+) -> list[KnowledgeError]:
+    """Problems of signature entries, each given with its location (``file: causes[3].signature[1]``).
+    An entry may also declare a derived finding (``FINDING@case``, ``derived`` in kb/observations.yaml)."""
     out: list[KnowledgeError] = []
+    derived = derived or {}
     for where, e in entries:
         kind, _, at = e.observe.partition("@")
         meta = kinds.get(kind)
-        if meta is None:
-            out.append(KnowledgeError(f"unknown observation kind {kind!r}{_hint(kind, kinds)}", location=f"{where}.observe", code="E-KB-REFERENCE"))
+        found = derived.get(kind)
+        if found is not None:
+            if at != DERIVED_AT:
+                out.append(KnowledgeError(f"{kind} is a derived finding: observe it as {kind}@{DERIVED_AT}", location=f"{where}.observe", code="E-KB-REFERENCE"))
+                continue
+            ids = [a.id for a in found.answers]
+        elif meta is None:
+            out.append(KnowledgeError(f"unknown observation kind {kind!r}{_hint(kind, [*kinds, *derived])}", location=f"{where}.observe", code="E-KB-REFERENCE"))
             continue
-        if not meta.answers:
+        elif not meta.answers:
             out.append(KnowledgeError(f"{kind} has no answers in kb/observations.yaml, so triage cannot ask it", location=f"{where}.observe", code="E-KB-REFERENCE"))
             continue
-        if at not in meta.how:
+        elif at not in meta.how:
             out.append(KnowledgeError(f"{kind} is not observed at {at!r} (kb/observations.yaml: {', '.join(meta.how)}){_hint(at, meta.how)}", location=f"{where}.observe", code="E-KB-REFERENCE"))
             continue
-        ids = [a.id for a in meta.answers]
+        else:
+            ids = [a.id for a in meta.answers]
         for answer in e.answers:
             if answer not in ids:
                 out.append(KnowledgeError(f"{kind} has no answer {answer!r}{_hint(answer, ids)}", location=f"{where}.answers.{answer}", code="E-KB-REFERENCE"))
@@ -81,6 +94,11 @@ def answer_problems(kinds: Iterable[tuple[str, ObservationKind]]) -> list[Knowle
             normal = [j for j, a in enumerate(meta.answers) if a.normal and (not a.at or at in a.at)]
             if len(normal) > 1:
                 out.append(KnowledgeError("more than one answer is marked normal", location=f"{where}.answers[{normal[1]}].normal", code="E-KB-SCHEMA"))
+                break
+            here = [(j, a) for j, a in enumerate(meta.answers) if not a.at or at in a.at]
+            shares = [(j, a.undeclared) for j, a in here if a.undeclared is not None]
+            if shares and (len(shares) == len(here) or sum(p for _, p in shares) >= 1):
+                out.append(KnowledgeError(f"the undeclared shares at {at} must leave room for an answer without one", location=f"{where}.answers[{shares[-1][0]}].undeclared", code="E-KB-SCHEMA"))
                 break
     return out
 

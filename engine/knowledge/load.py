@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import KnowledgeError, RuleError
 from .base import Knowledge, Rule  # noqa: F401 - Rule re-exported: the loader's result types
 from .conditions import parse_condition, patterns
-from .model import Cause, ComponentMessage, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
+from .model import Cause, ComponentMessage, DerivedFinding, InterfaceRole, ObservationKind, RuleSpec, Symptom, Tool
 from .schema import rule_fact_schema
 from .template_lint import lint_cause, lint_observation_kind, lint_tool
 
@@ -146,23 +146,50 @@ def load_kb() -> Knowledge:
             signatures += [(f"{origin}: causes[{i}].signature[{j}]", e) for j, e in enumerate(cause.signature)]
     kinds: dict[str, ObservationKind] = {}
     origin = "kb/observations.yaml"
-    for i, item in enumerate(_items(read_yaml(root / "observations.yaml", origin), "kinds", origin)):
+    observations_doc = read_yaml(root / "observations.yaml", origin)
+    for i, item in enumerate(_items(observations_doc, "kinds", origin)):
         ok = _validate(ObservationKind, item, origin, f"kinds[{i}]")
         lint_observation_kind(ok, f"{origin}: kinds[{i}]")
         if ok.kind in kinds:
             raise KnowledgeError(f"duplicate observation kind {ok.kind!r}", location=f"{origin}: kinds[{i}].kind", code="E-KB-DUPLICATE")
         kinds[ok.kind] = ok
-    _raise_first(kb_problems(root, causes, kinds, signatures))
+    derived = _derived_findings(observations_doc, kinds, origin)
+    _raise_first(kb_problems(root, causes, kinds, signatures, derived))
     origin = "kb/interfaces.yaml"
     roles = [_validate(InterfaceRole, item, origin, f"roles[{i}]") for i, item in enumerate(_items(read_yaml(root / "interfaces.yaml", origin), "roles", origin))]
     origin = "kb/component_messages.yaml"
     messages = [_validate(ComponentMessage, item, origin, f"messages[{i}]")
                 for i, item in enumerate(_items(read_yaml(root / "component_messages.yaml", origin), "messages", origin))]
     return Knowledge(symptoms=symptoms, findings=findings, causes=causes, observation_kinds=kinds, interface_roles=roles,
-                     component_messages=messages)
+                     component_messages=messages, derived_findings=derived)
 
 
-def kb_problems(root: Any, causes: dict[str, Cause], kinds: dict[str, ObservationKind], signatures: list[tuple[str, Any]]) -> list[KnowledgeError]:
+def _derived_findings(doc: Any, kinds: dict[str, ObservationKind], origin: str) -> dict[str, DerivedFinding]:
+    """The ``derived`` findings of ``kb/observations.yaml`` (optional), each reading a field the rule
+    engine has for its case fact (:func:`podnet.knowledge.schema.rule_fact_schema`)."""
+    out: dict[str, DerivedFinding] = {}
+    if not isinstance(doc, dict) or doc.get("derived") is None:
+        return out
+    schema = rule_fact_schema([], [])
+    for i, item in enumerate(_items(doc, "derived", origin)):
+        where = f"{origin}: derived[{i}]"
+        found = _validate(DerivedFinding, item, origin, f"derived[{i}]")
+        if found.id in out or found.id in kinds:
+            raise KnowledgeError(f"duplicate id {found.id!r} (derived findings and observation kinds share one namespace)", location=f"{where}.id", code="E-KB-DUPLICATE")
+        if found.field not in schema[found.fact]:
+            raise KnowledgeError(f"{found.fact} has no field {found.field!r} rules can read", location=f"{where}.field", code="E-KB-REFERENCE")
+        ids = [a.id for a in found.answers]
+        if len(set(ids)) != len(ids):
+            raise KnowledgeError("duplicate answer id", location=f"{where}.answers", code="E-KB-DUPLICATE")
+        if sum(a.normal for a in found.answers) > 1:
+            raise KnowledgeError("more than one answer is marked normal", location=f"{where}.answers", code="E-KB-SCHEMA")
+        out[found.id] = found
+    return out
+
+
+def kb_problems(
+    root: Any, causes: dict[str, Cause], kinds: dict[str, ObservationKind], signatures: list[tuple[str, Any]], derived: dict[str, DerivedFinding] | None = None
+) -> list[KnowledgeError]:
     """Every cross-reference problem between the files of ``kb/`` (see :mod:`.crossref`)."""
     from ..facts.observations import OBSERVATION_MODELS
     from .crossref import answer_problems, localize_problems, model_problems, signature_problems
@@ -171,7 +198,7 @@ def kb_problems(root: Any, causes: dict[str, Cause], kinds: dict[str, Observatio
     return [
         *model_problems(kinds, OBSERVATION_MODELS),
         *answer_problems((f"kb/observations.yaml: kinds[{i}]", k) for i, k in enumerate(kinds.values())),
-        *signature_problems(signatures, kinds),
+        *signature_problems(signatures, kinds, derived or {}),
         *localize_problems(read_yaml(root / "paths" / "localize.yaml", origin), causes, origin),
     ]
 

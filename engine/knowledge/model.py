@@ -125,6 +125,42 @@ class Answer(_Strict):
         description="For an answer about several observations of one check: every constraint set must hold for "
         "one of them (e.g. the backend Pod connects and the ClusterIP times out).",
     )
+    undeclared: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="P(this answer | a cause whose signature does not declare the question): how often a case "
+        "whose fault lies elsewhere shows it (triage; e.g. ndots:5 with the node's search domains is common in "
+        "healthy clusters). Replaces the undeclared spread and the specific-findings floor for this answer; the "
+        "other answers share the rest as before.",
+    )
+
+
+DERIVED_AT = "case"
+"""The place of a derived finding in a signature (``observe: "FINDING@case"``): the values of the case."""
+
+
+class DerivedAnswer(_Strict):
+    """One value of a derived finding, as an answer of the triage posterior."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: Text
+    value: bool | int | str = Field(description="The derived field's value this answer stands for.")
+    normal: bool = Field(False, description="What a healthy cluster shows.")
+    undeclared: float | None = Field(None, gt=0, lt=1, description="As Answer.undeclared.")
+
+
+class DerivedFinding(_Strict):
+    """A finding triage computes from the values of the case (never asked, never recorded): the value
+    of a field the rule engine derives for a case fact, e.g. whether the host the flow targets lies in
+    the Pod or Service CIDR (``destination.in_cluster_range``). A cause's signature declares it as
+    ``FINDING@case``; it counts in the posterior as soon as the values it needs were given."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: Text
+    fact: Literal["source", "destination", "cluster"]
+    field: str = Field(min_length=1)
+    answers: list[DerivedAnswer] = Field(min_length=2)
 
 
 class ObservationKind(_Strict):

@@ -17,9 +17,9 @@ from pydantic import BaseModel
 
 from .conditions import All, AnyOf, Constraint, Node, Not, Pattern
 from .base import Knowledge, Rule
-from .model import Cause, ComponentMessage, InterfaceRole, ObservationKind, RuleSpec, Symptom
+from .model import Cause, ComponentMessage, DerivedFinding, InterfaceRole, ObservationKind, RuleSpec, Symptom
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever the shape below changes (part of the cache key)."""
 
 
@@ -60,7 +60,7 @@ def _node(node: Node) -> list[Any]:
     return ["all" if isinstance(node, All) else "any", [_node(item) for item in node.items]]
 
 
-_KNOWLEDGE_FIELDS = {"symptoms", "findings", "causes", "observation_kinds", "interface_roles", "rules", "rule_dirs", "component_messages"}
+_KNOWLEDGE_FIELDS = {"symptoms", "findings", "causes", "observation_kinds", "interface_roles", "rules", "rule_dirs", "component_messages", "derived_findings"}
 _RULE_FIELDS = {"spec", "condition", "phase", "path", "symptom_dir"}
 
 
@@ -85,6 +85,7 @@ def to_plain(kb: Knowledge) -> dict[str, Any]:
         ],
         "rule_dirs": list(kb.rule_dirs),
         "component_messages": [_model(m) for m in kb.component_messages],
+        "derived_findings": [_model(d) for d in kb.derived_findings.values()],
     }
 
 
@@ -129,4 +130,5 @@ def from_plain(data: dict[str, Any]) -> Knowledge:
         rules=rules,
         rule_dirs=tuple(data["rule_dirs"]),
         component_messages=[ComponentMessage.model_validate(m) for m in data["component_messages"]],
+        derived_findings={d.id: d for d in (DerivedFinding.model_validate(x) for x in data["derived_findings"])},
     )

@@ -136,9 +136,7 @@ class Reasoner:
         dst = facts.endpoints.destination
         items: list[tuple[str, Any, int, dict[str, Any] | None]] = [
             ("source", facts.endpoints.source, SOURCE_IX, None),
-            ("destination", dst, DESTINATION_IX, {"backend_count": len(dst.backends), "in_cluster_range": _outside_in_range(facts),
-                                                  "source_is_backend": _source_is_backend(facts),
-                                                  "source_is_destination": _source_is_destination(facts)}),
+            ("destination", dst, DESTINATION_IX, destination_derived(facts)),
             ("cluster", facts.cluster, CLUSTER_IX, None),
         ]
         items += [(o.kind, o, i, None) for i, o in enumerate(facts.observations) if i not in skip]  # type: ignore[attr-defined]
@@ -191,6 +189,13 @@ class Reasoner:
             for f in firings:
                 f.copies = specs.copies_of(f, copies)
         return RunResult(firings=firings)
+
+
+def destination_derived(facts: FactFile) -> dict[str, Any]:
+    """The fields the engine derives for the ``destination`` fact, beyond the destination's own
+    (``backend_count``, ``in_cluster_range``, ``source_is_backend``, ``source_is_destination``)."""
+    return {"backend_count": len(facts.endpoints.destination.backends), "in_cluster_range": _outside_in_range(facts),
+            "source_is_backend": _source_is_backend(facts), "source_is_destination": _source_is_destination(facts)}
 
 
 def _source_is_backend(facts: FactFile) -> bool | None:

@@ -30,6 +30,17 @@ telnet fails, names fail...). How gaps are treated:
   share ``ε/k`` (which would make it as common as one cluster in four), the rest going to the
   normal answer. Otherwise a confirmed rare cause stays below the common causes of the stated
   symptom, and the check that would confirm it looks worth a hundredth of a bit.
+* **An answer's own undeclared share.** An answer may state how often a case whose fault lies
+  elsewhere shows it (``undeclared`` in ``kb/observations.yaml``): ndots:5 with the node's search
+  domains appended is what many healthy cloud clusters show, so it is neither the ``ε/k`` spread
+  nor a specific finding's floor. That share replaces both for the answer under every cause that
+  does not declare the question, and under a cause whose entry does not name the answer; the
+  other answers share the rest in their usual proportions.
+* **Derived findings** (``derived`` in ``kb/observations.yaml``): a value the rule engine derives
+  from the values of the case (the host the flow targets lies inside the Pod or Service CIDR) is
+  one more answered question, ``FINDING@case``, never asked and never recorded: it is read from the
+  case whenever the values it needs were given (:func:`derived_answers`). Its likelihood under the
+  causes that do not declare it is its answers' ``undeclared`` shares.
 
 Questions are ``KIND@VANTAGE`` pairs of the kinds in ``kb/observations.yaml`` that have
 ``answers``. The expected information gain of a question is the expected drop in entropy (bits)
@@ -78,12 +89,22 @@ class Model:
     likelihood: dict[QuestionKey, dict[str, dict[str, float]]]  # question -> cause -> answer -> P
     specific: dict[QuestionKey, frozenset[str]] = field(default_factory=dict)
     """The specific findings of each question (see the module docstring)."""
+    derived: dict[QuestionKey, tuple[str, ...]] = field(default_factory=dict)
+    """The derived findings (``FINDING@case`` -> answer ids): in ``likelihood``, never asked, so not in ``answers``."""
 
     def p(self, q: QuestionKey, cause: str, answer: str) -> float:
         return self.likelihood[q][cause][answer]
 
 
-def _entry(declared: dict[str, float], answers: tuple[str, ...]) -> dict[str, float]:
+def _entry(declared: dict[str, float], answers: tuple[str, ...], shares: dict[str, float] | None = None) -> dict[str, float]:
+    """A signature entry as a likelihood table over ``answers``; an answer with an ``undeclared``
+    share that the entry does not name gets that share (it is no more and no less likely under a
+    cause that does not mention it), the entry's own figures filling the rest."""
+    fixed = {a: p for a, p in (shares or {}).items() if a not in declared}
+    if fixed:
+        table = _entry(declared, tuple(a for a in answers if a not in fixed))
+        scale = 1.0 - sum(fixed.values())
+        return _entry({**{a: p * scale for a, p in table.items()}, **fixed}, answers)
     given = {a: max(0.0, float(p)) for a, p in declared.items() if a in answers}
     rest = [a for a in answers if a not in given]
     left = 1.0 - sum(given.values())
@@ -94,8 +115,26 @@ def _entry(declared: dict[str, float], answers: tuple[str, ...]) -> dict[str, fl
     return {a: floored[a] / total for a in answers}
 
 
+def _undeclared(ids: tuple[str, ...], normal: set[str], shares: dict[str, float]) -> dict[str, float]:
+    """P(answer | a cause that does not declare the question): the ``normal`` answer gets
+    ``(1-ε) + ε/k``, every other ``ε/k`` (flat ``1/k`` without a normal answer); an answer with its
+    own share (``undeclared``) gets that, and the others are scaled to fill the rest."""
+    if normal:
+        spread = UNDECLARED_SPREAD / len(ids)
+        default = {a: spread + ((1 - UNDECLARED_SPREAD) / len(normal) if a in normal else 0.0) for a in ids}
+    else:
+        default = {a: 1.0 / len(ids) for a in ids}
+    if shares:
+        rest = [a for a in ids if a not in shares]
+        scale = (1.0 - sum(shares.values())) / sum(default[a] for a in rest)
+        default = {a: shares[a] if a in shares else default[a] * scale for a in ids}
+    return default
+
+
 def build_model(kb: Knowledge) -> Model:
     """The likelihood tables of the knowledge base (built once per loaded knowledge)."""
+    from ..knowledge.model import DERIVED_AT
+
     cached = getattr(kb, "_triage_model", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -106,17 +145,16 @@ def build_model(kb: Knowledge) -> Model:
                 ids = tuple(a.id for a in meta.answers if not a.at or at in a.at)
                 if ids:
                     answers[(kind, at)] = ids
+    derived = {(f.id, DERIVED_AT): tuple(a.id for a in f.answers) for f in kb.derived_findings.values()}
     causes = tuple(kb.causes)
     likelihood: dict[QuestionKey, dict[str, dict[str, float]]] = {}
     normals: dict[QuestionKey, set[str]] = {}
-    for q, ids in answers.items():
-        normal = {a.id for a in kb.observation_kinds[q[0]].answers if a.normal and a.id in ids}
-        normals[q] = normal
-        if normal:
-            spread = UNDECLARED_SPREAD / len(ids)
-            default = {a: spread + ((1 - UNDECLARED_SPREAD) / len(normal) if a in normal else 0.0) for a in ids}
-        else:
-            default = {a: 1.0 / len(ids) for a in ids}
+    shared: dict[QuestionKey, dict[str, float]] = {}
+    for q, ids in {**answers, **derived}.items():
+        options = kb.derived_findings[q[0]].answers if q in derived else kb.observation_kinds[q[0]].answers
+        normals[q] = {a.id for a in options if a.normal and a.id in ids}
+        shared[q] = {a.id: a.undeclared for a in options if a.undeclared is not None and a.id in ids}
+        default = _undeclared(ids, normals[q], shared[q])
         likelihood[q] = {c: default for c in causes}
     declared: set[tuple[QuestionKey, str]] = set()
     for cid, cause in kb.causes.items():
@@ -126,7 +164,7 @@ def build_model(kb: Knowledge) -> Model:
             kind, _, at = entry.observe.partition("@")
             q = (kind, at)
             if q in likelihood:
-                likelihood[q][cid] = _entry(entry.answers, answers[q])
+                likelihood[q][cid] = _entry(entry.answers, answers[q] if q in answers else derived[q], shared[q])
                 declared.add((q, cid))
     readers = decisive_kinds(kb)
     specifics: dict[QuestionKey, frozenset[str]] = {}
@@ -138,8 +176,8 @@ def build_model(kb: Knowledge) -> Model:
             continue  # every cause declares this question: nothing is left to the default
         specific = set()
         for a in ids:
-            if a in normals[q]:
-                continue
+            if a in normals[q] or a in shared[q]:
+                continue  # the normal answer, or one whose undeclared share is stated
             # the causes that predict the finding: more likely under them than under a cause
             # that does not mention the question
             holders = [c for c in causes if (q, c) in declared and likelihood[q][c][a] > base[a]]
@@ -156,7 +194,7 @@ def build_model(kb: Knowledge) -> Model:
                 if (q, c) not in declared:
                     likelihood[q][c] = default
             specifics[q] = frozenset(specific)
-    model = Model(causes, {c: kb.causes[c].prior for c in causes}, answers, likelihood, specifics)
+    model = Model(causes, {c: kb.causes[c].prior for c in causes}, answers, likelihood, specifics, derived)
     object.__setattr__(kb, "_triage_model", model)
     return model
 

@@ -126,7 +126,30 @@ def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | Non
     evidence = symptom_likelihood(kb, stated_class(kb, facts))
     for cid in decisive_support(kb, diagnosis) if diagnosis is not None else ():
         evidence[cid] = evidence.get(cid, 1.0) * DECISIVE_RATIO
-    return posterior(build_model(kb), observed_answers(facts, kb.observation_kinds), cf, evidence)
+    answered = {**observed_answers(facts, kb.observation_kinds), **derived_answers(kb, facts)}
+    return posterior(build_model(kb), answered, cf, evidence)
+
+
+def derived_answers(kb: Knowledge, facts: FactFile) -> dict[QuestionKey, str]:
+    """``FINDING@case`` -> answer id for every derived finding (``derived`` in kb/observations.yaml)
+    the values of the case settle: the field the rule engine derives for the case fact
+    (:func:`podnet.reasoning.engine.destination_derived`, or the fact's own field) has a value one
+    of its answers stands for. Nothing is recorded: a value nobody gave leaves the finding open."""
+    from ..knowledge.model import DERIVED_AT
+    from ..reasoning.engine import destination_derived
+
+    if not kb.derived_findings:
+        return {}
+    facts_of = {"source": facts.endpoints.source, "destination": facts.endpoints.destination, "cluster": facts.cluster}
+    extra = {"destination": destination_derived(facts)}
+    out: dict[QuestionKey, str] = {}
+    for f in kb.derived_findings.values():
+        fields = extra.get(f.fact, {})
+        value = fields[f.field] if f.field in fields else getattr(facts_of[f.fact], f.field, None)
+        hit = next((a.id for a in f.answers if value is not None and a.value == value and type(a.value) is type(value)), None)
+        if hit is not None:
+            out[(f.id, DERIVED_AT)] = hit
+    return out
 
 
 CLUSTER_DNS_CLASS = "dns_failure"

@@ -48,7 +48,7 @@ from .defaults import DEFAULT_THRESHOLD  # callers import it from the session to
 from .messages import MESSAGES, UNKNOWN_WORDS, VANTAGES
 from .model import AnswerOption, CauseBelief, NextStep, Outcome, Prompt, Question, Ranking, RuleCause, Summary
 from .posterior import decisive_kinds
-from .questions import MIN_GAIN, beliefs, current_posterior, knowledge, rank_questions, render_question, rule_certainty
+from .questions import MIN_GAIN, beliefs, current_posterior, derived_answers, knowledge, rank_questions, render_question, rule_certainty
 
 SHOWN_QUESTIONS = 3
 """How many ranked questions a status carries (the first is asked)."""
@@ -987,6 +987,9 @@ class TriageSession:
                     known.append(M["context_known"].format(what=_slot_label(spec, self.lang), value=shown))
         if self.kinds_known:
             known += [self._describe(o) for o in self.facts.observations]
+            for (fid, _), aid in derived_answers(kb, self.facts).items():
+                text = next(a.text for a in kb.derived_findings[fid].answers if a.id == aid)
+                known.append(M["derived_known"].format(what=text.get(self.lang)))
         unknown = [_slot_label(ctx.slot(s), self.lang) for s in sorted(self.unknown_slots)]
         for item in self.head.get("unobservable") or []:
             kind, _, at = item.partition("@")
