@@ -386,10 +386,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", help="run only cases whose name contains this text (no files written)")
     p.add_argument("--jobs", type=int, default=1, help="cases simulated in this many processes at once (the figures do not change; ms per question does under load)")
     p.add_argument("--heldout", metavar="NAMES", help="run held-out tickets instead (examples/heldout: comma-separated files, or 'all'; no files written)")
+    p.add_argument("--sentence", choices=["read", "ignore"], default="read", help="ignore: triage does not read what the ticket's sentence names (kb/mentions.yaml), for comparison (no files written)")
     p.add_argument("--start", choices=["sentence", "endpoints"], default="sentence", help="endpoints: start from the full file's endpoints and cluster context, for comparison (no files written)")
     args = p.parse_args(argv)
     global START
     START = args.start
+    if args.sentence == "ignore":
+        from podnet.triage import mentions
+
+        mentions.named = lambda text: []  # type: ignore[assignment]
     global load_cases
     if args.heldout:
         load_cases = lambda: load_heldout(args.heldout)  # noqa: E731
@@ -398,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         load_cases = lambda: [c for c in every() if args.only in c.name]  # noqa: E731
     text, _summary, _figures = run(args.threshold, args.jobs)
     sys.stdout.write(text)
-    if args.write != "-" and not args.only and not args.heldout and args.start == "sentence":
+    if args.write != "-" and not args.only and not args.heldout and args.start == "sentence" and args.sentence == "read":
         out = Path(args.write)
         old = out.read_text(encoding="utf-8") if out.exists() else ""
         if NOTES_HEADING in old:  # the hand-written analysis below the generated table is kept

@@ -65,6 +65,8 @@ def prompt_text(p: Prompt, n: int, lang: str) -> str:
     lines = [head + "]", p.text]
     if p.needed_for:
         lines.append(f"  ({M['needed_for'].format(what=p.needed_for)})")
+    if p.named_in_ticket:
+        lines.append(f"  ({M['named_in_ticket'].format(words=p.named_in_ticket)})")
     if p.command:
         where = VANTAGES[lang].get(p.at or "", p.at or "")
         label = M["run"].format(run_in=p.run_in, where=where) if p.type == "observation" else M["show"].format(run_in=p.run_in)

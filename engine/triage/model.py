@@ -67,6 +67,7 @@ class Prompt(_Model):
     example: str | None = None
     expected_gain: float | None = None
     needed_for: str | None = Field(None, description="Why a context slot is asked: the question (or 'rules') that needs it.")
+    named_in_ticket: str | None = Field(None, description="The ticket sentence's words that put this check first (kb/mentions.yaml), verbatim.")
     question: Question | None = Field(None, description="The observation question itself (type 'observation').")
 
 

@@ -117,13 +117,20 @@ def rule_certainty(diagnosis: Diagnosis) -> dict[str, float]:
     return out
 
 
-def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | None = None) -> dict[str, float]:
+def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | None = None, *, sentence: bool = False) -> dict[str, float]:
     """The posterior given the observations of the facts that map to answers and, when given,
-    the rule engine's diagnosis of the same facts."""
+    the rule engine's diagnosis of the same facts. ``sentence``: also weigh what the ticket's
+    sentence names (kb/mentions.yaml); that posterior orders the questions only, confidence and
+    the stop come from the answers (a mention is no evidence)."""
+    from .mentions import mention_ratios
     from .posterior import symptom_likelihood
 
     cf = rule_certainty(diagnosis) if diagnosis is not None else None
     evidence = symptom_likelihood(kb, stated_class(kb, facts))
+    if sentence:
+        for cid, ratio in mention_ratios(facts.case.summary or "").items():
+            if cid in kb.causes:
+                evidence[cid] = evidence.get(cid, 1.0) * ratio
     for cid in decisive_support(kb, diagnosis) if diagnosis is not None else ():
         evidence[cid] = evidence.get(cid, 1.0) * DECISIVE_RATIO
     answered = {**observed_answers(facts, kb.observation_kinds), **derived_answers(kb, facts)}

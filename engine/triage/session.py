@@ -76,6 +76,11 @@ Each "don't know" to ``KIND@VANTAGE`` multiplies the priority of the open questi
 this factor (gain per effort × factor): they are asked after the checks of other kinds, not struck
 off (the same check on another node may still be at hand)."""
 
+MENTION_QUESTIONS = 3
+"""Checks of the kinds the ticket's sentence names (``ask`` in kb/mentions.yaml) asked before the
+others, at most this many per session: an engineer checks first what the ticket names, then goes
+by expected gain."""
+
 STATE_MARK = "podnet_triage_session"
 """Key that marks a saved session (as opposed to a fact file)."""
 
@@ -306,7 +311,9 @@ class TriageSession:
             post = current_posterior(kb, facts, diagnosis)
             model = build_model(kb)
             open_qs = _open_questions(kb, model, facts)
-            gains = {q: expected_gain(model, post, q) for q in open_qs}
+            # the order of the questions weighs what the ticket's sentence names; nothing else does
+            ordering = current_posterior(kb, facts, diagnosis, sentence=True) if self.strategy == "adaptive" else post
+            gains = {q: expected_gain(model, ordering, q) for q in open_qs}
             b = beliefs(kb, post, self.lang)
             top = b[0] if b else None
             agree = diagnosis.top is not None and top is not None and diagnosis.top.id == top.id
@@ -367,6 +374,10 @@ class TriageSession:
             slot_id = self._rule_slot()
             if slot_id:
                 return ("context", slot_id, None)
+        if self.strategy == "adaptive":
+            named = self._named_first(ev, finder)
+            if named is not None:
+                return named
         best: tuple[float, Any, tuple[str, ...], float] | None = None
         if self.strategy == "fixed":
             for q in ev["open"]:  # the guide's order
@@ -402,6 +413,37 @@ class TriageSession:
             return self._long_shot()
         return None
 
+    def _named_first(self, ev: dict[str, Any], finder: Any) -> tuple[str, Any, Any] | None:
+        """The first open check, with some expected gain, of a kind the ticket's sentence names
+        (kb/mentions.yaml ``ask``, in its order), while fewer than :data:`MENTION_QUESTIONS` such
+        checks were asked; the values it needs are asked first, as for any check."""
+        from .mentions import asked_first
+
+        kinds = asked_first(self.head["case"].get("summary") or "")
+        if not kinds:
+            return None
+        done = sum(1 for e in self.log if e.type == "observation" and e.key.partition("@")[0] in kinds)
+        if done >= MENTION_QUESTIONS:
+            return None
+        for kind in kinds:
+            for q in ev["open"]:
+                if q[0] != kind or ev["gains"][q] <= 0:
+                    continue
+                needs = finder.needs(q)
+                if needs is None:
+                    continue
+                return ("context", self._first(needs[0]), q) if needs else ("observation", q, ev["gains"][q])
+        return None
+
+    def _named_words(self, q: tuple[str, str]) -> str | None:
+        """The ticket's words that put check ``q`` first, when :meth:`_named_first` chose it."""
+        chosen = self._named_first(self._evaluate(), self._finder()) if self.strategy == "adaptive" else None
+        if chosen is None or chosen[:2] != ("observation", q):
+            return None
+        from .mentions import words_for
+
+        return words_for(self.head["case"].get("summary") or "", q[0])
+
     def _long_shot(self) -> tuple[str, Any, Any] | None:
         """When no likely answer would change the ranking: the decisive check of a less likely
         cause, one of whose answers (probability at least :data:`LONG_SHOT_P`) would put another
@@ -428,19 +470,42 @@ class TriageSession:
             finder = self._finder()
             ranked = [b.id for b in ev["beliefs"][1 : 1 + max_rivals]] if max_rivals else list(ev["post"])
             contenders = {c for c in ranked if ev["post"].get(c, 0.0) >= min_posterior}
-            best: tuple[float, Any] | None = None
-            for q in ev["open"]:
+            best: tuple[float, Any, tuple[str, ...]] | None = None
+            for q in [*ev["open"], *self._beyond_case(ev)]:
                 rivals = {c for c in readers.get(q[0], ()) if c != top and c in contenders}
-                if not rivals or ev["gains"][q] <= MIN_GAIN or finder.needs(q) != ():
+                if not rivals or (q in ev["gains"] and ev["gains"][q] <= MIN_GAIN):
                     continue
-                chance = self._overturn(q, top, min_p)
+                needs = finder.needs(q)
+                if needs is None or (not needs and q not in ev["gains"]):  # a place this case does not have
+                    continue
+                trial = None
+                if needs:  # the check once its values are known (stand-ins: what matters is the answer)
+                    try:
+                        trial = ctx.build_facts(ctx.with_stand_ins(self.head, list(needs)), list(self._obs))
+                    except Exception:  # noqa: BLE001 - a stand-in the case refuses: the check cannot help
+                        continue
+                chance = self._overturn(q, top, min_p, trial)
                 if chance < min_p:
                     continue
-                score = chance / kb.observation_kinds[q[0]].cost * self._answerable(q)
+                score = chance / (kb.observation_kinds[q[0]].cost + SLOT_COST * len(needs)) * self._answerable(q)
                 if best is None or score > best[0] + 1e-12:
-                    best = (score, q)
-            self._cache[key] = ("observation", best[1], ev["gains"][best[1]]) if best else None
+                    best = (score, q, needs)
+            if best is None:
+                self._cache[key] = None
+            elif best[2]:
+                self._cache[key] = ("context", self._first(best[2][0]), best[1])
+            else:
+                self._cache[key] = ("observation", best[1], ev["gains"][best[1]])
         return self._cache[key]  # type: ignore[no-any-return]
+
+    def _beyond_case(self, ev: dict[str, Any]) -> list[tuple[str, str]]:
+        """Unanswered, unblocked checks at a place the case does not have yet (the destination Pod
+        before its backend is known): a value of the case makes them askable."""
+        from .questions import _blocked, in_case
+
+        facts = self.facts
+        blocked_kinds, blocked_keys = _blocked(facts)
+        return [q for q in ev["model"].answers if not in_case(facts, q[1]) and q[0] not in blocked_kinds and q not in blocked_keys]
 
     def _answerable(self, q: tuple[str, str]) -> float:
         """How the "don't know" answers so far weigh on asking ``q``: :data:`SIBLING_UNKNOWN` to the
@@ -457,16 +522,17 @@ class TriageSession:
         unknown = [item.partition("@") for item in self.head.get("unobservable") or []]
         return SIBLING_UNKNOWN ** sum(1 for kind, sep, at in unknown if sep and same_check(kind, at))
 
-    def _overturn(self, q: tuple[str, str], top: str | None, min_p: float) -> float:
+    def _overturn(self, q: tuple[str, str], top: str | None, min_p: float, base: FactFile | None = None) -> float:
         """Probability (by the signatures) of the answers to ``q``, each at least ``min_p``, that
         once recorded would put another cause than ``top`` first in the posterior (signatures and
-        the rule engine's verdict, as for a real answer) or change the rule engine's first cause."""
+        the rule engine's verdict, as for a real answer) or change the rule engine's first cause;
+        ``base``: the case with the values the check needs (stand-ins), when it needs some."""
         from ..reasoning.diagnose import diagnose_facts
 
         ev = self._evaluate()
         kb, model, post = ev["kb"], ev["model"], ev["post"]
         meta = kb.observation_kinds[q[0]]
-        facts = self.facts
+        facts = self.facts if base is None else base
         rules_top = ev["diagnosis"].top.id if ev["diagnosis"].top is not None else None
         chance = 0.0
         for a in model.answers[q]:
@@ -594,6 +660,7 @@ class TriageSession:
             at=q.at,
             options=q.answers,
             expected_gain=q.expected_gain,
+            named_in_ticket=self._named_words(choice[1]),
             question=q,
         )
 
