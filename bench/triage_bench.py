@@ -143,7 +143,11 @@ def customer_symptom(full: FactFile) -> str:
     obs = full.observations
     outcome = lambda o: getattr(o, "outcome", None)  # noqa: E731
     of = lambda kind: [o for o in obs if o.kind == kind]  # noqa: E731
-    if any(outcome(o) in ("failed", "intermittent") for o in of("dns_lookup")) or any(getattr(o, "resolver_timeout_like", None) for o in of("latency")):
+    if (
+        any(outcome(o) in ("failed", "intermittent") for o in of("dns_lookup"))
+        or any(getattr(o, "resolver_timeout_like", None) for o in of("latency"))
+        or any(getattr(o, "protocol", None) == "dns" and outcome(o) in ("failed", "intermittent") for o in of("reachability"))
+    ):
         return "dns_failure"
     pings = of("ping")
     if (
