@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     global START
     START = args.start
     if args.sentence == "ignore":
-        from podnet.triage import mentions
+        from podnet.knowledge import mentions
 
         mentions.named = lambda text: []  # type: ignore[assignment]
     global load_cases

@@ -70,6 +70,7 @@ def check_knowledge(rule_dirs: tuple[str, ...] = (), examples: Path | None = Non
     report.add(_template_problems(kb))
     report.add(_catalogue_problems())
     report.add(_calibration_problems(kb))
+    report.add(_mention_problems(kb))
     _check_rule_tests(kb, rule_dirs, report)
     if examples is not None:
         _check_examples(kb, examples, "expected.yaml", report, labels_only=False)
@@ -87,6 +88,18 @@ def _calibration_problems(kb: Knowledge) -> list[PodnetError]:
     for line in calibration_problems(kb):
         cause, _, message = line.partition(": ")
         out.append(RuleError(message, location=f"kb/causes: {cause}", code="E-RULE-CALIBRATION"))
+    return out
+
+
+def _mention_problems(kb: Knowledge) -> list[PodnetError]:
+    """kb/mentions.yaml (what a ticket's sentence names, read by triage): valid, and naming only
+    causes and observation kinds that exist."""
+    from .mentions import mention_problems
+
+    out: list[PodnetError] = []
+    for line in mention_problems(kb.causes, kb.observation_kinds):
+        where, _, message = line.partition(": ")
+        out.append(KnowledgeError(message, location=where, code="E-KB-MENTIONS"))
     return out
 
 

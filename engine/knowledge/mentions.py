@@ -8,6 +8,7 @@ small vocabulary of regular expressions needs no library."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -71,6 +72,23 @@ def mentions() -> tuple[Mention, ...]:
     except (yaml.YAMLError, ValueError) as e:
         first = str(e).splitlines()
         raise KnowledgeError(f"{where}: {' '.join(first[:3])}") from None
+
+
+def mention_problems(causes: Iterable[str], kinds: Iterable[str]) -> list[str]:
+    """``rules check``: the vocabulary read fresh (not the cached copy); every cause and check it
+    names must exist. One line per problem, located in kb/mentions.yaml."""
+    where = f"kb/{MENTIONS_FILE}"
+    try:
+        data = yaml.safe_load(resources.files("podnet.kb").joinpath(MENTIONS_FILE).read_text(encoding="utf-8"))
+        found = Mentions.model_validate(data).mentions
+    except (yaml.YAMLError, ValueError) as e:
+        return [f"{where}: {' '.join(str(e).splitlines()[:3])}"]
+    causes, kinds = set(causes), set(kinds)
+    out = []
+    for i, m in enumerate(found):
+        out += [f"{where}: mentions[{i}] ({m.id}).causes: unknown cause {c!r}" for c in m.causes if c not in causes]
+        out += [f"{where}: mentions[{i}] ({m.id}).ask: unknown observation kind {k!r}" for k in m.ask if k not in kinds]
+    return out
 
 
 def named(text: str) -> list[Mention]:

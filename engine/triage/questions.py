@@ -122,7 +122,7 @@ def current_posterior(kb: Knowledge, facts: FactFile, diagnosis: Diagnosis | Non
     the rule engine's diagnosis of the same facts. ``sentence``: also weigh what the ticket's
     sentence names (kb/mentions.yaml); that posterior orders the questions only, confidence and
     the stop come from the answers (a mention is no evidence)."""
-    from .mentions import mention_ratios
+    from ..knowledge.mentions import mention_ratios
     from .posterior import symptom_likelihood
 
     cf = rule_certainty(diagnosis) if diagnosis is not None else None

@@ -417,7 +417,7 @@ class TriageSession:
         """The first open check, with some expected gain, of a kind the ticket's sentence names
         (kb/mentions.yaml ``ask``, in its order), while fewer than :data:`MENTION_QUESTIONS` such
         checks were asked; the values it needs are asked first, as for any check."""
-        from .mentions import asked_first
+        from ..knowledge.mentions import asked_first
 
         kinds = asked_first(self.head["case"].get("summary") or "")
         if not kinds:
@@ -440,7 +440,7 @@ class TriageSession:
         chosen = self._named_first(self._evaluate(), self._finder()) if self.strategy == "adaptive" else None
         if chosen is None or chosen[:2] != ("observation", q):
             return None
-        from .mentions import words_for
+        from ..knowledge.mentions import words_for
 
         return words_for(self.head["case"].get("summary") or "", q[0])
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from podnet.triage.mentions import MAX_RATIO, asked_first, mention_ratios, mentions, named
+from podnet.knowledge.mentions import MAX_RATIO, asked_first, mention_ratios, mentions, named
 from podnet.triage.questions import knowledge
 from podnet.triage.session import MENTION_QUESTIONS, TriageSession
 
@@ -116,3 +116,15 @@ def test_a_sentence_orders_questions_and_is_no_evidence():
     assert abs(shown["coredns_forward_loop"] - evidence["coredns_forward_loop"]) < 1e-3  # what is shown ignores the sentence
     assert evidence["coredns_forward_loop"] < ordering["coredns_forward_loop"] <= MAX_RATIO * evidence["coredns_forward_loop"]
     assert not s.ranking().confident
+
+
+def test_rules_check_names_an_unknown_cause_or_check_in_the_vocabulary():
+    from podnet.knowledge.mentions import mention_problems
+
+    kb = knowledge()
+    assert mention_problems(kb.causes, kb.observation_kinds) == []
+    causes = set(kb.causes) - {"kube_proxy_no_rules"}
+    kinds = set(kb.observation_kinds) - {"kube_proxy"}
+    problems = mention_problems(causes, kinds)
+    assert "kb/mentions.yaml: mentions[0] (kube_proxy).causes: unknown cause 'kube_proxy_no_rules'" in problems
+    assert "kb/mentions.yaml: mentions[0] (kube_proxy).ask: unknown observation kind 'kube_proxy'" in problems
