@@ -561,3 +561,22 @@ def test_ui_triage_start_page_takes_the_tickets_sentence(client):
     assert r.status_code == 200 and 'data-prompt="symptom"' in r.text
     facts = client.get(f"/ui/triage/{_sid(r.text)}/facts.json").json()
     assert facts["case"]["summary"] == sentence
+
+
+def test_the_check_the_ticket_names_comes_first_on_the_page_and_in_the_api(client):
+    """A sentence naming kube-proxy: its check is asked first, the API says which words put it
+    there, and the page shows them (escaped) in the session's language."""
+    sentence = "After a kernel update the kube-proxy Pod is in CrashLoopBackOff <b>"
+    state = client.post("/v1/triage", json={"case_id": "T-42", "summary": sentence, "lang": "en"}).json()
+    sid = state["id"]
+    for answer in ("other", "pod", "service"):
+        state = _reply(client, sid, answer)
+    assert state["prompt"]["key"] == "kube_proxy@control_plane" and state["prompt"]["named_in_ticket"] == "kube-proxy"
+    r = client.post("/ui/triage", data={"lang": "zh", "summary": sentence, "src_kind": "pod", "dst_kind": "service",
+                                        "src_namespace": "default", "dst_namespace": "default"}, headers={"hx-request": "true"})
+    sid = _sid(r.text)
+    r = client.post(f"/ui/triage/{sid}/answer", data={"lang": "zh", "answer": "other"}, headers={"hx-request": "true"})
+    for answer in ("pod", "service"):  # where it starts and what it reaches (a sentence alone gives neither)
+        r = client.post(f"/ui/triage/{sid}/answer", data={"lang": "zh", "answer": answer}, headers={"hx-request": "true"})
+    assert 'data-prompt="observation"' in r.text and "kube-proxy" in r.text and "工单中提到“kube-proxy”" in r.text
+    assert "CrashLoopBackOff <b>" not in r.text  # the sentence is never markup
