@@ -332,12 +332,23 @@ class KubeProxy(Observation):
     pod_status: Literal["running", "crashloop", "pending", "error", "missing", "not_ready"] | None = None
     mode: Literal["iptables", "ipvs", "nftables", "unknown"] | None = None
     log_errors: list[Text] | None = Field(None, description="Error lines of its log; [] when the log was read and is clean.")
+    log_errors_stated: bool | None = Field(
+        None,
+        description="Stated without quoting the lines: its log shows errors (true) or is clean (false); "
+        "a triage answer records this, not an invented line.",
+    )
+
+    @model_validator(mode="after")
+    def _stated_matches_lines(self) -> "KubeProxy":
+        if self.log_errors is not None and self.log_errors_stated is not None and self.log_errors_stated != bool(self.log_errors):
+            raise ValueError("log_errors_stated contradicts log_errors")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def has_log_errors(self) -> bool | None:
-        """None when the log was not read."""
-        return None if self.log_errors is None else bool(self.log_errors)
+        """From the lines when listed, else as stated; None when the log was not read."""
+        return self.log_errors_stated if self.log_errors is None else bool(self.log_errors)
 
 
 class ServiceRules(Observation):
