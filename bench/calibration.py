@@ -16,7 +16,10 @@ For each labelled case the first cause and its confidence are read from ``podnet
 The reliability table bins the first cause's confidence (no cause at all is its own row) and
 gives the share of cases whose first cause is the labelled one; a calibrated engine is right at
 least as often as its confidence says in the 0.8+ rows. *Confident-wrong* counts every cause other
-than the label listed at 0.8 or more (not only first ones). ``--check`` exits 1 when there is one.
+than the label listed at 0.8 or more (not only first ones). ``--check`` exits 1 when there is one,
+except a held-out round's own recorded result (``recorded_confident_wrong``: what its one run
+showed, kept rather than tuned away; still counted in every figure), or when such a record no
+longer holds.
 Nothing is tuned here: it reports.
 """
 
@@ -48,6 +51,19 @@ class CaseResult:
     confidence: float
     top3: list[str]
     confident_wrong: list[tuple[str, float]] = field(default_factory=list)
+    recorded_wrong: list[str] = field(default_factory=list)
+    """Wrong causes at 0.8 or more a held-out round's one run showed, kept as its record
+    (``recorded_confident_wrong`` in expected.yaml): counted in every figure, not a new failure."""
+
+    @property
+    def new_wrong(self) -> list[tuple[str, float]]:
+        """Confident wrong causes not on the record."""
+        return [(c, cf) for c, cf in self.confident_wrong if c not in self.recorded_wrong]
+
+    @property
+    def stale_record(self) -> list[str]:
+        """Recorded wrong causes that no longer reach 0.8 (the record should go)."""
+        return [c for c in self.recorded_wrong if c not in {w for w, _ in self.confident_wrong}]
 
     @property
     def right(self) -> bool:
@@ -64,10 +80,10 @@ def _diagnose(facts) -> list[tuple[str, float]]:
     return [(c.id, c.confidence) for c in diagnose(facts).causes]
 
 
-def _result(set_name: str, name: str, label: str, ranked: list[tuple[str, float]]) -> CaseResult:
+def _result(set_name: str, name: str, label: str, ranked: list[tuple[str, float]], recorded: list[str] | None = None) -> CaseResult:
     top, conf = ranked[0] if ranked else (None, 0.0)
     wrong = [(cid, cf) for cid, cf in ranked if cf >= CONFIDENT and cid != label]
-    return CaseResult(set_name, name, label, top, conf, [cid for cid, _ in ranked[:3]], wrong)
+    return CaseResult(set_name, name, label, top, conf, [cid for cid, _ in ranked[:3]], wrong, list(recorded or []))
 
 
 def _label(entry: object) -> str:
@@ -93,7 +109,8 @@ def example_cases(folder: Path, set_name: str, skip_invalid: bool = False) -> li
                 raise
             SKIPPED.append(f"{set_name}/{name}")
             continue
-        out.append(_result(set_name, name, _label(entry), _diagnose(facts)))
+        recorded = entry.get("recorded_confident_wrong") if isinstance(entry, dict) else None
+        out.append(_result(set_name, name, _label(entry), _diagnose(facts), recorded))
     return out
 
 
@@ -158,6 +175,8 @@ def summary(results: list[CaseResult]) -> dict[str, object]:
         "no_cause": sum(r.top is None for r in results),
         "confident_wrong": sum(len(r.confident_wrong) for r in results),
         "confident_wrong_cases": [(r.name, r.label, r.confident_wrong) for r in results if r.confident_wrong],
+        "new_confident_wrong_cases": [(r.name, r.label, r.new_wrong) for r in results if r.new_wrong],
+        "stale_records": [(r.name, r.stale_record) for r in results if r.stale_record],
     }
 
 
@@ -197,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="Markdown tables (default)")
     ap.add_argument("--json", action="store_true", help="JSON instead of Markdown")
     ap.add_argument("--cases", action="store_true", help="also list every case of examples and held-out")
-    ap.add_argument("--check", action="store_true", help="exit 1 when a wrong cause reaches 0.8")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a wrong cause reaches 0.8 (other than a held-out round's recorded one), or a record is stale")
     ap.add_argument("--sets", default="examples,held-out,rule tests", help="comma-separated sets to measure")
     ap.add_argument("--skip-invalid", action="store_true", help="leave out fact files the knowledge measured cannot read (older schema)")
     args = ap.parse_args(argv)
@@ -213,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: {"summary": summary(v), "reliability": reliability(v), "cases": [asdict(r) for r in v]} for k, v in sets.items()}, indent=2))
     else:
         print(markdown(sets, tuple(n for n in ("examples", "held-out") if n in sets) if args.cases else ()), end="")
-    wrong = sum(summary(v)["confident_wrong"] for v in sets.values())  # type: ignore[misc]
-    return 1 if args.check and wrong else 0
+    failing = any(summary(v)["new_confident_wrong_cases"] or summary(v)["stale_records"] for v in sets.values())
+    return 1 if args.check and failing else 0
 
 
 if __name__ == "__main__":
