@@ -62,5 +62,5 @@ class Workaround(Observation):
     def _known_change(cls, value: str) -> str:
         known = workaround_changes()
         if value not in known:
-            raise ValueError(f"unknown change {value!r}; one of: {', '.join(known)}")
+            raise ValueError(f"not a change of kb/workarounds.yaml; one of: {', '.join(known)}")  # the value is not echoed (it may be a payload)
         return value
