@@ -195,7 +195,7 @@ def destination_derived(facts: FactFile) -> dict[str, Any]:
     """The fields the engine derives for the ``destination`` fact, beyond the destination's own
     (``backend_count``, ``in_cluster_range``, ``source_is_backend``, ``source_is_destination``)."""
     return {"backend_count": len(facts.endpoints.destination.backends), "in_cluster_range": _outside_in_range(facts),
-            "source_is_backend": _source_is_backend(facts), "source_is_destination": _source_is_destination(facts)}
+            "source_is_backend": _source_is_backend(facts), "source_is_destination": source_is_destination(facts)}
 
 
 def _source_is_backend(facts: FactFile) -> bool | None:
@@ -207,7 +207,7 @@ def _source_is_backend(facts: FactFile) -> bool | None:
     return any((src.ip and b.ip == src.ip) or (src.name and b.pod == src.name) for b in dst.backends)
 
 
-def _source_is_destination(facts: FactFile) -> bool | None:
+def source_is_destination(facts: FactFile) -> bool | None:
     """The source Pod is the destination Pod itself, or one of the Service's backends: a probe run in
     the source Pod is run inside the destination Pod. None when the source or destination is not known."""
     src, dst = facts.endpoints.source, facts.endpoints.destination

@@ -446,7 +446,7 @@ def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile)
     port, name, packet size...), :data:`BACKEND` (:data:`ALTERNATIVE`) when it probes the other end
     of the destination Service (a backend Pod instead of the ClusterIP, or the ClusterIP when the
     question probes the backend Pod: the guide pings and connects to the Pod), else 0."""
-    if getattr(o, "kind", None) != meta.kind or o.at != vantage(at):
+    if getattr(o, "kind", None) != meta.kind or not same_place(o.at, vantage(at), facts):
         return 0
 
     def same(identity: dict[str, Any]) -> bool:
@@ -472,6 +472,35 @@ def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile)
         if same(alt):
             return BACKEND
     return 0
+
+
+POD_SIDES = frozenset({"source_pod", "destination_pod"})
+
+
+def same_place(observed_at: str, asked_at: str, facts: FactFile) -> bool:
+    """Whether an observation made at ``observed_at`` was made where a question asks (``asked_at``, a
+    vantage): the same vantage, or the source Pod and the destination Pod when the case's source Pod
+    is the destination Pod itself (a customer testing from inside the Pod the ticket is about)."""
+    if observed_at == asked_at:
+        return True
+    if {observed_at, asked_at} != POD_SIDES:
+        return False
+    from ..reasoning.engine import source_is_destination
+
+    return bool(source_is_destination(facts))
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def _loopback_twin(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> bool:
+    """Whether ``o`` is the question's probe aimed at the loopback address instead (the same port,
+    the same place): read with the probe by the answers that compare both ("127.0.0.1 connects,
+    the Pod's own address is refused")."""
+    if getattr(o, "kind", None) != meta.kind or getattr(o, "target", None) not in LOOPBACK or not same_place(o.at, vantage(at), facts):
+        return False
+    port = case_values(meta.kind, at, facts, probe_role(meta, at)).get("port")
+    return port is not None and getattr(o, "port", None) == port
 
 
 def same_probe(meta: ObservationKind, at: str, o: Observation, facts: FactFile) -> bool:
@@ -548,6 +577,7 @@ def observed_probes(facts: FactFile, kinds: dict[str, ObservationKind], min_leve
     (``min_level=EXACT``: the very probe only). The observations of one check at one level are
     read together (:func:`answer_for_group`)."""
     groups: dict[tuple[str, str], dict[int, list[Observation]]] = {}
+    loopback: dict[tuple[str, str], list[Observation]] = {}
     rich = _enriched(facts) if any(kinds.get(getattr(o, "kind", "")) for o in facts.observations) else facts
     for o in rich.observations:
         kind: str = getattr(o, "kind", "")
@@ -555,16 +585,18 @@ def observed_probes(facts: FactFile, kinds: dict[str, ObservationKind], min_leve
         if meta is None or not meta.answers:
             continue
         for at in meta.how:  # the questions at this vantage (``source_node``, ``source_node>destination_node``...)
-            if vantage(at) != o.at:
+            if not same_place(o.at, vantage(at), facts):
                 continue
             level = probe_match(meta, at, o, facts)
             if level >= max(min_level, 1):
                 groups.setdefault((kind, at), {}).setdefault(level, []).append(o)
+            elif _loopback_twin(meta, at, o, facts):
+                loopback.setdefault((kind, at), []).append(o)
     out: dict[tuple[str, str], tuple[str, int]] = {}
     for (kind, at), by_level in groups.items():
         meta = kinds[kind]
         if min_level <= BACKEND:  # answers about both ends of a Service (ClusterIP and backend Pod) together
-            both = [o for level in sorted(by_level, reverse=True) for o in by_level[level]]
+            both = [o for level in sorted(by_level, reverse=True) for o in by_level[level]] + loopback.get((kind, at), [])
             joint = [a for a in meta.answers if a.match_all and (not a.at or at in a.at) and matches_group(kind, a, both)]
             if joint:
                 out[(kind, at)] = (joint[0].id, EXACT)

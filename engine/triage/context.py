@@ -172,7 +172,9 @@ def applies(spec: SlotSpec, head: dict[str, Any]) -> bool:
         if kinds.get(key) not in allowed:
             return False
     if spec.id == "destination_port":
-        return bool((ep.get("destination") or {}).get("ip")) and not (ep.get("destination") or {}).get("port")
+        # the port alone: after an address without one, or when the address is not known (a Pod's IP
+        # nobody gave, while what listens on its port can still be checked)
+        return bool(kinds["destination_kind"]) and not (ep.get("destination") or {}).get("port")
     ref = _node_ref(spec.sets)
     if ref is not None and _node_name(head, ref[0]) is None:
         return False  # a node's NIC or PodCIDR needs the node's name first

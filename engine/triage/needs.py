@@ -21,7 +21,7 @@ from typing import Any
 from ..facts.model import FactFile
 from ..knowledge.load import Knowledge
 from . import context as ctx
-from .answers import NotAskable, build_observations, observed_probes, vantage
+from .answers import NotAskable, build_observations, is_cluster_dns, observed_probes, vantage
 from .posterior import QuestionKey
 
 RULE_NEED_MIN_POSTERIOR = 0.05
@@ -66,6 +66,19 @@ def _shape(head: dict[str, Any], open_ids: tuple[str, ...]) -> tuple[Any, ...]:
     return ((ep.get("source") or {}).get("kind"), (ep.get("destination") or {}).get("kind"), (head.get("cluster") or {}).get("cni"), filled, open_ids)
 
 
+def _value_shape(head: dict[str, Any]) -> tuple[bool | None, bool | None]:
+    """What else a question's needs depend on, from the values of the case: whether the destination
+    is the cluster DNS Service (a lookup then checks a name every cluster serves, and needs none) and
+    whether the source Pod is the destination Pod (its checks are then made inside the destination)."""
+    from ..reasoning.engine import source_is_destination
+
+    try:
+        facts = ctx.build_facts(head)
+    except Exception:  # noqa: BLE001 - a case the stand-ins cannot build: the needs say so themselves
+        return (None, None)
+    return (is_cluster_dns(facts), source_is_destination(facts))
+
+
 class NeedFinder:
     """The needs of every question for one state of the case (built lazily, cached by shape)."""
 
@@ -75,7 +88,7 @@ class NeedFinder:
         self.kb = kb
         self.head = head
         self.open_ids = open_ids
-        self.shape = _shape(head, open_ids)
+        self.shape = _shape(head, open_ids) + _value_shape(head)
         self._facts: dict[tuple[str, ...], FactFile | None] = {}
 
     def _with(self, ids: tuple[str, ...]) -> FactFile | None:

@@ -206,7 +206,7 @@ def render_question(kb: Knowledge, facts: FactFile, q: QuestionKey, gain: float,
     kind, at = q
     meta = kb.observation_kinds[kind]
     how = meta.how[at]
-    ctx = ctx if ctx is not None else case_context(facts)
+    ctx = {**(ctx if ctx is not None else case_context(facts)), "at": at}  # the question may read where it is asked
     role = probe_role(meta, at)
     if role != "destination" and role_target(facts, role) is not None:
         ctx = probe_context(ctx, role)  # the check probes the backend Pod, a node, the DNS Service
