@@ -48,6 +48,23 @@ def test_a_nodeport_failing_from_outside_confirms_the_dropping_rule():
     assert r.confident and r.beliefs[0].id == "iptables_blocks_traffic"
 
 
+def test_the_check_that_lets_the_rules_agree_comes_next():
+    """The DROP makes the posterior name the firewall (0.83) while no rule can conclude before the
+    flow is known to fail: the check whose likely answer lets nu-firewall-drops-all conclude is
+    asked next (TriageSession._agreeing), not the checks ranked by gain."""
+    s = _after(NODEPORT, NODEPORT_OPENING, {"firewall@destination_node": "drop_all"})
+    r = s.ranking()
+    assert r.beliefs[0].id == "iptables_blocks_traffic" and r.beliefs[0].posterior >= 0.5 and not r.rules_agree
+    assert s.current_question().key == "reachability@other_node"
+
+
+def test_near_miss_no_rule_is_sought_while_the_posterior_is_undecided():
+    """No matching DROP: nothing has reached the threshold, the checks come by gain."""
+    s = _after(NODEPORT, NODEPORT_OPENING, {"firewall@destination_node": "none"})
+    assert s.ranking().beliefs[0].posterior < 0.5
+    assert s.current_question().key != "reachability@other_node"
+
+
 def test_near_miss_the_flow_works_from_outside():
     s = _after(NODEPORT, NODEPORT_OPENING, {"firewall@destination_node": "drop_all", "reachability@other_node": "ok"})
     assert not s.ranking().confident
