@@ -64,6 +64,11 @@ at least this probability (one more question rather than a confident wrong answe
 RUNNER_UP = 0.005
 """... and only the decisive checks of the runner-up cause, when it has at least this posterior."""
 
+AGREE_P = 0.2
+"""When the posterior's top cause has reached the threshold and the rule engine does not rank it
+first, a check whose answers would make the rule engine agree, with at least this probability
+together, is asked before the checks ranked by gain (:meth:`TriageSession._agreeing`)."""
+
 LONG_SHOT_P = 0.001
 """When no likely answer would change the ranking, checks are still asked one of whose answers,
 at least this probable, would put another cause first or make one confident (the decisive check
@@ -374,6 +379,10 @@ class TriageSession:
             slot_id = self._rule_slot()
             if slot_id:
                 return ("context", slot_id, None)
+            if self.strategy == "adaptive":
+                agreeing = self._agreeing()
+                if agreeing is not None:
+                    return agreeing
         if self.strategy == "adaptive":
             named = self._named_first(ev, finder)
             if named is not None:
@@ -497,6 +506,47 @@ class TriageSession:
             else:
                 self._cache[key] = ("observation", best[1], ev["gains"][best[1]])
         return self._cache[key]  # type: ignore[no-any-return]
+
+    def _agreeing(self) -> tuple[str, Any, Any] | None:
+        """The posterior's top cause has reached the threshold, the rule engine does not rank it
+        first: the open check, needing no further value, whose answers (by the signatures) that
+        would make the rule engine rank that cause first are likeliest per effort, if together at
+        least :data:`AGREE_P` (the check that lets a rule conclude what the signatures already
+        say: a NodePort failing from outside makes the node's DROP rule the network-unreachable
+        class, so nu-firewall-drops-all can conclude); else None. The answer still has to be
+        given: nothing is concluded from the likelihoods alone."""
+        if "agreeing" not in self._cache:
+            from ..reasoning.diagnose import diagnose_facts
+
+            ev = self._evaluate()
+            kb, model, post = ev["kb"], ev["model"], ev["post"]
+            top = ev["beliefs"][0].id
+            finder = self._finder()
+            best: tuple[float, Any] | None = None
+            for q in ev["open"]:
+                if finder.needs(q) != ():
+                    continue
+                meta = kb.observation_kinds[q[0]]
+                chance = 0.0
+                for a in model.answers[q]:
+                    pa = sum(post[c] * model.p(q, c, a) for c in post)
+                    if pa < CONFIRM_P:
+                        continue
+                    try:
+                        obs = build_observations(meta, q[1], a, self.facts)
+                    except NotAskable:
+                        continue
+                    trial = self.facts.model_copy(update={"observations": list(self.facts.observations) + list(obs)})
+                    d = diagnose_facts(trial, lang=self.lang, rule_dirs=self.rule_dirs)
+                    if d.top is not None and d.top.id == top:
+                        chance += pa
+                if chance < AGREE_P:
+                    continue
+                score = chance / meta.cost * self._answerable(q)
+                if best is None or score > best[0] + 1e-12:
+                    best = (score, q)
+            self._cache["agreeing"] = None if best is None else ("observation", best[1], ev["gains"].get(best[1], 0.0))
+        return self._cache["agreeing"]  # type: ignore[no-any-return]
 
     def _beyond_case(self, ev: dict[str, Any]) -> list[tuple[str, str]]:
         """Unanswered, unblocked checks at a place the case does not have yet (the destination Pod

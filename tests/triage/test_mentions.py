@@ -34,6 +34,8 @@ REAL = [
     ("ticket-default-deny-egress-dns.json", "network_policy"),
     ("mtu-docker0-default.json", "docker_bridge"),
     ("cni-wrong-iface-vagrant-nat-address.json", "node_interface"),
+    # calico-node's log: "Using autodetected IPv4 address on interface br-...", "... is already using the IPv4 address"
+    ("heldout/calico-autodetect-docker-bridge-address.json", "node_interface"),
 ]
 
 
@@ -49,6 +51,7 @@ def test_a_real_ticket_sentence_names_its_component(name: str, mention: str):
         "Our blockbuster release broke: connections were interrupted during the deploy.",
         "Search works in the app but the checkout page returns 502.",
         "Pods restarted after the upgrade to 1.15 and the dashboard is slow.",
+        "The autodetected locale of the dashboard is wrong after the upgrade.",
     ],
 )
 def test_near_misses_name_nothing(sentence: str):
