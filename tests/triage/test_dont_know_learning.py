@@ -147,5 +147,8 @@ def test_a_failing_cluster_dns_service_is_a_dns_failure():
 def test_the_coredns_loopback_ticket_is_reached_within_the_streak():
     s = TriageSession.start("other", case_id="coredns-1986")
     asked, longest = _converse(s, COREDNS)
-    assert "coredns_config@control_plane" in asked and longest < UNKNOWN_STREAK
+    # the decisive check comes after at most UNKNOWN_STREAK "don't know"s (since session 8 two more
+    # checks come first: the Service's port, asked alone, and the flow from another node), and the
+    # record rule lets a customer who answered go on (test_a_customer_who_answered_a_check_is_asked_past_the_streak_...)
+    assert "coredns_config@control_plane" in asked and longest <= UNKNOWN_STREAK
     assert s.stop_reason() == "confident" and s.ranking().beliefs[0].id == "coredns_forward_loop"
