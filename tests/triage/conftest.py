@@ -17,6 +17,19 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((ROOT / "rules" / "defaults.test.yaml").read_text())
 
 
+def answer_until_stop(s, replies: dict[str, str], limit: int = 60) -> list[str]:
+    """Answer every prompt of session ``s`` from ``replies`` (by prompt key; "unknown" otherwise)
+    until triage stops; the keys asked. Fails when it does not stop within ``limit`` prompts."""
+    asked: list[str] = []
+    for _ in range(limit):
+        p = s.current_question()
+        if p is None:
+            return asked
+        asked.append(p.key)
+        s.answer(replies.get(p.key, "unknown"))
+    raise AssertionError(f"triage did not stop: {asked}")
+
+
 def case_data(**observations) -> dict:
     """The rule tests' default case (a Pod -> Service connection), without observations."""
     data = copy.deepcopy(DEFAULTS)

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from podnet.triage.session import TriageSession
 
+from .conftest import answer_until_stop
+
 
 def _run(summary: str, replies: dict[str, str], limit: int = 60) -> tuple[TriageSession, list[str]]:
     """Triage from the sentence, answering ``replies`` by prompt key and "don't know" otherwise."""
     s = TriageSession.start(case_id="T-WHERE", summary=summary)
-    asked: list[str] = []
-    for _ in range(limit):
-        p = s.current_question()
-        if p is None:
-            return s, asked
-        asked.append(p.key)
-        s.answer(replies.get(p.key, "unknown"))
-    raise AssertionError(f"triage did not stop: {asked}")
+    return s, answer_until_stop(s, replies, limit)
 
 
 def _after(summary: str, opening: dict[str, str], records: dict[str, str]) -> TriageSession:

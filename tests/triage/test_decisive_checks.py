@@ -7,17 +7,7 @@ from __future__ import annotations
 
 from podnet.triage.session import TriageSession
 
-
-def _until(s: TriageSession, replies: dict[str, str], limit: int = 60) -> list[str]:
-    """Answer every prompt from ``replies`` (by prompt key; "unknown" otherwise); the keys asked."""
-    asked = []
-    for _ in range(limit):
-        p = s.current_question()
-        if p is None:
-            return asked
-        asked.append(p.key)
-        s.answer(replies.get(p.key, "unknown"))
-    raise AssertionError(f"triage did not stop: {asked}")
+from .conftest import answer_until_stop
 
 
 DNS_TICKET = {
@@ -36,13 +26,13 @@ def test_a_rare_causes_decisive_check_is_asked_when_nothing_likely_moves_the_ran
     a CNI cause with a small prior) is looked for by its decisive check, asked after the likely
     ones, and the rule engine then names it."""
     s = TriageSession.start(case_id="T-BR", unknown_limit=None)
-    asked = _until(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
+    asked = answer_until_stop(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
     assert "sysctl@source_node" in asked
     r = s.ranking()
     assert r.rules[0].id == "br_netfilter_off" and "br_netfilter_off" in [b.id for b in r.beliefs[:3]]
     # when that check looks normal, nothing names it
     s2 = TriageSession.start(case_id="T-BR2", unknown_limit=None)
-    asked2 = _until(s2, {**DNS_TICKET, "sysctl@source_node": "ip_forward_on"})
+    asked2 = answer_until_stop(s2, {**DNS_TICKET, "sysctl@source_node": "ip_forward_on"})
     assert "sysctl@source_node" in asked2 and s2.stop_reason() == "no_gain"
     assert "br_netfilter_off" not in [c.id for c in s2.ranking().rules]
 
@@ -52,11 +42,11 @@ def test_the_runner_ups_decisive_check_comes_before_a_conclusion():
     check) is read before concluding, and a loop in it names coredns_forward_loop instead."""
     replies = {**DNS_TICKET, "dns_service@control_plane": "down", "tcp_connect@source_pod": "connected"}
     s = TriageSession.start(case_id="T-LOOP")
-    asked = _until(s, {**replies, "coredns_log@control_plane": "loop"})
+    asked = answer_until_stop(s, {**replies, "coredns_log@control_plane": "loop"})
     assert "coredns_log@control_plane" in asked
     assert s.stop_reason() == "confident" and s.ranking().beliefs[0].id == "coredns_forward_loop"
     s2 = TriageSession.start(case_id="T-DOWN")
-    asked2 = _until(s2, {**replies, "coredns_log@control_plane": "clean"})
+    asked2 = answer_until_stop(s2, {**replies, "coredns_log@control_plane": "clean"})
     assert "coredns_log@control_plane" in asked2
     assert s2.stop_reason() == "confident" and s2.ranking().beliefs[0].id == "dns_service_down"
 
@@ -67,7 +57,7 @@ def test_a_confirmed_rare_cause_is_concluded_over_the_common_causes_of_the_sympt
     rare under causes that do not declare it), so triage concludes it; with the check normal it
     does not."""
     s = TriageSession.start(case_id="T-BR3", unknown_limit=None)
-    _until(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
+    answer_until_stop(s, {**DNS_TICKET, "sysctl@source_node": "bridge_nf_off"})
     r = s.ranking()
     assert s.stop_reason() == "confident" and r.beliefs[0].id == "br_netfilter_off" and r.rules[0].id == "br_netfilter_off"
     assert r.beliefs[1].posterior < 0.2

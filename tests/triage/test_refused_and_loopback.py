@@ -13,17 +13,7 @@ from podnet.triage.posterior import build_model
 from podnet.triage.questions import knowledge
 from podnet.triage.session import TriageSession
 
-
-def _until(s: TriageSession, replies: dict[str, str], limit: int = 60) -> list[str]:
-    """Answer every prompt from ``replies`` (by prompt key; "unknown" otherwise); the keys asked."""
-    asked = []
-    for _ in range(limit):
-        p = s.current_question()
-        if p is None:
-            return asked
-        asked.append(p.key)
-        s.answer(replies.get(p.key, "unknown"))
-    raise AssertionError(f"triage did not stop: {asked}")
+from .conftest import answer_until_stop
 
 
 def _facts(source: dict, destination: dict, observations: list[dict], cluster: dict | None = None):
@@ -44,13 +34,13 @@ BENTO = {
 
 def test_the_port_alone_is_asked_when_the_address_is_not_known_and_a_loopback_listener_is_concluded():
     s = TriageSession.start(case_id="T-BENTO", unknown_limit=None)
-    asked = _until(s, {**BENTO, "listening_sockets@destination_pod": "loopback_only"})
+    asked = answer_until_stop(s, {**BENTO, "listening_sockets@destination_pod": "loopback_only"})
     assert asked.index("context:destination_port") < asked.index("listening_sockets@destination_pod")
     r = s.ranking()
     assert s.stop_reason() == "confident" and r.beliefs[0].id == "app_bound_loopback" == r.rules[0].id
     # near miss: the app listens on every address; nothing names the loopback cause
     s2 = TriageSession.start(case_id="T-BENTO2", unknown_limit=None)
-    _until(s2, {**BENTO, "listening_sockets@destination_pod": "all_addresses"})
+    answer_until_stop(s2, {**BENTO, "listening_sockets@destination_pod": "all_addresses"})
     r2 = s2.ranking()
     assert r2.beliefs[0].id != "app_bound_loopback" and "app_bound_loopback" not in [c.id for c in r2.rules]
 
@@ -91,7 +81,7 @@ LOOPBACK_TICKET = {
 def test_loopback_connects_inside_the_pod_while_its_address_refuses():
     """The customer cannot run ss in the Pod (no listening_sockets answer) but can connect inside it."""
     s = TriageSession.start(case_id="T-EXPRESS", unknown_limit=None)
-    asked = _until(s, {**LOOPBACK_TICKET, "tcp_connect@destination_pod": "loopback_only"})
+    asked = answer_until_stop(s, {**LOOPBACK_TICKET, "tcp_connect@destination_pod": "loopback_only"})
     assert "tcp_connect@destination_pod" in asked
     r = s.ranking()
     assert s.stop_reason() == "confident" and r.beliefs[0].id == "app_bound_loopback" == r.rules[0].id
@@ -99,7 +89,7 @@ def test_loopback_connects_inside_the_pod_while_its_address_refuses():
     assert sorted((o.target, o.result) for o in got) == [("10.2.87.67", "refused"), ("127.0.0.1", "connected")]
     # near miss: refused inside the Pod too (nothing listens): not the loopback cause
     s2 = TriageSession.start(case_id="T-EXPRESS2", unknown_limit=None)
-    _until(s2, {**LOOPBACK_TICKET, "tcp_connect@destination_pod": "refused"})
+    answer_until_stop(s2, {**LOOPBACK_TICKET, "tcp_connect@destination_pod": "refused"})
     r2 = s2.ranking()
     assert r2.beliefs[0].id != "app_bound_loopback" and "app_bound_loopback" not in [c.id for c in r2.rules]
 
