@@ -228,6 +228,7 @@ def test_interrupt_saves_and_says_how_to_resume(how, where, tmp_path):
     child = spawn("--facts", str(saved), cwd=tmp_path)
     shown = ask(child, "answer> ")
     assert key_of(shown) != "symptom"  # resumed where it was
+    time.sleep(0.5)  # the prompt takes the terminal (raw mode) after it is printed: a ^C sooner is only echoed
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
@@ -255,6 +256,7 @@ def test_garbage_paste_is_refused_and_the_question_stays(tmp_path):
     child.send("lorem ipsum\rdolor sit amet\r.\r")
     shown = ask(child, "answer> ")
     assert "Nothing in the paste could be used" in shown and key_of(shown) == "symptom"
+    time.sleep(0.5)  # as above: let the prompt take the terminal before ^C
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
