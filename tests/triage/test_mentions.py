@@ -51,6 +51,7 @@ def test_a_real_ticket_sentence_names_its_component(name: str, mention: str):
         "Our blockbuster release broke: connections were interrupted during the deploy.",
         "Search works in the app but the checkout page returns 502.",
         "Pods restarted after the upgrade to 1.15 and the dashboard is slow.",
+        "web    ClusterIP   198.19.0.80   <none>        80/TCP    5d",  # <none> of an EXTERNAL-IP column
         "The autodetected locale of the dashboard is wrong after the upgrade.",
     ],
 )
