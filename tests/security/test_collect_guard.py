@@ -241,6 +241,8 @@ def test_an_interrupt_ends_hanging_probes_at_once_and_kills_every_child(
     proc = subprocess.Popen(
         [sys.executable, "-m", "podnet", "collect", "--netns", client, "--as", "source_pod", "--to", "198.18.0.5:80", "--timeout", "20"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        # a child inherits an ignored SIGINT (Python then keeps it ignored): give it the default, as a shell does
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         kids: set[int] = set()
