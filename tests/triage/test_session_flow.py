@@ -9,6 +9,8 @@ import pytest
 from podnet import load_facts
 from podnet.triage.session import STATE_MARK, AnswerError, TriageSession
 
+from .conftest import answer_until_stop
+
 SVC = """$ kubectl get svc -n shop web
 NAME   TYPE        CLUSTER-IP    EXTERNAL-IP   PORT(S)   AGE
 web    ClusterIP   198.19.0.80   <none>        80/TCP    5d
@@ -20,15 +22,8 @@ NC_TIMEOUT = "$ kubectl exec -n shop client-7d9f -- nc -zv -w 3 198.19.0.80 80\n
 
 
 def _until(s: TriageSession, replies: dict[str, str], limit: int = 40) -> list[str]:
-    """Answer every prompt from ``replies`` (by prompt key; "unknown" otherwise); the keys asked."""
-    asked = []
-    for _ in range(limit):
-        p = s.current_question()
-        if p is None:
-            return asked
-        asked.append(p.key)
-        s.answer(replies.get(p.key, "unknown"))
-    raise AssertionError(f"triage did not stop: {asked}")
+    """The conftest helper with this file's tighter limit (40 prompts)."""
+    return answer_until_stop(s, replies, limit)
 
 
 def test_the_first_question_is_what_fails():
