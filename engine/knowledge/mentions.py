@@ -60,6 +60,12 @@ class Mentions(BaseModel):
     mentions: tuple[Mention, ...]
 
 
+def _read() -> tuple[Mention, ...]:
+    """kb/mentions.yaml read and validated (yaml.YAMLError or ValueError when it is not valid)."""
+    data = yaml.safe_load(resources.files("podnet.kb").joinpath(MENTIONS_FILE).read_text(encoding="utf-8"))
+    return Mentions.model_validate(data).mentions
+
+
 @lru_cache(maxsize=1)
 def mentions() -> tuple[Mention, ...]:
     """The bundled vocabulary (validated once per process)."""
@@ -67,8 +73,7 @@ def mentions() -> tuple[Mention, ...]:
 
     where = f"kb/{MENTIONS_FILE}"
     try:
-        data = yaml.safe_load(resources.files("podnet.kb").joinpath(MENTIONS_FILE).read_text(encoding="utf-8"))
-        return Mentions.model_validate(data).mentions
+        return _read()
     except (yaml.YAMLError, ValueError) as e:
         first = str(e).splitlines()
         raise KnowledgeError(f"{where}: {' '.join(first[:3])}") from None
@@ -79,8 +84,7 @@ def mention_problems(causes: Iterable[str], kinds: Iterable[str]) -> list[str]:
     names must exist. One line per problem, located in kb/mentions.yaml."""
     where = f"kb/{MENTIONS_FILE}"
     try:
-        data = yaml.safe_load(resources.files("podnet.kb").joinpath(MENTIONS_FILE).read_text(encoding="utf-8"))
-        found = Mentions.model_validate(data).mentions
+        found = _read()
     except (yaml.YAMLError, ValueError) as e:
         return [f"{where}: {' '.join(str(e).splitlines()[:3])}"]
     causes, kinds = set(causes), set(kinds)
