@@ -283,6 +283,9 @@ class InterfaceMtu(Observation):
         description="Derived: bytes the case's encapsulation adds (path profile of its CNI mode, kb/paths: "
         "VXLAN 50, IPIP 20, Geneve 50, WireGuard 60; 0 without encapsulation).",
     )
+    other_nodes_nic_mtu: int | None = Field(
+        None, description="Derived: the largest host NIC MTU recorded on another node of the case (for a tunnel device)."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -304,6 +307,16 @@ class InterfaceMtu(Observation):
                 return None
             return self.mtu > self.underlay_mtu - self.encap_overhead
         return None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fits_other_nodes(self) -> bool | None:
+        """A tunnel whose MTU plus the encapsulation fits the host NIC of another node: the CNI is sized
+        for the rest of the cluster, so when it is oversized here this node's NIC is the odd one out
+        and either side may be what is wrong. None when no other node's NIC is known."""
+        if self.role != "tunnel" or self.mtu is None or self.other_nodes_nic_mtu is None or self.encap_overhead is None:
+            return None
+        return self.mtu + self.encap_overhead <= self.other_nodes_nic_mtu
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -113,6 +113,18 @@ def _pod_node(facts: FactFile, at: str) -> str | None:
     return None
 
 
+def _node_name(facts: FactFile, at: str, host: str | None) -> str | None:
+    """The node a ``*_node`` observation was taken on, when the case names it."""
+    if host:
+        return host
+    if at == "source_node":
+        return facts.endpoints.source.node
+    if at == "destination_node":
+        dst = facts.endpoints.destination
+        return dst.node or next((b.node for b in dst.backends if b.node), None)
+    return None
+
+
 def _node_slot(slots: dict[tuple[str, str | None], dict[str, int]], facts: FactFile, o: InterfaceMtu) -> dict[str, int]:
     """The host NIC and tunnel MTUs that bound an interface: at its own vantage point, or for a
     Pod's interface (seen inside the Pod) those of the Pod's node."""
@@ -154,6 +166,14 @@ def _mtus(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> 
             o.tunnel_mtu = slot.get("tunnel")
         if o.encap_overhead is None:
             o.encap_overhead = overhead
+        if o.role == "tunnel" and o.other_nodes_nic_mtu is None:
+            here = _node_name(facts, o.at, o.host)
+            others = [
+                sl["host_nic"]
+                for (at, host), sl in slots.items()
+                if "host_nic" in sl and at.endswith("_node") and at != o.at and not (here and _node_name(facts, at, host) == here)
+            ]
+            o.other_nodes_nic_mtu = max(others) if others else None
 
 
 def _service_ports(facts: FactFile) -> None:
