@@ -67,6 +67,12 @@ class Case:
     origin: str
     cause: str | None  # None: a held-out ticket whose cause podnet's knowledge does not have
     facts: FactFile
+    knows: FactFile | None = None  # what the customer can answer from (default: ``facts``)
+    companions: tuple[str, ...] = ()  # other example files of the same incident merged into ``knows``
+
+    @property
+    def knowledge(self) -> FactFile:
+        return self.knows if self.knows is not None else self.facts
 
 
 @dataclass
@@ -78,6 +84,7 @@ class Outcome:
     rules_first: bool  # the rule engine ranks the true cause first at the end
     unknowns: int
     ms_per_question: float
+    stop_rank: int | None = None  # the true cause's place in the posterior when the session stopped
     file_first: bool = False  # the rule engine ranks the true cause first on the full fact file
     file_confidence: float = 0.0  # and gives it this confidence
 
@@ -92,11 +99,20 @@ def load_cases() -> list[Case]:
 
     cases = []
     expected = yaml.safe_load((ROOT / "examples" / "expected.yaml").read_text()) or {}
+    incident: dict[str, list[str]] = {}
+    for name, entry in expected.items():
+        if isinstance(entry, dict) and entry.get("source"):
+            incident.setdefault(entry["source"], []).append(name)
     for name, entry in sorted(expected.items()):
-        # a ticket from a public incident (a mapping) counts only when its cause must rank first
-        cause = entry if isinstance(entry, str) else entry["confirmed_cause"] if entry.get("expect") == "top" else None
-        if cause:
-            cases.append(Case(name, "example", cause, load_facts(ROOT / "examples" / name)))
+        if isinstance(entry, str):
+            cases.append(Case(name, "example", entry, load_facts(ROOT / "examples" / name)))
+            continue
+        companions = tuple(sorted(n for n in incident.get(entry.get("source") or "", []) if n != name))
+        # a ticket from a public incident counts when its cause must rank first on its own file, or
+        # when another example of the same incident records what its reporter found (the customer knows it)
+        if entry.get("confirmed_cause") and (entry.get("expect") == "top" or companions):
+            facts = load_facts(ROOT / "examples" / name)
+            cases.append(Case(name, "example", entry["confirmed_cause"], facts, incident_knowledge(facts, companions), companions))
     defaults = case_defaults()
     for origin, item in rule_test_files(()):
         doc = yaml.safe_load(item.read_text()) or {}
@@ -123,13 +139,30 @@ def load_heldout(names: str) -> list[Case]:
     return [Case(n, "held-out", expected[n].get("confirmed_cause"), load_facts(folder / n)) for n in sorted(wanted)]
 
 
+def incident_knowledge(facts: FactFile, companions: tuple[str, ...]) -> FactFile | None:
+    """What the customer of a ticket knows: its own file merged with the other example files of
+    the same incident (same ``source`` in examples/expected.yaml), which record what the reporter
+    found later in the thread. A ticket's file holds its first paragraph; the person who wrote it
+    can still run ``iptables -V`` when asked. None when the incident has no other file."""
+    if not companions:
+        return None
+    from podnet.facts.merge import merge
+
+    parts = [facts]
+    for n in companions:
+        other = load_facts(ROOT / "examples" / n).model_copy(deep=True)
+        other.case.id = facts.case.id
+        parts.append(other)
+    return merge(parts, ["own", *companions])
+
+
 def full_file_rules(case: Case) -> tuple[bool, float]:
     """What the rule engine makes of the case's **full** fact file: whether it ranks the true
     cause first, and that cause's confidence (0 when not ranked). Triage asks for what the file
     holds, so below the threshold the file itself lacks the evidence a confident answer needs."""
     from podnet.reasoning.diagnose import diagnose_neutral
 
-    ranked = diagnose_neutral(case.facts).causes
+    ranked = diagnose_neutral(case.knowledge).causes
     conf = next((c.confidence for c in ranked if c.id == case.cause), 0.0)
     return bool(ranked and ranked[0].id == case.cause), conf
 
@@ -211,7 +244,7 @@ endpoints and cluster context, no observations (the old start, for comparison: `
 
 
 def simulate(case: Case, strategy: str, threshold: float) -> Outcome:
-    full = case.facts
+    full = case.knowledge
     full_head = ctx.head_of(full)
     if START == "endpoints":
         start = full.model_copy(deep=True)
@@ -219,7 +252,7 @@ def simulate(case: Case, strategy: str, threshold: float) -> Outcome:
         start.unobservable = []
         session = TriageSession(start, threshold=threshold, strategy=strategy, ask_symptom=True)  # type: ignore[arg-type]
     else:
-        session = TriageSession.start(case_id="bench", summary=full.case.summary, threshold=threshold, strategy=strategy)  # type: ignore[arg-type]
+        session = TriageSession.start(case_id="bench", summary=case.facts.case.summary, threshold=threshold, strategy=strategy)  # type: ignore[arg-type]
     unknowns = context = asked = 0
     t0 = time.perf_counter()
     while asked < MAX_QUESTIONS:
@@ -252,11 +285,17 @@ def simulate(case: Case, strategy: str, threshold: float) -> Outcome:
         reached, wrong = top == case.cause, (None if top == case.cause else top)
     d = session.diagnosis() if session.kinds_known else None
     first, conf = full_file_rules(case)
-    return Outcome(asked, context, bool(reached), wrong, bool(d and d.top and d.top.id == case.cause), unknowns, 1000 * elapsed / max(asked, 1), first, conf)
+    ids = [b.id for b in ranking.beliefs] if ranking is not None else []
+    rank = ids.index(case.cause) + 1 if case.cause in ids else None
+    return Outcome(asked, context, bool(reached), wrong, bool(d and d.top and d.top.id == case.cause), unknowns, 1000 * elapsed / max(asked, 1), rank, first, conf)
 
 
 def fmt_file(o: Outcome) -> str:
     return f"{o.file_confidence:.2f}{'' if o.file_first else ' (not first)'}"
+
+
+def fmt_rank(o: Outcome) -> str:
+    return "-" if o.stop_rank is None else str(o.stop_rank)
 
 
 def fmt(o: Outcome) -> str:
@@ -300,7 +339,8 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
     for c, (a, f) in zip(cases, results):
         ad.append(a)
         fx.append(f)
-        rows.append(f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.context} | {a.unknowns} | {'yes' if a.rules_first else 'no'} | {fmt_file(a)} |")
+        known = fmt_file(a) + (f" (with {', '.join(c.companions)})" if c.companions else "")
+        rows.append(f"| {c.name} | {c.origin} | `{c.cause}` | {fmt(a)} | {fmt(f)} | {a.context} | {a.unknowns} | {fmt_rank(a)} | {'yes' if a.rules_first else 'no'} | {known} |")
     ex = [i for i, c in enumerate(cases) if c.origin in ("example", "held-out")]
     backed = [i for i in ex if ad[i].file_first and ad[i].file_confidence >= threshold]
     F: dict[str, Any] = {
@@ -319,6 +359,9 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         "examples_median_adaptive": median([ad[i].count for i in ex]),
         "examples_median_fixed": median([fx[i].count for i in ex]),
         "examples_median_context": median([ad[i].context for i in ex]),
+        "unreached_first": sum(1 for i in ex if not ad[i].reached and ad[i].stop_rank == 1),
+        "unreached_top3": sum(1 for i in ex if not ad[i].reached and ad[i].stop_rank is not None and ad[i].stop_rank <= 3),
+        "examples_incident": [cases[i].name for i in ex if cases[i].companions],
         "wrong_adaptive": sum(o.wrong is not None for o in ad),
         "wrong_fixed": sum(o.wrong is not None for o in fx),
         "wrong_cases": [f"{c.name}: {o.wrong}" for c, o in zip(cases, ad) if o.wrong],
@@ -332,7 +375,10 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         f"- examples ({F['examples']}), from {'the symptom sentence only' if START == 'sentence' else 'the endpoints and cluster context'}: reached confidently {F['examples_reached']} of {F['examples']} (fixed order {F['examples_reached_fixed']}); "
         f"median questions {F['examples_median_adaptive']} against {F['examples_median_fixed']} in the guide's fixed order, ratio {ratio(F['examples_median_adaptive'], F['examples_median_fixed'])} "
         f"(target ≤ 0.50); of them values of the case (median) {F['examples_median_context']}",
-        f"- examples never reached: {', '.join(F['examples_unreached']) or 'none'}",
+        f"- examples never reached: {', '.join(F['examples_unreached']) or 'none'}; of them the true cause leads the posterior at the stop "
+        f"in {F['unreached_first']}, is in its first three in {F['unreached_top3']}",
+        f"- tickets whose customer knows the whole incident (their file merged with the incident's other example files): "
+        f"{', '.join(F['examples_incident']) or 'none'}",
         f"- examples whose full fact file the rule engine ranks first at ≥ {threshold} (what triage can reach if it asks for the right facts): "
         f"{F['examples_backed']}, reached {F['examples_backed_reached']}; the others' files lack the evidence for a confident answer: "
         f"{', '.join(F['examples_unbacked']) or 'none'}",
@@ -354,11 +400,15 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         f"Figures are the number of prompts until the true cause is ranked first with posterior ≥ {threshold} and the rule",
         "engine ranks it first too; *values* counts the prompts for values of the case, *unknown* the \"don't know\"",
         "answers (adaptive run); *rules first*: `podnet diagnose` of the gathered facts ranks the true cause first;",
+        "*rank at stop*: the true cause's place in the posterior when the session stopped (adaptive run);",
         "*full file*: what `podnet diagnose` of the case's full fact file gives the true cause (its confidence, and",
         "whether it ranks first): below the threshold the file itself lacks the evidence for a confident answer.",
+        "A ticket whose incident has other example files (same `source` in examples/expected.yaml) starts from the",
+        "ticket's own sentence, and its customer answers from the ticket's file merged with them (\"with ...\"): what",
+        "the reporter found later in the same thread, as a customer asked to run the check would.",
         "",
-        "| case | from | true cause | adaptive | fixed order | values | unknown | rules first | full file |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| case | from | true cause | adaptive | fixed order | values | unknown | rank at stop | rules first | full file |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         *summary,
