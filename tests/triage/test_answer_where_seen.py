@@ -50,7 +50,10 @@ def test_the_check_that_lets_the_rules_agree_comes_next():
     s = _after(NODEPORT, NODEPORT_OPENING, {"firewall@destination_node": "drop_all"})
     r = s.ranking()
     assert r.beliefs[0].id == "iptables_blocks_traffic" and r.beliefs[0].posterior >= 0.5 and not r.rules_agree
-    assert s.current_question().key == "reachability@other_node"
+    p = s.current_question()
+    assert p.key == "reachability@other_node"
+    # asked where it is seen: from another node or outside, not "from the source"
+    assert p.text.startswith("From another node or a client outside the cluster"), p.text
 
 
 def test_near_miss_no_rule_is_sought_while_the_posterior_is_undecided():
