@@ -114,15 +114,9 @@ def _pod_node(facts: FactFile, at: str) -> str | None:
 
 
 def _node_name(facts: FactFile, at: str, host: str | None) -> str | None:
-    """The node a ``*_node`` observation was taken on, when the case names it."""
-    if host:
-        return host
-    if at == "source_node":
-        return facts.endpoints.source.node
-    if at == "destination_node":
-        dst = facts.endpoints.destination
-        return dst.node or next((b.node for b in dst.backends if b.node), None)
-    return None
+    """The node a ``*_node`` observation was taken on, when the case names it (the node of the
+    Pod at the same end)."""
+    return host or (_pod_node(facts, at.replace("_node", "_pod")) if at in ("source_node", "destination_node") else None)
 
 
 def _node_slot(slots: dict[tuple[str, str | None], dict[str, int]], facts: FactFile, o: InterfaceMtu) -> dict[str, int]:
