@@ -271,6 +271,9 @@ class InterfaceMtu(Observation):
     nic_standard_stated: bool | None = Field(
         None, description="Stated without values: the host NIC (this one, or this device's node's) is 1500 or more (true) or below (false)."
     )
+    fits_other_nodes_stated: bool | None = Field(
+        None, description="Stated without values, of a tunnel: it fits the other nodes' (larger) NICs (true) or not (false)."
+    )
     role: HopRole | None = Field(None, description="Derived from the name when absent.")
     underlay_mtu: int | None = Field(
         None, description="Derived: host NIC MTU at the same vantage (for a Pod's interface: on its node)."
@@ -313,7 +316,10 @@ class InterfaceMtu(Observation):
     def fits_other_nodes(self) -> bool | None:
         """A tunnel whose MTU plus the encapsulation fits the host NIC of another node: the CNI is sized
         for the rest of the cluster, so when it is oversized here this node's NIC is the odd one out
-        and either side may be what is wrong. None when no other node's NIC is known."""
+        and either side may be what is wrong. As stated when no MTU was given; None when no other
+        node's NIC is known."""
+        if self.role == "tunnel" and self.mtu is None:
+            return self.fits_other_nodes_stated
         if self.role != "tunnel" or self.mtu is None or self.other_nodes_nic_mtu is None or self.encap_overhead is None:
             return None
         return self.mtu + self.encap_overhead <= self.other_nodes_nic_mtu

@@ -183,6 +183,11 @@ class ObservationKind(_Strict):
         gt=0,
         description="Effort of the check relative to a ping (triage ranks questions by expected information gain per cost).",
     )
+    cluster_wide: bool = Field(
+        False,
+        description="A reading of the cluster's state (CoreDNS's log, a Service's spec): one observation of it, "
+        "wherever it was recorded, answers its question (a file that records the CoreDNS log at the source Pod is not asked for it again).",
+    )
 
     @field_validator("how")
     @classmethod

@@ -122,7 +122,7 @@ def _node_name(facts: FactFile, at: str, host: str | None) -> str | None:
 def _node_slot(slots: dict[tuple[str, str | None], dict[str, int]], facts: FactFile, o: InterfaceMtu) -> dict[str, int]:
     """The host NIC and tunnel MTUs that bound an interface: at its own vantage point, or for a
     Pod's interface (seen inside the Pod) those of the Pod's node."""
-    own = slots.get((o.at, o.host), {})
+    own = {role: mtu for role, mtu in slots.get((o.at, o.host), {}).items() if role != "pod"}  # a Pod's own eth0 bounds only a bridge inside it
     if own or o.at not in ("source_pod", "destination_pod"):
         return own
     node_at = o.at.replace("_pod", "_node")
@@ -144,7 +144,7 @@ def _mtus(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> 
         if o.role is None and o.interface:
             o.role = interface_role(o.interface, o.at)  # type: ignore[assignment]
         slot = slots[(o.at, o.host)]
-        if o.role in ("host_nic", "tunnel") and o.mtu is not None:  # a stated comparison has no MTU
+        if o.role in ("host_nic", "tunnel", "pod") and o.mtu is not None:  # a stated comparison has no MTU
             slot[o.role] = min(o.mtu, slot.get(o.role, o.mtu))
     tunnel_names = [o.interface for o in mtus if o.role == "tunnel"]
     if encap is ...:
@@ -153,6 +153,11 @@ def _mtus(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> 
     else:
         overhead = 0 if encap is None else encap.overhead
     for o in mtus:
+        inner = slots.get((o.at, o.host), {}).get("pod") if o.role == "bridge" and o.at in ("source_pod", "destination_pod") else None
+        if inner is not None:  # a bridge inside a Pod (Docker in Docker): it sends through the Pod's own eth0, unencapsulated
+            o.underlay_mtu = o.underlay_mtu if o.underlay_mtu is not None else inner
+            o.encap_overhead = o.encap_overhead if o.encap_overhead is not None else 0
+            continue
         slot = _node_slot(slots, facts, o)
         if o.underlay_mtu is None:
             o.underlay_mtu = slot.get("host_nic")

@@ -446,7 +446,7 @@ def probe_match(meta: ObservationKind, at: str, o: Observation, facts: FactFile)
     port, name, packet size...), :data:`BACKEND` (:data:`ALTERNATIVE`) when it probes the other end
     of the destination Service (a backend Pod instead of the ClusterIP, or the ClusterIP when the
     question probes the backend Pod: the guide pings and connects to the Pod), else 0."""
-    if getattr(o, "kind", None) != meta.kind or not same_place(o.at, vantage(at), facts):
+    if getattr(o, "kind", None) != meta.kind or not seen_there(meta, o.at, at, facts):
         return 0
 
     def same(identity: dict[str, Any]) -> bool:
@@ -488,6 +488,13 @@ def same_place(observed_at: str, asked_at: str, facts: FactFile) -> bool:
     from ..reasoning.engine import source_is_destination
 
     return bool(source_is_destination(facts))
+
+
+def seen_there(meta: ObservationKind, observed_at: str, asked: str, facts: FactFile) -> bool:
+    """Whether an observation of ``meta.kind`` made at ``observed_at`` answers the question at the
+    place ``asked``: a reading of the cluster's state (``cluster_wide`` in kb/observations.yaml)
+    wherever it was recorded, anything else where the question asks (:func:`same_place`)."""
+    return meta.cluster_wide or same_place(observed_at, vantage(asked), facts)
 
 
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
@@ -585,7 +592,7 @@ def observed_probes(facts: FactFile, kinds: dict[str, ObservationKind], min_leve
         if meta is None or not meta.answers:
             continue
         for at in meta.how:  # the questions at this vantage (``source_node``, ``source_node>destination_node``...)
-            if not same_place(o.at, vantage(at), facts):
+            if not seen_there(meta, o.at, at, facts):
                 continue
             level = probe_match(meta, at, o, facts)
             if level >= max(min_level, 1):

@@ -254,3 +254,31 @@ def test_a_bad_match_in_the_knowledge_names_its_place(case_facts):
     o = _obs({"kind": "link_status", "at": "source_node", "interface": "eth0", "state": "down"})
     with pytest.raises(KnowledgeError, match=r"link_status\.answers\.down"):
         answer_for(bad, "source_node", o, case_facts)
+
+
+def test_a_reading_of_the_cluster_answers_wherever_it_was_recorded(case_facts):
+    """kubernetes-the-hard-way on AWS (held-out round 7): the reporter ran ``kubectl logs`` for CoreDNS
+    from the Pod's shell and the file records the log at ``source_pod``; the question asks it at
+    ``control_plane``. A reading of the cluster's state (``cluster_wide``) answers there; a probe
+    (a node's ping) still answers only where it was made."""
+    kinds = knowledge().observation_kinds
+    log = _obs({"kind": "coredns_log", "at": "source_pod", "pod_status": "running", "upstream_errors": True})
+    assert kinds["coredns_log"].cluster_wide
+    assert answer_for(kinds["coredns_log"], "control_plane", log, case_facts) == "upstream_timeout"
+    case_facts.observations = [log]
+    assert observed_answers(case_facts, kinds)[("coredns_log", "control_plane")] == "upstream_timeout"
+    # near miss: the ping is no reading of the cluster, seen at the node it answers nothing at the Pod
+    node = _obs({"kind": "ping", "at": "source_node", "target": "198.18.2.20", "result": "lost"})
+    assert not kinds["ping"].cluster_wide
+    assert answer_for(kinds["ping"], "source_pod", node, case_facts) is None
+
+
+def test_only_kinds_asked_of_the_control_plane_are_cluster_wide():
+    """``cluster_wide`` is for the cluster's state (the API, the cloud provider's firewall), asked
+    at ``control_plane`` only: a kind asked at a node or in a Pod differs from place to place and
+    must not carry it."""
+    wide = {kind for kind, meta in knowledge().observation_kinds.items() if meta.cluster_wide}
+    assert {"coredns_log", "service_spec", "network_policy"} <= wide
+    for kind in wide:
+        places = set(knowledge().observation_kinds[kind].how)
+        assert places <= {"control_plane"}, (kind, places)
