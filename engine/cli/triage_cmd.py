@@ -110,6 +110,8 @@ def _scripted(args: argparse.Namespace) -> int:
     M = MESSAGES[args.lang]
     items = load_script(args.answers)
     session = _session(args)
+    if session.from_sentence:  # type: ignore[attr-defined]
+        _out(M["from_sentence"].format(values="; ".join(session.from_sentence)))  # type: ignore[attr-defined]
     count = [0]
 
     def report(p: object, answer: str, outcome: object) -> None:
@@ -148,6 +150,8 @@ def _interactive(args: argparse.Namespace) -> int:
     session = _session(args)
     term = Terminal(args.lang, _out)
     _out(M["welcome"])
+    if session.from_sentence:  # type: ignore[attr-defined]
+        _out(M["from_sentence"].format(values="; ".join(session.from_sentence)))  # type: ignore[attr-defined]
     save_to = args.save or _default_path(session)
     try:
         converse(session, term)  # type: ignore[arg-type]

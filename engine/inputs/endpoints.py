@@ -64,10 +64,10 @@ class EndpointInference:
                 target = self.inv.resolved(name)
             if target is None and name:
                 dst = {"kind": name_kind(name), "dns_name": name}
-            else:
+            elif self._probes_given_kind(target, probe, (given.get("destination") or {}).get("kind"), cluster):
                 dst = {"ip": target}
-            if probe.type == "tcp_connect":
-                dst["port"] = probe.data["port"]
+                if probe.type == "tcp_connect":
+                    dst["port"] = probe.data["port"]
         merged_dst = deep_merge(dst, given.get("destination") or {})
         self._named_destination(merged_dst)
         ip = merged_dst.get("ip")
@@ -91,6 +91,18 @@ class EndpointInference:
             )
         src = self._infer_source(probe, given.get("source") or {})
         return {"source": src, "destination": merged_dst}
+
+    def _probes_given_kind(self, target: str | None, probe: Record, kind: str | None, cluster: dict[str, Any]) -> bool:
+        """Whether the probe's target can be the destination of the kind the context gives. A
+        Service's address is not read from a probe of something else: a Pod's IP (a backend pinged
+        or connected to directly), nor from a ping (a ClusterIP answers no ICMP; the ping is of a
+        backend) unless the input lists the address as a Service."""
+        if target is None or kind is None:
+            return True
+        found = self.inv.classify(target, deep_merge(cluster, self.context.get("cluster") or {}))
+        if kind == "service":
+            return found == "service" or (found is None and probe.type != "ping")
+        return found in (None, kind)
 
     def _named_destination(self, dst: dict[str, Any]) -> None:
         """A destination the ticket names without its address: a Pod gets its IP, namespace and node

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import FactFileError, UsageError
 from ..facts.model import FactFile
@@ -31,6 +31,19 @@ ValueKind = Literal["choice", "address", "port", "backends", "object", "node", "
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class SentenceValue(_Strict):
+    """A value a ticket's first sentence states in so many words (``from_sentence`` of a slot)."""
+
+    pattern: str = Field(description="A case-insensitive regular expression (Python ``re``) searched in the sentence.")
+    value: str = Field(description="The slot's value as typed, with ``\\g<NAME>`` for the pattern's named groups.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        re.compile(pattern)
+        return pattern
 
 
 class SlotSpec(_Strict):
@@ -47,6 +60,9 @@ class SlotSpec(_Strict):
     command: str | None = None
     example: str | None = None
     ask_first: list[str] = Field(default_factory=list, description="Slots asked just before this one when open (its command names them).")
+    from_sentence: list[SentenceValue] = Field(
+        default_factory=list, description="Words of a ticket's first sentence that state this value (taken only when they agree)."
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -361,6 +377,27 @@ def with_stand_ins(head: dict[str, Any], ids: list[str]) -> dict[str, Any]:
         if spec.id in ids and applies(spec, out) and value_of(spec, out) is None:
             out = assign(spec, out, stand_in(spec), check=False)
     return out
+
+
+def from_sentence(head: dict[str, Any], sentence: str) -> tuple[dict[str, Any], list[tuple[SlotSpec, Any]]]:
+    """The head with the values the ticket's sentence states (``from_sentence`` in kb/context.yaml),
+    slot by slot in order, and what was taken. A slot is filled only when it applies, is open, and
+    every pattern that matches gives the same value ("the Pod works from the node, not from the
+    Pod" names both ends: nothing is taken); a value the fact file refuses is left out."""
+    taken: list[tuple[SlotSpec, Any]] = []
+    for spec in slots():
+        if not spec.from_sentence or not applies(spec, head) or value_of(spec, head) is not None:
+            continue
+        found = {m.expand(sv.value) for sv in spec.from_sentence for m in re.finditer(sv.pattern, sentence, re.IGNORECASE)}
+        if len(found) != 1:
+            continue
+        try:
+            value = parse_value(spec, found.pop())
+            head = assign(spec, head, value)
+        except SlotValueError:
+            continue
+        taken.append((spec, value))
+    return head, taken
 
 
 @dataclass

@@ -195,6 +195,8 @@ class _Snapshot:
     unknown_slots: set[str]
     pending: _Conflict | None
     log_len: int
+    sentence: bool = False
+    """The state before the values taken from the ticket's sentence: undoing it drops them."""
 
 
 class TriageSession:
@@ -241,6 +243,20 @@ class TriageSession:
         self._undo: list[_Snapshot] = []
         self._version = 0
         self._cache: dict[str, Any] = {}
+        self.from_sentence: list[str] = []
+        """The values taken from the ticket's sentence (``Source = pod``...), for the person to read."""
+        if facts is None and summary:
+            self._read_sentence(summary)
+
+    def _read_sentence(self, summary: str) -> None:
+        """Take the values the ticket's sentence states (:func:`podnet.triage.context.from_sentence`);
+        'back' at the first question drops them."""
+        head, taken = ctx.from_sentence(self.head, summary)
+        if taken:
+            self._push()
+            self._undo[-1].sentence = True
+            self.head = head
+            self.from_sentence = [f"{_slot_label(spec, self.lang)} = {ctx.describe_value(spec, value)}" for spec, value in taken]
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -917,6 +933,9 @@ class TriageSession:
             raise self._error("paste_empty", name)
         try:
             reading = read_paste(text, self.head, name, self.lang)
+            placed = self._node_of_paste(p, reading)
+            if placed is not None:
+                reading = read_paste(text, placed[1], name, self.lang)
         except PasteError as exc:
             raise self._error("paste_nothing", exc.location or name, error=exc.message) from None
         known = {json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) for o in self._obs}
@@ -941,6 +960,8 @@ class TriageSession:
         M = self.M
         lines = [M["took"].format(what=self._describe(o)) for o in new]
         lines += [M["took"].format(what=f"{path} = {_short(_dig(self.head, path))}") for path in reading.added if not path.startswith("cluster.nodes")]
+        if placed is not None:
+            lines.insert(0, M["took"].format(what=placed[0]))
         answered = True
         if p is None:
             pass
@@ -960,6 +981,30 @@ class TriageSession:
         self._detect_conflict(tag)
         _ = was_open
         return Outcome(key=key, answered=answered, recorded=lines, warnings=[M["paste_warning"].format(warning=w) for w in reading.warnings], conflict=self.pending is not None)
+
+    def _node_of_paste(self, p: Prompt | None, reading: Any) -> tuple[str, dict[str, Any]] | None:
+        """(what was taken, the head with it) when a paste at a question on the source's (or the
+        destination's) node comes from one named host the case does not know: that host is the node
+        the question asked about (the person ran the command where they were asked to). Without it
+        the paste lands at ``other_node`` and answers nothing; None otherwise."""
+        if p is None or p.type != "observation" or p.at not in ("source_node", "destination_node"):
+            return None
+        slot_id = p.at  # the context slots source_node / destination_node name that node
+        try:
+            spec = ctx.slot(slot_id)
+        except KeyError:
+            return None
+        if not ctx.applies(spec, self.head) or ctx.value_of(spec, self.head) is not None:
+            return None
+        hosts = {o.host for o in reading.observations if o.at == "other_node" and o.host}
+        if len(hosts) != 1:
+            return None
+        host = hosts.pop()
+        try:
+            head = ctx.assign(spec, self.head, ctx.parse_value(spec, host))
+        except ctx.SlotValueError:
+            return None
+        return f"{_slot_label(spec, self.lang)} = {host}", head
 
     def _describe(self, o: Any) -> str:
         """One observation in a few words: the question it answers and how, else its main fields."""
@@ -1050,6 +1095,9 @@ class TriageSession:
             return None
         snap = self._undo.pop()
         entry = self.log[snap.log_len] if len(self.log) > snap.log_len else None
+        if snap.sentence:
+            entry = Entry("context", "sentence", "; ".join(self.from_sentence))
+            self.from_sentence = []
         self.head, self._obs, self._tags = snap.head, snap.obs, snap.tags
         self.symptom_asked, self.unknown_slots, self.pending = snap.symptom_asked, snap.unknown_slots, snap.pending
         del self.log[snap.log_len :]
@@ -1162,6 +1210,7 @@ class TriageSession:
                 "unknown_slots": sorted(s.unknown_slots),
                 "pending": conflict(s.pending),
                 "log_len": s.log_len,
+                "sentence": s.sentence,
             }
             for s in self._undo
         ]
@@ -1181,6 +1230,7 @@ class TriageSession:
             "log": [e.to_dict() for e in self.log],
             "streak_from": self._streak_from,
             "undo": undo,
+            "from_sentence": list(self.from_sentence),
         }
 
     @classmethod
@@ -1206,9 +1256,10 @@ class TriageSession:
             s.log = [Entry(e["type"], e["key"], e.get("value"), list(e.get("lines") or [])) for e in data["log"]]
             s._streak_from = min(int(data.get("streak_from", 0)), len(s.log))
             s._undo = [
-                _Snapshot(u["head"], [pool[i] for i in u["observations"]], list(u["tags"]), bool(u["symptom_asked"]), set(u["unknown_slots"]), conflict(u.get("pending")), int(u["log_len"]))
+                _Snapshot(u["head"], [pool[i] for i in u["observations"]], list(u["tags"]), bool(u["symptom_asked"]), set(u["unknown_slots"]), conflict(u.get("pending")), int(u["log_len"]), bool(u.get("sentence", False)))
                 for u in data["undo"]
             ]
+            s.from_sentence = [str(v) for v in data.get("from_sentence") or []]
         except UsageError:
             raise
         except (KeyError, TypeError, ValueError, IndexError) as exc:
