@@ -6,7 +6,8 @@ only**: the session starts with the case id and its summary, no endpoints, no cl
 observations (:meth:`podnet.triage.session.TriageSession.start`). The customer answers every prompt
 truthfully from the case's **full** fact file, and "don't know" for whatever the file lacks:
 
-* *what fails*: the guide's class the recorded observations show, read as the customer would (a
+* *what fails*: the class the reporter gave (``case.symptom``, typed from the ticket) when the
+  file has one, else the guide's class the recorded observations show, read as the customer would (a
   failed lookup: DNS; small passes and large fails: large packets; the node reaches the target and
   the Pod does not: CNI; ping answers and the port does not: port unreachable; nothing answers:
   network unreachable), else "something else" (:func:`customer_symptom`);
@@ -171,8 +172,11 @@ def full_file_rules(case: Case) -> tuple[bool, float]:
 
 
 def customer_symptom(full: FactFile) -> str:
-    """The guide's symptom class a customer who saw the recorded observations would name, else
-    "other". Read from what was observed, in the guide's words, never from the cause."""
+    """The guide's symptom class the customer names: as the reporter classed it (``case.symptom``,
+    typed from the ticket) when the file says, else what a customer who saw the recorded
+    observations would name, else "other". Read from what was said or observed, never from the cause."""
+    if full.case.symptom:
+        return full.case.symptom
     obs = full.observations
     outcome = lambda o: getattr(o, "outcome", None)  # noqa: E731
     of = lambda kind: [o for o in obs if o.kind == kind]  # noqa: E731
@@ -180,6 +184,7 @@ def customer_symptom(full: FactFile) -> str:
         any(outcome(o) in ("failed", "intermittent") for o in of("dns_lookup"))
         or any(getattr(o, "resolver_timeout_like", None) for o in of("latency"))
         or any(getattr(o, "protocol", None) == "dns" and outcome(o) in ("failed", "intermittent") for o in of("reachability"))
+        or any(getattr(o, "loop", None) or getattr(o, "upstream_failing", None) for o in of("coredns_log"))
     ):
         return "dns_failure"
     pings = of("ping")
@@ -377,7 +382,7 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         f"(target ≤ 0.50); of them values of the case (median) {F['examples_median_context']}",
         f"- examples never reached: {', '.join(F['examples_unreached']) or 'none'}; of them the true cause leads the posterior at the stop "
         f"in {F['unreached_first']}, is in its first three in {F['unreached_top3']}",
-        f"- tickets whose customer knows the whole incident (their file merged with the incident's other example files): "
+        f"- cases whose incident has other example files (the customer knows them: this file merged with them): "
         f"{', '.join(F['examples_incident']) or 'none'}",
         f"- examples whose full fact file the rule engine ranks first at ≥ {threshold} (what triage can reach if it asks for the right facts): "
         f"{F['examples_backed']}, reached {F['examples_backed_reached']}; the others' files lack the evidence for a confident answer: "
