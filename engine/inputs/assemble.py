@@ -30,6 +30,12 @@ _POD_PHASES = {
 }
 
 
+def _link_listing(argv: list[str]) -> bool:
+    """``ip [-o] [-s] link ...``: interfaces without their addresses."""
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    return bool(argv) and argv[0] == "ip" and bool(words) and words[0] in ("l", "li", "lin", "link")
+
+
 def pod_state(pod: dict[str, Any]) -> str:
     """kube_proxy/cni_pods status word: running, crashloop, pending, error, not_ready."""
     status = str(pod.get("status") or "")
@@ -117,6 +123,22 @@ class Assembly:
                 self.emit(rec, "pod_dns_config", **rec.data, cluster_dns_ip=dns_ip)
             elif rec.type == "bridge_port":
                 self.emit(rec, "bridge_port", **rec.data)
+        self._iptables_backends()
+
+    def _iptables_backends(self) -> None:
+        """``iptables -V`` here and in the node's kube-proxy / CNI Pods, and the rule counts of each
+        backend: one observation per node (the Pods' readings belong to the node they run on, the
+        source's node when the input does not say)."""
+        merged: dict[tuple[str, str | None], tuple[Record, dict[str, Any]]] = {}
+        for rec in self._of("iptables_backend"):
+            at, host = self.where[id(rec)]
+            if at.endswith("_pod") or at == "control_plane":
+                at, host = "source_node", None
+            first, data = merged.setdefault((at, host), (rec, {}))
+            for k, v in rec.data.items():
+                data.setdefault(k, v)
+        for (at, host), (rec, data) in merged.items():
+            self.emit(rec, "iptables_backend", at=at, **({"host": host} if host else {}), **data)
 
     def _mtu_probes(self) -> None:
         groups: dict[tuple[str, str | None, str], list[Record]] = defaultdict(list)
@@ -206,18 +228,26 @@ class Assembly:
                 registered = self.endpoints["source"].get("node_ip")
             elif at == "destination_node":
                 registered = self.endpoints["destination"].get("node_ip")
+            # `ip link` shows no addresses: the NIC that carries the case's traffic is the one the case
+            # names for this node, or the only host NIC that is up
+            links_only = _link_listing(rec.run.argv)
+            nic = self._nic_of(at, host) if links_only else None
+            if links_only and nic is None:
+                up = [i["name"] for i in rec.data["interfaces"] if interface_role(i["name"], at) == "host_nic" and i["state"] == "up"]
+                nic = up[0] if len(up) == 1 else None
             for i in rec.data["interfaces"]:
                 role = interface_role(i["name"], at)
                 if role == "loopback":
                     continue
+                carries = bool(i["addresses"]) or links_only and i["name"].partition("@")[0] == nic
                 # MTUs of devices on a packet path: an empty bridge (docker0 without containers is
                 # NO-CARRIER) or a NIC without an address carries nothing, so its MTU says nothing.
-                on_path = i["state"] == "up" and (role != "host_nic" or bool(i["addresses"]))
+                on_path = i["state"] == "up" and (role != "host_nic" or carries)
                 if i.get("mtu") and on_path:
                     self.emit(rec, "interface_mtu", interface=i["name"], mtu=i["mtu"])
                 # Link state of the devices that carry this case's traffic: a host NIC with an
                 # address, and the tunnel. (An unused NIC or an empty docker0 is NO-CARRIER normally.)
-                if role == "tunnel" or role == "host_nic" and i["addresses"]:
+                if role == "tunnel" or role == "host_nic" and carries:
                     errors = i.get("counters", {}).get("errors")
                     self.emit(rec, "link_status", interface=i["name"], state=i["state"], **({"errors": errors} if errors is not None else {}))
                 if node_vantage and role == "host_nic" and i["addresses"]:
@@ -233,6 +263,22 @@ class Assembly:
         for key, cfg in ifcfg.items():
             if id(cfg) not in used_ifcfg:
                 self.warnings.append(IngestWarning.of(cfg.where(), "ifcfg_unused", interface=key[1]))
+
+    def _nic_of(self, at: str, host: str | None) -> str | None:
+        """The NIC the case names for the node at ``at`` (its ``cluster.nodes[].nic``), or None."""
+
+        def named(name: str | None) -> dict[str, Any] | None:
+            given = next((n for n in self.cluster.get("nodes") or [] if same_name(n.get("name"), name)), None)
+            return given if given and given.get("nic") else self.inv.node_named(name)
+
+        node = named(host) if host else None
+        if node is None and at == "source_node":
+            node = named(self.endpoints["source"].get("node"))
+        elif node is None and at == "destination_node":
+            dst = self.endpoints["destination"]
+            names = {dst.get("node"), *(b.get("node") for b in dst.get("backends") or [])} - {None}
+            node = named(names.pop()) if len(names) == 1 else None
+        return node.get("nic") if node else None
 
     def _route_targets(self, at: str) -> list[tuple[str, str, str | None]]:
         """(network to reach, direction, what to call it when missing) worth checking from this vantage.

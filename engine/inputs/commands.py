@@ -55,13 +55,23 @@ def _segments(command: str) -> list[str]:
     """The pipeline stages of the first command of a line (cut at ``|``, stopped at ``;``/``&&``)."""
     if not any(c in command for c in "|;&"):
         return [command.strip()] if command.strip() else []  # the common line: one stage
-    stages, quote, start = [], None, 0
+    stages, quote, start, depth = [], None, 0, 0
     for i, ch in enumerate(command):
         if quote:
             if ch == quote:
                 quote = None
+            elif ch == "$" and quote == '"' and command[i + 1 : i + 2] == "(":
+                depth += 1  # "$(...)" inside double quotes: a command substitution all the same
             continue
-        if ch in "'\"":
+        if command.startswith("$(", i):
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                quote = None
+        elif depth:
+            continue
+        elif ch in "'\"":
             quote = ch
         elif ch == "|" and command[i + 1 : i + 2] != "|" and command[i - 1 : i] != "|":
             stages.append(command[start:i].strip())
@@ -228,6 +238,8 @@ def family_of(argv: list[str]) -> str | None:
         return "route"
     if name in ("iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables-legacy-save", "ip6tables-nft-save"):
         return "iptables_save"
+    if name in ("iptables", "ip6tables", "iptables-legacy", "iptables-nft") and args[:1] in (["-V"], ["--version"]):
+        return "iptables_backend"
     if name == "nft":
         return "nft" if "list" in args else None
     if name in ("iptables", "ip6tables"):
@@ -296,12 +308,42 @@ _HAIRPIN_PATH = re.compile(r"/brif/\S*hairpin_mode")
 _LOOP = re.compile(r"^\s*(?:for|while|until)\b.*?\bdo\b(.*?)(?:\bdone\b|$)", re.S)
 
 
+def mask_substitutions(command: str) -> str:
+    """The command line with each outermost ``$(...)`` (and the double quotes around it) replaced by
+    the word ``$(...)``: podnet's nsenter lines find the PID with nested ``crictl`` calls whose quotes
+    and pipes are not the command's own."""
+    if "$(" not in command:
+        return command
+    out, i, n = [], 0, len(command)
+    while i < n:
+        if command.startswith("$(", i) or command.startswith('"$(', i):
+            quoted = command[i] == '"'
+            j, depth = i + (3 if quoted else 2), 1
+            while j < n and depth:
+                if command.startswith("$(", j):
+                    depth, j = depth + 1, j + 2
+                    continue
+                depth -= command[j] == ")"
+                j += 1
+            if depth:
+                return command  # unbalanced: leave it to the splitter's fallback
+            if quoted and command[j : j + 1] == '"':
+                j += 1
+            out.append("$(...)")
+            i = j
+            continue
+        out.append(command[i])
+        i += 1
+    return "".join(out)
+
+
 def parse_command(command: str) -> ParsedCommand:
     """Split and unwrap a command line and name its family.
 
     In a pipeline the first stage podnet knows is the command (``echo quit | telnet HOST PORT``);
     its output counts as piped when later stages (``| grep``, ``| head``) filtered it.
     """
+    command = mask_substitutions(command)
     loop = _LOOP.match(command)
     if loop and _HAIRPIN_PATH.search(command.split(" do ", 1)[0]):
         # `for f in /sys/class/net/*/brif/*/hairpin_mode; do printf ...; done`: the loop reads the files

@@ -163,6 +163,14 @@ class DerivedFinding(_Strict):
     answers: list[DerivedAnswer] = Field(min_length=2)
 
 
+class ReadFrom(_Strict):
+    """Another kind whose reading answers this kind's question (a ``nc -zv`` printed for "does it get
+    through" is read as a TCP connect): that kind's answer id -> this kind's."""
+
+    kind: str
+    answers: dict[str, str] = Field(min_length=1)
+
+
 class ObservationKind(_Strict):
     """Metadata of an observation kind: how to observe it, and how to ask for it."""
 
@@ -182,6 +190,9 @@ class ObservationKind(_Strict):
         1.0,
         gt=0,
         description="Effort of the check relative to a ping (triage ranks questions by expected information gain per cost).",
+    )
+    read_from: ReadFrom | None = Field(
+        None, description="A kind whose reading of this question's printed command answers it (its answers mapped to this kind's)."
     )
     cluster_wide: bool = Field(
         False,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,11 @@ class PasteError(PodnetError):
 
 
 def _scrub(text: str | None, folder: str) -> str | None:
-    return None if text is None else text.replace(folder + os.sep, "").replace(folder, "")
+    if text is None:
+        return None
+    for sub in VANTAGE_FOLDERS.values():
+        text = text.replace(os.path.join(folder, sub) + os.sep, "")
+    return text.replace(folder + os.sep, "").replace(folder, "")
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -100,9 +105,52 @@ def _adopt(head: dict[str, Any], got: dict[str, Any], assumed: set[tuple[str, st
     return out, added
 
 
-def read_paste(text: str, head: dict[str, Any], name: str, lang: str = "en") -> PasteReading:
+VANTAGE_FOLDERS = {"source_node": "source-node", "source_pod": "source-pod", "destination_node": "destination-node",
+                   "destination_pod": "destination-pod", "control_plane": "control-plane"}
+"""Vantages a paste's unnamed host can stand for, as ingest's folder names (``podnet.inputs.vantage``)."""
+
+
+def statements(command: str) -> int:
+    """How many commands a command line runs one after the other (``;``, ``&&``, ``||`` outside quotes,
+    ``$(...)`` and loops); a pipeline or a ``for ... do ... done`` loop counts as one."""
+    count, quote, depth, i = 1, None, 0, 0
+    loop = re.match(r"^\s*(?:for|while|until)\b", command) is not None
+    while i < len(command):
+        ch = command[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif command.startswith("$(", i):
+            depth += 1
+            i += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif not depth and not loop and (ch == ";" or command[i : i + 2] in ("&&", "||")):
+            count += 1
+            i += 1 if ch != ";" else 0
+        i += 1
+    return count
+
+
+def with_command(text: str, command: str | None) -> str:
+    """The paste, headed by ``$ COMMAND`` when it shows no command line of its own and the question
+    printed one command (its output alone is then that command's output); as it is otherwise."""
+    from ..inputs.text import clean_lines
+    from ..inputs.transcript import _starts_command
+
+    if not command or "\n" in command.strip() or statements(command) != 1:
+        return text
+    if _starts_command(clean_lines(text)) is not None:
+        return text
+    return f"$ {command.strip()}\n{text}"
+
+
+def read_paste(text: str, head: dict[str, Any], name: str, lang: str = "en", vantage: str | None = None) -> PasteReading:
     """Read pasted output against the session's head; :class:`PasteError` when nothing in it is
-    understood (the first problem is named). ``name`` is the file name locations use."""
+    understood (the first problem is named). ``name`` is the file name locations use.
+    ``vantage``: where the question asked to run the command; output whose host the paste does not
+    name (no prompt, a ``$`` prompt) ran there, as a file in ingest's folder of that vantage does."""
     from ..errors import InputError, UsageError
     from ..inputs.ingest import ingest
 
@@ -114,12 +162,14 @@ def read_paste(text: str, head: dict[str, Any], name: str, lang: str = "en") -> 
         context["endpoints"] = copy.deepcopy(ends)
     if head.get("cluster"):
         context["cluster"] = copy.deepcopy(head["cluster"])
+    sub = VANTAGE_FOLDERS.get((vantage or "").partition(">")[0])
     with tempfile.TemporaryDirectory(prefix="podnet-paste-") as folder:
-        path = os.path.join(folder, name)
+        path = os.path.join(folder, sub, name) if sub else os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text if text.endswith("\n") else text + "\n")
         try:
-            result = ingest(path, context=context)
+            result = ingest(folder if sub else path, context=context)
         except (InputError, UsageError) as exc:
             message = _scrub(exc.message, folder) or exc.message
             raise PasteError(message, location=name, code="E-TRIAGE-PASTE") from None

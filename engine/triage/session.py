@@ -43,7 +43,7 @@ from ..errors import UsageError
 from ..facts.model import FactFile
 from ..knowledge.model import Lang
 from . import context as ctx
-from .answers import NotAskable, build_observations, observed_probes, probe_match, probe_role
+from .answers import NotAskable, answer_for_group, build_observations, observed_probes, probe_match, probe_role
 from .defaults import DEFAULT_THRESHOLD  # callers import it from the session too
 from .messages import MESSAGES, UNKNOWN_WORDS, VANTAGES
 from .model import AnswerOption, CauseBelief, NextStep, Outcome, Prompt, Question, Ranking, RuleCause, Summary
@@ -920,24 +920,40 @@ class TriageSession:
 
     # ---- pastes -----------------------------------------------------------------------------
 
-    def paste(self, text: str) -> Outcome:
+    def paste(self, text: str, question: str | None = None) -> Outcome:
         """Pasted command output, at the current prompt or after triage has stopped (new facts may
-        open new questions): what :meth:`answer` does with ``paste=``, without needing a prompt."""
-        return self._paste(text, self.current_question())
+        open new questions): what :meth:`answer` does with ``paste=``, without needing a prompt.
+        ``question`` (``KIND@VANTAGE``): the output of that question's command instead (a page that
+        lists several checks, a script replaying pastes)."""
+        return self._paste(text, self.current_question() if question is None else self.observation_prompt(question))
+
+    def observation_prompt(self, key: str) -> Prompt:
+        """The prompt of the observation question ``KIND@VANTAGE`` for the case as it stands."""
+        kind, _, at = key.partition("@")
+        kb = knowledge(self.rule_dirs)
+        meta = kb.observation_kinds.get(kind)
+        if meta is None or not meta.answers or at not in meta.how:
+            raise UsageError(f"no question {key} in the knowledge base", location=key)
+        q = render_question(kb, self.facts, (kind, at), 0.0, self.lang)
+        return Prompt(type="observation", key=q.key, title=q.title, text=q.text, command=q.command, run_in=q.run_in, at=q.at, options=q.answers, question=q)
 
     def _paste(self, text: str, p: Prompt | None) -> Outcome:
-        from .paste import PasteError, read_paste
+        from .paste import PasteError, read_paste, with_command
 
         name = f"paste-{len(self.log) + 1}.txt"
         if not text.strip():
             raise self._error("paste_empty", name)
         try:
-            reading = read_paste(text, self.head, name, self.lang)
+            where = p.at if p is not None and p.type == "observation" else None
+            text = with_command(text, p.command if where else None)
+            reading = read_paste(text, self.head, name, self.lang, where)
             placed = self._node_of_paste(p, reading)
             if placed is not None:
-                reading = read_paste(text, placed[1], name, self.lang)
+                reading = read_paste(text, placed[1], name, self.lang, where)
         except PasteError as exc:
             raise self._error("paste_nothing", exc.location or name, error=exc.message) from None
+        reading.observations = self._pod_of_paste(p, reading.observations)
+        reading.observations += self._read_as_question(p, reading)
         known = {json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) for o in self._obs}
         new = [o for o in reading.observations if json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) not in known]
         if not new and not reading.added:
@@ -1005,6 +1021,49 @@ class TriageSession:
         except ctx.SlotValueError:
             return None
         return f"{_slot_label(spec, self.lang)} = {host}", head
+
+    def _read_as_question(self, p: Prompt | None, reading: Any) -> list[Any]:
+        """Observations of the asked kind that the paste's readings of another kind stand for (the
+        kind's ``read_from``: the ``nc -zv`` printed for "does it get through" read as a TCP
+        connect), when the paste has none of the asked kind there itself."""
+        if p is None or p.type != "observation" or not p.at or not ctx.kinds_known(reading.head):
+            return []
+        kb = knowledge(self.rule_dirs)
+        kind = p.key.partition("@")[0]
+        meta = kb.observation_kinds.get(kind)
+        if meta is None or meta.read_from is None or any(o.kind == kind and o.at == p.at for o in reading.observations):
+            return []
+        source = kb.observation_kinds.get(meta.read_from.kind)
+        if source is None:
+            return []
+        try:
+            facts = ctx.build_facts(reading.head, self._obs)
+        except Exception:  # noqa: BLE001 - values the case refuses: the paste is refused later
+            return []
+        out: list[Any] = []
+        for o in reading.observations:
+            if o.kind != source.kind or o.at != p.at or not probe_match(source, p.at, o, facts):
+                continue
+            mapped = meta.read_from.answers.get(answer_for_group(source, p.at, [o], facts) or "")
+            if mapped is None:
+                continue
+            try:
+                out.extend(build_observations(meta, p.at, mapped, facts, note=f"{source.kind}: {o.note or ''}".strip()))
+            except NotAskable:
+                continue
+        return out[:1] if out else []
+
+    @staticmethod
+    def _pod_of_paste(p: Prompt | None, observations: list[Any]) -> list[Any]:
+        """A paste at a question about the source's (or the destination's) Pod whose output comes
+        from one Pod the case cannot place (``kubectl exec`` into a Pod it does not name, ``nsenter``
+        on a node): that Pod is the one the question asked about, as the printed command said."""
+        if p is None or p.type != "observation" or p.at not in ("source_pod", "destination_pod"):
+            return observations
+        other = [o for o in observations if o.at == "other_pod"]
+        if not other or any(o.at == p.at for o in observations) or len({o.host for o in other}) != 1:
+            return observations
+        return [o.model_copy(update={"at": p.at}) if o.at == "other_pod" else o for o in observations]
 
     def _describe(self, o: Any) -> str:
         """One observation in a few words: the question it answers and how, else its main fields."""

@@ -54,6 +54,7 @@ PARSERS: dict[str, Parser] = {
     "ip_route": routes.parse_ip_route,
     "route": routes.parse_route,
     "iptables_save": iptables.parse_save,
+    "iptables_backend": iptables.parse_backend,
     "iptables_list": iptables.parse_list,
     "nft": iptables.parse_nft,
     "ipvsadm": ipvs.parse,

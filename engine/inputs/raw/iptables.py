@@ -66,7 +66,40 @@ def _record(res: ParseResult, run: CommandRun, rs: Ruleset, text: str, fmt: str,
     res.add(run, "iptables", data, run.nonblank[0][0])
 
 
+_VERSION = re.compile(r"^ip6?tables v[\d.]+ \((?P<mode>legacy|nf_tables)\)\s*$")
+_COUNT_RULES = re.compile(r"ip6?tables-(?P<mode>legacy|nft)-save\b[^|]*\|\s*grep\s+-c\b")
+
+
+def parse_backend(run: CommandRun) -> ParseResult:
+    """``iptables -V`` (``iptables v1.8.9 (nf_tables)``): the backend of the host, or of the container
+    it ran in (kube-proxy, the CNI's Pod, by the Pod's name)."""
+    res = ParseResult()
+    for n, text in run.nonblank:
+        m = _VERSION.match(text.strip())
+        if m:
+            pod = (run.host.name or "") if run.host and run.host.kind == "pod" else ""
+            field = "kube_proxy_backend" if "kube-proxy" in pod else "cni_backend" if pod else "host_backend"
+            res.add(run, "iptables_backend", {field: m.group("mode")}, n)
+            return res
+    res.not_understood(run, list(run.nonblank))
+    return res
+
+
+def _rule_count(run: CommandRun) -> ParseResult | None:
+    """``iptables-legacy-save | grep -c '^-A'``: the rules one backend holds (podnet's backend check)."""
+    m = _COUNT_RULES.search(run.command or "")
+    lines = run.nonblank
+    if m is None or len(lines) != 1 or not lines[0][1].strip().isdigit():
+        return None
+    res = ParseResult()
+    res.add(run, "iptables_backend", {f"{m.group('mode')}_rules": int(lines[0][1].strip())}, lines[0][0])
+    return res
+
+
 def parse_save(run: CommandRun) -> ParseResult:
+    counted = _rule_count(run)
+    if counted is not None:
+        return counted
     res = ParseResult()
     six = bool(run.argv) and run.argv[0].startswith("ip6tables")
     fragment = _headerless(run)

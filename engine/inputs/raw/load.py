@@ -24,9 +24,11 @@ _DROPS = ("rx_dropped", "tx_dropped")
 
 def parse_uptime(run: CommandRun) -> ParseResult:
     res = ParseResult()
-    line = next((n for n, t in run.nonblank if "load average" in t), None)
+    found = next(((n, t) for n, t in run.nonblank if "load average" in t), None)
+    line = found[0] if found else None
     try:
-        parsed = quiet_jc("uptime", run.text) if line is not None else None
+        # the line alone: jc reads one uptime line, and a paste may run on into other output
+        parsed = quiet_jc("uptime", found[1].strip() + "\n") if found else None
     except Exception:  # noqa: BLE001
         parsed = None
     load1 = parsed.get("load_1m") if isinstance(parsed, dict) else None

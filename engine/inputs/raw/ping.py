@@ -56,7 +56,36 @@ def _dont_fragment(argv: list[str], windows: bool) -> bool:
     return option_value(argv, "-M") in ("do", "probe") or (windows and "-f" in argv[1:])
 
 
+_LADDER_LINE = re.compile(r"^(?P<size>\d{1,5}) (?P<result>ok|failed)$")
+_LADDER_COMMAND = re.compile(r"^\s*for\s+(?P<var>\w+)\s+in\s+[\d\s]+;\s*do\b.*-s\s+\"?\$\{?(?P=var)\}?\"?")
+
+
+def _ladder(run: CommandRun, argv: list[str]) -> ParseResult | None:
+    """podnet's own DF ping ladder (``for s in 1472 1422 ...; do ping -M do -s "$s" IP >/dev/null &&
+    echo "$s ok" || echo "$s failed"; done``): one ``SIZE ok|failed`` line per size; None when the
+    run is not that loop. Each line is a DF ping of that size (failed = lost)."""
+    if not _LADDER_COMMAND.match(run.command or "") or not run.nonblank:
+        return None
+    if not all(_LADDER_LINE.match(t.strip()) for _, t in run.nonblank):
+        return None
+    target = first_ip([a for a in argv[1:] if not a.startswith("-") and "$" not in a])
+    if target is None:
+        return None
+    res = ParseResult()
+    for n, text in run.nonblank:
+        m = _LADDER_LINE.match(text.strip())
+        assert m is not None
+        ok = m.group("result") == "ok"
+        res.add(run, "ping", {"target": target, "size": int(m.group("size")), "dont_fragment": _dont_fragment(argv, False),
+                              "result": "ok" if ok else "lost", "loss_percent": 0.0 if ok else 100.0}, n)
+    return res
+
+
 def parse(run: CommandRun) -> ParseResult:
+    argv0 = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
+    ladder = _ladder(run, argv0)
+    if ladder is not None:
+        return ladder
     res = ParseResult()
     lines = run.nonblank
     argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv

@@ -1,0 +1,112 @@
+"""Output of podnet's own printed commands, pasted back at the question that printed them, is read
+as that question's answer. The pastes are real: captured by the blind lab's triage run
+(bench/blind_lab/triage_lab.py, a namespace lab built by another session; records extracted to
+bench/lab_pastes/records.jsonl), where podnet refused or misplaced them. Near misses beside each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from podnet.triage.session import AnswerError, TriageSession
+
+RECORDS = Path(__file__).resolve().parents[2] / "bench" / "lab_pastes" / "records.jsonl"
+VALUES = {
+    "source_kind": "pod", "destination_kind": "service", "destination": "198.19.224.50:80",
+    "backends": "198.19.130.10:8080", "destination_name": "default/web", "source_pod": "default/client",
+    "source_node": "node-a", "destination_node": "node-b", "source_nic": "eth0", "destination_nic": "eth0",
+    "cni": "flannel", "kube_proxy_mode": "iptables", "dns_service_ip": "198.19.224.10",
+}
+
+
+def _paste(fault: str, mode: str, key: str) -> str:
+    for line in RECORDS.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if (r["fault"], r["mode"], r["key"]) == (fault, mode, key):
+            return str(r["paste"])
+    raise AssertionError(f"no record {fault}.{mode} {key}")
+
+
+@pytest.fixture
+def session() -> TriageSession:
+    s = TriageSession.start("other", case_id="lab", summary="the client Pod cannot reach web.default.svc.cluster.local")
+    for slot, value in VALUES.items():
+        s.provide(slot, value)
+    return s
+
+
+def _of(s: TriageSession, kind: str) -> list:
+    return [o for o in s.facts.observations if o.kind == kind]
+
+
+def test_the_df_ping_ladder_is_read_as_df_pings_of_each_size(session):
+    out = session.paste(_paste("mtu-mismatch-dest-node", "choose", "mtu_probe@source_pod"), question="mtu_probe@source_pod")
+    assert out.answered
+    [probe] = _of(session, "mtu_probe")
+    assert (probe.at, probe.largest_ok_size, probe.first_failed_size) == ("source_pod", 1200, 1400)
+
+
+def test_near_miss_size_lines_under_a_plain_ping_are_no_ladder(session):
+    text = "$ ping -c 2 -M do -s 1472 198.19.130.10\n1472 failed\n1200 ok\n"
+    with pytest.raises(AnswerError):
+        session.paste(text, question="mtu_probe@source_pod")
+    assert not _of(session, "ping")
+
+
+def test_ip_link_of_the_node_nic_answers_the_link_question(session):
+    out = session.paste(_paste("ip-forward-off-dest-node", "strict", "link_status@destination_node"), question="link_status@destination_node")
+    assert out.answered
+    assert [(o.at, o.interface, o.state, o.errors) for o in _of(session, "link_status")] == [("destination_node", "eth0", "up", 0)]
+
+
+def test_near_miss_ip_link_of_another_nic_says_nothing_of_the_node_nic(session):
+    text = _paste("ip-forward-off-dest-node", "strict", "link_status@destination_node").replace("eth0", "eth1")
+    session.paste(text, question="link_status@destination_node")
+    assert not _of(session, "link_status")
+
+
+def test_iptables_version_and_rule_counts_make_one_backend_reading(session):
+    out = session.paste(_paste("dns-server-down", "choose", "iptables_backend@source_node"), question="iptables_backend@source_node")
+    assert out.answered
+    [b] = _of(session, "iptables_backend")
+    assert (b.at, b.host_backend, b.legacy_rules, b.nft_rules) == ("source_node", "nf_tables", 0, 45)
+
+
+def test_iptables_version_inside_kube_proxy_is_kube_proxys_backend(session):
+    text = "$ kubectl exec -n kube-system kube-proxy-7xk2p -- iptables -V\niptables v1.8.4 (legacy)\n"
+    session.paste(text, question="iptables_backend@source_node")
+    [b] = _of(session, "iptables_backend")
+    assert (b.kube_proxy_backend, b.host_backend) == ("legacy", None)
+
+
+def test_nsenter_with_a_nested_pid_lookup_reads_the_pods_sockets(session):
+    # the header alone: nothing listens in the web Pod (its app was stopped), the decisive answer
+    out = session.paste(_paste("backend-not-listening", "choose", "listening_sockets@destination_pod"), question="listening_sockets@destination_pod")
+    assert out.answered
+    [sock] = _of(session, "listening_sockets")
+    assert (sock.at, sock.port, sock.listening) == ("destination_pod", 8080, False)
+
+
+def test_bare_output_at_a_node_question_ran_on_that_node(session):
+    text = _paste("forward-drop-dest-node", "strict-bare", "firewall@destination_node")
+    assert not text.startswith(("$", "[root@"))
+    out = session.paste(text, question="firewall@destination_node")
+    assert out.answered
+    assert {o.at for o in _of(session, "firewall")} == {"destination_node"}
+
+
+def test_bare_nc_output_at_the_reachability_question_answers_it(session):
+    text = "Connection to 198.19.224.50 80 port [tcp/http] succeeded!\n"
+    out = session.paste(text, question="reachability@source_pod")
+    assert out.answered
+    assert [(o.at, o.result) for o in _of(session, "reachability")] == [("source_pod", "ok")]
+    assert [o.result for o in _of(session, "tcp_connect")] == ["connected"]
+
+
+def test_near_miss_nc_to_another_address_does_not_answer_reachability(session):
+    out = session.paste("$ kubectl exec -n default client -- nc -zv -w 3 198.19.99.99 443\nnc: 198.19.99.99 (198.19.99.99:443): Connection timed out\n",
+                        question="reachability@source_pod")
+    assert not out.answered
+    assert not _of(session, "reachability")
