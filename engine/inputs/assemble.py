@@ -564,4 +564,12 @@ class Assembly:
                     self.emit(rec, "sysctl", name=name, value=value)
         for rec, fields in pressure.values():
             self.emit(rec, "resource_pressure", **fields)
+        for rec in self._of("snat_count"):
+            # Node masquerade reuses a port for other destinations, so the SNATed connections bound
+            # the ports in use towards any one destination: below the local port range there is room.
+            # Above it the count proves nothing (no observation).
+            key = self.where[id(rec)]
+            ports = pressure.get(key, (None, {}))[1].get("ephemeral_port_range")
+            if ports and rec.data["connections"] < 0.95 * ports:
+                self.emit(rec, "snat_ports", gateway="node_masquerade", ports_in_use=rec.data["connections"], ports_allocated=ports)
 

@@ -147,6 +147,14 @@ def _mtus(facts: FactFile, interface_role: Callable[[str, str | None], str]) -> 
         if o.role in ("host_nic", "tunnel", "pod") and o.mtu is not None:  # a stated comparison has no MTU
             slot[o.role] = min(o.mtu, slot.get(o.role, o.mtu))
     tunnel_names = [o.interface for o in mtus if o.role == "tunnel"]
+    if encap is not ... and encap is not None and facts.cluster.mode in ("unknown", "other") and not tunnel_names and any(
+        at.endswith("_node") and "host_nic" in slot and any(o.role == "bridge" and (o.at, o.host) == (at, host) for o in mtus)
+        for (at, host), slot in slots.items()
+    ):
+        # The mode was not given, so the CNI's default (flannel: vxlan) was assumed; but a node's
+        # devices were read and show its bridge and NIC without the default's tunnel (host-gw, BGP):
+        # the encapsulation is not known, and no overhead is assumed.
+        encap = ...
     if encap is ...:
         found = {_tunnel_overhead(n) for n in tunnel_names} - {None}
         overhead = found.pop() if len(found) == 1 else None

@@ -65,15 +65,16 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _adopt(head: dict[str, Any], got: dict[str, Any], assumed: set[tuple[str, str]]) -> tuple[dict[str, Any], list[str]]:
-    """The head completed with the endpoint/cluster values of ``got`` it lacks (not assumed ones)."""
+def _adopt(head: dict[str, Any], got: dict[str, Any], assumed: set[tuple[str, str]], folder: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The head completed with the endpoint/cluster values of ``got`` it lacks (not assumed ones, nor
+    the name of the vantage folder the paste was read in)."""
     out = copy.deepcopy(head)
     added: list[str] = []
     for end in ("source", "destination"):
         mine = out.setdefault("endpoints", {}).setdefault(end, {})
         theirs = (got.get("endpoints") or {}).get(end) or {}
         for key, value in theirs.items():
-            if (end, key) in assumed or value in (None, [], "") or mine.get(key) not in (None, [], ""):
+            if (end, key) in assumed or value in (None, [], "", folder) or mine.get(key) not in (None, [], ""):
                 continue
             if key == "protocol" and value == "tcp":
                 continue  # the model's default, not something the paste showed
@@ -178,7 +179,9 @@ def read_paste(text: str, head: dict[str, Any], name: str, lang: str = "en", van
         observations = []
         for o in result.facts.observations:
             update = {k: _scrub(getattr(o, k, None), folder) for k in ("note", "source_line") if getattr(o, k, None)}
+            if sub and getattr(o, "host", None) == sub:
+                update["host"] = None  # the folder's name is no host's
             observations.append(o.model_copy(update=update) if update else o)
         got = result.facts.to_json_dict()
-    new_head, added = _adopt(head, got, assumed)
+    new_head, added = _adopt(head, got, assumed, sub)
     return PasteReading(observations=observations, head=new_head, added=added, warnings=warnings)

@@ -110,3 +110,15 @@ def test_near_miss_nc_to_another_address_does_not_answer_reachability(session):
                         question="reachability@source_pod")
     assert not out.answered
     assert not _of(session, "reachability")
+
+
+def test_a_bare_paste_read_at_a_node_question_names_no_host_after_its_folder():
+    # the blind lab's second run: "endpoints.source.name = source-node" was taken from the folder
+    # the bare paste was read in, and later commands were printed for a Pod called source-node
+    s = TriageSession.start("other", case_id="lab", summary="the client Pod cannot reach web.default.svc.cluster.local")
+    s.provide("backends", "198.19.130.10:8080")
+    s.provide("destination", "198.19.224.50:80")
+    out = s.paste("Connection to 198.19.130.10 8080 port [tcp/http-alt] succeeded!\n", question="tcp_connect@source_node")
+    assert out.answered
+    assert "source-node" not in json.dumps(s.head)
+    assert all(o.host != "source-node" for o in s.facts.observations)

@@ -49,15 +49,15 @@ def parse_sysctl(run: CommandRun) -> ParseResult:
 
 
 def parse_proc_sys(run: CommandRun) -> ParseResult:
-    """``cat /proc/sys/net/ipv4/ip_forward``: the name is the path, the value the output."""
+    """``cat /proc/sys/net/ipv4/ip_forward``: the name is the path, the value the output; several
+    one-line files (``cat .../nf_conntrack_count .../nf_conntrack_max``) give one line each, in order."""
     res = ParseResult()
-    path = next((a for a in run.argv[1:] if a.startswith("/proc/sys/")), None)
+    paths = [a for a in run.argv[1:] if a.startswith("/proc/sys/")]
     lines = run.nonblank
-    if path is None or len(lines) != 1:
+    if not paths or len(lines) != len(paths) or len(paths) != len(run.argv) - 1:
         res.warn(run, "proc_sys_needs_path")
         return res
-    name = path.removeprefix("/proc/sys/").replace("/", ".")
-    return _settings(run, res, {name: " ".join(lines[0][1].split())})
+    return _settings(run, res, {p.removeprefix("/proc/sys/").replace("/", "."): " ".join(t.split()) for p, (_, t) in zip(paths, lines)})
 
 
 def parse_conntrack(run: CommandRun) -> ParseResult:
@@ -69,6 +69,13 @@ def parse_conntrack(run: CommandRun) -> ParseResult:
             res.add(run, "counters", {"conntrack_count": int(lines[0][1].strip())}, lines[0][0])
         else:
             res.warn(run, "conntrack_count_not_number")
+        return res
+    if ("-L" in run.argv or "--dump" in run.argv) and re.search(r"\|\s*wc\s+-l\s*$", run.command or ""):
+        # podnet's SNAT check: `conntrack -L --src-nat | wc -l`, the source-NATed connections
+        if len(lines) == 1 and lines[0][1].strip().isdigit() and any(a in ("--src-nat", "-n") for a in run.argv):
+            res.add(run, "snat_count", {"connections": int(lines[0][1].strip())}, lines[0][0])
+        else:
+            res.not_understood(run, list(lines))
         return res
     stats = _conntrack_stats(run)
     if stats is not None:
@@ -93,6 +100,9 @@ def _conntrack_stats(run: CommandRun) -> dict[str, int] | None:
         cpus += 1
         for key, value in re.findall(r"(\w+)=(\d+)", m.group(2)):
             sums[key] = sums.get(key, 0) + int(value)
+    if not cpus and run.piped and run.nonblank and all(re.fullmatch(r"insert_failed=\d+", t.strip()) for _, t in run.nonblank):
+        # `conntrack -S | grep -o 'insert_failed=[0-9]*'` (podnet's SNAT check): one line per CPU
+        return {"insert_failed": sum(int(t.strip().partition("=")[2]) for _, t in run.nonblank), "cpus": len(run.nonblank)}
     if not cpus:
         return None
     return {**{k: sums[k] for k in ("insert_failed", "drop", "early_drop", "search_restart", "invalid", "found", "error") if k in sums}, "cpus": cpus}
