@@ -55,6 +55,7 @@ def status_dict(session_id: str, session: WebTriage, lang: str | None = None) ->
         "beliefs": [b.model_dump() for b in st.beliefs[:10]] if st else [],
         "steps": [e.to_dict() for e in session.log],
         "last": session.last.model_dump() if session.last is not None else None,
+        "from_sentence": list(session.from_sentence),
         "observations": len(session.facts.observations) if session.kinds_known else 0,
         "diagnosis": st.diagnosis.model_dump(mode="json") if st else None,
         "summary": v.summary.model_dump() if v.summary is not None else None,

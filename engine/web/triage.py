@@ -60,6 +60,11 @@ class WebTriage:
         self._rev = 0
         self._views: dict[tuple[int, str], TriageSession] = {}
 
+    @property
+    def from_sentence(self) -> list[str]:
+        """The values taken from the ticket's sentence (``Source = pod``...), in the session's language."""
+        return list(self.session.from_sentence)
+
     @classmethod
     def resume(cls, data: dict[str, Any], *, lang: Lang | None = None, rule_dirs: tuple[str, ...] = (), origin: str = "<session>") -> WebTriage:
         """A session from saved data: a session's :meth:`state` (back and undo history included)

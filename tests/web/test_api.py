@@ -580,3 +580,15 @@ def test_the_check_the_ticket_names_comes_first_on_the_page_and_in_the_api(clien
         r = client.post(f"/ui/triage/{sid}/answer", data={"lang": "zh", "answer": answer}, headers={"hx-request": "true"})
     assert 'data-prompt="observation"' in r.text and "kube-proxy" in r.text and "工单中提到“kube-proxy”" in r.text
     assert "CrashLoopBackOff <b>" not in r.text  # the sentence is never markup
+
+
+def test_the_values_read_from_the_sentence_are_shown_in_the_api_and_on_the_page(client):
+    """What the ticket's sentence states (a Pod as the source, a Service's DNS name) is taken and
+    said so, before the first answer: in the API state and on the page (escaped)."""
+    state = client.post("/v1/triage", json={"case_id": "T-S", "summary": "the client Pod cannot reach web.default.svc.cluster.local <i>", "lang": "en"}).json()
+    assert any("web.default.svc.cluster.local" in v for v in state["from_sentence"]), state["from_sentence"]
+    page = client.get(f"/ui/triage/{state['id']}?lang=en")
+    assert page.status_code == 200 and 'id="from-sentence"' in page.text and "Read from the ticket" in page.text
+    plain = client.post("/v1/triage", json={"case_id": "T-N", "summary": "something is slow", "lang": "en"}).json()
+    assert plain["from_sentence"] == []
+    assert 'id="from-sentence"' not in client.get(f"/ui/triage/{plain['id']}?lang=en").text
