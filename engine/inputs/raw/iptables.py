@@ -62,8 +62,41 @@ def _record(res: ParseResult, run: CommandRun, rs: Ruleset, text: str, fmt: str,
     data: dict[str, Any] = {
         "ruleset": rs, "rules": rs.rules, "tables": sorted({t.name for t in rs.tables}), "text": text, "format": fmt,
         "complete": not piped and committed, "piped": piped,
+        "kept": kept_by_grep(run.command) if run.piped and not fragment else None,
     }
     res.add(run, "iptables", data, run.nonblank[0][0])
+
+
+def kept_by_grep(command: str | None) -> list[str] | None:
+    """The patterns of a pipeline that only keeps lines (``| grep -e A -e B``, ``| grep A``): every
+    line matching one of them is in the output. None when a stage may drop matching lines too
+    (``-v``, ``-m``, ``head``...) or the pipeline is not read."""
+    from ..commands import split_words
+
+    if not command or "|" not in command:
+        return None
+    patterns: list[str] = []
+    for stage in command.split("|")[1:]:
+        words = split_words(stage.strip())
+        if not words or words[0] not in ("grep", "egrep"):
+            return None
+        rest, i = words[1:], 0
+        stage_patterns: list[str] = []
+        while i < len(rest):
+            w = rest[i]
+            if w in ("-e", "--regexp") and i + 1 < len(rest):
+                stage_patterns.append(rest[i + 1])
+                i += 2
+                continue
+            if w.startswith("-") and (set(w[1:]) & set("vmocAB") or w.startswith("--") and w not in ("--extended-regexp", "--fixed-strings", "--ignore-case")):
+                return None
+            if not w.startswith("-") and not stage_patterns:
+                stage_patterns.append(w)
+            i += 1
+        if not stage_patterns or patterns:
+            return None  # one filtering stage only: a second would drop lines the first kept
+        patterns = stage_patterns
+    return patterns or None
 
 
 _VERSION = re.compile(r"^ip6?tables v[\d.]+ \((?P<mode>legacy|nf_tables)\)\s*$")
@@ -188,7 +221,10 @@ def service_rules(found: dict[str, Any], ip: str, port: int | None) -> dict[str,
     if port is not None:
         data["port"] = port
     if svc.entry is None:
-        if not complete:
+        # kube-proxy's entry names the ClusterIP (-d IP/32): a grep that keeps every line with the IP
+        # (podnet's own `iptables -S -t nat | grep -e IP -e KUBE-SEP`) would show it
+        kept = found.get("kept") or []
+        if not complete and not any(k.replace("\\.", ".") == ip for k in kept):
             return None
         data.update(kube_services_entry=False, svc_chain=False, sep_dnat=[])
         return data
