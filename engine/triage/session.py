@@ -44,7 +44,7 @@ from ..facts.model import FactFile
 from ..knowledge.model import Lang
 from . import context as ctx
 from .answers import NotAskable, answer_for_group, build_observations, observed_probes, probe_match, probe_role
-from .defaults import DEFAULT_THRESHOLD  # callers import it from the session too
+from .defaults import DEFAULT_THRESHOLD, RULE_FLOOR  # callers import it from the session too
 from .messages import MESSAGES, UNKNOWN_WORDS, VANTAGES
 from .model import AnswerOption, CauseBelief, NextStep, Outcome, Prompt, Question, Ranking, RuleCause, Summary
 from .posterior import decisive_kinds
@@ -117,6 +117,13 @@ class AnswerError(UsageError):
         self.key = key
 
 
+def confident(top: CauseBelief | None, diagnosis: Diagnosis, threshold: float) -> bool:
+    """Triage may stop on the posterior's top cause: it reaches ``threshold``, and the rule engine
+    ranks it first with at least :data:`RULE_FLOOR` (even odds from the rules' own evidence)."""
+    d = diagnosis.top
+    return top is not None and top.posterior >= threshold and d is not None and d.id == top.id and d.confidence >= RULE_FLOOR
+
+
 @dataclass
 class Status:
     """Where the session stands after the answers so far (observation questions only)."""
@@ -138,7 +145,9 @@ class Status:
 
     @property
     def confident(self) -> bool:
-        return self.top is not None and self.top.posterior >= self.threshold and self.rules_agree
+        """The posterior's top cause reaches the threshold, and the rule engine ranks it first with
+        at least :data:`RULE_FLOOR`."""
+        return confident(self.top, self.diagnosis, self.threshold)
 
     @property
     def stop_reason(self) -> Literal["confident", "no_gain"] | None:
@@ -346,7 +355,7 @@ class TriageSession:
                 "open": open_qs,
                 "gains": gains,
                 "beliefs": b,
-                "confident": top is not None and top.posterior >= self.threshold and agree,
+                "confident": confident(top, diagnosis, self.threshold),
                 "agree": agree,
             }
         return self._cache["eval"]  # type: ignore[no-any-return]
@@ -952,7 +961,7 @@ class TriageSession:
                 reading = read_paste(text, placed[1], name, self.lang, where)
         except PasteError as exc:
             raise self._error("paste_nothing", exc.location or name, error=exc.message) from None
-        reading.observations = self._pod_of_paste(p, reading.observations)
+        reading.observations = self._pod_of_paste(p, reading.observations, reading.head)
         reading.observations += self._read_as_question(p, reading)
         known = {json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) for o in self._obs}
         new = [o for o in reading.observations if json.dumps(o.model_dump(mode="json", exclude={"note", "source_line"}), sort_keys=True) not in known]
@@ -1054,16 +1063,38 @@ class TriageSession:
         return out[:1] if out else []
 
     @staticmethod
-    def _pod_of_paste(p: Prompt | None, observations: list[Any]) -> list[Any]:
+    def _pod_of_paste(p: Prompt | None, observations: list[Any], head: dict[str, Any]) -> list[Any]:
         """A paste at a question about the source's (or the destination's) Pod whose output comes
         from one Pod the case cannot place (``kubectl exec`` into a Pod it does not name, ``nsenter``
-        on a node): that Pod is the one the question asked about, as the printed command said."""
+        on a node): that Pod is the one the question asked about, as the printed command said.
+        What depends on the place is worked out again there (a firewall's flows: inside the
+        destination Pod they are delivered to it, not forwarded)."""
+        from ..facts.verdicts import blocking_rules, enrich_firewalls
+
         if p is None or p.type != "observation" or p.at not in ("source_pod", "destination_pod"):
             return observations
         other = [o for o in observations if o.at == "other_pod"]
         if not other or any(o.at == p.at for o in observations) or len({o.host for o in other}) != 1:
             return observations
-        return [o.model_copy(update={"at": p.at}) if o.at == "other_pod" else o for o in observations]
+        moved: list[Any] = []
+        for o in observations:
+            if o.at != "other_pod":
+                moved.append(o)
+                continue
+            update: dict[str, Any] = {"at": p.at}
+            if o.kind == "firewall" and o.verdicts is not None:
+                update["verdicts"] = None
+                if o.rules == blocking_rules(o.verdicts):
+                    update["rules"] = None  # derived from the verdicts, not given
+            moved.append(o.model_copy(update=update))
+        if ctx.kinds_known(head):
+            try:
+                facts = ctx.build_facts(head, moved)
+            except Exception:  # noqa: BLE001 - values the case refuses: the paste is refused later
+                return moved
+            enrich_firewalls(facts)
+            return list(facts.observations)
+        return moved
 
     def _describe(self, o: Any) -> str:
         """One observation in a few words: the question it answers and how, else its main fields."""
