@@ -954,7 +954,7 @@ class TriageSession:
             raise self._error("paste_empty", name)
         try:
             where = p.at if p is not None and p.type == "observation" else None
-            text = with_command(text, p.command if where else None)
+            text = with_command(text, p.command if p is not None and where else None)
             reading = read_paste(text, self.head, name, self.lang, where)
             placed = self._node_of_paste(p, reading)
             if placed is not None:
