@@ -140,8 +140,8 @@ def with_command(text: str, command: str | None) -> str:
     from ..inputs.text import clean_lines
     from ..inputs.transcript import _starts_command
 
-    if not command or "\n" in command.strip() or statements(command) != 1:
-        return text
+    if not command or "\n" in command.strip() or statements(command) != 1 or "${" in command:
+        return text  # a command with a value still to fill in (${SOURCE_NAME:?...}) names no Pod
     if _starts_command(clean_lines(text)) is not None:
         return text
     return f"$ {command.strip()}\n{text}"

@@ -149,3 +149,17 @@ def test_near_miss_a_rule_on_the_clients_network_is_undecided_without_the_client
     session.paste(POD_DUMP.format(match="-s 198.19.129.0/24 "), question="firewall@destination_pod")
     [fw] = _of(session, "firewall")
     assert fw.undecided and not fw.blocks_tcp
+
+
+def test_bare_output_of_a_command_with_a_value_to_fill_in_is_read_by_its_content():
+    # the second blind-lab run: `$ kubectl exec -n "${SOURCE_NAMESPACE:?...}" ...` was put above the
+    # bare ping output and its placeholder refused as the Pod's namespace (43 pastes)
+    s = TriageSession.start("network_unreachable", case_id="lab", summary="the client Pod cannot reach web.default.svc.cluster.local")
+    s.provide("backends", "198.19.130.10:8080")
+    p = s.observation_prompt("ping@source_pod")
+    assert "${" in (p.command or "")
+    ping = ("PING 198.19.130.10 (198.19.130.10) 56(84) bytes of data.\n64 bytes from 198.19.130.10: icmp_seq=1 ttl=62 time=0.101 ms\n\n"
+            "--- 198.19.130.10 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\n")
+    out = s.paste(ping, question="ping@source_pod")
+    assert out.answered
+    assert [(o.at, o.result) for o in _of(s, "ping")] == [("source_pod", "ok")]
