@@ -30,6 +30,14 @@ _POD_PHASES = {
 }
 
 
+def _route_get_address(argv: list[str]) -> str | None:
+    """The address of ``ip route get ADDRESS`` (None for any other command)."""
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    if argv[:1] == ["ip"] and len(words) >= 3 and words[0] in ("r", "ro", "rou", "route") and words[1] == "get":
+        return words[2]
+    return None
+
+
 def _link_listing(argv: list[str]) -> bool:
     """``ip [-o] [-s] link ...``: interfaces without their addresses."""
     words = [w for w in argv[1:] if not w.startswith("-")]
@@ -312,6 +320,12 @@ class Assembly:
         for rec in self._of("routes"):
             at, _ = self.where[id(rec)]
             targets = self._route_targets(at)
+            asked = _route_get_address(rec.run.argv)
+            if asked is not None:
+                # `ip route get X` shows the route X takes, not the table: it speaks of X alone
+                targets = [t for t in targets if t[0].split("/")[0] == asked]
+                if not targets:
+                    continue
             if not targets:
                 self.warnings.append(IngestWarning.of(rec.where(), "routes_no_pod_address"))
                 continue

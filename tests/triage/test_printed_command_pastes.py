@@ -163,3 +163,32 @@ def test_bare_output_of_a_command_with_a_value_to_fill_in_is_read_by_its_content
     out = s.paste(ping, question="ping@source_pod")
     assert out.answered
     assert [(o.at, o.result) for o in _of(s, "ping")] == [("source_pod", "ok")]
+
+
+ROUTES = """[root@node-a ~]# ip route get 198.19.224.50
+198.19.224.50 via 198.19.250.254 dev eth0 src 198.19.250.1 uid 0 
+    cache 
+[root@node-a ~]# route -n
+Kernel IP routing table
+Destination     Gateway         Genmask         Flags Metric Ref    Use Iface
+198.19.128.0    198.19.250.254  255.255.128.0   UG    0      0        0 eth0
+198.19.129.0    0.0.0.0         255.255.255.0   U     0      0        0 cni0
+198.19.130.0    198.19.250.2    255.255.255.0   UG    0      0        0 eth0
+198.19.131.0    198.19.250.3    255.255.255.0   UG    0      0        0 eth0
+198.19.250.0    0.0.0.0         255.255.255.0   U     0      0        0 eth0
+198.19.251.0    0.0.0.0         255.255.255.0   U     0      0        0 eth1
+"""
+# the second blind-lab run (rp-filter fault): podnet printed `ip route get` of the ClusterIP, and that
+# line, read as the route table, made the route to the backend "missing" (route_missing 0.8, wrong)
+
+
+def test_ip_route_get_speaks_of_its_own_address_only(session):
+    out = session.paste(ROUTES, question="route@source_node")
+    assert out.answered
+    assert [(o.destination, o.present) for o in _of(session, "route")] == [("198.19.130.0/24", True)]
+
+
+def test_near_miss_without_the_peers_pod_network_the_route_is_missing(session):
+    session.provide("pod_cidr", "198.19.128.0/18")  # the lab's /17 summary route then covers more than the Pod network
+    session.paste("\n".join(line for line in ROUTES.splitlines() if not line.startswith("198.19.130.0")) + "\n", question="route@source_node")
+    assert [o.present for o in _of(session, "route")] == [False]
