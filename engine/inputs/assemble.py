@@ -320,12 +320,10 @@ class Assembly:
         for rec in self._of("routes"):
             at, _ = self.where[id(rec)]
             targets = self._route_targets(at)
-            asked = _route_get_address(rec.run.argv)
-            if asked is not None:
-                # `ip route get X` shows the route X takes, not the table: it speaks of X alone
-                targets = [t for t in targets if t[0].split("/")[0] == asked]
-                if not targets:
-                    continue
+            if _route_get_address(rec.run.argv) is not None:
+                # `ip route get X` shows the way X takes, not the table: not the prefix it matched, so
+                # neither whether X's network has a route of its own; it says nothing of other addresses
+                continue
             if not targets:
                 self.warnings.append(IngestWarning.of(rec.where(), "routes_no_pod_address"))
                 continue

@@ -55,6 +55,7 @@ def classify(routes: Iterable[RouteEntry], ip: str, pod_cidr: str | None = None,
     ``covering`` when it also holds one of the ``underlay`` addresses (the host's NIC addresses),
     and otherwise undetermined (None).
     """
+    routes = list(routes)
     best = lookup(routes, ip)
     if best is None or best.kind in _NO_WAY:
         return "none", best
@@ -72,4 +73,13 @@ def classify(routes: Iterable[RouteEntry], ip: str, pod_cidr: str | None = None,
                 return "covering", best
         except ValueError:
             continue
+    # Networks inside the matched one have routes of their own (host-gw's per-node Pod networks,
+    # the node network): the matched route is the summary around them, and ``ip``'s network has none.
+    for r in routes:
+        try:
+            other = r.network
+        except ValueError:
+            continue
+        if r is not best and r.kind == "unicast" and other.version == net.version and other != net and other.subnet_of(net):  # type: ignore[arg-type]
+            return "covering", best
     return None, best
