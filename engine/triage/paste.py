@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shlex
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,13 +138,21 @@ def statements(command: str) -> int:
 def with_command(text: str, command: str | None) -> str:
     """The paste, headed by ``$ COMMAND`` when it shows no command line of its own and the question
     printed one command (its output alone is then that command's output); as it is otherwise."""
+    from ..inputs.commands import parse_command
     from ..inputs.text import clean_lines
     from ..inputs.transcript import _starts_command
 
-    if not command or "\n" in command.strip() or statements(command) != 1 or "${" in command:
-        return text  # a command with a value still to fill in (${SOURCE_NAME:?...}) names no Pod
+    if not command or "\n" in command.strip() or statements(command) != 1:
+        return text
     if _starts_command(clean_lines(text)) is not None:
         return text
+    if "${" in command:
+        # a value still to fill in (``kubectl exec -n "${SOURCE_NAMESPACE:?...}" ...``) names no Pod:
+        # the command inside the wrapper, which ran where the question asked (the paste's vantage)
+        parsed = parse_command(command)
+        if parsed.family is None or parsed.piped or not parsed.argv or any("${" in w for w in parsed.argv):
+            return text
+        command = shlex.join(parsed.argv)
     return f"$ {command.strip()}\n{text}"
 
 

@@ -193,3 +193,14 @@ def test_without_the_peers_pod_network_the_route_is_missing(session):
     # other nodes' Pod networks inside it have routes of their own
     session.paste("\n".join(line for line in ROUTES.splitlines() if not line.startswith("198.19.130.0")) + "\n", question="route@source_node")
     assert [o.present for o in _of(session, "route")] == [False]
+
+
+def test_bare_nc_error_of_a_command_with_a_value_to_fill_in_is_read_as_that_nc():
+    # the third blind-lab run: the nc error line alone, its command printed with ${SOURCE_NAME:?...}
+    s = TriageSession.start("port_unreachable", case_id="lab", summary="the client Pod cannot reach web.default.svc.cluster.local")
+    s.provide("backends", "198.19.130.10:8080")
+    s.provide("destination", "198.19.224.50:80")
+    assert "${" in (s.observation_prompt("tcp_connect@source_pod").command or "")
+    out = s.paste("nc: connect to 198.19.130.10 port 8080 (tcp) timed out: Operation now in progress\n", question="tcp_connect@source_pod")
+    assert out.answered
+    assert [(o.at, o.result) for o in _of(s, "tcp_connect")] == [("source_pod", "timeout")]
