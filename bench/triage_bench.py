@@ -403,7 +403,7 @@ def run(threshold: float, jobs: int = 1) -> tuple[str, str, dict[str, Any]]:
         "backends, the CNI...), and the observation questions. *adaptive* is `podnet triage`; *fixed* is the guide's order",
         "(ping, telnet, DNS, large packets, CNI checks, capture) with the same values-when-needed and stopping rule.",
         f"Figures are the number of prompts until the true cause is ranked first with posterior ≥ {threshold} and the rule",
-        "engine ranks it first too; *values* counts the prompts for values of the case, *unknown* the \"don't know\"",
+        "engine ranks it first too, at 0.5 or more (RULE_FLOOR); *values* counts the prompts for values of the case, *unknown* the \"don't know\"",
         "answers (adaptive run); *rules first*: `podnet diagnose` of the gathered facts ranks the true cause first;",
         "*rank at stop*: the true cause's place in the posterior when the session stopped (adaptive run);",
         "*full file*: what `podnet diagnose` of the case's full fact file gives the true cause (its confidence, and",

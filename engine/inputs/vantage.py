@@ -83,7 +83,10 @@ def vantage(host: Host | None, endpoints: dict, pod_names: set[str], host_ips: d
             else:
                 fixed = "destination_pod" if side.get("kind") == "pod" else "destination_node"
         side = src if fixed.startswith("source") else dst
-        return fixed, side.get("name") if fixed.endswith("pod") else side.get("node") or side.get("name"), False
+        if fixed.endswith("pod"):
+            return fixed, side.get("name") if side.get("kind") == "pod" else None, False
+        # the end's node: its own name when the end is a node, never a Service's or a Pod's name
+        return fixed, side.get("node") or (side.get("name") if side.get("kind") == "node" else None), False
     is_pod = host.kind == "pod" or (host.kind is None and (any(same_name(name, p) for p in pod_names) or name in pod_hosts))
     if is_pod:
         if name is None and host.node:

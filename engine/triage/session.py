@@ -20,7 +20,8 @@ when nothing else is worth asking. Only what the person said or pasted enters th
 Two rankings are kept side by side: the **triage posterior** (priors, signatures, the stated
 symptom, the rule engine's certainty as likelihood ratios) and the **rule engine's diagnosis**
 (``podnet diagnose``). Stopping rule: *confident* when the posterior's top cause has at least the
-threshold and the rule engine ranks the same cause first; otherwise stop when no open question
+threshold and the rule engine ranks the same cause first with at least :data:`RULE_FLOOR`;
+otherwise stop when no open question
 has a non-negligible expected gain (:data:`podnet.triage.questions.MIN_GAIN`) and no value of the
 case would let a rule conclude; or when, after a run of "don't know" answers, the customer is
 unlikely to answer any of the next questions (:meth:`TriageSession._too_many_unknowns`: after

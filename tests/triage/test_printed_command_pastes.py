@@ -204,3 +204,13 @@ def test_bare_nc_error_of_a_command_with_a_value_to_fill_in_is_read_as_that_nc()
     out = s.paste("nc: connect to 198.19.130.10 port 8080 (tcp) timed out: Operation now in progress\n", question="tcp_connect@source_pod")
     assert out.answered
     assert [(o.at, o.result) for o in _of(s, "tcp_connect")] == [("source_pod", "timeout")]
+
+
+def test_bare_output_at_a_node_question_never_takes_the_services_name_as_the_node():
+    s = TriageSession.start("port_unreachable", case_id="lab", summary="the client Pod cannot reach web.default.svc.cluster.local")
+    s.provide("backends", "198.19.130.10:8080")
+    s.provide("destination", "198.19.224.50:80")
+    s.provide("destination_name", "default/web")
+    s.paste(_paste("forward-drop-dest-node", "strict-bare", "firewall@destination_node"), question="firewall@destination_node")
+    fws = _of(s, "firewall")
+    assert fws and all(o.at == "destination_node" and o.host != "web" for o in fws)
