@@ -55,23 +55,13 @@ def _segments(command: str) -> list[str]:
     """The pipeline stages of the first command of a line (cut at ``|``, stopped at ``;``/``&&``)."""
     if not any(c in command for c in "|;&"):
         return [command.strip()] if command.strip() else []  # the common line: one stage
-    stages, quote, start, depth = [], None, 0, 0
+    stages, quote, start = [], None, 0
     for i, ch in enumerate(command):
         if quote:
             if ch == quote:
                 quote = None
-            elif ch == "$" and quote == '"' and command[i + 1 : i + 2] == "(":
-                depth += 1  # "$(...)" inside double quotes: a command substitution all the same
             continue
-        if command.startswith("$(", i):
-            depth += 1
-        elif ch == ")" and depth:
-            depth -= 1
-            if depth == 0:
-                quote = None
-        elif depth:
-            continue
-        elif ch in "'\"":
+        if ch in "'\"":
             quote = ch
         elif ch == "|" and command[i + 1 : i + 2] != "|" and command[i - 1 : i] != "|":
             stages.append(command[start:i].strip())

@@ -9,6 +9,7 @@ dump's text: the firewall observation carries it, and the case's flows are trace
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from ...netfilter import iptables_list, iptables_save, nft
@@ -71,13 +72,14 @@ def kept_by_grep(command: str | None) -> list[str] | None:
     """The patterns of a pipeline that only keeps lines (``| grep -e A -e B``, ``| grep A``): every
     line matching one of them is in the output. None when a stage may drop matching lines too
     (``-v``, ``-m``, ``head``...) or the pipeline is not read."""
-    from ..commands import split_words
-
     if not command or "|" not in command:
         return None
     patterns: list[str] = []
     for stage in command.split("|")[1:]:
-        words = split_words(stage.strip())
+        try:
+            words = shlex.split(stage.strip())
+        except ValueError:
+            return None
         if not words or words[0] not in ("grep", "egrep"):
             return None
         rest, i = words[1:], 0
