@@ -57,6 +57,7 @@ CONTEXT = {
     "destination_name": "default/web",
     "dns_name": "web.default.svc.cluster.local",
     "source_pod": "default/client",
+    "source_ip": "198.19.129.21",  # README's topology: client .21 on node-a's cni0 (kubectl get pods -o wide); asked since session 12
     "source_node": "node-a",
     "source_node_ip": "198.19.250.1",
     "destination_node": "node-b",

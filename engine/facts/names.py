@@ -11,6 +11,11 @@ NameScope = Literal["cluster", "short", "external"]
 CLUSTER_SUFFIXES = (".cluster.local", ".svc", ".pod")
 """Endings of names only the cluster DNS answers (the default cluster domain and its zones)."""
 
+SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+"""Namespaces every cluster has: ``<service>.<one of them>`` (``kubernetes.default``, the first name
+Kubernetes' DNS debugging page looks up) is a Service name the search list completes, not an
+outside name (round 8's busybox ticket read ``kubernetes.default`` as an outside name)."""
+
 
 def name_key(name: str) -> str:
     """The name compared across observations: lower case, without the final dot."""
@@ -18,12 +23,13 @@ def name_key(name: str) -> str:
 
 
 def name_scope(name: str) -> NameScope:
-    """``cluster`` for ``*.cluster.local`` and ``<svc>.<ns>.svc`` names, ``short`` for one label
-    (a Service name the search list completes), else ``external``."""
+    """``cluster`` for ``*.cluster.local`` and ``<svc>.<ns>.svc`` names, ``short`` for one label or
+    ``<svc>.<system namespace>`` (a Service name the search list completes), else ``external``."""
     key = name_key(name)
     if key.endswith(CLUSTER_SUFFIXES) or ".svc." in key or key == "cluster.local":
         return "cluster"
-    return "short" if "." not in key else "external"
+    labels = key.split(".")
+    return "short" if len(labels) == 1 or (len(labels) == 2 and labels[1] in SYSTEM_NAMESPACES) else "external"
 
 
 def name_dots(name: str) -> int:

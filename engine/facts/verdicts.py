@@ -169,3 +169,24 @@ def enrich_firewalls(facts: FactFile) -> None:
             o.verdicts = verdicts
             if o.rules is None:
                 o.rules = blocking_rules(verdicts)
+
+
+def retrace_firewalls(facts: FactFile) -> None:
+    """Trace the case's flows again through every firewall observation that has a ruleset, for the
+    case as it stands now: verdicts traced before a value of the case was known (the source Pod's
+    address a ``-s`` match needs, the place a paste was moved to) are replaced, and the rules list
+    with them when it was derived from them (a list that was given is kept). Observations are
+    copied, never changed in place: the same observation may belong to another state of a case."""
+    changed = False
+    observations = []
+    for o in facts.observations:
+        if isinstance(o, Firewall) and o.ruleset is not None and o.verdicts is not None:
+            update: dict[str, object] = {"verdicts": None}
+            if o.rules == blocking_rules(o.verdicts):
+                update["rules"] = None  # derived from the verdicts, not given
+            o = o.model_copy(update=update)
+            changed = True
+        observations.append(o)
+    if changed:
+        facts.observations = observations  # type: ignore[assignment]
+        enrich_firewalls(facts)

@@ -129,12 +129,16 @@ def kinds_known(head: dict[str, Any]) -> bool:
 
 
 def build_facts(head: dict[str, Any], observations: list[Any] | None = None) -> FactFile:
-    """The head as a validated :class:`FactFile` (observations: already validated models)."""
+    """The head as a validated :class:`FactFile` (observations: already validated models); a
+    firewall's flows are traced again for the values the head holds now
+    (:func:`podnet.facts.verdicts.retrace_firewalls`)."""
     from ..facts.load import facts_from_data
+    from ..facts.verdicts import retrace_firewalls
 
     facts = facts_from_data({**head, "observations": []}, "<triage>")
     if observations:
         facts.observations = list(observations)  # type: ignore[assignment]
+        retrace_firewalls(facts)
     return facts
 
 

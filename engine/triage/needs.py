@@ -60,9 +60,11 @@ def _recognised(meta: Any, at: str, answer_id: str, obs: list[Any], facts: FactF
 
 def _shape(head: dict[str, Any], open_ids: tuple[str, ...]) -> tuple[Any, ...]:
     """What a question's needs depend on: the ends' kinds, the CNI (templates switch on it), which
-    slots are filled and which are still open."""
+    slots hold a value and which are still open. A slot that holds a value counts whether it applies
+    or not: the destination's port makes its slot inapplicable, and a case that knows it (the port
+    alone, no address) must not share needs with one whose customer said "don't know"."""
     ep = head.get("endpoints") or {}
-    filled = tuple(s.id for s in ctx.slots() if ctx.applies(s, head) and ctx.value_of(s, head) is not None)
+    filled = tuple(s.id for s in ctx.slots() if ctx.value_of(s, head) is not None)
     return ((ep.get("source") or {}).get("kind"), (ep.get("destination") or {}).get("kind"), (head.get("cluster") or {}).get("cni"), filled, open_ids)
 
 
@@ -144,6 +146,8 @@ def _trial_values(slot_id: str, head: dict[str, Any]) -> list[Any]:
     range never does."""
     values = list(_choices(slot_id))
     spec = ctx.slot(slot_id)
+    if spec.value == "ip" and spec.sets == "endpoints.source.ip":
+        return values + _addresses_in_pod_ranges(spec, head)
     if spec.value != "cidr":
         return values
     ep = head.get("endpoints") or {}
@@ -163,6 +167,27 @@ def _trial_values(slot_id: str, head: dict[str, Any]) -> list[Any]:
             seen.add(net)
             values.append(ctx.parse_value(spec, net))
     return values
+
+
+def _addresses_in_pod_ranges(spec: Any, head: dict[str, Any]) -> list[Any]:
+    """A Pod's address as a rule-need trial tries it: an address inside the source node's PodCIDR
+    and inside the cluster's Pod CIDR, when the case names them (a stand-in address never matches
+    the ``-s 10.244.1.0/24`` of a firewall rule, so a rule that decides on the source would never
+    be seen to need it)."""
+    out: list[Any] = []
+    for slot_id in ("source_pod_cidr", "pod_cidr"):
+        cidr = ctx.value_of(ctx.slot(slot_id), head)
+        if not cidr:
+            continue
+        try:
+            net = ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            continue
+        if net.num_addresses > 2:
+            value = ctx.parse_value(spec, str(net.network_address + 2))
+            if value not in out:
+                out.append(value)
+    return out
 
 
 def rule_need(

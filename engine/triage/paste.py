@@ -112,10 +112,11 @@ VANTAGE_FOLDERS = {"source_node": "source-node", "source_pod": "source-pod", "de
 """Vantages a paste's unnamed host can stand for, as ingest's folder names (``podnet.inputs.vantage``)."""
 
 
-def statements(command: str) -> int:
-    """How many commands a command line runs one after the other (``;``, ``&&``, ``||`` outside quotes,
-    ``$(...)`` and loops); a pipeline or a ``for ... do ... done`` loop counts as one."""
-    count, quote, depth, i = 1, None, 0, 0
+def split_statements(command: str) -> list[str]:
+    """The commands a command line runs one after the other (``;``, ``&&``, ``||`` outside quotes,
+    ``$(...)`` and loops); a pipeline or a ``for ... do ... done`` loop is one."""
+    pieces: list[str] = []
+    quote, depth, i, start = None, 0, 0, 0
     loop = re.match(r"^\s*(?:for|while|until)\b", command) is not None
     while i < len(command):
         ch = command[i]
@@ -129,31 +130,69 @@ def statements(command: str) -> int:
         elif ch == ")" and depth:
             depth -= 1
         elif not depth and not loop and (ch == ";" or command[i : i + 2] in ("&&", "||")):
-            count += 1
+            pieces.append(command[start:i])
             i += 1 if ch != ";" else 0
+            start = i + 1
         i += 1
-    return count
+    pieces.append(command[start:])
+    return [p.strip() for p in pieces]
+
+
+def statements(command: str) -> int:
+    """How many commands a command line runs one after the other (:func:`split_statements`)."""
+    return len(split_statements(command))
+
+
+def _runnable(command: str) -> str | None:
+    """The command as its output's heading: as printed, or, when a value is still to fill in
+    (``kubectl exec -n "${SOURCE_NAMESPACE:?...}" ...`` names no Pod), the command inside the
+    wrapper, which ran where the question asked (the paste's vantage); None when even that has one."""
+    from ..inputs.commands import parse_command
+
+    if "${" not in command:
+        return command.strip()
+    parsed = parse_command(command)
+    if parsed.family is None or parsed.piped or not parsed.argv or any("${" in w for w in parsed.argv):
+        return None
+    return shlex.join(parsed.argv)
+
+
+def _runs_of(lines: list[str], parts: list[str]) -> list[list[str]] | None:
+    """The bare output of ``parts`` (commands of one family run one after the other), one block of
+    lines per part, when that family's reader tells its runs apart (``inputs.raw.RUNS``) and the
+    output holds exactly as many runs; None otherwise."""
+    from ..inputs.commands import parse_command
+    from ..inputs.raw import RUNS
+
+    families = {parse_command(p).family for p in parts}
+    if len(families) != 1 or (split := RUNS.get(families.pop() or "")) is None:
+        return None
+    runs = split(lines)
+    return runs if len(runs) == len(parts) else None
 
 
 def with_command(text: str, command: str | None) -> str:
     """The paste, headed by ``$ COMMAND`` when it shows no command line of its own and the question
-    printed one command (its output alone is then that command's output); as it is otherwise."""
-    from ..inputs.commands import parse_command
+    printed one command (its output alone is then that command's output); when the question printed
+    several commands of one family (``nslookup NAME; nslookup -vc NAME``), each run of the output
+    headed by its command, if the family's reader tells the runs apart; as it is otherwise."""
     from ..inputs.text import clean_lines
     from ..inputs.transcript import _starts_command
 
-    if not command or "\n" in command.strip() or statements(command) != 1:
+    if not command or "\n" in command.strip():
         return text
     if _starts_command(clean_lines(text)) is not None:
         return text
-    if "${" in command:
-        # a value still to fill in (``kubectl exec -n "${SOURCE_NAMESPACE:?...}" ...``) names no Pod:
-        # the command inside the wrapper, which ran where the question asked (the paste's vantage)
-        parsed = parse_command(command)
-        if parsed.family is None or parsed.piped or not parsed.argv or any("${" in w for w in parsed.argv):
-            return text
-        command = shlex.join(parsed.argv)
-    return f"$ {command.strip()}\n{text}"
+    parts = split_statements(command)
+    heads = [_runnable(p) for p in parts]
+    if any(h is None for h in heads):
+        return text
+    if len(parts) == 1:
+        return f"$ {heads[0]}\n{text}"
+    runs = _runs_of(text.splitlines(), parts)
+    if runs is None:
+        return text
+    return "".join(f"$ {head}\n" + "".join(f"{line}\n" for line in run) for head, run in zip(heads, runs))
 
 
 def read_paste(text: str, head: dict[str, Any], name: str, lang: str = "en", vantage: str | None = None) -> PasteReading:

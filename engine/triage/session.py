@@ -1070,8 +1070,6 @@ class TriageSession:
         on a node): that Pod is the one the question asked about, as the printed command said.
         What depends on the place is worked out again there (a firewall's flows: inside the
         destination Pod they are delivered to it, not forwarded)."""
-        from ..facts.verdicts import blocking_rules, enrich_firewalls
-
         if p is None or p.type != "observation" or p.at not in ("source_pod", "destination_pod"):
             return observations
         other = [o for o in observations if o.at == "other_pod"]
@@ -1082,19 +1080,12 @@ class TriageSession:
             if o.at != "other_pod":
                 moved.append(o)
                 continue
-            update: dict[str, Any] = {"at": p.at}
-            if o.kind == "firewall" and o.verdicts is not None:
-                update["verdicts"] = None
-                if o.rules == blocking_rules(o.verdicts):
-                    update["rules"] = None  # derived from the verdicts, not given
-            moved.append(o.model_copy(update=update))
+            moved.append(o.model_copy(update={"at": p.at}))
         if ctx.kinds_known(head):
             try:
-                facts = ctx.build_facts(head, moved)
+                return list(ctx.build_facts(head, moved).observations)  # traced again at the new place
             except Exception:  # noqa: BLE001 - values the case refuses: the paste is refused later
                 return moved
-            enrich_firewalls(facts)
-            return list(facts.observations)
         return moved
 
     def _describe(self, o: Any) -> str:

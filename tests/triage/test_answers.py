@@ -185,7 +185,8 @@ def test_a_lookup_through_the_cluster_dns_service_checks_a_name_every_cluster_se
     o = build_observation(meta, "source_pod", "failed", facts)
     assert (o.name, o.result) == (CLUSTER_PROBE_NAME, "failed")
     q = render_question(kb, facts, ("dns_lookup", "source_pod"), 0.0, "en")
-    assert q.text == f"Does {CLUSTER_PROBE_NAME} resolve from the source Pod?" and q.command.endswith(f"nslookup {CLUSTER_PROBE_NAME}")
+    assert q.text == f"Does {CLUSTER_PROBE_NAME} resolve from the source Pod?" and q.command.endswith(f"nslookup -vc {CLUSTER_PROBE_NAME}")
+    assert f"nslookup {CLUSTER_PROBE_NAME};" in q.command  # over UDP, then over TCP
     # a recorded lookup of another name does not answer it
     other = _obs({"kind": "dns_lookup", "at": "source_pod", "name": "github.com", "result": "timeout"})
     assert not probe_match(meta, "source_pod", other, facts)

@@ -50,3 +50,18 @@ def test_the_cluster_pod_cidr_is_asked_when_it_could_put_the_api_server_node_ins
     pod_backend = _head({**head["endpoints"]["destination"], "node_ip": "192.168.10.12", "backends": [{"ip": "10.233.65.7", "port": 8080}]}, {"cni": "calico"})
     assert rule_need(ctx.build_facts(pod_backend, list(facts.observations)), pod_backend, ("pod_cidr",), rule_certainty(d), post, "en", ()) is None
     assert rule_need(facts, head, ("pod_cidr",), rule_certainty(d), {**post, "pod_cidr_overlaps_host": 0.01}, "en", ()) is None
+
+
+def test_needs_are_not_shared_between_a_known_port_and_a_port_nobody_knows():
+    # the port makes its own slot inapplicable, so "port known" and "port: don't know" once had the
+    # same cache key: a session that said "don't know" left the inside-the-Pod check unaskable for a
+    # later one that knows the port (seen as a test-order failure: bentoml#136's shape after another)
+    from podnet.triage.needs import NeedFinder
+
+    kb = knowledge()
+    q = ("listening_sockets", "destination_pod")
+    nobody_knows = {"case": {"id": "a"}, "cluster": {}, "endpoints": {"source": {"kind": "pod"}, "destination": {"kind": "pod"}}}
+    port_known = {"case": {"id": "b"}, "cluster": {}, "endpoints": {"source": {"kind": "pod"}, "destination": {"kind": "pod", "port": 5000}}}
+    open_ids = ("destination_name", "source_pod")
+    assert NeedFinder(kb, nobody_knows, open_ids).needs(q) is None
+    assert NeedFinder(kb, port_known, open_ids).needs(q) == ()

@@ -35,6 +35,13 @@ from . import (
 
 Parser = Callable[[CommandRun], ParseResult]
 
+RUNS: dict[str, Callable[[list[str]], list[list[str]]]] = {
+    "nslookup": dns.nslookup_runs,
+}
+"""Families whose output of several runs, pasted without the command lines, can be told apart run
+by run (the lines of each run): a question that prints ``nslookup NAME; nslookup -vc NAME`` is
+answered by the two outputs one after the other (:func:`podnet.triage.paste.with_command`)."""
+
 PARSERS: dict[str, Parser] = {
     "ping": ping.parse,
     "telnet": connect.parse_telnet,

@@ -233,6 +233,28 @@ def parse_kdig(run: CommandRun) -> ParseResult:
     return res
 
 
+_NSLOOKUP_START = re.compile(r"^(?:Server|服务器):\s")
+_NSLOOKUP_ERROR = re.compile(r"^;; |^(?:nslookup: )?can't resolve|^\*\*\* ")
+
+
+def nslookup_runs(lines: list[str]) -> list[list[str]]:
+    """The output of several nslookup runs, one after the other and without their command lines,
+    split into one block per run: a run starts at its ``Server:`` line, or at a ``;;`` error line
+    (BIND's failed tries) that does not follow another; an ``** server can't find`` line after an
+    answer (the AAAA query) stays in its run. Blank lines belong to the run before them."""
+    runs: list[list[str]] = []
+    previous = ""
+    for line in lines:
+        t = line.strip()
+        starts = bool(_NSLOOKUP_START.match(t)) or (bool(_NSLOOKUP_ERROR.match(t)) and not _NSLOOKUP_ERROR.match(previous))
+        if starts or not runs:
+            runs.append([])
+        runs[-1].append(line)
+        if t:
+            previous = t
+    return runs
+
+
 def parse_nslookup(run: CommandRun) -> ParseResult:
     res = ParseResult()
     name, server = _name_and_server(run.argv)

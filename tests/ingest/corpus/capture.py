@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # run as a script: the repository root
-from tests.ingest.corpus.corpus_lab import DNS_DOWN_IP, NO_ARP_IP, NO_NET_IP, SRV_IP, CorpusLab, Step  # noqa: E402
+from tests.ingest.corpus.corpus_lab import DNS_DOWN_IP, NO_ARP_IP, NO_DNS_IP, NO_NET_IP, SRV_IP, UDP_DROP_IP, CorpusLab, Step  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "captured"
 S = SRV_IP
@@ -161,6 +161,17 @@ CASES = [
          note="telnet to a name: busybox names the resolved address only in its error line"),
     Case("busybox-nslookup-ok", ASH, "busybox nslookup web.example", [dns("web.example", "ok", answers=[S])], mode="ok",
          note="the NXDOMAIN line is the AAAA query"),
+    # BIND nslookup over UDP and over TCP (-vc): a server that answers over TCP while UDP 53 is dropped,
+    # and a server whose process is gone (UDP: port unreachable; TCP: reset)
+    Case("nslookup-udp-dropped-timeout", DNSTOOLS, f"nslookup web.example {UDP_DROP_IP}", [dns("web.example", "timeout", server=UDP_DROP_IP)],
+         mode="dns-udp-dropped", note="UDP 53 dropped at the server; the same server answers over TCP (nslookup-vc-udp-dropped-ok)"),
+    Case("nslookup-vc-udp-dropped-ok", DNSTOOLS, f"nslookup -vc web.example {UDP_DROP_IP}",
+         [dns("web.example", "ok", answers=[S], server=UDP_DROP_IP, transport="tcp")], mode="dns-udp-dropped"),
+    Case("nslookup-server-gone-refused", BASH51, f"nslookup web.example {NO_DNS_IP}", [dns("web.example", "refused", server=NO_DNS_IP)],
+         mode="dns-server-gone", note="nothing listens on port 53: ICMP port unreachable, 'communications error ... connection refused'"),
+    Case("nslookup-vc-server-gone-refused", BASH51, f"nslookup -vc web.example {NO_DNS_IP}",
+         [dns("web.example", "refused", server=NO_DNS_IP, transport="tcp")], mode="dns-server-gone",
+         note="over TCP BIND prints 'Connection to ... failed: connection refused.' and retries"),
 ]
 
 
@@ -176,7 +187,7 @@ def main() -> int:
     versions = {
         "curl": version(["curl", "--version"]), "wget": version(["wget", "--version"]), "busybox": version(["busybox"]),
         "telnet": "telnet (Debian inetutils-telnet or netkit)", "nc": version(["dpkg-query", "-W", "-f=${Package} ${Version}", "netcat-openbsd"]),
-        "host": version(["host", "-V"]), "dig": version(["dig", "-v"]), "getent": "getent (glibc)", "bash": version(["bash", "--version"]),
+        "host": version(["host", "-V"]), "nslookup": version(["nslookup", "-version"]), "dig": version(["dig", "-v"]), "getent": "getent (glibc)", "bash": version(["bash", "--version"]),
         "echo": version(["bash", "--version"]), "printf": version(["dpkg-query", "-W", "-f=${Package} ${Version}", "netcat-openbsd"]),
         "(echo": version(["bash", "--version"]),
     }

@@ -16,6 +16,8 @@ everything removed in :meth:`CorpusLab.destroy`.
          .2:53   dnsmasq: web.example -> 198.18.212.2, *.example NXDOMAIN,
                  fail.example -> SERVFAIL (forwarded to a server that is never there)
          .3:53   iptables DROP (DNS server down)
+         .4:53   dnsmasq as .2, UDP 53 dropped by iptables, TCP 53 answers (a filter on UDP 53 only)
+         .5:53   nothing listening (DNS server process gone: UDP port unreachable, TCP reset)
     198.18.212.99  on the link, nobody answers ARP (no route to host)
     198.18.213.5   no route at all (network unreachable)
 """
@@ -30,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # run as a script 
 from tests.ingest.pairlab import Layout, PairLab, Step  # noqa: E402
 
 CLI_IP, SRV_IP, DNS_DOWN_IP, NO_ARP_IP, NO_NET_IP = "198.18.212.1", "198.18.212.2", "198.18.212.3", "198.18.212.99", "198.18.213.5"
+UDP_DROP_IP, NO_DNS_IP = "198.18.212.4", "198.18.212.5"
 LAYOUT = Layout(tag="podnet-corpus", network="198.18.212.0/23", client="cli", server="srv", client_dev="pc-cli", server_dev="pc-srv",
-                client_ips=(CLI_IP,), server_ips=(SRV_IP, DNS_DOWN_IP))
+                client_ips=(CLI_IP,), server_ips=(SRV_IP, DNS_DOWN_IP, UDP_DROP_IP, NO_DNS_IP))
 
 _SERVERS = r'''
 import socket, struct, sys, threading, time
@@ -51,7 +54,7 @@ reset(8087)
 
 
 
-__all__ = ["CLI_IP", "DNS_DOWN_IP", "NO_ARP_IP", "NO_NET_IP", "SRV_IP", "CorpusLab", "Step"]
+__all__ = ["CLI_IP", "DNS_DOWN_IP", "NO_ARP_IP", "NO_DNS_IP", "NO_NET_IP", "SRV_IP", "UDP_DROP_IP", "CorpusLab", "Step"]
 
 
 class CorpusLab(PairLab):
@@ -65,11 +68,13 @@ class CorpusLab(PairLab):
         self.iptables("-A", "INPUT", "-p", "tcp", "--dport", "8085", "-j", "REJECT", "--reject-with", "tcp-reset")
         self.iptables("-A", "INPUT", "-d", f"{DNS_DOWN_IP}/32", "-p", "udp", "--dport", "53", "-j", "DROP")
         self.iptables("-A", "INPUT", "-d", f"{DNS_DOWN_IP}/32", "-p", "tcp", "--dport", "53", "-j", "DROP")
+        self.iptables("-A", "INPUT", "-d", f"{UDP_DROP_IP}/32", "-p", "udp", "--dport", "53", "-j", "DROP")
         web = self.tmp / "web"
         web.mkdir()
         (web / "index.html").write_text("<html><body>web ok</body></html>\n")
         (self.tmp / "servers.py").write_text(_SERVERS)
         self.start(self.server, [sys.executable, "-m", "http.server", "8080", "--bind", SRV_IP, "--directory", str(web)])
         self.start(self.server, [sys.executable, str(self.tmp / "servers.py"), SRV_IP])
-        self.dnsmasq(SRV_IP, f"--address=/web.example/{SRV_IP}", "--server=/fail.example/198.18.212.77", "--local=/example/")
-        self.wait_listening([f"{SRV_IP}:{p}" for p in (8080, 8086, 8087, 53)])
+        self.dnsmasq(SRV_IP, f"--address=/web.example/{SRV_IP}", "--server=/fail.example/198.18.212.77", "--local=/example/",
+                     f"--listen-address={UDP_DROP_IP}")
+        self.wait_listening([f"{SRV_IP}:{p}" for p in (8080, 8086, 8087, 53)] + [f"{UDP_DROP_IP}:53"])
