@@ -167,8 +167,11 @@ def enrich_firewalls(facts: FactFile) -> None:
             if verdicts is None:
                 continue
             o.verdicts = verdicts
-            if o.rules is None:
-                o.rules = blocking_rules(verdicts)
+            blocking = blocking_rules(verdicts)
+            if o.rules is None and (blocking or not o.undecided):
+                # an undecided flow and nothing blocking: whether a rule matches is not known, which is
+                # not "read, and no rule matches" (rules: []); a triage answer would say "none"
+                o.rules = blocking
 
 
 def retrace_firewalls(facts: FactFile) -> None:

@@ -187,9 +187,15 @@ def _titles(kb: Knowledge, causes: list[str]) -> dict[str, str]:
 
 def decisive_check(kb: Knowledge, cause: str, facts: FactFile, observed: set[CheckKey], blocked: set[str]) -> CheckKey | None:
     """The observation that would decide ``cause``: the first pattern, not yet observed, of its
-    decisive rules, those that confirm it (strongest first) before those that rule it out."""
+    decisive rules, those that confirm it before those that rule it out, the rules one observation
+    away first (a rule that still needs two checks decides nothing after one of them), then the
+    strongest."""
     rules = [r for r in kb.rules if r.spec.decisive and r.spec.then.cause == cause]
-    rules.sort(key=lambda r: ((r.spec.then.weight or 0) < 0, -abs(r.spec.then.weight or 0), r.id))
+
+    def missing(rule: Any) -> int:
+        return sum(1 for p, negated in patterns(rule.condition) if not negated and not _made(p, kb, observed))
+
+    rules.sort(key=lambda r: ((r.spec.then.weight or 0) < 0, missing(r) > 1, -abs(r.spec.then.weight or 0), r.id))
     for rule in rules:
         for p, negated in patterns(rule.condition):
             if negated or _made(p, kb, observed):

@@ -15,6 +15,7 @@ Service" concludes ``kube_proxy_no_rules`` only once the Service is known to hav
 from __future__ import annotations
 
 import functools
+import re
 import ipaddress
 from typing import Any
 
@@ -139,7 +140,7 @@ COVER_PREFIX = 16
 """A CIDR slot is also tried as the /16 around each address of the case (see :func:`_trial_values`)."""
 
 
-def _trial_values(slot_id: str, head: dict[str, Any]) -> list[Any]:
+def _trial_values(slot_id: str, head: dict[str, Any], facts: FactFile | None = None) -> list[Any]:
     """The values a rule-need trial fills a slot with: its choices or a stand-in and, for a CIDR,
     the /16 around each address the case names (the destination, its backends, the nodes): rules
     ask whether a range covers an address (a Pod CIDR over the API server's node), which a stand-in
@@ -147,7 +148,7 @@ def _trial_values(slot_id: str, head: dict[str, Any]) -> list[Any]:
     values = list(_choices(slot_id))
     spec = ctx.slot(slot_id)
     if spec.value == "ip" and spec.sets == "endpoints.source.ip":
-        return values + _addresses_in_pod_ranges(spec, head)
+        return values + _addresses_in_pod_ranges(spec, head, facts)
     if spec.value != "cidr":
         return values
     ep = head.get("endpoints") or {}
@@ -169,24 +170,34 @@ def _trial_values(slot_id: str, head: dict[str, Any]) -> list[Any]:
     return values
 
 
-def _addresses_in_pod_ranges(spec: Any, head: dict[str, Any]) -> list[Any]:
-    """A Pod's address as a rule-need trial tries it: an address inside the source node's PodCIDR
-    and inside the cluster's Pod CIDR, when the case names them (a stand-in address never matches
-    the ``-s 10.244.1.0/24`` of a firewall rule, so a rule that decides on the source would never
-    be seen to need it)."""
+_SOURCE_MATCH = re.compile(r"(?:^|\s)(?:-s|--source|ip6? saddr)\s+(?:!\s+)?([0-9a-fA-F:.]+(?:/\d+)?)")
+"""The source network of an iptables (``-s 10.244.1.0/24``) or nft (``ip saddr 10.244.1.0/24``) rule."""
+
+
+def _addresses_in_pod_ranges(spec: Any, head: dict[str, Any], facts: FactFile | None) -> list[Any]:
+    """A Pod's address as a rule-need trial tries it: an address inside the source network of each
+    rule a recorded firewall's verdict is undecided on, inside the source node's PodCIDR and inside
+    the cluster's Pod CIDR, when the case names them (a stand-in address never matches the
+    ``-s 10.244.1.0/24`` of a firewall rule, so a rule that decides on the source would never be
+    seen to need it)."""
     out: list[Any] = []
-    for slot_id in ("source_pod_cidr", "pod_cidr"):
-        cidr = ctx.value_of(ctx.slot(slot_id), head)
-        if not cidr:
-            continue
+    cidrs: list[str] = []
+    for o in (facts.observations if facts is not None else []):
+        for v in getattr(o, "verdicts", None) or []:
+            if v.verdict == "undecided" and v.rule and (m := _SOURCE_MATCH.search(v.rule)):
+                cidrs.append(m.group(1))
+    cidrs += [str(c) for c in (ctx.value_of(ctx.slot(s), head) for s in ("source_pod_cidr", "pod_cidr")) if c]
+    for cidr in cidrs:
         try:
             net = ipaddress.ip_network(str(cidr), strict=False)
         except ValueError:
             continue
         if net.num_addresses > 2:
             value = ctx.parse_value(spec, str(net.network_address + 2))
-            if value not in out:
-                out.append(value)
+        else:
+            value = ctx.parse_value(spec, str(net.network_address))
+        if value not in out:
+            out.append(value)
     return out
 
 
@@ -201,7 +212,7 @@ def rule_need(
     contenders = {c for c, p in post.items() if p >= RULE_NEED_MIN_POSTERIOR}
     for slot_id in open_ids:
         spec = ctx.slot(slot_id)
-        for value in _trial_values(slot_id, head):
+        for value in _trial_values(slot_id, head, facts):
             try:
                 trial = ctx.build_facts(ctx.assign(spec, head, value, check=False), list(facts.observations))
             except Exception:  # noqa: BLE001 - a value the case refuses

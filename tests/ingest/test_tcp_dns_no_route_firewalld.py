@@ -132,7 +132,9 @@ def _rules(cause: dict[str, Any]) -> set[str]:
 def test_end_to_end_udp_times_out_tcp_answers_names_pod_cannot_reach_dns(tmp_path: Path) -> None:
     diagnosis = _diagnose(tmp_path, _from_pod("dig-udp-timeout", "dig-tcp-answers"))
     top = diagnosis["causes"][0]
-    assert top["id"] == "pod_cannot_reach_dns" and top["confidence"] >= 0.8
+    # first, but not decisive: an egress NetworkPolicy allowing TCP 53 only gives the same pair, and
+    # the transcript does not read the policies (dns-tcp-answers-udp-times-out-no-egress-policy does)
+    assert top["id"] == "pod_cannot_reach_dns" and top["confidence"] < 0.8
     assert "dns-tcp-answers-udp-times-out" in _rules(top)
 
 

@@ -76,7 +76,9 @@ def test_kube_arm_paste_through_ingest_warns_about_the_cut_lines(tmp_path: Path)
     # Which interface the Pod's packets come in on is not in the paste: Docker's -i docker0 ACCEPT
     # might take them, so the verdict is undecided (not drop) and names such a rule.
     assert (fw.at, fw.verdict) == ("source_node", "undecided")
-    assert fw.verdicts[0].rule.startswith("-A FORWARD -i docker0 ") and fw.rules == []  # type: ignore[index,union-attr]
+    # No rule list: "which rules match" is not known, which is not "none match" (rules: [], what a
+    # triage answer would read as "no matching DROP/REJECT rule"; session 12)
+    assert fw.verdicts[0].rule.startswith("-A FORWARD -i docker0 ") and fw.rules is None  # type: ignore[index,union-attr]
     # With the node's routes (written here for the test; the thread has none) the packets come in
     # on cni0 and leave on eth0: Docker's rules do not take them and the DROP policy does.
     routes = "[root@worker-1 ~]# ip route\ndefault via 192.168.1.1 dev eth0\n10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1\n"

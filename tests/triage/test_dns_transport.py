@@ -63,6 +63,11 @@ def test_udp_dropped_tcp_answers_is_its_own_answer_and_points_at_the_path() -> N
     assert _answer(s) == "udp_times_out_tcp_answers"
     top = s.ranking().beliefs[0]
     assert top.id == "pod_cannot_reach_dns"
+    # not decisive while the NetworkPolicies are unread (a policy allowing TCP 53 only gives the same pair)
+    d = diagnose(s.facts)
+    assert d.top is not None and d.top.id == "pod_cannot_reach_dns" and d.top.confidence < 0.5
+    assert not s.ranking().confident
+    s.record("network_policy", "control_plane", "none")
     d = diagnose(s.facts)
     assert d.top is not None and d.top.id == "pod_cannot_reach_dns" and d.top.confidence >= 0.8
 

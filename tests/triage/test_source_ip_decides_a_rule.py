@@ -19,8 +19,9 @@ VALUES = {
     "source_kind": "pod", "destination_kind": "service", "destination": "198.19.224.50:80",
     "backends": "198.19.130.10:8080", "destination_name": "default/web", "source_pod": "default/client",
     "source_node": "node-a", "destination_node": "node-b", "cni": "flannel", "kube_proxy_mode": "iptables",
-    "source_pod_cidr": "198.19.129.0/24",
 }
+"""The lab's values as a customer gives them; neither the source node's PodCIDR nor the cluster's: the
+address a trial tries comes from the rule the verdict is undecided on."""
 
 
 LAB = {"listening_sockets@destination_pod": "all_addresses", "tcp_connect@source_pod": "refused", "ping@source_pod": "ok"}
@@ -50,6 +51,8 @@ def _verdicts(s: TriageSession) -> set[str]:
 def test_the_source_address_is_asked_and_decides_the_reject():
     s = _session(VALUES)
     assert _verdicts(s) == {"undecided"}
+    [fw] = [o for o in s.facts.observations if o.kind == "firewall"]
+    assert fw.rules is None  # not "no rule matches": whether the REJECT matches is not known yet
     asked: list[str] = []
     while (p := s.current_question()) is not None and len(asked) < 40:
         asked.append(p.key)
