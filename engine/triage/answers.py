@@ -540,6 +540,10 @@ def answer_for_group(meta: ObservationKind, at: str, group: list[Observation], f
         return held[0].id
     if held and len(group) > 1:
         return held[0].id
+    if not held and any(getattr(x, "undecided", None) is True for x in group):
+        # the reading says itself that it decides nothing (a firewall rule that matches on a value the
+        # case does not know yet): no answer, rather than the nearest one ("no matching rule")
+        return None
     o = group[0]
     # several declared matches hold: the nearest of them; none hold: the nearest answer without one
     pool = held or [a for a in options if not a.match and not a.match_all]

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 
 from podnet import diagnose
+from podnet.triage.answers import observed_probes
+from podnet.triage.questions import knowledge
 from podnet.triage.session import TriageSession
 
 RECORDS = Path(__file__).resolve().parents[2] / "bench" / "lab_pastes" / "records.jsonl"
@@ -53,6 +55,7 @@ def test_the_source_address_is_asked_and_decides_the_reject():
     assert _verdicts(s) == {"undecided"}
     [fw] = [o for o in s.facts.observations if o.kind == "firewall"]
     assert fw.rules is None  # not "no rule matches": whether the REJECT matches is not known yet
+    assert ("firewall", "destination_pod") not in observed_probes(s.facts, knowledge().observation_kinds)  # nor answered "none"
     asked: list[str] = []
     while (p := s.current_question()) is not None and len(asked) < 40:
         asked.append(p.key)

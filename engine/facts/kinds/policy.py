@@ -44,6 +44,15 @@ class NetworkPolicy(Observation):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def filtering(self) -> bool | None:
+        """The Pod is isolated in this direction and the CNI is not known to ignore policies: what
+        the policies do not allow is dropped (false when the CNI enforces none, e.g. flannel alone)."""
+        if self.enforced is False:
+            return False
+        return self.isolated
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def isolated(self) -> bool | None:
         """The Pod is selected by some policy in this direction (so only allowed traffic passes)."""
         if self.default_deny or self.policies or self.selected_stated:
