@@ -15,8 +15,8 @@ Service" concludes ``kube_proxy_no_rules`` only once the Service is known to hav
 from __future__ import annotations
 
 import functools
-import re
 import ipaddress
+import re
 from typing import Any
 
 from ..facts.model import FactFile
@@ -144,11 +144,12 @@ def _trial_values(slot_id: str, head: dict[str, Any], facts: FactFile | None = N
     """The values a rule-need trial fills a slot with: its choices or a stand-in and, for a CIDR,
     the /16 around each address the case names (the destination, its backends, the nodes): rules
     ask whether a range covers an address (a Pod CIDR over the API server's node), which a stand-in
-    range never does."""
+    range never does; for the source Pod's address, addresses inside the networks a source match
+    could test (:func:`_source_addresses`)."""
     values = list(_choices(slot_id))
     spec = ctx.slot(slot_id)
     if spec.value == "ip" and spec.sets == "endpoints.source.ip":
-        return values + _addresses_in_pod_ranges(spec, head, facts)
+        return values + _source_addresses(spec, head, facts)
     if spec.value != "cidr":
         return values
     ep = head.get("endpoints") or {}
@@ -174,7 +175,7 @@ _SOURCE_MATCH = re.compile(r"(?:^|\s)(?:-s|--source|ip6? saddr)\s+(?:!\s+)?([0-9
 """The source network of an iptables (``-s 10.244.1.0/24``) or nft (``ip saddr 10.244.1.0/24``) rule."""
 
 
-def _addresses_in_pod_ranges(spec: Any, head: dict[str, Any], facts: FactFile | None) -> list[Any]:
+def _source_addresses(spec: Any, head: dict[str, Any], facts: FactFile | None) -> list[Any]:
     """A Pod's address as a rule-need trial tries it: an address inside the source network of each
     rule a recorded firewall's verdict is undecided on, inside the source node's PodCIDR and inside
     the cluster's Pod CIDR, when the case names them (a stand-in address never matches the
