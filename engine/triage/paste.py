@@ -138,11 +138,6 @@ def split_statements(command: str) -> list[str]:
     return [p.strip() for p in pieces]
 
 
-def statements(command: str) -> int:
-    """How many commands a command line runs one after the other (:func:`split_statements`)."""
-    return len(split_statements(command))
-
-
 def _runnable(command: str) -> str | None:
     """The command as its output's heading: as printed, or, when a value is still to fill in
     (``kubectl exec -n "${SOURCE_NAMESPACE:?...}" ...`` names no Pod), the command inside the
