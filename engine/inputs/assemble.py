@@ -82,7 +82,7 @@ class Assembly:
         for rec in self.records:
             at, host, assumed = vantage(rec.run.host, endpoints, pod_names, self.inv.host_ips, pod_hosts)
             self.where[id(rec)] = (at, host)
-            if assumed and rec.type not in ("pods", "nodes", "endpoints", "pod_log"):
+            if assumed and rec.type not in ("pods", "nodes", "endpoints", "pod_log", "network_policies", "namespace_labels"):
                 unplaced.append(rec)
         if unplaced:
             self.warnings.append(IngestWarning.of(unplaced[0].where(), "commands_unplaced", count=len(unplaced)))

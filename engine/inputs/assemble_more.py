@@ -13,6 +13,8 @@ Each becomes an observation only where its meaning does not depend on a guess:
   cni failed", a plugin's own file) -> ``cni_pods`` errors of that plugin, or ``node_conditions``
   messages of the Pod's node when no plugin is named; ``describe node`` -> ``node_conditions``;
 * the destination Service as listed (``get svc``, ``describe svc``) with its Endpoints -> ``service_spec``;
+* ``kubectl get networkpolicy`` -> ``network_policy`` of the flow's Pods: egress at the source, ingress
+  at the destination, judged by :func:`.raw.netpol.judge` (what the listing cannot tell stays a warning);
 * ``conntrack -S`` -> ``conntrack_stats``, dmesg's "UDP: bad checksum" -> ``checksum_errors``, at the
   host that printed them;
 * a ``tcp_connect`` to a name gets the address a lookup in the same input returned; without one
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .model import IngestWarning, Record
 from .raw.kubectl import pod_role
+from .raw.netpol import Peer, judge
 
 if TYPE_CHECKING:
     from .assemble import Assembly
@@ -60,6 +63,7 @@ def more_observations(asm: Assembly) -> None:
     _logs(asm)
     _describe(asm)
     _services(asm)
+    _network_policies(asm)
     _node_counters(asm)
 
 
@@ -164,6 +168,51 @@ def _named_service_endpoints(asm: Assembly, dst: dict[str, Any]) -> None:
             asm.emit(rec, "service_spec", at="control_plane", host=None, service=ep["name"], namespace=ep.get("namespace") or dst.get("namespace"),
                      endpoints=list(ep["addresses"]), source_line=rec.run.where(ep["line"]))
             return
+
+
+def _policy_targets(asm: Assembly, namespaces: list[str], every: bool) -> list[tuple[str, str | None, str | None]]:
+    """(direction, namespace, Pod) the listing speaks for: egress of the source Pod, ingress of the
+    destination Pod (or the Service's backends); with neither end's namespace known, both
+    directions of a Pod of the one namespace listed."""
+    src, dst = asm.endpoints["source"], asm.endpoints["destination"]
+    ends = [("egress", src.get("namespace"), src.get("name")) if src.get("kind") == "pod" else None,
+            ("ingress", dst.get("namespace"), dst.get("name") if dst.get("kind") == "pod" else None) if dst.get("kind") in ("pod", "service") else None]
+    known = [e for e in ends if e and e[1]]
+    if known:
+        return [e for e in known if every or e[1] in namespaces]
+    if len(namespaces) == 1:
+        return [("egress", namespaces[0], None), ("ingress", namespaces[0], None)]
+    return []
+
+
+def _network_policies(asm: Assembly) -> None:
+    dst = asm.endpoints["destination"]
+    backend_ports = {b.get("port") for b in dst.get("backends") or []}
+    port = dst.get("port") if dst.get("kind") != "service" else (next(iter(backend_ports)) if len(backend_ports) == 1 else None)
+    protocol = str(dst.get("protocol") or "tcp").upper()
+    labels: dict[str, dict[str, str]] = {}
+    for r in asm.inv.of("namespace_labels"):
+        labels.update(r.data["namespaces"])
+    ends = {"egress": asm.endpoints["destination"].get("namespace"), "ingress": asm.endpoints["source"].get("namespace")}
+    for rec in asm.inv.of("network_policies"):
+        data = rec.data
+        targets = _policy_targets(asm, data["namespaces"], data["every_namespace"])
+        if not targets:
+            asm.warnings.append(IngestWarning.of(rec.where(), "netpol_not_the_flows", namespaces=", ".join(data["namespaces"]) or "?"))
+        for direction, namespace, pod in targets:
+            policies = [p for p in data["policies"] if p["namespace"] in (namespace, None)]
+            other = Peer(ends[direction], labels.get(ends[direction] or ""))
+            fields = judge(policies, direction, port, protocol, other)  # type: ignore[arg-type]
+            if fields is None:
+                code = "netpol_table_no_rules" if data["form"] == "table" else "netpol_selection_unknown"
+                asm.warnings.append(IngestWarning.of(rec.where(), code, namespace=namespace,
+                                                     selectors="; ".join(f"{p['name']}: {p['selector']}" for p in policies)[:200]))
+                continue
+            unsure = [p["name"] for p in policies if not p["selects_all"] and p["types"] and direction in p["types"]]
+            note = f"{rec.run.command or 'kubectl get networkpolicy'} ({rec.where()}): namespace {namespace}"
+            if unsure:
+                note += f"; selecting by labels not shown: {', '.join(unsure)}"
+            asm.emit(rec, "network_policy", at="control_plane", host=None, namespace=namespace, pod=pod, direction=direction, note=note, **fields)
 
 
 def _node_counters(asm: Assembly) -> None:

@@ -168,6 +168,9 @@ _KUBECTL_RESOURCES = {
     "endpoints": "kubectl_endpoints", "endpoint": "kubectl_endpoints", "ep": "kubectl_endpoints",
     "services": "kubectl_services", "service": "kubectl_services", "svc": "kubectl_services",
     "events": "kubectl_events", "event": "kubectl_events", "ev": "kubectl_events",
+    "networkpolicies": "kubectl_netpol", "networkpolicy": "kubectl_netpol", "netpol": "kubectl_netpol",
+    "networkpolicies.networking.k8s.io": "kubectl_netpol",
+    "namespaces": "kubectl_namespaces", "namespace": "kubectl_namespaces", "ns": "kubectl_namespaces",
 }
 
 
@@ -380,6 +383,8 @@ _FILE_NAME_FAMILIES: tuple[tuple[str, str], ...] = (
     (r"^(kubectl[-_ ])?(get[-_ ])?(endpoints?|ep)([-_ .]|$)", "kubectl_endpoints"),
     (r"^(kubectl[-_ ])?(get[-_ ])?(services?|svc)([-_ .]|$)", "kubectl_services"),
     (r"^(kubectl[-_ ])?(get[-_ ])?(events?|ev)([-_ .]|$)", "kubectl_events"),
+    (r"^(kubectl[-_ ])?(get[-_ ])?(networkpolic(y|ies)|netpol)([-_ .]|$)", "kubectl_netpol"),
+    (r"^(kubectl[-_ ])?get[-_ ](namespaces?|ns)([-_ .]|$)", "kubectl_namespaces"),
     (r"^(kubectl[-_ ])?describe", "kubectl_describe"),
     (r"^(kubectl[-_ ])?logs|(kube-proxy|coredns|flannel|calico|kube-controller-manager).*\.log$", "kubectl_logs"),
     (r"^wget", "wget"),
@@ -432,6 +437,8 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^(NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP|^(NAMESPACE\s+)?NAME\s+(?:LABELS\s+SELECTOR\s+IP(?:\(S\))?\s+PORT|CLUSTER[-_]IP\s+EXTERNAL[-_]IP\s+PORT\(S\))",
      "kubectl_services"),
     (r"^(NAMESPACE\s+)?NAME\s+ENDPOINTS(?:\s+AGE)?$", "kubectl_endpoints"),
+    (r"^(NAMESPACE\s+)?NAME\s+POD-SELECTOR(?:\s+AGE)?$", "kubectl_netpol"),
+    (r"^NAME\s+STATUS\s+AGE\s+LABELS$", "kubectl_namespaces"),
     (r"^(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON", "kubectl_events"),
     (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$|^(Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S"
      r"|^FirstSeen\s+LastSeen\s+Count\s+From\s|^\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}\S", "kubectl_describe"),

@@ -9,7 +9,10 @@ about a question's needs is written by hand, so a new observation kind needs no 
 
 *A rule needs a slot* when filling it (with any of its choices, or a stand-in) changes the rule
 engine's certainty about a cause that is still in the running: e.g. "the node has no rules for the
-Service" concludes ``kube_proxy_no_rules`` only once the Service is known to have a backend.
+Service" concludes ``kube_proxy_no_rules`` only once the Service is known to have a backend. A
+reading already in hand that decides nothing without the slot (a pasted ruleset whose REJECT matches
+``-s`` a network: is the client inside it?) needs it too, whatever the posterior: the slot makes
+the customer's paste count, and an undecided reading is no evidence for the posterior to weigh.
 """
 
 from __future__ import annotations
@@ -202,6 +205,12 @@ def _source_addresses(spec: Any, head: dict[str, Any], facts: FactFile | None) -
     return out
 
 
+def _undecided(observations: Any) -> int:
+    """How many readings say themselves that they decide nothing yet (a firewall whose verdict
+    depends on a value the case does not know)."""
+    return sum(1 for o in observations if getattr(o, "undecided", None) is True)
+
+
 def rule_need(
     facts: FactFile, head: dict[str, Any], open_ids: tuple[str, ...], cf_now: dict[str, float], post: dict[str, float], lang: str, rule_dirs: tuple[str, ...]
 ) -> str | None:
@@ -211,6 +220,7 @@ def rule_need(
     from .questions import rule_certainty
 
     contenders = {c for c, p in post.items() if p >= RULE_NEED_MIN_POSTERIOR}
+    pending = _undecided(facts.observations)
     for slot_id in open_ids:
         spec = ctx.slot(slot_id)
         for value in _trial_values(slot_id, head, facts):
@@ -218,6 +228,8 @@ def rule_need(
                 trial = ctx.build_facts(ctx.assign(spec, head, value, check=False), list(facts.observations))
             except Exception:  # noqa: BLE001 - a value the case refuses
                 continue
+            if pending and _undecided(trial.observations) < pending:
+                return slot_id  # the value decides a reading the customer already gave
             cf = rule_certainty(diagnose_facts(trial, lang=lang, rule_dirs=rule_dirs))  # type: ignore[arg-type]
             for c in contenders:
                 if abs(cf.get(c, 0.0) - cf_now.get(c, 0.0)) >= RULE_NEED_MIN_CHANGE:

@@ -90,3 +90,23 @@ def test_near_miss_without_a_firewall_that_reads_the_source_the_address_is_not_a
         asked.append(p.key)
         s.answer("unknown")
     assert "context:source_ip" not in asked
+
+
+def test_an_undecided_paste_needs_the_address_whatever_the_posterior():
+    """The blind lab's run: other answers had pushed the firewall causes below the posterior at which
+    a value is asked for a rule (0.04 < 0.05), so the paste in hand never counted. A value that
+    decides a reading the customer already gave is asked for that reading's sake."""
+    from podnet.triage.needs import rule_need
+    from podnet.triage.questions import rule_certainty
+
+    s = _session(VALUES)
+    open_ids = tuple(s._open_slots())
+    assert "source_ip" in open_ids
+    d = diagnose(s.facts)
+    low = {c: 0.001 for c in ("port_firewall_blocks", "iptables_blocks_traffic", "app_not_listening")}
+    assert rule_need(s.facts, s.head, ("source_ip",), rule_certainty(d), low, "en", ()) == "source_ip"
+    # near miss: the same case without the undecided paste: nothing pending, no contender -> not asked
+    bare = TriageSession.start("port_unreachable", case_id="lab", summary="the client Pod cannot reach web")
+    for slot, value in VALUES.items():
+        bare.provide(slot, value)
+    assert rule_need(bare.facts, bare.head, ("source_ip",), rule_certainty(diagnose(bare.facts)), low, "en", ()) is None
