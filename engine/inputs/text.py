@@ -91,6 +91,39 @@ def unemphasize(lines: list[str]) -> list[str]:
     return out
 
 
+_QUOTE = re.compile(r"^ {0,3}> ?")
+_HTTP_REQUEST = re.compile(r"^> [A-Z]+ \S+ HTTP/")
+
+
+def unquote(lines: list[str]) -> list[str]:
+    """Lines without the Markdown block quote an issue thread puts around a paste (``> listening on
+    cali0...``): a paragraph whose every line opens with ``>``, after a blank line or at the start,
+    outside a code fence, at least two lines long. A ``>`` line right after a command is the shell's
+    PS2 continuation, curl -v prints its request as ``> GET ...`` lines, and a fenced paste keeps its
+    own text: they stay."""
+    out = list(lines)
+    in_fence, i = False, 0
+    while i < len(out):
+        if _FENCE.match(out[i]):
+            in_fence = not in_fence
+        starts = not in_fence and _QUOTE.match(out[i]) and (i == 0 or not out[i - 1].strip())
+        if not starts:
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j].strip() and _QUOTE.match(out[j]):
+            j += 1
+        if (j < len(out) and out[j].strip()) or j - i < 2 or _HTTP_REQUEST.match(out[i]):
+            # the paragraph goes on without ">", or one ">" line (curl -v's request headers, each
+            # after a blank line when the terminal doubled its CRs): not a block quote
+            i = max(j, i + 1)
+            continue
+        for k in range(i, j):
+            out[k] = _QUOTE.sub("", out[k], count=1)
+        i = j
+    return out
+
+
 _PRE_OPEN = re.compile(r"^\s*<pre(?:\s[^>]*)?>(?:<code(?:\s[^>]*)?>)?", re.IGNORECASE)
 _PRE_CLOSE = re.compile(r"(?:</code>)?</pre>\s*$", re.IGNORECASE)
 
@@ -116,7 +149,7 @@ def unhtml(lines: list[str]) -> list[str]:
 
 def clean_lines(text: str) -> list[str]:
     """Split text into lines without ANSI codes or carriage returns (CRLF, CR or LF endings), and
-    without the Markdown or HTML an issue thread wraps around a paste (:func:`unhtml`, :func:`unemphasize`,
-    :func:`unmarkdown`)."""
+    without the Markdown or HTML an issue thread wraps around a paste (:func:`unhtml`, :func:`unquote`,
+    :func:`unemphasize`, :func:`unmarkdown`)."""
     text = text.replace("\r\n", "\n")
-    return [unmarkdown(line) for line in unemphasize(unhtml([strip_ansi(line) for line in text.split("\n")]))]
+    return [unmarkdown(line) for line in unemphasize(unquote(unhtml([strip_ansi(line) for line in text.split("\n")])))]

@@ -123,7 +123,8 @@ def promptless_command(line: str) -> _Prompt | None:
     """A command line typed without a prompt (``kubectl get svc``), or None. Only commands podnet
     knows, with their usual words (``curl: (7) ...`` is output: the name is followed by a colon)."""
     words = split_words(line.strip())
-    if not words or words[0] not in _PROMPTLESS or line[:1].isspace():
+    # one blank before the command is the issue's Markdown (" ping 10.0.0.1"); an indented line is output
+    if not words or words[0] not in _PROMPTLESS or line[:1] == "\t" or line[:2].isspace():
         return None
     if len(words) == 1 and words[0] not in _NO_ARGS_OK:
         return None

@@ -64,7 +64,7 @@ def _findings(component: str | None, message: str) -> list[tuple[str, str, re.Ma
     return load_knowledge().message_findings(component, message)
 
 _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("coredns", re.compile(r"\[(?:INFO|ERROR|WARNING|FATAL)\] plugin/|^CoreDNS-\d|\bgithub\.com/coredns/coredns/plugin/", re.M)),
+    ("coredns", re.compile(r"\[(?:INFO|ERROR|WARNING|FATAL)\] plugin/|^CoreDNS-\d|\bgithub\.com/coredns/coredns/plugin/|^(?:\S.*)?[A-Z]{1,5}: unreachable backend: ", re.M)),
     ("kube-controller-manager", re.compile(r"range_allocator\.go|CIDRNotAvailable|cidr_allocator|node_lifecycle_controller|controller_utils\.go"
                                            r"|CIDR allocation failed")),
     ("kube-proxy", re.compile(r"\b(?:proxier|server_others|server_linux|proxier_ipvs)\.go\b|Using (?:iptables|ipvs) (?:Proxier|proxy)|kube-proxy"

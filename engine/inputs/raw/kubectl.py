@@ -191,14 +191,19 @@ def parse_nodes(run: CommandRun) -> ParseResult:
                 "ready": ready == "True" if ready else None, "line": run.nonblank[0][0],
             })
     else:
+        # the columns before OS-IMAGE (which has blanks) are read by position: from the header when
+        # pasted (kubectl 1.6-1.7 print no ROLES: NAME STATUS AGE VERSION), else 1.8's layout
+        header = next((t.split() for _, t in run.nonblank if t.split()[:1] == ["NAME"]), None)
+        ip_at = header.index("INTERNAL-IP") if header and "INTERNAL-IP" in header else (None if header else 5)
+        least = 3 if header and "ROLES" not in header else 5
         for n, text in run.nonblank:
             words = text.split()
             if words[:1] == ["NAME"]:
                 continue
-            if len(words) < 5 or not re.match(r"^(Not)?Ready", words[1]):
+            if len(words) < least or not re.match(r"^(Not)?Ready", words[1]):
                 res.warn(run, "kubectl_nodes_row_unknown", n, text=text.strip()[:80])
                 continue
-            internal = words[5] if len(words) > 5 and is_ip(words[5]) else None
+            internal = words[ip_at] if ip_at is not None and len(words) > ip_at and is_ip(words[ip_at]) else None
             nodes.append({"name": words[0], "internal_ip": internal, "pod_cidr": None, "pod_cidr_known": False,
                           "flannel_public_ip": None, "ready": words[1].split(",")[0] == "Ready", "status": words[1], "line": n})
     if not nodes:

@@ -16,10 +16,12 @@ BARE_MESSAGE = re.compile(
     r"Failed to find any valid interface to use: |plugin/loop: Loop \(|Calico node failed to start|"
     r"calico/node is not ready: BIRD is not ready: |Failed to execute iptables-restore: |"
     r"Network \S+ overlaps with existing route \S+ on host|"
-    r"Failed to delete stale service IP \S+ connections, error: |conntrack returned error: error looking for path of conntrack)"
+    r"Failed to delete stale service IP \S+ connections, error: |conntrack returned error: error looking for path of conntrack|"
+    r"(?:\[(?:ERROR|WARNING|INFO)\] \d+ \S+ )?[A-Z]{1,5}: unreachable backend: )"
 )
 """A bare known message of flannel, CoreDNS, calico-node, kube-proxy or weave (kube-proxy's conntrack
-messages as its iptables proxier (1.10) and conntrack.go (1.6) print them)."""
+messages as its iptables proxier (1.10) and conntrack.go (1.6) print them; CoreDNS's old proxy plugin's
+``[ERROR] 2 NAME. AAAA: unreachable backend: ...``, also cut to its tail ``A: unreachable backend: ...``)."""
 
 
 JOURNAL_STAMP = r"(?:[^\W\d_]{3,4}\.?|\d{1,2}[月월]) +\d+ [\d:]+"

@@ -21,7 +21,8 @@ _HEADER = re.compile(
 _WIN_HEADER = re.compile(rf"^(?:Pinging|正在 Ping) (?:\S+ \[)?(?P<ip>{IPV4})\]? (?:with|具有) (?P<size>\d+) (?:bytes|字节)")
 _REPLY = re.compile(rf"^\d+ (?:bytes|字节)[ ,，]*(?:from|来自) (?P<ip>{IPV4})[^:]*: (?:icmp_)?seq=(?P<seq>\d+)")
 _WIN_REPLY = re.compile(rf"^(?:Reply from|来自) (?P<ip>{IPV4})(?: 的回复)?: (?:bytes|字节)=")
-_STATS_EN = re.compile(r"(?P<tx>\d+) packets transmitted, (?P<rx>\d+) (?:packets )?received(?:, \+(?P<err>\d+) errors)?.*?(?P<loss>[\d.]+)% packet loss")
+# the loss figure is recomputed from the counts: a Go format bug prints it as "100%!p(MISSING)acket loss" (kuberang)
+_STATS_EN = re.compile(r"(?P<tx>\d+) packets transmitted, (?P<rx>\d+) (?:packets )?received(?:, \+(?P<err>\d+) errors)?(?:.*?(?P<loss>[\d.]+)% packet loss)?")
 _STATS_ZH = re.compile(r"已发送 (?P<tx>\d+) 个包[，,]\s*已接收 (?P<rx>\d+) 个包(?:.*?\+(?P<err>\d+) 错误)?.*?(?P<loss>[\d.]+)% 包丢失")
 _STATS_WIN = re.compile(r"(?:Packets: Sent|数据包: 已发送) = (?P<tx>\d+)[,，]\s*(?:Received|已接收) = (?P<rx>\d+)[,，]\s*(?:Lost|丢失) = \d+ \((?P<loss>\d+)% (?:loss|丢失)\)")
 _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -37,6 +38,8 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Network is unreachable|网络不可达"), "Network is unreachable"),
     (re.compile(r"sendmsg: No buffer space available|No buffer space available"), "No buffer space available"),
     (re.compile(r"General failure|一般故障"), "General failure"),
+    # iputils when the kernel refuses the socket's destination (no usable route or source for it)
+    (re.compile(r"^(?:ping: )?connect: Invalid argument$"), "connect: Invalid argument"),
 )
 
 

@@ -58,7 +58,7 @@ def parse_packet(body: str) -> dict[str, object] | None:
     return packet
 
 
-_NAMED = re.compile(rf"^{_TIME}\s+IP6? (?P<src>[\w.-]+)\.(?P<sport>[\w-]+) > (?P<dst>[\w.-]+)\.(?P<dport>[\w-]+): ")
+_NAMED = re.compile(rf"^{_TIME}\s+(?:[\w.@-]+\s+(?:In|Out|P|M)\s+)?IP6? (?P<src>[\w.-]+)\.(?P<sport>[\w-]+) > (?P<dst>[\w.-]+)\.(?P<dport>[\w-]+): ")
 """A packet line of tcpdump without ``-n``: host and port names (``busybox.46239 > kube-dns.kube-system.svc.cluster.local.domain:``)."""
 
 
