@@ -205,10 +205,16 @@ def _source_addresses(spec: Any, head: dict[str, Any], facts: FactFile | None) -
     return out
 
 
-def _undecided(observations: Any) -> int:
-    """How many readings say themselves that they decide nothing yet (a firewall whose verdict
-    depends on a value the case does not know)."""
-    return sum(1 for o in observations if getattr(o, "undecided", None) is True)
+def _undecided(observations: Any) -> list[int]:
+    """The readings (by position) that say themselves they decide nothing yet (a firewall whose
+    verdict depends on a value the case does not know)."""
+    return [i for i, o in enumerate(observations) if getattr(o, "undecided", None) is True]
+
+
+def _decides(trial: FactFile, pending: list[int]) -> bool:
+    """A pending reading is decided (not merely dropped) in the trial copy of the case."""
+    obs = list(trial.observations)
+    return any(i < len(obs) and getattr(obs[i], "undecided", None) is False for i in pending)
 
 
 def rule_need(
@@ -228,7 +234,7 @@ def rule_need(
                 trial = ctx.build_facts(ctx.assign(spec, head, value, check=False), list(facts.observations))
             except Exception:  # noqa: BLE001 - a value the case refuses
                 continue
-            if pending and _undecided(trial.observations) < pending:
+            if pending and _decides(trial, pending):
                 return slot_id  # the value decides a reading the customer already gave
             cf = rule_certainty(diagnose_facts(trial, lang=lang, rule_dirs=rule_dirs))  # type: ignore[arg-type]
             for c in contenders:
