@@ -189,3 +189,21 @@ def test_the_peer_namespaces_labels_decide_a_namespace_selector(tmp_path: Path) 
     assert labelled.get("allows_flow") is None
     assert not any(c.id == "network_policy_denies" and c.confidence >= 0.8 for c in diagnose(load_facts(
         {**INGRESS_CTX, "case": {"id": "t"}, "observations": [labelled]})).causes)
+
+
+def test_the_printed_check_names_only_the_namespaces_concerned_and_its_bare_output_is_read() -> None:
+    """A lookup of an outside name concerns the source's egress only: one command, no placeholder for
+    a destination namespace that does not exist, and its output pasted without the command line is
+    read as that command's (the customer copies what kubectl printed)."""
+    s = TriageSession.start("dns_failure", case_id="t", summary="the client Pod cannot resolve example.com")
+    for slot, value in {"source_kind": "pod", "destination_kind": "external", "source_pod": "web/client"}.items():
+        s.provide(slot, value)
+    assert s.observation_prompt("network_policy@control_plane").command == "kubectl get networkpolicy -n web -o yaml"
+    out = s.paste(_listing(DENY_EGRESS), question="network_policy@control_plane")
+    assert out.answered, out
+    # two namespaces: the policies of both and their labels (a namespaceSelector needs them)
+    cross = TriageSession.start("port_unreachable", case_id="t", summary="front/client cannot reach web/api")
+    for slot, value in {"source_kind": "pod", "destination_kind": "service", "source_pod": "front/client", "destination_name": "web/api"}.items():
+        cross.provide(slot, value)
+    assert cross.observation_prompt("network_policy@control_plane").command == (
+        "kubectl get networkpolicy -n web -o yaml; kubectl get networkpolicy -n front -o yaml; kubectl get namespace front web --show-labels")
