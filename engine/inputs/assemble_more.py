@@ -204,9 +204,11 @@ def _network_policies(asm: Assembly) -> None:
             other = Peer(ends[direction], labels.get(ends[direction] or ""))
             fields = judge(policies, direction, port, protocol, other)  # type: ignore[arg-type]
             if fields is None:
-                code = "netpol_table_no_rules" if data["form"] == "table" else "netpol_selection_unknown"
-                asm.warnings.append(IngestWarning.of(rec.where(), code, namespace=namespace,
-                                                     selectors="; ".join(f"{p['name']}: {p['selector']}" for p in policies)[:200]))
+                selectors = "; ".join(f"{p['name']}: {p['selector']}" for p in policies)[:200]
+                if data["form"] == "table":
+                    asm.warnings.append(IngestWarning.of(rec.where(), "netpol_table_no_rules", namespace=namespace, selectors=selectors))
+                else:
+                    asm.warnings.append(IngestWarning.of(rec.where(), "netpol_selection_unknown", namespace=namespace, selectors=selectors))
                 continue
             unsure = [p["name"] for p in policies if not p["selects_all"] and p["types"] and direction in p["types"]]
             note = f"{rec.run.command or 'kubectl get networkpolicy'} ({rec.where()}): namespace {namespace}"
