@@ -32,6 +32,7 @@ class Peer:
     namespace: str | None = None
     labels: dict[str, str] | None = None
 
+
 _NONE_FOUND = re.compile(r"^No resources found(?: in (\S+) namespace)?\.?$")
 _DNS_NAMESPACE_LABELS = ({"kubernetes.io/metadata.name": "kube-system"}, {"name": "kube-system"})
 _DNS_POD_LABELS = ({"k8s-app": "kube-dns"}, {"k8s-app": "coredns"})
