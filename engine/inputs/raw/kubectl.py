@@ -23,7 +23,7 @@ _YAML_START = re.compile(r"^(apiVersion|items|kind|metadata):", re.MULTILINE)
 _YAML_ALIAS = re.compile(r"(?:^|[\s\[{,:-])[&*][\w-]+")
 
 
-def _json(run: CommandRun, res: ParseResult) -> object | None:
+def structured(run: CommandRun, res: ParseResult) -> object | None:
     """``-o json`` or ``-o yaml`` output as data; None for a table, False (with a warning) when broken.
 
     YAML anchors and aliases are refused: kubectl never writes them, and expanding them is how a
@@ -52,7 +52,8 @@ def _json(run: CommandRun, res: ParseResult) -> object | None:
     return data if isinstance(data, dict) else None
 
 
-def _items(data: dict) -> list[dict]:
+def items_of(data: dict) -> list[dict]:
+    """The objects of a ``kind: List`` (or ``items:``) document, or the one object it is."""
     if str(data.get("kind") or "").endswith("List") or "items" in data:
         return [i for i in data.get("items") or [] if isinstance(i, dict)]
     return [data]
@@ -124,12 +125,12 @@ def parse_pods(run: CommandRun) -> ParseResult:
         return parse_listing(run)  # `kubectl get all` output pasted alone: recognised by its pods table
     res = ParseResult()
     namespace = option_value(run.argv, "-n", "--namespace")
-    data = _json(run, res)
+    data = structured(run, res)
     if data is False:
         return res
     pods: list[dict[str, object]] = []
     if isinstance(data, dict):
-        for item in _items(data):
+        for item in items_of(data):
             meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
             statuses = status.get("containerStatuses") or []
             waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in statuses]
@@ -175,12 +176,12 @@ def parse_pods(run: CommandRun) -> ParseResult:
 
 def parse_nodes(run: CommandRun) -> ParseResult:
     res = ParseResult()
-    data = _json(run, res)
+    data = structured(run, res)
     if data is False:
         return res
     nodes: list[dict[str, object]] = []
     if isinstance(data, dict):
-        for item in _items(data):
+        for item in items_of(data):
             meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
             addrs = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
             ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
@@ -216,12 +217,12 @@ def parse_nodes(run: CommandRun) -> ParseResult:
 def parse_endpoints(run: CommandRun) -> ParseResult:
     res = ParseResult()
     namespace = option_value(run.argv, "-n", "--namespace")
-    data = _json(run, res)
+    data = structured(run, res)
     if data is False:
         return res
     eps: list[dict[str, object]] = []
     if isinstance(data, dict):
-        for item in _items(data):
+        for item in items_of(data):
             meta = item.get("metadata") or {}
             addrs = []
             for subset in item.get("subsets") or []:
@@ -332,13 +333,13 @@ def parse_services(run: CommandRun) -> ParseResult:
             res.add(run, "services", {"services": old, "complete": not run.piped}, run.nonblank[0][0])
         return res
     namespace = option_value(run.argv, "-n", "--namespace")
-    data = _json(run, res)
+    data = structured(run, res)
     if data is False:
         return res
     services: list[dict[str, object]] = []
     unknown: list[tuple[int, str]] = []
     if isinstance(data, dict):
-        for item in _items(data):
+        for item in items_of(data):
             meta, spec = item.get("metadata") or {}, item.get("spec") or {}
             ports = [p for p in spec.get("ports") or [] if isinstance(p, dict)]
             services.append({

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from ..model import CommandRun, ParseResult
 from ._util import option_value
-from .kubectl import _items, _json
+from .kubectl import items_of, structured
 
 Direction = Literal["ingress", "egress"]
 
@@ -71,11 +71,11 @@ def parse(run: CommandRun) -> ParseResult:
     namespace = option_value(run.argv, "-n", "--namespace")
     every = any(a in ("-A", "--all-namespaces") for a in run.argv)
     first = run.nonblank[0][0] if run.nonblank else run.line
-    data = _json(run, res)
+    data = structured(run, res)
     if data is False:
         return res
     if isinstance(data, dict):
-        listed = [p for item in _items(data) if (p := _policy(item, namespace, first)) is not None]
+        listed = [p for item in items_of(data) if (p := _policy(item, namespace, first)) is not None]
         _add(res, run, namespace, every, listed, "spec", first)
         return res
     policies: list[dict[str, Any]] = []
@@ -229,12 +229,12 @@ def parse_namespaces(run: CommandRun) -> ParseResult:
     """``kubectl get namespace [NAME...] --show-labels`` (or ``-o yaml``/``-o json``): each
     namespace's labels, which a policy's namespaceSelector is matched against."""
     res = ParseResult()
-    data = _json(run, res)
+    data = structured(run, res)
     if data is False:
         return res
     found: list[dict[str, Any]] = []
     if isinstance(data, dict):
-        for item in _items(data):
+        for item in items_of(data):
             meta = item.get("metadata") or {}
             labels = meta.get("labels")
             found.append({"name": meta.get("name"), "labels": {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}})
@@ -251,7 +251,7 @@ def parse_namespaces(run: CommandRun) -> ParseResult:
             labels = None
             if with_labels and len(words) >= 4:
                 pairs = [p.split("=", 1) for p in words[-1].split(",") if "=" in p]
-                labels = {k: v for k, v in pairs} if words[-1] != "<none>" else {}
+                labels = dict(pairs) if words[-1] != "<none>" else {}
             found.append({"name": words[0], "labels": labels, "line": n})
     named = [f for f in found if f.get("name") and f.get("labels") is not None]
     if not named:
