@@ -48,6 +48,16 @@ class Cluster(_Strict):
         "backend or Weave's sleeve), or routed (host-gw, bgp, native: Cilium's native routing); unknown: the CNI's default.",
     )
     kube_proxy_mode: Literal["iptables", "ipvs", "nftables", "none", "unknown"] = "unknown"
+    platform: Literal[
+        "aws", "eks", "gcp", "gke", "azure", "aks", "openstack", "vsphere", "cloud", "virtualbox", "bare_metal", "local", "other",
+        "unknown",
+    ] = Field(
+        "unknown",
+        description="Where the nodes run: a cloud's virtual machines the cluster's owner set up (aws, gcp, azure, openstack, "
+        "vsphere; cloud: another provider's, e.g. Alibaba, Tencent, DigitalOcean, Hetzner), a managed service whose provider "
+        "runs the control plane and the nodes' network (eks, gke, aks), "
+        "VirtualBox VMs (Vagrant), bare metal, a local single-host cluster (minikube, kind, Docker Desktop).",
+    )
     service_cidr: IPNetworkStr | None = None
     pod_cidr: IPNetworkStr | None = None
     dns_service_ip: IPAddressStr | None = None

@@ -183,6 +183,9 @@ class Inventory:
                  for rec in self.of("iptables") for r in rec.data["rules"]):
             # a KUBE-SERVICES rule jumping to a Service chain is kube-proxy's iptables mode, even in a grep'd fragment
             cluster["kube_proxy_mode"] = "iptables"
+        platforms = {n["platform"] for n in self.nodes.values() if n.get("platform")}
+        if len(platforms) == 1:  # nodes in two clouds say nothing about "the" platform
+            cluster["platform"] = platforms.pop()
         for ip, svc in self.services.items():
             if svc["name"].startswith(("kube-system/kube-dns", "kube-system/coredns")) or svc.get("listed") and svc["name"] in ("kube-dns", "coredns"):
                 cluster["dns_service_ip"] = ip

@@ -383,14 +383,19 @@ def with_stand_ins(head: dict[str, Any], ids: list[str]) -> dict[str, Any]:
     return out
 
 
+_URL = re.compile(r"\bhttps?://\S+")
+
+
 def from_sentence(head: dict[str, Any], sentence: str) -> tuple[dict[str, Any], list[tuple[SlotSpec, Any]]]:
     """The head with the values the ticket's sentence states (``from_sentence`` in kb/context.yaml),
     slot by slot in order, and what was taken. A slot is filled only when it applies, is open, and
     every pattern that matches gives the same value ("the Pod works from the node, not from the
     Pod" names both ends: nothing is taken); a value the fact file refuses is left out."""
     taken: list[tuple[SlotSpec, Any]] = []
+    sentence = _URL.sub(" ", sentence)  # where a ticket was filed (github.com/aws/...) is not what it states
     for spec in slots():
-        if not spec.from_sentence or not applies(spec, head) or value_of(spec, head) is not None:
+        cluster_wide = spec.sets.startswith("cluster.")  # the cluster's, whatever the endpoints turn out to be
+        if not spec.from_sentence or not (cluster_wide or applies(spec, head)) or value_of(spec, head) is not None:
             continue
         found = {m.expand(sv.value) for sv in spec.from_sentence for m in re.finditer(sv.pattern, sentence, re.IGNORECASE)}
         if len(found) != 1:

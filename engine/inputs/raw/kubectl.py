@@ -174,6 +174,20 @@ def parse_pods(run: CommandRun) -> ParseResult:
     return res
 
 
+# spec.providerID's scheme names the cloud the cloud controller registered the node in; a managed
+# service's node pool label names the service (the provider runs the control plane and the network)
+_PROVIDER_SCHEMES = {"aws": "aws", "gce": "gcp", "azure": "azure", "openstack": "openstack", "vsphere": "vsphere", "kind": "local"}
+_MANAGED_LABELS = (("eks.amazonaws.com/", "eks"), ("cloud.google.com/gke-", "gke"), ("kubernetes.azure.com/", "aks"))
+
+
+def node_platform(provider_id: object, labels: dict[str, object]) -> str | None:
+    """The fact model's ``cluster.platform`` a node's providerID and labels show; None when they show none."""
+    scheme = str(provider_id).split(":", 1)[0].lower() if provider_id else ""
+    platform = _PROVIDER_SCHEMES.get(scheme)
+    managed = next((m for prefix, m in _MANAGED_LABELS if any(str(k).startswith(prefix) for k in labels)), None)
+    return managed or platform
+
+
 def parse_nodes(run: CommandRun) -> ParseResult:
     res = ParseResult()
     data = structured(run, res)
@@ -190,6 +204,7 @@ def parse_nodes(run: CommandRun) -> ParseResult:
                 "name": meta.get("name"), "internal_ip": addrs.get("InternalIP"), "pod_cidr": spec.get("podCIDR"),
                 "pod_cidr_known": True, "flannel_public_ip": annotations.get("flannel.alpha.coreos.com/public-ip"),
                 "ready": ready == "True" if ready else None, "line": run.nonblank[0][0],
+                "platform": node_platform(spec.get("providerID"), meta.get("labels") or {}),
             })
     else:
         # the columns before OS-IMAGE (which has blanks) are read by position: from the header when
