@@ -356,6 +356,10 @@ class KubeProxy(Observation):
         description="Stated without quoting the lines: its log shows errors (true) or is clean (false); "
         "a triage answer records this, not an invented line.",
     )
+    error_findings: list[ShortText] | None = Field(
+        None, description="Known messages among the log errors, as finding ids of kb/component_messages.yaml "
+        "(e.g. br_netfilter_missing); derived from log_errors when absent.",
+    )
 
     @model_validator(mode="after")
     def _stated_matches_lines(self) -> "KubeProxy":

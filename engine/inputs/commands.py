@@ -440,6 +440,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^(NAMESPACE\s+)?NAME\s+POD-SELECTOR(?:\s+AGE)?$", "kubectl_netpol"),
     (r"^NAME\s+STATUS\s+AGE\s+LABELS$", "kubectl_namespaces"),
     (r"^(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON", "kubectl_events"),
+    (r"^(?:\S+\s{2,})?(?:\d+[smhd]\w*|<unknown>)\s{2,}(?:Normal|Warning)\s{2,}[A-Z]\w+\s{2,}[a-z]+(?:\.[\w.]+)?/\S+\s{2,}\S", "kubectl_events"),
     (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$|^(Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S"
      r"|^FirstSeen\s+LastSeen\s+Count\s+From\s|^\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}\S", "kubectl_describe"),
     (r"^(\S+\s+)?\S+\s+\d+/\d+\s+(Running|Pending|CrashLoopBackOff|ContainerCreating|PodInitializing|Error|Completed|Init:\S+|"

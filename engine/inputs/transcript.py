@@ -60,7 +60,7 @@ _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<host>[A-Za-z][\w.-]*)(?::[/~][^\s#$]*)?\s?[#$]\s?(?P<cmd>\S.*)$"), "host_only"),
     (re.compile(r"^(?:(?P<host>[A-Za-z][\w.-]*)\s+)?➜\s+(?P<cmd>\S.*)$"), "zsh_arrow"),
     (re.compile(r"^\$\s(?P<cmd>\S.*)$"), "bare"),
-    (re.compile(r"^#\s?(?P<cmd>\S.*)$"), "bare_hash"),
+    (re.compile(r"^#\s{0,2}(?P<cmd>\S.*)$"), "bare_hash"),
 )
 
 _NEEDS_KNOWN_COMMAND = ("bare_hash", "host_only", "zsh_arrow")
@@ -153,6 +153,13 @@ _CONTINUES = re.compile(r"^\s*(?:for|while|until|if|case|select)\b|\\$")
 _SHELLS = {"sh", "ash", "bash", "/bin/sh", "/bin/bash", "/bin/ash", "zsh"}
 
 
+_TABLES = frozenset({"kubectl_pods", "kubectl_services", "kubectl_endpoints", "kubectl_nodes", "kubectl_netpol", "kubectl_namespaces"})
+"""``kubectl get`` tables: one row per object, name first."""
+
+_EVENTS_BLOCK = re.compile(r"^(?:Events:|Type\s+Reason\s+Age\s+From\s+Message)$")
+"""The start of a ``kubectl describe`` Events block, which names its command by itself."""
+
+
 def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning], default_host: Host | None = None) -> list[CommandRun]:
     """Cut a transcript into command runs at every prompt line (and every prompt-less command line
     that starts the paste or follows a blank line)."""
@@ -180,6 +187,11 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
         elif prompt is None and current is not None and current.output and _output_complete(current):
             # a command line straight after an output that has ended (ping's statistics): the next command
             prompt = promptless_command(text)
+        elif prompt is None and current is not None and current.output and current.family in _TABLES and not current.piped:
+            # a kubectl table's rows never start with a command podnet knows: `kubectl get svc` typed
+            # straight after `kubectl get pods`'s last row is the next command
+            again = promptless_command(text)
+            prompt = again if again is not None and parse_command(again.command).family is not None else None
         elif prompt is None and current is not None and current_promptless and current.output and current.family is not None:
             # the same command again, pasted without a prompt straight after the last one's output
             # (`curl URL1` / `curl: (7) ...` / `curl URL2`): only a command of the same family counts
@@ -189,8 +201,10 @@ def split_transcript(lines: list[str], origin: str, warnings: list[IngestWarning
             seen_prompts.add(_prompt_text(text, prompt))
         if prompt is None and previous_blank and current is not None and current.output and text.strip():
             # a routing table or interface stanza pasted after another command's output, without its own command
-            shape = sniff_family(lines[index - 1 : index + 1])
-            if shape in SHAPE_FAMILIES and shape != current.family:
+            # ... or a describe's Events block pasted after another output (the Pod's listing)
+            events = _EVENTS_BLOCK.match(text.strip())
+            shape = "kubectl_describe" if events else sniff_family(lines[index - 1 : index + 1])
+            if (events or shape in SHAPE_FAMILIES) and shape != current.family:
                 current = _recognised(CommandRun(origin, index, "", [], shape, [], exec_pod or default_host, False), "content", warnings)
                 current_promptless = True
                 runs.append(current)

@@ -33,6 +33,7 @@ from ..facts.observations import (
     CniPods,
     DnsLookup,
     InterfaceMtu,
+    KubeProxy,
     ListeningSockets,
     MtuProbe,
     NodeAddresses,
@@ -301,6 +302,8 @@ def _cni_errors(facts: FactFile, message_findings: Callable[[str | None, str], l
             component = _PLUGIN_COMPONENT.get(plugin or "", plugin)
             found = [f for e in o.errors for _, f, _ in message_findings(component, str(e))]
             o.error_findings = list(dict.fromkeys(found))
+        elif isinstance(o, KubeProxy) and o.error_findings is None and o.log_errors:
+            o.error_findings = list(dict.fromkeys(f for e in o.log_errors for _, f, _ in message_findings("kube-proxy", str(e))))
 
 
 def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str],

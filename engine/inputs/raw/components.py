@@ -51,6 +51,10 @@ _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d
 _CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) \d+: (.*)$")
 _CALICO_PLAIN = re.compile(r"^(Calico node failed to start|Calico node started successfully|calico/node is not ready: .*)$")
 _BIRD = re.compile(r"^(?:\d{4}-\d\d-\d\d [\d:.]+ )?bird\d?: (.*)$")
+_HARD_WRAP = 100
+"""A log line at least this long, followed straight by a line of no log shape, was cut by the paste's width."""
+_GO_PANIC = re.compile(r"^(?:panic|fatal error): \S")
+"""A Go program's crash (``panic: non-positive interval for NewTicker``, ``fatal error: concurrent map writes``)."""
 _LOGFMT = re.compile(r"""(?:^|\s)level=(\w+)\b.*?\bmsg=("(?:[^"\\]|\\.)*"|\S+)""")
 _LEVELS = {"E": "error", "F": "fatal", "W": "warning", "I": "info", "ERROR": "error", "FATAL": "fatal", "WARNING": "warning",
            "INFO": "info", "DEBUG": "info", "PANIC": "fatal", "error": "error", "fatal": "fatal", "warning": "warning", "warn": "warning",
@@ -68,7 +72,7 @@ _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("kube-controller-manager", re.compile(r"range_allocator\.go|CIDRNotAvailable|cidr_allocator|node_lifecycle_controller|controller_utils\.go"
                                            r"|CIDR allocation failed")),
     ("kube-proxy", re.compile(r"\b(?:proxier|server_others|server_linux|proxier_ipvs)\.go\b|Using (?:iptables|ipvs) (?:Proxier|proxy)|kube-proxy"
-                              r"|ProxyServer")),
+                              r"|ProxyServer|[Uu]nable to create proxier")),
     ("calico-node", re.compile(r"startup/startup\.go|\bfelix\b|calico/node|\bbird\b|calico-node")),
     ("weave", re.compile(r"\bweave(?:-net|-kube)?\b|\bipalloc\b", re.I)),
     ("flannel", re.compile(r"subnet\.env|SubnetManager|acquire lease|register(?:ing)? network|vxlan_network\.go|flanneld|kube-flannel|Failed to check br_netfilter"
@@ -165,6 +169,8 @@ def _line(text: str) -> tuple[str | None, str, str | None] | None:
         return _LEVELS.get(m.group(1).lower(), "info"), m.group(2).strip('"'), prefix
     if _COREDNS_BANNER.match(t):
         return "info", t, prefix
+    if _GO_PANIC.match(t):
+        return "fatal", t, prefix  # the process died: its last words, whatever component wrote the log
     if BARE_MESSAGE.match(t):
         return "error", t, prefix
     return None
@@ -195,6 +201,7 @@ def parse_logs(run: CommandRun) -> ParseResult:
     messages: list[tuple[int, str | None, str]] = []
     last_prefix = None
     unit_state: str | None = None
+    prev: tuple[int, str] | None = None  # the raw line the last message ended on
     for n, text in run.nonblank:
         parsed = _line(text)
         if parsed is None:
@@ -207,6 +214,13 @@ def parse_logs(run: CommandRun) -> ParseResult:
                 # an indented journald line continues the message before it (klog's `err=<` block)
                 n0, level0, msg0 = messages[-1]
                 messages[-1] = (n0, level0, f"{msg0} {j.group(1).strip()}")
+                continue
+            if messages and prev is not None and prev[0] == n - 1 and (text[:1].isspace() or len(prev[1].rstrip()) >= _HARD_WRAP):
+                # the message goes on: an indented continuation, or a paste hard-wrapped at a fixed width (the cut
+                # falls anywhere, mid-word too: joined as it stood)
+                n0, level0, msg0 = messages[-1]
+                messages[-1] = (n0, level0, f"{msg0} {text.strip()}" if text[:1].isspace() else f"{msg0}{text.rstrip()}")
+                prev = (n, text)
                 continue
             if _JOURNAL_HEADER.match(text.strip()) or _UNIT_STATUS.match(text):
                 if m := re.match(r"^\s*Active:\s+(.+?)(?:\s+since\s.*)?$", text):
@@ -221,6 +235,7 @@ def parse_logs(run: CommandRun) -> ParseResult:
             prefixes.add(prefix)
             last_prefix = prefix
         messages.append((n, level, msg))
+        prev = (n, text)
     pod = pod or (next(iter(prefixes)) if len(prefixes) == 1 else None)
     component = component_of_pod(pod)
     if component is None:

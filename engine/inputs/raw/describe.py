@@ -30,6 +30,10 @@ _OLD_EVENT_ROW = re.compile(r"^\s*\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}(?:
 """A row of the events table of kubectl before 1.5 (``2m  8s  9  {kubelet 127.0.0.1}  spec.containers{kubedns}  Warning
 Unhealthy  Readiness probe failed: ...``): the source in braces, the sub-object path (empty for the Pod itself)."""
 _OLD_DEFAULT_HEADER = "FirstSeen    LastSeen    Count    From    SubobjectPath    Type    Reason    Message"
+_EVENTS_DEFAULT_HEADER = "last_seen    type    reason    object    message"
+"""The columns of ``kubectl get events`` (1.16 on), for rows pasted without their header."""
+EVENT_ROW = re.compile(r"^(?:\S+\s{2,})?(?:\d+[smhd]\w*|<unknown>)\s{2,}(?:Normal|Warning)\s{2,}[A-Z]\w+\s{2,}[a-z]+(?:\.[\w.]+)?/\S+\s{2,}\S")
+"""A row of ``kubectl get events`` (``3m14s  Warning  Unhealthy  pod/calico-node-x  Readiness probe failed...``)."""
 
 
 def _kind(run: CommandRun, keys: set[str]) -> str:
@@ -63,7 +67,7 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
     """The events of a table given from its header line on (raw lines, tabs expanded)."""
     if not lines:
         return [], []
-    headerless = lines[0][1] in (_DEFAULT_HEADER, _OLD_DEFAULT_HEADER)
+    headerless = lines[0][1] in (_DEFAULT_HEADER, _OLD_DEFAULT_HEADER, _EVENTS_DEFAULT_HEADER)
     cols = _columns(lines[0][1])
     names = [c.lower().replace(" ", "_") for c, _ in cols]
     events: list[dict[str, object]] = []
@@ -93,6 +97,8 @@ def _events(lines: list[tuple[int, str]], res: ParseResult, run: CommandRun) -> 
             elif "type" in names and (t := next((p for p in parts if p in ("Normal", "Warning")), None)):
                 i = parts.index(t)
                 row.update({"type": t, "reason": parts[i + 1] if i + 1 < len(parts) else "", "message": "  ".join(parts[i + 2 :])})
+                if "object" in names and len(parts) > i + 3 and re.fullmatch(r"[a-z]+(?:\.[\w.]+)?/\S+", parts[i + 2]):
+                    row.update({"object": parts[i + 2], "message": "  ".join(parts[i + 3 :])})  # get events: KIND/NAME
                 if source := next((p for p in parts[:i] if re.fullmatch(r"\{[^{}]+\}", p)), None):
                     row["from"] = source
             else:
@@ -283,6 +289,15 @@ def parse_events(run: CommandRun) -> ParseResult:
     res = ParseResult()
     lines = [(n, t.expandtabs(8).rstrip()) for n, t in run.output if t.strip()]
     start = next((i for i, (_, t) in enumerate(lines) if re.search(r"\bREASON\b", t) and re.search(r"\bTYPE\b", t)), None)
+    if start is None and lines and EVENT_ROW.match(lines[0][1]):
+        # rows pasted without their header (a grep, or the header left out): kubectl's columns
+        head = [(lines[0][0], _EVENTS_DEFAULT_HEADER)]
+        events, unknown = _events(head + lines, res, run)
+        if unknown:
+            res.not_understood(run, unknown)
+        if events:
+            res.add(run, "events", {"events": events}, lines[0][0])
+        return res
     if start is None:
         res.warn(run, "describe_not_understood", lines[0][0] if lines else run.line)
         return res

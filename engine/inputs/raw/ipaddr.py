@@ -44,6 +44,14 @@ def _counters(stats: dict[str, int]) -> dict[str, int]:
     return out
 
 
+def _keep_counters(interface: dict[str, Any], stats: dict[str, int]) -> None:
+    """The interface's counters as read (``rx_drop``/``tx_drop``) and as facts (``counters``)."""
+    interface["counters"] = _counters(stats)
+    for direction in ("rx", "tx"):
+        if f"{direction}_dropped" in stats:
+            interface[f"{direction}_drop"] = stats[f"{direction}_dropped"]
+
+
 def parse_ip_addr(run: CommandRun) -> ParseResult:
     res = ParseResult()
     text = run.text.strip()
@@ -93,7 +101,7 @@ def parse_ip_addr(run: CommandRun) -> ParseResult:
         return res
     for i in interfaces:
         if "stats" in i:
-            i["counters"] = _counters(i.pop("stats"))
+            _keep_counters(i, i.pop("stats"))
     res.add(run, "addresses", {"interfaces": interfaces}, interfaces[0]["line"])
     return res
 
@@ -123,6 +131,9 @@ def _parse_json(run: CommandRun, res: ParseResult, text: str) -> ParseResult:
     return res
 
 
+_IFCONFIG_STATS = {"rx_overruns": "rx_overrun"}
+
+
 def parse_ifconfig(run: CommandRun) -> ParseResult:
     """ifconfig via jc (it knows both the net-tools and busybox layouts)."""
     res = ParseResult()
@@ -149,13 +160,19 @@ def parse_ifconfig(run: CommandRun) -> ParseResult:
             addresses.append(f"{item['ipv4_addr']}/{ipaddress.IPv4Network('0.0.0.0/' + item['ipv4_mask']).prefixlen}")
         # jc gives the flags as words (new format) or as one string (net-tools 1.60: "UP BROADCAST RUNNING ...")
         flags = {word for f in item.get("state") or [] for word in str(f).split()}
-        interfaces.append({
+        entry: dict[str, Any] = {
             "name": name.split(":")[0],
             "mtu": item.get("mtu"),
             "state": "up" if "UP" in flags and "RUNNING" in flags else ("no_carrier" if "UP" in flags else "down"),
             "addresses": addresses,
             "line": run.nonblank[0][0] if run.nonblank else run.line,
-        })
+        }
+        # the RX/TX lines' counters (jc: rx_dropped, rx_overruns...), as `ip -s` gives them
+        stats = {_IFCONFIG_STATS.get(k, k): v for k, v in item.items() if k in _IFCONFIG_STATS or k in ("rx_dropped", "tx_dropped", "rx_errors", "tx_errors")}
+        stats = {k: v for k, v in stats.items() if isinstance(v, int)}
+        if stats and ":" not in name:  # an alias (eth0:1) repeats its NIC's counters
+            _keep_counters(entry, stats)
+        interfaces.append(entry)
     if not interfaces:
         res.warn(run, "ifconfig_no_interfaces")
         return res

@@ -171,6 +171,13 @@ def parse_list(run: CommandRun) -> ParseResult:
     res = ParseResult()
     text = run.text
     rows = [t for _, t in run.nonblank if not t.lstrip().startswith("#")]
+    first_chain = next((i for i, t in enumerate(rows) if t.startswith("Chain ")), None)
+    if first_chain and not _LIST_ROW_V.match(rows[0]) and not re.match(r"\s*(?:pkts|target)\s", rows[0]):
+        # a stray line (a prompt or prose pasted with the output) before the first chain: left out, located
+        stray = {t for t in rows[:first_chain]}
+        res.not_understood(run, [(n, t) for n, t in run.nonblank if t in stray])
+        rows = rows[first_chain:]
+        text = "\n".join(rows) + "\n"
     fragment = bool(rows) and not rows[0].startswith("Chain ")
     if fragment:
         # rows without their `Chain NAME` heading (`iptables -L -v | grep ...`): one chain whose name is not shown

@@ -83,6 +83,9 @@ def parse_ethtool(run: CommandRun) -> ParseResult:
 _TABLE_FULL = re.compile(r"nf_conntrack: table full, dropping packet|ip_conntrack: table full, dropping packet")
 _BAD_CHECKSUM = re.compile(r"UDP(?:v6)?: bad checksum\. From ([\d.]+):(\d+) to ([\d.]+):(\d+)")
 _NF_LOG = re.compile(r"(?:^|\s)(?P<prefix>[^\s=]*?)\s*IN=(?P<in>\S*) OUT=(?P<out>\S*) .*?\bSRC=(?P<src>\S+) DST=(?P<dst>\S+)")
+_IPVS_NO_DEST = re.compile(r"IPVS: \w+: (TCP|UDP|SCTP) ([\d.]+):(\d+) - no destination available")
+"""The IPVS scheduler found no real server for a virtual server (kube-proxy's ipvs mode: a Service, or one of
+its NodePorts, without a ready endpoint)."""
 _KERNEL_LINE = re.compile(rf"^\[\s*\d+\.\d+\] |^\[\w{{3}} \w{{3}} +\d+ [\d:]+ \d{{4}}\] |^{JOURNAL_STAMP} \S+ kernel: |^[\w-]+:? ?IN=")
 
 
@@ -100,11 +103,20 @@ def parse_dmesg(run: CommandRun) -> ParseResult:
     hit = next((n for n, t in lines if _TABLE_FULL.search(t)), None)
     checksum = [(n, m) for n, t in lines if (m := _BAD_CHECKSUM.search(t))]
     nflog = [(n, t, m) for n, t in lines if (m := _NF_LOG.search(t))]
+    ipvs_empty = [(n, m) for n, t in lines if (m := _IPVS_NO_DEST.search(t))]
+    if ipvs_empty:
+        seen: dict[tuple[str, str, int], int] = {}
+        for n, m in ipvs_empty:
+            seen.setdefault((m.group(1), m.group(2), int(m.group(3))), n)
+        services = [{"protocol": p, "ip": ip, "port": port, "scheduler": None, "real_servers": [], "line": n, "kernel_line": True}
+                    for (p, ip, port), n in seen.items()]
+        # not every virtual server is named: only those a packet found empty ("complete": false)
+        res.add(run, "ipvs", {"services": services, "complete": False}, ipvs_empty[0][0])
     if hit is not None:
         res.add(run, "counters", {"conntrack_table_full_logged": True}, hit)
     elif run.nonblank and not run.piped and run.argv:
         res.add(run, "counters", {"conntrack_table_full_logged": False}, run.nonblank[0][0])
-    elif not checksum and not nflog:
+    elif not checksum and not nflog and not ipvs_empty:
         res.warn(run, "dmesg_no_table_full_line")
     if checksum:
         res.add(run, "checksum", {"bad_checksum_logged": True, "count": len(checksum),
@@ -118,9 +130,9 @@ def parse_dmesg(run: CommandRun) -> ParseResult:
                             "src": m.group("src"), "dst": m.group("dst"), "dport": int(dport.group(1)) if dport else None,
                             "proto": proto.group(1).lower() if proto else None, "line": n, "text": t})
         res.add(run, "nf_log", {"packets": packets}, nflog[0][0])
-    used = {hit} | {n for n, _ in checksum} | {n for n, _, _ in nflog}
+    used = {hit} | {n for n, _ in checksum} | {n for n, _, _ in nflog} | {n for n, _ in ipvs_empty}
     unknown = [(n, t) for n, t in lines if n not in used and not _KERNEL_LINE.match(t.strip())]
-    if unknown and (hit or checksum or nflog):
+    if unknown and (hit or checksum or nflog or ipvs_empty):
         res.not_understood(run, unknown)
     return res
 

@@ -107,11 +107,14 @@ def readings_of(rec: Record) -> list[dict[str, Any]]:
         return [{"kind": "kernel_log", "lines": [_raw(rec, n) for n, txt in rec.run.nonblank if "table full" in txt]}]
     if t in ("checksum", "nf_log"):
         return [{"kind": "kernel_log", "lines": [p.get("text") or _raw(rec, p["line"]) for p in d["packets"]], "packets": d["packets"]}]
+    if t == "ipvs" and any(sv.get("kernel_line") for sv in d["services"]):  # dmesg's "IPVS: ... no destination available"
+        return [{"kind": "ipvs"}, {"kind": "kernel_log", "lines": [t for n, t in rec.run.output if "no destination available" in t]}]
     if t == "conntrack_stats":
         return [{"kind": t, **{k: v for k, v in d.items() if k != "cpus"}}]
     if t == "addresses":
         return [_clean({"kind": "interface", "name": i["name"], "mtu": i.get("mtu"), "state": i.get("state"),
-                        "addresses": [a for a in i["addresses"] if ":" not in a]}) for i in d["interfaces"]]
+                        "addresses": [a for a in i["addresses"] if ":" not in a], "rx_drop": i.get("rx_drop"), "tx_drop": i.get("tx_drop")})
+                for i in d["interfaces"]]
     if t == "interface_counters":
         return [_clean({"kind": "interface", "name": i["name"], "mtu": i.get("mtu"), "rx_drop": i.get("rx_drop"), "tx_drop": i.get("tx_drop")})
                 for i in d["interfaces"]]
