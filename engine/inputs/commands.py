@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .model import Host
 from .raw._util import positional
+from .raw.describe import EVENT_ROW
 from .raw.firewalld import is_firewalld
 from .raw.messages import BARE_MESSAGE, JOURNAL_STAMP
 
@@ -440,7 +441,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^(NAMESPACE\s+)?NAME\s+POD-SELECTOR(?:\s+AGE)?$", "kubectl_netpol"),
     (r"^NAME\s+STATUS\s+AGE\s+LABELS$", "kubectl_namespaces"),
     (r"^(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON", "kubectl_events"),
-    (r"^(?:\S+\s{2,})?(?:\d+[smhd]\w*|<unknown>)\s{2,}(?:Normal|Warning)\s{2,}[A-Z]\w+\s{2,}[a-z]+(?:\.[\w.]+)?/\S+\s{2,}\S", "kubectl_events"),
+    (EVENT_ROW.pattern, "kubectl_events"),  # its rows without the header
     (r"^(Events:|Type\s+Reason\s+Age\s+From\s+Message)$|^Name:\s+\S+$|^(Normal|Warning)\s{2,}[A-Z]\w+\s{2,}\S"
      r"|^FirstSeen\s+LastSeen\s+Count\s+From\s|^\S+\s{2,}\S+\s{2,}\d+\s{2,}\{[^{}]+\}\s{2,}\S", "kubectl_describe"),
     (r"^(\S+\s+)?\S+\s+\d+/\d+\s+(Running|Pending|CrashLoopBackOff|ContainerCreating|PodInitializing|Error|Completed|Init:\S+|"

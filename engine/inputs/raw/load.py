@@ -108,7 +108,7 @@ def parse_dmesg(run: CommandRun) -> ParseResult:
         seen: dict[tuple[str, str, int], int] = {}
         for n, m in ipvs_empty:
             seen.setdefault((m.group(1), m.group(2), int(m.group(3))), n)
-        services = [{"protocol": p, "ip": ip, "port": port, "scheduler": None, "real_servers": [], "line": n, "kernel_line": True}
+        services: list[dict[str, object]] = [{"protocol": p, "ip": ip, "port": port, "scheduler": None, "real_servers": [], "line": n, "kernel_line": True}
                     for (p, ip, port), n in seen.items()]
         # not every virtual server is named: only those a packet found empty ("complete": false)
         res.add(run, "ipvs", {"services": services, "complete": False}, ipvs_empty[0][0])
