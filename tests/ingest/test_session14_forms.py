@@ -144,3 +144,25 @@ def test_a_hard_wrapped_log_message_is_joined_before_it_is_judged() -> None:
     reading = read(short)
     (log,) = [r for r in reading.readings if r["kind"] == "log"]
     assert "api_unreachable" not in log["findings"]
+
+
+def _dig(server: str, name: str, status: str, answer: str | None) -> str:
+    out = [f"; <<>> DiG 9.16.1-Ubuntu <<>> @{server} {name}", "; (1 server found)", ";; global options: +cmd", ";; Got answer:",
+           f";; ->>HEADER<<- opcode: QUERY, status: {status}, id: 4242",
+           f";; flags: qr aa rd ra; QUERY: 1, ANSWER: {1 if answer else 0}, AUTHORITY: 0, ADDITIONAL: 0", "",
+           ";; QUESTION SECTION:", f";{name} IN A", ""]
+    if answer:
+        out += [";; ANSWER SECTION:", f"{name} 30 IN A {answer}", ""]
+    out += [";; Query time: 1 msec", f";; SERVER: {server}#53({server})", ";; WHEN: Mon Dec 07 05:00:00 UTC 2026", ";; MSG SIZE  rcvd: 75", ""]
+    return "\n".join(out) + "\n"
+
+
+def test_a_loop_of_digs_gives_one_lookup_per_query() -> None:
+    text = ("# for ns in 198.19.0.10 198.18.100.53; do dig @$ns web.default.svc.cluster.local.; done\n"
+            + _dig("198.19.0.10", "web.default.svc.cluster.local.", "NOERROR", "198.19.0.80")
+            + "\n" + _dig("198.18.100.53", "web.default.svc.cluster.local.", "NXDOMAIN", None)).encode()
+    lookups = [r for r in read(text).readings if r["kind"] == "dns_lookup"]
+    assert [(r["server"], r["result"], r["answers"]) for r in lookups] == [("198.19.0.10", "ok", ["198.19.0.80"]), ("198.18.100.53", "nxdomain", [])]
+    # the second query cut off by the paste before its status: only the first is read
+    cut = text.split(b";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN")[0]
+    assert [r["result"] for r in read(cut).readings if r["kind"] == "dns_lookup"] == ["ok"]

@@ -9,6 +9,7 @@ few meaningful lines are matched here.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..model import CommandRun, ParseResult
 from ._util import IPV4, is_ip, quiet_jc
@@ -145,7 +146,33 @@ def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | Non
     return res
 
 
+_DIG_BANNER = re.compile(r"^; <<>> DiG \S+ <<>> (?P<args>.*)$")
+"""The banner each dig query prints first (``; <<>> DiG 9.16.1 <<>> @10.96.0.10 web.default.svc``)."""
+
+
+def _each_query(run: CommandRun) -> list[CommandRun] | None:
+    """A loop's or a multi-query dig's output, one run per banner (its words as the command's), or
+    None when the output holds at most one query."""
+    starts = [i for i, (_, t) in enumerate(run.output) if _DIG_BANNER.match(t.strip())]
+    if len(starts) < 2:
+        return None
+    runs = []
+    for k, i in enumerate(starts):
+        part = run.output[i : starts[k + 1] if k + 1 < len(starts) else None]
+        m = _DIG_BANNER.match(part[0][1].strip())
+        words = ["dig", *(m.group("args").split() if m else [])]
+        runs.append(replace(run, line=part[0][0], command=" ".join(words), argv=words, output=part, ended_by_prompt=run.ended_by_prompt or k + 1 < len(starts)))
+    return runs
+
+
 def parse_dig(run: CommandRun) -> ParseResult:
+    if (queries := _each_query(run)) is not None:
+        res = ParseResult()
+        for part in queries:
+            one = parse_dig(part)
+            res.records += one.records
+            res.warnings += one.warnings
+        return res
     res = ParseResult()
     text = _dig_understood(run, res)
     name, server = _name_and_server(run.argv)
