@@ -217,6 +217,72 @@ def _decides(trial: FactFile, pending: list[int]) -> bool:
     return any(i < len(obs) and getattr(obs[i], "undecided", None) is False for i in pending)
 
 
+CONFIRMING_SLOTS = ("platform", "cni", "cni_mode", "kube_proxy_mode")
+_CLUSTER_FIELDS = {"platform": "platform", "cni": "cni", "mode": "cni_mode", "kube_proxy_mode": "kube_proxy_mode"}
+"""The cluster's values a customer knows offhand (where the nodes run, the CNI and its mode, kube-proxy's
+mode), each a short list of choices: tried every turn for one that alone would confirm a cause."""
+
+
+@functools.lru_cache(maxsize=8)
+def _confirming_values(rule_dirs: tuple[str, ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Slot -> (cause, value) pairs a decisive rule names in a ``fact: cluster`` condition (``mode: ipip``,
+    ``platform: {in: [azure, aks]}``): the only values worth a trial, found once per knowledge."""
+    from ..knowledge.calibration import CONFIDENT
+    from .questions import knowledge
+
+    kb = knowledge(rule_dirs)
+
+    found: dict[str, list[tuple[str, str]]] = {}
+
+    def walk(node: Any, cause: str) -> None:
+        if isinstance(node, dict):
+            if node.get("fact") == "cluster":
+                for key, slot_id in _CLUSTER_FIELDS.items():
+                    cond = node.get(key)
+                    named = cond.get("in") if isinstance(cond, dict) else [cond] if isinstance(cond, str) else None
+                    for value in named or []:
+                        if isinstance(value, str) and not value.startswith("$") and value != "unknown":
+                            found.setdefault(slot_id, []).append((cause, value))
+            for v in node.values():
+                walk(v, cause)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, cause)
+
+    for r in kb.rules:
+        then = r.spec.then
+        if r.spec.decisive and then.cause and (then.weight or 0) >= CONFIDENT:
+            walk(r.spec.when, then.cause)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def confirming_slot(
+    facts: FactFile, head: dict[str, Any], open_ids: tuple[str, ...], cf_now: dict[str, float], post: dict[str, float], lang: str, rule_dirs: tuple[str, ...]
+) -> str | None:
+    """The first open cluster value (:data:`CONFIRMING_SLOTS`) one of whose choices would take a cause
+    still in the running to the confident level (:data:`podnet.knowledge.calibration.CONFIDENT`) with
+    the evidence already in hand: Calico's mode once Pods fail across Azure VMs. One cheap question
+    that can end the session is worth asking before any check."""
+    from ..knowledge.calibration import CONFIDENT
+    from ..reasoning.diagnose import diagnose_facts
+    from .questions import rule_certainty
+
+    contenders = {c for c, p in post.items() if p >= RULE_NEED_MIN_POSTERIOR and cf_now.get(c, 0.0) < CONFIDENT}
+    candidates = _confirming_values(tuple(rule_dirs))
+    for slot_id in (s for s in CONFIRMING_SLOTS if s in open_ids):
+        spec = ctx.slot(slot_id)
+        values = [v for cause, v in candidates.get(slot_id, ()) if cause in contenders]
+        for value in dict.fromkeys(values):
+            try:
+                trial = ctx.build_facts(ctx.assign(spec, head, value, check=False), list(facts.observations))
+            except Exception:  # noqa: BLE001 - a value the case refuses
+                continue
+            cf = rule_certainty(diagnose_facts(trial, lang=lang, rule_dirs=rule_dirs))  # type: ignore[arg-type]
+            if any(cf.get(c, 0.0) >= CONFIDENT for c in contenders):
+                return slot_id
+    return None
+
+
 def rule_need(
     facts: FactFile, head: dict[str, Any], open_ids: tuple[str, ...], cf_now: dict[str, float], post: dict[str, float], lang: str, rule_dirs: tuple[str, ...]
 ) -> str | None:

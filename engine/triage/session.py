@@ -410,6 +410,9 @@ class TriageSession:
                 if agreeing is not None:
                     return agreeing
         if self.strategy == "adaptive":
+            confirming = self._confirming_slot()
+            if confirming:
+                return ("context", confirming, None)
             named = self._named_first(ev, finder)
             if named is not None:
                 return named
@@ -630,6 +633,18 @@ class TriageSession:
         """The slot to ask before ``slot_id`` (its ``ask_first`` that are still open), else itself."""
         open_now = set(self._open_slots())
         return next((s for s in ctx.slot(slot_id).ask_first if s in open_now and ctx.applies(ctx.slot(s), self.head)), slot_id)
+
+    def _confirming_slot(self) -> str | None:
+        """A cluster value that alone would confirm a cause (:func:`podnet.triage.needs.confirming_slot`)."""
+        if "confirming_slot" not in self._cache:
+            from .needs import confirming_slot
+
+            ev = self._evaluate()
+            open_ids = self._open_slots()
+            self._cache["confirming_slot"] = (
+                confirming_slot(self.facts, self.head, open_ids, rule_certainty(ev["diagnosis"]), ev["post"], self.lang, self.rule_dirs) if open_ids else None
+            )
+        return self._cache["confirming_slot"]  # type: ignore[no-any-return]
 
     def _rule_slot(self) -> str | None:
         if "rule_slot" not in self._cache:
