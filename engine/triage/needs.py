@@ -218,9 +218,11 @@ def _decides(trial: FactFile, pending: list[int]) -> bool:
 
 
 CONFIRMING_SLOTS = ("platform", "cni", "cni_mode", "kube_proxy_mode")
-_CLUSTER_FIELDS = {"platform": "platform", "cni": "cni", "mode": "cni_mode", "kube_proxy_mode": "kube_proxy_mode"}
 """The cluster's values a customer knows offhand (where the nodes run, the CNI and its mode, kube-proxy's
 mode), each a short list of choices: tried every turn for one that alone would confirm a cause."""
+
+_CLUSTER_FIELDS = {"platform": "platform", "cni": "cni", "mode": "cni_mode", "kube_proxy_mode": "kube_proxy_mode"}
+"""The fact file's ``cluster`` field each of them sets."""
 
 
 @functools.lru_cache(maxsize=8)

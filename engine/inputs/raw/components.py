@@ -52,7 +52,9 @@ _CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING
 _CALICO_PLAIN = re.compile(r"^(Calico node failed to start|Calico node started successfully|calico/node is not ready: .*)$")
 _BIRD = re.compile(r"^(?:\d{4}-\d\d-\d\d [\d:.]+ )?bird\d?: (.*)$")
 _HARD_WRAP = 100
-"""A log line at least this long, followed straight by a line of no log shape, was cut by the paste's width."""
+"""A log line at least this long, followed straight by a line of no log shape, may have been cut by the paste's width."""
+_MAX_WRAPPED = 4
+"""At most this many lines continue one cut message."""
 _GO_PANIC = re.compile(r"^(?:panic|fatal error): \S")
 """A Go program's crash (``panic: non-positive interval for NewTicker``, ``fatal error: concurrent map writes``)."""
 _LOGFMT = re.compile(r"""(?:^|\s)level=(\w+)\b.*?\bmsg=("(?:[^"\\]|\\.)*"|\S+)""")
@@ -132,6 +134,34 @@ def pod_of_log_path(path: str) -> str | None:
     return None
 
 
+def _unwrapped(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines with a message a paste cut into several put back together: a log line followed straight
+    by up to :data:`_MAX_WRAPPED` lines of no log shape, each after an indented break or a line at least
+    :data:`_HARD_WRAP` long (the cut falls anywhere, mid-word too). Joined only where the whole shows a
+    known message the first line did not: an elision (``[...]``) or another program's line after a long
+    one stays apart."""
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        n, text = lines[i]
+        out.append((n, text))
+        i += 1
+        if _line(text) is None:
+            continue
+        base = len(_findings(None, text))
+        joined, j, prev = text, i, text
+        while j < len(lines) and j - i < _MAX_WRAPPED and lines[j][0] == lines[j - 1][0] + 1 and _line(lines[j][1]) is None:
+            nxt = lines[j][1]
+            if not (nxt[:1].isspace() or len(prev.rstrip()) >= _HARD_WRAP):
+                break
+            joined = f"{joined.rstrip()} {nxt.strip()}" if nxt[:1].isspace() else f"{joined.rstrip()}{nxt.rstrip()}"
+            prev, j = nxt, j + 1
+            if len(_findings(None, joined)) > base:
+                out[-1], i = (n, joined), j
+                break
+    return out
+
+
 def _line(text: str) -> tuple[str | None, str, str | None] | None:
     """(level, message, prefix Pod) of a log line of a known shape (also inside a container log
     file's wrapper, :func:`unwrap_container_line`), or None."""
@@ -201,8 +231,7 @@ def parse_logs(run: CommandRun) -> ParseResult:
     messages: list[tuple[int, str | None, str]] = []
     last_prefix = None
     unit_state: str | None = None
-    prev: tuple[int, str] | None = None  # the raw line the last message ended on
-    for n, text in run.nonblank:
+    for n, text in _unwrapped(run.nonblank):
         parsed = _line(text)
         if parsed is None:
             m = _PREFIXED.match(text.strip())
@@ -214,13 +243,6 @@ def parse_logs(run: CommandRun) -> ParseResult:
                 # an indented journald line continues the message before it (klog's `err=<` block)
                 n0, level0, msg0 = messages[-1]
                 messages[-1] = (n0, level0, f"{msg0} {j.group(1).strip()}")
-                continue
-            if messages and prev is not None and prev[0] == n - 1 and (text[:1].isspace() or len(prev[1].rstrip()) >= _HARD_WRAP):
-                # the message goes on: an indented continuation, or a paste hard-wrapped at a fixed width (the cut
-                # falls anywhere, mid-word too: joined as it stood)
-                n0, level0, msg0 = messages[-1]
-                messages[-1] = (n0, level0, f"{msg0} {text.strip()}" if text[:1].isspace() else f"{msg0}{text.rstrip()}")
-                prev = (n, text)
                 continue
             if _JOURNAL_HEADER.match(text.strip()) or _UNIT_STATUS.match(text):
                 if m := re.match(r"^\s*Active:\s+(.+?)(?:\s+since\s.*)?$", text):
@@ -235,7 +257,6 @@ def parse_logs(run: CommandRun) -> ParseResult:
             prefixes.add(prefix)
             last_prefix = prefix
         messages.append((n, level, msg))
-        prev = (n, text)
     pod = pod or (next(iter(prefixes)) if len(prefixes) == 1 else None)
     component = component_of_pod(pod)
     if component is None:
