@@ -75,7 +75,9 @@ class Plan:
     pod_cidr: str | None = None
     cluster_dns: str | None = None
     timeout: float = 3.0
-    ping_count: int = 20
+    ping_count: int = 50
+    """Echo requests per reachability ping (root: 0.05 s apart, 2.5 s): a path losing 10 % each way
+    shows loss in all but 3 runs in 100 000; 20 missed it 1.5 times in 100."""
     case_id: str | None = None
 
     @property

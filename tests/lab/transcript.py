@@ -29,7 +29,7 @@ def _commands(ns: str) -> list[str]:
             f"nslookup -timeout=2 -retry=1 {t.WEB_NAME}",
             # the backend as `kubectl get endpoints web` shows it: the Pod directly, then DF pings
             f"curl -sS -v --max-time 3 http://{WEB}:80/",
-            f"ping -c 20 -i 0.2 -W 1 {WEB}",
+            f"ping -c 50 -i 0.1 -W 1 {WEB}",
             *[f"ping -M do -s {size} -c 2 -W 1 {WEB}" for size in (1472, 1422, 1372, 1322)],
         ]
     if ns in (t.WEB, t.DNS):
