@@ -14,7 +14,10 @@ vantage points:
 * the destination Service's DNAT targets against the address of the Pod named as its destination;
 * the address the CNI chose for a node against its registered InternalIP and NIC addresses;
 * CoreDNS forwarding to ``/etc/resolv.conf`` against the node's resolver that file comes from;
-* a cloud firewall's allowances against the encapsulation of the case's CNI mode.
+* a cloud firewall's allowances against the encapsulation of the case's CNI mode;
+* a CNI log line saying a node has no PodCIDR (flannel's ``node "X" pod cidr not assigned``) as that
+  node's ``pod_cidr`` reading, as ``podnet ingest`` reads the same line in a pasted log (located at
+  the CNI observation it comes from).
 
 Fields the input already set are kept. This is the reasoning's first step (it reads the knowledge:
 interface roles, path profiles), not part of the fact model.
@@ -28,7 +31,9 @@ from typing import Any, Callable
 from ..facts.kinds import CloudFirewall, CniNodeAddress, CorednsConfig, Latency, NicOffload, NodeResolver, PayloadSize, Reachability, ServiceSpec
 from ..facts.model import FactFile
 from ..facts.nodes import registered_node_ips
+from ..facts.values import k8s_name
 from ..facts.observations import (
+    PodCidr,
     Capture,
     CniPods,
     DnsLookup,
@@ -306,6 +311,35 @@ def _cni_errors(facts: FactFile, message_findings: Callable[[str | None, str], l
             o.error_findings = list(dict.fromkeys(f for e in o.log_errors for _, f, _ in message_findings("kube-proxy", str(e))))
 
 
+def _is_k8s_name(value: str) -> bool:
+    try:
+        k8s_name(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _pod_cidrs_from_cni_errors(facts: FactFile, message_findings: Callable[[str | None, str], list[Any]]) -> None:
+    """A CNI error naming a node without PodCIDR becomes that node's ``pod_cidr`` reading (unless
+    the case already has one for that node), pointing at the observation it was read from."""
+    known = {o.node for o in facts.observations if isinstance(o, PodCidr)}
+    derived: list[PodCidr] = []
+    for i, o in enumerate(facts.observations):
+        if not isinstance(o, CniPods) or not o.errors:
+            continue
+        component = _PLUGIN_COMPONENT.get((o.plugin or "").lower(), (o.plugin or "").lower() or None)
+        for e in o.errors:
+            for _, finding, hit in message_findings(component, str(e)):
+                node = hit.group(1) if finding == "pod_cidr_unassigned" and hit.re.groups else None
+                if node is None or node in known or not _is_k8s_name(node):
+                    continue
+                known.add(node)
+                derived.append(PodCidr(kind="pod_cidr", at="control_plane", node=node, has_pod_cidr=False,
+                                       note=f"read from the {o.plugin or 'CNI'} log: {str(e)[:200]}",
+                                       source_line=o.source_line or f"$.observations[{i}]"))
+    facts.observations.extend(derived)
+
+
 def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str],
            message_findings: Callable[[str | None, str], list[Any]] | None = None) -> FactFile:
     """Set derived fields of the observations in place (callers pass copies) and return the fact file."""
@@ -345,6 +379,7 @@ def enrich(facts: FactFile, interface_role: Callable[[str, str | None], str],
     _cloud_firewalls(facts)
     if message_findings is not None:
         _cni_errors(facts, message_findings)
+        _pod_cidrs_from_cni_errors(facts, message_findings)
     if any(o.kind == "firewall" and getattr(o, "ruleset", None) is not None for o in facts.observations):
         from ..facts.verdicts import enrich_firewalls  # the netfilter tracer: only for a case with a ruleset (start-up)
 

@@ -34,6 +34,22 @@ class RecentChange(Observation):
         return None if not text else bool(_NETWORK_POLICY.search(text))
 
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def docker_forward_drop(self) -> bool | None:
+        """The change installed Docker 1.13 or later (17.03 on: ``docker-ce``), whose daemon sets the
+        iptables FORWARD policy to DROP (moby/moby#28257); None when it names no Docker version."""
+        text = " ".join(t for t in (self.component, self.description) if t)
+        versions = [(int(a), int(b)) for a, b in _DOCKER_VERSION.findall(text)]
+        if not versions:
+            return None
+        newest = max(versions)
+        return newest >= (1, 13)
+
+
+_DOCKER_VERSION = re.compile(r"\bdocker(?:-ce|-engine|\.io)?\b[^0-9\n]{0,40}?v?(\d{1,2})\.(\d{1,2})(?:\.\d+)?\b", re.I)
+"""A Docker version named after the word docker (``docker 1.13.0``, ``docker-ce to 18.09``)."""
+
 _NETWORK_POLICY = re.compile(r"network\s*-?\s*polic(y|ies)|\bnetpol\b", re.I)
 
 
