@@ -120,11 +120,20 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
                 rest = rest[2:] if rest[0] in ("-t", "--target") else rest[1:]
             host = Host("pod", None, None, "nsenter")
             argv, changed = rest, True
+        elif name == "xargs":
+            # ... | xargs -n1 ping -c1: the command xargs runs (once per input word) prints the output
+            rest = argv[1:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in _XARGS_VALUE_OPTIONS else rest[1:]
+            argv, changed = rest, True
         elif name == "ip" and argv[1:3] == ["netns", "exec"] and len(argv) > 3:
             host = Host("pod", argv[3], None, "ip netns exec")
             argv, changed = argv[4:], True
     return argv, host
 
+
+_XARGS_VALUE_OPTIONS = {"-n", "-I", "-P", "-L", "-d", "-a", "-s", "-E", "--max-args", "--max-procs", "--max-lines", "--delimiter", "--arg-file"}
+"""xargs options whose value is the next word (``-n 1``; ``-n1`` is one word)."""
 
 _EXEC_VALUE_OPTIONS = {"-n", "--namespace", "-c", "--container", "--context", "--kubeconfig", "-f", "--filename", "--pod-running-timeout", "--cluster", "--user", "-s", "--server"}
 
@@ -349,6 +358,11 @@ def parse_command(command: str) -> ParsedCommand:
             if piece and piece not in ("do", "done") and (inner := parse_command(piece)).family is not None:
                 return inner
     stages = _segments(command) or [command]
+    for i, stage in enumerate(stages[1:], start=1):
+        # a later `| xargs CMD` prints CMD's output, not the listing that fed it
+        words = split_words(stage)
+        if words and os.path.basename(words[0]) == "xargs" and (family := family_of((inner := _unwrap(words))[0])) is not None:
+            return ParsedCommand(inner[0], family, inner[1], i < len(stages) - 1)
     parsed = []
     for i, stage in enumerate(stages):
         argv, host = _unwrap(split_words(stage))
@@ -419,6 +433,8 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^Chain [\w.-]+ \((?:policy [A-Z]+|\d+ references)|^\s*pkts\s+bytes\s+target\s+prot\s+opt\s|^target\s+prot\s+opt\s+source\s"
      r"|^\s*\d+[KMG]?\s+\d+[KMG]?\s+[A-Z][\w-]*\s+(?:all|tcp|udp|icmp)\s+--\s+\S+\s+\S+\s+\S+\s+\S+", "iptables_list"),
     (r"^IP Virtual Server version", "ipvsadm"),
+    # a virtual server row of `ipvsadm -Ln` pasted without the table's header
+    (r"^(?:TCP|UDP|SCTP)\s+\[?[\d.:a-fA-F]+\]?:\d+\s+(?:rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|mh|fo|ovf)\b", "ipvsadm"),
     (r'^\{"nftables": \[', "nft"),
     (r"^\d+: [\w.@-]+: <", "ip_addr"),
     (r"^(NAMESPACE\s+)?NAME\s+READY\s+STATUS", "kubectl_pods"),

@@ -49,10 +49,12 @@ from .model import CommandRun, Host, IngestWarning
 from .text import clean_lines, decode
 
 _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\[(?P<user>[\w.-]+)@(?P<host>[\w.-]+)(?:\s[^\]]*)?\]\s?[#$]\s?(?P<cmd>.*)$"), "host"),
+    # ``[root@node-1 ~]#``, NixOS's ``[demo@nixos:~]$``
+    (re.compile(r"^\[(?P<user>[\w.-]+)@(?P<host>[\w.-]+)(?:[\s:][^\]]*)?\]\s?[#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+):[^\s#$]*\s?[#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+) [^\s#$]+ [#$]\s?(?P<cmd>.*)$"), "host"),
-    (re.compile(r"^(?:/[^\s#$]*|~)\s[#$]\s?(?P<cmd>.*)$"), "ash"),
+    # busybox's ``/ #``, a home directory's ``~ $`` or ``~$ cmd``
+    (re.compile(r"^(?:/[^\s#$]*|~)(?:\s[#$]\s?|[#$]\s)(?P<cmd>.*)$"), "ash"),
     # a bracket prompt whose "[" was lost when copied (``root@kc0 ~]# kubectl get pods``)
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)\s[^\]\s]*\]\s?[#$]\s?(?P<cmd>.*)$"), "host_cut"),
     (re.compile(r"^(?:bash|sh)-\d+(?:\.\d+)*[#$]\s?(?P<cmd>.*)$"), "container"),
@@ -61,9 +63,11 @@ _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:(?P<host>[A-Za-z][\w.-]*)\s+)?➜\s+(?P<cmd>\S.*)$"), "zsh_arrow"),
     (re.compile(r"^\$\s(?P<cmd>\S.*)$"), "bare"),
     (re.compile(r"^#\s{0,2}(?P<cmd>\S.*)$"), "bare_hash"),
+    # PowerShell's or a minimal PS1's ``> kubectl get svc`` (a quote or a redirection otherwise: only before a known command)
+    (re.compile(r"^>\s(?P<cmd>\S.*)$"), "bare_gt"),
 )
 
-_NEEDS_KNOWN_COMMAND = ("bare_hash", "host_only", "zsh_arrow")
+_NEEDS_KNOWN_COMMAND = ("bare_hash", "bare_gt", "host_only", "zsh_arrow")
 """Prompt styles that look like text (``# comment``, ``word# ...``): a prompt only before a known command."""
 
 _PROMPTLESS = frozenset(

@@ -48,7 +48,8 @@ _SYSTEMD = re.compile(rf"^{JOURNAL_STAMP} \S+ systemd\[\d+\]: (.*)$")
 """A journald line of systemd itself about the unit (started, exited, entered failed state...)."""
 _COREDNS = re.compile(r"^(?:\S+Z |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?\[(INFO|ERROR|WARNING|FATAL|DEBUG)\] (.*)$")
 _COREDNS_BANNER = re.compile(r"^(?:\.|[\w.-]+\.):\d+$|^CoreDNS-\d|^\w+/\w+, go\d|^\[INFO\] plugin/reload|^\.{3}$")
-_CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) \d+: (.*)$")
+_CALICO = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ )?\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] (\S+) (?:\d+|<nil>): (.*)$")
+"""calico's logger: level, pid, file and line (``<nil> <nil>`` where its install-cni container logs without a caller)."""
 _CALICO_PLAIN = re.compile(r"^(Calico node failed to start|Calico node started successfully|calico/node is not ready: .*)$")
 _BIRD = re.compile(r"^(?:\d{4}-\d\d-\d\d [\d:.]+ )?bird\d?: (.*)$")
 _HARD_WRAP = 100
@@ -75,7 +76,7 @@ _COMPONENT_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                            r"|CIDR allocation failed")),
     ("kube-proxy", re.compile(r"\b(?:proxier|server_others|server_linux|proxier_ipvs)\.go\b|Using (?:iptables|ipvs) (?:Proxier|proxy)|kube-proxy"
                               r"|ProxyServer|[Uu]nable to create proxier")),
-    ("calico-node", re.compile(r"startup/startup\.go|\bfelix\b|calico/node|\bbird\b|calico-node")),
+    ("calico-node", re.compile(r"startup/startup\.go|\bfelix\b|calico/node|\bbird\b|calico-node|\] cni-installer/")),
     ("weave", re.compile(r"\bweave(?:-net|-kube)?\b|\bipalloc\b", re.I)),
     ("flannel", re.compile(r"subnet\.env|SubnetManager|acquire lease|register(?:ing)? network|vxlan_network\.go|flanneld|kube-flannel|Failed to check br_netfilter"
                            r"|\bflannel\b", re.I)),

@@ -188,6 +188,10 @@ def node_platform(provider_id: object, labels: dict[str, object]) -> str | None:
     return managed or platform
 
 
+_AGE = re.compile(r"(?:\d+[smhdy])+|<unknown>")
+"""A kubectl AGE cell (``7d8h``, ``9d``, ``45m``)."""
+
+
 def parse_nodes(run: CommandRun) -> ParseResult:
     res = ParseResult()
     data = structured(run, res)
@@ -216,6 +220,9 @@ def parse_nodes(run: CommandRun) -> ParseResult:
             words = text.split()
             if words[:1] == ["NAME"]:
                 continue
+            if header and "ROLES" in header and len(words) == len(header) - 1 and _AGE.fullmatch(words[2]) and words[3].startswith("v"):
+                # ROLES "<none>" eaten where the paste went through Markdown (an HTML tag to it)
+                words = [*words[:2], "<none>", *words[2:]]
             if len(words) < least or not re.match(r"^(Not)?Ready", words[1]):
                 res.warn(run, "kubectl_nodes_row_unknown", n, text=text.strip()[:80])
                 continue

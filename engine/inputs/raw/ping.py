@@ -9,6 +9,7 @@ target) and the error lines are read here, and jc is used for the English summar
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ..model import CommandRun, ParseResult
@@ -84,11 +85,33 @@ def _ladder(run: CommandRun, argv: list[str]) -> ParseResult | None:
     return res
 
 
+def _one_per_header(run: CommandRun) -> list[CommandRun] | None:
+    """The output of several pings in one run (``... | xargs -n1 ping -c1``, a for loop), cut at each
+    ``PING host (ip)`` header; None for a single ping."""
+    starts = [i for i, (_, t) in enumerate(run.output) if _HEADER.match(t.strip())]
+    if len(starts) < 2:
+        return None
+    cuts = [0 if i == starts[0] else i for i in starts] + [len(run.output)]
+    return [dataclasses.replace(run, output=run.output[a:b]) for a, b in zip(cuts, cuts[1:])]
+
+
 def parse(run: CommandRun) -> ParseResult:
     argv0 = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv
     ladder = _ladder(run, argv0)
     if ladder is not None:
         return ladder
+    parts = _one_per_header(run)
+    if parts is not None:
+        res = ParseResult()
+        for part in parts:
+            got = _parse_one(part)
+            res.records += got.records
+            res.warnings += got.warnings
+        return res
+    return _parse_one(run)
+
+
+def _parse_one(run: CommandRun) -> ParseResult:
     res = ParseResult()
     lines = run.nonblank
     argv = run.argv[1:] if run.argv[:1] == ["busybox"] else run.argv

@@ -20,7 +20,9 @@ def _network(dest: str) -> str | None:
     if dest == "default":
         return "0.0.0.0/0"
     try:
-        return str(ipaddress.ip_network(dest if "/" in dest else f"{dest}/32", strict=False))
+        if "/" not in dest:  # a host route: /32, or /128 for IPv6 (``fc00::af08 dev cali...``)
+            return str(ipaddress.ip_network(ipaddress.ip_address(dest)))
+        return str(ipaddress.ip_network(dest, strict=False))
     except ValueError:
         return None
 
@@ -44,7 +46,8 @@ def parse_ip_route(run: CommandRun) -> ParseResult:
         if m:
             net = _network(m.group(2))
             if net:
-                routes.append({"destination": net, "kind": m.group(1), "line": n})
+                dev = re.search(r"\sdev\s+(\S+)", text)
+                routes.append({"destination": net, "kind": m.group(1), "line": n, **({"dev": dev.group(1)} if dev else {})})
             continue
         normal.append(text)
     try:

@@ -60,6 +60,7 @@ def parse(run: CommandRun) -> ParseResult:
     ip = host if is_ip(host) else None
     name = None if is_ip(host) else host
     result, line, connecting, busybox = None, None, False, False
+    bb_line: int | None = None
     unknown: list[tuple[int, str]] = []
     for n, text in run.nonblank:
         t = text.strip()
@@ -90,7 +91,10 @@ def parse(run: CommandRun) -> ParseResult:
                 result, line = outcome(rest) or "failed", n
             continue
         if m := _BB_CONNECTING.match(t):
-            busybox, connecting = True, True
+            if busybox and connecting and result is None and ip is not None:
+                # a second "Connecting to": the first server answered (a redirect, http to https)
+                emit(run, res, "wget", ip, port, "connected", bb_line, name=name, unknown=[])
+            busybox, connecting, bb_line = True, True, n
             name = name or (None if is_ip(m.group(1)) else m.group(1))
             ip, port = m.group(3).strip("[]"), int(m.group(4))
             continue
