@@ -491,8 +491,34 @@ class TriageSession:
     def _confirm(self) -> tuple[str, Any, Any] | None:
         """Before concluding: a decisive check of the runner-up cause (the differential diagnosis)
         whose answer would put another cause first with probability at least :data:`CONFIRM_P`,
-        else None (conclude)."""
-        return self._overturning(CONFIRM_P, "confirm", RUNNER_UP, 1)
+        else a check that would make the concluding rule stand back (:meth:`_defeater`), else None
+        (conclude)."""
+        return self._overturning(CONFIRM_P, "confirm", RUNNER_UP, 1) or self._defeater()
+
+    def _defeater(self) -> tuple[str, Any, Any] | None:
+        """The open check (needing no further value) of a kind a decisive rule for the top cause
+        names under ``not`` (the reading that makes it stand back: ``ip_forward = 0`` on a node
+        for CoreDNS's upstream timeouts), one of whose answers would change the rule engine's first
+        cause, however unlikely the signatures make it: a rule's own exception is checked once
+        before it is trusted. The cheapest such check, or None."""
+        if "defeater" not in self._cache:
+            ev = self._evaluate()
+            kb, d = ev["kb"], ev["diagnosis"]
+            found: tuple[float, Any] | None = None
+            if d.top is not None:
+                fired = {e.rule for e in d.top.evidence if e.direction == "for"}
+                kinds = {k for r in kb.rules if r.id in fired and r.spec.decisive for k in _negated_kinds(r.condition)}
+                finder = self._finder()
+                for q in ev["open"]:
+                    if q[0] not in kinds or finder.needs(q):
+                        continue
+                    if self._overturn(q, d.top.id, 0.0, any_answer=True) <= 0.0:
+                        continue
+                    cost = kb.observation_kinds[q[0]].cost
+                    if found is None or cost < found[0]:
+                        found = (cost, q)
+            self._cache["defeater"] = None if found is None else ("observation", found[1], ev["gains"].get(found[1], 0.0))
+        return self._cache["defeater"]  # type: ignore[no-any-return]
 
     def _overturning(self, min_p: float, key: str, min_posterior: float = 0.0, max_rivals: int = 0) -> tuple[str, Any, Any] | None:
         """The open check (needing no further value, with a non-negligible expected gain) read by a
@@ -601,11 +627,12 @@ class TriageSession:
         unknown = [item.partition("@") for item in self.head.get("unobservable") or []]
         return SIBLING_UNKNOWN ** sum(1 for kind, sep, at in unknown if sep and same_check(kind, at))
 
-    def _overturn(self, q: tuple[str, str], top: str | None, min_p: float, base: FactFile | None = None) -> float:
+    def _overturn(self, q: tuple[str, str], top: str | None, min_p: float, base: FactFile | None = None, *, any_answer: bool = False) -> float:
         """Probability (by the signatures) of the answers to ``q``, each at least ``min_p``, that
         once recorded would put another cause than ``top`` first in the posterior (signatures and
         the rule engine's verdict, as for a real answer) or change the rule engine's first cause;
-        ``base``: the case with the values the check needs (stand-ins), when it needs some."""
+        ``base``: the case with the values the check needs (stand-ins), when it needs some;
+        ``any_answer``: 1.0 as soon as one answer (whatever its probability) would do it."""
         from ..reasoning.diagnose import diagnose_facts
 
         ev = self._evaluate()
@@ -616,7 +643,7 @@ class TriageSession:
         chance = 0.0
         for a in model.answers[q]:
             pa = sum(post[c] * model.p(q, c, a) for c in post)
-            if pa < min_p or meta_answer_normal(meta, a):
+            if (pa < min_p and not any_answer) or meta_answer_normal(meta, a):
                 continue
             try:
                 obs = build_observations(meta, q[1], a, facts)
@@ -626,6 +653,8 @@ class TriageSession:
             d = diagnose_facts(trial, lang=self.lang, rule_dirs=self.rule_dirs)
             new = current_posterior(kb, trial, d)
             if (new and max(new, key=lambda c: new[c]) != top) or (d.top is not None and d.top.id != rules_top):
+                if any_answer:
+                    return 1.0
                 chance += pa
         return chance
 
@@ -1426,6 +1455,18 @@ def _open_questions(kb: Any, model: Any, facts: FactFile) -> list[tuple[str, str
         out.append(q)
     how_ix = {(k, at): i for k, m in kb.observation_kinds.items() for i, at in enumerate(m.how)}
     return sorted(out, key=lambda q: (kb.observation_kinds[q[0]].order, how_ix[q], q))
+
+
+def _negated_kinds(node: Any, negated: bool = False) -> set[str]:
+    """Observation kinds a rule's condition reads under ``not`` (what makes the rule stand back)."""
+    kind = getattr(node, "kind", None)
+    found = {kind} if negated and isinstance(kind, str) else set()
+    for item in getattr(node, "items", ()) or ():
+        found |= _negated_kinds(item, negated)
+    inner = getattr(node, "item", None)
+    if inner is not None:
+        found |= _negated_kinds(inner, True)
+    return found
 
 
 def meta_answer_normal(meta: Any, answer_id: str) -> bool:
