@@ -493,8 +493,13 @@ def same_place(observed_at: str, asked_at: str, facts: FactFile) -> bool:
 def seen_there(meta: ObservationKind, observed_at: str, asked: str, facts: FactFile) -> bool:
     """Whether an observation of ``meta.kind`` made at ``observed_at`` answers the question at the
     place ``asked``: a reading of the cluster's state (``cluster_wide`` in kb/observations.yaml)
-    wherever it was recorded, anything else where the question asks (:func:`same_place`)."""
-    return meta.cluster_wide or same_place(observed_at, vantage(asked), facts)
+    wherever it was recorded, anything else where the question asks (:func:`same_place`); a node's
+    own setting read on a control-plane machine (``control_plane``: the master) answers the question
+    about the cluster's other nodes, whose command runs on a node."""
+    if meta.cluster_wide or same_place(observed_at, vantage(asked), facts):
+        return True
+    how = meta.how.get(asked)
+    return observed_at == "control_plane" and asked == "other_node" and how is not None and how.run_in == "node"
 
 
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
