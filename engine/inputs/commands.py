@@ -361,8 +361,10 @@ def parse_command(command: str) -> ParsedCommand:
     for i, stage in enumerate(stages[1:], start=1):
         # a later `| xargs CMD` prints CMD's output, not the listing that fed it
         words = split_words(stage)
-        if words and os.path.basename(words[0]) == "xargs" and (family := family_of((inner := _unwrap(words))[0])) is not None:
-            return ParsedCommand(inner[0], family, inner[1], i < len(stages) - 1)
+        if words and os.path.basename(words[0]) == "xargs":
+            run_argv, run_host = _unwrap(words)
+            if (family := family_of(run_argv)) is not None:
+                return ParsedCommand(run_argv, family, run_host, i < len(stages) - 1)
     parsed = []
     for i, stage in enumerate(stages):
         argv, host = _unwrap(split_words(stage))

@@ -31,9 +31,7 @@ from typing import Any, Callable
 from ..facts.kinds import CloudFirewall, CniNodeAddress, CorednsConfig, Latency, NicOffload, NodeResolver, PayloadSize, Reachability, ServiceSpec
 from ..facts.model import FactFile
 from ..facts.nodes import registered_node_ips
-from ..facts.values import k8s_name
 from ..facts.observations import (
-    PodCidr,
     Capture,
     CniPods,
     DnsLookup,
@@ -43,10 +41,12 @@ from ..facts.observations import (
     MtuProbe,
     NodeAddresses,
     Ping,
+    PodCidr,
     PodDnsConfig,
     ServiceRules,
     TcpConnect,
 )
+from ..facts.values import k8s_name
 
 _TARGETED = (Ping, TcpConnect, MtuProbe, Reachability, PayloadSize, Latency)
 """Kinds whose ``target_role`` says what their ``target`` address is in this case."""
