@@ -335,7 +335,7 @@ def _pod_cidrs_from_cni_errors(facts: FactFile, message_findings: Callable[[str 
                     continue
                 known.add(node)
                 derived.append(PodCidr(kind="pod_cidr", at="control_plane", node=node, has_pod_cidr=False,
-                                       note=f"read from the {o.plugin or 'CNI'} log: {str(e)[:200]}",
+                                       note=str(e)[:200],  # the log line it was read from
                                        source_line=o.source_line or f"$.observations[{i}]"))
     facts.observations.extend(derived)
 

@@ -17,6 +17,7 @@ from podnet import diagnose, load_facts
 from podnet.facts.load import facts_from_data
 from podnet.knowledge.destructive import is_destructive
 from podnet.knowledge.load import load_knowledge
+from podnet.reasoning.enrich import enrich
 from podnet.triage.questions import rank_questions
 
 from tests.conftest import EXAMPLES
@@ -73,6 +74,15 @@ def test_removing_decisive_observation_changes_ranking_and_asks_for_it(name):
         # triage asks for it, with its warning
         reduced = facts_from_data(dict(data, observations=[o for o in data["observations"] if o is not obs]))
         assert (obs["kind"], obs["at"]) in {q for q, _ in rank_questions(load_knowledge(), reduced)}, name
+        return
+    kb = load_knowledge()
+    reduced_facts = facts_from_data(dict(data, observations=[o for o in data["observations"] if o is not obs]))
+    enriched = enrich(reduced_facts.model_copy(deep=True), kb.interface_role, kb.message_findings)
+    derived = enriched.observations[len(reduced_facts.observations):]  # enrich appends what it reads elsewhere
+    if any(o.kind == obs["kind"] and o.at == obs["at"] for o in derived):
+        # another observation says the same (a CNI log naming a node without PodCIDR is that node's
+        # pod_cidr reading): asking for it again would be redundant; the report asks for the rest
+        assert d.next_checks, f"{name}: without {obs['kind']}@{obs['at']} the report asks for nothing"
         return
     asked = {(c.kind, c.at) for c in d.next_checks} | {(c.kind, None) for c in d.next_checks}
     # a ticket's reachability statement is what a probe measures: asking for the probe at that vantage asks for it
