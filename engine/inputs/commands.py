@@ -114,6 +114,17 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
                 rest = rest[2:] if rest[0] in ("-u", "--user", "-w", "--workdir", "-e", "--env") else rest[1:]
             host = Host("pod", None, None, f"{name} exec {rest[0] if rest else ''}".strip())
             argv, changed = rest[1:], True
+        elif name in ("docker", "nerdctl", "podman") and argv[1:2] == ["run"]:
+            # docker run [OPTS] IMAGE CMD...: CMD runs in a new container
+            rest = argv[2:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in _RUN_VALUE_OPTIONS else rest[1:]
+            host = Host("pod", None, None, f"{name} run")
+            argv, changed = rest[1:], True
+        elif name in ("sh", "bash", "ash", "dash", "zsh") and len(argv) > 2 and argv[1] == "-c":
+            # sh -c 'CMD | grep ...; ...': the script's first command (and its pipeline's first stage)
+            stages = _segments(argv[2])
+            argv, changed = (split_words(stages[0]) if stages else []), True
         elif name == "nsenter":
             rest = argv[1:]
             while rest and rest[0].startswith("-"):
@@ -131,6 +142,11 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
             argv, changed = argv[4:], True
     return argv, host
 
+
+_RUN_VALUE_OPTIONS = {"-p", "--publish", "-v", "--volume", "-e", "--env", "--name", "--network", "--net", "-w", "--workdir", "-u", "--user",
+                      "--entrypoint", "-h", "--hostname", "--mount", "--add-host", "--dns", "-l", "--label", "--cpus", "-m", "--memory",
+                      "--env-file", "--platform", "--pull", "--restart", "--cap-add", "--cap-drop", "--device", "--ulimit", "--tmpfs"}
+"""docker run options whose value is the next word (``-p 80:80``; ``--name=web`` is one word)."""
 
 _XARGS_VALUE_OPTIONS = {"-n", "-I", "-P", "-L", "-d", "-a", "-s", "-E", "--max-args", "--max-procs", "--max-lines", "--delimiter", "--arg-file"}
 """xargs options whose value is the next word (``-n 1``; ``-n1`` is one word)."""

@@ -42,13 +42,14 @@ _BOLD_LINE = re.compile(r"^(\s*)\*\*(\S.*?)\*\*\s*$")
 def unmarkdown(line: str) -> str:
     """A line as the terminal showed it, when it was pasted into an issue as Markdown: a code fence
     (```` ``` ````) is a blank line; a line opened by a code span (`` `user@host:~$ curl ...` ``)
-    loses its backticks; a row made bold (``**name  1/1  Running**``) loses its stars."""
+    loses its backticks; a row made bold (``**name  1/1  Running**``, or twice over) loses its stars."""
     if _FENCE.match(line):
         return ""
     if _CODE_SPAN_LINE.match(line):
         return line.replace("`", "")
-    m = _BOLD_LINE.match(line)
-    return m.group(1) + m.group(2) if m else line
+    while m := _BOLD_LINE.match(line):  # ``****Address: 10.0.0.1****``: bold typed twice
+        line = m.group(1) + m.group(2)
+    return line
 
 
 _EM_OPEN = re.compile(r"^(\s*)([*_])(?![*_\s])")

@@ -53,8 +53,8 @@ _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\[(?P<user>[\w.-]+)@(?P<host>[\w.-]+)(?:[\s:][^\]]*)?\]\s?[#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+):[^\s#$]*\s?[#$]\s?(?P<cmd>.*)$"), "host"),
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+) [^\s#$]+ [#$]\s?(?P<cmd>.*)$"), "host"),
-    # busybox's ``/ #``, a home directory's ``~ $`` or ``~$ cmd``
-    (re.compile(r"^(?:/[^\s#$]*|~)(?:\s[#$]\s?|[#$]\s)(?P<cmd>.*)$"), "ash"),
+    # busybox's ``/ #``, a home directory's ``~ $`` or ``~$ cmd``, or a directory in it (``~/.octoprint # cmd``)
+    (re.compile(r"^(?:/[^\s#$]*|~(?:/[^\s#$]*)?)(?:\s[#$]\s?|[#$]\s)(?P<cmd>.*)$"), "ash"),
     # a bracket prompt whose "[" was lost when copied (``root@kc0 ~]# kubectl get pods``)
     (re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+)\s[^\]\s]*\]\s?[#$]\s?(?P<cmd>.*)$"), "host_cut"),
     (re.compile(r"^(?:bash|sh)-\d+(?:\.\d+)*[#$]\s?(?P<cmd>.*)$"), "container"),
@@ -62,12 +62,14 @@ _PROMPTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<host>[A-Za-z][\w.-]*)(?::[/~][^\s#$]*)?\s?[#$]\s?(?P<cmd>\S.*)$"), "host_only"),
     (re.compile(r"^(?:(?P<host>[A-Za-z][\w.-]*)\s+)?➜\s+(?P<cmd>\S.*)$"), "zsh_arrow"),
     (re.compile(r"^\$\s(?P<cmd>\S.*)$"), "bare"),
+    # a host name redacted into a placeholder (``<not-working-host>$ nc 10.0.0.1 80``)
+    (re.compile(r"^<(?P<host>[\w .-]+)>\s?[#$]\s?(?P<cmd>\S.*)$"), "placeholder"),
     (re.compile(r"^#\s{0,2}(?P<cmd>\S.*)$"), "bare_hash"),
     # PowerShell's or a minimal PS1's ``> kubectl get svc`` (a quote or a redirection otherwise: only before a known command)
     (re.compile(r"^>\s(?P<cmd>\S.*)$"), "bare_gt"),
 )
 
-_NEEDS_KNOWN_COMMAND = ("bare_hash", "bare_gt", "host_only", "zsh_arrow")
+_NEEDS_KNOWN_COMMAND = ("bare_hash", "bare_gt", "host_only", "zsh_arrow", "placeholder")
 """Prompt styles that look like text (``# comment``, ``word# ...``): a prompt only before a known command."""
 
 _PROMPTLESS = frozenset(

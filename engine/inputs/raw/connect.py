@@ -332,8 +332,8 @@ def parse_curl(run: CommandRun) -> ParseResult:
                 lookup = (m.group(1) or name, n)
         elif re.match(r"^<(?:\s|$)", t):
             http_status = http_status or (n if _HTTP_STATUS.match(t) else None)
-        elif attempts and not repeated and not open_:
-            unknown.append((n, text))  # one curl ends at its error: what follows is not its output
+        elif (attempts or lookup is not None) and not repeated and not open_:
+            unknown.append((n, text))  # one curl ends at its error (a name not resolved too): what follows is not its output
         elif writes_out:
             if re.fullmatch(r"\d{3}", t):  # -w '%{http_code}': 000 is no HTTP answer at all
                 attempts.append(("failed" if t == "000" else "connected", n))

@@ -52,6 +52,10 @@ _NSLOOKUP_KNOWN = re.compile(
 """nslookup lines that carry nothing beyond the server, answers and errors read (IPv6 answers and
 names included: the lookup's result comes from the IPv4 answers and the error lines)."""
 
+_NSLOOKUP_RECORD = re.compile(r"^\S+\s+(?:service|mail exchanger|text|nameserver|origin)\s*=\s*\S")
+"""An nslookup answer of another type than an address (``_http._tcp.web.default.svc.cluster.local
+service = 10 100 80 web.default.svc.cluster.local.``)."""
+
 _DIG_RR = re.compile(r"^\S+\s+\d+\s+(?:IN|CH|HS)\s+[A-Z0-9]+\s+\S")
 """A resource record line of dig's answer/authority/additional sections."""
 
@@ -289,6 +293,7 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     result: str | None = None
     line: int | None = None
     in_answer = False
+    records: int | None = None
     unknown: list[tuple[int, str]] = []
     failed = _transport_error(run)
     for n, text in run.nonblank:
@@ -314,6 +319,9 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
             continue
         if in_answer and re.fullmatch(IPV4, t):
             answers.append(t)  # Windows lists further "Addresses:" on indented lines of their own
+            continue
+        if _NSLOOKUP_RECORD.match(t):
+            records = records or n  # an SRV, MX, TXT or NS answer (-q=SRV): the name resolved, no address
             continue
         m = re.search(r"(?:server can't find|找不到) (\S+?):? ?(NXDOMAIN|SERVFAIL|REFUSED|Non-existent domain|Server failed|Query refused)", t)
         if m:
@@ -345,6 +353,8 @@ def parse_nslookup(run: CommandRun) -> ParseResult:
     if answers:
         # A NXDOMAIN next to answers is the AAAA (or search-list) query failing: the name resolved.
         return _emit(run, res, name, server, "ok", answers, line or (run.nonblank[0][0] if run.nonblank else None))
+    if records is not None and result is None:
+        return _emit(run, res, name, server, "ok", [], records)
     if failed and result in (None, "TIMEOUT", "REFUSED"):
         # the tries' own errors say more than the closing "no servers could be reached"
         n, error_server, transport = failed

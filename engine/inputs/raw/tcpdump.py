@@ -2,7 +2,8 @@
 
 jc has no tcpdump parser. Lines are ``TIME IP SRC.PORT > DST.PORT: ...``; an encapsulated packet
 (flannel VXLAN on UDP 8472 shows as ``OTV``, 4789 as ``VXLAN``) is followed by its inner packet on
-a line without a timestamp; IPIP (calico) puts ``IP inner...`` on the same line. Without ``-n`` tcpdump prints names
+a line without a timestamp; IPIP (calico) puts ``IP inner...`` on the same line. With ``-v`` the IP
+header (``IP (tos 0x0, ttl 64, ..., length 84)``) comes first and the addresses on the next line. Without ``-n`` tcpdump prints names
 (``busybox.46239 > kube-dns.kube-system.svc.cluster.local.domain``): such packets are counted and
 warned about (they cannot be tied to the flow's addresses), never guessed into addresses.
 
@@ -68,6 +69,7 @@ def parse(run: CommandRun) -> ParseResult:
     packets: list[dict[str, object]] = []
     named: list[int] = []
     captured = None
+    header: int | None = None
     unknown: list[tuple[int, str]] = []
     for n, text in run.nonblank:
         t = text.strip()
@@ -81,6 +83,11 @@ def parse(run: CommandRun) -> ParseResult:
             continue
         if re.match(r"^(\d+ packets? (received|dropped)|tcpdump: |\^C|reading from file|dropped privs)", t):
             continue
+        if header is not None and not _TIMESTAMPED.match(t) and (p := parse_packet(t)) is not None:
+            p["line"], header = header, None  # -v: the addresses on the line after the IP header
+            packets.append(p)
+            continue
+        header = None
         cont = _CONT.match(t) if not _TIMESTAMPED.match(t) else None
         if cont and packets and packets[-1].get("encap") == "vxlan" and packets[-1].get("inner") is None:
             packets[-1]["inner"] = parse_packet(cont.group("body"))
@@ -91,6 +98,10 @@ def parse(run: CommandRun) -> ParseResult:
             if p is not None:
                 p["line"] = n
                 packets.append(p)
+                continue
+            body = m.group("body").strip()
+            if body.startswith("(") and body.endswith(")") and " > " not in body:
+                header = n  # -v prints the IP header here (tos, ttl, id, ..., length) and the packet below
                 continue
         if re.match(rf"^{_TIME}\s+(ARP|IP6|LLDP|STP)", t) or t.startswith(("0x", "E..", "\t0x")):
             continue

@@ -103,8 +103,8 @@ def readings_of(rec: Record) -> list[dict[str, Any]]:
     if t == "pod_log":
         return [_clean({"kind": "log", "component": d.get("component"), "pod": d.get("pod"), "mode": d.get("mode"),
                         "findings": [f["finding"] for f in d.get("findings") or []], "lines": [_raw(rec, n) for n, _ in d.get("lines") or []]})]
-    if t == "counters" and d.get("conntrack_table_full_logged"):
-        return [{"kind": "kernel_log", "lines": [_raw(rec, n) for n, txt in rec.run.nonblank if "table full" in txt]}]
+    if t == "counters" and (d.get("conntrack_table_full_logged") or d.get("neighbor_table_overflow_logged")):
+        return [{"kind": "kernel_log", "lines": [_raw(rec, n) for n, txt in rec.run.nonblank if "table full" in txt or "table overflow" in txt]}]
     if t in ("checksum", "nf_log"):
         return [{"kind": "kernel_log", "lines": [p.get("text") or _raw(rec, p["line"]) for p in d["packets"]], "packets": d["packets"]}]
     if t == "ipvs" and any(sv.get("kernel_line") for sv in d["services"]):  # dmesg's "IPVS: ... no destination available"
@@ -302,8 +302,10 @@ def _same(key: str, want: Any, got: dict[str, Any]) -> bool:
         return {str(w) for w in want} == {strip(h, any(" " in str(w) and str(w).split()[-1] == str(h).split()[-1] for w in want)) for h in have}
     if key == "state":
         return str(want).lower() == str(have).lower()  # an interface's state as `ip` prints it (UP) or podnet keeps it (up)
-    if key == "message_contains":
-        return str(want).lower() in str(got.get("message") or "").lower()
+    if key == "message_contains":  # with the gaps of log lines (``*``, ``...``)
+        return _in_order(_fragments(str(want).lower()), str(got.get("message") or "").lower())
+    if isinstance(have, list) and not isinstance(want, list):
+        want = [want]  # one value expected where a list was read (``selector: app=nginx``)
     if isinstance(want, list):
         if not isinstance(have, list):
             return False

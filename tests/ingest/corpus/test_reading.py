@@ -32,3 +32,16 @@ def test_addresses_compare_as_addresses() -> None:
     assert matches(svc, {**svc, "cluster_ip": "fd00:0::a"}) and not matches(svc, {**svc, "cluster_ip": "fd00::b"})
     # a name is compared as text
     assert matches({"kind": "dns_lookup", "name": "web.default"}, {"kind": "dns_lookup", "name": "web.default."})
+
+
+def test_one_value_expected_where_a_list_was_read() -> None:
+    got = {"kind": "service", "name": "web", "selector": ["app=web"]}
+    assert matches({"kind": "service", "selector": "app=web"}, got)
+    assert not matches({"kind": "service", "selector": "app=db"}, got)  # near miss: another value
+    assert not matches({"kind": "service", "selector": "app=web"}, {**got, "selector": ["app=web", "tier=fe"]})
+
+
+def test_an_event_message_takes_the_gaps_of_log_lines() -> None:
+    got = {"kind": "pod_event", "message": "Failed to create pod sandbox: rpc error: unable to allocate IP address: Post http://127.0.0.1:6784/ip/x: dial tcp 127.0.0.1:6784: connect: connection refused"}
+    assert matches({"kind": "pod_event", "message_contains": "unable to allocate IP address: * dial tcp 127.0.0.1:6784"}, got)
+    assert not matches({"kind": "pod_event", "message_contains": "dial tcp 127.0.0.1:6784 * unable to allocate"}, got)  # order counts
