@@ -685,6 +685,9 @@ class ResourcePressure(Observation):
     conntrack_count: int | None = Field(None, ge=0)
     conntrack_max: int | None = Field(None, ge=1)
     conntrack_table_full_logged: bool | None = Field(None, description="'nf_conntrack: table full' in dmesg.")
+    neighbor_table_overflow_logged: bool | None = Field(
+        None, description="'neighbour: arp_cache: neighbor table overflow!' (or ndisc_cache) in dmesg."
+    )
     nic_drops: int | None = Field(None, ge=0)
     nic_queue_overflows: int | None = Field(None, ge=0)
     ephemeral_ports_in_use: int | None = Field(None, ge=0)

@@ -31,3 +31,14 @@ def combine(weights: Iterable[float]) -> float:
     if denom <= 0.0:  # both sides certain: they cancel
         return 0.0
     return (cf_pos - cf_neg) / denom
+
+
+MAX_RULE_CF = 0.99
+"""Rule-engine certainty factors are capped here before they become likelihood ratios (at most 100)."""
+
+
+def likelihood_ratio(cf: float) -> float:
+    """The likelihood ratio a certainty factor stands for (Heckerman 1986): ``1/(1-CF)`` for
+    ``CF >= 0``, ``1+CF`` for ``CF < 0``. MYCIN's combination of CFs is the product of these."""
+    cf = max(-MAX_RULE_CF, min(MAX_RULE_CF, cf))
+    return 1.0 / (1.0 - cf) if cf >= 0 else 1.0 + cf

@@ -31,12 +31,17 @@ from ..neutral import (
     localize,
 )
 from .compile import Firing
-from .confidence import combine
+from .confidence import combine, likelihood_ratio
 from .engine import Reasoner, RunResult
 from .explain import Explainer
 from .next_checks import next_checks
 
 MIN_CONFIDENCE = 0.05
+
+STILL_POSSIBLE = -0.6
+"""A cause whose only evidence is against it, from rules none of which is decisive, and whose
+combined certainty stays above this, remains possible (its prior scaled by that evidence's
+likelihood ratio): ``ip_forward = 1`` read on one node of the path leaves the other node's open."""
 """Causes below this confidence are not listed."""
 
 
@@ -257,7 +262,11 @@ def diagnose_neutral(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict
         elif support:
             ruled_out.append(ranked_cause(cid, cf, 0))
     established = set(symptom_ev)
-    named = {c.id for c in causes} | {c.id for c in ruled_out} | set(tallies)
+    weakened = {
+        cid: cf for cid, cf, support in scored
+        if not support and cf > STILL_POSSIBLE and not any(f.rule.spec.decisive for f in tallies[cid].firings)
+    }
+    named = ({c.id for c in causes} | {c.id for c in ruled_out} | set(tallies)) - set(weakened)
     allowed_by = {cid: c.symptom for cid, c in kb.causes.items() if c.symptom in established}
     for r in kb.rules:  # a supporting rule filed under a class makes its cause possible there (rules/dns_failure -> network_policy_denies)
         supported = r.spec.then.cause
@@ -269,7 +278,7 @@ def diagnose_neutral(facts: FactFile, *, rule_dirs: tuple[str, ...] = (), strict
             for cid, symptom in allowed_by.items()
             if cid not in named
         ),
-        key=lambda p: (-p.prior, cause_order[p.id]),
+        key=lambda p: (-p.prior * likelihood_ratio(weakened.get(p.id, 0.0)), cause_order[p.id]),
     )
     confirmed = {cid for cid, t in tallies.items() if any(f.rule.spec.decisive and (f.rule.spec.then.weight or 0) > 0 for f in t.firings)}
     checks = next_checks(

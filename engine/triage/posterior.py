@@ -64,6 +64,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..knowledge.load import Knowledge
+from ..reasoning.confidence import MAX_RULE_CF, likelihood_ratio  # noqa: F401  (re-exported for the tests)
 
 FLOOR = 0.01
 """Smallest likelihood any answer has under any cause."""
@@ -234,17 +235,6 @@ def decisive_kinds(kb: Knowledge) -> dict[str, set[str]]:
             walk(rule.condition, rule.conclusion)
     object.__setattr__(kb, "_triage_decisive_kinds", out)
     return out
-
-
-MAX_RULE_CF = 0.99
-"""Rule-engine certainty factors are capped here before they become likelihood ratios (at most 100)."""
-
-
-def likelihood_ratio(cf: float) -> float:
-    """The likelihood ratio a certainty factor stands for (Heckerman 1986): ``1/(1-CF)`` for
-    ``CF >= 0``, ``1+CF`` for ``CF < 0``. MYCIN's combination of CFs is the product of these."""
-    cf = max(-MAX_RULE_CF, min(MAX_RULE_CF, cf))
-    return 1.0 / (1.0 - cf) if cf >= 0 else 1.0 + cf
 
 
 SYMPTOM_MATCH = 0.6

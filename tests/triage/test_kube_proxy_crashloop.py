@@ -39,7 +39,7 @@ def test_a_crashloop_is_at_the_floor_under_causes_that_do_not_declare_it():
         # "missing" keeps the undeclared spread: kube-proxy-free clusters have no kube-proxy Pod
         assert table[other]["missing"] > UNDECLARED_SPREAD / 4 * 0.9
     own = table["kube_proxy_no_rules"]
-    assert own["crashloop_log_error"] + own["crashloop"] == pytest.approx(0.35)
+    assert own["crashloop_log_error"] + own["crashloop"] == pytest.approx(0.30)
     assert "crashloop_log_error" not in model.specific.get(KP, frozenset())
 
 

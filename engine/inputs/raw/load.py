@@ -81,6 +81,8 @@ def parse_ethtool(run: CommandRun) -> ParseResult:
 
 
 _TABLE_FULL = re.compile(r"nf_conntrack: table full, dropping packet|ip_conntrack: table full, dropping packet")
+_NEIGH_OVERFLOW = re.compile(r"neighbou?r(?: table)?: (?:arp_cache|ndisc_cache): neighbor table overflow")
+"""The kernel's neighbour (ARP / IPv6 ND) table is at gc_thresh3: new neighbours are not resolved."""
 _BAD_CHECKSUM = re.compile(r"UDP(?:v6)?: bad checksum\. From ([\d.]+):(\d+) to ([\d.]+):(\d+)")
 _NF_LOG = re.compile(r"(?:^|\s)(?P<prefix>[^\s=]*?)\s*IN=(?P<in>\S*) OUT=(?P<out>\S*) .*?\bSRC=(?P<src>\S+) DST=(?P<dst>\S+)")
 _IPVS_NO_DEST = re.compile(r"IPVS: \w+: (TCP|UDP|SCTP) ([\d.]+):(\d+) - no destination available")
@@ -91,16 +93,18 @@ _KERNEL_LINE = re.compile(rf"^\[\s*\d+\.\d+\] |^\[\w{{3}} \w{{3}} +\d+ [\d:]+ \d
 
 def parse_dmesg(run: CommandRun) -> ParseResult:
     """``dmesg`` / ``journalctl -k``: "nf_conntrack: table full, dropping packet" ->
-    conntrack_table_full_logged; "UDP: bad checksum. From A:p to B:8472" -> checksum errors (VXLAN
+    conntrack_table_full_logged; "neighbour: arp_cache: neighbor table overflow!" ->
+    neighbor_table_overflow_logged; "UDP: bad checksum. From A:p to B:8472" -> checksum errors (VXLAN
     when the port is 8472/4789); netfilter LOG lines (``PREFIX IN=.. OUT=.. SRC=.. DST=..``) -> the
     packets a LOG rule saw, with its prefix (``filter_FWD_public_REJECT``, ``Input-dropped``).
 
-    Absence of "table full" is concluded only from the whole output of a dmesg command line
+    Absence of either message is concluded only from the whole output of a dmesg command line
     (``dmesg | grep conntrack`` with no match, or lines pasted without the command, prove nothing).
     """
     res = ParseResult()
     lines = _joined(run.nonblank)
     hit = next((n for n, t in lines if _TABLE_FULL.search(t)), None)
+    neigh = next((n for n, t in lines if _NEIGH_OVERFLOW.search(t)), None)
     checksum = [(n, m) for n, t in lines if (m := _BAD_CHECKSUM.search(t))]
     nflog = [(n, t, m) for n, t in lines if (m := _NF_LOG.search(t))]
     ipvs_empty = [(n, m) for n, t in lines if (m := _IPVS_NO_DEST.search(t))]
@@ -112,10 +116,14 @@ def parse_dmesg(run: CommandRun) -> ParseResult:
                     for (p, ip, port), n in seen.items()]
         # not every virtual server is named: only those a packet found empty ("complete": false)
         res.add(run, "ipvs", {"services": services, "complete": False}, ipvs_empty[0][0])
-    if hit is not None:
-        res.add(run, "counters", {"conntrack_table_full_logged": True}, hit)
-    elif run.nonblank and not run.piped and run.argv:
-        res.add(run, "counters", {"conntrack_table_full_logged": False}, run.nonblank[0][0])
+    whole = bool(run.nonblank and not run.piped and run.argv)  # a dmesg command's whole output: an absent line is absent
+    if hit is not None or neigh is not None or whole:
+        counters: dict[str, object] = {}
+        if hit is not None or whole:
+            counters["conntrack_table_full_logged"] = hit is not None
+        if neigh is not None or whole:
+            counters["neighbor_table_overflow_logged"] = neigh is not None
+        res.add(run, "counters", counters, min(n for n in (hit, neigh) if n is not None) if hit or neigh else run.nonblank[0][0])
     elif not checksum and not nflog and not ipvs_empty:
         res.warn(run, "dmesg_no_table_full_line")
     if checksum:
@@ -130,9 +138,9 @@ def parse_dmesg(run: CommandRun) -> ParseResult:
                             "src": m.group("src"), "dst": m.group("dst"), "dport": int(dport.group(1)) if dport else None,
                             "proto": proto.group(1).lower() if proto else None, "line": n, "text": t})
         res.add(run, "nf_log", {"packets": packets}, nflog[0][0])
-    used = {hit} | {n for n, _ in checksum} | {n for n, _, _ in nflog} | {n for n, _ in ipvs_empty}
+    used = {hit, neigh} | {n for n, _ in checksum} | {n for n, _, _ in nflog} | {n for n, _ in ipvs_empty}
     unknown = [(n, t) for n, t in lines if n not in used and not _KERNEL_LINE.match(t.strip())]
-    if unknown and (hit or checksum or nflog or ipvs_empty):
+    if unknown and (hit or neigh or checksum or nflog or ipvs_empty):
         res.not_understood(run, unknown)
     return res
 
