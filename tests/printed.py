@@ -31,7 +31,7 @@ STUBS = sorted(
     grep egrep awk cut sort uniq head tail wc tr cat ls route mtr traceroute tracepath firewall-cmd
     dmesg sleep getenforce sestatus setenforce ausearch audit2why audit2allow semodule uptime nproc top sh bash
     timeout xargs watch iptables-legacy iptables-nft lsmod modprobe nstat mpstat ps iptables-legacy-save iptables-nft-save
-    update-alternatives calicoctl aws az gcloud openstack last uname""".split()
+    update-alternatives calicoctl aws az gcloud openstack last uname ufw""".split()
 )
 """Programs the printed commands may run (each a stub that logs its argv)."""
 

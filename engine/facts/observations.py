@@ -540,6 +540,10 @@ class Firewall(Observation):
         description="`firewall-cmd --state` (or `systemctl is-active firewalld`) on this node: running (true) or not "
         "(false). Its zones end in REJECT --reject-with icmp-host-prohibited, which clients report as 'No route to host'.",
     )
+    ufw_active: bool | None = Field(None, description="`ufw status` on this node: Status active (true) or inactive (false).")
+    ufw_routed_policy: Literal["allow", "deny", "reject", "disabled"] | None = Field(
+        None, description="ufw's default for routed (forwarded) traffic, from `ufw status verbose` ('deny (routed)'); absent: not shown."
+    )
     ruleset: RulesetText | None = Field(
         None, description="The whole dump (iptables-save text or nft -j list ruleset JSON); the case's flows are traced through it."
     )

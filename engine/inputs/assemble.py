@@ -56,6 +56,13 @@ def pod_state(pod: dict[str, Any]) -> str:
     return "error"
 
 
+
+def _ufw_fields(rec: Any) -> dict[str, Any]:
+    """The firewall fields a ``ufw status`` record gives (none without one)."""
+    if rec is None:
+        return {}
+    return {"ufw_active": rec.data["active"], "ufw_routed_policy": rec.data["routed_policy"]}
+
 class Assembly:
     """Turns records into fact file data."""
 
@@ -362,6 +369,7 @@ class Assembly:
         selinux = {self.where[id(r)]: r.data["mode"] for r in self._of("selinux")}
         denials = {self.where[id(r)]: r.data["denials"] for r in self._of("selinux_avc")}
         firewalld = {self.where[id(r)]: r for r in self._of("firewalld")}  # the last state read at each vantage
+        ufw = {self.where[id(r)]: r for r in self._of("ufw")}
         used_selinux = set()
         # each vantage point's routes, once each (built once: per dump it made a long transcript
         # with many `ip route` runs quadratic in time and memory)
@@ -388,16 +396,19 @@ class Assembly:
             routes = [dict(entry) for entry in routes_at.get(key, {}).values()]
             running = firewalld[key].data["running"] if key in firewalld else None
             self.emit(rec, "firewall", ruleset=rec.data["text"], ruleset_format=rec.data["format"], selinux=selinux.get(key), selinux_denials=denials.get(key),
-                      firewalld_running=running,
+                      firewalld_running=running, **_ufw_fields(ufw.get(key)),
                       ruleset_line=rec.run.output[0][0] if rec.run.output else None,
                       local_addresses=sorted(self.inv.host_ips.get(host, ())) if host else None, routes=routes or None)
         for rec in self._of("selinux"):
-            if self.where[id(rec)] not in used_selinux and self.where[id(rec)] not in firewalld:
+            if self.where[id(rec)] not in used_selinux and self.where[id(rec)] not in firewalld and self.where[id(rec)] not in ufw:
                 self.warnings.append(IngestWarning.of(rec.where(), "getenforce_alone"))
         for key, rec in firewalld.items():
             if key not in used_selinux:
                 # firewalld's state alone is a firewall observation of its own (no rules looked at)
-                self.emit(rec, "firewall", firewalld_running=rec.data["running"], selinux=selinux.get(key))
+                self.emit(rec, "firewall", firewalld_running=rec.data["running"], selinux=selinux.get(key), **_ufw_fields(ufw.get(key)))
+        for key, rec in ufw.items():
+            if key not in used_selinux and key not in firewalld:
+                self.emit(rec, "firewall", selinux=selinux.get(key), **_ufw_fields(rec))
 
     def _ipvs(self) -> None:
         dst = self.endpoints["destination"]

@@ -11,6 +11,7 @@ from .model import Host
 from .raw._util import positional
 from .raw.describe import EVENT_ROW
 from .raw.firewalld import is_firewalld
+from .raw.ufw import is_ufw
 from .raw.messages import BARE_MESSAGE, JOURNAL_STAMP
 
 KNOWN_COMMANDS = frozenset(
@@ -222,6 +223,8 @@ def family_of(argv: list[str]) -> str | None:
         return "kubectl_logs"
     if is_firewalld(argv):
         return "firewalld"  # firewall-cmd; systemctl status|is-active firewalld
+    if is_ufw(argv):
+        return "ufw"  # ufw status [verbose|numbered]
     if name == "systemctl" and "status" in args:
         return "kubectl_logs"  # a unit's state, then its last journald lines
     if name in ("ping", "ping6", "busybox") and (name != "busybox" or args[:1] == ["ping"]):

@@ -66,9 +66,30 @@ class CauseCalibration:
 
     @property
     def ceiling(self) -> float:
-        """Confidence all circumstantial rules (and the path rule) reach together."""
-        weights = [r.spec.then.weight or 0.0 for r in self.circumstantial]
+        """Confidence all circumstantial rules that can fire together (and the path rule) reach:
+        of rules declared ``exclusive_with`` each other, the strongest counts once."""
+        weights = [max(r.spec.then.weight or 0.0 for r in group) for group in exclusive_groups(self.circumstantial)]
         return cf_plus(weights + ([self.path_weight] if self.path_weight else []))
+
+
+def exclusive_groups(rules: tuple[Rule, ...]) -> list[list[Rule]]:
+    """The rules, grouped where ``exclusive_with`` links them (in either direction, transitively)."""
+    ids = {r.id for r in rules}
+    parent = {r.id: r.id for r in rules}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for r in rules:
+        for other in r.spec.exclusive_with:
+            if other in ids:
+                parent[root(other)] = root(r.id)
+    groups: dict[str, list[Rule]] = {}
+    for r in rules:
+        groups.setdefault(root(r.id), []).append(r)
+    return list(groups.values())
 
 
 def calibration(kb: Knowledge) -> dict[str, CauseCalibration]:
@@ -99,6 +120,12 @@ def calibration_problems(kb: Knowledge) -> list[str]:
             names = ", ".join(f"{r.id} {r.spec.then.weight:+.2f}" for r in cal.circumstantial)
             path = f" + path suspect {cal.path_weight:+.2f}" if cal.path_weight else ""
             problems.append(f"{cid}: circumstantial rules reach {cal.ceiling:.3f} >= {CONFIDENT} ({names}{path})")
+        for group in exclusive_groups(cal.circumstantial):
+            declared = {(r.id, o) for r in group for o in r.spec.exclusive_with}
+            loose = [(a.id, b.id) for a in group for b in group if a.id < b.id and (a.id, b.id) not in declared and (b.id, a.id) not in declared]
+            if loose:
+                problems.append(f"{cid}: exclusive_with links {', '.join(sorted(r.id for r in group))}, but not every pair is declared "
+                                f"({', '.join(f'{a}/{b}' for a, b in loose)}): only rules that pairwise exclude each other count once")
         if not cal.decisive_for:
             problems.append(f"{cid}: no decisive rule confirms it (mark the rule that reads its confirming observation decisive: true)")
     return problems

@@ -139,6 +139,13 @@ def rule_problems(kb: "Knowledge") -> list[KnowledgeError]:
     for cid in kb.causes:
         if cid not in supported:
             out.append(RuleError(f"no rule supports cause {cid!r} (a rule with then.cause {cid} and a positive weight)", location=f"kb/causes: {cid}", code="E-RULE-REFERENCE"))
+    by_id = {r.id: r for r in kb.rules}
+    for r in kb.rules:
+        for other in r.spec.exclusive_with:
+            if other not in by_id:
+                out.append(RuleError(f"exclusive_with names unknown rule {other!r}", location=f"{r.path}: rule {r.id}: exclusive_with", code="E-RULE-REFERENCE"))
+            elif by_id[other].spec.then.cause != r.spec.then.cause:
+                out.append(RuleError(f"exclusive_with names {other!r}, a rule for another cause", location=f"{r.path}: rule {r.id}: exclusive_with", code="E-RULE-REFERENCE"))
     concluded = {(r.phase, r.conclusion) for r in kb.rules}
     for r in kb.rules:
         for p, _negated in patterns(r.condition):

@@ -275,6 +275,11 @@ class RuleSpec(_Strict):
         "Only decisive evidence may take a cause to 0.8: the non-decisive rules for a cause combine below it "
         "(podnet.knowledge.calibration), and the report asks for a leading cause's decisive observation.",
     )
+    exclusive_with: list[str] = Field(
+        default_factory=list,
+        description="Rules for the same cause that cannot fire in the same case as this one (ufw and firewalld "
+        "are never both a node's firewall): the calibration bound counts the strongest of them once.",
+    )
 
 
 class Recipe(_Strict):

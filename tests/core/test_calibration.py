@@ -11,7 +11,7 @@ import itertools
 
 import pytest
 
-from podnet.knowledge.calibration import CONFIDENT, calibration, calibration_problems, cf_plus
+from podnet.knowledge.calibration import CONFIDENT, calibration, calibration_problems, cf_plus, exclusive_groups
 from podnet.knowledge.load import load_knowledge
 from podnet.reasoning.confidence import combine
 
@@ -58,9 +58,36 @@ def test_a_cause_without_decisive_rule_is_reported():
 
 @pytest.mark.parametrize("cause", sorted(load_knowledge().causes))
 def test_every_subset_of_circumstantial_rules_stays_below_confident(cause):
-    """The ceiling is the worst case; every smaller combination is below it (weights in (0, 1))."""
+    """The ceiling is the worst case; every smaller combination is below it (weights in (0, 1)).
+    Rules that exclude each other (``exclusive_with``) never fire together: the strongest stands for them."""
     cal = calibration(load_knowledge())[cause]
-    weights = [r.spec.then.weight for r in cal.circumstantial] + ([cal.path_weight] if cal.path_weight else [])
+    groups = exclusive_groups(cal.circumstantial)
+    weights = [max(r.spec.then.weight for r in g) for g in groups] + ([cal.path_weight] if cal.path_weight else [])
     for n in range(1, len(weights) + 1):
         for subset in itertools.combinations(weights, n):
             assert combine(subset) < CONFIDENT, (cause, subset)
+
+
+def test_exclusive_rules_count_once_only_when_every_pair_is_declared(tmp_path):
+    kb = load_knowledge()
+    cal = calibration(kb)["iptables_blocks_traffic"]
+    [group] = [g for g in exclusive_groups(cal.circumstantial) if len(g) > 1]
+    assert {r.id for r in group} == {"nu-ufw-routed-deny", "nu-ufw-active-routed-unknown", "nu-firewalld-running-no-route"}
+    # near miss: a pair left undeclared (A-B and B-C, not A-C) is reported, not merged silently
+    loose = [dataclasses.replace(r, spec=r.spec.model_copy(update={"exclusive_with": ["nu-firewalld-running-no-route"]}))
+             if r.id == "nu-ufw-active-routed-unknown" else r for r in kb.rules]
+    loose = [dataclasses.replace(r, spec=r.spec.model_copy(update={"exclusive_with": ["nu-firewalld-running-no-route"]}))
+             if r.id == "nu-ufw-routed-deny" else r for r in loose]
+    problems = calibration_problems(dataclasses.replace(kb, rules=loose))
+    assert any("not every pair is declared" in p and "nu-ufw-active-routed-unknown/nu-ufw-routed-deny" in p for p in problems), problems
+
+
+def test_exclusive_with_must_name_a_rule_of_the_same_cause(tmp_path):
+    from podnet.knowledge.crossref import rule_problems
+
+    kb = load_knowledge()
+    bad = [dataclasses.replace(r, spec=r.spec.model_copy(update={"exclusive_with": ["nu-no-such-rule", "nu-conntrack-full-logged"]}))
+           if r.id == "nu-ufw-routed-deny" else r for r in kb.rules]
+    messages = [str(e) for e in rule_problems(dataclasses.replace(kb, rules=bad))]
+    assert any("unknown rule 'nu-no-such-rule'" in m for m in messages), messages
+    assert any("'nu-conntrack-full-logged', a rule for another cause" in m for m in messages), messages

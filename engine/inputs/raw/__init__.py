@@ -30,6 +30,7 @@ from . import (
     routes,
     sockets,
     softnet,
+    ufw,
     tcpdump,
     wget,
 )
@@ -87,6 +88,7 @@ PARSERS: dict[str, Parser] = {
     "conntrack": kernel.parse_conntrack,
     "getenforce": kernel.parse_getenforce,
     "firewalld": firewalld.parse,
+    "ufw": ufw.parse,
     "ausearch": kernel.parse_ausearch,
     "uptime": load.parse_uptime,
     "nproc": load.parse_nproc,
