@@ -64,7 +64,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..knowledge.load import Knowledge
-from ..reasoning.confidence import MAX_RULE_CF, likelihood_ratio  # noqa: F401  (re-exported for the tests)
+from ..reasoning.confidence import likelihood_ratio
 
 FLOOR = 0.01
 """Smallest likelihood any answer has under any cause."""

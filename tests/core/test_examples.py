@@ -79,9 +79,11 @@ def test_removing_decisive_observation_changes_ranking_and_asks_for_it(name):
     reduced_facts = facts_from_data(dict(data, observations=[o for o in data["observations"] if o is not obs]))
     enriched = enrich(reduced_facts.model_copy(deep=True), kb.interface_role, kb.message_findings)
     derived = enriched.observations[len(reduced_facts.observations):]  # enrich appends what it reads elsewhere
-    if any(o.kind == obs["kind"] and o.at == obs["at"] for o in derived):
-        # another observation says the same (a CNI log naming a node without PodCIDR is that node's
-        # pod_cidr reading): asking for it again would be redundant; the report asks for the rest
+    same = [o for o in derived if o.kind == obs["kind"] and o.at == obs["at"]]
+    if same:
+        # another observation says the same, of the same node (a CNI log naming a node without PodCIDR is
+        # that node's pod_cidr reading): asking for it again would be redundant; the report asks for the rest
+        assert not obs.get("node") or any(getattr(o, "node", None) == obs["node"] for o in same), (name, obs, same)
         assert d.next_checks, f"{name}: without {obs['kind']}@{obs['at']} the report asks for nothing"
         return
     asked = {(c.kind, c.at) for c in d.next_checks} | {(c.kind, None) for c in d.next_checks}

@@ -15,9 +15,9 @@ from podnet.triage.posterior import (
     build_model,
     entropy,
     expected_gain,
-    likelihood_ratio,
     posterior,
 )
+from podnet.reasoning.confidence import likelihood_ratio
 from podnet.triage.questions import knowledge
 
 

@@ -123,7 +123,8 @@ def parse_dmesg(run: CommandRun) -> ParseResult:
             counters["conntrack_table_full_logged"] = hit is not None
         if neigh is not None or whole:
             counters["neighbor_table_overflow_logged"] = neigh is not None
-        res.add(run, "counters", counters, min(n for n in (hit, neigh) if n is not None) if hit or neigh else run.nonblank[0][0])
+        found = [n for n in (hit, neigh) if n is not None]
+        res.add(run, "counters", counters, min(found) if found else run.nonblank[0][0])
     elif not checksum and not nflog and not ipvs_empty:
         res.warn(run, "dmesg_no_table_full_line")
     if checksum:
