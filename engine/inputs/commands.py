@@ -123,9 +123,9 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
             host = Host("pod", None, None, f"{name} run")
             argv, changed = rest[1:], True
         elif name in ("sh", "bash", "ash", "dash", "zsh") and len(argv) > 2 and argv[1] == "-c":
-            # sh -c 'CMD | grep ...; ...': the script's first command (and its pipeline's first stage)
-            stages = _segments(argv[2])
-            argv, changed = (split_words(stages[0]) if stages else []), True
+            # sh -c 'echo quit | telnet HOST PORT; ...': the script's first command, its first stage podnet knows
+            stages = [split_words(s) for s in _segments(argv[2])]
+            argv, changed = next((s for s in stages if family_of(s) is not None), stages[0] if stages else []), True
         elif name == "nsenter":
             rest = argv[1:]
             while rest and rest[0].startswith("-"):

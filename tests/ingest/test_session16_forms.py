@@ -48,6 +48,7 @@ curl: (7) Failed to connect to 198.19.0.80 port 80: Connection refused
 def test_placeholder_prompt_docker_run_and_sh_c_name_the_inner_command() -> None:
     assert parse_command("docker run -it --rm -p 80:80 -e A=b fedora:net bash -c 'nc 198.18.3.4 80'").argv == ["nc", "198.18.3.4", "80"]
     assert parse_command("sh -c 'ip a | grep eth0; nc -l 80'").family == "ip_addr"
+    assert parse_command("bash -c 'echo quit | telnet 198.18.3.4 80'").argv == ["telnet", "198.18.3.4", "80"]
     assert parse_command("docker ps -a").family is None  # near miss: not a container run
     text = b"""<worker-b>$ docker run --rm busybox sh -c 'nc -w 2 198.18.3.4 4442'
 Ncat: No route to host.
