@@ -498,6 +498,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
      r"|^\[(INFO|WARNING|ERROR|FATAL|DEBUG|PANIC)\]\[\d+\] [\w./-]+\.go \d+: ", "kubectl_logs"),
     (BARE_MESSAGE.pattern, "kubectl_logs"),
     (r"^\d+ [\w.-]+\.go:\d+\] \S", "kubectl_logs"),  # a klog line whose level and time were cut off
+    (r'^(?:\S+ \S+ )?time="[^"]+" level=\w+ msg=', "kubectl_logs"),  # logrus (old kube-proxy, flannel), also behind stern's POD CONTAINER
     (r'^\{"log":".*","stream":"std(?:out|err)"|^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) std(?:out|err) [FP] ', "kubectl_logs"),
     (r"^[●○×*]? ?firewalld\.service - ", "firewalld"),  # `systemctl status firewalld` without its command line
     (r"^(?:[●○×*] )?[\w@.-]+\.service - \S", "kubectl_logs"),  # `systemctl status UNIT` without its command line

@@ -34,15 +34,19 @@ def strip_ansi(line: str) -> str:
     return _CONTROL.sub("", line)
 
 
-_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_FENCE = re.compile(r"^\s*(?:```|~~~)(?!.*```\s*$)")
+_ONE_LINE_FENCE = re.compile(r"^\s*```(?P<body>.*?[^`\s].*?)```\s*$")
+"""A fence opened and closed on one line (```` ```plugin/errors: ... i/o timeout``` ````): its text is the line."""
 _CODE_SPAN_LINE = re.compile(r"^\s*`(?!`)")
 _BOLD_LINE = re.compile(r"^(\s*)\*\*(\S.*?)\*\*\s*$")
 
 
 def unmarkdown(line: str) -> str:
     """A line as the terminal showed it, when it was pasted into an issue as Markdown: a code fence
-    (```` ``` ````) is a blank line; a line opened by a code span (`` `user@host:~$ curl ...` ``)
+    (```` ``` ````) is a blank line, a fence closed on its own line is its text; a line opened by a code span (`` `user@host:~$ curl ...` ``)
     loses its backticks; a row made bold (``**name  1/1  Running**``, or twice over) loses its stars."""
+    if m := _ONE_LINE_FENCE.match(line):
+        return m.group("body")
     if _FENCE.match(line):
         return ""
     if _CODE_SPAN_LINE.match(line):

@@ -249,6 +249,8 @@ the trailing dots are not part of the address)."""
 _CONNECTED = re.compile(r"Connected to (\S+) \(([0-9A-Fa-f:.]+)\) port (\d+)")
 _FAILED_TO = re.compile(r"Failed (?:to )?connect to (\S+?)(?: port |:)(\d+)")
 _REASON = re.compile(r"\* (?:connect to \S+ port \d+ failed: |Immediate connect fail for \S+: |Failed to connect to .*: )(.*)")
+_RESET_AFTER_CONNECT = re.compile(r"^\* (?:Recv|Send) failure: Connection reset by peer")
+"""curl -v's line for a connection the peer reset after it was made (``--silent`` hides the closing ``curl: (56)``)."""
 _CONNECTED_CODES = {18, 22, 35, 47, 51, 52, 53, 54, 58, 59, 60, 61, 63, 77, 80, 83, 90, 91, 92, 95}
 """curl exit codes that happen after the TCP connection was made (HTTP and TLS errors, empty reply...)."""
 _RESOLVE = re.compile(r"Could not resolve host: ?(\S+)|Resolving timed out after")
@@ -325,6 +327,8 @@ def parse_curl(run: CommandRun) -> ParseResult:
                     open_ = True
             if (m := _REASON.search(t)) and not open_:
                 reason = outcome(m.group(1)) or reason
+            if open_ and _RESET_AFTER_CONNECT.match(t):
+                attempts[-1] = ("reset", n)  # connected, then reset
             if m := _FAILED_TO.search(t):
                 ip, name = (m.group(1), name) if is_ip(m.group(1)) else (ip, name or m.group(1))
                 port = int(m.group(2))

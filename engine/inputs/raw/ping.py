@@ -51,8 +51,16 @@ _KNOWN = re.compile(
     r"WARNING: pinging broadcast|ping: Warning: )"
 )
 """Lines of ping's output that carry nothing beyond what the header, replies, errors and summary give."""
-_RESULT_LINE = re.compile(r"^ping: (?:unknown host|bad address|\S+: (?:Name or service not known|Temporary failure in name resolution))|^ping: connect: ")
-"""ping's own failure lines (no target, no route): handled by the missing-target/no-statistics warnings."""
+_RESULT_LINE = re.compile(r"^ping: connect: ")
+"""ping's own failure line for no route: handled by the no-statistics warning."""
+_UNRESOLVED = re.compile(
+    r"^(?:ping: (?:bad address '(?P<busybox>[^']+)'|unknown host:? (?P<old>\S+)|cannot resolve (?P<bsd>\S+?): Unknown host|"
+    r"(?P<glibc>[^\s:]+): (?:Try again|Name or service not known|Temporary failure in name resolution|No address associated with hostname|"
+    r"Name does not resolve|未知的名称或服务|域名解析暂时失败))|Ping request could not find host (?P<win>\S+?)\.(?:\s|$)|Ping 请求找不到主机 (?P<winzh>\S+?)。)"
+)
+"""The name ping was given did not resolve (busybox ``bad address 'x'``, iputils ``x: Try again`` /
+``Name or service not known``, old iputils ``unknown host x``, BSD and Windows forms): a failed lookup
+through the resolver the host uses, as curl's ``Could not resolve host``."""
 
 
 def _dont_fragment(argv: list[str], windows: bool) -> bool:
@@ -124,6 +132,7 @@ def _parse_one(run: CommandRun) -> ParseResult:
     stats = None
     english_stats = False
     unknown: list[tuple[int, str]] = []
+    unresolved: tuple[int, str] | None = None
     windows = bool(run.host and run.host.kind == "workstation")
     for n, text in lines:
         t = text.strip()
@@ -154,12 +163,17 @@ def _parse_one(run: CommandRun) -> ParseResult:
                     errors.append((n, label.format(*e.groups()) if e.groups() else label))
                     break
             else:
-                if not (_KNOWN.match(t) or _RESULT_LINE.match(t) or is_noise(t)):
+                if (u := _UNRESOLVED.match(t)) and unresolved is None:
+                    unresolved = (n, next(g for g in u.groups() if g))
+                elif not (_KNOWN.match(t) or _RESULT_LINE.match(t) or is_noise(t)):
                     unknown.append((n, text))
     if unknown:
         res.not_understood(run, unknown)
     if target is None:
         target = first_ip([a for a in argv[1:] if not a.startswith("-")])
+    if (target is None or not is_ip(target)) and unresolved is not None:
+        res.add(run, "dns_lookup", {"name": unresolved[1].rstrip("."), "result": "failed", "answers": []}, unresolved[0])
+        return res
     if target is None or not is_ip(target):
         what = lines[0][1].strip() if lines else "no output"
         res.warn(run, "ping_no_target", lines[0][0] if lines else None, text=what[:80])

@@ -26,6 +26,8 @@ Sources (referenced in place, never copied):
   expectations committed in 564fa0f before the first run), split ``holdout8``.
 * ``tests/ingest/corpus/holdout9/*.txt`` + ``.yaml``: the ninth held-out batch (session 16, the same rule;
   expectations committed in 865e4e1 before the first run), split ``holdout9``.
+* ``tests/ingest/corpus/holdout10/*.txt`` + ``.yaml``: the tenth held-out batch (session 17, the same rule;
+  expectations committed in baf6eff before the first run), split ``holdout10``.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def samples(splits: tuple[str, ...] = ("tune",)) -> Iterator[Sample]:
             yield Sample(f"tune_pastes/{y.stem}", y.with_suffix(".txt"), "tune", doc["expect"], source="tests/ingest/corpus/tune_pastes")
         for name, doc in yaml.safe_load((HERE / "samples.yaml").read_text()).items():
             yield Sample(f"samples/{name}", SAMPLES / name, "tune", doc["expect"], source="tests/ingest/samples")
-    for batch in ("holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9"):
+    for batch in ("holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10"):
         if batch in splits:
             for y in sorted((HERE / batch).glob("*.yaml")):
                 doc = yaml.safe_load(y.read_text())

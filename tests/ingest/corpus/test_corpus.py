@@ -49,6 +49,7 @@ def test_corpus_has_the_samples_it_promises() -> None:
     assert len(list(samples(("holdout4",)))) >= 15 and len(list(samples(("holdout5",)))) >= 20
     assert len(list(samples(("holdout6",)))) >= 30 and len(list(samples(("holdout7",)))) >= 30
     assert len(list(samples(("holdout8",)))) >= 30 and len(list(samples(("holdout9",)))) >= 30
+    assert len(list(samples(("holdout10",)))) >= 30
     for s in every:
         assert s.path.is_file(), s.path
 
@@ -63,12 +64,12 @@ def test_tune_rate() -> None:
     assert wrong == {}, wrong  # a miss may be a form not read, never a reading that contradicts the paste
 
 
-@pytest.mark.parametrize("split", ["holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9"])
+@pytest.mark.parametrize("split", ["holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10"])
 def test_holdout_floor(split: str) -> None:
     """Measured, not tuned on: no crash, and nothing read silently -- each sample gives readings or
     located warnings (FILE:LINE). ``holdout`` is the first held-out batch (tests/realworld, read once
     in session 2, its misses fixed since), ``holdout2`` the second (tests/ingest/corpus/holdout2), ``holdout3``,
-    ``holdout4``, ``holdout5``, ``holdout6``, ``holdout7``, ``holdout8`` and ``holdout9`` the third to ninth."""
+    ``holdout4``, ``holdout5``, ``holdout6``, ``holdout7``, ``holdout8``, ``holdout9`` and ``holdout10`` the third to tenth."""
     results = []
     for s in samples((split,)):
         verdict, locations = _run(s)
