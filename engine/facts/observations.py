@@ -126,10 +126,22 @@ class DnsLookup(Observation):
         description="How the query went: tcp for `dig +tcp` / `dig +vc` / `nslookup -vc`; udp when stated; absent: not "
         "stated, which is the resolvers' default, UDP (TCP only after a truncated answer).",
     )
+    unexpected_reply: bool | None = Field(
+        None,
+        description="The tool reported a reply from another address than the server asked (dig/nslookup: `;; reply from "
+        "unexpected source: A#53, expected B#53`) and dropped it: true; false: stated that none came; absent: not stated.",
+    )
+    reply_from: IPAddressStr | None = Field(None, description="The address that unexpected reply came from (A above).")
 
     @model_validator(mode="after")
     def _ratio(self) -> "DnsLookup":
         check_success_ratio(self.result, self.success_ratio)
+        if self.reply_from is not None:
+            if self.unexpected_reply is False:
+                raise ValueError("reply_from names an unexpected reply, and unexpected_reply is false")
+            if self.server is not None and self.reply_from == self.server:
+                raise ValueError("reply_from is the server asked: a reply from it is not unexpected")
+            self.unexpected_reply = True
         return self
 
     @computed_field  # type: ignore[prop-decorator]

@@ -15,7 +15,7 @@ from .raw.ufw import is_ufw
 from .raw.messages import BARE_MESSAGE, JOURNAL_STAMP
 
 KNOWN_COMMANDS = frozenset(
-    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "kdig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "firewall-cmd", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl"]
+    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "kdig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "firewall-cmd", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl", "k3s", "microk8s", "microk8s.kubectl", "k0s", "oc"]
 )
 """Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
 
@@ -84,6 +84,10 @@ def _unwrap(argv: list[str]) -> tuple[list[str], Host | None]:
         name = os.path.basename(argv[0])
         if name == "busybox" and len(argv) > 1:
             argv, changed = argv[1:], True
+        elif name in ("k3s", "microk8s", "k0s") and argv[1:2] == ["kubectl"]:
+            argv, changed = argv[1:], True  # the distribution's bundled kubectl
+        elif name == "microk8s.kubectl":
+            argv, changed = ["kubectl", *argv[1:]], True
         elif name in ("sudo", "timeout", "time", "env", "watch", "stdbuf"):
             rest = argv[1:]
             flags = _WRAPPER_FLAGS_WITH_VALUE.get(name, set())

@@ -533,25 +533,24 @@ def answer_for_group(meta: ObservationKind, at: str, group: list[Observation], f
 
     Declared ``match`` clauses first: an answer holds when one of the observations satisfies it; an
     abnormal answer outweighs a ``normal`` one (one oversized bridge is the finding, not the tunnel
-    that fits); of several abnormal answers over several observations the one listed first wins
-    (answers are listed from the most specific). Otherwise the first observation's nearest answer."""
+    that fits); of several abnormal answers the one listed first wins (answers are listed from the
+    most specific: a lookup whose reply came from another address is that, before "it fails").
+    Otherwise the first observation's nearest answer without a ``match``."""
     if not meta.answers or not group:
         return None
     options = [a for a in meta.answers if not a.at or at in a.at]
     held = [a for a in options if matches_group(meta.kind, a, group)]
     if len(held) > 1 and any(not a.normal for a in held):
         held = [a for a in held if not a.normal]
-    if len(held) == 1:
-        return held[0].id
-    if held and len(group) > 1:
-        return held[0].id
-    if not held and any(getattr(x, "undecided", None) is True for x in group):
+    if held:
+        return held[0].id  # answers are listed from the most specific (kb/observations.yaml)
+    if any(getattr(x, "undecided", None) is True for x in group):
         # the reading says itself that it decides nothing (a firewall rule that matches on a value the
         # case does not know yet): no answer, rather than the nearest one ("no matching rule")
         return None
     o = group[0]
-    # several declared matches hold: the nearest of them; none hold: the nearest answer without one
-    pool = held or [a for a in options if not a.match and not a.match_all]
+    # no declared match holds: the nearest answer without one
+    pool = [a for a in options if not a.match and not a.match_all]
     fields = fragment_keys(meta)
     scored: list[tuple[float, str]] = []
     for a in pool:
@@ -566,7 +565,7 @@ def answer_for_group(meta: ObservationKind, at: str, group: list[Observation], f
         return None
     scored.sort(key=lambda s: -s[0])
     best = scored[0]
-    if (best[0] < MIN_MATCH and not held) or (len(scored) > 1 and abs(scored[1][0] - best[0]) < 1e-9):
+    if best[0] < MIN_MATCH or (len(scored) > 1 and abs(scored[1][0] - best[0]) < 1e-9):
         return None
     return best[1]
 

@@ -47,7 +47,7 @@ def _transport_error(run: CommandRun) -> tuple[int, str, str] | None:
 _NSLOOKUP_KNOWN = re.compile(
     r"^(?:Non-authoritative answer:|Authoritative answers can be found from:|非权威应答:|Aliases:|别名:|Default Server:|默认服务器:|"
     r"\S+\s+canonical name = |(?:Address(?:es)?(?: \d+)?|地址):\s+[0-9a-fA-F:.]+|Server:\s+\S+$|服务器:\s+\S+$|"
-    r"timeout was \d+ seconds?\.?$|;; Got recursion not available|;; Truncated, retrying in TCP mode\.|\*\*\* Can't find )"
+    r"timeout was \d+ seconds?\.?$|;; Got recursion not available|;; reply from unexpected source: |;; Truncated, retrying in TCP mode\.|\*\*\* Can't find )"
 )
 """nslookup lines that carry nothing beyond the server, answers and errors read (IPv6 answers and
 names included: the lookup's result comes from the IPv4 answers and the error lines)."""
@@ -137,11 +137,21 @@ def query_transport(run: CommandRun) -> str | None:
     return None
 
 
+_UNEXPECTED_SOURCE = re.compile(r"reply from unexpected source: ([0-9a-fA-F:.]+)#\d+, expected ([0-9a-fA-F:.]+)#")
+"""BIND's (dig, nslookup, host) line for a reply from another address than the one asked, which it drops:
+a reply to a Service address that was not translated back (bridge netfilter off, on the backend's node)."""
+
+
 def _emit(run: CommandRun, res: ParseResult, name: str | None, server: str | None, result: str, answers: list[str], line: int | None) -> ParseResult:
     if not name:
         res.warn(run, "lookup_name_unknown", line)
         return res
     data: dict[str, object] = {"name": name.rstrip("."), "result": result, "answers": answers}
+    unexpected = next((m for _, t in run.nonblank if (m := _UNEXPECTED_SOURCE.search(t))), None)
+    if unexpected is not None:
+        server = server or unexpected.group(2)
+        if unexpected.group(1) != server:
+            data["unexpected_reply"], data["reply_from"] = True, unexpected.group(1)
     if server and is_ip(server):
         data["server"] = server
     if transport := query_transport(run):
@@ -214,7 +224,7 @@ def parse_dig(run: CommandRun) -> ParseResult:
             # +short prints nothing for NXDOMAIN, an empty answer or SERVFAIL alike: no address, mode unknown
             return _emit(run, res, name, server, "failed", [], run.line)
     for n, t in run.nonblank:
-        if m := re.search(r"reply from unexpected source: ([0-9a-fA-F:.]+)#\d+, expected ([0-9a-fA-F:.]+)#", t):
+        if m := _UNEXPECTED_SOURCE.search(t):
             # dig drops the reply (not from the address it asked: an un-NATed answer) and gets none other
             return _emit(run, res, name, server or m.group(2), "failed", [], n)
     res.warn(run, "dig_no_status", line)
