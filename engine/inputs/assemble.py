@@ -138,6 +138,8 @@ class Assembly:
                 self.emit(rec, "pod_dns_config", **rec.data, cluster_dns_ip=dns_ip)
             elif rec.type == "bridge_port":
                 self.emit(rec, "bridge_port", **rec.data)
+            elif rec.type == "egress_nat":
+                self.emit(rec, "egress_nat", at="control_plane", host=None, **rec.data)  # a pool is the cluster's state, on no host
         self._iptables_backends()
 
     def _iptables_backends(self) -> None:

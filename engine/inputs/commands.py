@@ -11,11 +11,12 @@ from .model import Host
 from .raw._util import positional
 from .raw.describe import EVENT_ROW
 from .raw.firewalld import is_firewalld
+from .raw.ippool import is_ippool
 from .raw.ufw import is_ufw
 from .raw.messages import BARE_MESSAGE, JOURNAL_STAMP
 
 KNOWN_COMMANDS = frozenset(
-    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "kdig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "firewall-cmd", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl", "k3s", "microk8s", "microk8s.kubectl", "k0s", "oc"]
+    ["ping", "ping6", "telnet", "nc", "ncat", "netcat", "curl", "wget", "nslookup", "dig", "kdig", "host", "cat", "ip", "ifconfig", "route", "iptables", "iptables-save", "iptables-legacy-save", "iptables-nft-save", "ip6tables-save", "ip6tables", "nft", "ipvsadm", "ss", "netstat", "kubectl", "k", "tcpdump", "sysctl", "conntrack", "dmesg", "uptime", "nproc", "sudo", "nsenter", "docker", "crictl", "timeout", "getenforce", "firewall-cmd", "ausearch", "sestatus", "tracepath", "traceroute", "mtr", "arp", "ethtool", "systemctl", "journalctl", "tshark", "grep", "egrep", "echo", "exit", "hostname", "less", "more", "head", "tail", "getent", "printf", "bash", "sh", "busybox", "journalctl", "k3s", "microk8s", "microk8s.kubectl", "k0s", "oc", "calicoctl"]
 )
 """Commands whose name after a bare ``# `` prompt marks a command line (comments start the same way)."""
 
@@ -229,6 +230,8 @@ def family_of(argv: list[str]) -> str | None:
         return "firewalld"  # firewall-cmd; systemctl status|is-active firewalld
     if is_ufw(argv):
         return "ufw"  # ufw status [verbose|numbered]
+    if is_ippool(argv):
+        return "ippool"  # calicoctl get ippool; kubectl get ippools.crd.projectcalico.org
     if name == "systemctl" and "status" in args:
         return "kubectl_logs"  # a unit's state, then its last journald lines
     if name in ("ping", "ping6", "busybox") and (name != "busybox" or args[:1] == ["ping"]):
@@ -509,6 +512,7 @@ _SNIFFERS: tuple[tuple[str, str], ...] = (
     (r"^" + JOURNAL_STAMP + r" \S+ (?:kube-proxy|flanneld|flannel-wrapper|kubelet|calico-node|coredns|kube-controller-manager|k3s)\[\d+\]: "
      r"|^" + JOURNAL_STAMP + r" \S+ [\w.-]+\[\d+\]: [IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|^-- Logs begin at ", "kubectl_logs"),
     (r"^net\.\S+ = ", "sysctl"),
+    (r"^NAME\s+CIDR\s+NAT\s+IPIPMODE\b", "ippool"),  # calicoctl get ippool -o wide without its command line
 )
 
 

@@ -346,3 +346,20 @@ class SnatPorts(Observation):
         if usage is not None:
             return usage >= 0.95
         return False if self.allocation_errors == 0 or self.connections_dropped is False else None
+
+
+class EgressNat(Observation):
+    """Whether Pod traffic to addresses outside the cluster leaves source-NATed (masqueraded) to the
+    node's address: a Calico IP pool's ``natOutgoing`` (``calicoctl get ippool -o wide``, column NAT),
+    flannel's ``--ip-masq``, ip-masq-agent's ``nonMasqueradeCIDRs``, a MASQUERADE rule for the Pod
+    range, or a capture on the node's NIC showing the Pod address leaving. Without it, replies from
+    outside are addressed to a Pod range nobody outside routes back."""
+
+    kind: Literal["egress_nat"]
+    masqueraded: bool = Field(description="true: Pod traffic to outside is source-NATed; false: it leaves with the Pod's address.")
+    how: Literal["ip_pool", "flannel_ip_masq", "ip_masq_agent", "iptables", "capture", "stated"] | None = Field(
+        None, description="What showed it: the Calico IP pool, flannel's flag, ip-masq-agent, the nat table, a capture, or a statement."
+    )
+    pool: K8sName | None = Field(None, description="The IP pool's name (Calico).")
+    pool_cidr: IPNetworkStr | None = Field(None, description="The Pod range the setting applies to.")
+    disabled: bool = Field(False, description="The pool is disabled: no Pod draws a new address from it (Calico's default: false).")
