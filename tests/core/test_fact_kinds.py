@@ -20,8 +20,9 @@ DEFAULTS = yaml.safe_load((ROOT / "rules" / "defaults.test.yaml").read_text())
 KINDS = sorted(OBSERVATION_MODELS)
 COMMON = {"kind", "id", "at", "host", "note"}
 
-TOOL_DEFAULTS = {"ping": {"size": 56, "dont_fragment": False}, "route": {"direction": "forward"}}
-"""Defaults that are the tool's own (``ping`` without ``-s`` sends 56 bytes), not guesses."""
+TOOL_DEFAULTS = {"ping": {"size": 56, "dont_fragment": False}, "route": {"direction": "forward"}, "egress_nat": {"disabled": False}}
+"""Defaults that are the tool's own (``ping`` without ``-s`` sends 56 bytes; a Calico IP pool is enabled unless
+``disabled: true``), not guesses."""
 
 DERIVABLE = {
     "ping": {"outcome", "packet_size", "large"},

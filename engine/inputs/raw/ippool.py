@@ -72,7 +72,8 @@ def _yaml(run: CommandRun, res: ParseResult) -> None:
     except yaml.YAMLError:
         res.warn(run, "ippool_nat_unknown", run.nonblank[0][0])
         return
-    pools = doc.get("items") if isinstance(doc, dict) and isinstance(doc.get("items"), list) else [doc]
+    items = doc.get("items") if isinstance(doc, dict) else None
+    pools: list[Any] = items if isinstance(items, list) else [doc]
     for pool in pools:
         spec = pool.get("spec") if isinstance(pool, dict) else None
         if not isinstance(spec, dict) or not _is_cidr(str(spec.get("cidr", ""))):
