@@ -77,3 +77,20 @@ def test_other_output_is_a_located_warning_not_a_reading(tmp_path: Path) -> None
     result = ingest(path)
     assert observations(result, "egress_nat") == []
     assert any("NAT setting" in w.message and w.location.endswith(":2") for w in result.warnings), [str(w) for w in result.warnings]
+
+
+def test_each_pool_of_a_yaml_list_points_at_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "paste.txt"
+    path.write_text(YAML + PING)
+    lines = {o["pool"]: int(o["source_line"].rsplit(":", 1)[1]) for o in observations(ingest(path), "egress_nat")}
+    text = YAML.splitlines()
+    assert text[lines["default-ipv4-ippool"] - 1].strip() == "cidr: 198.18.0.0/16"
+    assert text[lines["old-pool"] - 1].strip() == "cidr: 198.19.128.0/17"
+
+
+def test_broken_yaml_is_one_located_warning(tmp_path: Path) -> None:
+    path = tmp_path / "paste.txt"
+    path.write_text("$ calicoctl get ippool -o yaml\nspec:\n  cidr: 198.18.0.0/16\n  natOutgoing: [true\n" + PING)
+    result = ingest(path)
+    assert observations(result, "egress_nat") == []
+    assert sum("NAT setting" in w.message for w in result.warnings) == 1

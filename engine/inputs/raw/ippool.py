@@ -41,7 +41,7 @@ def parse(run: CommandRun) -> ParseResult:
     header = next((i for i, (_, t) in enumerate(lines) if _HEADER.match(t.strip())), None)
     if header is not None:
         _table(run, lines[header:], res)
-    elif any(re.match(r"^\s*(?:natOutgoing|kind:\s*IPPool|cidr):", t) for _, t in lines):
+    elif any(re.match(r"^\s*(?:natOutgoing:|cidr:|kind:\s*IPPool\b)", t) for _, t in lines):
         _yaml(run, res)
     if not res.records:
         res.warn(run, "ippool_nat_unknown", lines[0][0] if lines else None)
@@ -70,8 +70,7 @@ def _yaml(run: CommandRun, res: ParseResult) -> None:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError:
-        res.warn(run, "ippool_nat_unknown", run.nonblank[0][0])
-        return
+        return  # not YAML after all: parse() warns that no pool was read
     items = doc.get("items") if isinstance(doc, dict) else None
     pools: list[Any] = items if isinstance(items, list) else [doc]
     for pool in pools:
@@ -84,7 +83,8 @@ def _yaml(run: CommandRun, res: ParseResult) -> None:
             data["pool"] = str(meta["name"])
         if isinstance(spec.get("disabled"), bool):
             data["disabled"] = spec["disabled"]
-        line = next((n for n, t in run.nonblank if t.strip().startswith("natOutgoing:")), run.nonblank[0][0])
+        # the pool's own cidr line (several pools: each at its own)
+        line = next((n for n, t in run.nonblank if t.strip() == f"cidr: {spec['cidr']}"), run.nonblank[0][0])
         res.add(run, "egress_nat", data, line)
 
 
