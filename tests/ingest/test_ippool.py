@@ -94,3 +94,11 @@ def test_broken_yaml_is_one_located_warning(tmp_path: Path) -> None:
     result = ingest(path)
     assert observations(result, "egress_nat") == []
     assert sum("NAT setting" in w.message for w in result.warnings) == 1
+
+
+def test_options_before_the_verb_do_not_hide_the_resource() -> None:
+    from podnet.inputs.commands import parse_command
+
+    assert parse_command("kubectl -n kube-system get ippools.crd.projectcalico.org -o yaml").family == "ippool"
+    assert parse_command("calicoctl -c /etc/calico/calicoctl.cfg get ippool -o wide").family == "ippool"
+    assert parse_command("kubectl -n kube-system get pods -o wide").family != "ippool"  # near miss

@@ -17,8 +17,11 @@ from typing import Any
 import yaml
 
 from ..model import CommandRun, ParseResult
+from ._util import positional
 
 _HEADER = re.compile(r"^NAME\s+CIDR\s+NAT\b")
+_VALUE_OPTIONS = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "--context", "--kubeconfig", "-c", "--config"}
+"""Options of kubectl and calicoctl that take the next word (``kubectl -n kube-system get ippools``)."""
 
 
 def is_ippool(argv: list[str]) -> bool:
@@ -26,7 +29,7 @@ def is_ippool(argv: list[str]) -> bool:
     if not argv:
         return False
     name = argv[0].rsplit("/", 1)[-1]
-    words = [w for w in argv[1:] if not w.startswith("-")]
+    words = positional(argv[1:], _VALUE_OPTIONS)
     resource = words[1].split("/")[0].lower() if words[:1] == ["get"] and len(words) > 1 else ""
     if name in ("calicoctl", "calicoctl.exe"):
         return resource in ("ippool", "ippools")
